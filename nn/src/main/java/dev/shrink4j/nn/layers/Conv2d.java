@@ -1,0 +1,188 @@
+package dev.shrink4j.nn.layers;
+
+import dev.shrink4j.nn.Initializers;
+import dev.shrink4j.nn.Module;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * 2-D convolution ({@code nn.Conv2d}): parameters {@code weight} of shape
+ * {@code [out, in/groups, kH, kW]} and optional {@code bias [out]}, PyTorch's default
+ * initialisation. {@code groups == in == out} makes a depthwise convolution.
+ */
+public class Conv2d extends Module {
+
+    private final long inChannels;
+    private final long outChannels;
+    private final long[] kernelSize;
+    private final long[] stride;
+    private final long[] padding;
+    private final long[] dilation;
+    private final long groups;
+    private final boolean hasBias;
+
+    /** A stride-1, unpadded, biased convolution with a square kernel. */
+    public Conv2d(long inChannels, long outChannels, long kernelSize) {
+        this(builder().setInChannels(inChannels).setOutChannels(outChannels).setKernelSize(kernelSize));
+    }
+
+    /** See {@link #builder()}. */
+    protected Conv2d(Builder b) {
+        if (b.inChannels <= 0 || b.outChannels <= 0 || b.kernelSize == null) {
+            throw new IllegalArgumentException("Conv2d needs inChannels, outChannels and kernelSize; got in="
+                    + b.inChannels + " out=" + b.outChannels + " kernel=" + (b.kernelSize == null ? "unset" : "set"));
+        }
+        if (b.inChannels % b.groups != 0 || b.outChannels % b.groups != 0) {
+            throw new IllegalArgumentException("Conv2d: in_channels " + b.inChannels + " and out_channels "
+                    + b.outChannels + " must both be divisible by groups " + b.groups);
+        }
+        this.inChannels = b.inChannels;
+        this.outChannels = b.outChannels;
+        this.kernelSize = b.kernelSize;
+        this.stride = b.stride;
+        this.padding = b.padding;
+        this.dilation = b.dilation;
+        this.groups = b.groups;
+        this.hasBias = b.bias;
+        long[] shape = {outChannels, inChannels / groups, kernelSize[0], kernelSize[1]};
+        registerParameter("weight", Initializers.kaimingUniformDefault(shape));
+        if (hasBias) {
+            registerParameter("bias", Initializers.uniform(1.0 / Math.sqrt(Initializers.fanIn(shape)), outChannels));
+        }
+    }
+
+    /** A builder: {@code set…} for required values, {@code opt…} for optional ones. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    protected Tensor forward(Tensor input) {
+        return conv2d(input, parametrized("weight"), hasBias ? parametrized("bias") : null,
+                stride, padding, dilation, groups);
+    }
+
+    /** The functional twin: {@code F.conv2d}; {@code bias} may be null. */
+    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, long[] stride, long[] padding, long[] dilation,
+            long groups) {
+        return torch.conv2d(x, weight, bias == null ? new TensorOptional() : new TensorOptional(bias),
+                stride, padding, dilation, groups);
+    }
+
+    /** The stored weight parameter {@code [out, in/groups, kH, kW]}. */
+    public Tensor weight() {
+        return getParameter("weight");
+    }
+
+    /** The stored bias parameter, or null without bias. */
+    public Tensor bias() {
+        return getParameter("bias");
+    }
+
+    public long inChannels() {
+        return inChannels;
+    }
+
+    public long outChannels() {
+        return outChannels;
+    }
+
+    public long[] kernelSize() {
+        return kernelSize.clone();
+    }
+
+    public long[] stride() {
+        return stride.clone();
+    }
+
+    public long[] padding() {
+        return padding.clone();
+    }
+
+    public long[] dilation() {
+        return dilation.clone();
+    }
+
+    public long groups() {
+        return groups;
+    }
+
+    @Override
+    public String toString() {
+        return "Conv2d(" + inChannels + ", " + outChannels + ", kernel_size=" + pair(kernelSize) + ", stride="
+                + pair(stride) + ", padding=" + pair(padding)
+                + (dilation[0] != 1 || dilation[1] != 1 ? ", dilation=" + pair(dilation) : "")
+                + (groups != 1 ? ", groups=" + groups : "") + (hasBias ? "" : ", bias=False") + ")";
+    }
+
+    static String pair(long[] v) {
+        return "(" + v[0] + ", " + v[1] + ")";
+    }
+
+    /** Builder for {@link Conv2d}. */
+    public static final class Builder {
+        private long inChannels;
+        private long outChannels;
+        private long[] kernelSize;
+        private long[] stride = {1, 1};
+        private long[] padding = {0, 0};
+        private long[] dilation = {1, 1};
+        private long groups = 1;
+        private boolean bias = true;
+
+        private Builder() {
+        }
+
+        public Builder setInChannels(long in) {
+            this.inChannels = in;
+            return this;
+        }
+
+        public Builder setOutChannels(long out) {
+            this.outChannels = out;
+            return this;
+        }
+
+        public Builder setKernelSize(long k) {
+            return setKernelSize(k, k);
+        }
+
+        public Builder setKernelSize(long kh, long kw) {
+            this.kernelSize = new long[] {kh, kw};
+            return this;
+        }
+
+        public Builder optStride(long s) {
+            this.stride = new long[] {s, s};
+            return this;
+        }
+
+        public Builder optPadding(long p) {
+            this.padding = new long[] {p, p};
+            return this;
+        }
+
+        public Builder optDilation(long d) {
+            this.dilation = new long[] {d, d};
+            return this;
+        }
+
+        public Builder optGroups(long g) {
+            if (g <= 0) {
+                throw new IllegalArgumentException("groups must be positive, got " + g);
+            }
+            this.groups = g;
+            return this;
+        }
+
+        public Builder optBias(boolean withBias) {
+            this.bias = withBias;
+            return this;
+        }
+
+        public Conv2d build() {
+            return new Conv2d(this);
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package dev.shrink4j.nn.layers;
+
+import dev.shrink4j.nn.Initializers;
+import dev.shrink4j.nn.Module;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Fully connected layer ({@code nn.Linear}): {@code y = x Wᵀ + b}, {@code weight [out, in]},
+ * optional {@code bias [out]}, PyTorch's default initialisation.
+ */
+public class Linear extends Module {
+
+    private final long inFeatures;
+    private final long outFeatures;
+    private final boolean hasBias;
+
+    /** A biased linear layer. */
+    public Linear(long inFeatures, long outFeatures) {
+        this(inFeatures, outFeatures, true);
+    }
+
+    /** A linear layer, with or without bias. */
+    public Linear(long inFeatures, long outFeatures, boolean bias) {
+        if (inFeatures <= 0 || outFeatures <= 0) {
+            throw new IllegalArgumentException("Linear needs positive sizes, got in=" + inFeatures + " out=" + outFeatures);
+        }
+        this.inFeatures = inFeatures;
+        this.outFeatures = outFeatures;
+        this.hasBias = bias;
+        registerParameter("weight", Initializers.kaimingUniformDefault(outFeatures, inFeatures));
+        if (bias) {
+            registerParameter("bias", Initializers.uniform(1.0 / Math.sqrt(inFeatures), outFeatures));
+        }
+    }
+
+    @Override
+    protected Tensor forward(Tensor input) {
+        return linear(input, parametrized("weight"), hasBias ? parametrized("bias") : null);
+    }
+
+    /** The functional twin: {@code F.linear}; {@code bias} may be null. */
+    public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        return bias == null ? torch.linear(x, weight) : torch.linear(x, weight, new TensorOptional(bias));
+    }
+
+    /** The stored weight parameter {@code [out, in]}. */
+    public Tensor weight() {
+        return getParameter("weight");
+    }
+
+    /** The stored bias parameter, or null. */
+    public Tensor bias() {
+        return getParameter("bias");
+    }
+
+    public long inFeatures() {
+        return inFeatures;
+    }
+
+    public long outFeatures() {
+        return outFeatures;
+    }
+
+    @Override
+    public String toString() {
+        return "Linear(in_features=" + inFeatures + ", out_features=" + outFeatures + ", bias=" + (hasBias ? "True" : "False") + ")";
+    }
+}
