@@ -1,6 +1,7 @@
 package dev.shrink4j.nn.optim;
 
 import java.util.List;
+import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.pytorch.AdamOptions;
 import org.bytedeco.pytorch.Tensor;
 
@@ -26,6 +27,28 @@ import org.bytedeco.pytorch.Tensor;
  * <p>The moments live in libtorch, owned by this optimizer until {@link #close()}.
  */
 public final class Adam extends LibtorchOptimizer<AdamOptions> {
+
+    /**
+     * Where β1 sits in the two doubles behind {@code AdamOptions.betas()}, a C++
+     * {@code std::tuple<double, double>}. libstdc++ lays tuples out last element first, so writing
+     * {@code put(0, β1)} would silently swap the betas; we read the layout off libtorch's defaults
+     * (0.9, 0.999) instead of assuming it.
+     */
+    static final int BETA1_SLOT = beta1Slot();
+
+    private static int beta1Slot() {
+        try (AdamOptions defaults = new AdamOptions(1e-3)) {
+            DoublePointer betas = defaults.betas();
+            if (betas.get(0) == 0.9 && betas.get(1) == 0.999) {
+                return 0;
+            }
+            if (betas.get(0) == 0.999 && betas.get(1) == 0.9) {
+                return 1;
+            }
+            throw new IllegalStateException("Adam: unexpected layout of libtorch's default betas: "
+                    + betas.get(0) + ", " + betas.get(1) + " (expected 0.9 and 0.999 in some order)");
+        }
+    }
 
     private Adam(List<Tensor> params, AdamOptions options) {
         super("Adam", params, options, org.bytedeco.pytorch.Adam::new);
@@ -105,7 +128,7 @@ public final class Adam extends LibtorchOptimizer<AdamOptions> {
                 throw new IllegalArgumentException("Adam: weight decay must be non-negative, got " + weightDecay);
             }
             AdamOptions o = new AdamOptions(lr);
-            o.betas().put(0, beta1).put(1, beta2); // a C++ std::tuple<double, double>: two adjacent doubles
+            o.betas().put(BETA1_SLOT, beta1).put(1 - BETA1_SLOT, beta2);
             o.eps().put(eps);
             o.weight_decay().put(weightDecay);
             o.amsgrad().put(amsgrad);
