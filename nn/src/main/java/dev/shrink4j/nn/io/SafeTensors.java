@@ -89,6 +89,7 @@ public final class SafeTensors {
         Objects.requireNonNull(tensors, "tensors");
         Objects.requireNonNull(metadata, "metadata");
         Objects.requireNonNull(path, "path");
+        requireLittleEndianHost();
         // The contiguous/CPU copies are temporaries of this call; the scope frees them afterwards.
         try (PointerScope scope = new PointerScope()) {
             JsonObject header = new JsonObject();
@@ -134,6 +135,17 @@ public final class SafeTensors {
                     }
                 }
             });
+        }
+    }
+
+    /**
+     * Tensor bytes are copied as they lie in native memory, which is the file's little-endian
+     * order on every platform libtorch ships for (x86-64, aarch64); refuse rather than corrupt elsewhere.
+     */
+    private static void requireLittleEndianHost() {
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+            throw new UnsupportedOperationException("safetensors I/O needs a little-endian host, this one is "
+                    + ByteOrder.nativeOrder());
         }
     }
 
@@ -204,6 +216,7 @@ public final class SafeTensors {
      */
     public static Map<String, Tensor> load(Path path) throws IOException {
         Objects.requireNonNull(path, "path");
+        requireLittleEndianHost();
         try (FileChannel ch = open(path)) {
             Header header = readHeader(path, ch);
             Map<String, Tensor> out = new LinkedHashMap<>();
