@@ -42,6 +42,7 @@ abstract class LibtorchOptimizer<O extends OptimizerOptions> extends Optimizer {
     }
 
     /** Adds a group with its own options to the Java side and to the running native optimizer. */
+    @SuppressWarnings("try") // the scope is used for its side effect: it frees what is allocated inside it
     final void addGroup(List<Tensor> params, O options) {
         checkOpen();
         adopt(params, options);
@@ -84,6 +85,7 @@ abstract class LibtorchOptimizer<O extends OptimizerOptions> extends Optimizer {
     }
 
     /** Creates the native optimizer from the Java-side groups: fresh state, the templates' options. */
+    @SuppressWarnings("try")
     private org.bytedeco.pytorch.Optimizer create() {
         try (PointerScope scope = new PointerScope()) { // frees the vectors and group wrappers below
             org.bytedeco.pytorch.Optimizer o = factory.apply(vector(groupParams.get(0)), groupOptions.get(0));

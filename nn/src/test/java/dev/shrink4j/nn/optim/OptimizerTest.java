@@ -152,6 +152,7 @@ class OptimizerTest {
         try (Sgd opt = Sgd.builder().setLearningRate(0.1).build(List.of(w))) {
             opt.addStepListener(new StepListener() {
                 @Override
+                @SuppressWarnings("try")
                 public void afterStep(Optimizer optimizer) {
                     try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
                         w.mul_(mask);

@@ -168,6 +168,7 @@ class SgdTest {
     }
 
     @Test
+    @SuppressWarnings("try")
     void stateBuiltInsideAScopeSurvivesIt() {
         Tensor p = param(0.0);
         Sgd sgd;
@@ -186,6 +187,34 @@ class SgdTest {
             // bufs 1, 1.9, 2.71: p = -0.1·(1 + 1.9 + 2.71)
             assertEquals(-0.561, values(p)[0], TOL);
         }
+    }
+
+    @Test
+    @SuppressWarnings("try")
+    void closeReleasesTheNativeOptimizerAndResetStateTheOldOne() {
+        // The native optimizer holds one reference to each parameter's TensorImpl: use_count shows
+        // whether it (and the momentum state beside it) is still alive.
+        Tensor a = param(1.0);
+        Tensor b = param(2.0);
+        long before = a.use_count();
+        Sgd sgd = Sgd.builder().setLearningRate(0.1).optMomentum(0.9).build(List.of(a))
+                .addParamGroup(List.of(b), Sgd.builder().setLearningRate(0.2));
+        assertEquals(before + 1, a.use_count());
+        assertEquals(before + 1, b.use_count());
+        try (PointerScope step = new PointerScope()) { // frees the autograd temporaries of setGrad
+            setGrad(a, 1.0);
+            setGrad(b, 1.0);
+            sgd.step();
+        }
+        assertEquals(before + 1, a.use_count());
+        for (int i = 0; i < 3; i++) {
+            sgd.resetState();
+        }
+        assertEquals(before + 1, a.use_count());
+        assertEquals(before + 1, b.use_count());
+        sgd.close();
+        assertEquals(before, a.use_count());
+        assertEquals(before, b.use_count());
     }
 
     @Test
