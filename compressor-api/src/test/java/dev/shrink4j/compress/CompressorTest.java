@@ -1,0 +1,169 @@
+package dev.shrink4j.compress;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.shrink4j.compress.config.ConfigException;
+import dev.shrink4j.compress.config.ConfigKeys;
+import dev.shrink4j.compress.config.ConfigList;
+import dev.shrink4j.compress.config.ConfigSchema;
+import dev.shrink4j.compress.config.LayerConfig;
+import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.optim.Optimizer;
+import dev.shrink4j.nn.optim.Sgd;
+import dev.shrink4j.nn.zoo.LeNet5;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Test;
+
+class CompressorTest {
+
+    /** A minimal compressor: a ones mask per layer, used through a parametrization; counts steps. */
+    static final class OnesMaskCompressor extends Compressor {
+        final List<String> events = new ArrayList<>();
+
+        OnesMaskCompressor(Module model, ConfigList configList, Optimizer optimizer) {
+            super(model, configList, optimizer);
+        }
+
+        @Override
+        protected ConfigSchema configSchema() {
+            return ConfigSchema.builder("OnesMaskCompressor").addAll(ConfigSchema.PRUNING).require(ConfigKeys.SPARSITY).build();
+        }
+
+        @Override
+        protected List<String> validateLayer(LayerInfo layer, LayerConfig config) {
+            return layer.module().getParameter("weight") == null
+                    ? List.of("config_list[" + config.index() + "]: " + layer.name() + " (" + layer.type() + ") has no weight")
+                    : List.of();
+        }
+
+        @Override
+        protected void wrap(ModuleWrapper w) {
+            Tensor mask = w.registerBuffer("weight_mask", torch.ones_like(w.weight()));
+            w.track(w.module().registerParametrization("weight", x -> x.mul(mask)));
+        }
+
+        @Override
+        protected void beforeOptimizerStep() {
+            events.add("before");
+        }
+
+        @Override
+        protected void afterOptimizerStep() {
+            events.add("after");
+        }
+    }
+
+    static ConfigList configs(String json) {
+        return ConfigList.fromJson(json);
+    }
+
+    @Test
+    void lastMatchingEntryWinsAndExcludeFalseDoesNotExclude() {
+        try (LeNet5 net = new LeNet5();
+                OnesMaskCompressor c = new OnesMaskCompressor(net, configs("["
+                        + "{\"sparsity\": 0.5, \"op_types\": [\"default\"]},"
+                        + "{\"sparsity\": 0.8, \"op_names\": [\"fc1\"]},"
+                        + "{\"exclude\": true, \"op_names\": [\"fc3\"]},"
+                        + "{\"exclude\": false, \"sparsity\": 0.3, \"op_names\": [\"conv2\"]}]"), null)) {
+            c.compress();
+            Map<String, Double> got = new LinkedHashMap<>();
+            c.getModulesToCompress().forEach(s -> got.put(s.layer().name(), s.config().sparsity()));
+            assertEquals(Map.of("conv1", 0.5, "conv2", 0.3, "fc1", 0.8, "fc2", 0.5), got);
+            assertEquals(List.of("conv1", "conv2", "fc1", "fc2"), new ArrayList<>(got.keySet()));
+            assertEquals(""
+                    + "layer  type    config                      settings\n"
+                    + "conv1  Conv2d  config_list[0]              sparsity=0.5\n"
+                    + "conv2  Conv2d  config_list[3]              sparsity=0.3\n"
+                    + "fc1    Linear  config_list[1]              sparsity=0.8\n"
+                    + "fc2    Linear  config_list[0]              sparsity=0.5\n"
+                    + "fc3    Linear  excluded by config_list[2]  -\n", c.describe());
+        }
+    }
+
+    @Test
+    void layerLevelValidationFailsAtCompressWithEveryProblem() {
+        try (LeNet5 net = new LeNet5()) {
+            OnesMaskCompressor c = new OnesMaskCompressor(net, configs(
+                    "[{\"sparsity\": 0.5, \"op_types\": [\"ReLU\", \"MaxPool2d\"]}]"), null);
+            ConfigException e = assertThrows(ConfigException.class, c::compress);
+            assertEquals(List.of("config_list[0]: relu1 (ReLU) has no weight", "config_list[0]: pool1 (MaxPool2d) has no weight",
+                    "config_list[0]: relu2 (ReLU) has no weight", "config_list[0]: pool2 (MaxPool2d) has no weight",
+                    "config_list[0]: relu3 (ReLU) has no weight", "config_list[0]: relu4 (ReLU) has no weight"), e.errors());
+            assertFalse(net.conv1.isParametrized("weight"));
+        }
+    }
+
+    @Test
+    void hooksIntoOptimizerStepsAndUnwrapRestoresTheModel() {
+        try (LeNet5 net = new LeNet5(); Sgd sgd = Sgd.builder().setLearningRate(0.1).build(net.parameters())) {
+            Map<String, Tensor> before = net.stateDict();
+            List<String> keysBefore = new ArrayList<>(before.keySet());
+            OnesMaskCompressor c = new OnesMaskCompressor(net, configs("[{\"sparsity\": 0.5, \"op_types\": [\"Conv2d\"]}]"), sgd);
+            assertSame(net, c.compress());
+            assertEquals(keysBefore, new ArrayList<>(net.stateDict().keySet()), "wrapping keeps the model's keys");
+            assertTrue(net.conv1.isParametrized("weight"));
+            assertEquals(List.of("conv1.weight_mask", "conv2.weight_mask"),
+                    c.stateDict().keySet().stream().filter(k -> k.endsWith("_mask")).toList());
+            sgd.step();
+            assertEquals(List.of("before", "after"), c.events);
+            assertEquals(1, sgd.stepListenerCount());
+            c.unwrap();
+            assertEquals(0, sgd.stepListenerCount());
+            assertFalse(net.conv1.isParametrized("weight"));
+            assertEquals(keysBefore, new ArrayList<>(net.stateDict().keySet()));
+            sgd.step();
+            assertEquals(List.of("before", "after"), c.events, "no events after unwrap");
+            assertThrows(IllegalStateException.class, c::getModulesWrapper);
+        }
+    }
+
+    @Test
+    void wrappersAttributesAndCollectors() {
+        try (LeNet5 net = new LeNet5();
+                OnesMaskCompressor c = new OnesMaskCompressor(net, configs("[{\"sparsity\": 0.5, \"op_names\": [\"fc1\", \"fc2\"]}]"), null)) {
+            c.compress();
+            c.setWrappersAttribute("threshold", torch.full(new long[] {1}, new org.bytedeco.pytorch.Scalar(2.5f)));
+            c.setWrappersAttribute("iterations", 3);
+            for (ModuleWrapper w : c.getModulesWrapper()) {
+                assertEquals(2.5f, w.getBuffer("threshold").item_float());
+                assertEquals(3, w.getAttribute("iterations"));
+            }
+            assertEquals("fc2.threshold", new ArrayList<>(c.stateDict().keySet()).get(c.stateDict().size() - 1));
+            List<String> seen = new ArrayList<>();
+            int id = c.addActivationCollector(w -> w.module().registerForwardHook((m, x, y) -> {
+                seen.add(w.name());
+                return y;
+            }));
+            net.call(torch.zeros(1, 1, 28, 28));
+            assertEquals(List.of("fc1", "fc2"), seen);
+            c.removeActivationCollector(id);
+            net.call(torch.zeros(1, 1, 28, 28));
+            assertEquals(2, seen.size());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.removeActivationCollector(id));
+            assertEquals("no activation collector with id 0; registered ids: []", e.getMessage());
+        }
+    }
+
+    @Test
+    void loadModelStateDictRestoresWeightsAndWrapperBuffers() {
+        try (LeNet5 a = new LeNet5(); LeNet5 b = new LeNet5();
+                OnesMaskCompressor ca = new OnesMaskCompressor(a, configs("[{\"sparsity\": 0.5, \"op_names\": [\"fc1\"]}]"), null);
+                OnesMaskCompressor cb = new OnesMaskCompressor(b, configs("[{\"sparsity\": 0.5, \"op_names\": [\"fc1\"]}]"), null)) {
+            ca.compress();
+            cb.compress();
+            ca.getWrapper("fc1").getBuffer("weight_mask").fill_(new org.bytedeco.pytorch.Scalar(0f));
+            cb.loadModelStateDict(ca.stateDict());
+            assertEquals(0f, cb.getWrapper("fc1").getBuffer("weight_mask").abs().sum().item_float());
+            assertTrue(torch.equal(a.fc2.weight(), b.fc2.weight()));
+        }
+    }
+}
