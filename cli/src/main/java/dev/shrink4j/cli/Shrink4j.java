@@ -3,6 +3,7 @@ package dev.shrink4j.cli;
 import dev.shrink4j.cli.algo.AlgorithmRegistry;
 import dev.shrink4j.cli.algo.BuiltinAlgorithms;
 import dev.shrink4j.cli.command.InspectCommand;
+import dev.shrink4j.cli.command.PruneCommand;
 import dev.shrink4j.compress.config.ConfigException;
 import dev.shrink4j.nn.StateDictException;
 import java.io.PrintWriter;
@@ -25,7 +26,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "shrink4j", mixinStandardHelpOptions = true, version = "shrink4j 0.1.0",
         description = "Model compression (pruning, quantization) on libtorch.",
-        subcommands = {InspectCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {InspectCommand.class, PruneCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 2 usage or config error, 1 runtime failure."})
 public final class Shrink4j implements Runnable {
 

@@ -19,21 +19,21 @@ class Shrink4jTest {
 
     @Test
     void noSubcommandIsAUsageError() {
-        CliRunner.Result r = CliRunner.run();
+        CliTests.Result r = CliTests.run();
         assertEquals(2, r.code());
         assertTrue(r.err().startsWith("shrink4j: a subcommand is needed (inspect"), r.err());
     }
 
     @Test
     void unknownOptionIsAUsageErrorOnOneLine() {
-        CliRunner.Result r = CliRunner.run("inspect", "--arch", "lenet5", "--bogus");
+        CliTests.Result r = CliTests.run("inspect", "--arch", "lenet5", "--bogus");
         assertEquals(2, r.code());
         assertEquals("shrink4j: Unknown option: '--bogus' (see 'shrink4j inspect --help')\n", r.err());
     }
 
     @Test
     void helpExitsZero() {
-        CliRunner.Result r = CliRunner.run("inspect", "--help");
+        CliTests.Result r = CliTests.run("inspect", "--help");
         assertEquals(0, r.code());
         assertTrue(r.out().contains("--threads"), r.out());
         assertTrue(r.out().contains("--seed"), r.out());
@@ -41,7 +41,7 @@ class Shrink4jTest {
 
     @Test
     void inspectListsLayersAndStateDict() {
-        CliRunner.Result r = CliRunner.run("inspect", "--arch", "lenet5");
+        CliTests.Result r = CliTests.run("inspect", "--arch", "lenet5");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().startsWith("lenet5 for fashion-mnist, input [1, 1, 28, 28]\n"), r.out());
         // conv1: 6·1·5·5 + 6 = 156 parameters
@@ -51,7 +51,7 @@ class Shrink4jTest {
 
     @Test
     void inspectJsonCountsParameters() {
-        CliRunner.Result r = CliRunner.run("inspect", "--arch", "lenet5", "--json");
+        CliTests.Result r = CliTests.run("inspect", "--arch", "lenet5", "--json");
         assertEquals(0, r.code(), r.err());
         JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
         // LeNet-5: 156 + 2416 + 48120 + 10164 + 850
@@ -64,7 +64,7 @@ class Shrink4jTest {
         Path cfg = dir.resolve("c.json");
         Files.writeString(cfg, "{\"pruner\": \"test-magnitude\", \"config_list\": ["
                 + "{\"sparsity\": 0.5, \"op_types\": [\"Conv2d\"]}, {\"exclude\": true, \"op_names\": [\"conv2\"]}]}");
-        CliRunner.Result r = CliRunner.run("inspect", "--arch", "lenet5", "--config", cfg.toString());
+        CliTests.Result r = CliTests.run("inspect", "--arch", "lenet5", "--config", cfg.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().matches("(?s).*conv1\\s+Conv2d\\s+config_list\\[0\\]\\s+sparsity=0.5\n.*"), r.out());
         assertTrue(r.out().matches("(?s).*conv2\\s+Conv2d\\s+excluded by config_list\\[1\\].*"), r.out());
@@ -73,7 +73,7 @@ class Shrink4jTest {
 
     @Test
     void unknownArchIsAUsageError() {
-        CliRunner.Result r = CliRunner.run("inspect", "--arch", "alexnet");
+        CliTests.Result r = CliTests.run("inspect", "--arch", "alexnet");
         assertEquals(2, r.code());
         assertEquals("shrink4j inspect: --arch: unknown model \"alexnet\"; known models: lenet5, vgg, resnet20, resnet32, "
                 + "resnet56, mobilenetv2\n", r.err());
@@ -81,7 +81,7 @@ class Shrink4jTest {
 
     @Test
     void unknownDatasetIsAUsageError() {
-        CliRunner.Result r = CliRunner.run("inspect", "--arch", "lenet5", "--data", "imagenet");
+        CliTests.Result r = CliTests.run("inspect", "--arch", "lenet5", "--data", "imagenet");
         assertEquals(2, r.code());
         assertEquals("shrink4j inspect: --data: unknown dataset \"imagenet\"; known datasets: fashion-mnist, mnist, cifar10\n",
                 r.err());
@@ -90,7 +90,7 @@ class Shrink4jTest {
     @Test
     void missingWeightsFileIsAUsageError() {
         Path missing = dir.resolve("nope.safetensors");
-        CliRunner.Result r = CliRunner.run("inspect", "--arch", "lenet5", "--weights", missing.toString());
+        CliTests.Result r = CliTests.run("inspect", "--arch", "lenet5", "--weights", missing.toString());
         assertEquals(2, r.code());
         assertEquals("shrink4j inspect: weights file " + missing + " does not exist\n", r.err());
     }
@@ -101,7 +101,7 @@ class Shrink4jTest {
         try (LeNet5 m = new LeNet5(7)) {
             SafeTensors.save(m.stateDict(), w);
         }
-        CliRunner.Result r = CliRunner.run("inspect", "--arch", "lenet5", "--weights", w.toString());
+        CliTests.Result r = CliTests.run("inspect", "--arch", "lenet5", "--weights", w.toString());
         assertEquals(2, r.code());
         assertEquals("shrink4j inspect: weights file " + w + " does not fit lenet5: size mismatch for fc3.weight: checkpoint "
                 + "has shape [7, 84], the model has [10, 84] size mismatch for fc3.bias: checkpoint has shape [7], the model "
@@ -112,7 +112,7 @@ class Shrink4jTest {
     void badConfigIsAUsageError() throws Exception {
         Path cfg = dir.resolve("bad.json");
         Files.writeString(cfg, "{\"pruner\": \"test-magnitude\", \"config_list\": [], \"sparsty\": 0.5}");
-        CliRunner.Result r = CliRunner.run("inspect", "--arch", "lenet5", "--config", cfg.toString());
+        CliTests.Result r = CliTests.run("inspect", "--arch", "lenet5", "--config", cfg.toString());
         assertEquals(2, r.code());
         assertEquals("shrink4j inspect: config " + cfg + ": unknown option \"sparsty\" for pruner \"test-magnitude\"; "
                 + "known options: note (a string)\n", r.err());
@@ -122,7 +122,7 @@ class Shrink4jTest {
     void invalidConfigListIsAUsageErrorOnOneLine() throws Exception {
         Path cfg = dir.resolve("bad.json");
         Files.writeString(cfg, "{\"pruner\": \"test-magnitude\", \"config_list\": [{\"sparsity\": 1.5, \"op_types\": [\"Conv2d\"]}]}");
-        CliRunner.Result r = CliRunner.run("inspect", "--arch", "lenet5", "--config", cfg.toString());
+        CliTests.Result r = CliTests.run("inspect", "--arch", "lenet5", "--config", cfg.toString());
         assertEquals(2, r.code());
         assertTrue(r.err().startsWith("shrink4j inspect: invalid config list: config_list[0].sparsity: 1.5"), r.err());
         assertEquals(1, r.err().lines().count(), r.err());

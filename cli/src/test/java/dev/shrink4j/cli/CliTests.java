@@ -4,16 +4,16 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 
 /** Runs the command line in-process and captures what it prints. */
-final class CliRunner {
+public final class CliTests {
 
     /** Exit code, standard output and standard error of one run. */
-    record Result(int code, String out, String err) {
+    public record Result(int code, String out, String err) {
     }
 
-    private CliRunner() {
+    private CliTests() {
     }
 
-    static Result run(String... args) {
+    public static Result run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int code = Shrink4j.execute(TestAlgorithms.registry(), new PrintWriter(out, true), new PrintWriter(err, true), args);
