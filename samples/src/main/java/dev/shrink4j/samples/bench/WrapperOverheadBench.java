@@ -4,6 +4,7 @@ import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Sgd;
 import dev.shrink4j.nn.zoo.LeNet5;
+import dev.shrink4j.nn.zoo.ModelZoo;
 import dev.shrink4j.prune.Masks;
 import dev.shrink4j.prune.Pruner;
 import dev.shrink4j.prune.Ranking;
@@ -102,7 +103,9 @@ public final class WrapperOverheadBench {
     /** Runs the benchmark for LeNet5 and ResNet-20 and prints the table. */
     public static void main(String[] args) {
         List<Result> results = new ArrayList<>();
-        results.add(measure("LeNet5 (batch 64, 28x28)", LeNet5::new, new long[] {64, 1, 28, 28}, 15, 20));
+        results.add(measure("LeNet5 (batch 64, 1x28x28)", LeNet5::new, new long[] {64, 1, 28, 28}, 15, 20));
+        results.add(measure("ResNet-20 (batch 32, 3x32x32)", () -> ModelZoo.create("resnet20", 3, 10),
+                new long[] {32, 3, 32, 32}, 11, 4));
         System.out.println(table(results));
     }
 
