@@ -1,0 +1,50 @@
+package dev.shrink4j.prune;
+
+import dev.shrink4j.collect.ActivationFunctions;
+import dev.shrink4j.collect.ApozCollector;
+import dev.shrink4j.compress.config.ConfigList;
+import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.optim.Optimizer;
+import java.util.function.UnaryOperator;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Prunes the Conv2d filters whose activations are most often zero (Hu et al., "Network Trimming",
+ * 2016; NNI's {@code ActivationAPoZRankFilterPruner}).
+ *
+ * <p>Rule: an {@link ApozCollector} records, per output channel {@code c}, the share of zeros of
+ * {@code activation(output)} over {@code N, H, W} across the first {@code statistics_batch_num}
+ * forward passes (default 1, as NNI); the score is {@code 1 − APoZ[c]}, and of a layer's {@code n}
+ * filters the {@code floor(n·sparsity)} with the lowest scores are pruned (lower index first on
+ * ties), weights and bias. Masks are computed once (see {@link ScoreCollectingFilterPruner}) and the
+ * collector is then removed.
+ *
+ * <pre>{@code
+ * var pruner = new ActivationApozRankFilterPruner(model, configList, null);
+ * pruner.compress();
+ * model.call(calibrationBatch);       // statistics_batch_num forward passes
+ * pruner.updateMask();
+ * }</pre>
+ */
+public final class ActivationApozRankFilterPruner extends ScoreCollectingFilterPruner {
+
+    /** With ReLU and {@code statistics_batch_num = 1}. */
+    public ActivationApozRankFilterPruner(Module model, ConfigList configList, Optimizer optimizer) {
+        this(model, configList, optimizer, ActivationFunctions.RELU, 1);
+    }
+
+    /**
+     * @param optimizer          the training optimizer (masks are computed in its step hook), or null
+     * @param activation         applied to each output before counting zeros (see {@link ActivationFunctions})
+     * @param statisticsBatchNum forward passes to collect before masks are computed (≥ 1)
+     */
+    public ActivationApozRankFilterPruner(Module model, ConfigList configList, Optimizer optimizer,
+            UnaryOperator<Tensor> activation, int statisticsBatchNum) {
+        super(model, configList, optimizer, new ApozCollector(activation), statisticsBatchNum);
+    }
+
+    /** The APoZ collector. */
+    public ApozCollector apozCollector() {
+        return (ApozCollector) collector();
+    }
+}
