@@ -19,4 +19,21 @@ public final class ActivationFunctions {
 
     private ActivationFunctions() {
     }
+
+    /**
+     * The activation NNI names {@code name}: {@code "relu"}, {@code "relu6"} or {@code "identity"}
+     * (case-insensitive), for config files and the command line.
+     *
+     * @throws IllegalArgumentException naming the value and the accepted names
+     */
+    public static UnaryOperator<Tensor> byName(String name) {
+        String key = name == null ? "null" : name.toLowerCase(java.util.Locale.ROOT);
+        return switch (key) {
+            case "relu" -> RELU;
+            case "relu6" -> RELU6;
+            case "identity" -> IDENTITY;
+            default -> throw new IllegalArgumentException("activation \"" + name
+                    + "\" is not supported; expected one of relu, relu6, identity");
+        };
+    }
 }

@@ -18,8 +18,8 @@ import org.bytedeco.pytorch.Tensor;
  * <p>Gradients exist only after {@code backward()}, so no forward hook can compute this: attaching
  * only registers the layer, and {@link #accumulate()} adds one batch to every attached layer from the
  * weight and its current gradient. {@code TaylorFoWeightFilterPruner} calls it from its
- * before-optimizer-step hook (gradients computed, weights not yet updated); without an optimizer,
- * call it yourself after each {@code backward()}.
+ * after-optimizer-step hook, as NNI does (the gradient of the step, the weight just updated);
+ * without an optimizer, call it yourself after each {@code backward()}.
  */
 public final class TaylorScoreCollector extends ChannelStatisticsCollector {
 

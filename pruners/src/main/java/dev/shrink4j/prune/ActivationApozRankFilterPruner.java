@@ -5,6 +5,7 @@ import dev.shrink4j.collect.ApozCollector;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Optimizer;
+import java.util.Objects;
 import java.util.function.UnaryOperator;
 import org.bytedeco.pytorch.Tensor;
 
@@ -30,17 +31,46 @@ public final class ActivationApozRankFilterPruner extends ScoreCollectingFilterP
 
     /** With ReLU and {@code statistics_batch_num = 1}. */
     public ActivationApozRankFilterPruner(Module model, ConfigList configList, Optimizer optimizer) {
-        this(model, configList, optimizer, ActivationFunctions.RELU, 1);
+        this(builder().setModel(model).setConfigList(configList).optOptimizer(optimizer));
     }
 
-    /**
-     * @param optimizer          the training optimizer (masks are computed in its step hook), or null
-     * @param activation         applied to each output before counting zeros (see {@link ActivationFunctions})
-     * @param statisticsBatchNum forward passes to collect before masks are computed (≥ 1)
-     */
-    public ActivationApozRankFilterPruner(Module model, ConfigList configList, Optimizer optimizer,
-            UnaryOperator<Tensor> activation, int statisticsBatchNum) {
-        super(model, configList, optimizer, new ApozCollector(activation), statisticsBatchNum);
+    private ActivationApozRankFilterPruner(Builder b) {
+        super(b.model, b.configList, b.optimizer, new ApozCollector(b.activation), b.statisticsBatchNum);
+    }
+
+    /** A builder for the non-default options ({@code activation}, {@code statistics_batch_num}). */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builder for {@link ActivationApozRankFilterPruner}. */
+    public static final class Builder extends ScoreCollectingFilterPruner.Builder<Builder> {
+        private UnaryOperator<Tensor> activation = ActivationFunctions.RELU;
+
+        private Builder() {
+        }
+
+        /** Applied to each output before counting zeros, default ReLU (see {@link ActivationFunctions}). */
+        public Builder optActivation(UnaryOperator<Tensor> activation) {
+            this.activation = Objects.requireNonNull(activation, "activation");
+            return this;
+        }
+
+        /** The activation by NNI's name: {@code "relu"} (default), {@code "relu6"} or {@code "identity"}. */
+        public Builder optActivation(String name) {
+            this.activation = ActivationFunctions.byName(name);
+            return this;
+        }
+
+        /**
+         * The pruner.
+         *
+         * @throws IllegalArgumentException naming the first missing or invalid option
+         */
+        public ActivationApozRankFilterPruner build() {
+            check("ActivationApozRankFilterPruner");
+            return new ActivationApozRankFilterPruner(this);
+        }
     }
 
     /** The APoZ collector. */

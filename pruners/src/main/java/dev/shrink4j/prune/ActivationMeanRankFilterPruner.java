@@ -5,6 +5,7 @@ import dev.shrink4j.collect.MeanActivationCollector;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Optimizer;
+import java.util.Objects;
 import java.util.function.UnaryOperator;
 import org.bytedeco.pytorch.Tensor;
 
@@ -23,17 +24,46 @@ public final class ActivationMeanRankFilterPruner extends ScoreCollectingFilterP
 
     /** With ReLU and {@code statistics_batch_num = 1}. */
     public ActivationMeanRankFilterPruner(Module model, ConfigList configList, Optimizer optimizer) {
-        this(model, configList, optimizer, ActivationFunctions.RELU, 1);
+        this(builder().setModel(model).setConfigList(configList).optOptimizer(optimizer));
     }
 
-    /**
-     * @param optimizer          the training optimizer (masks are computed in its step hook), or null
-     * @param activation         applied to each output before averaging (see {@link ActivationFunctions})
-     * @param statisticsBatchNum forward passes to collect before masks are computed (≥ 1)
-     */
-    public ActivationMeanRankFilterPruner(Module model, ConfigList configList, Optimizer optimizer,
-            UnaryOperator<Tensor> activation, int statisticsBatchNum) {
-        super(model, configList, optimizer, new MeanActivationCollector(activation), statisticsBatchNum);
+    private ActivationMeanRankFilterPruner(Builder b) {
+        super(b.model, b.configList, b.optimizer, new MeanActivationCollector(b.activation), b.statisticsBatchNum);
+    }
+
+    /** A builder for the non-default options ({@code activation}, {@code statistics_batch_num}). */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builder for {@link ActivationMeanRankFilterPruner}. */
+    public static final class Builder extends ScoreCollectingFilterPruner.Builder<Builder> {
+        private UnaryOperator<Tensor> activation = ActivationFunctions.RELU;
+
+        private Builder() {
+        }
+
+        /** Applied to each output before averaging, default ReLU (see {@link ActivationFunctions}). */
+        public Builder optActivation(UnaryOperator<Tensor> activation) {
+            this.activation = Objects.requireNonNull(activation, "activation");
+            return this;
+        }
+
+        /** The activation by NNI's name: {@code "relu"} (default), {@code "relu6"} or {@code "identity"}. */
+        public Builder optActivation(String name) {
+            this.activation = ActivationFunctions.byName(name);
+            return this;
+        }
+
+        /**
+         * The pruner.
+         *
+         * @throws IllegalArgumentException naming the first missing or invalid option
+         */
+        public ActivationMeanRankFilterPruner build() {
+            check("ActivationMeanRankFilterPruner");
+            return new ActivationMeanRankFilterPruner(this);
+        }
     }
 
     /** The mean-activation collector. */

@@ -18,22 +18,27 @@ import org.slf4j.LoggerFactory;
  * {@code s_f} along a cubic schedule, over any inner {@link WeightMasker} (level by default; L1/L2
  * filter through {@link Criterion}, or any masker).
  *
- * <p>Schedule (NNI's {@code compute_target_sparsity}, the {@code start_epoch} form of
- * {@code agp.py}; NNI 2.x {@code iterative_pruner.py} is the same with {@code start_epoch = 0}):
+ * <p>Schedule (NNI's {@code compute_target_sparsity}, the {@code start_epoch} form of its
+ * {@code agp.py}), with {@code t} the current epoch, {@code t0 = start_epoch} and
+ * {@code n·Δt = span = ((end_epoch − t0 − 1) // frequency) · frequency} (the last pruning epoch
+ * before {@code end_epoch}, minus {@code t0}):
  * <pre>
- * if end_epoch ≤ start_epoch or s_i ≥ s_f:  s_t = s_f
- * else if t ≥ end_epoch:                    s_t = s_f
- * else:  span = ((end_epoch − start_epoch − 1) // frequency) · frequency
- *        s_t  = s_f + (s_i − s_f) · (1 − (t − start_epoch) / span)³      (s_f when span = 0)
+ * t &lt; t0:               no mask update (masks stay as they are, all ones at first)
+ * t0 ≤ t &lt; t0 + span:   s_t = s_f + (s_i − s_f) · (1 − (t − t0) / span)³
+ * t ≥ t0 + span:        s_t = s_f            (also whenever span = 0 or s_i ≥ s_f)
  * </pre>
- * where {@code t} is the current epoch. (NNI asserts {@code span > 0}; NNI 2.x returns {@code s_f}
- * for a one-epoch schedule, which this generalises to every zero span.) Masks are recomputed only at
- * <em>pruning epochs</em> {@code t ≥ start_epoch} with {@code (t − start_epoch) % frequency == 0},
- * once per epoch per layer: at {@code compress()} for epoch 0 (sparsity {@code s_i} when
- * {@code start_epoch = 0}), then after {@link #updateEpoch(int)} — at the first optimizer step of that
- * epoch when an optimizer is attached (NNI computes in its patched {@code optimizer.step}), at once
- * when there is none. As in NNI, {@code updateEpoch(0)} is ignored. The inner maskers rank the masked
- * weights, so what was pruned stays pruned.
+ * Masks are recomputed only at <em>pruning epochs</em>: {@code t0 ≤ t ≤ end_epoch} with
+ * {@code (t − t0) % frequency == 0}, and {@code end_epoch} itself. Since {@code t0 + span} is a
+ * pruning epoch, the layer is at exactly {@code s_f} (the formula's cube is exactly 0 there) from
+ * then on, and at {@code end_epoch} at the latest. Each layer prunes {@code floor(n·s_t)} units
+ * ({@link Ranking}); the inner maskers rank the masked weights, with pruned ones below every live
+ * one, so what was pruned stays pruned. (NNI asserts {@code span > 0}; here a zero span prunes to
+ * {@code s_f} at once, as NNI 2.x does for a one-iteration schedule.)
+ *
+ * <p>When: at {@code compress()} for epoch 0 (at {@code s_i} when {@code start_epoch = 0}); after
+ * {@link #updateEpoch(int)} at a pruning epoch, at the first optimizer step of that epoch when an
+ * optimizer is attached (NNI computes in its patched {@code optimizer.step}), at once when there is
+ * none; once per layer per epoch. As in NNI, {@code updateEpoch(0)} is ignored.
  *
  * <pre>{@code
  * AgpPruner agp = AgpPruner.builder().setModel(model).setConfigList(configList).optOptimizer(sgd)
@@ -95,23 +100,46 @@ public final class AgpPruner extends Pruner {
      * (the formula in the class comment).
      */
     public double targetSparsity(int epoch, double finalSparsity) {
-        if (endEpoch <= startEpoch || initialSparsity >= finalSparsity) {
-            return finalSparsity;
-        }
-        if (endEpoch <= epoch) {
+        if (initialSparsity >= finalSparsity || endEpoch <= epoch) {
             return finalSparsity;
         }
         long span = ((long) (endEpoch - startEpoch - 1) / frequency) * frequency;
-        if (span <= 0) {
+        if (span <= 0 || epoch >= startEpoch + span) {
             return finalSparsity;
+        }
+        if (epoch < startEpoch) {
+            return initialSparsity; // not applied: no mask update before start_epoch
         }
         double progress = 1.0 - (double) (epoch - startEpoch) / span;
         return finalSparsity + (initialSparsity - finalSparsity) * progress * progress * progress;
     }
 
-    /** Whether masks are recomputed at {@code epoch}: {@code t ≥ start_epoch} and {@code (t − start_epoch) % frequency == 0}. */
+    /**
+     * Whether masks are recomputed at {@code epoch}: {@code start_epoch ≤ t ≤ end_epoch} and
+     * {@code (t − start_epoch) % frequency == 0}, or {@code t = end_epoch}.
+     */
     public boolean isPruningEpoch(int epoch) {
-        return epoch >= startEpoch && (epoch - startEpoch) % frequency == 0;
+        return epoch >= startEpoch && epoch <= endEpoch && ((epoch - startEpoch) % frequency == 0 || epoch == endEpoch);
+    }
+
+    /** {@code initial_sparsity} {@code s_i}. */
+    public double initialSparsity() {
+        return initialSparsity;
+    }
+
+    /** {@code start_epoch}. */
+    public int startEpoch() {
+        return startEpoch;
+    }
+
+    /** {@code end_epoch}. */
+    public int endEpoch() {
+        return endEpoch;
+    }
+
+    /** {@code frequency}. */
+    public int frequency() {
+        return frequency;
     }
 
     /** The sparsity of the current epoch for this layer. */
@@ -229,6 +257,23 @@ public final class AgpPruner extends Pruner {
             return this;
         }
 
+        /**
+         * The inner masking rule by NNI's {@code pruning_algorithm} name: {@code "level"} (default),
+         * {@code "l1"} or {@code "l2"} (filters by norm).
+         *
+         * @throws IllegalArgumentException naming the value and the accepted names
+         */
+        public Builder optPruningAlgorithm(String name) {
+            String key = name == null ? "null" : name.toLowerCase(java.util.Locale.ROOT);
+            return optCriterion(switch (key) {
+                case "level" -> Criterion.LEVEL;
+                case "l1" -> Criterion.L1_FILTER;
+                case "l2" -> Criterion.L2_FILTER;
+                default -> throw new IllegalArgumentException("AgpPruner: pruning_algorithm \"" + name
+                        + "\" is not supported; expected one of level, l1, l2");
+            });
+        }
+
         /** Any inner masker (it should rank the masked weights so pruned ones stay pruned). */
         public Builder optMasker(WeightMasker masker) {
             this.masker = Objects.requireNonNull(masker, "masker");
@@ -250,6 +295,10 @@ public final class AgpPruner extends Pruner {
             if (startEpoch < 0 || endEpoch < 0) {
                 throw new IllegalArgumentException("AgpPruner: start_epoch " + startEpoch + " and end_epoch " + endEpoch
                         + " must be non-negative");
+            }
+            if (endEpoch <= startEpoch) {
+                throw new IllegalArgumentException("AgpPruner: end_epoch " + endEpoch + " must be greater than start_epoch "
+                        + startEpoch);
             }
             if (frequency < 1) {
                 throw new IllegalArgumentException("AgpPruner: frequency must be at least 1, got " + frequency);

@@ -26,13 +26,17 @@ import org.bytedeco.pytorch.global.torch;
  *
  * <p>Config entries carry {@code sparsity} (the final one, {@code s}) and {@code prune_iterations}
  * ({@code N}, one value for all entries). There are {@code N + 1} rounds, {@link #getPruneIterations()}
- * = {@code 0 … N}; call {@link #prepareForNextIteration()} (NNI's {@code prune_iteration_start}) at the
- * start of each, then train. Round {@code k}:
+ * = {@code 0 … N}; call {@link #pruneIterationStart()} (NNI's {@code prune_iteration_start()}) at the
+ * start of each, then train that round. Round {@code k}:
  * <ul>
  *   <li>masks: round 0 all ones; round {@code k ≥ 1} level masks at sparsity
- *       {@code max(1 − ((1 − s)^(1/N))^k, 0)} (a keep ratio {@code (1 − s)^(1/N)} compounding per
- *       round), computed on the weights trained in round {@code k − 1} times the current mask, so a
- *       pruned weight stays pruned ({@link IterativeLevelMasker});</li>
+ *       {@code s_k = 1 − (1 − s)^(k/N)} (each round keeps the share {@code (1 − s)^(1/N)} of the
+ *       weights the previous round kept; {@code s_N = s} exactly), i.e. the {@code floor(n·s_k)}
+ *       weights of smallest {@code |W · mask|} are pruned ({@link Ranking}), computed on the weights
+ *       trained in round {@code k − 1} times the current mask, with pruned weights ranked below every
+ *       live one, so a pruned weight stays pruned ({@link IterativeLevelMasker}). NNI computes
+ *       {@code 1 − ((1 − s)^(1/N))^k}, the same number up to rounding, which could move
+ *       {@code floor(n·s_k)} by one where {@code n·s_k} is an integer;</li>
  *   <li>then, with {@code reset_weights} (default), every model parameter and buffer is restored to
  *       its value at {@code compress()} (bit-exact copies the pruner owns), the optimizer's state is
  *       reset ({@link Optimizer#resetState()}) and each group's learning rate restored to its value at
@@ -113,15 +117,25 @@ public final class LotteryTicketPruner extends Pruner {
         return IntStream.rangeClosed(0, pruneIterations()).boxed().toList();
     }
 
-    /** The round in progress, or −1 before the first {@link #prepareForNextIteration()}. */
+    /** The round in progress, or −1 before the first {@link #pruneIterationStart()}. */
     public int currentIteration() {
         return currentIteration;
     }
 
-    /** The sparsity of round {@code k} of {@code n} towards {@code s}: {@code max(1 − ((1 − s)^(1/n))^k, 0)}. */
+    /**
+     * The sparsity of round {@code k} of {@code n} towards {@code s}: {@code 1 − (1 − s)^(k/n)}, exactly
+     * {@code s} at {@code k = n} and 0 at {@code k = 0}.
+     *
+     * @throws IllegalArgumentException when {@code k} is outside {@code 0 … n}
+     */
     public static double roundSparsity(double s, int n, int k) {
-        double keepOnce = Math.pow(1 - s, 1.0 / n);
-        return Math.max(1 - Math.pow(keepOnce, k), 0);
+        if (k < 0 || k > n) {
+            throw new IllegalArgumentException("round " + k + " is outside 0.." + n);
+        }
+        if (k == n) {
+            return s;
+        }
+        return Math.max(1 - Math.pow(1 - s, (double) k / n), 0);
     }
 
     @Override
@@ -135,7 +149,7 @@ public final class LotteryTicketPruner extends Pruner {
      *
      * @throws IllegalStateException after round {@code N}
      */
-    public void prepareForNextIteration() {
+    public void pruneIterationStart() {
         requireCompressed();
         if (currentIteration >= pruneIterations) {
             throw new IllegalStateException("LotteryTicketPruner: all " + (pruneIterations + 1) + " rounds (0.."

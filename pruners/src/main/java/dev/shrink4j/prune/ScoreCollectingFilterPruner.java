@@ -57,6 +57,62 @@ public abstract class ScoreCollectingFilterPruner extends Pruner {
         return statisticsBatchNum;
     }
 
+    /**
+     * Options shared by the builders of the collecting pruners: {@code set…} required, {@code opt…}
+     * optional.
+     *
+     * @param <B> the concrete builder
+     */
+    public abstract static class Builder<B extends Builder<B>> {
+        Module model;
+        ConfigList configList;
+        Optimizer optimizer;
+        int statisticsBatchNum = 1;
+
+        Builder() {
+        }
+
+        @SuppressWarnings("unchecked")
+        private B self() {
+            return (B) this;
+        }
+
+        /** The model to prune. */
+        public B setModel(Module model) {
+            this.model = model;
+            return self();
+        }
+
+        /** Which Conv2d layers, at what sparsity. */
+        public B setConfigList(ConfigList configList) {
+            this.configList = configList;
+            return self();
+        }
+
+        /** The training optimizer: masks are then computed in its after-step hook. Default none. */
+        public B optOptimizer(Optimizer optimizer) {
+            this.optimizer = optimizer;
+            return self();
+        }
+
+        /** {@code statistics_batch_num}: batches of statistics before the masks are computed, default 1 (NNI's). */
+        public B optStatisticsBatchNum(int statisticsBatchNum) {
+            this.statisticsBatchNum = statisticsBatchNum;
+            return self();
+        }
+
+        /** Throws naming the first missing or invalid option. */
+        void check(String pruner) {
+            if (model == null || configList == null) {
+                throw new IllegalArgumentException(pruner + ": setModel and setConfigList are required");
+            }
+            if (statisticsBatchNum < 1) {
+                throw new IllegalArgumentException(pruner + ": statistics_batch_num must be at least 1, got "
+                        + statisticsBatchNum);
+            }
+        }
+    }
+
     /** Whether the masks have been computed (and the collector removed). */
     public final boolean masksComputed() {
         return masksComputed;

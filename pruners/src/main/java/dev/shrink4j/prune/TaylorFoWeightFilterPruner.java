@@ -21,10 +21,11 @@ import org.bytedeco.pytorch.Tensor;
  *
  * <p>Rule: per filter {@code f}, {@code score[f] = Σ_batches Σ_(i in f) (W[f,i]·∂L/∂W[f,i])²},
  * accumulated by a {@link TaylorScoreCollector} over the first {@code statistics_batch_num} optimizer
- * steps (default 1, as NNI). Accumulation runs in the optimizer's before-step hook, where the gradient
- * and the weight it was computed at are both present (NNI accumulates after the patched step, with
- * the already-updated weight; here the pair is consistent). Once enough batches were seen the masks
- * are computed in the after-step hook, once:
+ * steps (default 1, as NNI). As in NNI (whose {@code calc_contributions} runs in the patched
+ * {@code optimizer.step}, after the update), each batch is accumulated in the optimizer's
+ * <em>after</em>-step hook from the step's gradient and the weight just updated; on the step that
+ * completes {@code statistics_batch_num} batches the masks are computed, once, and the collector
+ * is removed:
  * <ul>
  *   <li>per layer (default): of a layer's {@code n} filters the {@code floor(n·sparsity)} lowest
  *       scores are pruned, weights and bias;</li>
@@ -44,18 +45,41 @@ public final class TaylorFoWeightFilterPruner extends ScoreCollectingFilterPrune
 
     /** Per-layer ranking with {@code statistics_batch_num = 1}. */
     public TaylorFoWeightFilterPruner(Module model, ConfigList configList, Optimizer optimizer) {
-        this(model, configList, optimizer, 1, false);
+        this(builder().setModel(model).setConfigList(configList).optOptimizer(optimizer));
     }
 
-    /**
-     * @param optimizer          the training optimizer (its step hooks accumulate and compute), or null
-     * @param statisticsBatchNum steps of statistics before masks are computed (≥ 1)
-     * @param globalSort         rank all selected layers' filters together
-     */
-    public TaylorFoWeightFilterPruner(Module model, ConfigList configList, Optimizer optimizer, int statisticsBatchNum,
-            boolean globalSort) {
-        super(model, configList, optimizer, new TaylorScoreCollector(), statisticsBatchNum);
-        this.globalSort = globalSort;
+    private TaylorFoWeightFilterPruner(Builder b) {
+        super(b.model, b.configList, b.optimizer, new TaylorScoreCollector(), b.statisticsBatchNum);
+        this.globalSort = b.globalSort;
+    }
+
+    /** A builder for the non-default options ({@code statistics_batch_num}, {@code global_sort}). */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builder for {@link TaylorFoWeightFilterPruner}. */
+    public static final class Builder extends ScoreCollectingFilterPruner.Builder<Builder> {
+        private boolean globalSort;
+
+        private Builder() {
+        }
+
+        /** {@code global_sort}: rank the filters of all selected layers together, default false. */
+        public Builder optGlobalSort(boolean globalSort) {
+            this.globalSort = globalSort;
+            return this;
+        }
+
+        /**
+         * The pruner.
+         *
+         * @throws IllegalArgumentException naming the first missing or invalid option
+         */
+        public TaylorFoWeightFilterPruner build() {
+            check("TaylorFoWeightFilterPruner");
+            return new TaylorFoWeightFilterPruner(this);
+        }
     }
 
     /** Whether filters are ranked across all layers. */
@@ -94,9 +118,11 @@ public final class TaylorFoWeightFilterPruner extends ScoreCollectingFilterPrune
         }
     }
 
+    /** Accumulates this step's batch, then computes the masks if every layer has enough batches. */
     @Override
-    protected void beforeOptimizerStep() {
+    protected void afterOptimizerStep() {
         accumulate();
+        super.afterOptimizerStep();
     }
 
     @Override
