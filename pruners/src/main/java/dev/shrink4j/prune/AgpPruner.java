@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * before {@code end_epoch}, minus {@code t0}):
  * <pre>
  * t &lt; t0:               no mask update (masks stay as they are, all ones at first)
- * t0 ≤ t &lt; t0 + span:   s_t = s_f + (s_i − s_f) · (1 − (t − t0) / span)³
+ * t = t0:               s_t = s_i            (the formula's value, without its rounding)
+ * t0 &lt; t &lt; t0 + span:   s_t = s_f + (s_i − s_f) · (1 − (t − t0) / span)³
  * t ≥ t0 + span:        s_t = s_f            (also whenever span = 0 or s_i ≥ s_f)
  * </pre>
  * Masks are recomputed only at <em>pruning epochs</em>: {@code t0 ≤ t ≤ end_epoch} with
@@ -107,8 +108,10 @@ public final class AgpPruner extends Pruner {
         if (span <= 0 || epoch >= startEpoch + span) {
             return finalSparsity;
         }
-        if (epoch < startEpoch) {
-            return initialSparsity; // not applied: no mask update before start_epoch
+        if (epoch <= startEpoch) {
+            // the formula's value at t0, exactly: s_f + (s_i − s_f) can round below s_i and lose a unit
+            // to floor(n·s) (0.8 + (0.1 − 0.8) = 0.09999999999999987); before t0 it is never applied
+            return initialSparsity;
         }
         double progress = 1.0 - (double) (epoch - startEpoch) / span;
         return finalSparsity + (initialSparsity - finalSparsity) * progress * progress * progress;
