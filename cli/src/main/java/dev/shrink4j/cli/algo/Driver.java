@@ -28,8 +28,24 @@ public interface Driver {
         return StatisticsPass.FORWARD_TRAIN;
     }
 
+    /** Called after each statistics batch (after its backward pass, before the gradients are cleared). */
+    default void afterStatisticsBatch(Compressor compressor) {
+    }
+
     /** Called after the statistics batches (data-driven pruners compute their masks here). */
     default void afterStatistics(Compressor compressor) {
+    }
+
+    /**
+     * Training rounds: the fine-tuning epochs run once per round (iterative pruning such as the
+     * lottery ticket runs several). Default 1.
+     */
+    default int rounds(Compressor compressor) {
+        return 1;
+    }
+
+    /** Called before each round (counted from 0), before its epochs. Default: nothing. */
+    default void onRoundStart(Compressor compressor, int round) {
     }
 
     /** Called before each fine-tuning epoch (counted from 0). */
