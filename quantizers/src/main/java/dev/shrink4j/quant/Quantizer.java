@@ -1,5 +1,7 @@
 package dev.shrink4j.quant;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
 import dev.shrink4j.compress.Compressor;
 import dev.shrink4j.compress.LayerInfo;
 import dev.shrink4j.compress.ModuleWrapper;
@@ -9,10 +11,8 @@ import dev.shrink4j.compress.config.ConfigSchema;
 import dev.shrink4j.compress.config.LayerConfig;
 import dev.shrink4j.compress.config.QuantType;
 import dev.shrink4j.nn.Module;
-import dev.shrink4j.nn.optim.Optimizer;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
 import dev.shrink4j.nn.io.SafeTensors;
+import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.quant.export.CalibrationConfig;
 import dev.shrink4j.quant.export.CalibrationRestore;
 import dev.shrink4j.quant.export.IntegerWeights;
@@ -43,6 +43,12 @@ import org.slf4j.LoggerFactory;
  * training sees, so non-differentiable arithmetic is wrapped with {@link Ste}. The base counts
  * optimizer steps ({@link #steps()}) for {@code quant_start_step}; algorithms decide what to do
  * before it ({@link #quantizationStarted(ModuleWrapper)}).
+ *
+ * <p>Exports (all files written atomically): {@link #exportModel} (full-precision state dict with
+ * PyTorch names + NNI calibration JSON, read back by {@link #loadCalibrationConfig(Path)} into a
+ * freshly compressed quantizer), {@link #exportFakeQuant} (the weights forward computes with, every
+ * quantizer) and {@link #exportInt8} (integer weights with scale and zero point, where the weights lie
+ * on an at most 8-bit {@link QParams} grid; algorithms describe their grid in {@link #integerGrid}).
  *
  * <p>A custom quantizer overrides one method:
  * <pre>{@code

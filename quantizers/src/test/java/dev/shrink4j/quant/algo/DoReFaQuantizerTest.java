@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.shrink4j.compress.config.ConfigException;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.nn.layers.Linear;
 import org.bytedeco.pytorch.Tensor;
@@ -96,9 +97,9 @@ class DoReFaQuantizerTest {
     @Test
     void onlyWeightsCanBeQuantized() {
         try (OneLinear net = layer(W); DoReFaQuantizer q = new DoReFaQuantizer(net, ConfigList.fromJson(
-                "[{\"quant_types\": [\"output\"], \"quant_bits\": 2}]"), null)) {
-            Exception e = assertThrows(RuntimeException.class, q::compress);
-            assertEquals(true, e.getMessage().contains("quant_types"), e.getMessage());
+                "[{\"quant_types\": [\"output\"], \"quant_bits\": 2, \"op_names\": [\"fc\"]}]"), null)) {
+            ConfigException e = assertThrows(ConfigException.class, q::compress);
+            assertEquals("invalid config list: config_list[0].quant_types[0]: \"output\" is not one of weight", e.getMessage());
         }
     }
 }
