@@ -9,6 +9,8 @@ import dev.shrink4j.compress.config.ConfigSchema;
 import dev.shrink4j.compress.config.LayerConfig;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Optimizer;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,7 +30,8 @@ import org.bytedeco.pytorch.global.torch;
  * <p>Masks come from a {@link WeightMasker}: {@link #calcMask(ModuleWrapper)} asks it for one layer,
  * {@link #updateMask()} for all. By default masks are computed once in {@code compress()} (one-shot
  * pruning); algorithms that prune during training override {@link #afterWrap()} and the optimizer
- * hooks. Export with {@link PrunerExport}.
+ * hooks. Export with {@link #exportModel(Path, Path)}; re-apply with
+ * {@link #applyCompressionResults(Module, Path)}.
  *
  * <p>A custom pruner is a masker and a constructor:
  * <pre>{@code
@@ -187,6 +190,21 @@ public abstract class Pruner extends Compressor {
             });
         }
         return out;
+    }
+
+    /**
+     * Writes the masked weights (original state-dict names) and the masks as safetensors, each
+     * atomically; see {@link PrunerExport}.
+     *
+     * @param maskPath where the masks go, or null to write only the model
+     */
+    public void exportModel(Path modelPath, Path maskPath) throws IOException {
+        PrunerExport.exportModel(this, modelPath, maskPath);
+    }
+
+    /** Multiplies a fresh model's weights by the masks in {@code maskPath}; see {@link PrunerExport}. */
+    public static int applyCompressionResults(Module model, Path maskPath) throws IOException {
+        return PrunerExport.applyCompressionResults(model, maskPath);
     }
 
     /** The masks as {@code <layer>.weight_mask} and {@code <layer>.bias_mask} (live buffers). */

@@ -1,7 +1,6 @@
 package dev.shrink4j.nn.optim;
 
 import dev.shrink4j.nn.HookHandle;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,39 +13,67 @@ import org.bytedeco.pytorch.Tensor;
  * {@code afterStep}. This replaces NNI's monkey-patched {@code optimizer.step}: listeners come and go
  * by handle, and the same optimizer keeps working for fine-tuning after a compressor is removed.
  *
- * <p>The optimizer's state (momentum, Adam moments) lives in libtorch and is owned by the optimizer;
- * {@link #close()} releases it.
+ * <p><b>Listener semantics.</b> Listeners run in registration order. A listener removed during a step
+ * (by itself or by another listener) is not called again, not even for the rest of that step; a
+ * listener added during a step is first called on the next step. An exception thrown by a listener
+ * propagates out of {@link #step()}: thrown from {@code beforeStep}, the parameters are left unchanged
+ * and the step is not counted.
+ *
+ * <p><b>Memory.</b> The optimizer's state (momentum buffers, Adam moments) is native memory owned by
+ * the optimizer, not by any {@code PointerScope}; it survives the step scopes and is released by
+ * {@link #close()}. The parameters themselves stay owned by their modules.
  */
 public abstract class Optimizer implements AutoCloseable {
 
     private final Map<Long, StepListener> listeners = new LinkedHashMap<>();
     private long nextListenerId;
     private long stepCount;
+    private boolean closed;
 
     /** Performs one update of every parameter from its gradient. */
     protected abstract void applyUpdate();
 
-    /** The parameter groups, each with its own learning rate. */
+    /** The parameter groups, each with its own learning rate, in the order they were added. */
     public abstract List<ParamGroup> paramGroups();
 
     /** Forgets the optimizer state (momentum buffers, Adam moments), as a freshly built optimizer. */
     public abstract void resetState();
 
-    /** Runs before-listeners, the update, after-listeners; counts the step. */
+    /**
+     * Runs the before-listeners, the update, the after-listeners. The step is counted between the
+     * update and the after-listeners: inside {@code beforeStep} {@link #stepCount()} is the number of
+     * completed steps, inside {@code afterStep} it includes the current one.
+     */
     public final void step() {
-        List<StepListener> snapshot = new ArrayList<>(listeners.values());
-        for (StepListener l : snapshot) {
-            l.beforeStep(this);
+        checkOpen();
+        // Snapshot so listeners may add or remove listeners while we iterate.
+        long[] ids = new long[listeners.size()];
+        StepListener[] snapshot = new StepListener[ids.length];
+        int n = 0;
+        for (Map.Entry<Long, StepListener> e : listeners.entrySet()) {
+            ids[n] = e.getKey();
+            snapshot[n++] = e.getValue();
+        }
+        for (int i = 0; i < n; i++) {
+            if (listeners.containsKey(ids[i])) {
+                snapshot[i].beforeStep(this);
+            }
         }
         applyUpdate();
         stepCount++;
-        for (StepListener l : snapshot) {
-            l.afterStep(this);
+        for (int i = 0; i < n; i++) {
+            if (listeners.containsKey(ids[i])) {
+                snapshot[i].afterStep(this);
+            }
         }
     }
 
-    /** Adds a listener; closing the handle removes it. Listeners run in registration order. */
+    /**
+     * Adds a listener; closing the handle removes it (idempotent). Listeners run in registration
+     * order; the same listener added twice runs twice and has two handles.
+     */
     public final HookHandle addStepListener(StepListener listener) {
+        checkOpen();
         long id = nextListenerId++;
         listeners.put(id, Objects.requireNonNull(listener, "listener"));
         return () -> listeners.remove(id);
@@ -57,13 +84,18 @@ public abstract class Optimizer implements AutoCloseable {
         return listeners.size();
     }
 
-    /** How many times {@link #step()} has run. */
+    /** How many times {@link #step()} has completed its update (not reset by {@link #resetState()}). */
     public final long stepCount() {
         return stepCount;
     }
 
-    /** Zeroes the gradient of every parameter in every group. */
+    /**
+     * Zeroes the gradient of every parameter in every group, in place (PyTorch's
+     * {@code zero_grad(set_to_none=False)}: gradient tensors keep their identity, which gradient hooks
+     * and masks may rely on).
+     */
     public void zeroGrad() {
+        checkOpen();
         for (ParamGroup g : paramGroups()) {
             for (Tensor p : g.params()) {
                 Tensor grad = p.grad();
@@ -79,15 +111,45 @@ public abstract class Optimizer implements AutoCloseable {
         return paramGroups().get(0).learningRate();
     }
 
-    /** Sets the learning rate of every group (schedulers call this between steps). */
+    /**
+     * Sets the learning rate of every group; the next {@link #step()} uses it. To keep different rates
+     * per group, call {@link ParamGroup#setLearningRate} on each group instead.
+     *
+     * @throws IllegalArgumentException if {@code lr} is negative or not finite
+     */
     public void setLearningRate(double lr) {
+        checkLearningRate(getClass().getSimpleName() + ": learning rate", lr);
         for (ParamGroup g : paramGroups()) {
             g.setLearningRate(lr);
         }
     }
 
+    /** Whether {@link #close()} has run. */
+    public final boolean isClosed() {
+        return closed;
+    }
+
+    /** Throws if the optimizer was closed, naming it. */
+    protected final void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException(getClass().getSimpleName() + " has been closed");
+        }
+    }
+
+    /**
+     * Removes every listener and marks the optimizer closed; subclasses release their native state
+     * too. Idempotent. The parameters are not touched.
+     */
     @Override
     public void close() {
+        closed = true;
         listeners.clear();
+    }
+
+    /** Rejects a negative, NaN or infinite learning rate; {@code what} names it in the message. */
+    static void checkLearningRate(String what, double lr) {
+        if (!(lr >= 0) || Double.isInfinite(lr)) {
+            throw new IllegalArgumentException(what + " must be finite and non-negative, got " + lr);
+        }
     }
 }

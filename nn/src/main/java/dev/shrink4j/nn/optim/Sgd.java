@@ -1,42 +1,32 @@
 package dev.shrink4j.nn.optim;
 
-import java.util.ArrayList;
 import java.util.List;
-import org.bytedeco.pytorch.OptimizerParamGroup;
 import org.bytedeco.pytorch.SGD;
 import org.bytedeco.pytorch.SGDOptions;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
 
 /**
  * Stochastic gradient descent ({@code torch.optim.SGD}) on libtorch's implementation: momentum,
- * dampening, Nesterov, weight decay; several parameter groups with their own options.
+ * dampening, Nesterov, weight decay; several parameter groups with their own options. With gradient
+ * {@code g}, weight decay {@code wd}, momentum {@code mu}, dampening {@code d}, per step:
+ *
+ * <pre>
+ * g = g + wd·p
+ * buf = g (first step), else mu·buf + (1 − d)·g
+ * g = nesterov ? g + mu·buf : buf        (when mu ≠ 0)
+ * p = p − lr·g
+ * </pre>
  *
  * <pre>{@code
  * Sgd sgd = Sgd.builder().setLearningRate(0.1).optMomentum(0.9).optWeightDecay(5e-4).build(model.parameters());
  * }</pre>
+ *
+ * <p>The momentum buffers live in libtorch, owned by this optimizer until {@link #close()}.
  */
-public final class Sgd extends Optimizer {
-
-    private SGD sgd;
-    private final List<ParamGroup> groups = new ArrayList<>();
-    private final List<List<Tensor>> groupParams = new ArrayList<>();
-    private final List<SGDOptions> groupOptions = new ArrayList<>();
+public final class Sgd extends LibtorchOptimizer<SGDOptions> {
 
     private Sgd(List<Tensor> params, SGDOptions options) {
-        groupParams.add(List.copyOf(params));
-        groupOptions.add(options);
-        rebuild();
-    }
-
-    /** (Re)creates the native optimizer from the Java-side groups: fresh state, current options. */
-    private void rebuild() {
-        sgd = new SGD(new TensorVector(groupParams.get(0).toArray(new Tensor[0])), groupOptions.get(0));
-        for (int i = 1; i < groupParams.size(); i++) {
-            sgd.add_param_group(new OptimizerParamGroup(
-                    new TensorVector(groupParams.get(i).toArray(new Tensor[0])), groupOptions.get(i)));
-        }
-        syncGroups();
+        super("Sgd", params, options, SGD::new);
     }
 
     /** A builder for the options of the first group. */
@@ -44,51 +34,19 @@ public final class Sgd extends Optimizer {
         return new Builder();
     }
 
-    /** Adds a parameter group with its own options (PyTorch's {@code add_param_group}). */
+    /**
+     * Adds a parameter group with its own options (PyTorch's {@code add_param_group}).
+     *
+     * @return this optimizer
+     * @throws IllegalArgumentException if {@code params} is empty, holds a non-leaf tensor, or shares a
+     *     parameter with an existing group
+     */
     public Sgd addParamGroup(List<Tensor> params, Builder options) {
-        SGDOptions o = options.toOptions();
-        sgd.add_param_group(new OptimizerParamGroup(new TensorVector(params.toArray(new Tensor[0])), o));
-        groupParams.add(List.copyOf(params));
-        groupOptions.add(o);
-        syncGroups();
+        addGroup(params, options.toOptions());
         return this;
     }
 
-    private void syncGroups() {
-        groups.clear();
-        for (int i = 0; i < groupParams.size(); i++) {
-            groups.add(new NativeParamGroup(sgd.param_groups().get(i), groupParams.get(i)));
-        }
-    }
-
-    @Override
-    protected void applyUpdate() {
-        sgd.step();
-    }
-
-    @Override
-    public List<ParamGroup> paramGroups() {
-        return List.copyOf(groups);
-    }
-
-    @Override
-    public void resetState() {
-        // libtorch exposes no state map to Java: rebuild the optimizer, keeping each group's current lr.
-        for (int i = 0; i < groups.size(); i++) {
-            groupOptions.get(i).set_lr(groups.get(i).learningRate());
-        }
-        SGD old = sgd;
-        rebuild();
-        old.close();
-    }
-
-    @Override
-    public void close() {
-        super.close();
-        sgd.close();
-    }
-
-    /** Options for {@link Sgd}: {@code set…} required, {@code opt…} optional. */
+    /** Options for {@link Sgd}: {@code set…} required, {@code opt…} optional (defaults are PyTorch's). */
     public static final class Builder {
         private Double lr;
         private double momentum;
@@ -99,37 +57,50 @@ public final class Sgd extends Optimizer {
         private Builder() {
         }
 
+        /** The learning rate (required, ≥ 0). */
         public Builder setLearningRate(double lr) {
             this.lr = lr;
             return this;
         }
 
+        /** The momentum factor (default 0: plain SGD). */
         public Builder optMomentum(double momentum) {
             this.momentum = momentum;
             return this;
         }
 
+        /** The dampening of momentum (default 0); Nesterov requires 0. */
         public Builder optDampening(double dampening) {
             this.dampening = dampening;
             return this;
         }
 
+        /** The L2 penalty added to the gradient, {@code wd·p} (default 0). */
         public Builder optWeightDecay(double weightDecay) {
             this.weightDecay = weightDecay;
             return this;
         }
 
+        /** Whether to use Nesterov momentum (default false). */
         public Builder optNesterov(boolean nesterov) {
             this.nesterov = nesterov;
             return this;
         }
 
         SGDOptions toOptions() {
-            if (lr == null || lr < 0) {
-                throw new IllegalArgumentException("Sgd: learning rate must be set and non-negative, got " + lr);
+            if (lr == null) {
+                throw new IllegalArgumentException("Sgd: learning rate must be set");
+            }
+            Optimizer.checkLearningRate("Sgd: learning rate", lr);
+            if (!(momentum >= 0)) {
+                throw new IllegalArgumentException("Sgd: momentum must be non-negative, got " + momentum);
+            }
+            if (!(weightDecay >= 0)) {
+                throw new IllegalArgumentException("Sgd: weight decay must be non-negative, got " + weightDecay);
             }
             if (nesterov && (momentum <= 0 || dampening != 0)) {
-                throw new IllegalArgumentException("Sgd: Nesterov momentum requires a momentum and zero dampening");
+                throw new IllegalArgumentException("Sgd: Nesterov momentum requires a momentum and zero dampening, got momentum "
+                        + momentum + ", dampening " + dampening);
             }
             SGDOptions o = new SGDOptions(lr);
             o.momentum().put(momentum);
@@ -139,7 +110,12 @@ public final class Sgd extends Optimizer {
             return o;
         }
 
-        /** Builds the optimizer over {@code params}. */
+        /**
+         * Builds the optimizer over {@code params} (one group with these options).
+         *
+         * @throws IllegalArgumentException if an option is invalid or {@code params} is empty or holds a
+         *     non-leaf or repeated tensor
+         */
         public Sgd build(List<Tensor> params) {
             return new Sgd(params, toOptions());
         }

@@ -1,0 +1,18 @@
+package dev.shrink4j.cli.report;
+
+/**
+ * One line of a results table: a model variant and what it measured.
+ *
+ * @param method          e.g. {@code baseline}, {@code level 90%}, {@code QAT 8-bit}
+ * @param accuracy        top-1 test accuracy in [0, 1]
+ * @param deltaAccuracy   accuracy minus the baseline's, in percentage points
+ * @param nonzeroParams   parameters that are not zero
+ * @param totalParams     all parameters
+ * @param flops           multiply-accumulates of one forward of one sample, counting only nonzero
+ *                        weights for pruned layers
+ * @param sizeBytes       size on disk of the exported weights (bytes)
+ * @param latencyMs       mean forward latency per batch (ms)
+ */
+public record ResultRow(String method, double accuracy, double deltaAccuracy, long nonzeroParams, long totalParams,
+        long flops, long sizeBytes, double latencyMs) {
+}

@@ -1,0 +1,140 @@
+package dev.shrink4j.cli.report;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import dev.shrink4j.nn.io.AtomicFiles;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything a run measured, for machines ({@code report.json}) and people ({@code report.html},
+ * see {@link HtmlReport}). Mutable while the run fills it in; written atomically.
+ */
+public final class RunReport {
+
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
+            .disableHtmlEscaping().create();
+
+    private String title;
+    private String command;
+    private String arch;
+    private String dataset;
+    private String machine;
+    private String createdAt;
+    private final Map<String, Object> settings = new LinkedHashMap<>();
+    private final List<ResultRow> results = new ArrayList<>();
+    private final Map<String, Double> layerSparsity = new LinkedHashMap<>();
+    private final List<EpochPoint> trainingCurves = new ArrayList<>();
+    private final List<SweepPoint> sweep = new ArrayList<>();
+
+    /** A report with a title and the command line that produced it. */
+    public RunReport(String title, String command) {
+        this.title = title;
+        this.command = command;
+        this.createdAt = java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).withNano(0).toString();
+        this.machine = Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("os.name") + " "
+                + System.getProperty("os.arch") + ", Java " + System.getProperty("java.version");
+    }
+
+    public String title() {
+        return title;
+    }
+
+    public String command() {
+        return command;
+    }
+
+    public String machine() {
+        return machine;
+    }
+
+    public String createdAt() {
+        return createdAt;
+    }
+
+    public String arch() {
+        return arch;
+    }
+
+    public String dataset() {
+        return dataset;
+    }
+
+    /** Sets the architecture and dataset names. */
+    public RunReport setModel(String arch, String dataset) {
+        this.arch = arch;
+        this.dataset = dataset;
+        return this;
+    }
+
+    /** Records a setting (algorithm, epochs, seed…). */
+    public RunReport setting(String name, Object value) {
+        settings.put(name, value);
+        return this;
+    }
+
+    public Map<String, Object> settings() {
+        return settings;
+    }
+
+    /** Adds a results-table row. */
+    public RunReport addResult(ResultRow row) {
+        results.add(row);
+        return this;
+    }
+
+    public List<ResultRow> results() {
+        return results;
+    }
+
+    /** Records per-layer sparsity of the compressed model. */
+    public RunReport setLayerSparsity(Map<String, Double> sparsity) {
+        layerSparsity.clear();
+        layerSparsity.putAll(sparsity);
+        return this;
+    }
+
+    public Map<String, Double> layerSparsity() {
+        return layerSparsity;
+    }
+
+    /** Adds a training-curve point. */
+    public RunReport addEpoch(EpochPoint point) {
+        trainingCurves.add(point);
+        return this;
+    }
+
+    public List<EpochPoint> trainingCurves() {
+        return trainingCurves;
+    }
+
+    /** Adds a sweep point. */
+    public RunReport addSweepPoint(SweepPoint point) {
+        sweep.add(point);
+        return this;
+    }
+
+    public List<SweepPoint> sweep() {
+        return sweep;
+    }
+
+    /** The report as pretty-printed JSON. */
+    public String toJson() {
+        return GSON.toJson(this);
+    }
+
+    /** Reads a report written by {@link #toJson()}. */
+    public static RunReport fromJson(String json) {
+        return GSON.fromJson(json, RunReport.class);
+    }
+
+    /** Writes {@code report.json} and {@code report.html} into {@code dir}, each atomically. */
+    public void write(Path dir) throws IOException {
+        AtomicFiles.writeString(dir.resolve("report.json"), toJson());
+        AtomicFiles.writeString(dir.resolve("report.html"), HtmlReport.render(this));
+    }
+}

@@ -1,0 +1,156 @@
+package dev.shrink4j.nn.optim;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.BiFunction;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.OptimizerOptions;
+import org.bytedeco.pytorch.OptimizerParamGroup;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+
+/**
+ * An {@link Optimizer} running one of libtorch's optimizers. The Java side keeps each group's
+ * parameters and options, so the native optimizer can be rebuilt: libtorch gives Java no access to its
+ * state map, and rebuilding is how {@link #resetState()} forgets momentum and moments.
+ *
+ * <p>Ownership: the native optimizer (with its state) and the option templates are retained by this
+ * object, so they survive any enclosing {@code PointerScope}, and {@link #close()} releases them.
+ *
+ * @param <O> libtorch's options type ({@code SGDOptions}, {@code AdamOptions})
+ */
+abstract class LibtorchOptimizer<O extends OptimizerOptions> extends Optimizer {
+
+    private final String name;
+    private final BiFunction<TensorVector, O, org.bytedeco.pytorch.Optimizer> factory;
+    private final List<List<Tensor>> groupParams = new ArrayList<>();
+    private final List<O> groupOptions = new ArrayList<>();
+    private final List<ParamGroup> groups = new ArrayList<>();
+    private org.bytedeco.pytorch.Optimizer optimizer;
+
+    /**
+     * @param name the optimizer's name in error messages ({@code "Sgd"})
+     * @param factory libtorch's constructor for the first group, e.g. {@code SGD::new}
+     */
+    LibtorchOptimizer(String name, List<Tensor> params, O options,
+            BiFunction<TensorVector, O, org.bytedeco.pytorch.Optimizer> factory) {
+        this.name = name;
+        this.factory = factory;
+        adopt(params, options);
+        optimizer = create();
+    }
+
+    /** Adds a group with its own options to the Java side and to the running native optimizer. */
+    @SuppressWarnings("try") // the scope is used for its side effect: it frees what is allocated inside it
+    final void addGroup(List<Tensor> params, O options) {
+        checkOpen();
+        adopt(params, options);
+        int last = groupParams.size() - 1;
+        try (PointerScope scope = new PointerScope()) {
+            optimizer.add_param_group(nativeGroup(last));
+        }
+    }
+
+    private void adopt(List<Tensor> params, O options) {
+        int group = groupParams.size();
+        Objects.requireNonNull(params, () -> name + ": parameter list of group " + group + " is null");
+        if (params.isEmpty()) {
+            throw new IllegalArgumentException(name + ": group " + group + " has an empty parameter list");
+        }
+        for (int i = 0; i < params.size(); i++) {
+            Tensor p = params.get(i);
+            String where = "parameter " + i + " of group " + group;
+            if (p == null || !p.defined()) {
+                throw new IllegalArgumentException(name + ": " + where + " is null or undefined");
+            }
+            if (!p.is_leaf()) {
+                throw new IllegalArgumentException(name + ": " + where + " is not a leaf tensor; only leaves can be optimized");
+            }
+            for (int g = 0; g <= group; g++) {
+                List<Tensor> other = g < group ? groupParams.get(g) : params.subList(0, i);
+                for (Tensor q : other) {
+                    if (q.is_same(p)) {
+                        throw new IllegalArgumentException(name + ": " + where + " already appears in group " + g
+                                + "; a parameter may belong to one group only");
+                    }
+                }
+            }
+        }
+        List<Tensor> copy = List.copyOf(params);
+        options.retainReference(); // ours until close(), whatever scope the builder ran in
+        groupParams.add(copy);
+        groupOptions.add(options);
+        groups.add(new NativeParamGroup(this, group, copy));
+    }
+
+    /** Creates the native optimizer from the Java-side groups: fresh state, the templates' options. */
+    @SuppressWarnings("try")
+    private org.bytedeco.pytorch.Optimizer create() {
+        try (PointerScope scope = new PointerScope()) { // frees the vectors and group wrappers below
+            org.bytedeco.pytorch.Optimizer o = factory.apply(vector(groupParams.get(0)), groupOptions.get(0));
+            for (int i = 1; i < groupParams.size(); i++) {
+                o.add_param_group(nativeGroup(i));
+            }
+            o.retainReference(); // outlives this scope and the caller's; released by close()
+            return o;
+        }
+    }
+
+    /**
+     * A native group for Java group {@code i}. Its options are a clone: {@code OptimizerParamGroup}
+     * takes a {@code unique_ptr} and so consumes the options object it is given, and we need our
+     * template again for the next rebuild.
+     */
+    private OptimizerParamGroup nativeGroup(int i) {
+        return new OptimizerParamGroup(vector(groupParams.get(i)), groupOptions.get(i).clone());
+    }
+
+    private static TensorVector vector(List<Tensor> params) {
+        return new TensorVector(params.toArray(new Tensor[0]));
+    }
+
+    /** The live options of native group {@code index}: where the runtime learning rate is read and written. */
+    final OptimizerOptions nativeOptions(int index) {
+        checkOpen();
+        return optimizer.param_groups().get(index).options();
+    }
+
+    @Override
+    protected final void applyUpdate() {
+        optimizer.step();
+    }
+
+    @Override
+    public final List<ParamGroup> paramGroups() {
+        return List.copyOf(groups);
+    }
+
+    /**
+     * Rebuilds the native optimizer from the same groups and options, keeping each group's current
+     * learning rate: the next step is that of a freshly built optimizer. Listeners and
+     * {@link #stepCount()} are kept.
+     */
+    @Override
+    public final void resetState() {
+        checkOpen();
+        for (int i = 0; i < groups.size(); i++) {
+            groupOptions.get(i).set_lr(groups.get(i).learningRate());
+        }
+        org.bytedeco.pytorch.Optimizer old = optimizer;
+        optimizer = create();
+        old.releaseReference();
+    }
+
+    /** Releases the native optimizer (and its state) and the option templates. Idempotent. */
+    @Override
+    public final void close() {
+        if (!isClosed()) {
+            optimizer.releaseReference();
+            for (O o : groupOptions) {
+                o.releaseReference();
+            }
+        }
+        super.close();
+    }
+}

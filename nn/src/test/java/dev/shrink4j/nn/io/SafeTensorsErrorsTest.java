@@ -1,0 +1,207 @@
+package dev.shrink4j.nn.io;
+
+import static dev.shrink4j.nn.io.SafeTensorsTest.fileBytes;
+import static dev.shrink4j.nn.io.SafeTensorsTest.le;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SafeTensorsErrorsTest {
+
+    private static final String SUPPORTED = "F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL";
+
+    @TempDir
+    Path dir;
+
+    /** Writes {@code bytes} to model.safetensors and returns the message of the load failure. */
+    private String loadError(byte[] bytes) throws IOException {
+        Path file = dir.resolve("model.safetensors");
+        Files.write(file, bytes);
+        SafeTensorsException e = assertThrows(SafeTensorsException.class, () -> SafeTensors.load(file));
+        assertEquals(file, e.file());
+        assertEquals(file + ": " + e.problem(), e.getMessage());
+        // metadata() validates the same header, so it fails the same way.
+        assertEquals(e.getMessage(), assertThrows(SafeTensorsException.class, () -> SafeTensors.metadata(file)).getMessage());
+        return e.problem();
+    }
+
+    private String loadError(String json, ByteBuffer... data) throws IOException {
+        return loadError(fileBytes(json, data));
+    }
+
+    private static ByteBuffer zeros(int n) {
+        return le().position(n);
+    }
+
+    @Test
+    void missingFile() {
+        Path file = dir.resolve("absent.safetensors");
+        NoSuchFileException e = assertThrows(NoSuchFileException.class, () -> SafeTensors.load(file));
+        assertEquals(file + ": no such file", e.getMessage());
+        assertEquals(file + ": no such file",
+                assertThrows(NoSuchFileException.class, () -> SafeTensors.metadata(file)).getMessage());
+    }
+
+    @Test
+    void fileTooShortForTheLength() throws IOException {
+        assertEquals("file is 5 bytes, too short for the 8-byte header length", loadError(new byte[5]));
+    }
+
+    @Test
+    void headerLengthLargerThanTheFile() throws IOException {
+        byte[] bytes = new byte[28];
+        ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(1000);
+        assertEquals("header length 1000 is larger than the 20 bytes that follow it (truncated file?)", loadError(bytes));
+    }
+
+    @Test
+    void absurdHeaderLength() throws IOException {
+        byte[] bytes = new byte[16];
+        Arrays.fill(bytes, 0, 8, (byte) 0xFF);
+        assertEquals("header length 18446744073709551615 exceeds the limit of 100000000 bytes (not a safetensors file?)",
+                loadError(bytes));
+    }
+
+    @Test
+    void truncatedHeaderJson() throws IOException {
+        // 25 bytes padded with spaces to 32: the input ends at column 33.
+        assertEquals("header is not valid JSON: End of input at line 1 column 33 path $.x.dtype",
+                loadError("{\"x\":{\"dtype\":\"F32\"      "));
+    }
+
+    @Test
+    void lenientJsonIsRejectedAsPythonDoes() throws IOException {
+        String problem = loadError("{x:{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[0,4]}}", le().putFloat(1f));
+        assertEquals("header is not valid JSON: Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON"
+                + " at line 1 column 3 path $.\nSee https://github.com/google/gson/blob/main/Troubleshooting.md#malformed-json",
+                problem);
+    }
+
+    @Test
+    void headerNotAnObject() throws IOException {
+        assertEquals("header is not a JSON object: [1,2]", loadError("[1,2]"));
+    }
+
+    @Test
+    void headerNotUtf8() throws IOException {
+        byte[] bytes = fileBytes("{\"x\":1}");
+        bytes[10] = (byte) 0xC3; // a lead byte followed by an ASCII byte: malformed
+        assertEquals("header is not valid UTF-8", loadError(bytes));
+    }
+
+    @Test
+    void unknownDtype() throws IOException {
+        assertEquals("tensor \"x\" has dtype \"F8_E4M3\", which cannot be loaded here; supported: " + SUPPORTED,
+                loadError("{\"x\":{\"dtype\":\"F8_E4M3\",\"shape\":[1],\"data_offsets\":[0,1]}}", zeros(1)));
+    }
+
+    @Test
+    void missingField() throws IOException {
+        assertEquals("tensor \"x\" has no \"shape\"", loadError("{\"x\":{\"dtype\":\"F32\",\"data_offsets\":[0,4]}}", zeros(4)));
+    }
+
+    @Test
+    void negativeDimension() throws IOException {
+        assertEquals("tensor \"x\" has shape [-1], expected an array of non-negative integers",
+                loadError("{\"x\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", zeros(4)));
+    }
+
+    @Test
+    void fractionalOffset() throws IOException {
+        assertEquals("tensor \"x\" has data_offsets [0,4.5], expected an array of 2 non-negative integers",
+                loadError("{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4.5]}}", zeros(4)));
+    }
+
+    @Test
+    void offsetsInconsistentWithShape() throws IOException {
+        assertEquals("tensor \"fc1.weight\" has data_offsets [0, 100] but shape [10, 4] of F32 needs 160 bytes",
+                loadError("{\"fc1.weight\":{\"dtype\":\"F32\",\"shape\":[10,4],\"data_offsets\":[0,100]}}", zeros(100)));
+    }
+
+    @Test
+    void offsetsEndBeforeBegin() throws IOException {
+        assertEquals("tensor \"x\" has data_offsets [8, 4]: end before begin",
+                loadError("{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,4]}}", zeros(8)));
+    }
+
+    @Test
+    void offsetsBeyondTheData() throws IOException {
+        assertEquals("tensor \"fc1.weight\" has data_offsets [0, 160] but the data section is only 100 bytes (truncated file?)",
+                loadError("{\"fc1.weight\":{\"dtype\":\"F32\",\"shape\":[10,4],\"data_offsets\":[0,160]}}", zeros(100)));
+    }
+
+    @Test
+    void gapBetweenTensors() throws IOException {
+        assertEquals("tensor \"b\" has data_offsets [8, 12] but should start at byte 4"
+                        + " (tensors must be packed without gaps or overlaps)",
+                loadError("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                        + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}", zeros(12)));
+    }
+
+    @Test
+    void overlappingTensors() throws IOException {
+        assertEquals("tensor \"b\" has data_offsets [4, 12] but should start at byte 8"
+                        + " (tensors must be packed without gaps or overlaps)",
+                loadError("{\"a\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]},"
+                        + "\"b\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[4,12]}}", zeros(12)));
+    }
+
+    @Test
+    void trailingBytesAfterTheTensors() throws IOException {
+        assertEquals("tensors cover 4 bytes but the data section has 8 bytes",
+                loadError("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", zeros(8)));
+    }
+
+    @Test
+    void metadataValuesMustBeStrings() throws IOException {
+        assertEquals("\"__metadata__\" must be an object of strings, but \"epoch\" is 3",
+                loadError("{\"__metadata__\":{\"format\":\"pt\",\"epoch\":3}}"));
+    }
+
+    @Test
+    void saveRejectsTheReservedName() {
+        Map<String, Tensor> m = Map.of(SafeTensors.METADATA_KEY, torch.zeros(1));
+        Path file = dir.resolve("x.safetensors");
+        assertEquals("tensor name \"__metadata__\" is reserved for the metadata",
+                assertThrows(IllegalArgumentException.class, () -> SafeTensors.save(m, file)).getMessage());
+        assertFalse(Files.exists(file));
+    }
+
+    @Test
+    void saveRejectsUnsupportedDtypeAndWritesNothing() throws IOException {
+        Map<String, Tensor> m = new LinkedHashMap<>();
+        m.put("ok", torch.zeros(1));
+        m.put("z", torch.zeros(2).to(torch.ScalarType.ComplexFloat));
+        Path file = dir.resolve("x.safetensors");
+        assertEquals("tensor \"z\" has dtype ComplexFloat, which cannot be stored in safetensors here; supported: " + SUPPORTED,
+                assertThrows(IllegalArgumentException.class, () -> SafeTensors.save(m, file)).getMessage());
+        assertFalse(Files.exists(file));
+        try (var listing = Files.list(dir)) {
+            assertEquals(0, listing.count());
+        }
+    }
+
+    @Test
+    void saveRejectsSparseAndUndefinedTensors() {
+        Path file = dir.resolve("x.safetensors");
+        assertEquals("tensor \"s\" has layout Sparse; safetensors stores dense (strided) tensors only,"
+                        + " convert it with to_dense() first",
+                assertThrows(IllegalArgumentException.class,
+                        () -> SafeTensors.save(Map.of("s", torch.eye(2).to_sparse()), file)).getMessage());
+        assertEquals("tensor \"u\" is undefined",
+                assertThrows(IllegalArgumentException.class, () -> SafeTensors.save(Map.of("u", new Tensor()), file)).getMessage());
+    }
+}

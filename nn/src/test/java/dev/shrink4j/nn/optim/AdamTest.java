@@ -1,0 +1,184 @@
+package dev.shrink4j.nn.optim;
+
+import static dev.shrink4j.nn.optim.OptimTesting.param;
+import static dev.shrink4j.nn.optim.OptimTesting.setGrad;
+import static dev.shrink4j.nn.optim.OptimTesting.setGradOfSumOfSquares;
+import static dev.shrink4j.nn.optim.OptimTesting.values;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.Test;
+
+class AdamTest {
+
+    private static final double TOL = 1e-12;
+
+    /** PyTorch's Adam (torch/optim/adam.py), bias-corrected, in double arithmetic, for one parameter tensor. */
+    private static final class Reference {
+        final double lr;
+        final double b1;
+        final double b2;
+        final double eps;
+        final double wd;
+        final boolean amsgrad;
+        final double[] p;
+        final double[] m;
+        final double[] v;
+        final double[] vmax;
+        int t;
+
+        Reference(double[] p, double lr, double b1, double b2, double eps, double wd, boolean amsgrad) {
+            this.p = p.clone();
+            this.lr = lr;
+            this.b1 = b1;
+            this.b2 = b2;
+            this.eps = eps;
+            this.wd = wd;
+            this.amsgrad = amsgrad;
+            m = new double[p.length];
+            v = new double[p.length];
+            vmax = new double[p.length];
+        }
+
+        void step(double[] grad) {
+            t++;
+            double bc1 = 1 - Math.pow(b1, t);
+            double bc2 = 1 - Math.pow(b2, t);
+            for (int i = 0; i < p.length; i++) {
+                double g = grad[i] + wd * p[i];
+                m[i] = b1 * m[i] + (1 - b1) * g;
+                v[i] = b2 * v[i] + (1 - b2) * g * g;
+                vmax[i] = Math.max(vmax[i], v[i]);
+                double second = amsgrad ? vmax[i] : v[i];
+                p[i] -= lr / bc1 * m[i] / (Math.sqrt(second) / Math.sqrt(bc2) + eps);
+            }
+        }
+    }
+
+    @Test
+    void threeStepsMatchBiasCorrectedAdamWithDefaults() {
+        double[] start = {1.0, -2.0, 0.5};
+        Tensor p = param(start);
+        Reference ref = new Reference(start, 0.01, 0.9, 0.999, 1e-8, 0, false);
+        try (Adam adam = Adam.builder().setLearningRate(0.01).build(List.of(p))) {
+            for (int t = 0; t < 3; t++) {
+                double[] g = setGradOfSumOfSquares(p);
+                adam.step();
+                ref.step(g);
+                assertArrayEquals(ref.p, values(p), TOL);
+            }
+        }
+    }
+
+    @Test
+    void firstStepIsHandComputed() {
+        // After bias correction m̂ = g and v̂ = g², so the first step is lr·g/(|g| + eps).
+        Tensor p = param(1.0, -2.0);
+        try (Adam adam = Adam.builder().setLearningRate(0.01).build(List.of(p))) {
+            setGrad(p, 2.0, -4.0);
+            adam.step();
+        }
+        assertArrayEquals(new double[] {1.0 - 0.01 * 2 / (2 + 1e-8), -2.0 + 0.01 * 4 / (4 + 1e-8)}, values(p), TOL);
+    }
+
+    @Test
+    void threeStepsMatchWithCustomBetasEpsAndWeightDecay() {
+        double[] start = {1.0, -2.0, 0.5};
+        Tensor p = param(start);
+        Reference ref = new Reference(start, 0.1, 0.5, 0.6, 1e-3, 0.1, false);
+        try (Adam adam = Adam.builder().setLearningRate(0.1).optBetas(0.5, 0.6).optEps(1e-3).optWeightDecay(0.1)
+                .build(List.of(p))) {
+            for (int t = 0; t < 3; t++) {
+                double[] g = setGradOfSumOfSquares(p);
+                adam.step();
+                ref.step(g);
+                assertArrayEquals(ref.p, values(p), TOL);
+            }
+        }
+    }
+
+    @Test
+    void amsgradDividesByTheRunningMaximumOfTheSecondMoment() {
+        // A large first gradient then small ones: v shrinks, vmax does not, so the two variants differ.
+        double[][] grads = {{10, 1}, {0.1, 1}, {0.1, 1}};
+        double[] start = {0.0, 0.0};
+        Tensor withMax = param(start);
+        Tensor plain = param(start);
+        Reference refMax = new Reference(start, 0.1, 0.5, 0.6, 1e-8, 0, true);
+        Reference refPlain = new Reference(start, 0.1, 0.5, 0.6, 1e-8, 0, false);
+        try (Adam ams = Adam.builder().setLearningRate(0.1).optBetas(0.5, 0.6).optAmsgrad(true).build(List.of(withMax));
+                Adam adam = Adam.builder().setLearningRate(0.1).optBetas(0.5, 0.6).build(List.of(plain))) {
+            for (double[] g : grads) {
+                setGrad(withMax, g);
+                setGrad(plain, g);
+                ams.step();
+                adam.step();
+                refMax.step(g);
+                refPlain.step(g);
+            }
+        }
+        assertArrayEquals(refMax.p, values(withMax), TOL);
+        assertArrayEquals(refPlain.p, values(plain), TOL);
+        assertEquals(true, Math.abs(refMax.p[0] - refPlain.p[0]) > 1e-3, "the variants must differ on coordinate 0");
+        assertEquals(refMax.p[1], refPlain.p[1], TOL); // constant gradient: v never shrinks, vmax = v
+    }
+
+    @Test
+    void paramGroupsKeepTheirOwnOptions() {
+        Tensor a = param(1.0);
+        Tensor b = param(1.0);
+        Reference refA = new Reference(new double[] {1.0}, 0.01, 0.9, 0.999, 1e-8, 0, false);
+        Reference refB = new Reference(new double[] {1.0}, 0.5, 0.5, 0.6, 1e-8, 0.1, false);
+        try (Adam adam = Adam.builder().setLearningRate(0.01).build(List.of(a))
+                .addParamGroup(List.of(b), Adam.builder().setLearningRate(0.5).optBetas(0.5, 0.6).optWeightDecay(0.1))) {
+            assertEquals(0.01, adam.paramGroups().get(0).learningRate());
+            assertEquals(0.5, adam.paramGroups().get(1).learningRate());
+            for (int t = 0; t < 3; t++) {
+                refA.step(setGradOfSumOfSquares(a));
+                refB.step(setGradOfSumOfSquares(b));
+                adam.step();
+            }
+        }
+        assertArrayEquals(refA.p, values(a), TOL);
+        assertArrayEquals(refB.p, values(b), TOL);
+    }
+
+    @Test
+    void resetStateForgetsMomentsAndStepCounter() {
+        Tensor p = param(1.0, -2.0);
+        try (Adam adam = Adam.builder().setLearningRate(0.1).optAmsgrad(true).build(List.of(p))
+                .addParamGroup(List.of(param(3.0)), Adam.builder().setLearningRate(0.2))) {
+            for (int t = 0; t < 3; t++) {
+                setGradOfSumOfSquares(p);
+                adam.step();
+            }
+            adam.setLearningRate(0.05);
+            adam.resetState();
+            assertEquals(0.05, adam.paramGroups().get(1).learningRate());
+            Reference fresh = new Reference(values(p), 0.05, 0.9, 0.999, 1e-8, 0, true);
+            fresh.step(setGradOfSumOfSquares(p));
+            adam.step();
+            assertArrayEquals(fresh.p, values(p), TOL);
+        }
+    }
+
+    @Test
+    void rejectsBadOptions() {
+        List<Tensor> ps = List.of(param(1.0));
+        assertEquals("Adam: learning rate must be set",
+                assertThrows(IllegalArgumentException.class, () -> Adam.builder().build(ps)).getMessage());
+        assertEquals("Adam: beta1 must be in [0, 1), got 1.0", assertThrows(IllegalArgumentException.class,
+                () -> Adam.builder().setLearningRate(0.1).optBetas(1.0, 0.999).build(ps)).getMessage());
+        assertEquals("Adam: beta2 must be in [0, 1), got -0.1", assertThrows(IllegalArgumentException.class,
+                () -> Adam.builder().setLearningRate(0.1).optBetas(0.9, -0.1).build(ps)).getMessage());
+        assertEquals("Adam: eps must be non-negative, got -1.0", assertThrows(IllegalArgumentException.class,
+                () -> Adam.builder().setLearningRate(0.1).optEps(-1).build(ps)).getMessage());
+        assertEquals("Adam: weight decay must be non-negative, got -0.5", assertThrows(IllegalArgumentException.class,
+                () -> Adam.builder().setLearningRate(0.1).optWeightDecay(-0.5).build(ps)).getMessage());
+        assertEquals("Adam: group 0 has an empty parameter list", assertThrows(IllegalArgumentException.class,
+                () -> Adam.builder().setLearningRate(0.1).build(List.of())).getMessage());
+    }
+}

@@ -1,0 +1,77 @@
+package dev.shrink4j.prune;
+
+import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.io.SafeTensors;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Writes a pruner's result and re-applies it. Both files are safetensors with PyTorch's names and
+ * are written atomically (temp file + rename), so a crash never leaves a half-written model:
+ * <ul>
+ *   <li>the model file holds the state dict with every pruned weight and bias multiplied by its
+ *       mask, under the original keys ({@code conv1.weight}), loadable by plain PyTorch;</li>
+ *   <li>the mask file holds {@code <layer>.weight_mask} and {@code <layer>.bias_mask}.</li>
+ * </ul>
+ */
+public final class PrunerExport {
+
+    private PrunerExport() {
+    }
+
+    /** Writes the masked weights to {@code modelPath} and the masks to {@code maskPath} (NNI's {@code export_model}). */
+    public static void exportModel(Pruner pruner, Path modelPath, Path maskPath) throws IOException {
+        try (PointerScope scope = new PointerScope()) {
+            SafeTensors.save(pruner.maskedStateDict(), modelPath);
+            if (maskPath != null) {
+                SafeTensors.save(pruner.masks(), maskPath);
+            }
+        }
+    }
+
+    /**
+     * Multiplies the weights (and biases) of a fresh {@code model} by the masks in {@code maskPath}, in
+     * place (NNI's {@code apply_compression_results}). Every mask must name a layer of the model with
+     * a parameter of the mask's shape; all problems are reported in one exception.
+     *
+     * @return the number of masks applied
+     */
+    public static int applyCompressionResults(Module model, Path maskPath) throws IOException {
+        try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+            Map<String, Tensor> masks = SafeTensors.load(maskPath);
+            Map<String, Tensor> params = model.namedParameters();
+            List<String> errors = new ArrayList<>();
+            Map<Tensor, Tensor> toApply = new LinkedHashMap<>();
+            for (Map.Entry<String, Tensor> e : masks.entrySet()) {
+                String key = e.getKey();
+                String paramKey = key.endsWith("." + Pruner.WEIGHT_MASK) ? key.substring(0, key.length() - 5)
+                        : key.endsWith("." + Pruner.BIAS_MASK) ? key.substring(0, key.length() - 5) : null;
+                Tensor param = paramKey == null ? null : params.get(paramKey);
+                if (paramKey == null) {
+                    errors.add(key + ": not a weight_mask or bias_mask key");
+                } else if (param == null) {
+                    errors.add(key + ": the model has no parameter \"" + paramKey + "\"");
+                } else if (!Arrays.equals(param.shape(), e.getValue().shape())) {
+                    errors.add(key + ": mask has shape " + Arrays.toString(e.getValue().shape()) + ", "
+                            + paramKey + " has " + Arrays.toString(param.shape()));
+                } else {
+                    toApply.put(param, e.getValue());
+                }
+            }
+            if (!errors.isEmpty()) {
+                throw new IllegalArgumentException(maskPath + " does not fit " + model.typeName() + ":\n  "
+                        + String.join("\n  ", errors));
+            }
+            toApply.forEach((param, mask) -> param.mul_(mask.to(param.scalar_type())));
+            return toApply.size();
+        }
+    }
+}
