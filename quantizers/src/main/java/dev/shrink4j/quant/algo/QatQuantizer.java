@@ -2,7 +2,9 @@ package dev.shrink4j.quant.algo;
 
 import dev.shrink4j.collect.observe.EmaObserver;
 import dev.shrink4j.collect.observe.RangeObserver;
+import dev.shrink4j.compress.LayerInfo;
 import dev.shrink4j.compress.ModuleWrapper;
+import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.compress.config.LayerConfig;
 import dev.shrink4j.compress.config.QuantType;
 import dev.shrink4j.nn.Module;
@@ -11,7 +13,9 @@ import dev.shrink4j.nn.layers.Conv2d;
 import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.quant.QParams;
 import dev.shrink4j.quant.Quantizer;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -77,7 +81,7 @@ public final class QatQuantizer extends Quantizer {
      *
      * @param optimizer the training optimizer (counts steps for {@code quant_start_step}), or null
      */
-    public QatQuantizer(Module model, dev.shrink4j.compress.config.ConfigList configList, Optimizer optimizer) {
+    public QatQuantizer(Module model, ConfigList configList, Optimizer optimizer) {
         this(builder().setModel(model).setConfigList(configList).optOptimizer(optimizer));
     }
 
@@ -100,15 +104,19 @@ public final class QatQuantizer extends Quantizer {
     }
 
     @Override
+    protected List<String> validateLayer(LayerInfo layer, LayerConfig config) {
+        List<String> errors = new ArrayList<>(super.validateLayer(layer, config));
+        errors.addAll(QuantBuffers.bitErrors(config));
+        return errors;
+    }
+
+    @Override
     protected void initialize(ModuleWrapper w) {
         if (trace == null && dummyInput != null) {
             // before any layer of this quantizer has hooks: the trace sees the float model
             trace = ModelTrace.run(model(), dummyInput);
         }
         LayerConfig c = w.config();
-        for (QuantType type : c.quantTypes()) {
-            QParams.checkBits(c.quantBits(type));
-        }
         if (c.quantTypes().contains(QuantType.WEIGHT)) {
             QuantBuffers.registerQParams(w, QuantType.WEIGHT,
                     QParams.shape(w.weight().shape(), QuantType.WEIGHT, c.quantScheme()));
@@ -298,7 +306,7 @@ public final class QatQuantizer extends Quantizer {
     /** Builds a {@link QatQuantizer}; {@code set…} required, {@code opt…} optional (DJL style). */
     public static final class Builder {
         private Module model;
-        private dev.shrink4j.compress.config.ConfigList configList;
+        private ConfigList configList;
         private Optimizer optimizer;
         private Tensor dummyInput;
         private boolean foldBatchNorm;
@@ -315,7 +323,7 @@ public final class QatQuantizer extends Quantizer {
         }
 
         /** Which layers, quant types, bits, schemes. */
-        public Builder setConfigList(dev.shrink4j.compress.config.ConfigList configList) {
+        public Builder setConfigList(ConfigList configList) {
             this.configList = configList;
             return this;
         }

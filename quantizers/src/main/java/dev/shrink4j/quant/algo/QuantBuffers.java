@@ -1,6 +1,7 @@
 package dev.shrink4j.quant.algo;
 
 import dev.shrink4j.compress.ModuleWrapper;
+import dev.shrink4j.compress.config.LayerConfig;
 import dev.shrink4j.compress.config.QuantScheme;
 import dev.shrink4j.compress.config.QuantType;
 import dev.shrink4j.nn.Module;
@@ -8,6 +9,8 @@ import dev.shrink4j.nn.layers.Conv2d;
 import dev.shrink4j.nn.layers.Linear;
 import dev.shrink4j.quant.CalibrationKeys;
 import dev.shrink4j.quant.QParams;
+import java.util.ArrayList;
+import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -54,6 +57,29 @@ final class QuantBuffers {
         w.registerBuffer(trackedMin(type), torch.zeros(shape));
         w.registerBuffer(trackedMax(type), torch.zeros(shape));
         registerQParams(w, type, shape);
+    }
+
+    /**
+     * Problems with the bit widths of a config entry for QParams: each quant type needs a width in
+     * {@code [1, 31]} (the schema allows 32, which a float32 grid cannot hold), given per type when
+     * {@code quant_bits} is an object.
+     */
+    static List<String> bitErrors(LayerConfig c) {
+        List<String> errors = new ArrayList<>();
+        for (QuantType type : c.quantTypes()) {
+            int bits;
+            try {
+                bits = c.quantBits(type);
+            } catch (IllegalStateException e) {
+                errors.add("config_list[" + c.index() + "].quant_bits: no width for \"" + type.key() + "\"");
+                continue;
+            }
+            if (bits < 1 || bits > 31) {
+                errors.add("config_list[" + c.index() + "].quant_bits: " + type.key() + " width " + bits
+                        + " is outside [1, 31]");
+            }
+        }
+        return errors;
     }
 
     /** The layer's stored qparams of {@code type} for its configured bits and dtype. */
