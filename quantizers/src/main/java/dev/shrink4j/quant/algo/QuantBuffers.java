@@ -61,19 +61,13 @@ final class QuantBuffers {
 
     /**
      * Problems with the bit widths of a config entry for QParams: each quant type needs a width in
-     * {@code [1, 31]} (the schema allows 32, which a float32 grid cannot hold), given per type when
-     * {@code quant_bits} is an object.
+     * {@code [1, 31]} (the schema allows 32, which QParams' grid cannot hold).
      */
     static List<String> bitErrors(LayerConfig c) {
         List<String> errors = new ArrayList<>();
         for (QuantType type : c.quantTypes()) {
-            int bits;
-            try {
-                bits = c.quantBits(type);
-            } catch (IllegalStateException e) {
-                errors.add("config_list[" + c.index() + "].quant_bits: no width for \"" + type.key() + "\"");
-                continue;
-            }
+            // the config list has already checked that every quant type has a width
+            int bits = c.quantBits(type);
             if (bits < 1 || bits > 31) {
                 errors.add("config_list[" + c.index() + "].quant_bits: " + type.key() + " width " + bits
                         + " is outside [1, 31]");

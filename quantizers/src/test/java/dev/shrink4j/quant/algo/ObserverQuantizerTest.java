@@ -108,6 +108,17 @@ class ObserverQuantizerTest {
             assertArrayEquals(new float[] {0f, Math.round(1f / s) * s, 255 * s}, values(y), 1e-6f);
             y.sum().backward();
             assertArrayEquals(new float[] {0f, 1f, 0f}, values(t.grad()));
+
+            // weights are fixed to the grid of [−0.5, 1] (scale 1.5/255, zero point 85): an element moved
+            // to 5 maps to 935 > 255 and gets no gradient; the others get dy/dW = the quantized input
+            Linear fc = (Linear) net.get(0);
+            set(fc.weight(), new float[] {1f, 5f, -0.5f, 0.5f, 0.25f, 0f});
+            Tensor x = Tensor.create(new float[] {1f, 2f, 0.5f}, 1, 3);
+            net.get(0).call(x).sum().backward();
+            ModuleWrapper w = q.getWrapper("0");
+            float[] xq = values(QParams.of(w.getBuffer("input_scale"), w.getBuffer("input_zero_point"), 8,
+                    QuantDtype.UINT).fakeQuantize(x));
+            assertArrayEquals(new float[] {xq[0], 0f, xq[2], xq[0], xq[1], xq[2]}, values(fc.weight().grad()));
         }
     }
 

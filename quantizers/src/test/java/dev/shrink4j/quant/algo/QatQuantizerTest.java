@@ -198,6 +198,16 @@ class QatQuantizerTest {
         }
     }
 
+    @Test
+    void bitWidthsAFloatGridCannotHoldAreRejected() {
+        try (Sequential net = new Sequential(new Linear(2, 2));
+                QatQuantizer q = new QatQuantizer(net, ConfigList.fromJson("[{\"quant_types\": [\"weight\", \"input\"], "
+                        + "\"quant_bits\": {\"weight\": 32, \"input\": 8}, \"op_types\": [\"Linear\"]}]"), null)) {
+            assertEquals("invalid config list: config_list[0].quant_bits: weight width 32 is outside [1, 31]",
+                    assertThrows(dev.shrink4j.compress.config.ConfigException.class, q::compress).getMessage());
+        }
+    }
+
     // ---------------------------------------------------------------- batch-norm folding
 
     static Sequential convBn() {
