@@ -7,6 +7,12 @@ import dev.shrink4j.prune.AgpPruner;
 import dev.shrink4j.prune.LotteryTicketPruner;
 import dev.shrink4j.prune.ScoreCollectingFilterPruner;
 import dev.shrink4j.prune.TaylorFoWeightFilterPruner;
+import dev.shrink4j.quant.algo.BnnQuantizer;
+import dev.shrink4j.quant.algo.DoReFaQuantizer;
+import dev.shrink4j.quant.algo.LsqQuantizer;
+import dev.shrink4j.quant.algo.NaiveQuantizer;
+import dev.shrink4j.quant.algo.ObserverQuantizer;
+import dev.shrink4j.quant.algo.QatQuantizer;
 
 /**
  * shrink4j's own algorithms, one {@link AlgorithmSpec} each: the names config files use, with the
@@ -90,6 +96,23 @@ public final class BuiltinAlgorithms {
                         ((LotteryTicketPruner) c).pruneIterationStart();
                     }
                 }));
+        r.register(AlgorithmSpec.of("naive", AlgorithmKind.QUANTIZER, "8-bit symmetric weights with a growing scale",
+                ctx -> new NaiveQuantizer(ctx.model(), ctx.configList(), ctx.optimizer())));
+        r.register(AlgorithmSpec.of("qat", AlgorithmKind.QUANTIZER,
+                        "quantization-aware training: EMA-tracked ranges, fake-quantized weights and activations",
+                        ctx -> QatQuantizer.builder().setModel(ctx.model()).setConfigList(ctx.configList())
+                                .optOptimizer(ctx.optimizer()).optEmaDecay(ctx.options().getDouble("ema_decay", 0.99)).build())
+                .withOption("ema_decay", OptionType.NUMBER));
+        r.register(AlgorithmSpec.of("dorefa", AlgorithmKind.QUANTIZER, "DoReFa-Net weights: tanh-normalised, k-bit uniform",
+                ctx -> new DoReFaQuantizer(ctx.model(), ctx.configList(), ctx.optimizer())));
+        r.register(AlgorithmSpec.of("bnn", AlgorithmKind.QUANTIZER, "binarized weights and activations (sign)",
+                ctx -> new BnnQuantizer(ctx.model(), ctx.configList(), ctx.optimizer())));
+        r.register(AlgorithmSpec.of("lsq", AlgorithmKind.QUANTIZER, "learned step size quantization",
+                ctx -> new LsqQuantizer(ctx.model(), ctx.configList(), ctx.optimizer())));
+        r.register(AlgorithmSpec.of("observer", AlgorithmKind.QUANTIZER,
+                        "post-training quantization: min/max observers over calibration batches, then fixed scales",
+                        ctx -> new ObserverQuantizer(ctx.model(), ctx.configList()))
+                .withDriver(Driver.collecting(o -> 0, StatisticsPass.FORWARD_EVAL, c -> ((ObserverQuantizer) c).fix())));
         return r;
     }
 

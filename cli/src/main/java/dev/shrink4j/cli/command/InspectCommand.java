@@ -12,6 +12,7 @@ import dev.shrink4j.cli.algo.CompressionConfig;
 import dev.shrink4j.compress.Compressor;
 import dev.shrink4j.compress.LayerSelection;
 import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.optim.Sgd;
 import dev.shrink4j.nn.stats.LayerProfile;
 import dev.shrink4j.nn.stats.ModelProfile;
 import dev.shrink4j.nn.stats.ModelProfiler;
@@ -109,7 +110,9 @@ public final class InspectCommand implements Callable<Integer> {
                 if (cfg != null) {
                     out.println();
                     out.printf("config %s (%s \"%s\"):%n", cfg.source(), cfg.spec().kind().key(), cfg.spec().name());
-                    try (Compressor c = cfg.spec().factory().create(new AlgorithmContext(model, cfg.configList(), null,
+                    // An optimizer as training would have one: some algorithms (LSQ) refuse to work without.
+                    try (Sgd sgd = Sgd.builder().setLearningRate(0.01).build(model.parameters());
+                         Compressor c = cfg.spec().factory().create(new AlgorithmContext(model, cfg.configList(), sgd,
                             cfg.options(), dataSpec.inputShape(1)))) {
                         c.compress();
                         out.print(c.describe());
@@ -126,7 +129,8 @@ public final class InspectCommand implements Callable<Integer> {
         out.addProperty("file", cfg.source());
         out.addProperty(cfg.spec().kind().key(), cfg.spec().name());
         JsonObject layers = new JsonObject();
-        try (Compressor c = cfg.spec().factory().create(new AlgorithmContext(model, cfg.configList(), null, cfg.options(),
+        try (Sgd sgd = Sgd.builder().setLearningRate(0.01).build(model.parameters());
+             Compressor c = cfg.spec().factory().create(new AlgorithmContext(model, cfg.configList(), sgd, cfg.options(),
                 dataSpec.inputShape(1)))) {
             c.compress();
             for (LayerSelection s : c.getModulesToCompress()) {
