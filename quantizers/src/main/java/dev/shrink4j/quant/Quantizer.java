@@ -1,5 +1,7 @@
 package dev.shrink4j.quant;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
 import dev.shrink4j.compress.Compressor;
 import dev.shrink4j.compress.LayerInfo;
 import dev.shrink4j.compress.ModuleWrapper;
@@ -9,11 +11,24 @@ import dev.shrink4j.compress.config.ConfigSchema;
 import dev.shrink4j.compress.config.LayerConfig;
 import dev.shrink4j.compress.config.QuantType;
 import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.io.SafeTensors;
 import dev.shrink4j.nn.optim.Optimizer;
+import dev.shrink4j.quant.export.CalibrationConfig;
+import dev.shrink4j.quant.export.CalibrationRestore;
+import dev.shrink4j.quant.export.IntegerWeights;
+import dev.shrink4j.quant.export.ModelExport;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Base of the quantization algorithms. For each selected layer and each of its {@code quant_types}:
@@ -29,6 +44,12 @@ import org.bytedeco.pytorch.Tensor;
  * optimizer steps ({@link #steps()}) for {@code quant_start_step}; algorithms decide what to do
  * before it ({@link #quantizationStarted(ModuleWrapper)}).
  *
+ * <p>Exports (all files written atomically): {@link #exportModel} (full-precision state dict with
+ * PyTorch names + NNI calibration JSON, read back by {@link #loadCalibrationConfig(Path)} into a
+ * freshly compressed quantizer), {@link #exportFakeQuant} (the weights forward computes with, every
+ * quantizer) and {@link #exportInt8} (integer weights with scale and zero point, where the weights lie
+ * on an at most 8-bit {@link QParams} grid; algorithms describe their grid in {@link #integerGrid}).
+ *
  * <p>A custom quantizer overrides one method:
  * <pre>{@code
  * class SignQuantizer extends Quantizer {
@@ -38,6 +59,8 @@ import org.bytedeco.pytorch.Tensor;
  * }</pre>
  */
 public abstract class Quantizer extends Compressor {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Quantizer.class);
 
     private long steps;
 
@@ -135,5 +158,182 @@ public abstract class Quantizer extends Compressor {
     /** Whether the layer's {@code quant_start_step} has been reached. */
     protected final boolean quantizationStarted(ModuleWrapper wrapper) {
         return steps >= wrapper.config().quantStartStep();
+    }
+
+    // ---------------------------------------------------------------- export (dev.shrink4j.quant.export)
+
+    /** The bit width reported for {@code type} of a layer in calibration and exports: its {@code quant_bits}. */
+    protected int exportedBits(ModuleWrapper wrapper, QuantType type) {
+        return wrapper.config().quantBits(type);
+    }
+
+    /**
+     * The layer's calibration entry. Default: {@code <type>_bits} for each quant type, then every
+     * wrapper buffer named in {@link CalibrationKeys#TENSOR_KEYS}. Algorithms whose state lives under
+     * other names add the derived keys.
+     */
+    protected JsonObject calibration(ModuleWrapper wrapper) {
+        return CalibrationConfig.fromBuffers(wrapper, t -> exportedBits(wrapper, t));
+    }
+
+    /**
+     * Checks one layer's calibration entry and stages the updates it implies. Default: bits must
+     * match, {@link CalibrationKeys#TENSOR_KEYS} go into the wrapper buffers of those names.
+     */
+    protected void restoreCalibration(ModuleWrapper wrapper, JsonObject values, CalibrationRestore restore) {
+        restore.restoreBuffers(wrapper, values, t -> exportedBits(wrapper, t));
+    }
+
+    /**
+     * The integer grid the layer's fake-quantized weight lies on, for {@link #exportInt8(Path)}.
+     * Default: the layer's {@code weight_scale}/{@code weight_zero_point} buffers with the range of
+     * its {@code quant_dtype} and weight {@code quant_bits} ({@link QParams#of}).
+     *
+     * @throws UnsupportedOperationException naming the quantizer and the layer when it keeps no such
+     *     buffers (its weights have no scale/zero-point grid)
+     */
+    protected QParams integerGrid(ModuleWrapper wrapper) {
+        if (!wrapper.hasBuffer(CalibrationKeys.WEIGHT_SCALE) || !wrapper.hasBuffer(CalibrationKeys.WEIGHT_ZERO_POINT)) {
+            throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no "
+                    + CalibrationKeys.WEIGHT_SCALE + "/" + CalibrationKeys.WEIGHT_ZERO_POINT + " for " + wrapper.name()
+                    + ", so its weights have no integer grid to export; use exportFakeQuant");
+        }
+        return QParams.of(wrapper.getBuffer(CalibrationKeys.WEIGHT_SCALE),
+                wrapper.getBuffer(CalibrationKeys.WEIGHT_ZERO_POINT), exportedBits(wrapper, QuantType.WEIGHT),
+                wrapper.config().quantDtype());
+    }
+
+    /** Every wrapped layer's calibration entry, keyed by layer name (NNI's {@code calibration_config}). */
+    public final JsonObject calibrationConfig() {
+        requireCompressed();
+        JsonObject out = new JsonObject();
+        for (ModuleWrapper w : getModulesWrapper()) {
+            out.add(w.name(), CalibrationConfig.ordered(calibration(w)));
+        }
+        return out;
+    }
+
+    /**
+     * Writes the full-precision model state dict (safetensors, PyTorch names) to {@code modelPath} and
+     * the {@link #calibrationConfig()} as JSON to {@code calibrationPath} (skipped when null), with
+     * nothing half-done ({@link ModelExport}). The model stays wrapped.
+     */
+    public final void exportModel(Path modelPath, Path calibrationPath) throws IOException {
+        JsonObject calibration = calibrationConfig();
+        try (PointerScope scope = new PointerScope()) {
+            ModelExport.writeModel(model().stateDict(), modelPath, calibration, calibrationPath);
+        }
+    }
+
+    /** Reads a calibration file and restores it; see {@link #loadCalibrationConfig(JsonObject)}. */
+    public final void loadCalibrationConfig(Path calibrationPath) throws IOException {
+        loadCalibrationConfig(CalibrationConfig.read(calibrationPath), calibrationPath.toString());
+    }
+
+    /**
+     * Restores calibration values into the wrapped layers. Every layer of the config must be wrapped,
+     * and every key must fit its layer; all problems are reported in one exception and then nothing
+     * changes. Wrapped layers the config does not mention keep their values (logged as a warning,
+     * as NNI does).
+     *
+     * @throws IllegalArgumentException listing every problem as {@code <layer>.<key>: …}
+     */
+    public final void loadCalibrationConfig(JsonObject config) {
+        loadCalibrationConfig(config, "calibration config");
+    }
+
+    private void loadCalibrationConfig(JsonObject config, String source) {
+        requireCompressed();
+        CalibrationRestore restore = new CalibrationRestore();
+        Map<String, ModuleWrapper> byName = new LinkedHashMap<>();
+        getModulesWrapper().forEach(w -> byName.put(w.name(), w));
+        for (Map.Entry<String, JsonElement> e : config.entrySet()) {
+            ModuleWrapper w = byName.get(e.getKey());
+            if (w == null) {
+                restore.problem(e.getKey() + ": no quantized layer of that name; quantized layers: " + byName.keySet());
+            } else if (!e.getValue().isJsonObject()) {
+                restore.problem(e.getKey() + ": expected an object of calibration values, got " + e.getValue());
+            } else {
+                restoreCalibration(w, e.getValue().getAsJsonObject(), restore);
+            }
+        }
+        if (!restore.problems().isEmpty()) {
+            throw new IllegalArgumentException(source + " does not fit " + getClass().getSimpleName() + ":\n  "
+                    + String.join("\n  ", restore.problems()));
+        }
+        restore.apply();
+        byName.keySet().stream().filter(n -> !config.has(n))
+                .forEach(n -> LOG.warn("{} has no values for quantized layer {}; it keeps its own", source, n));
+    }
+
+    /**
+     * The model state dict with each weight-quantized layer's {@code weight} replaced by the value
+     * forward computes with (its parametrizations applied, without gradient). The replaced tensors are
+     * fresh, owned by the caller's scope; the others are the live parameters and buffers.
+     */
+    public final Map<String, Tensor> fakeQuantStateDict() {
+        requireCompressed();
+        Map<String, Tensor> out = model().stateDict();
+        try (NoGradGuard g = new NoGradGuard()) {
+            for (ModuleWrapper w : weightQuantized()) {
+                out.put(w.name() + ".weight", w.module().parametrized("weight").detach());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The model state dict with each weight-quantized layer's {@code weight} replaced, at its place,
+     * by its integers ({@code <layer>.weight}, int8 or uint8) followed by {@code <layer>.weight_scale}
+     * and {@code <layer>.weight_zero_point} ({@link IntegerWeights}), computed from the fake-quantized
+     * weight on the layer's {@link #integerGrid}; every other tensor (biases, BatchNorm statistics) as
+     * it is. {@code weight_scale · (weight − weight_zero_point)} reproduces the fake-quantized weight
+     * bit for bit (checked).
+     *
+     * @throws UnsupportedOperationException when the quantizer's weights have no integer grid
+     */
+    public final Map<String, Tensor> integerStateDict() {
+        Map<String, Tensor> fake = fakeQuantStateDict();
+        Map<String, Map<String, Tensor>> replacements = new LinkedHashMap<>();
+        for (ModuleWrapper w : weightQuantized()) {
+            replacements.put(w.name() + ".weight",
+                    IntegerWeights.entries(w.name(), fake.get(w.name() + ".weight"), integerGrid(w)));
+        }
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        fake.forEach((k, v) -> {
+            Map<String, Tensor> r = replacements.get(k);
+            if (r == null) {
+                out.put(k, v);
+            } else {
+                out.putAll(r);
+            }
+        });
+        return out;
+    }
+
+    /** Writes {@link #fakeQuantStateDict()} as safetensors, atomically. */
+    public final void exportFakeQuant(Path path) throws IOException {
+        try (PointerScope scope = new PointerScope()) {
+            SafeTensors.save(fakeQuantStateDict(), path);
+        }
+    }
+
+    /**
+     * Writes {@link #integerStateDict()} as safetensors, atomically: the integer weights a deployment
+     * loads (about 4x smaller than float32 weights). Supported where the weights lie on a
+     * scale/zero-point grid of at most 8 bits: quantizers keeping {@code weight_scale} and
+     * {@code weight_zero_point} buffers, {@code LsqQuantizer} (zero point 0) and {@code BnnQuantizer}
+     * (±1, scale 1); {@code DoReFaQuantizer} refuses.
+     *
+     * @throws UnsupportedOperationException naming the quantizer and layer when there is no grid
+     */
+    public final void exportInt8(Path path) throws IOException {
+        try (PointerScope scope = new PointerScope()) {
+            SafeTensors.save(integerStateDict(), path);
+        }
+    }
+
+    private List<ModuleWrapper> weightQuantized() {
+        return getModulesWrapper().stream().filter(w -> w.config().quantTypes().contains(QuantType.WEIGHT)).toList();
     }
 }

@@ -1,0 +1,66 @@
+package dev.shrink4j.cli;
+
+import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.StateDictException;
+import dev.shrink4j.nn.io.SafeTensors;
+import dev.shrink4j.nn.io.SafeTensorsException;
+import dev.shrink4j.nn.zoo.ModelZoo;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+
+/** Creates zoo models for a dataset and loads weights into them, turning user mistakes into {@link UsageException}s. */
+public final class Models {
+
+    private Models() {
+    }
+
+    /**
+     * A fresh {@code arch} sized for {@code data} (input channels, classes).
+     *
+     * @throws UsageException for an unknown architecture or one that does not take the dataset's images
+     */
+    public static Module create(String arch, DataSpec data) {
+        try {
+            return ModelZoo.create(arch, data.channels(), data.classes());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--arch: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Loads a safetensors state dict (strict) into {@code model}.
+     *
+     * @throws UsageException when the file is missing, not safetensors, or does not fit the model
+     */
+    public static void loadWeights(Module model, Path file, String arch) {
+        try (PointerScope scope = new PointerScope()) {
+            model.loadStateDict(readTensors(file, "weights"), true);
+        } catch (StateDictException e) {
+            throw new UsageException("weights file " + file + " does not fit " + arch + ": "
+                    + e.getMessage().replace("\n  ", " ").replaceFirst("^Error\\(s\\) in loading state dict for [^:]*: ", ""), e);
+        }
+    }
+
+    /**
+     * Reads a safetensors file the user named; {@code what} says which ("weights", "masks").
+     *
+     * @throws UsageException when the file is missing or not a safetensors file
+     */
+    public static Map<String, Tensor> readTensors(Path file, String what) {
+        if (!Files.isRegularFile(file)) {
+            throw new UsageException(what + " file " + file + " does not exist");
+        }
+        try {
+            return SafeTensors.load(file);
+        } catch (SafeTensorsException e) {
+            throw new UsageException(what + " file " + file + " is not a valid safetensors file: " + e.problem(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read " + file, e);
+        }
+    }
+}

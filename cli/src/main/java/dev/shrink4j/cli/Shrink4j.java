@@ -1,0 +1,127 @@
+package dev.shrink4j.cli;
+
+import dev.shrink4j.cli.algo.AlgorithmRegistry;
+import dev.shrink4j.cli.algo.BuiltinAlgorithms;
+import dev.shrink4j.cli.command.InspectCommand;
+import dev.shrink4j.cli.command.PruneCommand;
+import dev.shrink4j.compress.config.ConfigException;
+import dev.shrink4j.nn.StateDictException;
+import java.io.PrintWriter;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code shrink4j} command line: {@code inspect}, {@code train}, {@code prune}, {@code quantize},
+ * {@code evaluate} and {@code demo}.
+ *
+ * <p>Exit codes: {@value #EXIT_OK} on success; {@value #EXIT_USAGE} for a mistake of the user (bad
+ * option, invalid config, missing file, unknown architecture), reported as one line naming the
+ * culprit; {@value #EXIT_FAILURE} when the run itself fails (the stack trace is logged at debug
+ * level: {@code SHRINK4J_JAVA_OPTS=-Dorg.slf4j.simpleLogger.defaultLogLevel=debug}).
+ */
+@Command(name = "shrink4j", mixinStandardHelpOptions = true, version = "shrink4j 0.1.0",
+        description = "Model compression (pruning, quantization) on libtorch.",
+        subcommands = {InspectCommand.class, PruneCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Exit codes: 0 success, 2 usage or config error, 1 runtime failure."})
+public final class Shrink4j implements Runnable {
+
+    /** Success. */
+    public static final int EXIT_OK = 0;
+    /** The run failed (a bug, out of memory, a native error). */
+    public static final int EXIT_FAILURE = 1;
+    /** A usage or config mistake, reported in one line. */
+    public static final int EXIT_USAGE = 2;
+
+    private final AlgorithmRegistry registry;
+
+    @Spec
+    CommandSpec spec;
+
+    /** A command line over the given algorithms. */
+    public Shrink4j(AlgorithmRegistry registry) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+    }
+
+    /** The algorithms config files may name. */
+    public AlgorithmRegistry registry() {
+        return registry;
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is needed ("
+                + String.join(", ", spec.subcommands().keySet().stream().filter(n -> !n.equals("help")).toList()) + ")");
+    }
+
+    /** Runs the command line and exits with its code. */
+    public static void main(String[] args) {
+        System.exit(execute(BuiltinAlgorithms.registry(), new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+    }
+
+    /**
+     * Runs one command line.
+     *
+     * @return the exit code
+     */
+    public static int execute(AlgorithmRegistry registry, PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cl = commandLine(registry, out, err);
+        return cl.execute(args);
+    }
+
+    /** The picocli command line with shrink4j's error handling (for tests and embedding). */
+    public static CommandLine commandLine(AlgorithmRegistry registry, PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new Shrink4j(registry));
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setParameterExceptionHandler((ex, args) -> {
+            CommandLine c = ex.getCommandLine();
+            c.getErr().println("shrink4j: " + oneLine(ex.getMessage()) + " (see '" + c.getCommandSpec().qualifiedName()
+                    + " --help')");
+            c.getErr().flush();
+            return EXIT_USAGE;
+        });
+        cl.setExecutionExceptionHandler((ex, c, parseResult) -> {
+            Logger log = LoggerFactory.getLogger(Shrink4j.class);
+            if (isUsageError(ex)) {
+                log.debug("usage error", ex);
+                c.getErr().println("shrink4j " + c.getCommandName() + ": " + oneLine(ex.getMessage()));
+                c.getErr().flush();
+                return EXIT_USAGE;
+            }
+            log.debug("run failed", ex);
+            c.getErr().println("shrink4j " + c.getCommandName() + ": failed: " + oneLine(String.valueOf(ex.getMessage()))
+                    + " (" + ex.getClass().getSimpleName() + "; stack trace at debug log level)");
+            c.getErr().flush();
+            return EXIT_FAILURE;
+        });
+        return cl;
+    }
+
+    /** Mistakes of the user, as opposed to failures of the run. */
+    static boolean isUsageError(Throwable ex) {
+        return ex instanceof UsageException || ex instanceof ConfigException || ex instanceof StateDictException;
+    }
+
+    /** The message folded into one line (multi-line messages list problems; they are joined with "; "). */
+    static String oneLine(String message) {
+        if (message == null) {
+            return "(no message)";
+        }
+        String[] lines = message.strip().split("\\R");
+        StringBuilder sb = new StringBuilder(lines[0].strip());
+        for (int i = 1; i < lines.length; i++) {
+            String l = lines[i].strip();
+            if (l.isEmpty() || l.startsWith("at ") || l.startsWith("Exception raised from")) {
+                // libtorch appends its C++ trace: the first line says what went wrong
+                break;
+            }
+            sb.append(sb.charAt(sb.length() - 1) == ':' ? " " : "; ").append(l);
+        }
+        return sb.toString();
+    }
+}

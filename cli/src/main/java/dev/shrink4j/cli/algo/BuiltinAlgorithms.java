@@ -1,0 +1,124 @@
+package dev.shrink4j.cli.algo;
+
+import dev.shrink4j.compress.Compressor;
+import dev.shrink4j.prune.ActivationApozRankFilterPruner;
+import dev.shrink4j.prune.ActivationMeanRankFilterPruner;
+import dev.shrink4j.prune.AgpPruner;
+import dev.shrink4j.prune.LotteryTicketPruner;
+import dev.shrink4j.prune.ScoreCollectingFilterPruner;
+import dev.shrink4j.prune.TaylorFoWeightFilterPruner;
+import dev.shrink4j.quant.algo.BnnQuantizer;
+import dev.shrink4j.quant.algo.DoReFaQuantizer;
+import dev.shrink4j.quant.algo.LsqQuantizer;
+import dev.shrink4j.quant.algo.NaiveQuantizer;
+import dev.shrink4j.quant.algo.ObserverQuantizer;
+import dev.shrink4j.quant.algo.QatQuantizer;
+
+/**
+ * shrink4j's own algorithms, one {@link AlgorithmSpec} each: the names config files use, with the
+ * options each accepts (NNI's names) and how training drives it.
+ */
+public final class BuiltinAlgorithms {
+
+    /** The option naming the batches a data-driven pruner collects statistics on (NNI's name). */
+    public static final String STATISTICS_BATCH_NUM = "statistics_batch_num";
+
+    private BuiltinAlgorithms() {
+    }
+
+    /** A new registry holding every built-in algorithm. */
+    public static AlgorithmRegistry registry() {
+        AlgorithmRegistry r = new AlgorithmRegistry();
+        r.register(AlgorithmSpec.of("taylor-fo", AlgorithmKind.PRUNER,
+                        "Conv2d filters by first-order Taylor importance (weight × gradient)²",
+                        ctx -> TaylorFoWeightFilterPruner.builder().setModel(ctx.model()).setConfigList(ctx.configList())
+                                .optOptimizer(ctx.optimizer()).optStatisticsBatchNum(ctx.options().getInt(STATISTICS_BATCH_NUM, 1))
+                                .optGlobalSort(ctx.options().getBoolean("global_sort", false)).build())
+                .withOption(STATISTICS_BATCH_NUM, OptionType.INTEGER).withOption("global_sort", OptionType.BOOLEAN)
+                .withDriver(new Driver() {
+                    @Override
+                    public int statisticsBatches(AlgorithmOptions options) {
+                        return options.getInt(STATISTICS_BATCH_NUM, 1);
+                    }
+
+                    @Override
+                    public StatisticsPass statisticsPass() {
+                        return StatisticsPass.FORWARD_BACKWARD;
+                    }
+
+                    @Override
+                    public void afterStatisticsBatch(Compressor c) {
+                        ((TaylorFoWeightFilterPruner) c).accumulate();
+                    }
+
+                    @Override
+                    public void afterStatistics(Compressor c) {
+                        ((TaylorFoWeightFilterPruner) c).updateMask();
+                    }
+                }));
+        r.register(AlgorithmSpec.of("apoz", AlgorithmKind.PRUNER,
+                        "Conv2d filters by average percentage of zeros of their activations",
+                        ctx -> ActivationApozRankFilterPruner.builder().setModel(ctx.model()).setConfigList(ctx.configList())
+                                .optOptimizer(ctx.optimizer()).optStatisticsBatchNum(ctx.options().getInt(STATISTICS_BATCH_NUM, 1))
+                                .optActivation(ctx.options().getString("activation", "relu")).build())
+                .withOption(STATISTICS_BATCH_NUM, OptionType.INTEGER).withOption("activation", OptionType.STRING)
+                .withDriver(activationStatistics()));
+        r.register(AlgorithmSpec.of("mean-activation", AlgorithmKind.PRUNER, "Conv2d filters by mean activation",
+                        ctx -> ActivationMeanRankFilterPruner.builder().setModel(ctx.model()).setConfigList(ctx.configList())
+                                .optOptimizer(ctx.optimizer()).optStatisticsBatchNum(ctx.options().getInt(STATISTICS_BATCH_NUM, 1))
+                                .optActivation(ctx.options().getString("activation", "relu")).build())
+                .withOption(STATISTICS_BATCH_NUM, OptionType.INTEGER).withOption("activation", OptionType.STRING)
+                .withDriver(activationStatistics()));
+        r.register(AlgorithmSpec.of("agp", AlgorithmKind.PRUNER,
+                        "automated gradual pruning: sparsity grows along a cubic schedule over the fine-tuning epochs",
+                        ctx -> AgpPruner.builder().setModel(ctx.model()).setConfigList(ctx.configList()).optOptimizer(ctx.optimizer())
+                                .optInitialSparsity(ctx.options().getDouble("initial_sparsity", 0.0))
+                                .optStartEpoch(ctx.options().getInt("start_epoch", 0))
+                                .optEndEpoch(ctx.options().getInt("end_epoch", 10))
+                                .optFrequency(ctx.options().getInt("frequency", 1))
+                                .optPruningAlgorithm(ctx.options().getString("pruning_algorithm", "level")).build())
+                .withOption("initial_sparsity", OptionType.NUMBER).withOption("start_epoch", OptionType.INTEGER)
+                .withOption("end_epoch", OptionType.INTEGER).withOption("frequency", OptionType.INTEGER)
+                .withOption("pruning_algorithm", OptionType.STRING));
+        r.register(AlgorithmSpec.of("lottery-ticket", AlgorithmKind.PRUNER,
+                        "iterative magnitude pruning over prune_iterations rounds, rewinding to the initial weights",
+                        ctx -> new LotteryTicketPruner(ctx.model(), ctx.configList(), ctx.optimizer(),
+                                ctx.options().getBoolean("reset_weights", true)))
+                .withOption("reset_weights", OptionType.BOOLEAN)
+                .withDriver(new Driver() {
+                    @Override
+                    public int rounds(Compressor c) {
+                        return ((LotteryTicketPruner) c).pruneIterations() + 1;
+                    }
+
+                    @Override
+                    public void onRoundStart(Compressor c, int round) {
+                        ((LotteryTicketPruner) c).pruneIterationStart();
+                    }
+                }));
+        r.register(AlgorithmSpec.of("naive", AlgorithmKind.QUANTIZER, "8-bit symmetric weights with a growing scale",
+                ctx -> new NaiveQuantizer(ctx.model(), ctx.configList(), ctx.optimizer())));
+        r.register(AlgorithmSpec.of("qat", AlgorithmKind.QUANTIZER,
+                        "quantization-aware training: EMA-tracked ranges, fake-quantized weights and activations",
+                        ctx -> QatQuantizer.builder().setModel(ctx.model()).setConfigList(ctx.configList())
+                                .optOptimizer(ctx.optimizer()).optEmaDecay(ctx.options().getDouble("ema_decay", 0.99)).build())
+                .withOption("ema_decay", OptionType.NUMBER));
+        r.register(AlgorithmSpec.of("dorefa", AlgorithmKind.QUANTIZER, "DoReFa-Net weights: tanh-normalised, k-bit uniform",
+                ctx -> new DoReFaQuantizer(ctx.model(), ctx.configList(), ctx.optimizer())));
+        r.register(AlgorithmSpec.of("bnn", AlgorithmKind.QUANTIZER, "binarized weights and activations (sign)",
+                ctx -> new BnnQuantizer(ctx.model(), ctx.configList(), ctx.optimizer())));
+        r.register(AlgorithmSpec.of("lsq", AlgorithmKind.QUANTIZER, "learned step size quantization",
+                ctx -> new LsqQuantizer(ctx.model(), ctx.configList(), ctx.optimizer())));
+        r.register(AlgorithmSpec.of("observer", AlgorithmKind.QUANTIZER,
+                        "post-training quantization: min/max observers over calibration batches, then fixed scales",
+                        ctx -> new ObserverQuantizer(ctx.model(), ctx.configList()))
+                .withDriver(Driver.collecting(o -> 0, StatisticsPass.FORWARD_EVAL, c -> ((ObserverQuantizer) c).fix())));
+        return r;
+    }
+
+    /** APoZ and mean activation: forward passes (evaluation mode, so batch norm is untouched), then the masks. */
+    private static Driver activationStatistics() {
+        return Driver.collecting(o -> o.getInt(STATISTICS_BATCH_NUM, 1), StatisticsPass.FORWARD_EVAL,
+                c -> ((ScoreCollectingFilterPruner) c).updateMask());
+    }
+}

@@ -1,0 +1,149 @@
+package dev.shrink4j.cli.command;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.shrink4j.cli.CommonOptions;
+import dev.shrink4j.cli.DataSpec;
+import dev.shrink4j.cli.Models;
+import dev.shrink4j.cli.Shrink4j;
+import dev.shrink4j.cli.algo.AlgorithmContext;
+import dev.shrink4j.cli.algo.CompressionConfig;
+import dev.shrink4j.compress.Compressor;
+import dev.shrink4j.compress.LayerSelection;
+import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.optim.Sgd;
+import dev.shrink4j.nn.stats.LayerProfile;
+import dev.shrink4j.nn.stats.ModelProfile;
+import dev.shrink4j.nn.stats.ModelProfiler;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.bytedeco.pytorch.Tensor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code shrink4j inspect}: a model's layers with types, output shapes, parameters and FLOPs, its
+ * state-dict keys with shapes, and with {@code --config} which config entry each layer gets.
+ */
+@Command(name = "inspect", mixinStandardHelpOptions = true,
+        description = "Show a model's layers, shapes, parameters, FLOPs and state-dict keys.")
+public final class InspectCommand implements Callable<Integer> {
+
+    @ParentCommand
+    Shrink4j parent;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--arch", required = true, description = "model architecture: lenet5, vgg, resnet20, resnet32, resnet56, mobilenetv2")
+    String arch;
+
+    @Option(names = "--data", defaultValue = "fashion-mnist",
+            description = "dataset the model is sized for (input channels, image size, classes): fashion-mnist, mnist, cifar10 (default: ${DEFAULT-VALUE})")
+    String data;
+
+    @Option(names = "--weights", description = "safetensors state dict to load (checked against the model)")
+    Path weights;
+
+    @Option(names = "--config", description = "config file: also show which config entry each layer gets")
+    Path config;
+
+    @Option(names = "--json", description = "print JSON instead of tables")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        common.apply();
+        DataSpec dataSpec = DataSpec.of(data);
+        CompressionConfig cfg = config == null ? null : CompressionConfig.read(config, parent.registry(), null);
+        try (Module model = Models.create(arch, dataSpec)) {
+            if (weights != null) {
+                Models.loadWeights(model, weights, arch);
+            }
+            ModelProfile profile = ModelProfiler.profile(model, dataSpec.inputShape(1));
+            PrintWriter out = spec.commandLine().getOut();
+            Map<String, Tensor> stateDict = model.stateDict();
+            if (json) {
+                JsonObject root = new JsonObject();
+                root.addProperty("arch", arch);
+                root.addProperty("data", dataSpec.cliName());
+                root.add("input_shape", longs(profile.inputShape()));
+                root.add("output_shape", longs(profile.outputShape()));
+                JsonArray layers = new JsonArray();
+                for (LayerProfile l : profile.layers()) {
+                    JsonObject o = new JsonObject();
+                    o.addProperty("name", l.name());
+                    o.addProperty("type", l.type());
+                    o.add("output_shape", longs(l.outputShape()));
+                    o.addProperty("params", l.params());
+                    o.addProperty("flops", l.flops());
+                    layers.add(o);
+                }
+                root.add("layers", layers);
+                root.addProperty("total_params", profile.totalParams());
+                root.addProperty("total_flops", profile.totalFlops());
+                JsonObject keys = new JsonObject();
+                stateDict.forEach((k, t) -> keys.add(k, longs(Arrays.stream(t.shape()).boxed().toList())));
+                root.add("state_dict", keys);
+                if (cfg != null) {
+                    root.add("config", assignment(model, cfg, dataSpec));
+                }
+                out.println(new GsonBuilder().setPrettyPrinting().create().toJson(root));
+            } else {
+                out.printf("%s for %s, input %s%n%n", arch, dataSpec.cliName(), profile.inputShape());
+                out.print(profile.toTable());
+                out.println();
+                out.println("state dict:");
+                int width = stateDict.keySet().stream().mapToInt(String::length).max().orElse(0);
+                stateDict.forEach((k, t) -> out.printf("  %-" + width + "s  %s%n", k, Arrays.toString(t.shape())));
+                if (cfg != null) {
+                    out.println();
+                    out.printf("config %s (%s \"%s\"):%n", cfg.source(), cfg.spec().kind().key(), cfg.spec().name());
+                    // An optimizer as training would have one: some algorithms (LSQ) refuse to work without.
+                    try (Sgd sgd = Sgd.builder().setLearningRate(0.01).build(model.parameters());
+                         Compressor c = cfg.spec().factory().create(new AlgorithmContext(model, cfg.configList(), sgd,
+                            cfg.options(), dataSpec.inputShape(1)))) {
+                        c.compress();
+                        out.print(c.describe());
+                    }
+                }
+            }
+            out.flush();
+        }
+        return Shrink4j.EXIT_OK;
+    }
+
+    private static JsonObject assignment(Module model, CompressionConfig cfg, DataSpec dataSpec) {
+        JsonObject out = new JsonObject();
+        out.addProperty("file", cfg.source());
+        out.addProperty(cfg.spec().kind().key(), cfg.spec().name());
+        JsonObject layers = new JsonObject();
+        try (Sgd sgd = Sgd.builder().setLearningRate(0.01).build(model.parameters());
+             Compressor c = cfg.spec().factory().create(new AlgorithmContext(model, cfg.configList(), sgd, cfg.options(),
+                dataSpec.inputShape(1)))) {
+            c.compress();
+            for (LayerSelection s : c.getModulesToCompress()) {
+                layers.addProperty(s.layer().name(), "config_list[" + s.config().index() + "]");
+            }
+        }
+        out.add("layers", layers);
+        return out;
+    }
+
+    private static JsonArray longs(java.util.List<Long> values) {
+        JsonArray a = new JsonArray();
+        values.forEach(a::add);
+        return a;
+    }
+}

@@ -1,0 +1,2 @@
+/** The subcommands of {@code shrink4j}: each one picocli command class. */
+package dev.shrink4j.cli.command;

@@ -1,0 +1,130 @@
+package dev.shrink4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.shrink4j.nn.io.SafeTensors;
+import dev.shrink4j.nn.zoo.LeNet5;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class Shrink4jTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void noSubcommandIsAUsageError() {
+        CliTests.Result r = CliTests.run();
+        assertEquals(2, r.code());
+        assertTrue(r.err().startsWith("shrink4j: a subcommand is needed (inspect"), r.err());
+    }
+
+    @Test
+    void unknownOptionIsAUsageErrorOnOneLine() {
+        CliTests.Result r = CliTests.run("inspect", "--arch", "lenet5", "--bogus");
+        assertEquals(2, r.code());
+        assertEquals("shrink4j: Unknown option: '--bogus' (see 'shrink4j inspect --help')\n", r.err());
+    }
+
+    @Test
+    void helpExitsZero() {
+        CliTests.Result r = CliTests.run("inspect", "--help");
+        assertEquals(0, r.code());
+        assertTrue(r.out().contains("--threads"), r.out());
+        assertTrue(r.out().contains("--seed"), r.out());
+    }
+
+    @Test
+    void inspectListsLayersAndStateDict() {
+        CliTests.Result r = CliTests.run("inspect", "--arch", "lenet5");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("lenet5 for fashion-mnist, input [1, 1, 28, 28]\n"), r.out());
+        // conv1: 6·1·5·5 + 6 = 156 parameters
+        assertTrue(r.out().matches("(?s).*conv1\\s+Conv2d\\s+\\[1, 6, 28, 28\\]\\s+156\\s.*"), r.out());
+        assertTrue(r.out().contains("  fc3.weight    [10, 84]\n"), r.out());
+    }
+
+    @Test
+    void inspectJsonCountsParameters() {
+        CliTests.Result r = CliTests.run("inspect", "--arch", "lenet5", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
+        // LeNet-5: 156 + 2416 + 48120 + 10164 + 850
+        assertEquals(61706, o.get("total_params").getAsLong());
+        assertEquals("[6,1,5,5]", o.getAsJsonObject("state_dict").get("conv1.weight").toString());
+    }
+
+    @Test
+    void inspectShowsConfigAssignment() throws Exception {
+        Path cfg = dir.resolve("c.json");
+        Files.writeString(cfg, "{\"pruner\": \"test-magnitude\", \"config_list\": ["
+                + "{\"sparsity\": 0.5, \"op_types\": [\"Conv2d\"]}, {\"exclude\": true, \"op_names\": [\"conv2\"]}]}");
+        CliTests.Result r = CliTests.run("inspect", "--arch", "lenet5", "--config", cfg.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().matches("(?s).*conv1\\s+Conv2d\\s+config_list\\[0\\]\\s+sparsity=0.5\n.*"), r.out());
+        assertTrue(r.out().matches("(?s).*conv2\\s+Conv2d\\s+excluded by config_list\\[1\\].*"), r.out());
+        assertTrue(r.out().matches("(?s).*fc1\\s+Linear\\s+not selected.*"), r.out());
+    }
+
+    @Test
+    void unknownArchIsAUsageError() {
+        CliTests.Result r = CliTests.run("inspect", "--arch", "alexnet");
+        assertEquals(2, r.code());
+        assertEquals("shrink4j inspect: --arch: unknown model \"alexnet\"; known models: lenet5, vgg, resnet20, resnet32, "
+                + "resnet56, mobilenetv2\n", r.err());
+    }
+
+    @Test
+    void unknownDatasetIsAUsageError() {
+        CliTests.Result r = CliTests.run("inspect", "--arch", "lenet5", "--data", "imagenet");
+        assertEquals(2, r.code());
+        assertEquals("shrink4j inspect: --data: unknown dataset \"imagenet\"; known datasets: fashion-mnist, mnist, cifar10\n",
+                r.err());
+    }
+
+    @Test
+    void missingWeightsFileIsAUsageError() {
+        Path missing = dir.resolve("nope.safetensors");
+        CliTests.Result r = CliTests.run("inspect", "--arch", "lenet5", "--weights", missing.toString());
+        assertEquals(2, r.code());
+        assertEquals("shrink4j inspect: weights file " + missing + " does not exist\n", r.err());
+    }
+
+    @Test
+    void weightsOfAnotherModelAreAUsageError() throws Exception {
+        Path w = dir.resolve("w.safetensors");
+        try (LeNet5 m = new LeNet5(7)) {
+            SafeTensors.save(m.stateDict(), w);
+        }
+        CliTests.Result r = CliTests.run("inspect", "--arch", "lenet5", "--weights", w.toString());
+        assertEquals(2, r.code());
+        assertEquals("shrink4j inspect: weights file " + w + " does not fit lenet5: size mismatch for fc3.weight: checkpoint "
+                + "has shape [7, 84], the model has [10, 84] size mismatch for fc3.bias: checkpoint has shape [7], the model "
+                + "has [10]\n", r.err());
+    }
+
+    @Test
+    void badConfigIsAUsageError() throws Exception {
+        Path cfg = dir.resolve("bad.json");
+        Files.writeString(cfg, "{\"pruner\": \"test-magnitude\", \"config_list\": [], \"sparsty\": 0.5}");
+        CliTests.Result r = CliTests.run("inspect", "--arch", "lenet5", "--config", cfg.toString());
+        assertEquals(2, r.code());
+        assertEquals("shrink4j inspect: config " + cfg + ": unknown option \"sparsty\" for pruner \"test-magnitude\"; "
+                + "known options: note (a string)\n", r.err());
+    }
+
+    @Test
+    void invalidConfigListIsAUsageErrorOnOneLine() throws Exception {
+        Path cfg = dir.resolve("bad.json");
+        Files.writeString(cfg, "{\"pruner\": \"test-magnitude\", \"config_list\": [{\"sparsity\": 1.5, \"op_types\": [\"Conv2d\"]}]}");
+        CliTests.Result r = CliTests.run("inspect", "--arch", "lenet5", "--config", cfg.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().startsWith("shrink4j inspect: invalid config list: config_list[0].sparsity: 1.5"), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+    }
+}

@@ -1,0 +1,96 @@
+package dev.shrink4j.cli.command;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.shrink4j.cli.CliTests;
+import dev.shrink4j.cli.report.RunReport;
+import dev.shrink4j.nn.io.SafeTensors;
+import dev.shrink4j.nn.zoo.LeNet5;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PruneCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private Path weights() throws Exception {
+        Path w = dir.resolve("w.safetensors");
+        torch.manual_seed(7);
+        try (LeNet5 m = new LeNet5(10)) {
+            SafeTensors.save(m.stateDict(), w);
+        }
+        return w;
+    }
+
+    private Path config(double sparsity) throws Exception {
+        Path cfg = dir.resolve("c.json");
+        Files.writeString(cfg, "{\"pruner\": \"test-magnitude\", \"config_list\": [{\"sparsity\": " + sparsity
+                + ", \"op_types\": [\"Conv2d\", \"Linear\"]}, {\"exclude\": true, \"op_names\": [\"fc3\"]}]}");
+        return cfg;
+    }
+
+    @Test
+    void masksOnlyRunWritesModelMasksAndReport() throws Exception {
+        Path w = weights();
+        Path out = dir.resolve("run");
+        CliTests.Result r = CliTests.run("prune", "--arch", "lenet5", "--weights", w.toString(), "--config",
+                config(0.5).toString(), "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        try (PointerScope s = new PointerScope()) {
+            Map<String, Tensor> masks = SafeTensors.load(out.resolve("masks.safetensors"));
+            assertEquals(java.util.List.of("conv1.weight_mask", "conv1.bias_mask", "conv2.weight_mask", "conv2.bias_mask",
+                    "fc1.weight_mask", "fc1.bias_mask", "fc2.weight_mask", "fc2.bias_mask"), java.util.List.copyOf(masks.keySet()));
+            // conv2: 16·6·5·5 = 2400 weights, floor(2400 · 0.5) = 1200 pruned
+            assertEquals(1200, masks.get("conv2.weight_mask").numel() - masks.get("conv2.weight_mask").count_nonzero().item_long());
+            Map<String, Tensor> model = SafeTensors.load(out.resolve("model.safetensors"));
+            assertEquals(1200, 2400 - model.get("conv2.weight").count_nonzero().item_long());
+            assertEquals(0, 840 - model.get("fc3.weight").count_nonzero().item_long()); // excluded: untouched
+        }
+        RunReport report = RunReport.fromJson(Files.readString(out.resolve("report.json")));
+        assertEquals(0.5, report.layerSparsity().get("conv1"));
+        assertEquals(0.5, report.layerSparsity().get("fc2"));
+        assertTrue(Files.readString(out.resolve("report.html")).contains("Per-layer sparsity"));
+        assertTrue(r.out().contains("  conv2   50.00%\n"), r.out());
+    }
+
+    @Test
+    void masksAreByteIdenticalAcrossRuns() throws Exception {
+        Path w = weights();
+        Path cfg = config(0.7);
+        for (String run : new String[] {"a", "b"}) {
+            CliTests.Result r = CliTests.run("prune", "--arch", "lenet5", "--weights", w.toString(), "--config", cfg.toString(),
+                    "--out", dir.resolve(run).toString());
+            assertEquals(0, r.code(), r.err());
+        }
+        assertArrayEquals(Files.readAllBytes(dir.resolve("a/masks.safetensors")), Files.readAllBytes(dir.resolve("b/masks.safetensors")));
+        assertArrayEquals(Files.readAllBytes(dir.resolve("a/model.safetensors")), Files.readAllBytes(dir.resolve("b/model.safetensors")));
+    }
+
+    @Test
+    void quantizerConfigIsAUsageError() throws Exception {
+        Path cfg = dir.resolve("q.json");
+        Files.writeString(cfg, "{\"quantizer\": \"naive\", \"config_list\": []}");
+        CliTests.Result r = CliTests.run("prune", "--arch", "lenet5", "--weights", weights().toString(), "--config",
+                cfg.toString(), "--out", dir.resolve("o").toString());
+        assertEquals(2, r.code());
+        assertEquals("shrink4j prune: config " + cfg + ": names a quantizer, this command needs a pruner\n", r.err());
+    }
+
+    @Test
+    void missingConfigIsAUsageError() throws Exception {
+        Path cfg = dir.resolve("missing.json");
+        CliTests.Result r = CliTests.run("prune", "--arch", "lenet5", "--weights", weights().toString(), "--config",
+                cfg.toString(), "--out", dir.resolve("o").toString());
+        assertEquals(2, r.code());
+        assertEquals("shrink4j prune: config file " + cfg + " does not exist\n", r.err());
+    }
+}

@@ -1,0 +1,73 @@
+package dev.shrink4j.prune;
+
+import dev.shrink4j.collect.ActivationFunctions;
+import dev.shrink4j.collect.MeanActivationCollector;
+import dev.shrink4j.compress.config.ConfigList;
+import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.optim.Optimizer;
+import java.util.Objects;
+import java.util.function.UnaryOperator;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Prunes the Conv2d filters with the smallest mean activation (Molchanov et al., "Pruning
+ * Convolutional Neural Networks for Resource Efficient Inference", 2017; NNI's
+ * {@code ActivationMeanRankFilterPruner}).
+ *
+ * <p>Rule: a {@link MeanActivationCollector} records, per output channel {@code c}, the mean of
+ * {@code activation(output)} over {@code N, H, W} across the first {@code statistics_batch_num}
+ * forward passes (default 1, as NNI); of a layer's {@code n} filters the {@code floor(n·sparsity)}
+ * with the smallest means are pruned (lower index first on ties), weights and bias. Masks are
+ * computed once (see {@link ScoreCollectingFilterPruner}) and the collector is then removed.
+ */
+public final class ActivationMeanRankFilterPruner extends ScoreCollectingFilterPruner {
+
+    /** With ReLU and {@code statistics_batch_num = 1}. */
+    public ActivationMeanRankFilterPruner(Module model, ConfigList configList, Optimizer optimizer) {
+        this(builder().setModel(model).setConfigList(configList).optOptimizer(optimizer));
+    }
+
+    private ActivationMeanRankFilterPruner(Builder b) {
+        super(b.model, b.configList, b.optimizer, new MeanActivationCollector(b.activation), b.statisticsBatchNum);
+    }
+
+    /** A builder for the non-default options ({@code activation}, {@code statistics_batch_num}). */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builder for {@link ActivationMeanRankFilterPruner}. */
+    public static final class Builder extends ScoreCollectingFilterPruner.Builder<Builder> {
+        private UnaryOperator<Tensor> activation = ActivationFunctions.RELU;
+
+        private Builder() {
+        }
+
+        /** Applied to each output before averaging, default ReLU (see {@link ActivationFunctions}). */
+        public Builder optActivation(UnaryOperator<Tensor> activation) {
+            this.activation = Objects.requireNonNull(activation, "activation");
+            return this;
+        }
+
+        /** The activation by NNI's name: {@code "relu"} (default), {@code "relu6"} or {@code "identity"}. */
+        public Builder optActivation(String name) {
+            this.activation = ActivationFunctions.byName(name);
+            return this;
+        }
+
+        /**
+         * The pruner.
+         *
+         * @throws IllegalArgumentException naming the first missing or invalid option
+         */
+        public ActivationMeanRankFilterPruner build() {
+            check("ActivationMeanRankFilterPruner");
+            return new ActivationMeanRankFilterPruner(this);
+        }
+    }
+
+    /** The mean-activation collector. */
+    public MeanActivationCollector meanCollector() {
+        return (MeanActivationCollector) collector();
+    }
+}

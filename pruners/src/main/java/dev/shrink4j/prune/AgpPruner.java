@@ -1,0 +1,312 @@
+package dev.shrink4j.prune;
+
+import dev.shrink4j.compress.ModuleWrapper;
+import dev.shrink4j.compress.config.ConfigList;
+import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.optim.Optimizer;
+import dev.shrink4j.prune.maskers.IterativeFilterNormMasker;
+import dev.shrink4j.prune.maskers.IterativeLevelMasker;
+import java.util.HashSet;
+import java.util.Objects;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Automated gradual pruning (Zhu and Gupta, "To prune, or not to prune", 2017; NNI's
+ * {@code AGPPruner}): the sparsity grows from {@code s_i} to each layer's configured {@code sparsity}
+ * {@code s_f} along a cubic schedule, over any inner {@link WeightMasker} (level by default; L1/L2
+ * filter through {@link Criterion}, or any masker).
+ *
+ * <p>Schedule (NNI's {@code compute_target_sparsity}, the {@code start_epoch} form of its
+ * {@code agp.py}), with {@code t} the current epoch, {@code t0 = start_epoch} and
+ * {@code n·Δt = span = ((end_epoch − t0 − 1) // frequency) · frequency} (the last pruning epoch
+ * before {@code end_epoch}, minus {@code t0}):
+ * <pre>
+ * t &lt; t0:               no mask update (masks stay as they are, all ones at first)
+ * t = t0:               s_t = s_i            (the formula's value, without its rounding)
+ * t0 &lt; t &lt; t0 + span:   s_t = s_f + (s_i − s_f) · (1 − (t − t0) / span)³
+ * t ≥ t0 + span:        s_t = s_f            (also whenever span = 0 or s_i ≥ s_f)
+ * </pre>
+ * Masks are recomputed only at <em>pruning epochs</em>: {@code t0 ≤ t ≤ end_epoch} with
+ * {@code (t − t0) % frequency == 0}, and {@code end_epoch} itself. Since {@code t0 + span} is a
+ * pruning epoch, the layer is at exactly {@code s_f} (the formula's cube is exactly 0 there) from
+ * then on, and at {@code end_epoch} at the latest. Each layer prunes {@code floor(n·s_t)} units
+ * ({@link Ranking}); the inner maskers rank the masked weights, with pruned ones below every live
+ * one, so what was pruned stays pruned. (NNI asserts {@code span > 0}; here a zero span prunes to
+ * {@code s_f} at once, as NNI 2.x does for a one-iteration schedule.)
+ *
+ * <p>When: at {@code compress()} for epoch 0 (at {@code s_i} when {@code start_epoch = 0}); after
+ * {@link #updateEpoch(int)} at a pruning epoch, at the first optimizer step of that epoch when an
+ * optimizer is attached (NNI computes in its patched {@code optimizer.step}), at once when there is
+ * none; once per layer per epoch. As in NNI, {@code updateEpoch(0)} is ignored.
+ *
+ * <pre>{@code
+ * AgpPruner agp = AgpPruner.builder().setModel(model).setConfigList(configList).optOptimizer(sgd)
+ *         .optEndEpoch(10).build();
+ * agp.compress();
+ * for (int epoch = 0; epoch < 12; epoch++) { agp.updateEpoch(epoch); trainOneEpoch(); }
+ * }</pre>
+ */
+public final class AgpPruner extends Pruner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AgpPruner.class);
+
+    /** The inner masking rules NNI's AGP offers by name ({@code 'level'}, {@code 'l1'}, {@code 'l2'}). */
+    public enum Criterion {
+        /** Fine-grained, by weight magnitude ({@link IterativeLevelMasker}). */
+        LEVEL,
+        /** Whole filters, by L1 norm ({@link IterativeFilterNormMasker#l1()}). */
+        L1_FILTER,
+        /** Whole filters, by L2 norm ({@link IterativeFilterNormMasker#l2()}). */
+        L2_FILTER;
+
+        /** A fresh masker for this criterion. */
+        public WeightMasker masker() {
+            return switch (this) {
+                case LEVEL -> new IterativeLevelMasker();
+                case L1_FILTER -> IterativeFilterNormMasker.l1();
+                case L2_FILTER -> IterativeFilterNormMasker.l2();
+            };
+        }
+    }
+
+    private final double initialSparsity;
+    private final int startEpoch;
+    private final int endEpoch;
+    private final int frequency;
+    private final Set<String> calculated = new HashSet<>();
+    private int nowEpoch;
+
+    private AgpPruner(Builder b) {
+        super(b.model, b.configList, b.optimizer, b.masker);
+        this.initialSparsity = b.initialSparsity;
+        this.startEpoch = b.startEpoch;
+        this.endEpoch = b.endEpoch;
+        this.frequency = b.frequency;
+    }
+
+    /** A builder: {@code set…} required, {@code opt…} optional. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The epoch the schedule is at (0 until {@link #updateEpoch(int)} moves it). */
+    public int currentEpoch() {
+        return nowEpoch;
+    }
+
+    /**
+     * The scheduled sparsity at {@code epoch} for a layer whose final sparsity is {@code finalSparsity}
+     * (the formula in the class comment).
+     */
+    public double targetSparsity(int epoch, double finalSparsity) {
+        if (initialSparsity >= finalSparsity || endEpoch <= epoch) {
+            return finalSparsity;
+        }
+        long span = ((long) (endEpoch - startEpoch - 1) / frequency) * frequency;
+        if (span <= 0 || epoch >= startEpoch + span) {
+            return finalSparsity;
+        }
+        if (epoch <= startEpoch) {
+            // the formula's value at t0, exactly: s_f + (s_i − s_f) can round below s_i and lose a unit
+            // to floor(n·s) (0.8 + (0.1 − 0.8) = 0.09999999999999987); before t0 it is never applied
+            return initialSparsity;
+        }
+        double progress = 1.0 - (double) (epoch - startEpoch) / span;
+        return finalSparsity + (initialSparsity - finalSparsity) * progress * progress * progress;
+    }
+
+    /**
+     * Whether masks are recomputed at {@code epoch}: {@code start_epoch ≤ t ≤ end_epoch} and
+     * {@code (t − start_epoch) % frequency == 0}, or {@code t = end_epoch}.
+     */
+    public boolean isPruningEpoch(int epoch) {
+        return epoch >= startEpoch && epoch <= endEpoch && ((epoch - startEpoch) % frequency == 0 || epoch == endEpoch);
+    }
+
+    /** {@code initial_sparsity} {@code s_i}. */
+    public double initialSparsity() {
+        return initialSparsity;
+    }
+
+    /** {@code start_epoch}. */
+    public int startEpoch() {
+        return startEpoch;
+    }
+
+    /** {@code end_epoch}. */
+    public int endEpoch() {
+        return endEpoch;
+    }
+
+    /** {@code frequency}. */
+    public int frequency() {
+        return frequency;
+    }
+
+    /** The sparsity of the current epoch for this layer. */
+    @Override
+    protected double targetSparsity(ModuleWrapper wrapper) {
+        return targetSparsity(nowEpoch, wrapper.config().sparsity());
+    }
+
+    /** Epoch 0's masks (at {@code s_i} when {@code start_epoch = 0}). */
+    @Override
+    protected void afterWrap() {
+        calculated.clear();
+        computeDue();
+    }
+
+    /**
+     * Moves the schedule to {@code epoch} (call at the start of each epoch). At a pruning epoch the
+     * masks are recomputed at the next optimizer step, or at once without an optimizer. Ignored for
+     * {@code epoch ≤ 0}, as in NNI.
+     */
+    @Override
+    public void updateEpoch(int epoch) {
+        requireCompressed();
+        if (epoch <= 0) {
+            return;
+        }
+        nowEpoch = epoch;
+        calculated.clear();
+        if (optimizer().isEmpty()) {
+            computeDue();
+        }
+    }
+
+    @Override
+    protected void afterOptimizerStep() {
+        computeDue();
+    }
+
+    /** Computes the masks not yet computed this epoch, if it is a pruning epoch. */
+    private void computeDue() {
+        if (!isPruningEpoch(nowEpoch)) {
+            return;
+        }
+        boolean any = false;
+        for (ModuleWrapper w : getModulesWrapper()) {
+            if (calculated.add(w.name())) {
+                calcMask(w);
+                any = true;
+            }
+        }
+        if (any) {
+            LOG.debug("AgpPruner: masks updated at epoch {}", nowEpoch);
+        }
+    }
+
+    /** Builder for {@link AgpPruner}. */
+    public static final class Builder {
+        private Module model;
+        private ConfigList configList;
+        private Optimizer optimizer;
+        private WeightMasker masker = Criterion.LEVEL.masker();
+        private double initialSparsity;
+        private int startEpoch;
+        private int endEpoch = 10;
+        private int frequency = 1;
+
+        private Builder() {
+        }
+
+        /** The model to prune. */
+        public Builder setModel(Module model) {
+            this.model = model;
+            return this;
+        }
+
+        /** Which layers, with their final sparsity {@code s_f}. */
+        public Builder setConfigList(ConfigList configList) {
+            this.configList = configList;
+            return this;
+        }
+
+        /** The training optimizer: masks are then recomputed at its first step of each pruning epoch. */
+        public Builder optOptimizer(Optimizer optimizer) {
+            this.optimizer = optimizer;
+            return this;
+        }
+
+        /** {@code initial_sparsity} {@code s_i}, default 0. */
+        public Builder optInitialSparsity(double initialSparsity) {
+            this.initialSparsity = initialSparsity;
+            return this;
+        }
+
+        /** {@code start_epoch}, default 0. */
+        public Builder optStartEpoch(int startEpoch) {
+            this.startEpoch = startEpoch;
+            return this;
+        }
+
+        /** {@code end_epoch}, default 10 (NNI 2.x: 10 iterations of 1 epoch). */
+        public Builder optEndEpoch(int endEpoch) {
+            this.endEpoch = endEpoch;
+            return this;
+        }
+
+        /** {@code frequency}: epochs between mask updates, default 1. */
+        public Builder optFrequency(int frequency) {
+            this.frequency = frequency;
+            return this;
+        }
+
+        /** The inner masking rule by name, default {@link Criterion#LEVEL}. */
+        public Builder optCriterion(Criterion criterion) {
+            this.masker = Objects.requireNonNull(criterion, "criterion").masker();
+            return this;
+        }
+
+        /**
+         * The inner masking rule by NNI's {@code pruning_algorithm} name: {@code "level"} (default),
+         * {@code "l1"} or {@code "l2"} (filters by norm).
+         *
+         * @throws IllegalArgumentException naming the value and the accepted names
+         */
+        public Builder optPruningAlgorithm(String name) {
+            String key = name == null ? "null" : name.toLowerCase(java.util.Locale.ROOT);
+            return optCriterion(switch (key) {
+                case "level" -> Criterion.LEVEL;
+                case "l1" -> Criterion.L1_FILTER;
+                case "l2" -> Criterion.L2_FILTER;
+                default -> throw new IllegalArgumentException("AgpPruner: pruning_algorithm \"" + name
+                        + "\" is not supported; expected one of level, l1, l2");
+            });
+        }
+
+        /** Any inner masker (it should rank the masked weights so pruned ones stay pruned). */
+        public Builder optMasker(WeightMasker masker) {
+            this.masker = Objects.requireNonNull(masker, "masker");
+            return this;
+        }
+
+        /**
+         * The pruner.
+         *
+         * @throws IllegalArgumentException naming the first option out of range
+         */
+        public AgpPruner build() {
+            if (model == null || configList == null) {
+                throw new IllegalArgumentException("AgpPruner: setModel and setConfigList are required");
+            }
+            if (!(initialSparsity >= 0 && initialSparsity < 1)) {
+                throw new IllegalArgumentException("AgpPruner: initial_sparsity " + initialSparsity + " is outside [0, 1)");
+            }
+            if (startEpoch < 0 || endEpoch < 0) {
+                throw new IllegalArgumentException("AgpPruner: start_epoch " + startEpoch + " and end_epoch " + endEpoch
+                        + " must be non-negative");
+            }
+            if (endEpoch <= startEpoch) {
+                throw new IllegalArgumentException("AgpPruner: end_epoch " + endEpoch + " must be greater than start_epoch "
+                        + startEpoch);
+            }
+            if (frequency < 1) {
+                throw new IllegalArgumentException("AgpPruner: frequency must be at least 1, got " + frequency);
+            }
+            return new AgpPruner(this);
+        }
+    }
+}

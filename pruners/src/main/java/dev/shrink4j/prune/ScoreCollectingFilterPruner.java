@@ -1,0 +1,195 @@
+package dev.shrink4j.prune;
+
+import dev.shrink4j.collect.ChannelStatisticsCollector;
+import dev.shrink4j.compress.LayerInfo;
+import dev.shrink4j.compress.ModuleWrapper;
+import dev.shrink4j.compress.config.ConfigList;
+import dev.shrink4j.compress.config.LayerConfig;
+import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.optim.Optimizer;
+import dev.shrink4j.prune.maskers.CollectedScoreFilterMasker;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Lifecycle shared by the data-driven filter pruners (APoZ, mean activation, Taylor): Conv2d layers
+ * only; a {@link ChannelStatisticsCollector} is attached to every wrapper in {@code compress()}
+ * ({@link #addActivationCollector}); once every layer has seen {@code statistics_batch_num} batches
+ * the masks are computed, once, and the collector is removed.
+ *
+ * <p>With an optimizer the masks are computed in its after-step hook, the first step at which every
+ * layer has enough batches (NNI patches {@code optimizer.step} with {@code update_mask} and computes
+ * each layer once, {@code if_calculated}). Without one, run the calibration batches and call
+ * {@link #updateMask()}. Until then the masks are all ones.
+ */
+public abstract class ScoreCollectingFilterPruner extends Pruner {
+
+    private final ChannelStatisticsCollector collector;
+    private final CollectedScoreFilterMasker scoreMasker;
+    private final int statisticsBatchNum;
+    private Integer collectorId;
+    private boolean masksComputed;
+
+    /**
+     * @param statisticsBatchNum batches of statistics each layer needs before masks are computed (≥ 1)
+     */
+    protected ScoreCollectingFilterPruner(Module model, ConfigList configList, Optimizer optimizer,
+            ChannelStatisticsCollector collector, int statisticsBatchNum) {
+        this(model, configList, optimizer, collector, new CollectedScoreFilterMasker(collector, statisticsBatchNum),
+                statisticsBatchNum);
+    }
+
+    private ScoreCollectingFilterPruner(Module model, ConfigList configList, Optimizer optimizer,
+            ChannelStatisticsCollector collector, CollectedScoreFilterMasker masker, int statisticsBatchNum) {
+        super(model, configList, optimizer, masker);
+        this.collector = collector;
+        this.scoreMasker = masker;
+        this.statisticsBatchNum = statisticsBatchNum;
+    }
+
+    /** The collector feeding the scores (readable after the masks are computed). */
+    public final ChannelStatisticsCollector collector() {
+        return collector;
+    }
+
+    /** How many batches each layer needs ({@code statistics_batch_num}). */
+    public final int statisticsBatchNum() {
+        return statisticsBatchNum;
+    }
+
+    /**
+     * Options shared by the builders of the collecting pruners: {@code set…} required, {@code opt…}
+     * optional.
+     *
+     * @param <B> the concrete builder
+     */
+    public abstract static class Builder<B extends Builder<B>> {
+        Module model;
+        ConfigList configList;
+        Optimizer optimizer;
+        int statisticsBatchNum = 1;
+
+        Builder() {
+        }
+
+        @SuppressWarnings("unchecked")
+        private B self() {
+            return (B) this;
+        }
+
+        /** The model to prune. */
+        public B setModel(Module model) {
+            this.model = model;
+            return self();
+        }
+
+        /** Which Conv2d layers, at what sparsity. */
+        public B setConfigList(ConfigList configList) {
+            this.configList = configList;
+            return self();
+        }
+
+        /** The training optimizer: masks are then computed in its after-step hook. Default none. */
+        public B optOptimizer(Optimizer optimizer) {
+            this.optimizer = optimizer;
+            return self();
+        }
+
+        /** {@code statistics_batch_num}: batches of statistics before the masks are computed, default 1 (NNI's). */
+        public B optStatisticsBatchNum(int statisticsBatchNum) {
+            this.statisticsBatchNum = statisticsBatchNum;
+            return self();
+        }
+
+        /** Throws naming the first missing or invalid option. */
+        void check(String pruner) {
+            if (model == null || configList == null) {
+                throw new IllegalArgumentException(pruner + ": setModel and setConfigList are required");
+            }
+            if (statisticsBatchNum < 1) {
+                throw new IllegalArgumentException(pruner + ": statistics_batch_num must be at least 1, got "
+                        + statisticsBatchNum);
+            }
+        }
+    }
+
+    /** Whether the masks have been computed (and the collector removed). */
+    public final boolean masksComputed() {
+        return masksComputed;
+    }
+
+    /** Whether the collector is still attached through this pruner. */
+    public final boolean isCollecting() {
+        return collectorId != null;
+    }
+
+    /** Only Conv2d layers: these pruners remove convolution filters. */
+    @Override
+    protected List<String> validateLayer(LayerInfo layer, LayerConfig config) {
+        List<String> errors = new ArrayList<>(super.validateLayer(layer, config));
+        if (!"Conv2d".equals(layer.type())) {
+            errors.add("config_list[" + config.index() + "]: " + layer.name() + " is a " + layer.type() + "; "
+                    + getClass().getSimpleName() + " prunes Conv2d filters only");
+        }
+        return errors;
+    }
+
+    /** Attaches the collector; the masks stay all ones until enough batches were seen. */
+    @Override
+    protected void afterWrap() {
+        collectorId = addActivationCollector(collector);
+    }
+
+    /** Computes the masks at the first step where every layer has enough batches. */
+    @Override
+    protected void afterOptimizerStep() {
+        if (!masksComputed && allReady()) {
+            updateMask();
+        }
+    }
+
+    /** Whether every wrapped layer has {@code statistics_batch_num} batches. */
+    protected final boolean allReady() {
+        for (ModuleWrapper w : getModulesWrapper()) {
+            if (!scoreMasker.isReady(w)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Computes every layer's masks from the collected statistics and removes the collector. Masks are
+     * computed once: later calls do nothing.
+     *
+     * @throws IllegalStateException naming each layer that has fewer than {@code statistics_batch_num} batches
+     */
+    @Override
+    public final void updateMask() {
+        requireCompressed();
+        if (masksComputed) {
+            return;
+        }
+        List<String> missing = new ArrayList<>();
+        for (ModuleWrapper w : getModulesWrapper()) {
+            if (!scoreMasker.isReady(w)) {
+                missing.add(w.name() + " (" + collector.batches(w.name()) + ")");
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException(getClass().getSimpleName() + " needs " + statisticsBatchNum
+                    + " batch(es) of statistics per layer before computing masks; seen so far: " + String.join(", ", missing));
+        }
+        computeMasks();
+        masksComputed = true;
+        removeActivationCollector(collectorId);
+        collectorId = null;
+    }
+
+    /** Computes the masks once every layer is ready; by default layer by layer through the masker. */
+    protected void computeMasks() {
+        for (ModuleWrapper w : getModulesWrapper()) {
+            calcMask(w);
+        }
+    }
+}

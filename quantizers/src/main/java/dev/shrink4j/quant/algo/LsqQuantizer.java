@@ -1,0 +1,303 @@
+package dev.shrink4j.quant.algo;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import dev.shrink4j.compress.LayerInfo;
+import dev.shrink4j.compress.ModuleWrapper;
+import dev.shrink4j.compress.config.ConfigKeys;
+import dev.shrink4j.compress.config.ConfigList;
+import dev.shrink4j.compress.config.ConfigSchema;
+import dev.shrink4j.compress.config.KeySpec;
+import dev.shrink4j.compress.config.LayerConfig;
+import dev.shrink4j.compress.config.QuantType;
+import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.optim.Adam;
+import dev.shrink4j.nn.optim.Optimizer;
+import dev.shrink4j.nn.optim.Sgd;
+import dev.shrink4j.quant.CalibrationKeys;
+import dev.shrink4j.quant.QParams;
+import dev.shrink4j.quant.Quantizer;
+import dev.shrink4j.quant.Ste;
+import dev.shrink4j.quant.export.CalibrationConfig;
+import dev.shrink4j.quant.export.CalibrationRestore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarOptional;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Learned step size quantization (Esser et al., <a href="https://arxiv.org/abs/1902.08153">LSQ</a>;
+ * NNI's {@code LsqQuantizer}). Each quantized tensor of a layer (weight, and input/output when
+ * configured) has its own trainable step size {@code s}, a 0-dimensional float32 leaf kept as the
+ * wrapper buffer {@code weight_scale}, {@code input_scale} or {@code output_scale}. With
+ * {@code b = quant_bits}, {@code qmax = 2^(b−1) − 1}, {@code qmin = −2^(b−1)} and {@code n} the
+ * number of elements of the tensor {@code x}:
+ * <pre>
+ * g   = 1 / sqrt(qmax · n)                         (gradient scale)
+ * s'  = s with gradient scaled by g                (value exactly s)
+ * x_q = round(clamp(x / s', qmin, qmax)) · s'      (round half to even; round passes the gradient)
+ * </pre>
+ * which gives LSQ's gradients: {@code ∂x_q/∂x = 1} where {@code qmin ≤ x/s ≤ qmax}, else 0;
+ * {@code ∂x_q/∂s = g·(round(x/s) − x/s)} inside, {@code g·qmin} below and {@code g·qmax} above.
+ *
+ * <p>Initial step: {@code s = 2·mean|x| / sqrt(qmax)}, for the weight when the layer is wrapped, for
+ * inputs and outputs from the first batch that reaches the layer (NNI initialises them from the
+ * first training batch).
+ *
+ * <p><b>Optimizer.</b> The step sizes must be trained with the weights, so the optimizer is required
+ * and {@code compress()} adds every step size to it as one new parameter group, as NNI's
+ * {@code optimizer.add_param_group({"params": scale})} does. The group gets the learning rate of the
+ * optimizer's first group and otherwise the optimizer's default options (shrink4j's optimizers do not
+ * expose a group's other options to copy); {@link Sgd} and {@link Adam} are supported.
+ * {@link #stepSizes()} lists the added parameters.
+ *
+ * <p><b>Export.</b> Calibration: {@code weight_scale = s}, {@code weight_zero_point = 0}; inputs and
+ * outputs as NNI records them, {@code tracked_max = s·qmax}, {@code tracked_min = −tracked_max}.
+ * {@link #exportInt8} is supported for {@code quant_bits ≤ 8}: the integers {@code round(clamp(w/s))}
+ * in {@code [qmin, qmax]} (int8), scale {@code s}, zero point 0.
+ *
+ * <p>Config: {@code quant_types} from {@code weight}, {@code input}, {@code output}; {@code quant_bits}
+ * (a number or per type) at least 2.
+ */
+public final class LsqQuantizer extends Quantizer {
+
+    /** Buffer name of the input step size. */
+    public static final String INPUT_SCALE = "input_scale";
+    /** Buffer name of the output step size. */
+    public static final String OUTPUT_SCALE = "output_scale";
+
+    private static final String INITIALIZED = "_initialized";
+
+    private final List<Tensor> stepSizes = new ArrayList<>();
+
+    /**
+     * @param optimizer the training optimizer ({@link Sgd} or {@link Adam}); the step sizes are added
+     *     to it as a new parameter group by {@link #compress()}
+     * @throws IllegalArgumentException when the optimizer is null or of another kind
+     */
+    public LsqQuantizer(Module model, ConfigList configList, Optimizer optimizer) {
+        super(model, configList, requireSupported(optimizer));
+    }
+
+    private static Optimizer requireSupported(Optimizer optimizer) {
+        if (optimizer == null) {
+            throw new IllegalArgumentException("LsqQuantizer trains its step sizes with the model's optimizer; got none");
+        }
+        if (!(optimizer instanceof Sgd) && !(optimizer instanceof Adam)) {
+            throw new IllegalArgumentException("LsqQuantizer adds its step sizes to an Sgd or Adam optimizer; got "
+                    + optimizer.getClass().getSimpleName());
+        }
+        return optimizer;
+    }
+
+    @Override
+    protected ConfigSchema configSchema() {
+        return ConfigSchema.builder("LsqQuantizer").addAll(ConfigSchema.SELECTION)
+                .key(ConfigKeys.QUANT_TYPES, KeySpec.stringListOf("weight", "input", "output"))
+                .key(ConfigKeys.QUANT_BITS, KeySpec.bits())
+                .require(ConfigKeys.QUANT_TYPES).require(ConfigKeys.QUANT_BITS).build();
+    }
+
+    /** Adds: every quantized tensor needs at least 2 bits ({@code qmax = 0} has no step). */
+    @Override
+    protected List<String> validateLayer(LayerInfo layer, LayerConfig config) {
+        List<String> errors = new ArrayList<>(super.validateLayer(layer, config));
+        for (QuantType t : config.quantTypes()) {
+            if (config.quantBits(t) < 2) {
+                errors.add("config_list[" + config.index() + "].quant_bits: " + layer.name() + " " + t.key()
+                        + " has " + config.quantBits(t) + " bit(s); LSQ needs at least 2 (qmax = 2^(b-1) - 1 > 0)");
+            }
+        }
+        return errors;
+    }
+
+    /** {@code 2^(b−1) − 1}. */
+    static long qmax(int bits) {
+        return (1L << (bits - 1)) - 1;
+    }
+
+    /** {@code −2^(b−1)}. */
+    static long qmin(int bits) {
+        return -(1L << (bits - 1));
+    }
+
+    static String scaleName(QuantType type) {
+        return switch (type) {
+            case WEIGHT -> CalibrationKeys.WEIGHT_SCALE;
+            case INPUT -> INPUT_SCALE;
+            case OUTPUT -> OUTPUT_SCALE;
+        };
+    }
+
+    @Override
+    protected void initialize(ModuleWrapper wrapper) {
+        for (QuantType type : wrapper.config().quantTypes()) {
+            Tensor s;
+            try (NoGradGuard g = new NoGradGuard()) {
+                s = Tensor.create(new float[] {1f}, 1).squeeze();
+                if (type == QuantType.WEIGHT) {
+                    s.copy_(initialStep(wrapper.weight(), wrapper.config().quantBits(type)));
+                }
+            }
+            s.requires_grad_(true);
+            wrapper.registerBuffer(scaleName(type), s);
+            stepSizes.add(s);
+            wrapper.setAttribute(type.key() + INITIALIZED, type == QuantType.WEIGHT);
+        }
+        if (wrapper.config().quantTypes().contains(QuantType.WEIGHT)) {
+            wrapper.registerBuffer(CalibrationKeys.WEIGHT_ZERO_POINT, Tensor.create(new float[] {0f}, 1).squeeze());
+        }
+    }
+
+    /** {@code 2·mean|x| / sqrt(qmax)}, 0-dimensional, no gradient. */
+    static Tensor initialStep(Tensor x, int bits) {
+        try (NoGradGuard g = new NoGradGuard()) {
+            return x.detach().abs().mean().mul(new Scalar(2.0)).div(new Scalar(Math.sqrt(qmax(bits))));
+        }
+    }
+
+    /** Adds the step sizes to the optimizer as one parameter group with its first group's learning rate. */
+    @Override
+    protected void afterWrap() {
+        if (stepSizes.isEmpty()) {
+            return;
+        }
+        Optimizer o = optimizer().orElseThrow();
+        double lr = o.paramGroups().get(0).learningRate();
+        if (o instanceof Sgd sgd) {
+            sgd.addParamGroup(List.copyOf(stepSizes), Sgd.builder().setLearningRate(lr));
+        } else if (o instanceof Adam adam) {
+            adam.addParamGroup(List.copyOf(stepSizes), Adam.builder().setLearningRate(lr));
+        }
+    }
+
+    /** The trainable step sizes, in wrapping order (the parameters of the group added to the optimizer). */
+    public List<Tensor> stepSizes() {
+        return List.copyOf(stepSizes);
+    }
+
+    @Override
+    public Tensor quantizeWeight(Tensor weight, ModuleWrapper wrapper) {
+        return quantize(weight, wrapper, QuantType.WEIGHT);
+    }
+
+    @Override
+    public Tensor quantizeInput(Tensor input, ModuleWrapper wrapper) {
+        return quantize(input, wrapper, QuantType.INPUT);
+    }
+
+    @Override
+    public Tensor quantizeOutput(Tensor output, ModuleWrapper wrapper) {
+        return quantize(output, wrapper, QuantType.OUTPUT);
+    }
+
+    private Tensor quantize(Tensor x, ModuleWrapper wrapper, QuantType type) {
+        int bits = wrapper.config().quantBits(type);
+        Tensor s = wrapper.getBuffer(scaleName(type));
+        if (!Boolean.TRUE.equals(wrapper.getAttribute(type.key() + INITIALIZED))) {
+            try (NoGradGuard g = new NoGradGuard()) {
+                s.copy_(initialStep(x, bits));
+            }
+            wrapper.setAttribute(type.key() + INITIALIZED, true);
+        }
+        return lsq(x, s, bits);
+    }
+
+    /**
+     * LSQ's fake quantization of {@code x} with step {@code s}: value {@code round(clamp(x/s, qmin,
+     * qmax))·s}, gradients as in the class documentation.
+     */
+    static Tensor lsq(Tensor x, Tensor s, int bits) {
+        long qmin = qmin(bits);
+        long qmax = qmax(bits);
+        double g = 1.0 / Math.sqrt((double) qmax * x.numel());
+        Tensor sg = s.mul(new Scalar(g));
+        Tensor scaled = s.detach().add(sg.sub(sg.detach())); // value s, gradient g
+        Tensor c = x.div(scaled).clamp(new ScalarOptional(new Scalar((double) qmin)),
+                new ScalarOptional(new Scalar((double) qmax)));
+        return Ste.straightThrough(c, c.detach().round()).mul(scaled);
+    }
+
+    /** The grid {@code [qmin, qmax]} with scale {@code s} and zero point 0. */
+    @Override
+    protected QParams integerGrid(ModuleWrapper wrapper) {
+        int bits = wrapper.config().quantBits(QuantType.WEIGHT);
+        return new QParams(wrapper.getBuffer(CalibrationKeys.WEIGHT_SCALE).detach(),
+                wrapper.getBuffer(CalibrationKeys.WEIGHT_ZERO_POINT), qmin(bits), qmax(bits));
+    }
+
+    /** Weight: the buffers; input/output: {@code tracked_max = s·qmax}, {@code tracked_min = −tracked_max}. */
+    @Override
+    protected JsonObject calibration(ModuleWrapper wrapper) {
+        JsonObject entry = CalibrationConfig.fromBuffers(wrapper, t -> exportedBits(wrapper, t));
+        for (QuantType type : List.of(QuantType.INPUT, QuantType.OUTPUT)) {
+            if (wrapper.config().quantTypes().contains(type)) {
+                double max = scalar(wrapper.getBuffer(scaleName(type))) * qmax(wrapper.config().quantBits(type));
+                entry.addProperty(trackedMin(type), -max);
+                entry.addProperty(trackedMax(type), max);
+            }
+        }
+        return CalibrationConfig.ordered(entry);
+    }
+
+    /**
+     * Bits, {@code weight_scale} and {@code weight_zero_point} as by default; an input/output step is
+     * {@code tracked_max / qmax}, and {@code tracked_min} must be {@code −tracked_max}.
+     */
+    @Override
+    protected void restoreCalibration(ModuleWrapper wrapper, JsonObject values, CalibrationRestore restore) {
+        JsonObject rest = new JsonObject();
+        for (Map.Entry<String, JsonElement> e : values.entrySet()) {
+            rest.add(e.getKey(), e.getValue());
+        }
+        for (QuantType type : List.of(QuantType.INPUT, QuantType.OUTPUT)) {
+            JsonElement min = rest.remove(trackedMin(type));
+            JsonElement max = rest.remove(trackedMax(type));
+            if (min == null && max == null) {
+                continue;
+            }
+            String layer = wrapper.name();
+            if (!wrapper.config().quantTypes().contains(type)) {
+                restore.problem(layer, min != null ? trackedMin(type) : trackedMax(type),
+                        layer + " does not quantize its " + type.key());
+                continue;
+            }
+            if (min == null || max == null) {
+                restore.problem(layer, min == null ? trackedMin(type) : trackedMax(type),
+                        "missing; LSQ restores its " + type.key() + " step from both tracked values");
+                continue;
+            }
+            Double lo = restore.number(layer, trackedMin(type), min);
+            Double hi = restore.number(layer, trackedMax(type), max);
+            if (lo == null || hi == null) {
+                continue;
+            }
+            if (!(hi > 0) || lo != -hi) {
+                restore.problem(layer, trackedMin(type), "LSQ ranges are symmetric and positive: expected -"
+                        + hi + " with tracked_max " + hi + ", got " + lo);
+                continue;
+            }
+            restore.set(layer, trackedMax(type), wrapper.getBuffer(scaleName(type)),
+                    new double[] {hi / qmax(wrapper.config().quantBits(type))});
+            String flag = type.key() + INITIALIZED;
+            restore.onApply(() -> wrapper.setAttribute(flag, true));
+        }
+        restore.restoreBuffers(wrapper, rest, t -> exportedBits(wrapper, t));
+    }
+
+    private static String trackedMin(QuantType type) {
+        return type == QuantType.INPUT ? CalibrationKeys.TRACKED_MIN_INPUT : CalibrationKeys.TRACKED_MIN_OUTPUT;
+    }
+
+    private static String trackedMax(QuantType type) {
+        return type == QuantType.INPUT ? CalibrationKeys.TRACKED_MAX_INPUT : CalibrationKeys.TRACKED_MAX_OUTPUT;
+    }
+
+    private static double scalar(Tensor t) {
+        return t.detach().item_double();
+    }
+}

@@ -1,0 +1,209 @@
+package dev.shrink4j.quant.algo;
+
+import dev.shrink4j.collect.observe.MinMaxObserver;
+import dev.shrink4j.collect.observe.RangeObserver;
+import dev.shrink4j.compress.LayerInfo;
+import dev.shrink4j.compress.ModuleWrapper;
+import dev.shrink4j.compress.config.ConfigList;
+import dev.shrink4j.compress.config.LayerConfig;
+import dev.shrink4j.compress.config.QuantType;
+import dev.shrink4j.nn.Module;
+import dev.shrink4j.quant.QParams;
+import dev.shrink4j.quant.Quantizer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Post-training quantization with min/max observers (NNI's {@code ObserverQuantizer}): no training,
+ * two phases.
+ * <ol>
+ *   <li><b>Calibration</b> (after {@link #compress()}): every forward leaves the model's values
+ *       unchanged and folds the range of each quantized input and output into running minima and
+ *       maxima ({@link MinMaxObserver}, buffers {@code tracked_min_<type>}/{@code tracked_max_<type>}),
+ *       over the whole tensor or per channel (dimension 1) as {@code quant_scheme} says. Run it in
+ *       evaluation mode, so batch norm and dropout behave as at inference.</li>
+ *   <li><b>{@link #fix()}</b>: computes scale and zero point once ({@link QParams#fromRange}) from the
+ *       tracked ranges and, for weights, from the weight's own range (per channel on dimension 0),
+ *       into {@code <type>_scale}/{@code <type>_zero_point}. From then on forward fake-quantizes
+ *       with these fixed values (gradient straight through inside the range, zero outside) and
+ *       observes nothing.</li>
+ * </ol>
+ * {@link #calibrate(Iterable)} runs both for a set of batches. A hand-written loop is the same:
+ * <pre>{@code
+ * quantizer.compress();
+ * model.eval();
+ * try (NoGradGuard g = new NoGradGuard()) {
+ *     for (Tensor x : batches) { try (PointerScope s = new PointerScope()) { model.call(x); } }
+ * }
+ * quantizer.fix();
+ * }</pre>
+ *
+ * <p><b>Config</b>: {@code quant_types} (any of {@code weight}, {@code input}, {@code output}),
+ * {@code quant_bits} (8 for NNI's behaviour; any width 1–31 is accepted), {@code quant_scheme} and
+ * {@code quant_dtype} (defaults {@code per_tensor_affine}, {@code uint}). NNI hard-codes int8
+ * symmetric weights and reduced-range uint8 outputs; here the config chooses.
+ */
+public final class ObserverQuantizer extends Quantizer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ObserverQuantizer.class);
+
+    private final Tensor dummyInput;
+    private final Map<String, Map<QuantType, MinMaxObserver>> observers = new LinkedHashMap<>();
+    private ModelTrace trace;
+    private boolean fixed;
+
+    /** A quantizer whose per-channel activations are on Conv2d or Linear layers (or per tensor). */
+    public ObserverQuantizer(Module model, ConfigList configList) {
+        this(model, configList, null);
+    }
+
+    /**
+     * @param dummyInput an input traced once at {@code compress()} for the activation shapes that
+     *                   per-channel input/output ranges need on layers other than Conv2d and Linear;
+     *                   null when not needed (the caller keeps ownership)
+     */
+    public ObserverQuantizer(Module model, ConfigList configList, Tensor dummyInput) {
+        super(model, configList, null);
+        this.dummyInput = dummyInput;
+    }
+
+    @Override
+    protected List<String> validateLayer(LayerInfo layer, LayerConfig config) {
+        List<String> errors = new ArrayList<>(super.validateLayer(layer, config));
+        errors.addAll(QuantBuffers.bitErrors(config));
+        return errors;
+    }
+
+    @Override
+    protected void initialize(ModuleWrapper w) {
+        if (trace == null && dummyInput != null) {
+            trace = ModelTrace.run(model(), dummyInput);
+        }
+        LayerConfig c = w.config();
+        if (c.quantTypes().contains(QuantType.WEIGHT)) {
+            QuantBuffers.registerQParams(w, QuantType.WEIGHT,
+                    QParams.shape(w.weight().shape(), QuantType.WEIGHT, c.quantScheme()));
+        }
+        Map<QuantType, MinMaxObserver> layerObservers = new LinkedHashMap<>();
+        for (QuantType type : new QuantType[] {QuantType.INPUT, QuantType.OUTPUT}) {
+            if (c.quantTypes().contains(type)) {
+                QuantBuffers.registerActivation(w, type, QuantBuffers.activationShape(w, type, c.quantScheme(), trace));
+                int dim = c.quantScheme().perChannel() ? QParams.channelDim(type) : RangeObserver.PER_TENSOR;
+                layerObservers.put(type, new MinMaxObserver(w.getBuffer(QuantBuffers.trackedMin(type)),
+                        w.getBuffer(QuantBuffers.trackedMax(type)), dim));
+            }
+        }
+        observers.put(w.name(), layerObservers);
+    }
+
+    /**
+     * Runs every batch through the model in evaluation mode without gradient (one
+     * {@link PointerScope} per batch), then {@link #fix()}es the qparams. The model's training flags
+     * are restored afterwards.
+     *
+     * @return the number of batches observed
+     * @throws IllegalStateException before {@link #compress()} or after {@link #fix()}
+     */
+    public int calibrate(Iterable<Tensor> batches) {
+        Objects.requireNonNull(batches, "batches");
+        requireCalibrating();
+        Map<Module, Boolean> flags = new LinkedHashMap<>();
+        model().namedModules().values().forEach(m -> flags.put(m, m.isTraining()));
+        int n = 0;
+        try (NoGradGuard g = new NoGradGuard()) {
+            model().eval();
+            for (Tensor x : batches) {
+                try (PointerScope step = new PointerScope()) {
+                    model().call(x);
+                }
+                n++;
+            }
+        } finally {
+            flags.forEach((m, training) -> m.train(training));
+        }
+        fix();
+        LOG.info("{} calibrated on {} batch(es)", getClass().getSimpleName(), n);
+        return n;
+    }
+
+    /**
+     * Ends calibration: computes each layer's weight qparams from its weight and each activation's
+     * from its tracked range, and makes forward fake-quantize with them.
+     *
+     * @throws IllegalStateException naming the layer when an activation was never observed, or when
+     *                               already fixed
+     */
+    public void fix() {
+        requireCalibrating();
+        for (ModuleWrapper w : getModulesWrapper()) {
+            for (Map.Entry<QuantType, MinMaxObserver> e : observers.get(w.name()).entrySet()) {
+                if (!e.getValue().hasObserved()) {
+                    throw new IllegalStateException(w.name() + ": no " + e.getKey().key()
+                            + " was observed; run calibration batches through the model before fix()");
+                }
+            }
+        }
+        try (PointerScope scope = new PointerScope()) {
+            for (ModuleWrapper w : getModulesWrapper()) {
+                LayerConfig c = w.config();
+                if (c.quantTypes().contains(QuantType.WEIGHT)) {
+                    QParams.fromTensor(w.weight(), QuantType.WEIGHT, c.quantBits(QuantType.WEIGHT), c.quantDtype(),
+                            c.quantScheme()).copyTo(w.getBuffer(QuantBuffers.scale(QuantType.WEIGHT)),
+                            w.getBuffer(QuantBuffers.zeroPoint(QuantType.WEIGHT)));
+                }
+                for (Map.Entry<QuantType, MinMaxObserver> e : observers.get(w.name()).entrySet()) {
+                    QuantType type = e.getKey();
+                    QParams.fromRange(e.getValue().min(), e.getValue().max(), c.quantBits(type), c.quantDtype(),
+                            c.quantScheme()).copyTo(w.getBuffer(QuantBuffers.scale(type)),
+                            w.getBuffer(QuantBuffers.zeroPoint(type)));
+                }
+            }
+        }
+        fixed = true;
+    }
+
+    /** Whether {@link #fix()} has run: forward is fake-quantized and observes nothing. */
+    public boolean isFixed() {
+        return fixed;
+    }
+
+    private void requireCalibrating() {
+        if (!isCompressed()) {
+            throw new IllegalStateException("ObserverQuantizer: call compress() before calibrating");
+        }
+        if (fixed) {
+            throw new IllegalStateException("ObserverQuantizer: the qparams are already fixed");
+        }
+    }
+
+    @Override
+    public Tensor quantizeWeight(Tensor weight, ModuleWrapper wrapper) {
+        return fixed ? QuantBuffers.stored(wrapper, QuantType.WEIGHT).fakeQuantizeClipped(weight) : weight;
+    }
+
+    @Override
+    public Tensor quantizeInput(Tensor input, ModuleWrapper wrapper) {
+        return activation(input, wrapper, QuantType.INPUT);
+    }
+
+    @Override
+    public Tensor quantizeOutput(Tensor output, ModuleWrapper wrapper) {
+        return activation(output, wrapper, QuantType.OUTPUT);
+    }
+
+    private Tensor activation(Tensor x, ModuleWrapper w, QuantType type) {
+        if (fixed) {
+            return QuantBuffers.stored(w, type).fakeQuantizeClipped(x);
+        }
+        observers.get(w.name()).get(type).observe(x);
+        return x;
+    }
+}

@@ -1,0 +1,374 @@
+package dev.shrink4j.quant.algo;
+
+import dev.shrink4j.collect.observe.EmaObserver;
+import dev.shrink4j.collect.observe.RangeObserver;
+import dev.shrink4j.compress.LayerInfo;
+import dev.shrink4j.compress.ModuleWrapper;
+import dev.shrink4j.compress.config.ConfigList;
+import dev.shrink4j.compress.config.LayerConfig;
+import dev.shrink4j.compress.config.QuantType;
+import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.layers.BatchNorm;
+import dev.shrink4j.nn.layers.Conv2d;
+import dev.shrink4j.nn.optim.Optimizer;
+import dev.shrink4j.quant.QParams;
+import dev.shrink4j.quant.Quantizer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Quantization-aware training with NNI 2.x's {@code QAT_Quantizer} semantics (Jacob et al., 2018):
+ * forward computes with fake-quantized weights, inputs and outputs; backward passes gradients
+ * straight through inside the quantization range and zeroes them outside it (NNI's {@code QATGrad},
+ * {@link QParams#fakeQuantizeClipped}).
+ *
+ * <p><b>Config</b> (per entry): {@code quant_types} (any of {@code weight}, {@code input},
+ * {@code output}), {@code quant_bits} (one number or per type), {@code quant_scheme}
+ * ({@code per_tensor_affine} default, {@code per_tensor_symmetric}, {@code per_channel_affine},
+ * {@code per_channel_symmetric}), {@code quant_dtype} ({@code uint} default, {@code int}),
+ * {@code quant_start_step} (default 0; needs an optimizer when positive). Scale and zero point follow
+ * {@link QParams} exactly (uint {@code [0, 2^b−1]}, int {@code [−2^(b−1)+1, 2^(b−1)−1]}; per channel on
+ * dimension 0 for weights and dimension 1 for activations).
+ *
+ * <p><b>Weights</b>: once {@code quant_start_step} optimizer steps have been taken, every forward
+ * (training or evaluation) computes scale and zero point from the current weight's range, stores
+ * them in {@code weight_scale}/{@code weight_zero_point} and fake-quantizes the weight. Before that
+ * the weight is used as it is.
+ *
+ * <p><b>Activations</b>: in training mode, every forward folds the batch's range into exponential
+ * moving averages {@code tracked_min_<type>}/{@code tracked_max_<type>} ({@link EmaObserver}, decay
+ * 0.99 unless {@link Builder#optEmaDecay}); the first batch initialises them (from the first forward,
+ * whatever {@code quant_start_step} is). Once quantization has started, training forwards compute
+ * scale and zero point from the tracked range, store them in {@code <type>_scale}/{@code
+ * <type>_zero_point} and fake-quantize; evaluation forwards use the stored ones and track nothing.
+ *
+ * <p><b>Steps.</b> {@code quant_start_step = k} quantizes from the forward after the k-th optimizer
+ * step ({@link #steps()} {@code ≥ k}); NNI counts from 1 and starts one step earlier.
+ *
+ * <p><b>Batch-norm folding</b> ({@link Builder#optFoldBatchNorm} with a dummy input, or explicit
+ * {@link Builder#optFoldPair} pairs): for a wrapped {@link Conv2d} with {@code weight} in its
+ * {@code quant_types} followed by a {@link BatchNorm}, NNI's {@code fold_bn}: before the convolution,
+ * in training mode, the batch norm's running statistics are updated from the unfolded convolution
+ * of the (quantized) input, without gradient; the convolution then computes with the folded
+ * weight {@code W·γ/σ} (fake-quantized) and adds the folded bias {@code β + (b − μ)·γ/σ}, where
+ * {@code σ = sqrt(running_var + eps)}; the batch norm passes its input through (it runs in
+ * evaluation mode for that call so its statistics are updated once). Unlike NNI, gradients reach
+ * γ and β through both folded terms. With quantization off (or at high bit widths) the folded
+ * layer equals convolution followed by batch norm in evaluation mode.
+ *
+ * <p><b>Loop</b>: {@code compress()}, then train as usual with the optimizer given here (it counts
+ * steps); switch to {@code eval()} to evaluate with the stored activation qparams.
+ */
+public final class QatQuantizer extends Quantizer {
+
+    private final Tensor dummyInput;
+    private final boolean foldBatchNorm;
+    private final Map<String, String> explicitPairs;
+    private final double emaDecay;
+    private ModelTrace trace;
+    private final Map<String, BatchNorm> folds = new LinkedHashMap<>();
+
+    /**
+     * A quantizer without batch-norm folding or dummy input.
+     *
+     * @param optimizer the training optimizer (counts steps for {@code quant_start_step}), or null
+     */
+    public QatQuantizer(Module model, ConfigList configList, Optimizer optimizer) {
+        this(builder().setModel(model).setConfigList(configList).optOptimizer(optimizer));
+    }
+
+    private QatQuantizer(Builder b) {
+        super(Objects.requireNonNull(b.model, "setModel is required"),
+                Objects.requireNonNull(b.configList, "setConfigList is required"), b.optimizer);
+        if (b.foldBatchNorm && b.dummyInput == null) {
+            throw new IllegalArgumentException("optFoldBatchNorm(true) finds conv→bn pairs by tracing; give "
+                    + "optDummyInput or name the pairs with optFoldPair");
+        }
+        this.dummyInput = b.dummyInput;
+        this.foldBatchNorm = b.foldBatchNorm;
+        this.explicitPairs = new LinkedHashMap<>(b.pairs);
+        this.emaDecay = b.emaDecay;
+    }
+
+    /** A builder: {@code setModel}, {@code setConfigList} required; the rest optional. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    protected List<String> validateLayer(LayerInfo layer, LayerConfig config) {
+        List<String> errors = new ArrayList<>(super.validateLayer(layer, config));
+        errors.addAll(QuantBuffers.bitErrors(config));
+        return errors;
+    }
+
+    @Override
+    protected void initialize(ModuleWrapper w) {
+        if (trace == null && dummyInput != null) {
+            // before any layer of this quantizer has hooks: the trace sees the float model
+            trace = ModelTrace.run(model(), dummyInput);
+        }
+        LayerConfig c = w.config();
+        if (c.quantTypes().contains(QuantType.WEIGHT)) {
+            QuantBuffers.registerQParams(w, QuantType.WEIGHT,
+                    QParams.shape(w.weight().shape(), QuantType.WEIGHT, c.quantScheme()));
+        }
+        for (QuantType type : new QuantType[] {QuantType.INPUT, QuantType.OUTPUT}) {
+            if (c.quantTypes().contains(type)) {
+                long[] shape = QuantBuffers.activationShape(w, type, c.quantScheme(), trace);
+                QuantBuffers.registerActivation(w, type, shape);
+                int dim = c.quantScheme().perChannel() ? QParams.channelDim(type) : RangeObserver.PER_TENSOR;
+                w.setAttribute(observerKey(type), new EmaObserver(w.getBuffer(QuantBuffers.trackedMin(type)),
+                        w.getBuffer(QuantBuffers.trackedMax(type)), dim, emaDecay));
+            }
+        }
+        String bnName = foldTarget(w.name());
+        if (bnName != null) {
+            initializeFold(w, bnName);
+        }
+    }
+
+    private String foldTarget(String conv) {
+        if (explicitPairs.containsKey(conv)) {
+            return explicitPairs.get(conv);
+        }
+        return foldBatchNorm ? trace.convBnPairs().get(conv) : null;
+    }
+
+    private void initializeFold(ModuleWrapper w, String bnName) {
+        if (!(w.module() instanceof Conv2d)) {
+            throw new IllegalArgumentException("batch-norm folding: " + w.name() + " is a " + w.type()
+                    + ", expected Conv2d");
+        }
+        if (!w.config().quantTypes().contains(QuantType.WEIGHT)) {
+            throw new IllegalArgumentException("batch-norm folding: " + w.name() + " must have \"weight\" in "
+                    + "quant_types (config_list[" + w.config().index() + "]) to fold " + bnName);
+        }
+        Module bnModule = model().getSubmodule(bnName);
+        if (!(bnModule instanceof BatchNorm bn)) {
+            throw new IllegalArgumentException("batch-norm folding: " + bnName + " is a " + bnModule.typeName()
+                    + ", expected a BatchNorm");
+        }
+        Conv2d conv = (Conv2d) w.module();
+        if (bn.numFeatures() != conv.outChannels()) {
+            throw new IllegalArgumentException("batch-norm folding: " + bnName + " has " + bn.numFeatures()
+                    + " features but " + w.name() + " has " + conv.outChannels() + " output channels");
+        }
+        folds.put(w.name(), bn);
+        // registered before the base's output hook, so output quantization sees the folded output
+        w.track(conv.registerForwardHook((m, x, y) -> y.add(foldedBiasCorrection(conv, bn).view(1, -1, 1, 1))));
+    }
+
+    /** Installs the statistics update after the base's input pre-hook, and the batch norm's pass-through. */
+    @Override
+    protected void afterWrap() {
+        for (String conv : explicitPairs.keySet()) {
+            if (!folds.containsKey(conv)) {
+                throw new IllegalArgumentException("batch-norm folding: " + conv + " is not a wrapped layer; wrapped: "
+                        + getModulesWrapper().stream().map(ModuleWrapper::name).toList());
+            }
+        }
+        for (Map.Entry<String, BatchNorm> e : folds.entrySet()) {
+            ModuleWrapper w = getWrapper(e.getKey());
+            Conv2d conv = (Conv2d) w.module();
+            BatchNorm bn = e.getValue();
+            w.track(conv.registerForwardPreHook((m, x) -> {
+                updateBatchNormStatistics(conv, bn, x);
+                return x;
+            }));
+            boolean[] wasTraining = new boolean[1];
+            w.track(bn.registerForwardPreHook((m, x) -> {
+                wasTraining[0] = bn.isTraining();
+                bn.train(false);
+                return x;
+            }));
+            w.track(bn.registerForwardHook((m, x, y) -> {
+                bn.train(wasTraining[0]);
+                return x;
+            }));
+        }
+    }
+
+    /** NNI's {@code fold_bn} first half: the batch norm sees this batch's unfolded convolution. */
+    private static void updateBatchNormStatistics(Conv2d conv, BatchNorm bn, Tensor x) {
+        if (!bn.isTraining()) {
+            return;
+        }
+        try (NoGradGuard g = new NoGradGuard()) {
+            Tensor raw = Conv2d.conv2d(x.detach(), conv.weight().detach(),
+                    conv.bias() == null ? null : conv.bias().detach(), conv.stride(), conv.padding(),
+                    conv.dilation(), conv.groups());
+            bn.numBatchesTracked().add_(new Scalar(1L));
+            torch.batch_norm(raw, optional(bn.affine() ? bn.weight().detach() : null),
+                    optional(bn.affine() ? bn.bias().detach() : null), new TensorOptional(bn.runningMean()),
+                    new TensorOptional(bn.runningVar()), true, bn.momentum(), bn.eps(), false);
+        }
+    }
+
+    private static TensorOptional optional(Tensor t) {
+        return t == null ? new TensorOptional() : new TensorOptional(t);
+    }
+
+    /** γ / sqrt(running_var + eps), per output channel (with gradient to γ). */
+    private static Tensor foldFactor(BatchNorm bn) {
+        Tensor sigma = bn.runningVar().add(new Scalar(bn.eps())).sqrt();
+        return bn.affine() ? bn.parametrized("weight").div(sigma) : sigma.reciprocal();
+    }
+
+    /** {@code β + (b − μ)·γ/σ − b}: what turns the convolution's own bias into the folded one. */
+    private static Tensor foldedBiasCorrection(Conv2d conv, BatchNorm bn) {
+        Tensor b = conv.bias() == null ? torch.zeros_like(bn.runningMean()) : conv.parametrized("bias");
+        Tensor folded = b.sub(bn.runningMean()).mul(foldFactor(bn));
+        if (bn.affine()) {
+            folded = folded.add(bn.parametrized("bias"));
+        }
+        return folded.sub(b);
+    }
+
+    @Override
+    public Tensor quantizeWeight(Tensor weight, ModuleWrapper wrapper) {
+        BatchNorm bn = folds.get(wrapper.name());
+        Tensor w = bn == null ? weight : weight.mul(foldFactor(bn).view(-1, 1, 1, 1));
+        if (!quantizationStarted(wrapper)) {
+            return w;
+        }
+        LayerConfig c = wrapper.config();
+        QParams qp = QParams.fromTensor(w, QuantType.WEIGHT, c.quantBits(QuantType.WEIGHT), c.quantDtype(),
+                c.quantScheme());
+        qp.copyTo(wrapper.getBuffer(QuantBuffers.scale(QuantType.WEIGHT)),
+                wrapper.getBuffer(QuantBuffers.zeroPoint(QuantType.WEIGHT)));
+        return qp.fakeQuantizeClipped(w);
+    }
+
+    @Override
+    public Tensor quantizeInput(Tensor input, ModuleWrapper wrapper) {
+        return quantizeActivation(input, wrapper, QuantType.INPUT);
+    }
+
+    @Override
+    public Tensor quantizeOutput(Tensor output, ModuleWrapper wrapper) {
+        return quantizeActivation(output, wrapper, QuantType.OUTPUT);
+    }
+
+    private Tensor quantizeActivation(Tensor x, ModuleWrapper w, QuantType type) {
+        EmaObserver observer = observer(w, type);
+        boolean training = w.module().isTraining();
+        if (training) {
+            observer.observe(x);
+        }
+        if (!quantizationStarted(w)) {
+            return x;
+        }
+        LayerConfig c = w.config();
+        QParams qp;
+        if (training || !QuantBuffers.hasStoredScale(w, type)) {
+            if (!observer.hasObserved() && !training) {
+                throw new IllegalStateException(w.name() + ": the " + type.key() + " range has never been tracked; "
+                        + "run training-mode forwards (or load " + QuantBuffers.scale(type) + ") before evaluating");
+            }
+            qp = QParams.fromRange(observer.min(), observer.max(), c.quantBits(type), c.quantDtype(), c.quantScheme());
+            qp.copyTo(w.getBuffer(QuantBuffers.scale(type)), w.getBuffer(QuantBuffers.zeroPoint(type)));
+        } else {
+            qp = QuantBuffers.stored(w, type);
+        }
+        return qp.fakeQuantizeClipped(x);
+    }
+
+    private static String observerKey(QuantType type) {
+        return type.key() + "_observer";
+    }
+
+    private static EmaObserver observer(ModuleWrapper w, QuantType type) {
+        return (EmaObserver) w.getAttribute(observerKey(type));
+    }
+
+    /** The conv → batch-norm pairs being folded, by layer name (after {@link #compress()}). */
+    public Map<String, String> foldedPairs() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Map.Entry<String, BatchNorm> e : folds.entrySet()) {
+            model().namedModules().forEach((name, m) -> {
+                if (m == e.getValue()) {
+                    out.put(e.getKey(), name);
+                }
+            });
+        }
+        return out;
+    }
+
+    /** Builds a {@link QatQuantizer}; {@code set…} required, {@code opt…} optional (DJL style). */
+    public static final class Builder {
+        private Module model;
+        private ConfigList configList;
+        private Optimizer optimizer;
+        private Tensor dummyInput;
+        private boolean foldBatchNorm;
+        private final Map<String, String> pairs = new LinkedHashMap<>();
+        private double emaDecay = EmaObserver.DEFAULT_DECAY;
+
+        private Builder() {
+        }
+
+        /** The model to quantize. */
+        public Builder setModel(Module model) {
+            this.model = model;
+            return this;
+        }
+
+        /** Which layers, quant types, bits, schemes. */
+        public Builder setConfigList(ConfigList configList) {
+            this.configList = configList;
+            return this;
+        }
+
+        /** The training optimizer; its steps count towards {@code quant_start_step}. */
+        public Builder optOptimizer(Optimizer optimizer) {
+            this.optimizer = optimizer;
+            return this;
+        }
+
+        /**
+         * An input traced once at {@code compress()} (no gradient, evaluation mode): gives the
+         * activation shapes for per-channel input/output quantization of layers other than Conv2d
+         * and Linear, and the conv → batch-norm pairs for {@link #optFoldBatchNorm}. The caller keeps
+         * ownership.
+         */
+        public Builder optDummyInput(Tensor dummyInput) {
+            this.dummyInput = dummyInput;
+            return this;
+        }
+
+        /** Folds every traced Conv2d → BatchNorm pair whose conv is wrapped (needs {@link #optDummyInput}). */
+        public Builder optFoldBatchNorm(boolean fold) {
+            this.foldBatchNorm = fold;
+            return this;
+        }
+
+        /** Folds batch norm {@code bn} into the wrapped Conv2d {@code conv} (dotted layer names). */
+        public Builder optFoldPair(String conv, String bn) {
+            pairs.put(Objects.requireNonNull(conv, "conv"), Objects.requireNonNull(bn, "bn"));
+            return this;
+        }
+
+        /** The EMA decay of the tracked activation ranges, in [0, 1); default 0.99 (NNI). */
+        public Builder optEmaDecay(double decay) {
+            if (!(decay >= 0 && decay < 1)) {
+                throw new IllegalArgumentException("EMA decay " + decay + " is outside [0, 1)");
+            }
+            this.emaDecay = decay;
+            return this;
+        }
+
+        /** The quantizer (call {@code compress()} on it). */
+        public QatQuantizer build() {
+            return new QatQuantizer(this);
+        }
+    }
+}

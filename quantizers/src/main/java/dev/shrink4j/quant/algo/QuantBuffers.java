@@ -1,0 +1,124 @@
+package dev.shrink4j.quant.algo;
+
+import dev.shrink4j.compress.ModuleWrapper;
+import dev.shrink4j.compress.config.LayerConfig;
+import dev.shrink4j.compress.config.QuantScheme;
+import dev.shrink4j.compress.config.QuantType;
+import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.layers.Conv2d;
+import dev.shrink4j.nn.layers.Linear;
+import dev.shrink4j.quant.CalibrationKeys;
+import dev.shrink4j.quant.QParams;
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * The per-layer buffers the QAT and observer quantizers keep, named as NNI names them (and as
+ * {@link CalibrationKeys} exports them): {@code weight_scale}, {@code weight_zero_point};
+ * {@code tracked_min_input}, {@code tracked_max_input}, {@code input_scale}, {@code input_zero_point};
+ * the same four for {@code output}. Shapes follow {@link QParams#shape}: 0-dimensional per tensor,
+ * broadcastable per channel.
+ */
+final class QuantBuffers {
+
+    private QuantBuffers() {
+    }
+
+    /** {@code weight_scale}, {@code input_scale} or {@code output_scale}. */
+    static String scale(QuantType type) {
+        return type.key() + "_scale";
+    }
+
+    /** {@code weight_zero_point}, {@code input_zero_point} or {@code output_zero_point}. */
+    static String zeroPoint(QuantType type) {
+        return type.key() + "_zero_point";
+    }
+
+    /** {@code tracked_min_input} or {@code tracked_min_output}. */
+    static String trackedMin(QuantType type) {
+        return type == QuantType.INPUT ? CalibrationKeys.TRACKED_MIN_INPUT : CalibrationKeys.TRACKED_MIN_OUTPUT;
+    }
+
+    /** {@code tracked_max_input} or {@code tracked_max_output}. */
+    static String trackedMax(QuantType type) {
+        return type == QuantType.INPUT ? CalibrationKeys.TRACKED_MAX_INPUT : CalibrationKeys.TRACKED_MAX_OUTPUT;
+    }
+
+    /** Registers zero-filled {@code <type>_scale} and {@code <type>_zero_point} buffers of {@code shape}. */
+    static void registerQParams(ModuleWrapper w, QuantType type, long[] shape) {
+        w.registerBuffer(scale(type), torch.zeros(shape));
+        w.registerBuffer(zeroPoint(type), torch.zeros(shape));
+    }
+
+    /** Registers zero-filled tracked range buffers and scale/zero-point buffers for an activation. */
+    static void registerActivation(ModuleWrapper w, QuantType type, long[] shape) {
+        w.registerBuffer(trackedMin(type), torch.zeros(shape));
+        w.registerBuffer(trackedMax(type), torch.zeros(shape));
+        registerQParams(w, type, shape);
+    }
+
+    /**
+     * Problems with the bit widths of a config entry for QParams: each quant type needs a width in
+     * {@code [1, 31]} (the schema allows 32, which QParams' grid cannot hold).
+     */
+    static List<String> bitErrors(LayerConfig c) {
+        List<String> errors = new ArrayList<>();
+        for (QuantType type : c.quantTypes()) {
+            // the config list has already checked that every quant type has a width
+            int bits = c.quantBits(type);
+            if (bits < 1 || bits > 31) {
+                errors.add("config_list[" + c.index() + "].quant_bits: " + type.key() + " width " + bits
+                        + " is outside [1, 31]");
+            }
+        }
+        return errors;
+    }
+
+    /** The layer's stored qparams of {@code type} for its configured bits and dtype. */
+    static QParams stored(ModuleWrapper w, QuantType type) {
+        return QParams.of(w.getBuffer(scale(type)), w.getBuffer(zeroPoint(type)), w.config().quantBits(type),
+                w.config().quantDtype());
+    }
+
+    /** Whether the stored scale of {@code type} has been computed (a computed scale is never 0). */
+    static boolean hasStoredScale(ModuleWrapper w, QuantType type) {
+        return !w.getBuffer(scale(type)).eq(new org.bytedeco.pytorch.Scalar(0.0)).any().item_bool();
+    }
+
+    /**
+     * The shape of the qparams of an activation of layer {@code w}: {@code []} per tensor; per
+     * channel, the channel shape on dimension 1 of the activation's shape as the trace saw it, or,
+     * without a trace, of {@code [1, C, 1, 1]} for a {@link Conv2d} and {@code [1, C]} for a
+     * {@link Linear}.
+     *
+     * @throws IllegalArgumentException naming the layer when the shape cannot be known
+     */
+    static long[] activationShape(ModuleWrapper w, QuantType type, QuantScheme scheme, ModelTrace trace) {
+        if (!scheme.perChannel()) {
+            return new long[0];
+        }
+        long[] shape = trace == null ? null : trace.shape(w.name(), type);
+        if (shape == null) {
+            shape = inferredShape(w.module(), type);
+        }
+        if (shape == null) {
+            throw new IllegalArgumentException(w.name() + " (" + w.type() + "): " + scheme.key() + " " + type.key()
+                    + " quantization needs the " + type.key() + " shape; pass a dummy input"
+                    + (trace == null ? "" : " that runs this layer"));
+        }
+        return QParams.shape(shape, type, scheme);
+    }
+
+    private static long[] inferredShape(Module m, QuantType type) {
+        boolean in = type == QuantType.INPUT;
+        if (m instanceof Conv2d c) {
+            return new long[] {1, in ? c.inChannels() : c.outChannels(), 1, 1};
+        }
+        if (m instanceof Linear l) {
+            return new long[] {1, in ? l.inFeatures() : l.outFeatures()};
+        }
+        return null;
+    }
+}

@@ -1,0 +1,133 @@
+package dev.shrink4j.quant.export;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import dev.shrink4j.compress.ModuleWrapper;
+import dev.shrink4j.compress.config.QuantType;
+import dev.shrink4j.quant.CalibrationKeys;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.ToIntFunction;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * NNI's {@code calibration_config}: a JSON object mapping each quantized layer to its values,
+ * <pre>{@code
+ * {"conv1": {"weight_bits": 8, "weight_scale": 0.0123, "weight_zero_point": 128.0,
+ *            "output_bits": 8, "tracked_min_output": -1.5, "tracked_max_output": 2.25}}
+ * }</pre>
+ * with the keys of {@link CalibrationKeys}: {@code <type>_bits} integers, and tensor values as a
+ * number (one value) or an array (per channel).
+ */
+public final class CalibrationConfig {
+
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping()
+            .serializeSpecialFloatingPointValues().create();
+
+    /** Every key, in the order entries list them. */
+    static final List<String> KEY_ORDER = List.of(CalibrationKeys.WEIGHT_BITS, CalibrationKeys.WEIGHT_SCALE,
+            CalibrationKeys.WEIGHT_ZERO_POINT, CalibrationKeys.INPUT_BITS, CalibrationKeys.TRACKED_MIN_INPUT,
+            CalibrationKeys.TRACKED_MAX_INPUT, CalibrationKeys.OUTPUT_BITS, CalibrationKeys.TRACKED_MIN_OUTPUT,
+            CalibrationKeys.TRACKED_MAX_OUTPUT);
+
+    private CalibrationConfig() {
+    }
+
+    /** The {@code <type>_bits} key of a quant type: {@code weight_bits}, {@code input_bits}, {@code output_bits}. */
+    public static String bitsKey(QuantType type) {
+        return type.key() + "_bits";
+    }
+
+    /**
+     * The default entry of a layer: {@code <type>_bits} for each of its quant types, then every
+     * wrapper buffer named in {@link CalibrationKeys#TENSOR_KEYS}.
+     */
+    public static JsonObject fromBuffers(ModuleWrapper wrapper, ToIntFunction<QuantType> bits) {
+        JsonObject entry = new JsonObject();
+        for (QuantType type : wrapper.config().quantTypes()) {
+            entry.addProperty(bitsKey(type), bits.applyAsInt(type));
+        }
+        for (String key : CalibrationKeys.TENSOR_KEYS) {
+            if (wrapper.hasBuffer(key)) {
+                entry.add(key, values(wrapper.getBuffer(key)));
+            }
+        }
+        return ordered(entry);
+    }
+
+    /** A tensor's values as JSON: a number when it holds one value, else a flat array. */
+    public static JsonElement values(Tensor t) {
+        double[] v;
+        try (PointerScope scope = new PointerScope()) {
+            v = doubles(t);
+        }
+        if (v.length == 1) {
+            return new com.google.gson.JsonPrimitive(v[0]);
+        }
+        JsonArray a = new JsonArray(v.length);
+        for (double d : v) {
+            a.add(d);
+        }
+        return a;
+    }
+
+    /** A tensor's values, flattened, as doubles. */
+    static double[] doubles(Tensor t) {
+        Tensor c = t.detach().to(torch.ScalarType.Double).contiguous();
+        double[] out = new double[(int) c.numel()];
+        c.data_ptr_double().get(out);
+        return out;
+    }
+
+    /** {@code entry} with the known keys first in {@link #KEY_ORDER}, any others after them. */
+    public static JsonObject ordered(JsonObject entry) {
+        JsonObject out = new JsonObject();
+        for (String key : KEY_ORDER) {
+            if (entry.has(key)) {
+                out.add(key, entry.get(key));
+            }
+        }
+        for (Map.Entry<String, JsonElement> e : entry.entrySet()) {
+            if (!out.has(e.getKey())) {
+                out.add(e.getKey(), e.getValue());
+            }
+        }
+        return out;
+    }
+
+    /** The config as pretty-printed JSON. */
+    public static String toJson(JsonObject config) {
+        return GSON.toJson(config);
+    }
+
+    /**
+     * Reads a calibration file.
+     *
+     * @throws IllegalArgumentException naming the file when it is not a JSON object
+     */
+    public static JsonObject read(Path path) throws IOException {
+        String text = Files.readString(path, StandardCharsets.UTF_8);
+        JsonElement root;
+        try {
+            root = JsonParser.parseString(text);
+        } catch (JsonParseException e) {
+            throw new IllegalArgumentException(path + ": not valid JSON: " + e.getMessage(), e);
+        }
+        if (!root.isJsonObject()) {
+            throw new IllegalArgumentException(path + ": expected a JSON object mapping layer names to calibration values, got "
+                    + (root.isJsonNull() ? "nothing" : root.toString()));
+        }
+        return root.getAsJsonObject();
+    }
+}

@@ -1,0 +1,108 @@
+package dev.shrink4j.quant.algo;
+
+import static dev.shrink4j.quant.algo.OneLinear.values;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.shrink4j.compress.config.ConfigException;
+import dev.shrink4j.compress.config.ConfigList;
+import dev.shrink4j.nn.optim.Sgd;
+import dev.shrink4j.quant.CalibrationKeys;
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.Test;
+
+class LsqQuantizerTest {
+
+    static ConfigList config(String types, int bits) {
+        return ConfigList.fromJson("[{\"quant_types\": " + types + ", \"quant_bits\": " + bits + ", \"op_names\": [\"fc\"]}]");
+    }
+
+    @Test
+    void gridOfBitsIsSignedWithTheExtraNegativeLevel() {
+        assertEquals(7, LsqQuantizer.qmax(4));
+        assertEquals(-8, LsqQuantizer.qmin(4));
+        assertEquals(127, LsqQuantizer.qmax(8));
+        assertEquals(-128, LsqQuantizer.qmin(8));
+    }
+
+    @Test
+    void forwardValuesAndGradientsOfXAndStepFollowLsq() {
+        // bits 3: qmin −4, qmax 3; s = 0.5; x/s = −6, −2.4, −0.5, 0.6, 1.5, 3.2, 4
+        Tensor x = Tensor.create(new float[] {-3f, -1.2f, -0.25f, 0.3f, 0.75f, 1.6f, 2f}, 7).requires_grad_(true);
+        Tensor s = Tensor.create(new float[] {0.5f}, 1).squeeze().requires_grad_(true);
+        Tensor xq = LsqQuantizer.lsq(x, s, 3);
+        // round(clamp(x/s)) = −4, −2, −0 (half to even), 1, 2 (half to even), 3, 3; times s
+        // (the round-pass adds x − x = +0, so −0 comes out as +0)
+        assertArrayEquals(new float[] {-2f, -1f, 0f, 0.5f, 1f, 1.5f, 1.5f}, values(xq));
+        xq.sum().backward();
+        assertArrayEquals(new float[] {0f, 1f, 1f, 1f, 1f, 0f, 0f}, values(x.grad()), "1 inside [qmin, qmax], 0 outside");
+        // g = 1/sqrt(qmax·n) = 1/sqrt(21); per element: qmin below, round(x/s) − x/s inside, qmax above
+        double perElement = -4 + (-2 + 2.4) + (0 + 0.5) + (1 - 0.6) + (2 - 1.5) + 3 + 3;
+        assertEquals(perElement / Math.sqrt(21), s.grad().item_double(), 1e-6);
+    }
+
+    @Test
+    void weightStepStartsAtTwiceMeanAbsOverSqrtQmaxAndTrainsInItsOwnGroup() {
+        // mean|w| = 0.5, bits 4: s = 2·0.5/sqrt(7)
+        try (OneLinear net = new OneLinear(2, 2, new float[] {0.5f, -1f, 0.25f, 0.25f});
+                Sgd sgd = Sgd.builder().setLearningRate(0.1).build(net.parameters());
+                LsqQuantizer q = new LsqQuantizer(net, config("[\"weight\"]", 4), sgd)) {
+            q.compress();
+            Tensor s = q.getWrapper("fc").getBuffer(CalibrationKeys.WEIGHT_SCALE);
+            assertEquals(1 / Math.sqrt(7), s.item_double(), 1e-7);
+            assertEquals(2, sgd.paramGroups().size());
+            assertSame(s, q.stepSizes().get(0));
+            assertTrue(sgd.paramGroups().get(1).params().get(0).is_same(s));
+            assertEquals(0.1, sgd.paramGroups().get(1).learningRate());
+
+            // w/s = 1.32, −2.65, 0.66, 0.66 → 1, −3, 1, 1
+            float sv = (float) s.item_double();
+            assertArrayEquals(new float[] {sv, -3 * sv, sv, sv}, values(net.fc.parametrized("weight")));
+            sgd.zeroGrad();
+            net.fc.parametrized("weight").sum().backward();
+            double grad = s.grad().item_double();
+            double ws = 0.5 / sv, w2 = -1 / sv, w3 = 0.25 / sv;
+            double expected = ((1 - ws) + (-3 - w2) + 2 * (1 - w3)) / Math.sqrt(7 * 4);
+            assertEquals(expected, grad, 1e-6);
+            sgd.step();
+            assertEquals(sv - 0.1 * grad, s.item_double(), 1e-6, "the optimizer updates the step");
+        }
+    }
+
+    @Test
+    void inputAndOutputStepsStartFromTheFirstBatch() {
+        try (OneLinear net = new OneLinear(2, 2, new float[] {1f, 0f, 0f, 1f});
+                Sgd sgd = Sgd.builder().setLearningRate(0.1).build(net.parameters());
+                LsqQuantizer q = new LsqQuantizer(net, config("[\"input\", \"output\"]", 8), sgd)) {
+            q.compress();
+            net.call(Tensor.create(new float[] {1f, -3f}, 1, 2));
+            // input: mean|x| = 2, s_in = 4/sqrt(127) = 0.355; x/s_in = 2.82, −8.45 → 3, −8
+            double sIn = 4 / Math.sqrt(127);
+            assertEquals(sIn, q.getWrapper("fc").getBuffer(LsqQuantizer.INPUT_SCALE).item_double(), 1e-6);
+            // identity layer: the output is the quantized input 3·s_in, −8·s_in, mean|y| = 5.5·s_in
+            assertEquals(2 * 5.5 * sIn / Math.sqrt(127), q.getWrapper("fc").getBuffer(LsqQuantizer.OUTPUT_SCALE).item_double(), 1e-6);
+            net.call(Tensor.create(new float[] {10f, 10f}, 1, 2));
+            assertEquals(4 / Math.sqrt(127), q.getWrapper("fc").getBuffer(LsqQuantizer.INPUT_SCALE).item_double(), 1e-6,
+                    "later batches leave the step to the optimizer");
+            assertEquals(2, q.stepSizes().size());
+        }
+    }
+
+    @Test
+    void needsAnSgdOrAdamOptimizerAndTwoBits() {
+        try (OneLinear net = new OneLinear(2, 2, new float[4])) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> new LsqQuantizer(net, config("[\"weight\"]", 4), null));
+            assertEquals("LsqQuantizer trains its step sizes with the model's optimizer; got none", e.getMessage());
+            try (Sgd sgd = Sgd.builder().setLearningRate(0.1).build(net.parameters());
+                    LsqQuantizer q = new LsqQuantizer(net, config("[\"weight\"]", 1), sgd)) {
+                ConfigException c = assertThrows(ConfigException.class, q::compress);
+                assertTrue(c.getMessage().contains("config_list[0].quant_bits: fc weight has 1 bit(s); LSQ needs at least 2"
+                        + " (qmax = 2^(b-1) - 1 > 0)"), c.getMessage());
+            }
+        }
+    }
+}
