@@ -1,5 +1,11 @@
 package dev.shrink4j.cli;
 
+import dev.shrink4j.data.Cifar10;
+import dev.shrink4j.data.Dataset;
+import dev.shrink4j.data.FashionMnist;
+import dev.shrink4j.data.Mnist;
+import dev.shrink4j.data.Split;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -58,6 +64,25 @@ public enum DataSpec {
     /** Number of classes. */
     public int classes() {
         return classes;
+    }
+
+    /** Where the dataset is looked for when {@code --data-dir} is not given. */
+    public Path defaultDirectory() {
+        return switch (this) {
+            case FASHION_MNIST -> FashionMnist.DEFAULT_DIRECTORY;
+            case MNIST -> Mnist.DEFAULT_DIRECTORY;
+            case CIFAR10 -> Path.of("/usr/share/datasets/cifar10");
+        };
+    }
+
+    /** Loads one split from {@code directory} (null: {@link #defaultDirectory()}), normalised as usual for the dataset. */
+    public Dataset load(Path directory, Split split) {
+        Path dir = directory == null ? defaultDirectory() : directory;
+        return switch (this) {
+            case FASHION_MNIST -> FashionMnist.load(dir, split);
+            case MNIST -> Mnist.load(dir, split);
+            case CIFAR10 -> Cifar10.load(dir, split);
+        };
     }
 
     /** The input shape of {@code batch} samples: {@code [batch, C, H, W]}. */

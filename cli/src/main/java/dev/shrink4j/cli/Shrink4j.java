@@ -3,8 +3,12 @@ package dev.shrink4j.cli;
 import dev.shrink4j.cli.algo.AlgorithmRegistry;
 import dev.shrink4j.cli.algo.BuiltinAlgorithms;
 import dev.shrink4j.cli.command.InspectCommand;
+import dev.shrink4j.cli.command.DemoCommand;
+import dev.shrink4j.cli.command.EvaluateCommand;
 import dev.shrink4j.cli.command.PruneCommand;
+import dev.shrink4j.cli.command.TrainCommand;
 import dev.shrink4j.compress.config.ConfigException;
+import dev.shrink4j.data.DatasetException;
 import dev.shrink4j.nn.StateDictException;
 import java.io.PrintWriter;
 import java.util.Objects;
@@ -26,7 +30,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "shrink4j", mixinStandardHelpOptions = true, version = "shrink4j 0.1.0",
         description = "Model compression (pruning, quantization) on libtorch.",
-        subcommands = {InspectCommand.class, PruneCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {InspectCommand.class, TrainCommand.class, PruneCommand.class, EvaluateCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 2 usage or config error, 1 runtime failure."})
 public final class Shrink4j implements Runnable {
 
@@ -104,11 +108,12 @@ public final class Shrink4j implements Runnable {
 
     /** Mistakes of the user, as opposed to failures of the run. */
     static boolean isUsageError(Throwable ex) {
-        return ex instanceof UsageException || ex instanceof ConfigException || ex instanceof StateDictException;
+        return ex instanceof UsageException || ex instanceof ConfigException || ex instanceof StateDictException
+                || ex instanceof DatasetException;
     }
 
     /** The message folded into one line (multi-line messages list problems; they are joined with "; "). */
-    static String oneLine(String message) {
+    public static String oneLine(String message) {
         if (message == null) {
             return "(no message)";
         }

@@ -1,22 +1,25 @@
 package dev.shrink4j.cli.command;
 
 import dev.shrink4j.cli.CommonOptions;
+import dev.shrink4j.cli.DataOptions;
 import dev.shrink4j.cli.DataSpec;
-import dev.shrink4j.cli.Measurements;
 import dev.shrink4j.cli.Models;
 import dev.shrink4j.cli.Shrink4j;
+import dev.shrink4j.cli.PruningRun;
 import dev.shrink4j.cli.UsageException;
-import dev.shrink4j.cli.algo.AlgorithmContext;
 import dev.shrink4j.cli.algo.AlgorithmKind;
 import dev.shrink4j.cli.algo.CompressionConfig;
 import dev.shrink4j.cli.report.RunReport;
-import dev.shrink4j.compress.Compressor;
+import dev.shrink4j.cli.report.SweepPoint;
+import dev.shrink4j.data.DataLoader;
+import dev.shrink4j.data.Dataset;
 import dev.shrink4j.nn.Module;
-import dev.shrink4j.prune.Pruner;
+import dev.shrink4j.nn.train.Evaluator;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -28,12 +31,16 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code shrink4j prune}: runs a pruner from a config file on trained weights and writes the masked
- * weights ({@code model.safetensors}), the masks ({@code masks.safetensors}: {@code <layer>.weight_mask},
- * {@code <layer>.bias_mask}) and {@code report.json}/{@code report.html} with per-layer sparsity.
+ * {@code shrink4j prune}: runs a pruner from a config file on trained weights (data-driven pruners
+ * first collect statistics on training batches), fine-tunes {@code --epochs} epochs, and writes the
+ * masked weights ({@code model.safetensors}), the masks ({@code masks.safetensors}:
+ * {@code <layer>.weight_mask}, {@code <layer>.bias_mask}) and {@code report.json}/{@code report.html}
+ * with per-layer sparsity. With {@code --epochs 0} a weight-based pruner needs no data. {@code --sweep}
+ * repeats the run for each sparsity (replacing the config's) into {@code sparsity-<s>/} and charts
+ * accuracy against sparsity.
  */
 @Command(name = "prune", mixinStandardHelpOptions = true,
-        description = "Prune a trained model with the pruner a config file names.")
+        description = "Prune a trained model with the pruner a config file names, then fine-tune.")
 public final class PruneCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -45,11 +52,11 @@ public final class PruneCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    DataOptions data;
+
     @Option(names = "--arch", required = true, description = "model architecture (see 'inspect')")
     String arch;
-
-    @Option(names = "--data", defaultValue = "fashion-mnist", description = "dataset: fashion-mnist, mnist, cifar10 (default: ${DEFAULT-VALUE})")
-    String data;
 
     @Option(names = "--weights", required = true, description = "trained weights (safetensors)")
     Path weights;
@@ -57,51 +64,89 @@ public final class PruneCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, description = "config file naming a pruner, e.g. configs/level.json")
     Path config;
 
+    @Option(names = "--epochs", defaultValue = "0", description = "fine-tuning epochs (default: ${DEFAULT-VALUE}: masks only)")
+    int epochs;
+
+    @Option(names = "--lr", defaultValue = "0.01", description = "fine-tuning SGD learning rate (default: ${DEFAULT-VALUE})")
+    double lr;
+
+    @Option(names = "--sweep", split = ",", description = "sparsities to sweep, e.g. 0.5,0.7,0.9 (each replaces the config's)")
+    List<Double> sweep;
+
     @Option(names = "--out", required = true, description = "output directory")
     Path out;
 
     @Override
     public Integer call() throws IOException {
         common.apply();
-        DataSpec dataSpec = DataSpec.of(data);
-        CompressionConfig cfg = CompressionConfig.read(config, parent.registry(), AlgorithmKind.PRUNER);
-        int statistics = cfg.spec().driver().statisticsBatches(cfg.options());
-        if (statistics > 0) {
-            throw new UsageException("pruner \"" + cfg.spec().name() + "\" collects statistics on " + statistics
-                    + " training batches, which needs a dataset");
+        if (epochs < 0) {
+            throw new UsageException("--epochs must be 0 or more, got " + epochs);
         }
-        PrintWriter console = spec.commandLine().getOut();
-        try (Module model = Models.create(arch, dataSpec)) {
-            Models.loadWeights(model, weights, arch);
-            Files.createDirectories(out);
-            RunReport report = new RunReport("prune " + arch + " with " + cfg.spec().name(), commandLine())
-                    .setModel(arch, dataSpec.cliName());
-            report.setting("config", cfg.source()).setting("pruner", cfg.spec().name())
-                    .setting("config_list", cfg.configList().toJson()).setting("seed", common.seed());
-            try (Compressor c = cfg.spec().factory().create(new AlgorithmContext(model, cfg.configList(), null, cfg.options(),
-                    dataSpec.inputShape(1)))) {
-                c.compress();
-                Pruner pruner = (Pruner) c;
-                Map<String, Double> sparsity = pruner.layerSparsity();
-                report.setLayerSparsity(sparsity);
-                long[] nz = Measurements.nonzeroParams(model);
-                long flops = Measurements.effectiveFlops(model, dataSpec.inputShape(1));
-                pruner.exportModel(out.resolve("model.safetensors"), out.resolve("masks.safetensors"));
-                report.setting("nonzero_params", nz[0]).setting("total_params", nz[1]).setting("effective_flops", flops);
-                console.println("per-layer sparsity:");
-                int width = sparsity.keySet().stream().mapToInt(String::length).max().orElse(0);
-                sparsity.forEach((layer, s) -> console.printf(Locale.ROOT, "  %-" + width + "s  %6.2f%%%n", layer, 100 * s));
-                console.printf(Locale.ROOT, "nonzero parameters: %,d of %,d (%.1f%%); effective FLOPs: %,d%n", nz[0], nz[1],
-                        100.0 * nz[0] / nz[1], flops);
+        DataSpec dataSpec = data.spec();
+        CompressionConfig cfg = CompressionConfig.read(config, parent.registry(), AlgorithmKind.PRUNER);
+        for (double s : sweep == null ? List.<Double>of() : sweep) {
+            if (!(s >= 0 && s < 1)) {
+                throw new UsageException("--sweep: sparsity " + s + " is outside [0, 1)");
+            }
+        }
+        boolean needsData = epochs > 0 || cfg.spec().driver().statisticsBatches(cfg.options()) > 0 || sweep != null;
+        RunReport report = new RunReport("prune " + arch + " with " + cfg.spec().name(), Commands.commandLine(spec))
+                .setModel(arch, dataSpec.cliName());
+        report.setting("config", cfg.source()).setting("pruner", cfg.spec().name()).setting("options", cfg.options().toString())
+                .setting("config_list", cfg.configList().toJson()).setting("epochs", epochs).setting("seed", common.seed());
+        Files.createDirectories(out);
+        try (Dataset train = needsData ? data.train() : null; Dataset test = needsData ? data.test() : null) {
+            PrintWriter console = spec.commandLine().getOut();
+            if (test != null) {
+                try (Module model = Models.create(arch, dataSpec)) {
+                    Models.loadWeights(model, weights, arch);
+                    baselineAccuracy = new Evaluator().evaluate(model, data.testLoader(test)).accuracy();
+                }
+                report.setting("baseline_accuracy", baselineAccuracy);
+            }
+            if (sweep == null) {
+                PruningRun.Outcome o = pruneOnce(cfg, dataSpec, train, test, out, report, cfg.spec().name());
+                report.setLayerSparsity(o.sparsity());
+                printSparsity(console, o.sparsity());
+                console.printf(Locale.ROOT, "nonzero parameters: %,d of %,d (%.1f%%); effective FLOPs: %,d%s%n", o.row().nonzeroParams(),
+                        o.row().totalParams(), 100.0 * o.row().nonzeroParams() / o.row().totalParams(), o.row().flops(),
+                        o.evaluated() ? String.format(Locale.ROOT, "; test accuracy %.2f%%", 100 * o.row().accuracy()) : "");
+                if (o.evaluated()) {
+                    report.addResult(o.row());
+                }
+            } else {
+                for (double s : sweep) {
+                    Path dir = out.resolve(String.format(Locale.ROOT, "sparsity-%s", s));
+                    Files.createDirectories(dir);
+                    String name = String.format(Locale.ROOT, "%s %.0f%%", cfg.spec().name(), 100 * s);
+                    PruningRun.Outcome o = pruneOnce(cfg.withSparsity(s), dataSpec, train, test, dir, report, name);
+                    report.addResult(o.row());
+                    report.addSweepPoint(new SweepPoint(s, o.row().accuracy(), (double) o.row().nonzeroParams() / o.row().totalParams()));
+                    report.setLayerSparsity(o.sparsity());
+                    console.printf(Locale.ROOT, "sparsity %.2f: test accuracy %.2f%%, nonzero %.1f%%%n", s, 100 * o.row().accuracy(),
+                            100.0 * o.row().nonzeroParams() / o.row().totalParams());
+                }
             }
             report.write(out);
-            console.println("wrote " + out.resolve("model.safetensors") + ", " + out.resolve("masks.safetensors") + ", "
+            console.println("wrote " + out.resolve(sweep == null ? "model.safetensors" : "sparsity-*") + ", "
                     + out.resolve("report.html"));
         }
         return Shrink4j.EXIT_OK;
     }
 
-    private String commandLine() {
-        return "shrink4j " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+    private double baselineAccuracy = Double.NaN;
+
+    private PruningRun.Outcome pruneOnce(CompressionConfig cfg, DataSpec dataSpec, Dataset train, Dataset test, Path dir,
+            RunReport report, String run) throws IOException {
+        DataLoader trainLoader = train == null ? null : data.trainLoader(train, common.seed());
+        DataLoader testLoader = test == null ? null : data.testLoader(test);
+        return new PruningRun(arch, dataSpec, weights, epochs, lr, common.seed())
+                .run(cfg, trainLoader, testLoader, dir, report, run, baselineAccuracy);
+    }
+
+    private static void printSparsity(PrintWriter console, Map<String, Double> sparsity) {
+        console.println("per-layer sparsity:");
+        int width = sparsity.keySet().stream().mapToInt(String::length).max().orElse(0);
+        sparsity.forEach((layer, s) -> console.printf(Locale.ROOT, "  %-" + width + "s  %6.2f%%%n", layer, 100 * s));
     }
 }

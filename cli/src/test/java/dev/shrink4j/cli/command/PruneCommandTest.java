@@ -68,11 +68,29 @@ class PruneCommandTest {
         Path cfg = config(0.7);
         for (String run : new String[] {"a", "b"}) {
             CliTests.Result r = CliTests.run("prune", "--arch", "lenet5", "--weights", w.toString(), "--config", cfg.toString(),
-                    "--out", dir.resolve(run).toString());
+                    "--out", dir.resolve(run).toString(), "--epochs", "0");
             assertEquals(0, r.code(), r.err());
         }
         assertArrayEquals(Files.readAllBytes(dir.resolve("a/masks.safetensors")), Files.readAllBytes(dir.resolve("b/masks.safetensors")));
         assertArrayEquals(Files.readAllBytes(dir.resolve("a/model.safetensors")), Files.readAllBytes(dir.resolve("b/model.safetensors")));
+    }
+
+    @Test
+    void dataDrivenPrunerCollectsStatisticsFineTunesAndSweeps() throws Exception {
+        Path data = dev.shrink4j.cli.TinyIdx.write(dir.resolve("data"), 40, 20);
+        Path cfg = dir.resolve("apoz.json");
+        Files.writeString(cfg, "{\"pruner\": \"apoz\", \"statistics_batch_num\": 2, \"config_list\": "
+                + "[{\"sparsity\": 0.5, \"op_types\": [\"Conv2d\"]}]}");
+        Path out = dir.resolve("sweep");
+        CliTests.Result r = CliTests.run("prune", "--arch", "lenet5", "--weights", weights().toString(), "--config", cfg.toString(),
+                "--data-dir", data.toString(), "--batch-size", "8", "--epochs", "1", "--sweep", "0.25,0.5", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        RunReport report = RunReport.fromJson(Files.readString(out.resolve("report.json")));
+        assertEquals(2, report.sweep().size());
+        assertEquals(0.25, report.sweep().get(0).sparsity());
+        assertEquals(0.5, report.layerSparsity().get("conv2")); // the last sweep point's layers: 8 of 16 filters
+        assertTrue(Files.isRegularFile(out.resolve("sparsity-0.25/masks.safetensors")));
+        assertTrue(Files.readString(out.resolve("report.html")).contains("Accuracy against sparsity"));
     }
 
     @Test

@@ -1,0 +1,74 @@
+package dev.shrink4j.cli;
+
+import dev.shrink4j.data.DataLoader;
+import dev.shrink4j.data.Dataset;
+import dev.shrink4j.data.Split;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Options choosing the dataset and how it is batched. */
+public final class DataOptions {
+
+    @Option(names = "--data", defaultValue = "fashion-mnist",
+            description = "dataset: fashion-mnist, mnist, cifar10 (default: ${DEFAULT-VALUE}); also sizes the model")
+    String data;
+
+    @Option(names = "--data-dir", description = "directory holding the dataset files (default: the dataset's system directory, "
+            + "e.g. /usr/share/datasets/fashion-mnist)")
+    Path dataDir;
+
+    @Option(names = "--batch-size", defaultValue = "64", description = "mini-batch size (default: ${DEFAULT-VALUE})")
+    int batchSize;
+
+    @Option(names = "--train-samples", defaultValue = "0", description = "use only the first N training samples (0: all)")
+    int trainSamples;
+
+    @Option(names = "--test-samples", defaultValue = "0", description = "use only the first N test samples (0: all)")
+    int testSamples;
+
+    /** The dataset named by {@code --data}. */
+    public DataSpec spec() {
+        return DataSpec.of(data);
+    }
+
+    /** The batch size. */
+    public int batchSize() {
+        if (batchSize <= 0) {
+            throw new UsageException("--batch-size must be positive, got " + batchSize);
+        }
+        return batchSize;
+    }
+
+    /** The training split, limited by {@code --train-samples}. */
+    public Dataset train() {
+        return load(Split.TRAIN, trainSamples, "--train-samples");
+    }
+
+    /** The test split, limited by {@code --test-samples}. */
+    public Dataset test() {
+        return load(Split.TEST, testSamples, "--test-samples");
+    }
+
+    private Dataset load(Split split, int limit, String option) {
+        if (limit < 0) {
+            throw new UsageException(option + " must be 0 (all) or positive, got " + limit);
+        }
+        Dataset full = spec().load(dataDir, split);
+        if (limit == 0 || limit >= full.size()) {
+            return full;
+        }
+        try (full) {
+            return full.limit(limit);
+        }
+    }
+
+    /** A shuffled training loader (seeded) over {@code train}. */
+    public DataLoader trainLoader(Dataset train, long seed) {
+        return DataLoader.builder().setDataset(train).setBatchSize(batchSize()).optShuffle(seed).build();
+    }
+
+    /** An unshuffled loader over {@code test}. */
+    public DataLoader testLoader(Dataset test) {
+        return DataLoader.builder().setDataset(test).setBatchSize(batchSize()).build();
+    }
+}

@@ -1,0 +1,83 @@
+package dev.shrink4j.cli;
+
+import dev.shrink4j.cli.algo.AlgorithmContext;
+import dev.shrink4j.cli.algo.CompressionConfig;
+import dev.shrink4j.cli.algo.Driver;
+import dev.shrink4j.cli.report.ResultRow;
+import dev.shrink4j.cli.report.RunReport;
+import dev.shrink4j.compress.Compressor;
+import dev.shrink4j.data.DataLoader;
+import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.optim.Optimizer;
+import dev.shrink4j.nn.train.Evaluation;
+import dev.shrink4j.nn.train.Evaluator;
+import dev.shrink4j.prune.Pruner;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * One pruning run as {@code prune} and {@code demo} do it: fresh model with the given weights →
+ * pruner from the config → statistics batches (data-driven pruners) → for each of the driver's
+ * rounds, {@code epochs} fine-tuning epochs → export of {@code model.safetensors} (masked weights)
+ * and {@code masks.safetensors} → measurements.
+ *
+ * @param arch     architecture
+ * @param data     dataset (model sizing)
+ * @param weights  the trained weights to start from
+ * @param epochs   fine-tuning epochs per round (0: masks only)
+ * @param lr       fine-tuning learning rate
+ * @param seed     shuffling seed
+ */
+public record PruningRun(String arch, DataSpec data, Path weights, int epochs, double lr, long seed) {
+
+    /** What one run produced. */
+    public record Outcome(Map<String, Double> sparsity, ResultRow row, boolean evaluated) {
+    }
+
+    /**
+     * Runs {@code cfg}, writing into {@code dir}; training curves go into {@code report} as
+     * {@code name}. Loaders may be null when the run needs no data (no statistics, no epochs, no
+     * evaluation).
+     *
+     * @param baselineAccuracy for the Δ column (NaN when unknown)
+     */
+    public Outcome run(CompressionConfig cfg, DataLoader train, DataLoader test, Path dir, RunReport report, String name,
+            double baselineAccuracy) throws IOException {
+        Driver driver = cfg.spec().driver();
+        try (Module model = Models.create(arch, data);
+             Optimizer sgd = epochs > 0 ? Training.sgd(model, lr) : null) {
+            Models.loadWeights(model, weights, arch);
+            try (Compressor c = cfg.spec().factory().create(new AlgorithmContext(model, cfg.configList(), sgd, cfg.options(),
+                    data.inputShape(1)))) {
+                c.compress();
+                if (!(c instanceof Pruner pruner)) {
+                    throw new IllegalStateException("registry entry \"" + cfg.spec().name() + "\" built a "
+                            + c.getClass().getSimpleName() + ", not a Pruner");
+                }
+                int statistics = driver.statisticsBatches(cfg.options());
+                if (statistics > 0) {
+                    Training.runStatistics(model, train, statistics, c, driver, name + " statistics", System.err);
+                    driver.afterStatistics(c);
+                }
+                int rounds = driver.rounds(c);
+                for (int round = 0; round < rounds; round++) {
+                    driver.onRoundStart(c, round);
+                    if (epochs > 0) {
+                        Training.fit(model, sgd, train, test, epochs, c, driver, report, rounds == 1 ? name : name + " round " + round);
+                    }
+                }
+                Map<String, Double> sparsity = pruner.layerSparsity();
+                long[] nz = Measurements.nonzeroParams(model);
+                long flops = Measurements.effectiveFlops(model, data.inputShape(1));
+                Path modelFile = dir.resolve("model.safetensors");
+                pruner.exportModel(modelFile, dir.resolve("masks.safetensors"));
+                Evaluation e = test == null ? null : new Evaluator().evaluate(model, test);
+                ResultRow row = new ResultRow(name, e == null ? Double.NaN : e.accuracy(),
+                        e == null ? Double.NaN : 100 * (e.accuracy() - baselineAccuracy), nz[0], nz[1], flops,
+                        Measurements.gzipSize(modelFile), e == null ? Double.NaN : e.meanBatchMillis());
+                return new Outcome(sparsity, row, e != null);
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package dev.shrink4j.cli;
+
+import dev.shrink4j.cli.algo.Driver;
+import dev.shrink4j.cli.algo.StatisticsPass;
+import dev.shrink4j.cli.report.EpochPoint;
+import dev.shrink4j.cli.report.RunReport;
+import dev.shrink4j.compress.Compressor;
+import dev.shrink4j.data.Batch;
+import dev.shrink4j.data.DataLoader;
+import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.optim.Optimizer;
+import dev.shrink4j.nn.optim.Sgd;
+import dev.shrink4j.nn.train.EpochResult;
+import dev.shrink4j.nn.train.Loss;
+import dev.shrink4j.nn.train.Trainer;
+import dev.shrink4j.nn.train.TrainingListener;
+import java.io.PrintStream;
+import java.util.Iterator;
+import java.util.List;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+
+/** The training steps the subcommands share: the optimizer, fine-tuning under a compressor, statistics passes. */
+public final class Training {
+
+    private Training() {
+    }
+
+    /** SGD with momentum 0.9 over the model's parameters: the command line's optimizer. */
+    public static Optimizer sgd(Module model, double lr) {
+        if (!(lr > 0)) {
+            throw new UsageException("--lr must be positive, got " + lr);
+        }
+        return Sgd.builder().setLearningRate(lr).optMomentum(0.9).build(model.parameters());
+    }
+
+    /**
+     * Trains {@code epochs} epochs with a progress bar, evaluating on {@code test} after each, and
+     * records the curve in {@code report} as run {@code run}. With a compressor, its driver is told
+     * of each epoch start (the compressor's optimizer hooks run by themselves).
+     */
+    public static List<EpochResult> fit(Module model, Optimizer optimizer, DataLoader train, DataLoader test, int epochs,
+            Compressor compressor, Driver driver, RunReport report, String run) {
+        Trainer.Builder builder = Trainer.builder().setModel(model).setOptimizer(optimizer).optValidation(test);
+        if (compressor != null) {
+            builder.addListener(new TrainingListener() {
+                @Override
+                public void onEpochStart(Trainer trainer, int epoch) {
+                    driver.onEpochStart(compressor, epoch);
+                }
+            });
+        }
+        builder.addListener(new TrainingListener() {
+            @Override
+            public void onEpochEnd(Trainer trainer, EpochResult r) {
+                report.addEpoch(new EpochPoint(run, r.epoch() + 1, r.train().loss(), r.train().accuracy(),
+                        r.hasValidation() ? r.validation().accuracy() : Double.NaN));
+            }
+        });
+        return builder.build().fit(train, epochs);
+    }
+
+    /**
+     * Runs {@code batches} batches of {@code loader} through the model as the driver's
+     * {@link Driver#statisticsPass()} says, starting new epochs of the loader when needed, without
+     * optimizer steps: after each batch the driver's {@link Driver#afterStatisticsBatch} runs, then
+     * gradients are cleared. Progress goes to {@code progress}.
+     */
+    public static void runStatistics(Module model, DataLoader loader, int batches, Compressor compressor, Driver driver,
+            String what, PrintStream progress) {
+        StatisticsPass pass = driver.statisticsPass();
+        if (batches <= 0) {
+            return;
+        }
+        boolean wasTraining = model.isTraining();
+        model.train(pass != StatisticsPass.FORWARD_EVAL);
+        Loss loss = Loss.crossEntropy();
+        int lastTenth = 0;
+        try {
+            Iterator<Batch> it = loader.iterator();
+            for (int done = 0; done < batches; ) {
+                if (!it.hasNext()) {
+                    it = loader.iterator();
+                    if (!it.hasNext()) {
+                        throw new UsageException("the training set is empty; " + what + " needs " + batches + " batches");
+                    }
+                }
+                try (PointerScope step = new PointerScope()) {
+                    Batch b = it.next();
+                    if (pass == StatisticsPass.FORWARD_BACKWARD) {
+                        loss.compute(model.call(b.x()), b.y()).backward();
+                        driver.afterStatisticsBatch(compressor);
+                        model.zeroGrad();
+                    } else {
+                        try (NoGradGuard g = new NoGradGuard()) {
+                            model.call(b.x());
+                        }
+                        driver.afterStatisticsBatch(compressor);
+                    }
+                }
+                done++;
+                int tenth = (int) (10L * done / batches);
+                if (tenth > lastTenth) {
+                    lastTenth = tenth;
+                    progress.printf("%s %3d%% %d/%d batches%n", what, 10 * tenth, done, batches);
+                    progress.flush();
+                }
+            }
+        } finally {
+            model.train(wasTraining);
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package dev.shrink4j.cli.command;
+
+import dev.shrink4j.cli.CommonOptions;
+import dev.shrink4j.cli.DataOptions;
+import dev.shrink4j.cli.DataSpec;
+import dev.shrink4j.cli.Measurements;
+import dev.shrink4j.cli.Models;
+import dev.shrink4j.cli.PruningRun;
+import dev.shrink4j.cli.Shrink4j;
+import dev.shrink4j.cli.Training;
+import dev.shrink4j.cli.UsageException;
+import dev.shrink4j.cli.algo.AlgorithmKind;
+import dev.shrink4j.cli.algo.CompressionConfig;
+import dev.shrink4j.cli.report.ResultRow;
+import dev.shrink4j.cli.report.ResultsTable;
+import dev.shrink4j.cli.report.RunReport;
+import dev.shrink4j.data.DataLoader;
+import dev.shrink4j.data.Dataset;
+import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.io.AtomicFiles;
+import dev.shrink4j.nn.io.SafeTensors;
+import dev.shrink4j.nn.optim.Optimizer;
+import dev.shrink4j.nn.train.Evaluation;
+import dev.shrink4j.nn.train.Evaluator;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.bytedeco.javacpp.PointerScope;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code shrink4j demo}: trains (or reuses) a baseline, compresses it with each method of
+ * {@code --methods} (each {@code configs/<method>.json}), fine-tunes briefly, and prints one results
+ * table; writes {@code report.html}, {@code report.json} and {@code results.md}.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Train a baseline, compress it with several methods and compare them in one table.")
+public final class DemoCommand implements Callable<Integer> {
+
+    /** What the table's FLOPs and size columns mean. */
+    static final String FOOTER = "FLOPs: multiply-accumulates of one forward pass of one sample; convolution and linear layers "
+            + "count only their nonzero weights (a pruned filter or weight costs nothing), quantized layers count as dense. "
+            + "Size on disk: gzip of the exported artifact: the fp32 safetensors for the baseline, the masked fp32 "
+            + "safetensors for pruners, the int8 safetensors for quantizers. Latency: mean forward time of one test batch.";
+
+    @ParentCommand
+    Shrink4j parent;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    CommonOptions common;
+
+    @Mixin
+    DataOptions data;
+
+    @Option(names = "--arch", defaultValue = "lenet5", description = "model architecture (default: ${DEFAULT-VALUE})")
+    String arch;
+
+    @Option(names = "--epochs", defaultValue = "3", description = "baseline training epochs (default: ${DEFAULT-VALUE})")
+    int epochs;
+
+    @Option(names = "--finetune-epochs", defaultValue = "1", description = "fine-tuning epochs per method (default: ${DEFAULT-VALUE})")
+    int finetuneEpochs;
+
+    @Option(names = "--lr", defaultValue = "0.01", description = "SGD learning rate (default: ${DEFAULT-VALUE})")
+    double lr;
+
+    @Option(names = "--methods", split = ",", defaultValue = "level,l1-filter,qat,dorefa",
+            description = "methods to compare, each a config file <configs-dir>/<method>.json (default: ${DEFAULT-VALUE})")
+    List<String> methods;
+
+    @Option(names = "--configs-dir", defaultValue = "configs", description = "where the method configs are (default: ${DEFAULT-VALUE})")
+    Path configsDir;
+
+    @Option(names = "--runs-dir", defaultValue = "runs", description = "where the baseline checkpoint is kept (default: ${DEFAULT-VALUE})")
+    Path runsDir;
+
+    @Option(names = "--out", defaultValue = "runs/demo", description = "output directory (default: ${DEFAULT-VALUE})")
+    Path out;
+
+    @Override
+    public Integer call() throws IOException {
+        common.apply();
+        if (epochs < 1 || finetuneEpochs < 0) {
+            throw new UsageException("--epochs must be at least 1 and --finetune-epochs 0 or more, got " + epochs + " and "
+                    + finetuneEpochs);
+        }
+        DataSpec dataSpec = data.spec();
+        // Check every config before the long work starts.
+        List<CompressionConfig> configs = methods.stream()
+                .map(m -> CompressionConfig.read(configsDir.resolve(m + ".json"), parent.registry(), null)).toList();
+        PrintWriter console = spec.commandLine().getOut();
+        RunReport report = new RunReport("shrink4j demo: " + arch + " on " + dataSpec.cliName(), Commands.commandLine(spec))
+                .setModel(arch, dataSpec.cliName());
+        report.setting("baseline_epochs", epochs).setting("finetune_epochs", finetuneEpochs).setting("lr", lr)
+                .setting("batch_size", data.batchSize()).setting("seed", common.seed()).setting("methods", String.join(",", methods));
+        Files.createDirectories(out);
+        try (Dataset train = data.train(); Dataset test = data.test()) {
+            DataLoader trainLoader = data.trainLoader(train, common.seed());
+            DataLoader testLoader = data.testLoader(test);
+            Path baseline = baseline(dataSpec, trainLoader, testLoader, report, console);
+            ResultRow base;
+            try (Module model = Models.create(arch, dataSpec)) {
+                Models.loadWeights(model, baseline, arch);
+                Evaluation e = new Evaluator().evaluate(model, testLoader);
+                long[] nz = Measurements.nonzeroParams(model);
+                base = new ResultRow("baseline (fp32)", e.accuracy(), 0, nz[0], nz[1], Measurements.denseFlops(model,
+                        dataSpec.inputShape(1)), Measurements.gzipSize(baseline), e.meanBatchMillis());
+            }
+            report.addResult(base);
+            console.printf(Locale.ROOT, "baseline: test accuracy %.2f%%%n", 100 * base.accuracy());
+            for (int i = 0; i < configs.size(); i++) {
+                CompressionConfig cfg = configs.get(i);
+                String method = methods.get(i);
+                console.printf("== %s (%s)%n", method, cfg.source());
+                console.flush();
+                Path dir = out.resolve(method);
+                Files.createDirectories(dir);
+                if (cfg.spec().kind() != AlgorithmKind.PRUNER) {
+                    throw new UsageException("--methods: " + method + " is a quantizer; this build's demo compares pruners only");
+                }
+                PruningRun.Outcome o = new PruningRun(arch, dataSpec, baseline, finetuneEpochs, lr, common.seed())
+                        .run(cfg, trainLoader, testLoader, dir, report, method, base.accuracy());
+                report.addResult(o.row());
+                report.setLayerSparsity(o.sparsity());
+                console.printf(Locale.ROOT, "%s: test accuracy %.2f%% (%+.2f pt)%n", method, 100 * o.row().accuracy(),
+                        o.row().deltaAccuracy());
+            }
+        }
+        String table = ResultsTable.markdown(report.results()) + "\n" + FOOTER + "\n";
+        console.println();
+        console.print(table);
+        report.setting("footer", FOOTER);
+        report.write(out);
+        AtomicFiles.writeString(out.resolve("results.md"), table);
+        console.println("wrote " + out.resolve("report.html") + ", " + out.resolve("results.md"));
+        return Shrink4j.EXIT_OK;
+    }
+
+    /** The baseline checkpoint, keyed by arch, dataset, seed and epochs: trained now unless an earlier run left it. */
+    private Path baseline(DataSpec dataSpec, DataLoader train, DataLoader test, RunReport report, PrintWriter console)
+            throws IOException {
+        Path dir = runsDir.resolve("baseline").resolve(String.format(Locale.ROOT, "%s-%s-seed%d-e%d", arch, dataSpec.cliName(),
+                common.seed(), epochs));
+        Path weights = dir.resolve("model.safetensors");
+        if (Files.isRegularFile(weights)) {
+            console.println("reusing baseline " + weights);
+            return weights;
+        }
+        console.printf("training baseline %s for %d epoch(s)%n", arch, epochs);
+        console.flush();
+        try (Module model = Models.create(arch, dataSpec); Optimizer sgd = Training.sgd(model, lr)) {
+            Training.fit(model, sgd, train, test, epochs, null, null, report, "baseline");
+            Files.createDirectories(dir);
+            try (PointerScope s = new PointerScope()) {
+                SafeTensors.save(model.stateDict(), weights);
+            }
+        }
+        return weights;
+    }
+}

@@ -1,0 +1,44 @@
+package dev.shrink4j.cli.command;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.shrink4j.cli.CliTests;
+import dev.shrink4j.cli.TinyIdx;
+import dev.shrink4j.cli.report.RunReport;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DemoCommandTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void demoTrainsBaselineComparesMethodsAndReusesTheBaseline() throws Exception {
+        Path data = TinyIdx.write(dir.resolve("data"), 40, 20);
+        Path configs = Path.of("..", "configs").toAbsolutePath().normalize();
+        String[] args = {"demo", "--data-dir", data.toString(), "--epochs", "1", "--finetune-epochs", "1", "--batch-size", "8",
+                "--methods", "taylor-fo,agp,lottery-ticket", "--configs-dir", configs.toString(), "--runs-dir",
+                dir.resolve("runs").toString(), "--out", dir.resolve("demo").toString(), "--threads", "1"};
+        CliTests.Result r = CliTests.run(args);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("training baseline lenet5 for 1 epoch(s)"), r.out());
+        assertTrue(r.out().contains("| method "), r.out());
+        assertTrue(r.out().contains(DemoCommand.FOOTER), r.out());
+        RunReport report = RunReport.fromJson(Files.readString(dir.resolve("demo/report.json")));
+        assertEquals(java.util.List.of("baseline (fp32)", "taylor-fo", "agp", "lottery-ticket"),
+                report.results().stream().map(x -> x.method()).toList());
+        assertTrue(Files.readString(dir.resolve("demo/results.md")).startsWith("| method "));
+        assertTrue(Files.isRegularFile(dir.resolve("demo/agp/masks.safetensors")));
+        // lottery ticket: prune_iterations 3 → rounds 0..3 at sparsity 0.8 in the end
+        double kept = report.results().get(3).nonzeroParams() / (double) report.results().get(3).totalParams();
+        assertTrue(kept > 0.19 && kept < 0.21, "lottery ticket keeps 20% of the weights (plus biases), kept " + kept);
+
+        CliTests.Result again = CliTests.run(args);
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.out().contains("reusing baseline "), again.out());
+    }
+}
