@@ -1,5 +1,6 @@
 package dev.shrink4j.quant.algo;
 
+import com.google.gson.JsonObject;
 import dev.shrink4j.collect.observe.MinMaxObserver;
 import dev.shrink4j.collect.observe.RangeObserver;
 import dev.shrink4j.compress.LayerInfo;
@@ -10,11 +11,14 @@ import dev.shrink4j.compress.config.QuantType;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.quant.QParams;
 import dev.shrink4j.quant.Quantizer;
+import dev.shrink4j.quant.export.CalibrationRestore;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -59,6 +63,8 @@ public final class ObserverQuantizer extends Quantizer {
     private final Map<String, Map<QuantType, MinMaxObserver>> observers = new LinkedHashMap<>();
     private ModelTrace trace;
     private boolean fixed;
+    /** Layers whose calibration was restored by {@link #loadCalibrationConfig}. */
+    private final Set<String> restored = new HashSet<>();
 
     /** A quantizer whose per-channel activations are on Conv2d or Linear layers (or per tensor). */
     public ObserverQuantizer(Module model, ConfigList configList) {
@@ -168,6 +174,35 @@ public final class ObserverQuantizer extends Quantizer {
             }
         }
         fixed = true;
+    }
+
+    /**
+     * Restores the buffers as by default ({@code weight_scale}, {@code weight_zero_point},
+     * {@code tracked_min/max_<type>}); once the whole config has been applied, each restored layer's
+     * activation qparams are computed from its restored ranges exactly as {@link #fix()} computes
+     * them, and when every quantized layer has been restored the quantizer is fixed: a model
+     * re-created from {@link #exportModel} output computes as the calibrated one did. A config that
+     * leaves out layers leaves the quantizer calibrating (those layers have no ranges yet).
+     */
+    @Override
+    protected void restoreCalibration(ModuleWrapper wrapper, JsonObject values, CalibrationRestore restore) {
+        super.restoreCalibration(wrapper, values, restore);
+        restore.onApply(() -> {
+            try (PointerScope scope = new PointerScope()) {
+                LayerConfig c = wrapper.config();
+                for (Map.Entry<QuantType, MinMaxObserver> e : observers.get(wrapper.name()).entrySet()) {
+                    QuantType type = e.getKey();
+                    QParams.fromRange(e.getValue().min(), e.getValue().max(), c.quantBits(type), c.quantDtype(),
+                            c.quantScheme()).copyTo(wrapper.getBuffer(QuantBuffers.scale(type)),
+                            wrapper.getBuffer(QuantBuffers.zeroPoint(type)));
+                }
+            }
+            restored.add(wrapper.name());
+            if (!fixed && restored.size() == getModulesWrapper().size()) {
+                fixed = true;
+                LOG.info("{} fixed from a calibration config", getClass().getSimpleName());
+            }
+        });
     }
 
     /** Whether {@link #fix()} has run: forward is fake-quantized and observes nothing. */

@@ -149,4 +149,26 @@ class ObserverQuantizerTest {
             assertArrayEquals(new float[] {3f / 127, 1f / 127, 2.5f / 127}, values(fc.getBuffer("input_scale")), 1e-8f);
         }
     }
+
+    @Test
+    void loadingTheCalibrationConfigFixesAFreshQuantizerWithTheSameQParams() {
+        try (Sequential net = net(); Sequential twin = net(); ObserverQuantizer q = new ObserverQuantizer(net, CONFIG);
+             ObserverQuantizer restored = new ObserverQuantizer(twin, CONFIG)) {
+            q.compress();
+            q.calibrate(BATCHES);
+            restored.compress();
+            assertEquals(false, restored.isFixed());
+            restored.loadCalibrationConfig(q.calibrationConfig());
+            assertEquals(true, restored.isFixed());
+            // input [−1, 3] → scale 4/255, zero point 64, as calibration computed it
+            assertEquals(4f / 255, restored.getWrapper("0").getBuffer("input_scale").item_float(), 1e-8f);
+            assertEquals(64f, restored.getWrapper("0").getBuffer("input_zero_point").item_float());
+            net.eval();
+            twin.eval();
+            Tensor x = Tensor.create(new float[] {0.3f, -0.7f, 2.2f, 5f, 1f, -3f}, 2, 3);
+            try (NoGradGuard g = new NoGradGuard()) {
+                assertArrayEquals(values(net.call(x)), values(twin.call(x)));
+            }
+        }
+    }
 }
