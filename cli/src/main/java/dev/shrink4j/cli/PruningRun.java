@@ -75,7 +75,7 @@ public record PruningRun(String arch, DataSpec data, Path weights, int epochs, d
                 Evaluation e = test == null ? null : new Evaluator().evaluate(model, test);
                 ResultRow row = new ResultRow(name, e == null ? Double.NaN : e.accuracy(),
                         e == null ? Double.NaN : 100 * (e.accuracy() - baselineAccuracy), nz[0], nz[1], flops,
-                        Measurements.gzipSize(modelFile), e == null ? Double.NaN : e.meanBatchMillis());
+                        Measurements.gzipSize(modelFile), "masked fp32", e == null ? Double.NaN : e.meanBatchMillis());
                 return new Outcome(sparsity, row, e != null);
             }
         }

@@ -116,7 +116,7 @@ public final class DemoCommand implements Callable<Integer> {
                 Evaluation e = new Evaluator().evaluate(model, testLoader);
                 long[] nz = Measurements.nonzeroParams(model);
                 base = new ResultRow("baseline (fp32)", e.accuracy(), 0, nz[0], nz[1], Measurements.denseFlops(model,
-                        dataSpec.inputShape(1)), Measurements.gzipSize(baseline), e.meanBatchMillis());
+                        dataSpec.inputShape(1)), Measurements.gzipSize(baseline), "fp32", e.meanBatchMillis());
             }
             report.addResult(base);
             console.printf(Locale.ROOT, "baseline: test accuracy %.2f%%%n", 100 * base.accuracy());

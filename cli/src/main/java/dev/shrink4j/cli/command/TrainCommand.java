@@ -76,7 +76,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
             long[] nz = Measurements.nonzeroParams(model);
             report.addResult(new ResultRow(arch, e.accuracy(), 0, nz[0], nz[1],
-                    Measurements.denseFlops(model, dataSpec.inputShape(1)), Measurements.gzipSize(weights), e.meanBatchMillis()));
+                    Measurements.denseFlops(model, dataSpec.inputShape(1)), Measurements.gzipSize(weights), "fp32", e.meanBatchMillis()));
             report.write(out);
             spec.commandLine().getOut().printf("test %s%nwrote %s and %s%n", e, weights, out.resolve("report.html"));
         }

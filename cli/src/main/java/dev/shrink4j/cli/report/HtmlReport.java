@@ -74,7 +74,7 @@ public final class HtmlReport {
                     .append(cell(String.format(Locale.ROOT, "%,d (%.1f%%)", r.nonzeroParams(),
                             100.0 * r.nonzeroParams() / r.totalParams())))
                     .append(cell(String.format(Locale.ROOT, "%,d", r.flops())))
-                    .append(cell(ResultsTable.humanBytes(r.sizeBytes())))
+                    .append(cell(ResultsTable.size(r)))
                     .append(cell(String.format(Locale.ROOT, "%.2f ms", r.latencyMs()))).append("</tr>\n");
         }
         return sb.append("</table>\n").toString();

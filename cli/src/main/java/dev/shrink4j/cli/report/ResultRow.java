@@ -11,8 +11,10 @@ package dev.shrink4j.cli.report;
  * @param flops           multiply-accumulates of one forward of one sample, counting only nonzero
  *                        weights for pruned layers
  * @param sizeBytes       size on disk of the exported weights (bytes)
+ * @param artifact        what {@code sizeBytes} measures: {@code fp32}, {@code masked fp32},
+ *                        {@code int8} or {@code fake-quant fp32} (null: not said)
  * @param latencyMs       mean forward latency per batch (ms)
  */
 public record ResultRow(String method, double accuracy, double deltaAccuracy, long nonzeroParams, long totalParams,
-        long flops, long sizeBytes, double latencyMs) {
+        long flops, long sizeBytes, String artifact, double latencyMs) {
 }

@@ -18,7 +18,7 @@ public final class ResultsTable {
             cells[i] = new String[] {r.method(), String.format(Locale.ROOT, "%.2f%%", 100 * r.accuracy()),
                     String.format(Locale.ROOT, "%+.2f pt", r.deltaAccuracy()),
                     String.format(Locale.ROOT, "%,d (%.1f%%)", r.nonzeroParams(), 100.0 * r.nonzeroParams() / r.totalParams()),
-                    String.format(Locale.ROOT, "%,d", r.flops()), humanBytes(r.sizeBytes()),
+                    String.format(Locale.ROOT, "%,d", r.flops()), size(r),
                     String.format(Locale.ROOT, "%.2f ms", r.latencyMs())};
         }
         int[] width = new int[header.length];
@@ -48,6 +48,11 @@ public final class ResultsTable {
             sb.append(' ').append(String.format(fmt, cells[c])).append(" |");
         }
         sb.append('\n');
+    }
+
+    /** The size cell: {@code "1.5 KiB (int8)"}, the artifact in parentheses when the row names it. */
+    static String size(ResultRow r) {
+        return humanBytes(r.sizeBytes()) + (r.artifact() == null ? "" : " (" + r.artifact() + ")");
     }
 
     /** {@code 1536 → "1.5 KiB"}. */

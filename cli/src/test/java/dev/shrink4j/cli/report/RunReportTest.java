@@ -23,8 +23,8 @@ class RunReportTest {
     static RunReport sample() {
         RunReport r = new RunReport("demo", "shrink4j demo").setModel("lenet5", "fashion-mnist");
         r.setting("seed", 42);
-        r.addResult(new ResultRow("baseline", 0.9012, 0.0, 61706, 61706, 416520, 248_000, 1.25));
-        r.addResult(new ResultRow("level 90%", 0.8981, -0.31, 6171, 61706, 41652, 248_000, 1.31));
+        r.addResult(new ResultRow("baseline", 0.9012, 0.0, 61706, 61706, 416520, 248_000, "fp32", 1.25));
+        r.addResult(new ResultRow("level 90%", 0.8981, -0.31, 6171, 61706, 41652, 248_000, "masked fp32", 1.31));
         Map<String, Double> sparsity = new LinkedHashMap<>();
         sparsity.put("conv1", 0.5);
         sparsity.put("fc1", 0.9);
@@ -39,10 +39,10 @@ class RunReportTest {
     @Test
     void markdownTableHasOneAlignedRowPerResult() {
         assertEquals(""
-                + "| method    | accuracy | Δ accuracy | nonzero params  | FLOPs (MACs) | size on disk | latency / batch |\n"
-                + "|-----------|---------:|-----------:|----------------:|-------------:|-------------:|----------------:|\n"
-                + "| baseline  |   90.12% |   +0.00 pt | 61,706 (100.0%) |      416,520 |    242.2 KiB |         1.25 ms |\n"
-                + "| level 90% |   89.81% |   -0.31 pt |   6,171 (10.0%) |       41,652 |    242.2 KiB |         1.31 ms |\n",
+                + "| method    | accuracy | Δ accuracy | nonzero params  | FLOPs (MACs) | size on disk            | latency / batch |\n"
+                + "|-----------|---------:|-----------:|----------------:|-------------:|------------------------:|----------------:|\n"
+                + "| baseline  |   90.12% |   +0.00 pt | 61,706 (100.0%) |      416,520 |        242.2 KiB (fp32) |         1.25 ms |\n"
+                + "| level 90% |   89.81% |   -0.31 pt |   6,171 (10.0%) |       41,652 | 242.2 KiB (masked fp32) |         1.31 ms |\n",
                 ResultsTable.markdown(sample().results()));
     }
 

@@ -1,5 +1,6 @@
 package dev.shrink4j.quant.algo;
 
+import com.google.gson.JsonObject;
 import dev.shrink4j.collect.observe.EmaObserver;
 import dev.shrink4j.collect.observe.RangeObserver;
 import dev.shrink4j.compress.LayerInfo;
@@ -13,11 +14,13 @@ import dev.shrink4j.nn.layers.Conv2d;
 import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.quant.QParams;
 import dev.shrink4j.quant.Quantizer;
+import dev.shrink4j.quant.export.CalibrationRestore;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -280,6 +283,30 @@ public final class QatQuantizer extends Quantizer {
             qp = QuantBuffers.stored(w, type);
         }
         return qp.fakeQuantizeClipped(x);
+    }
+
+    /**
+     * Restores the buffers as by default; once applied, each restored layer's input/output scale and
+     * zero point are computed from its restored {@code tracked_min/max_<type>} as a training forward
+     * computes them, so evaluation of a re-created model uses the ranges training ended with (the
+     * stored qparams themselves are not part of the calibration config).
+     */
+    @Override
+    protected void restoreCalibration(ModuleWrapper wrapper, JsonObject values, CalibrationRestore restore) {
+        super.restoreCalibration(wrapper, values, restore);
+        restore.onApply(() -> {
+            LayerConfig c = wrapper.config();
+            try (PointerScope scope = new PointerScope()) {
+                for (QuantType type : new QuantType[] {QuantType.INPUT, QuantType.OUTPUT}) {
+                    if (c.quantTypes().contains(type)) {
+                        QParams.fromRange(wrapper.getBuffer(QuantBuffers.trackedMin(type)),
+                                wrapper.getBuffer(QuantBuffers.trackedMax(type)), c.quantBits(type), c.quantDtype(),
+                                c.quantScheme()).copyTo(wrapper.getBuffer(QuantBuffers.scale(type)),
+                                wrapper.getBuffer(QuantBuffers.zeroPoint(type)));
+                    }
+                }
+            }
+        });
     }
 
     private static String observerKey(QuantType type) {

@@ -165,6 +165,27 @@ class QatQuantizerTest {
     }
 
     @Test
+    void aFreshQuantizerLoadingTheCalibrationConfigEvaluatesWithTheTrainedRange() {
+        try (Sequential net = new Sequential(new Linear(2, 2), new ReLU());
+                Sequential twin = new Sequential(new Linear(2, 2), new ReLU());
+                QatQuantizer q = new QatQuantizer(net, config("[\"output\"]", "", "[\"ReLU\"]"), null);
+                QatQuantizer restored = new QatQuantizer(twin, config("[\"output\"]", "", "[\"ReLU\"]"), null)) {
+            q.compress();
+            net.get(1).call(Tensor.create(new float[] {0f, 1f}, 1, 2));
+            restored.compress();
+            restored.loadCalibrationConfig(q.calibrationConfig());
+            // tracked [0, 1] → scale 1/255, as the training forward stored it
+            assertEquals(1f / 255, restored.getWrapper("1").getBuffer("output_scale").item_float(), 1e-8f);
+            twin.eval();
+            net.eval();
+            Tensor x = Tensor.create(new float[] {-0.5f, 0.25f, 1f, 2f}, 1, 4);
+            try (NoGradGuard g = new NoGradGuard()) {
+                assertArrayEquals(values(net.get(1).call(x)), values(twin.get(1).call(x)));
+            }
+        }
+    }
+
+    @Test
     void inputQuantizationPerChannelKeepsOneRangePerChannel() {
         try (Sequential net = new Sequential(new Conv2d(2, 1, 1));
                 QatQuantizer q = new QatQuantizer(net, config("[\"input\"]",
