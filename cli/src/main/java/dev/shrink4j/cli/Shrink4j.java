@@ -6,6 +6,7 @@ import dev.shrink4j.cli.command.InspectCommand;
 import dev.shrink4j.cli.command.DemoCommand;
 import dev.shrink4j.cli.command.EvaluateCommand;
 import dev.shrink4j.cli.command.PruneCommand;
+import dev.shrink4j.cli.command.QuantizeCommand;
 import dev.shrink4j.cli.command.TrainCommand;
 import dev.shrink4j.compress.config.ConfigException;
 import dev.shrink4j.data.DatasetException;
@@ -30,7 +31,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "shrink4j", mixinStandardHelpOptions = true, version = "shrink4j 0.1.0",
         description = "Model compression (pruning, quantization) on libtorch.",
-        subcommands = {InspectCommand.class, TrainCommand.class, PruneCommand.class, EvaluateCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {InspectCommand.class, TrainCommand.class, PruneCommand.class, QuantizeCommand.class, EvaluateCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 2 usage or config error, 1 runtime failure."})
 public final class Shrink4j implements Runnable {
 

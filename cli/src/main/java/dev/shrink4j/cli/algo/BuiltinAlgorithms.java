@@ -23,6 +23,9 @@ public final class BuiltinAlgorithms {
     /** The option naming the batches a data-driven pruner collects statistics on (NNI's name). */
     public static final String STATISTICS_BATCH_NUM = "statistics_batch_num";
 
+    /** The observer's default {@code --calibration-batches}: it has no other source of activation ranges. */
+    public static final int OBSERVER_CALIBRATION_BATCHES = 10;
+
     private BuiltinAlgorithms() {
     }
 
@@ -112,7 +115,8 @@ public final class BuiltinAlgorithms {
         r.register(AlgorithmSpec.of("observer", AlgorithmKind.QUANTIZER,
                         "post-training quantization: min/max observers over calibration batches, then fixed scales",
                         ctx -> new ObserverQuantizer(ctx.model(), ctx.configList()))
-                .withDriver(Driver.collecting(o -> 0, StatisticsPass.FORWARD_EVAL, c -> ((ObserverQuantizer) c).fix())));
+                .withDriver(Driver.collecting(o -> OBSERVER_CALIBRATION_BATCHES, StatisticsPass.FORWARD_EVAL,
+                        c -> ((ObserverQuantizer) c).fix())));
         return r;
     }
 

@@ -16,8 +16,9 @@ public interface Driver {
 
     /**
      * Batches of training data the algorithm needs before its masks are final (its
-     * {@code statistics_batch_num}); 0 for weight-based algorithms. Quantizers take the number
-     * from {@code --calibration-batches} instead.
+     * {@code statistics_batch_num}); 0 for weight-based algorithms. For quantizers, the default of
+     * {@code --calibration-batches} (the observer's calibration; 0 for quantizers whose ranges come
+     * from fine-tuning).
      */
     default int statisticsBatches(AlgorithmOptions options) {
         return 0;
@@ -32,7 +33,11 @@ public interface Driver {
     default void afterStatisticsBatch(Compressor compressor) {
     }
 
-    /** Called after the statistics batches (data-driven pruners compute their masks here). */
+    /**
+     * Called after the statistics batches (data-driven pruners compute their masks here); for
+     * quantizers, after the calibration batches, also when there were none (the observer fixes its
+     * ranges here).
+     */
     default void afterStatistics(Compressor compressor) {
     }
 

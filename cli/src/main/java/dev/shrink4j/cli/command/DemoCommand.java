@@ -6,6 +6,7 @@ import dev.shrink4j.cli.DataSpec;
 import dev.shrink4j.cli.Measurements;
 import dev.shrink4j.cli.Models;
 import dev.shrink4j.cli.PruningRun;
+import dev.shrink4j.cli.QuantizationRun;
 import dev.shrink4j.cli.Shrink4j;
 import dev.shrink4j.cli.Training;
 import dev.shrink4j.cli.UsageException;
@@ -39,8 +40,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code shrink4j demo}: trains (or reuses) a baseline, compresses it with each method of
- * {@code --methods} (each {@code configs/<method>.json}), fine-tunes briefly, and prints one results
- * table; writes {@code report.html}, {@code report.json} and {@code results.md}.
+ * {@code --methods} (each {@code configs/<method>.json}, a pruner or a quantizer), fine-tunes briefly, and
+ * prints one results table; writes {@code report.html}, {@code report.json} and {@code results.md}, and
+ * each method's exports into {@code <out>/<method>/} ({@link PruningRun}, {@link QuantizationRun}).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Train a baseline, compress it with several methods and compare them in one table.")
@@ -49,8 +51,10 @@ public final class DemoCommand implements Callable<Integer> {
     /** What the table's FLOPs and size columns mean. */
     static final String FOOTER = "FLOPs: multiply-accumulates of one forward pass of one sample; convolution and linear layers "
             + "count only their nonzero weights (a pruned filter or weight costs nothing), quantized layers count as dense. "
-            + "Size on disk: gzip of the exported artifact: the fp32 safetensors for the baseline, the masked fp32 "
-            + "safetensors for pruners, the int8 safetensors for quantizers. Latency: mean forward time of one test batch.";
+            + "Size on disk: gzip of the exported artifact named in parentheses: the fp32 safetensors for the baseline, "
+            + "the masked fp32 safetensors for pruners, the int8 safetensors for quantizers whose weights lie on an integer "
+            + "grid, else (DoReFa) the fake-quantized fp32 safetensors. Quantized accuracy is measured with fake "
+            + "quantization (fp32 arithmetic on the quantized values). Latency: mean forward time of one test batch.";
 
     @ParentCommand
     Shrink4j parent;
@@ -75,6 +79,10 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--lr", defaultValue = "0.01", description = "SGD learning rate (default: ${DEFAULT-VALUE})")
     double lr;
+
+    @Option(names = "--calibration-batches", description = "calibration batches per quantizer (default: 10 for observer, "
+            + "0 for the others, whose ranges come from fine-tuning)")
+    Integer calibrationBatches;
 
     @Option(names = "--methods", split = ",", defaultValue = "level,l1-filter,qat,dorefa",
             description = "methods to compare, each a config file <configs-dir>/<method>.json (default: ${DEFAULT-VALUE})")
@@ -127,15 +135,26 @@ public final class DemoCommand implements Callable<Integer> {
                 console.flush();
                 Path dir = out.resolve(method);
                 Files.createDirectories(dir);
-                if (cfg.spec().kind() != AlgorithmKind.PRUNER) {
-                    throw new UsageException("--methods: " + method + " is a quantizer; this build's demo compares pruners only");
+                ResultRow row;
+                if (cfg.spec().kind() == AlgorithmKind.PRUNER) {
+                    PruningRun.Outcome o = new PruningRun(arch, dataSpec, baseline, finetuneEpochs, lr, common.seed())
+                            .run(cfg, trainLoader, testLoader, dir, report, method, base.accuracy());
+                    report.setLayerSparsity(o.sparsity());
+                    row = o.row();
+                } else {
+                    int calibration = calibrationBatches != null ? calibrationBatches
+                            : cfg.spec().driver().statisticsBatches(cfg.options());
+                    QuantizationRun.Outcome o = new QuantizationRun(arch, dataSpec, baseline, calibration, finetuneEpochs, lr,
+                            common.seed()).run(cfg, trainLoader, testLoader, dir, report, method, base.accuracy());
+                    if (o.int8Skipped() != null) {
+                        console.println(method + ": no int8 export (" + Shrink4j.oneLine(o.int8Skipped())
+                                + "); its size is the fake-quantized fp32 file's");
+                    }
+                    row = o.row();
                 }
-                PruningRun.Outcome o = new PruningRun(arch, dataSpec, baseline, finetuneEpochs, lr, common.seed())
-                        .run(cfg, trainLoader, testLoader, dir, report, method, base.accuracy());
-                report.addResult(o.row());
-                report.setLayerSparsity(o.sparsity());
-                console.printf(Locale.ROOT, "%s: test accuracy %.2f%% (%+.2f pt)%n", method, 100 * o.row().accuracy(),
-                        o.row().deltaAccuracy());
+                report.addResult(row);
+                console.printf(Locale.ROOT, "%s: test accuracy %.2f%% (%+.2f pt)%n", method, 100 * row.accuracy(),
+                        row.deltaAccuracy());
             }
         }
         String table = ResultsTable.markdown(report.results()) + "\n" + FOOTER + "\n";

@@ -5,11 +5,17 @@ import dev.shrink4j.cli.DataOptions;
 import dev.shrink4j.cli.DataSpec;
 import dev.shrink4j.cli.Models;
 import dev.shrink4j.cli.Shrink4j;
+import dev.shrink4j.cli.UsageException;
+import dev.shrink4j.cli.algo.AlgorithmContext;
+import dev.shrink4j.cli.algo.AlgorithmKind;
+import dev.shrink4j.cli.algo.CompressionConfig;
+import dev.shrink4j.compress.Compressor;
 import dev.shrink4j.data.Dataset;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.train.Evaluation;
 import dev.shrink4j.nn.train.Evaluator;
 import dev.shrink4j.prune.Pruner;
+import dev.shrink4j.quant.Quantizer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -20,11 +26,20 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** {@code shrink4j evaluate}: test accuracy, loss and forward latency per batch of saved weights. */
+/**
+ * {@code shrink4j evaluate}: test accuracy, loss and forward latency per batch of saved weights;
+ * with {@code --masks}, of the pruned model; with {@code --config} (a quantizer) and
+ * {@code --calibration}, of the quantized model: the quantizer is re-created on the weights
+ * ({@code quantize}'s full-precision {@code model.safetensors}) and loads the calibration config.
+ */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, description = "Evaluate saved weights on the test set.")
 public final class EvaluateCommand implements Callable<Integer> {
+
+    @ParentCommand
+    Shrink4j parent;
 
     @Spec
     CommandSpec spec;
@@ -44,30 +59,72 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--masks", description = "pruning masks (safetensors, <layer>.weight_mask) to multiply into the weights")
     Path masks;
 
+    @Option(names = "--config", description = "config file naming the quantizer the calibration belongs to (with --calibration)")
+    Path config;
+
+    @Option(names = "--calibration", description = "calibration config written by 'quantize' (calibration.json; with --config)")
+    Path calibration;
+
     @Override
     public Integer call() throws IOException {
         common.apply();
         DataSpec dataSpec = data.spec();
+        if ((config == null) != (calibration == null)) {
+            throw new UsageException(config == null ? "--calibration needs --config naming the quantizer it belongs to"
+                    : "--config needs --calibration (the calibration.json that 'quantize' wrote with it)");
+        }
+        CompressionConfig cfg = config == null ? null : CompressionConfig.read(config, parent.registry(), AlgorithmKind.QUANTIZER);
         try (Module model = Models.create(arch, dataSpec)) {
             Models.loadWeights(model, weights, arch);
             if (masks != null) {
                 if (!Files.isRegularFile(masks)) {
-                    throw new dev.shrink4j.cli.UsageException("masks file " + masks + " does not exist");
+                    throw new UsageException("masks file " + masks + " does not exist");
                 }
                 try {
                     Pruner.applyCompressionResults(model, masks);
                 } catch (IllegalArgumentException e) {
-                    throw new dev.shrink4j.cli.UsageException(Shrink4j.oneLine(e.getMessage()), e);
+                    throw new UsageException(Shrink4j.oneLine(e.getMessage()), e);
                 }
             }
-            Evaluation e;
-            try (Dataset test = data.test()) {
-                e = new Evaluator().evaluate(model, data.testLoader(test));
+            try (Compressor quantizer = cfg == null ? null : quantize(model, cfg, dataSpec)) {
+                evaluate(model);
             }
-            PrintWriter out = spec.commandLine().getOut();
-            out.printf(Locale.ROOT, "accuracy %.2f%%  loss %.4f  latency %.3f ms/batch (batch %d, %d samples)%n",
-                    100 * e.accuracy(), e.loss(), e.meanBatchMillis(), data.batchSize(), e.samples());
         }
         return Shrink4j.EXIT_OK;
+    }
+
+    /** The config's quantizer over {@code model}, compressed, with the calibration loaded. */
+    private Compressor quantize(Module model, CompressionConfig cfg, DataSpec dataSpec) throws IOException {
+        if (!Files.isRegularFile(calibration)) {
+            throw new UsageException("calibration file " + calibration + " does not exist");
+        }
+        Compressor c = cfg.spec().factory().create(new AlgorithmContext(model, cfg.configList(), null, cfg.options(),
+                dataSpec.inputShape(1)));
+        try {
+            c.compress();
+            if (!(c instanceof Quantizer q)) {
+                throw new IllegalStateException("registry entry \"" + cfg.spec().name() + "\" built a "
+                        + c.getClass().getSimpleName() + ", not a Quantizer");
+            }
+            try {
+                q.loadCalibrationConfig(calibration);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(Shrink4j.oneLine(e.getMessage()), e);
+            }
+            return c;
+        } catch (RuntimeException | IOException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    private void evaluate(Module model) {
+        Evaluation e;
+        try (Dataset test = data.test()) {
+            e = new Evaluator().evaluate(model, data.testLoader(test));
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf(Locale.ROOT, "accuracy %.2f%%  loss %.4f  latency %.3f ms/batch (batch %d, %d samples)%n",
+                100 * e.accuracy(), e.loss(), e.meanBatchMillis(), data.batchSize(), e.samples());
     }
 }

@@ -41,4 +41,28 @@ class DemoCommandTest {
         assertEquals(0, again.code(), again.err());
         assertTrue(again.out().contains("reusing baseline "), again.out());
     }
+
+    @Test
+    void demoComparesPrunersAndQuantizersWithTheirArtifacts() throws Exception {
+        Path data = TinyIdx.write(dir.resolve("data"), 40, 20);
+        Path configs = Path.of("..", "configs").toAbsolutePath().normalize();
+        CliTests.Result r = CliTests.run("demo", "--data-dir", data.toString(), "--epochs", "1", "--batch-size", "8",
+                "--methods", "agp,qat,dorefa,observer", "--calibration-batches", "2", "--configs-dir", configs.toString(),
+                "--runs-dir", dir.resolve("runs").toString(), "--out", dir.resolve("demo").toString(), "--threads", "1");
+        assertEquals(0, r.code(), r.err());
+        RunReport report = RunReport.fromJson(Files.readString(dir.resolve("demo/report.json")));
+        assertEquals(java.util.List.of("baseline (fp32)", "agp", "qat", "dorefa", "observer"),
+                report.results().stream().map(x -> x.method()).toList());
+        assertEquals(java.util.List.of("fp32", "masked fp32", "int8", "fake-quant fp32", "int8"),
+                report.results().stream().map(x -> x.artifact()).toList());
+        assertTrue(r.out().contains("dorefa: no int8 export (DoReFaQuantizer cannot export integer weights for conv1"), r.out());
+        assertTrue(r.out().contains(" (fake-quant fp32) |"), r.out());
+        for (String f : new String[] {"qat/model-int8.safetensors", "qat/calibration.json", "dorefa/model-fakequant.safetensors",
+                "observer/model-int8.safetensors", "agp/masks.safetensors"}) {
+            assertTrue(Files.isRegularFile(dir.resolve("demo").resolve(f)), f);
+        }
+        // quantized layers count as dense: the baseline's FLOPs; int8 weights gzip to far less than the fp32 baseline
+        assertEquals(report.results().get(0).flops(), report.results().get(2).flops());
+        assertTrue(report.results().get(2).sizeBytes() * 3 < report.results().get(0).sizeBytes());
+    }
 }

@@ -1,0 +1,176 @@
+package dev.shrink4j.cli;
+
+import dev.shrink4j.cli.algo.AlgorithmContext;
+import dev.shrink4j.cli.algo.CompressionConfig;
+import dev.shrink4j.cli.algo.Driver;
+import dev.shrink4j.cli.report.ResultRow;
+import dev.shrink4j.cli.report.RunReport;
+import dev.shrink4j.compress.Compressor;
+import dev.shrink4j.compress.ModuleWrapper;
+import dev.shrink4j.compress.config.QuantType;
+import dev.shrink4j.data.DataLoader;
+import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.optim.Optimizer;
+import dev.shrink4j.nn.train.Evaluation;
+import dev.shrink4j.nn.train.Evaluator;
+import dev.shrink4j.quant.Quantizer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One quantization run as {@code quantize} and {@code demo} do it: fresh model with the given
+ * weights → quantizer from the config → {@code calibrationBatches} batches of training data run as
+ * the algorithm's driver says (the observer watches them in evaluation mode and then fixes its
+ * ranges; QAT, LSQ and the others run training-mode forwards without optimizer steps, which
+ * initialise their activation ranges) → {@code epochs} fine-tuning epochs with the quantizer's
+ * optimizer → exports → measurements.
+ *
+ * <p>Files written into the output directory:
+ * <ul>
+ *   <li>{@value #FAKE_QUANT}: the weights forward computes with (fp32 values on the quantization grid);</li>
+ *   <li>{@value #INT8}: integer weights with {@code weight_scale}/{@code weight_zero_point}, where the
+ *       quantizer's weights lie on such a grid (DoReFa's do not: the file is skipped, the outcome says why);</li>
+ *   <li>{@value #MODEL} and {@value #CALIBRATION}: the full-precision weights and the calibration
+ *       config, which {@code evaluate --config C --calibration F} loads back into a fresh quantizer.</li>
+ * </ul>
+ * With neither calibration batches nor epochs, weight quantization is computed from the weights
+ * alone; quantized activations then have no range, which is a usage error.
+ *
+ * @param arch               architecture
+ * @param data               dataset (model sizing)
+ * @param weights            the trained weights to start from
+ * @param calibrationBatches training batches run before fine-tuning (0: none)
+ * @param epochs             fine-tuning epochs (0: none)
+ * @param lr                 fine-tuning learning rate
+ * @param seed               shuffling seed
+ */
+public record QuantizationRun(String arch, DataSpec data, Path weights, int calibrationBatches, int epochs, double lr,
+        long seed) {
+
+    /** The full-precision weights. */
+    public static final String MODEL = "model.safetensors";
+    /** The calibration config (NNI's {@code calibration_config}). */
+    public static final String CALIBRATION = "calibration.json";
+    /** The fake-quantized weights. */
+    public static final String FAKE_QUANT = "model-fakequant.safetensors";
+    /** The integer weights. */
+    public static final String INT8 = "model-int8.safetensors";
+
+    /**
+     * What one run produced.
+     *
+     * @param row            the results-table row (accuracy NaN when not evaluated); its size is the
+     *                       gzip of the int8 file, or of the fake-quant file when there is none
+     * @param evaluated      whether a test set was evaluated
+     * @param fp32Bytes      size of {@value #MODEL}
+     * @param fakeQuantBytes size of {@value #FAKE_QUANT}
+     * @param int8Bytes      size of {@value #INT8}, or -1 when it was not written
+     * @param int8Skipped    why {@value #INT8} was not written, or null
+     */
+    public record Outcome(ResultRow row, boolean evaluated, long fp32Bytes, long fakeQuantBytes, long int8Bytes,
+            String int8Skipped) {
+    }
+
+    /** Checks the counts. */
+    public QuantizationRun {
+        if (calibrationBatches < 0) {
+            throw new UsageException("--calibration-batches must be 0 or more, got " + calibrationBatches);
+        }
+        if (epochs < 0) {
+            throw new UsageException("--epochs must be 0 or more, got " + epochs);
+        }
+    }
+
+    /** Whether the run reads training data. */
+    public boolean needsTrainingData() {
+        return calibrationBatches > 0 || epochs > 0;
+    }
+
+    /**
+     * Runs {@code cfg}, writing into {@code dir}; training curves go into {@code report} as
+     * {@code name}. {@code train} may be null when {@link #needsTrainingData()} is false, {@code test}
+     * when there is no evaluation.
+     *
+     * @param baselineAccuracy for the Δ column (NaN when unknown)
+     * @throws UsageException when the config quantizes activations but the run gives them no data
+     */
+    public Outcome run(CompressionConfig cfg, DataLoader train, DataLoader test, Path dir, RunReport report, String name,
+            double baselineAccuracy) throws IOException {
+        Driver driver = cfg.spec().driver();
+        try (Module model = Models.create(arch, data);
+             Optimizer sgd = epochs > 0 ? Training.sgd(model, lr) : null) {
+            Models.loadWeights(model, weights, arch);
+            try (Compressor c = cfg.spec().factory().create(new AlgorithmContext(model, cfg.configList(), sgd, cfg.options(),
+                    data.inputShape(1)))) {
+                c.compress();
+                if (!(c instanceof Quantizer quantizer)) {
+                    throw new IllegalStateException("registry entry \"" + cfg.spec().name() + "\" built a "
+                            + c.getClass().getSimpleName() + ", not a Quantizer");
+                }
+                List<String> activations = quantizedActivations(c);
+                if (!needsTrainingData() && !activations.isEmpty()) {
+                    throw new UsageException("config " + cfg.source() + ": " + cfg.spec().name() + " quantizes activations ("
+                            + String.join(", ", activations.subList(0, Math.min(3, activations.size())))
+                            + (activations.size() > 3 ? ", …" : "") + ") whose ranges come from data; give --calibration-batches K "
+                            + "or --epochs N (with --data), or quantize weights only");
+                }
+                if (calibrationBatches > 0) {
+                    Training.runStatistics(model, train, calibrationBatches, c, driver, name + " calibration", System.err);
+                }
+                try {
+                    driver.afterStatistics(c);
+                } catch (IllegalStateException e) {
+                    if (calibrationBatches > 0) {
+                        throw e;
+                    }
+                    // the observer fixes its ranges here and has seen no batch
+                    throw new UsageException("--calibration-batches 0: " + cfg.spec().name() + " needs calibration batches: "
+                            + e.getMessage(), e);
+                }
+                if (epochs > 0) {
+                    Training.fit(model, sgd, train, test, epochs, c, driver, report, name);
+                }
+                // The fake-quant export comes first: it runs the weight parametrizations on the final
+                // weights, so quantizers that compute weight qparams in forward (QAT) store the ones the
+                // other exports and the calibration config must agree with.
+                Path fakeQuant = dir.resolve(FAKE_QUANT);
+                quantizer.exportFakeQuant(fakeQuant);
+                Path int8 = dir.resolve(INT8);
+                String int8Skipped = null;
+                try {
+                    quantizer.exportInt8(int8);
+                } catch (UnsupportedOperationException e) {
+                    int8Skipped = e.getMessage();
+                    Files.deleteIfExists(int8); // a stale file of an earlier run would be mistaken for this one's
+                }
+                Path modelFile = dir.resolve(MODEL);
+                quantizer.exportModel(modelFile, dir.resolve(CALIBRATION));
+                Evaluation e = test == null ? null : new Evaluator().evaluate(model, test);
+                long[] nz = Measurements.nonzeroParams(model);
+                Path sized = int8Skipped == null ? int8 : fakeQuant;
+                ResultRow row = new ResultRow(name, e == null ? Double.NaN : e.accuracy(),
+                        e == null ? Double.NaN : 100 * (e.accuracy() - baselineAccuracy), nz[0], nz[1],
+                        Measurements.denseFlops(model, data.inputShape(1)), Measurements.gzipSize(sized),
+                        int8Skipped == null ? "int8" : "fake-quant fp32", e == null ? Double.NaN : e.meanBatchMillis());
+                return new Outcome(row, e != null, Files.size(modelFile), Files.size(fakeQuant),
+                        int8Skipped == null ? Files.size(int8) : -1, int8Skipped);
+            }
+        }
+    }
+
+    /** {@code conv1 input}, … for every quantized input or output of the compressor's layers. */
+    private static List<String> quantizedActivations(Compressor c) {
+        List<String> out = new ArrayList<>();
+        for (ModuleWrapper w : c.getModulesWrapper()) {
+            for (QuantType t : new QuantType[] {QuantType.INPUT, QuantType.OUTPUT}) {
+                if (w.config().quantTypes().contains(t)) {
+                    out.add(w.name() + " " + t.key());
+                }
+            }
+        }
+        return out;
+    }
+}

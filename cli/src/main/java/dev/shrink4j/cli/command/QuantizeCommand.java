@@ -1,0 +1,142 @@
+package dev.shrink4j.cli.command;
+
+import dev.shrink4j.cli.CommonOptions;
+import dev.shrink4j.cli.DataOptions;
+import dev.shrink4j.cli.DataSpec;
+import dev.shrink4j.cli.Models;
+import dev.shrink4j.cli.QuantizationRun;
+import dev.shrink4j.cli.Shrink4j;
+import dev.shrink4j.cli.algo.AlgorithmKind;
+import dev.shrink4j.cli.algo.CompressionConfig;
+import dev.shrink4j.cli.report.ResultsTable;
+import dev.shrink4j.cli.report.RunReport;
+import dev.shrink4j.data.Dataset;
+import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.train.Evaluator;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code shrink4j quantize}: runs a quantizer from a config file on trained weights: calibration
+ * batches (the observer's post-training calibration), then {@code --epochs} of quantization-aware
+ * fine-tuning, then the exports of {@link QuantizationRun} ({@code model.safetensors},
+ * {@code calibration.json}, {@code model-fakequant.safetensors}, {@code model-int8.safetensors} where
+ * the quantizer has an integer grid) and {@code report.json}/{@code report.html} with the sizes and,
+ * when a test set is read, accuracy before and after. With {@code --calibration-batches 0
+ * --epochs 0} weight quantization needs no data.
+ */
+@Command(name = "quantize", mixinStandardHelpOptions = true,
+        description = "Quantize a trained model with the quantizer a config file names: calibrate, fine-tune, export.")
+public final class QuantizeCommand implements Callable<Integer> {
+
+    @ParentCommand
+    Shrink4j parent;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    CommonOptions common;
+
+    @Mixin
+    DataOptions data;
+
+    @Option(names = "--arch", required = true, description = "model architecture (see 'inspect')")
+    String arch;
+
+    @Option(names = "--weights", required = true, description = "trained weights (safetensors)")
+    Path weights;
+
+    @Option(names = "--config", required = true, description = "config file naming a quantizer, e.g. configs/qat.json")
+    Path config;
+
+    @Option(names = "--calibration-batches", description = "training batches run before fine-tuning (default: "
+            + "10 for observer, which calibrates on them; 0 for the others, whose ranges come from fine-tuning)")
+    Integer calibrationBatches;
+
+    @Option(names = "--epochs", defaultValue = "0",
+            description = "quantization-aware fine-tuning epochs (default: ${DEFAULT-VALUE})")
+    int epochs;
+
+    @Option(names = "--lr", defaultValue = "0.01", description = "fine-tuning SGD learning rate (default: ${DEFAULT-VALUE})")
+    double lr;
+
+    @Option(names = "--out", required = true, description = "output directory")
+    Path out;
+
+    @Override
+    public Integer call() throws IOException {
+        common.apply();
+        DataSpec dataSpec = data.spec();
+        CompressionConfig cfg = CompressionConfig.read(config, parent.registry(), AlgorithmKind.QUANTIZER);
+        int calibration = calibrationBatches != null ? calibrationBatches
+                : cfg.spec().driver().statisticsBatches(cfg.options());
+        QuantizationRun run = new QuantizationRun(arch, dataSpec, weights, calibration, epochs, lr, common.seed());
+        // Accuracy needs the test set: read it when training data is read anyway or a dataset was named.
+        boolean readData = run.needsTrainingData() || dataNamed(spec);
+        RunReport report = new RunReport("quantize " + arch + " with " + cfg.spec().name(), Commands.commandLine(spec))
+                .setModel(arch, dataSpec.cliName());
+        report.setting("config", cfg.source()).setting("quantizer", cfg.spec().name()).setting("options", cfg.options().toString())
+                .setting("config_list", cfg.configList().toJson()).setting("calibration_batches", calibration)
+                .setting("epochs", epochs).setting("seed", common.seed());
+        Files.createDirectories(out);
+        PrintWriter console = spec.commandLine().getOut();
+        try (Dataset train = run.needsTrainingData() ? data.train() : null; Dataset test = readData ? data.test() : null) {
+            double baseline = Double.NaN;
+            if (test != null) {
+                try (Module model = Models.create(arch, dataSpec)) {
+                    Models.loadWeights(model, weights, arch);
+                    baseline = new Evaluator().evaluate(model, data.testLoader(test)).accuracy();
+                }
+                report.setting("baseline_accuracy", baseline);
+            }
+            QuantizationRun.Outcome o = run.run(cfg, train == null ? null : data.trainLoader(train, common.seed()),
+                    test == null ? null : data.testLoader(test), out, report, cfg.spec().name(), baseline);
+            report.setting("size_fp32_bytes", o.fp32Bytes()).setting("size_fakequant_bytes", o.fakeQuantBytes());
+            if (o.int8Skipped() == null) {
+                report.setting("size_int8_bytes", o.int8Bytes());
+            } else {
+                report.setting("int8_export", "skipped: " + o.int8Skipped());
+            }
+            printSizes(console, o);
+            if (o.evaluated()) {
+                report.addResult(o.row());
+                console.printf(Locale.ROOT, "test accuracy %.2f%% before, %.2f%% after (%+.2f pt)%n", 100 * baseline,
+                        100 * o.row().accuracy(), o.row().deltaAccuracy());
+            }
+            report.write(out);
+            console.println("wrote " + out.resolve(QuantizationRun.MODEL) + ", " + QuantizationRun.CALIBRATION + ", "
+                    + QuantizationRun.FAKE_QUANT + (o.int8Skipped() == null ? ", " + QuantizationRun.INT8 : "") + ", "
+                    + out.resolve("report.html"));
+        }
+        return Shrink4j.EXIT_OK;
+    }
+
+    /** Whether the command line named a dataset ({@code --data}, {@code --data-dir} or a sample limit). */
+    static boolean dataNamed(CommandSpec spec) {
+        var parsed = spec.commandLine().getParseResult();
+        return parsed.hasMatchedOption("--data") || parsed.hasMatchedOption("--data-dir")
+                || parsed.hasMatchedOption("--test-samples");
+    }
+
+    private static void printSizes(PrintWriter console, QuantizationRun.Outcome o) {
+        console.printf(Locale.ROOT, "size: fp32 %s (%,d bytes), fake-quant fp32 %s", ResultsTable.humanBytes(o.fp32Bytes()),
+                o.fp32Bytes(), ResultsTable.humanBytes(o.fakeQuantBytes()));
+        if (o.int8Skipped() == null) {
+            console.printf(Locale.ROOT, ", int8 %s (%,d bytes, %.1fx smaller)%n", ResultsTable.humanBytes(o.int8Bytes()),
+                    o.int8Bytes(), (double) o.fp32Bytes() / o.int8Bytes());
+        } else {
+            console.printf("%nint8 export skipped: %s%n", Shrink4j.oneLine(o.int8Skipped()));
+        }
+    }
+}
