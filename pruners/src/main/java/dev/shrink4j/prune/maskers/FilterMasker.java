@@ -1,0 +1,83 @@
+package dev.shrink4j.prune.maskers;
+
+import dev.shrink4j.compress.ModuleWrapper;
+import dev.shrink4j.prune.Masks;
+import dev.shrink4j.prune.Ranking;
+import dev.shrink4j.prune.WeightMasker;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Structured pruning of a convolution's output filters (NNI's {@code StructuredWeightMasker}): the
+ * shared counting and mask layout; subclasses only say how important each filter is.
+ *
+ * <p>Rule: the units are the {@code n = weight.size(0)} output filters of the masked weight
+ * ({@code weight * weight_mask}); {@link #filterImportance(Tensor)} gives one score per filter and
+ * exactly {@code floor(n·s)} filters are pruned, the lowest scores, lower filter index first on
+ * ties ({@link Ranking}). A pruned filter's weight mask is 0 over the whole filter, and the bias
+ * mask follows the filter mask. A layer with fewer than 2 filters is skipped: its masks stay all
+ * ones (logged), as in NNI.
+ *
+ * <p>For dependency-aware pruning, {@link #calcMask(double, ModuleWrapper, Tensor)} takes the filters
+ * a channel-dependency group must prune in common; they are pruned first and the layer prunes its
+ * remaining {@code floor(n·s) − common} filters by its own scores.
+ */
+public abstract class FilterMasker implements WeightMasker {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FilterMasker.class);
+
+    /**
+     * The importance of each output filter.
+     *
+     * @param maskedWeight the masked weight {@code [out, in/groups, kH, kW]}
+     * @return a float tensor {@code [out]}; lower scores are pruned first
+     */
+    public abstract Tensor filterImportance(Tensor maskedWeight);
+
+    /** The importance of each output filter of the layer, on its masked weight (a temporary). */
+    public final Tensor importance(ModuleWrapper wrapper) {
+        return filterImportance(MaskedWeight.of(wrapper));
+    }
+
+    @Override
+    public final Masks calcMask(double sparsity, ModuleWrapper wrapper) {
+        return calcMask(sparsity, wrapper, null);
+    }
+
+    /**
+     * The layer's masks at {@code sparsity}, pruning the filters marked in {@code commonPruned}
+     * before any other.
+     *
+     * @param commonPruned a bool or 0/1 tensor {@code [out]} (1 = must be pruned), or null; it must mark
+     *                     at most {@code floor(n·sparsity)} filters
+     */
+    public final Masks calcMask(double sparsity, ModuleWrapper wrapper, Tensor commonPruned) {
+        Tensor weight = wrapper.weight();
+        long n = weight.size(0);
+        Tensor unitMask;
+        if (n < 2) {
+            LOG.info("{} ({}) has {} filter(s): skipped, its masks stay all ones", wrapper.name(), wrapper.type(), n);
+            unitMask = torch.ones(n);
+        } else {
+            Tensor scores = importance(wrapper).to(torch.ScalarType.Float);
+            long count = Ranking.prunedCount(n, sparsity);
+            if (commonPruned != null) {
+                Tensor forced = commonPruned.to(torch.ScalarType.Bool);
+                long forcedCount = forced.sum().item_long();
+                if (forcedCount > count) {
+                    throw new IllegalArgumentException(wrapper.name() + ": " + forcedCount + " filters must be pruned in"
+                            + " common, more than floor(" + n + " * " + sparsity + ") = " + count);
+                }
+                // −∞ ranks the common filters first whatever the layer's own scores are.
+                scores = scores.masked_fill(forced, new Scalar(Double.NEGATIVE_INFINITY));
+            }
+            unitMask = Ranking.keepMaskPruning(scores, count);
+        }
+        Tensor weightMask = Ranking.expandToWeight(unitMask, weight);
+        Tensor bias = wrapper.bias();
+        return new Masks(weightMask, bias == null ? null : unitMask.to(bias.scalar_type()));
+    }
+}
