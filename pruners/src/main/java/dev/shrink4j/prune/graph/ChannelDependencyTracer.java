@@ -28,14 +28,15 @@ import org.bytedeco.pytorch.global.torch;
  *       other mixing layer returns its baseline output, so the NaN travels only through the
  *       channel-wise operations. A pre-hook on each mixing layer (and the model's output) records
  *       which input channels are NaN.</li>
- *   <li>{@code P} is <em>aligned</em> with a consumer when the consumer's input has exactly
- *       {@code P}'s channel count and, for every probe, exactly channel {@code c} is NaN. Two
- *       convolutions aligned with the same consumer had their outputs combined element-wise on the
- *       same channels: a {@link Dependency}.</li>
+ *   <li>{@code P} <em>lands</em> at a consumer when, for every probe, exactly one input channel is NaN
+ *       there; its landing is the list of those channel indices. Two convolutions with the same number
+ *       of output channels and the same landing at the same consumer had their outputs combined
+ *       element-wise on the same channels: a {@link Dependency}.</li>
  * </ol>
  * This finds residual adds through identity shortcuts (the NaN flows through the shortcut, not
- * through the blocked convolutions) and through downsample convolutions, and leaves out
- * concatenations (channel counts differ) and channel shuffles (probe 1 moves). Limits: a depthwise
+ * through the blocked convolutions) and through downsample convolutions, also when the sum is then
+ * concatenated with something else, and leaves out plain concatenations (the members land at
+ * different offsets). Limits: a depthwise
  * convolution blocks the trace like any mixing layer, and shifted merges such as the zero-padded
  * "option A" shortcut are not dependencies here (the channels do not line up index for index).
  * Run in evaluation mode (restored afterwards), without gradients; costs {@code 1 + Σ min(n, 3)}
@@ -83,15 +84,16 @@ public final class ChannelDependencyTracer {
             } finally {
                 handles.forEach(HookHandle::remove);
             }
-            // consumer site → producers aligned with it
+            // (consumer site, channel count, where each probe landed) → producers that landed there alike
             Map<String, List<Node>> aligned = new LinkedHashMap<>();
             for (Node p : producers.values()) {
-                for (String site : alignedSites(model, p, mixers, baseline, input)) {
-                    aligned.computeIfAbsent(site, k -> new ArrayList<>()).add(p);
-                }
+                landings(model, p, mixers, baseline, input).forEach((site, positions) ->
+                        aligned.computeIfAbsent(site + "\u0000" + p.outChannels() + "\u0000" + positions,
+                                k -> new ArrayList<>()).add(p));
             }
             List<Dependency> out = new ArrayList<>();
-            aligned.forEach((site, ps) -> {
+            aligned.forEach((key, ps) -> {
+                String site = key.substring(0, key.indexOf('\u0000'));
                 for (Node other : ps.subList(1, ps.size())) {
                     out.add(new Dependency(ps.get(0), other, site));
                 }
@@ -102,38 +104,37 @@ public final class ChannelDependencyTracer {
         }
     }
 
-    /** The consumer sites where {@code p}'s output arrives channel for channel. */
-    private static List<String> alignedSites(Module model, Node p, Map<String, Module> mixers,
+    /**
+     * The consumer sites where every probe channel of {@code p} arrives as exactly one channel, with the
+     * channel index it arrives at for each probe (in probe order).
+     */
+    private static Map<String, List<Long>> landings(Module model, Node p, Map<String, Module> mixers,
             Map<Module, List<Tensor>> baseline, Tensor input) {
         long n = p.outChannels();
         TreeSet<Long> probes = new TreeSet<>(List.of(0L, Math.min(1L, n - 1), n - 1));
-        Map<String, Boolean> sites = null;
+        Map<String, List<Long>> sites = null;
         for (long c : probes) {
-            Map<String, Boolean> hit = probe(model, p, c, mixers, baseline, input);
-            if (sites == null) {
-                sites = hit;
-            } else {
-                Map<String, Boolean> before = sites;
-                sites = new LinkedHashMap<>();
-                for (Map.Entry<String, Boolean> e : hit.entrySet()) {
-                    sites.put(e.getKey(), e.getValue() && before.getOrDefault(e.getKey(), false));
+            Map<String, Long> hit = probe(model, p, c, mixers, baseline, input);
+            Map<String, List<Long>> next = new LinkedHashMap<>();
+            hit.forEach((site, at) -> {
+                if (at >= 0) {
+                    next.put(site, new ArrayList<>(List.of(at)));
                 }
+            });
+            if (sites != null) {
+                Map<String, List<Long>> before = sites;
+                next.keySet().retainAll(before.keySet());
+                next.forEach((site, at) -> at.addAll(0, before.get(site)));
             }
+            sites = next;
         }
-        List<String> out = new ArrayList<>();
-        sites.forEach((site, ok) -> {
-            if (ok) {
-                out.add(site);
-            }
-        });
-        return out;
+        return sites;
     }
 
-    /** One NaN-marked forward: for each consumer site, whether exactly channel {@code c} of {@code n} is NaN. */
-    private static Map<String, Boolean> probe(Module model, Node p, long c, Map<String, Module> mixers,
+    /** One NaN-marked forward: for each consumer site, the one channel that is NaN, or −1 (none or several). */
+    private static Map<String, Long> probe(Module model, Node p, long c, Map<String, Module> mixers,
             Map<Module, List<Tensor>> baseline, Tensor input) {
-        long n = p.outChannels();
-        Map<String, Boolean> hit = new LinkedHashMap<>();
+        Map<String, Long> hit = new LinkedHashMap<>();
         Map<Module, int[]> calls = new IdentityHashMap<>();
         List<HookHandle> handles = new ArrayList<>();
         try {
@@ -142,7 +143,7 @@ public final class ChannelDependencyTracer {
                 Module m = e.getValue();
                 handles.add(m.registerForwardPreHook((mod, x) -> {
                     int k = calls.computeIfAbsent(mod, key -> new int[1])[0];
-                    hit.put(k == 0 ? name : name + "#" + k, exactlyChannel(x, n, c));
+                    hit.put(k == 0 ? name : name + "#" + k, singleNanChannel(x));
                     return x;
                 }));
                 if (m == p.module()) {
@@ -166,18 +167,22 @@ public final class ChannelDependencyTracer {
                 }
             }
             Tensor out = model.call(input);
-            hit.put(OUTPUT, exactlyChannel(out, n, c));
+            hit.put(OUTPUT, singleNanChannel(out));
         } finally {
             handles.forEach(HookHandle::remove);
         }
         return hit;
     }
 
-    private static boolean exactlyChannel(Tensor x, long n, long c) {
-        if (x.dim() < 2 || x.size(1) != n) {
-            return false;
+    /** The index of the only channel (dimension 1) holding NaNs, or −1 when none or several do. */
+    private static long singleNanChannel(Tensor x) {
+        if (x.dim() < 2) {
+            return -1;
         }
-        Tensor perChannel = x.isnan().transpose(0, 1).reshape(n, -1).any(1);
-        return perChannel.sum().item_long() == 1 && perChannel.select(0, c).item_bool();
+        Tensor perChannel = x.isnan().transpose(0, 1).reshape(x.size(1), -1).any(1);
+        if (perChannel.sum().item_long() != 1) {
+            return -1;
+        }
+        return perChannel.to(torch.ScalarType.Long).argmax().item_long();
     }
 }

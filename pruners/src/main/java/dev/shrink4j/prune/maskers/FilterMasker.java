@@ -2,6 +2,7 @@ package dev.shrink4j.prune.maskers;
 
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.prune.Masks;
+import dev.shrink4j.prune.Pruner;
 import dev.shrink4j.prune.Ranking;
 import dev.shrink4j.prune.WeightMasker;
 import org.bytedeco.pytorch.Scalar;
@@ -17,7 +18,9 @@ import org.slf4j.LoggerFactory;
  * <p>Rule: the units are the {@code n = weight.size(0)} output filters of the masked weight
  * ({@code weight * weight_mask}); {@link #filterImportance(Tensor)} gives one score per filter and
  * exactly {@code floor(n·s)} filters are pruned, the lowest scores, lower filter index first on
- * ties ({@link Ranking}). A pruned filter's weight mask is 0 over the whole filter, and the bias
+ * ties ({@link Ranking}); filters already pruned (weight mask all zero) rank before all others, so
+ * recomputing masks at the same or a higher sparsity never revives a filter (at a lower sparsity the
+ * lower-index ones stay pruned). A pruned filter's weight mask is 0 over the whole filter, and the bias
  * mask follows the filter mask. A layer with fewer than 2 filters is skipped: its masks stay all
  * ones (logged), as in NNI.
  *
@@ -37,9 +40,20 @@ public abstract class FilterMasker implements WeightMasker {
      */
     public abstract Tensor filterImportance(Tensor maskedWeight);
 
-    /** The importance of each output filter of the layer, on its masked weight (a temporary). */
+    /**
+     * The importance of each output filter of the layer (a temporary), computed on
+     * {@link #scoredWeight(ModuleWrapper)}.
+     */
     public final Tensor importance(ModuleWrapper wrapper) {
-        return filterImportance(MaskedWeight.of(wrapper));
+        return filterImportance(scoredWeight(wrapper));
+    }
+
+    /**
+     * The weight the importance is computed on: the masked weight {@code weight * weight_mask} by
+     * default, so that a pruned filter scores as the zero filter it now is.
+     */
+    protected Tensor scoredWeight(ModuleWrapper wrapper) {
+        return MaskedWeight.of(wrapper);
     }
 
     @Override
@@ -64,6 +78,12 @@ public abstract class FilterMasker implements WeightMasker {
         } else {
             Tensor scores = importance(wrapper).to(torch.ScalarType.Float);
             long count = Ranking.prunedCount(n, sparsity);
+            // A filter already pruned (its weight mask all zero) ranks before every kept one, so
+            // recomputing at the same or a higher sparsity never revives it; −MAX_VALUE stays above the
+            // −∞ of the common filters below.
+            Tensor alreadyPruned = wrapper.getBuffer(Pruner.WEIGHT_MASK).flatten(1, -1).ne(new Scalar(0)).any(1)
+                    .logical_not();
+            scores = scores.masked_fill(alreadyPruned, new Scalar(-Float.MAX_VALUE));
             if (commonPruned != null) {
                 Tensor forced = commonPruned.to(torch.ScalarType.Bool);
                 long forcedCount = forced.sum().item_long();

@@ -1,5 +1,6 @@
 package dev.shrink4j.prune.maskers;
 
+import dev.shrink4j.compress.ModuleWrapper;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -7,7 +8,9 @@ import org.bytedeco.pytorch.global.torch;
  * Filter pruning via geometric median (He et al., "Filter Pruning via Geometric Median for Deep
  * Convolutional Neural Networks Acceleration"; NNI's {@code FPGMPrunerMasker}): the importance of
  * filter {@code i} is {@code Σ_j ‖W_i − W_j‖₂}, its summed Euclidean distance to every filter of the
- * layer (masked weights, flattened). The filters closest to the geometric median have the smallest
+ * layer, on the stored (unmasked) weights flattened, as NNI computes it: the geometric median is the
+ * layer's as trained, not pulled towards the origin by filters that are zero only through their mask
+ * (those are kept pruned by {@link FilterMasker}'s already-pruned rule). The filters closest to the geometric median have the smallest
  * sum: they are the most replaceable by the others and are pruned first. Counting and layout:
  * {@link FilterMasker}.
  *
@@ -16,6 +19,12 @@ import org.bytedeco.pytorch.global.torch;
  * up to float rounding.
  */
 public final class FpgmMasker extends FilterMasker {
+
+    /** The stored weight, detached: distances are measured between the layer's trained filters. */
+    @Override
+    protected Tensor scoredWeight(ModuleWrapper wrapper) {
+        return wrapper.weight().detach();
+    }
 
     @Override
     public Tensor filterImportance(Tensor maskedWeight) {

@@ -8,7 +8,7 @@
  *
  * <p>Every masker counts with {@link dev.shrink4j.prune.Ranking}: of {@code n} units at sparsity
  * {@code s} exactly {@code floor(n·s)} are pruned, the lowest scores, lower flat index first on ties.
- * Scores are always computed on the already masked weight ({@code weight * weight_mask}), so a unit
- * pruned once scores 0 and stays pruned when masks are recomputed at the same or a higher sparsity.
+ * Scores are computed on the already masked weight (FPGM: on the stored weight, as NNI) ({@code weight * weight_mask}), so a unit
+ * pruned once scores 0 (a filter masker also ranks already-pruned filters first) and stays pruned when masks are recomputed at the same or a higher sparsity.
  */
 package dev.shrink4j.prune.maskers;
