@@ -28,15 +28,35 @@ public final class Ranking {
         return keepMaskPruning(scores, prunedCount(scores.numel(), sparsity));
     }
 
-    /** A float mask shaped like {@code scores} with exactly {@code count} zeros at the lowest scores. */
+    /**
+     * A float mask shaped like {@code scores} with exactly {@code count} zeros at the lowest scores
+     * (lower flat index first on ties).
+     *
+     * <p>Linear time rather than a full sort, since layers hold millions of weights: the
+     * {@code count}-th smallest score {@code t} is found by selection ({@code kthvalue}); every score
+     * below {@code t} is pruned, and of the scores equal to {@code t} the ones with the lowest indices
+     * fill up to {@code count}. Equal to a stable ascending sort's first {@code count}. Scores with NaN
+     * (which {@code kthvalue} cannot place) go through the stable sort, NaN ranking last.
+     */
     public static Tensor keepMaskPruning(Tensor scores, long count) {
         Tensor flat = scores.detach().flatten().to(torch.ScalarType.Float);
-        Tensor mask = torch.ones_like(flat);
-        if (count > 0) {
-            Tensor order = torch.argsort(flat, true, 0, false);
-            mask = mask.scatter(0, order.narrow(0, 0, count), new Scalar(0f));
+        long n = flat.numel();
+        if (count <= 0) {
+            return torch.ones_like(flat).view(scores.shape());
         }
-        return mask.view(scores.shape());
+        if (count >= n) {
+            return torch.zeros_like(flat).view(scores.shape());
+        }
+        if (flat.isnan().any().item_bool()) {
+            Tensor order = torch.argsort(flat, true, 0, false);
+            return torch.ones_like(flat).scatter(0, order.narrow(0, 0, count), new Scalar(0f)).view(scores.shape());
+        }
+        Tensor threshold = flat.kthvalue(count).get0();
+        Tensor pruned = flat.lt(threshold);
+        long tiedToPrune = count - pruned.sum().item_long();
+        Tensor tiedIndices = flat.eq(threshold).nonzero().flatten().narrow(0, 0, tiedToPrune);
+        pruned.index_fill_(0, tiedIndices, new Scalar(1));
+        return pruned.logical_not().to(torch.ScalarType.Float).view(scores.shape());
     }
 
     /**

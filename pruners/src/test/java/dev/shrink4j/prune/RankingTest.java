@@ -41,4 +41,26 @@ class RankingTest {
         assertArrayEquals(new long[] {2, 1, 2, 2}, m.shape());
         assertArrayEquals(new float[] {0, 0, 0, 0, 1, 1, 1, 1}, values(m));
     }
+
+    @Test
+    void selectionEqualsTheStableSortWithManyTies() {
+        org.bytedeco.pytorch.global.torch.manual_seed(4);
+        Tensor scores = org.bytedeco.pytorch.global.torch.randint(0, 7, new long[] {50, 40})
+                .to(org.bytedeco.pytorch.global.torch.ScalarType.Float);
+        for (long count : new long[] {1, 13, 999, 1000, 1999}) {
+            Tensor order = org.bytedeco.pytorch.global.torch.argsort(scores.flatten(), true, 0, false);
+            Tensor expected = org.bytedeco.pytorch.global.torch.ones(2000)
+                    .scatter(0, order.narrow(0, 0, count), new org.bytedeco.pytorch.Scalar(0f)).view(50, 40);
+            assertArrayEquals(values(expected), values(Ranking.keepMaskPruning(scores, count)), "count " + count);
+        }
+        assertArrayEquals(new float[] {0, 0, 0, 0}, values(Ranking.keepMaskPruning(Tensor.create(new float[] {1, 2, 3, 4}), 4)));
+    }
+
+    @Test
+    void infinitiesRankFirstAndNanLast() {
+        Tensor scores = Tensor.create(new float[] {2, Float.NEGATIVE_INFINITY, 1, -Float.MAX_VALUE, 0});
+        assertArrayEquals(new float[] {1, 0, 1, 0, 1}, values(Ranking.keepMaskPruning(scores, 2)));
+        Tensor nan = Tensor.create(new float[] {Float.NaN, 3, 1, 2});
+        assertArrayEquals(new float[] {1, 0, 0, 0}, values(Ranking.keepMaskPruning(nan, 3)));
+    }
 }

@@ -1,6 +1,7 @@
 package dev.shrink4j.prune.maskers;
 
 import dev.shrink4j.compress.ModuleWrapper;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -14,9 +15,11 @@ import org.bytedeco.pytorch.global.torch;
  * sum: they are the most replaceable by the others and are pruned first. Counting and layout:
  * {@link FilterMasker}.
  *
- * <p>Computed in one {@code torch.cdist} call (an {@code [n, n]} distance matrix, summed by row),
- * not by looping over filters; for more than 25 filters cdist uses its matrix-product form, exact
- * up to float rounding.
+ * <p>Computed with one matrix product, not by looping over filters: the {@code [n, n]} squared
+ * distances are {@code ‖W_i‖² + ‖W_j‖² − 2·W_i·W_j} (the form {@code torch.cdist} uses for large
+ * inputs), clamped at 0, square-rooted and summed by row. Exact when the products are exact in float
+ * (e.g. small integer weights); otherwise up to float rounding, which matters only between filters
+ * whose summed distances differ by less than that.
  */
 public final class FpgmMasker extends FilterMasker {
 
@@ -27,8 +30,11 @@ public final class FpgmMasker extends FilterMasker {
     }
 
     @Override
-    public Tensor filterImportance(Tensor maskedWeight) {
-        Tensor flat = maskedWeight.flatten(1, -1).contiguous();
-        return torch.cdist(flat, flat).sum(1);
+    public Tensor filterImportance(Tensor weight) {
+        Tensor flat = weight.flatten(1, -1).to(torch.ScalarType.Float).contiguous();
+        // ‖a − b‖² = ‖a‖² + ‖b‖² − 2·a·b: one matrix product; clamped at 0 against rounding below zero.
+        Tensor sq = flat.mul(flat).sum(1).unsqueeze(1);
+        Tensor d2 = sq.add(sq.t()).sub(torch.mm(flat, flat.t()).mul(new Scalar(2)));
+        return d2.clamp_min(new Scalar(0)).sqrt().sum(1);
     }
 }
