@@ -35,8 +35,8 @@ public final class Ranking {
      * <p>Linear time rather than a full sort, since layers hold millions of weights: the
      * {@code count}-th smallest score {@code t} is found by selection ({@code kthvalue}); every score
      * below {@code t} is pruned, and of the scores equal to {@code t} the ones with the lowest indices
-     * fill up to {@code count}. Equal to a stable ascending sort's first {@code count}. Scores with NaN
-     * (which {@code kthvalue} cannot place) go through the stable sort, NaN ranking last.
+     * fill up to {@code count}. Equal to a stable ascending sort's first {@code count}, NaN ranking last;
+     * when the threshold itself is NaN the stable sort is used.
      */
     public static Tensor keepMaskPruning(Tensor scores, long count) {
         Tensor flat = scores.detach().flatten().to(torch.ScalarType.Float);
@@ -47,11 +47,13 @@ public final class Ranking {
         if (count >= n) {
             return torch.zeros_like(flat).view(scores.shape());
         }
-        if (flat.isnan().any().item_bool()) {
+        Tensor threshold = flat.kthvalue(count).get0();
+        if (threshold.isnan().item_bool()) {
+            // kthvalue ranks NaN above every number, so only a NaN threshold needs the sort: below a
+            // numeric threshold NaN is neither lt nor eq and is never pruned, as in the stable sort
             Tensor order = torch.argsort(flat, true, 0, false);
             return torch.ones_like(flat).scatter(0, order.narrow(0, 0, count), new Scalar(0f)).view(scores.shape());
         }
-        Tensor threshold = flat.kthvalue(count).get0();
         Tensor pruned = flat.lt(threshold);
         long tiedToPrune = count - pruned.sum().item_long();
         Tensor tiedIndices = flat.eq(threshold).nonzero().flatten().narrow(0, 0, tiedToPrune);

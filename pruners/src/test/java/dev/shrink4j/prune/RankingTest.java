@@ -62,5 +62,7 @@ class RankingTest {
         assertArrayEquals(new float[] {1, 0, 1, 0, 1}, values(Ranking.keepMaskPruning(scores, 2)));
         Tensor nan = Tensor.create(new float[] {Float.NaN, 3, 1, 2});
         assertArrayEquals(new float[] {1, 0, 0, 0}, values(Ranking.keepMaskPruning(nan, 3)));
+        Tensor nans = Tensor.create(new float[] {Float.NaN, 3, Float.NaN, 1});
+        assertArrayEquals(new float[] {0, 0, 1, 0}, values(Ranking.keepMaskPruning(nans, 3)), "NaN threshold: first NaN");
     }
 }

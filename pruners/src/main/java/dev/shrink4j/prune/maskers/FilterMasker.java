@@ -81,8 +81,8 @@ public abstract class FilterMasker implements WeightMasker {
             // A filter already pruned (its weight mask all zero) ranks before every kept one, so
             // recomputing at the same or a higher sparsity never revives it; −MAX_VALUE stays above the
             // −∞ of the common filters below.
-            Tensor alreadyPruned = wrapper.getBuffer(Pruner.WEIGHT_MASK).flatten(1, -1).ne(new Scalar(0)).any(1)
-                    .logical_not();
+            // masks are 0/1, so a filter's largest mask value is 0 exactly when all of it is pruned
+            Tensor alreadyPruned = wrapper.getBuffer(Pruner.WEIGHT_MASK).flatten(1, -1).amax(new long[] {1}, false).eq(new Scalar(0));
             scores = scores.masked_fill(alreadyPruned, new Scalar(-Float.MAX_VALUE));
             if (commonPruned != null) {
                 Tensor forced = commonPruned.to(torch.ScalarType.Bool);
@@ -96,7 +96,11 @@ public abstract class FilterMasker implements WeightMasker {
             }
             unitMask = Ranking.keepMaskPruning(scores, count);
         }
-        Tensor weightMask = Ranking.expandToWeight(unitMask, weight);
+        // a broadcast view, not a copy: the pruner copies it into the weight_mask buffer anyway
+        long[] unitShape = new long[(int) weight.dim()];
+        java.util.Arrays.fill(unitShape, 1);
+        unitShape[0] = n;
+        Tensor weightMask = unitMask.to(weight.scalar_type()).view(unitShape).expand_as(weight);
         Tensor bias = wrapper.bias();
         return new Masks(weightMask, bias == null ? null : unitMask.to(bias.scalar_type()));
     }
