@@ -65,4 +65,23 @@ class RankingTest {
         Tensor nans = Tensor.create(new float[] {Float.NaN, 3, Float.NaN, 1});
         assertArrayEquals(new float[] {0, 0, 1, 0}, values(Ranking.keepMaskPruning(nans, 3)), "NaN threshold: first NaN");
     }
+
+    @Test
+    void sampledSelectionOnLargeInputsEqualsTheStableSort() {
+        org.bytedeco.pytorch.global.torch.manual_seed(9);
+        long n = 3 * Ranking.SAMPLED_SELECTION_FROM + 5;
+        Tensor scores = org.bytedeco.pytorch.global.torch.randint(0, 1000, new long[] {n})
+                .to(org.bytedeco.pytorch.global.torch.ScalarType.Float);
+        // sorted scores: the sample's bracket is far off for the low ranks (ties of 0) and at the ends
+        Tensor sorted = new Tensor(scores.sort().get0()); // own handle: get0 points into the tuple
+        for (Tensor s : new Tensor[] {scores, sorted}) {
+            Tensor order = org.bytedeco.pytorch.global.torch.argsort(s, true, 0, false);
+            for (long count : new long[] {1, 777, n / 2, n - 1}) {
+                Tensor expected = org.bytedeco.pytorch.global.torch.ones(n)
+                        .scatter(0, order.narrow(0, 0, count), new org.bytedeco.pytorch.Scalar(0f));
+                assertArrayEquals(values(expected), values(Ranking.keepMaskPruning(s, count)), "count " + count);
+                assertEquals(new Tensor(s.kthvalue(count).get0()).item_float(), Ranking.kthSmallest(s, count).item_float());
+            }
+        }
+    }
 }
