@@ -56,8 +56,14 @@ public final class Ranking {
         }
         Tensor pruned = flat.lt(threshold);
         long tiedToPrune = count - pruned.sum().item_long();
-        Tensor tiedIndices = flat.eq(threshold).nonzero().flatten().narrow(0, 0, tiedToPrune);
-        pruned.index_fill_(0, tiedIndices, new Scalar(1));
+        Tensor tied = flat.eq(threshold);
+        if (tiedToPrune == tied.sum().item_long()) {
+            // every tie goes (the usual case, and the cheap one when recomputing at the same sparsity,
+            // where the pruned weights tie at 0)
+            pruned = pruned.logical_or(tied);
+        } else {
+            pruned.index_fill_(0, tied.nonzero().flatten().narrow(0, 0, tiedToPrune), new Scalar(1));
+        }
         return pruned.logical_not().to(torch.ScalarType.Float).view(scores.shape());
     }
 
@@ -88,6 +94,9 @@ public final class Ranking {
         Tensor lo = kth(sample, Math.max(1, rank - MARGIN));
         Tensor hi = kth(sample, Math.min(m, rank + MARGIN));
         long below = flat.lt(lo).sum().item_long();
+        if (below < k && k <= below + flat.eq(lo).sum().item_long()) {
+            return lo; // the answer is lo itself, e.g. when most scores tie at 0 after a pruning step
+        }
         Tensor inside = flat.index_select(0, flat.ge(lo).logical_and(flat.le(hi)).nonzero().flatten());
         long need = k - below;
         if (need >= 1 && need <= inside.numel()) {

@@ -19,7 +19,7 @@ public final class LevelMasker implements WeightMasker {
 
     @Override
     public Masks calcMask(double sparsity, ModuleWrapper wrapper) {
-        Tensor scores = MaskedWeight.of(wrapper).abs();
+        Tensor scores = MaskedWeight.of(wrapper).abs_(); // in place: the product is already a temporary
         Tensor weightMask = Ranking.keepMask(scores, sparsity).to(wrapper.weight().scalar_type());
         return new Masks(weightMask, wrapper.bias() == null ? null : torch.ones_like(wrapper.bias()));
     }
