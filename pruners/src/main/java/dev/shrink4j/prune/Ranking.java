@@ -55,9 +55,9 @@ public final class Ranking {
             return torch.ones_like(flat).scatter(0, order.narrow(0, 0, count), new Scalar(0f)).view(scores.shape());
         }
         Tensor pruned = flat.lt(threshold);
-        long tiedToPrune = count - pruned.sum().item_long();
+        long tiedToPrune = count - pruned.count_nonzero().item_long();
         Tensor tied = flat.eq(threshold);
-        if (tiedToPrune == tied.sum().item_long()) {
+        if (tiedToPrune == tied.count_nonzero().item_long()) {
             // every tie goes (the usual case, and the cheap one when recomputing at the same sparsity,
             // where the pruned weights tie at 0)
             pruned = pruned.logical_or(tied);
@@ -83,6 +83,7 @@ public final class Ranking {
      * whole input is selected from, so the result never depends on the sample.
      */
     static Tensor kthSmallest(Tensor flat, long k) {
+        // counts use count_nonzero: summing a bool tensor widens it to int64 first, ~20x slower
         long n = flat.numel();
         if (n < SAMPLED_SELECTION_FROM) {
             return kth(flat, k);
@@ -93,8 +94,8 @@ public final class Ranking {
         long rank = Math.max(1, Math.min(m, (long) Math.ceil((double) k / n * m)));
         Tensor lo = kth(sample, Math.max(1, rank - MARGIN));
         Tensor hi = kth(sample, Math.min(m, rank + MARGIN));
-        long below = flat.lt(lo).sum().item_long();
-        if (below < k && k <= below + flat.eq(lo).sum().item_long()) {
+        long below = flat.lt(lo).count_nonzero().item_long();
+        if (below < k && k <= below + flat.eq(lo).count_nonzero().item_long()) {
             return lo; // the answer is lo itself, e.g. when most scores tie at 0 after a pruning step
         }
         Tensor inside = flat.index_select(0, flat.ge(lo).logical_and(flat.le(hi)).nonzero().flatten());

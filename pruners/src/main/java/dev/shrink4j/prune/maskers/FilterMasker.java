@@ -86,7 +86,7 @@ public abstract class FilterMasker implements WeightMasker {
             scores = scores.masked_fill(alreadyPruned, new Scalar(-Float.MAX_VALUE));
             if (commonPruned != null) {
                 Tensor forced = commonPruned.to(torch.ScalarType.Bool);
-                long forcedCount = forced.sum().item_long();
+                long forcedCount = forced.count_nonzero().item_long();
                 if (forcedCount > count) {
                     throw new IllegalArgumentException(wrapper.name() + ": " + forcedCount + " filters must be pruned in"
                             + " common, more than floor(" + n + " * " + sparsity + ") = " + count);
