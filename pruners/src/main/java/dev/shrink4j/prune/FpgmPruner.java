@@ -6,11 +6,13 @@ import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.prune.maskers.FpgmMasker;
 
 /**
- * One-shot filter pruning of {@code Conv2d} layers with a {@link FpgmMasker}. Filters with the smallest summed distance {@code Σ_j ‖W_i − W_j‖₂} to the layer's other filters (the ones nearest the geometric median, the most replaceable) are pruned (NNI's {@code FPGMPruner}; He et al., "Filter Pruning via Geometric Median").
+ * One-shot filter pruning of {@code Conv2d} layers with a {@link FpgmMasker}. Filters with the smallest summed distance {@code Σ_j ‖W_i − W_j‖₂} to the layer's other filters, on the stored weights as NNI measures them (the ones nearest the geometric median, the most replaceable) are pruned (NNI's {@code FPGMPruner}; He et al., "Filter Pruning via Geometric Median").
  *
  * <p>Rule, per selected layer with {@code n} output filters and sparsity {@code s}: exactly
  * {@code floor(n·s)} filters with the lowest importance are pruned, lower filter index first on
- * ties; the bias mask follows the filter mask; a layer with fewer than 2 filters keeps all-ones masks.
+ * ties, filters already pruned (all-zero weight mask) before any other, so recomputing never revives
+ * one; the bias mask follows the filter mask; a layer with fewer than 2 filters keeps all-ones masks
+ * (logged). With {@code floor(n·s) = 0} nothing is pruned.
  * Only {@code Conv2d} layers may be selected. For dependency-aware pruning see {@link FilterPruner}.
  *
  * <pre>{@code

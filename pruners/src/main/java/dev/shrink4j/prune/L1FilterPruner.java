@@ -10,7 +10,9 @@ import dev.shrink4j.prune.maskers.L1FilterMasker;
  *
  * <p>Rule, per selected layer with {@code n} output filters and sparsity {@code s}: exactly
  * {@code floor(n·s)} filters with the lowest importance are pruned, lower filter index first on
- * ties; the bias mask follows the filter mask; a layer with fewer than 2 filters keeps all-ones masks.
+ * ties, filters already pruned (all-zero weight mask) before any other, so recomputing never revives
+ * one; the bias mask follows the filter mask; a layer with fewer than 2 filters keeps all-ones masks
+ * (logged). With {@code floor(n·s) = 0} nothing is pruned.
  * Only {@code Conv2d} layers may be selected. For dependency-aware pruning see {@link FilterPruner}.
  *
  * <pre>{@code

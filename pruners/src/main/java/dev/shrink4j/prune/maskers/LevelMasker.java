@@ -13,7 +13,8 @@ import org.bytedeco.pytorch.global.torch;
  * <p>Rule: the units are the {@code n} elements of the weight and each scores {@code |w · m|}, the
  * magnitude of the already masked weight ({@code m} = current {@code weight_mask}). Exactly
  * {@code floor(n·s)} elements are pruned, the lowest scores, lower flat (row-major) index first on
- * ties ({@link Ranking}). The bias is not pruned: its mask is all ones.
+ * ties ({@link Ranking}); when {@code floor(n·s) = 0} (also for an empty weight) the mask is all ones.
+ * The bias is not pruned: its mask is all ones.
  */
 public final class LevelMasker implements WeightMasker {
 
