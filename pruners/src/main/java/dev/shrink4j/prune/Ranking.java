@@ -54,17 +54,16 @@ public final class Ranking {
             Tensor order = torch.argsort(flat, true, 0, false);
             return torch.ones_like(flat).scatter(0, order.narrow(0, 0, count), new Scalar(0f)).view(scores.shape());
         }
+        Tensor atOrBelow = flat.le(threshold); // NaN is never le, so never pruned here
+        if (atOrBelow.count_nonzero().item_long() == count) {
+            // every tie goes: the usual case, and the one when recomputing at the same sparsity, where
+            // the pruned weights tie at 0
+            return atOrBelow.logical_not_().to(torch.ScalarType.Float).view(scores.shape());
+        }
         Tensor pruned = flat.lt(threshold);
         long tiedToPrune = count - pruned.count_nonzero().item_long();
-        Tensor tied = flat.eq(threshold);
-        if (tiedToPrune == tied.count_nonzero().item_long()) {
-            // every tie goes (the usual case, and the cheap one when recomputing at the same sparsity,
-            // where the pruned weights tie at 0)
-            pruned = pruned.logical_or(tied);
-        } else {
-            pruned.index_fill_(0, tied.nonzero().flatten().narrow(0, 0, tiedToPrune), new Scalar(1));
-        }
-        return pruned.logical_not().to(torch.ScalarType.Float).view(scores.shape());
+        pruned.index_fill_(0, flat.eq(threshold).nonzero().flatten().narrow(0, 0, tiedToPrune), new Scalar(1));
+        return pruned.logical_not_().to(torch.ScalarType.Float).view(scores.shape());
     }
 
     /** Below this many scores {@link #kthSmallest} selects directly. */
@@ -79,7 +78,7 @@ public final class Ranking {
      * {@code kthvalue}. For large inputs {@code kthvalue} (a single-threaded quickselect over a copy)
      * costs ~25 ns per element, so the bracket {@code [lo, hi]} around the answer is first estimated
      * from a strided sample; the elements below {@code lo} are counted and only those inside the
-     * bracket are selected from. When the bracket misses (the counts do not straddle {@code k}) the
+     * bracket are selected from (or {@code lo} itself is the answer when enough elements tie at it). When the bracket misses (the counts do not straddle {@code k}) the
      * whole input is selected from, so the result never depends on the sample.
      */
     static Tensor kthSmallest(Tensor flat, long k) {
@@ -94,16 +93,18 @@ public final class Ranking {
         long rank = Math.max(1, Math.min(m, (long) Math.ceil((double) k / n * m)));
         Tensor lo = kth(sample, Math.max(1, rank - MARGIN));
         Tensor hi = kth(sample, Math.min(m, rank + MARGIN));
-        long below = flat.lt(lo).count_nonzero().item_long();
-        if (below < k && k <= below + flat.eq(lo).count_nonzero().item_long()) {
-            return lo; // the answer is lo itself, e.g. when most scores tie at 0 after a pruning step
-        }
-        Tensor inside = flat.index_select(0, flat.ge(lo).logical_and(flat.le(hi)).nonzero().flatten());
+        Tensor inBracket = flat.lt(lo);
+        long below = inBracket.count_nonzero().item_long();
+        inBracket = inBracket.logical_not_().logical_and_(flat.le(hi)); // lo <= x <= hi, reusing the buffer
+        long inside = inBracket.count_nonzero().item_long();
         long need = k - below;
-        if (need >= 1 && need <= inside.numel()) {
-            return kth(inside, need);
+        if (need < 1 || need > inside) {
+            return kth(flat, k); // the sample misled us: select from everything
         }
-        return kth(flat, k);
+        if (inside > n / 8 && need <= flat.eq(lo).count_nonzero().item_long()) {
+            return lo; // a large bracket from many ties at lo (e.g. at 0 after a pruning step): lo is the answer
+        }
+        return kth(flat.index_select(0, inBracket.nonzero().flatten()), need);
     }
 
     /**
