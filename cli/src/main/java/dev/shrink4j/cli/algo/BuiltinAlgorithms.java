@@ -4,8 +4,14 @@ import dev.shrink4j.compress.Compressor;
 import dev.shrink4j.prune.ActivationApozRankFilterPruner;
 import dev.shrink4j.prune.ActivationMeanRankFilterPruner;
 import dev.shrink4j.prune.AgpPruner;
+import dev.shrink4j.prune.FilterPruner;
+import dev.shrink4j.prune.FpgmPruner;
+import dev.shrink4j.prune.L1FilterPruner;
+import dev.shrink4j.prune.L2FilterPruner;
+import dev.shrink4j.prune.LevelPruner;
 import dev.shrink4j.prune.LotteryTicketPruner;
 import dev.shrink4j.prune.ScoreCollectingFilterPruner;
+import dev.shrink4j.prune.SlimPruner;
 import dev.shrink4j.prune.TaylorFoWeightFilterPruner;
 import dev.shrink4j.quant.algo.BnnQuantizer;
 import dev.shrink4j.quant.algo.DoReFaQuantizer;
@@ -13,6 +19,7 @@ import dev.shrink4j.quant.algo.LsqQuantizer;
 import dev.shrink4j.quant.algo.NaiveQuantizer;
 import dev.shrink4j.quant.algo.ObserverQuantizer;
 import dev.shrink4j.quant.algo.QatQuantizer;
+import java.util.function.Supplier;
 
 /**
  * shrink4j's own algorithms, one {@link AlgorithmSpec} each: the names config files use, with the
@@ -23,6 +30,9 @@ public final class BuiltinAlgorithms {
     /** The option naming the batches a data-driven pruner collects statistics on (NNI's name). */
     public static final String STATISTICS_BATCH_NUM = "statistics_batch_num";
 
+    /** The option making a filter pruner dependency-aware (NNI's name). */
+    public static final String DEPENDENCY_AWARE = "dependency_aware";
+
     /** The observer's default {@code --calibration-batches}: it has no other source of activation ranges. */
     public static final int OBSERVER_CALIBRATION_BATCHES = 10;
 
@@ -32,6 +42,17 @@ public final class BuiltinAlgorithms {
     /** A new registry holding every built-in algorithm. */
     public static AlgorithmRegistry registry() {
         AlgorithmRegistry r = new AlgorithmRegistry();
+        r.register(AlgorithmSpec.of("level", AlgorithmKind.PRUNER, "single weights of smallest magnitude, per layer",
+                ctx -> new LevelPruner(ctx.model(), ctx.configList(), ctx.optimizer())));
+        r.register(filterPruner("l1-filter", "Conv2d filters of smallest L1 norm", L1FilterPruner::builder));
+        r.register(filterPruner("l2-filter", "Conv2d filters of smallest L2 norm", L2FilterPruner::builder));
+        r.register(filterPruner("fpgm", "Conv2d filters nearest the geometric median of their layer", FpgmPruner::builder));
+        r.register(AlgorithmSpec.of("slim", AlgorithmKind.PRUNER,
+                        "network slimming: BatchNorm2d channels of smallest |γ| under one global threshold; fine-tuning adds "
+                                + "the L1 penalty scale·sign(γ) to γ's gradient",
+                        ctx -> SlimPruner.builder().setModel(ctx.model()).setConfigList(ctx.configList()).optOptimizer(ctx.optimizer())
+                                .optScale(ctx.options().getDouble("scale", SlimPruner.DEFAULT_SCALE)).build())
+                .withOption("scale", OptionType.NUMBER));
         r.register(AlgorithmSpec.of("taylor-fo", AlgorithmKind.PRUNER,
                         "Conv2d filters by first-order Taylor importance (weight × gradient)²",
                         ctx -> TaylorFoWeightFilterPruner.builder().setModel(ctx.model()).setConfigList(ctx.configList())
@@ -118,6 +139,22 @@ public final class BuiltinAlgorithms {
                 .withDriver(Driver.collecting(o -> OBSERVER_CALIBRATION_BATCHES, StatisticsPass.FORWARD_EVAL,
                         c -> ((ObserverQuantizer) c).fix())));
         return r;
+    }
+
+    /**
+     * A one-shot filter pruner; {@code "dependency_aware": true} prunes the same channels in
+     * convolutions joined by a residual add (the model is traced with one sample's input shape).
+     */
+    private static AlgorithmSpec filterPruner(String name, String description,
+            Supplier<FilterPruner.Builder<? extends FilterPruner>> builder) {
+        return AlgorithmSpec.of(name, AlgorithmKind.PRUNER, description, ctx -> {
+            FilterPruner.Builder<? extends FilterPruner> b = builder.get().setModel(ctx.model()).setConfigList(ctx.configList())
+                    .optOptimizer(ctx.optimizer());
+            if (ctx.options().getBoolean(DEPENDENCY_AWARE, false)) {
+                b.optDependencyAware(ctx.inputShape());
+            }
+            return b.build();
+        }).withOption(DEPENDENCY_AWARE, OptionType.BOOLEAN);
     }
 
     /** APoZ and mean activation: forward passes (evaluation mode, so batch norm is untouched), then the masks. */

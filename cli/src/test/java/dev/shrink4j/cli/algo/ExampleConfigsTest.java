@@ -3,15 +3,25 @@ package dev.shrink4j.cli.algo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.shrink4j.compress.Compressor;
+import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Sgd;
-import dev.shrink4j.nn.zoo.LeNet5;
+import dev.shrink4j.nn.zoo.ModelZoo;
+import dev.shrink4j.prune.FilterPruner;
+import dev.shrink4j.prune.Pruner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 
-/** Every example config under configs/ parses, and those whose algorithm is built in compress LeNet-5. */
+/**
+ * Every example config under configs/ parses, and those whose algorithm is built in compress
+ * LeNet-5 (slim, which selects BatchNorm2d layers, compresses ResNet-20).
+ */
 class ExampleConfigsTest {
 
     static final Path CONFIGS = Path.of("..", "configs");
@@ -25,20 +35,86 @@ class ExampleConfigsTest {
         assertEquals(List.of("agp.json", "apoz.json", "bnn.json", "dorefa.json", "fpgm.json", "l1-filter.json", "l2-filter.json",
                 "level.json", "lottery-ticket.json", "lsq.json", "mean-activation.json", "naive.json", "observer.json", "qat.json",
                 "slim.json", "taylor-fo.json"), files);
+        AlgorithmRegistry registry = BuiltinAlgorithms.registry();
+        assertEquals(files, registry.all().stream().map(s -> s.name() + ".json").sorted().toList());
+        assertEquals(List.of("level", "l1-filter", "l2-filter", "fpgm", "slim"),
+                registry.names(AlgorithmKind.PRUNER).subList(0, 5), "the one-shot pruners come first");
     }
 
     @Test
     void builtinConfigsCompressLeNet5() {
         AlgorithmRegistry registry = BuiltinAlgorithms.registry();
         for (AlgorithmSpec spec : registry.all()) {
-            CompressionConfig cfg = CompressionConfig.read(CONFIGS.resolve(spec.name() + ".json"), registry, spec.kind());
-            try (LeNet5 model = new LeNet5(10);
-                 Sgd sgd = Sgd.builder().setLearningRate(0.01).build(model.parameters());
-                 var c = spec.factory().create(new AlgorithmContext(model, cfg.configList(), sgd, cfg.options(),
-                         new long[] {1, 1, 28, 28}))) {
-                c.compress();
-                assertTrue(c.getModulesWrapper().size() >= 2, spec.name() + " wraps " + c.getModulesWrapper().size());
+            boolean bn = spec.name().equals("slim");
+            try (Run r = compress(registry, spec.name(), bn ? "resnet20" : "lenet5", bn ? 3 : 1, bn ? 32 : 28)) {
+                // LeNet-5: 2 Conv2d + 3 Linear; ResNet-20: 19 BatchNorm2d (stem + 9 blocks · 2)
+                int expected = bn ? 19 : FILTER_PRUNERS.contains(spec.name()) ? 2 : 5;
+                assertEquals(expected, r.c().getModulesWrapper().size(), spec.name());
             }
         }
+    }
+
+    @Test
+    void exampleConfigsPruneWhatTheySay() {
+        AlgorithmRegistry registry = BuiltinAlgorithms.registry();
+        try (Run r = compress(registry, "level", "lenet5", 1, 28)) {
+            // 90% of each layer's weights: conv2 has 16·6·5·5 = 2400, floor(2160) pruned
+            assertEquals(0.9, ((Pruner) r.c()).layerSparsity().get("conv2"));
+            assertEquals(0.9, ((Pruner) r.c()).layerSparsity().get("fc1"));
+        }
+        try (Run r = compress(registry, "l1-filter", "lenet5", 1, 28)) {
+            // half the filters: 3 of conv1's 6, 8 of conv2's 16
+            assertEquals(Map.of("conv1", 0.5, "conv2", 0.5), ((Pruner) r.c()).layerSparsity());
+        }
+        try (Run r = compress(registry, "slim", "resnet20", 3, 32); PointerScope s = new PointerScope()) {
+            // one global threshold over the 16 + 6·16 + 6·32 + 6·64 = 688 BatchNorm2d channels: floor(688 · 0.5) pruned
+            long pruned = 0;
+            for (Map.Entry<String, Tensor> e : ((Pruner) r.c()).masks().entrySet()) {
+                if (e.getKey().endsWith(".weight_mask")) {
+                    pruned += e.getValue().numel() - e.getValue().count_nonzero().item_long();
+                }
+            }
+            assertEquals(344, pruned);
+        }
+    }
+
+    @Test
+    void dependencyAwareFilterPruningTracesResidualGroups() {
+        AlgorithmRegistry registry = BuiltinAlgorithms.registry();
+        CompressionConfig cfg = CompressionConfig.parse("<inline>", "{\"pruner\": \"l1-filter\", \"dependency_aware\": true, "
+                + "\"config_list\": [{\"sparsity\": 0.5, \"op_types\": [\"Conv2d\"]}]}", registry, AlgorithmKind.PRUNER);
+        try (Module model = ModelZoo.create("resnet20", 3, 10);
+             Compressor c = cfg.spec().factory().create(new AlgorithmContext(model, cfg.configList(), null, cfg.options(),
+                     new long[] {1, 3, 32, 32}))) {
+            c.compress();
+            FilterPruner p = (FilterPruner) c;
+            assertTrue(p.isDependencyAware());
+            assertTrue(p.dependencyGroups().stream().anyMatch(g -> g.size() > 1), p.dependencyGroups().toString());
+        }
+    }
+
+    /** The configs that select Conv2d layers only. */
+    static final List<String> FILTER_PRUNERS = List.of("l1-filter", "l2-filter", "fpgm", "taylor-fo", "apoz", "mean-activation");
+
+    /** A compressed zoo model; closing closes the compressor, its optimizer and the model. */
+    record Run(Compressor c, Sgd sgd, Module model) implements AutoCloseable {
+        @Override
+        public void close() {
+            c.close();
+            sgd.close();
+            model.close();
+        }
+    }
+
+    /** The example config of {@code name} compressing a fresh zoo model (closing the model with the compressor). */
+    private static Run compress(AlgorithmRegistry registry, String name, String arch, int channels, int size) {
+        AlgorithmSpec spec = registry.all().stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
+        CompressionConfig cfg = CompressionConfig.read(CONFIGS.resolve(name + ".json"), registry, spec.kind());
+        Module model = ModelZoo.create(arch, channels, 10);
+        Sgd sgd = Sgd.builder().setLearningRate(0.01).build(model.parameters());
+        Compressor c = spec.factory().create(new AlgorithmContext(model, cfg.configList(), sgd, cfg.options(),
+                new long[] {1, channels, size, size}));
+        c.compress();
+        return new Run(c, sgd, model);
     }
 }
