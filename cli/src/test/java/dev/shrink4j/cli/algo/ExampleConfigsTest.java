@@ -1,7 +1,6 @@
 package dev.shrink4j.cli.algo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shrink4j.compress.Compressor;
 import dev.shrink4j.nn.Module;
@@ -79,17 +78,25 @@ class ExampleConfigsTest {
     }
 
     @Test
-    void dependencyAwareFilterPruningTracesResidualGroups() {
+    void dependencyAwareOptionReachesTheFilterPruner() {
+        // The grouping itself is tested in the pruners module (tracing ResNet-20 takes ~20 s); here, that the
+        // option reaches the builder with one sample's input shape, and that it is off by default.
         AlgorithmRegistry registry = BuiltinAlgorithms.registry();
-        CompressionConfig cfg = CompressionConfig.parse("<inline>", "{\"pruner\": \"l1-filter\", \"dependency_aware\": true, "
-                + "\"config_list\": [{\"sparsity\": 0.5, \"op_types\": [\"Conv2d\"]}]}", registry, AlgorithmKind.PRUNER);
-        try (Module model = ModelZoo.create("resnet20", 3, 10);
-             Compressor c = cfg.spec().factory().create(new AlgorithmContext(model, cfg.configList(), null, cfg.options(),
-                     new long[] {1, 3, 32, 32}))) {
-            c.compress();
-            FilterPruner p = (FilterPruner) c;
-            assertTrue(p.isDependencyAware());
-            assertTrue(p.dependencyGroups().stream().anyMatch(g -> g.size() > 1), p.dependencyGroups().toString());
+        for (String name : List.of("l1-filter", "l2-filter", "fpgm")) {
+            for (boolean aware : new boolean[] {true, false}) {
+                CompressionConfig cfg = CompressionConfig.parse("<inline>", "{\"pruner\": \"" + name + "\""
+                        + (aware ? ", \"dependency_aware\": true" : "")
+                        + ", \"config_list\": [{\"sparsity\": 0.5, \"op_types\": [\"Conv2d\"]}]}", registry, AlgorithmKind.PRUNER);
+                try (Module model = ModelZoo.create("lenet5", 1, 10);
+                     Compressor c = cfg.spec().factory().create(new AlgorithmContext(model, cfg.configList(), null, cfg.options(),
+                             new long[] {1, 1, 28, 28}))) {
+                    c.compress();
+                    FilterPruner p = (FilterPruner) c;
+                    assertEquals(aware, p.isDependencyAware(), name);
+                    assertEquals(aware, p.dependencyGraph().isPresent(), name);
+                    assertEquals(Map.of("conv1", 0.5, "conv2", 0.5), p.layerSparsity(), name);
+                }
+            }
         }
     }
 
