@@ -47,20 +47,23 @@ class DemoCommandTest {
         Path data = TinyIdx.write(dir.resolve("data"), 40, 20);
         Path configs = Path.of("..", "configs").toAbsolutePath().normalize();
         CliTests.Result r = CliTests.run("demo", "--data-dir", data.toString(), "--epochs", "1", "--batch-size", "8",
-                "--methods", "agp,qat,dorefa,observer", "--calibration-batches", "2", "--configs-dir", configs.toString(),
+                "--methods", "level,qat,dorefa,observer", "--calibration-batches", "2", "--configs-dir", configs.toString(),
                 "--runs-dir", dir.resolve("runs").toString(), "--out", dir.resolve("demo").toString(), "--threads", "1");
         assertEquals(0, r.code(), r.err());
         RunReport report = RunReport.fromJson(Files.readString(dir.resolve("demo/report.json")));
-        assertEquals(java.util.List.of("baseline (fp32)", "agp", "qat", "dorefa", "observer"),
+        assertEquals(java.util.List.of("baseline (fp32)", "level", "qat", "dorefa", "observer"),
                 report.results().stream().map(x -> x.method()).toList());
         assertEquals(java.util.List.of("fp32", "masked fp32", "int8", "fake-quant fp32", "int8"),
                 report.results().stream().map(x -> x.artifact()).toList());
         assertTrue(r.out().contains("dorefa: no int8 export (DoReFaQuantizer cannot export integer weights for conv1"), r.out());
         assertTrue(r.out().contains(" (fake-quant fp32) |"), r.out());
         for (String f : new String[] {"qat/model-int8.safetensors", "qat/calibration.json", "dorefa/model-fakequant.safetensors",
-                "observer/model-int8.safetensors", "agp/masks.safetensors"}) {
+                "observer/model-int8.safetensors", "level/masks.safetensors"}) {
             assertTrue(Files.isRegularFile(dir.resolve("demo").resolve(f)), f);
         }
+        // level 90% of every Conv2d/Linear weight; the 236 biases stay
+        double kept = report.results().get(1).nonzeroParams() / (double) report.results().get(1).totalParams();
+        assertTrue(kept > 0.10 && kept < 0.11, "level keeps 10% of the weights plus the biases, kept " + kept);
         // quantized layers count as dense: the baseline's FLOPs; int8 weights gzip to far less than the fp32 baseline
         assertEquals(report.results().get(0).flops(), report.results().get(2).flops());
         assertTrue(report.results().get(2).sizeBytes() * 3 < report.results().get(0).sizeBytes());
