@@ -26,7 +26,8 @@ import java.util.List;
  * the algorithm's driver says (the observer watches them in evaluation mode and then fixes its
  * ranges; QAT, LSQ and the others run training-mode forwards without optimizer steps, which
  * initialise their activation ranges) → {@code epochs} fine-tuning epochs with the quantizer's
- * optimizer → exports → measurements.
+ * optimizer (the observer's are quantization-aware training through its fixed ranges) → exports →
+ * measurements.
  *
  * <p>Files written into the output directory:
  * <ul>

@@ -167,6 +167,16 @@ class QuantizeCommandTest {
     }
 
     @Test
+    void observerWithActivationsAndNoCalibrationBatchesIsAUsageError() throws Exception {
+        Path data = TinyIdx.write(dir.resolve("data"), 16, 8);
+        CliTests.Result r = quantize(weights(), CONFIGS.resolve("observer.json"), dir.resolve("o"), "--calibration-batches", "0",
+                "--epochs", "1", "--data-dir", data.toString(), "--batch-size", "8");
+        assertEquals(2, r.code());
+        assertEquals("shrink4j quantize: --calibration-batches 0: observer needs calibration batches: conv1: no input was "
+                + "observed; run calibration batches through the model before fix()\n", r.err());
+    }
+
+    @Test
     void prunerConfigIsAUsageError() throws Exception {
         Path cfg = config("p.json", "{\"pruner\": \"test-magnitude\", \"config_list\": [{\"sparsity\": 0.5, \"op_types\": [\"default\"]}]}");
         CliTests.Result r = quantize(weights(), cfg, dir.resolve("o"));
