@@ -8,6 +8,9 @@ import dev.shrink4j.compress.Compressor;
 import dev.shrink4j.data.Batch;
 import dev.shrink4j.data.DataLoader;
 import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.optim.Adam;
+import dev.shrink4j.nn.optim.CosineAnnealingLr;
+import dev.shrink4j.nn.optim.LrScheduler;
 import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.nn.optim.Sgd;
 import dev.shrink4j.nn.train.EpochResult;
@@ -35,13 +38,36 @@ public final class Training {
     }
 
     /**
+     * Trains a model from its initial weights: Adam at {@code lr} annealed to 0 by a cosine schedule
+     * over {@code epochs}. Adam rather than the fine-tuning SGD because it converges in the few epochs a
+     * demo can afford (LeNet-5 on Fashion-MNIST: SGD 0.05 gave 86.7% after 3 epochs, Adam 2e-3 89.2%).
+     */
+    public static List<EpochResult> fitFromScratch(Module model, DataLoader train, DataLoader test, int epochs, double lr,
+            RunReport report, String run) {
+        if (!(lr > 0)) {
+            throw new UsageException("--lr must be positive, got " + lr);
+        }
+        try (Optimizer adam = Adam.builder().setLearningRate(lr).build(model.parameters())) {
+            return fit(model, adam, new CosineAnnealingLr(adam, epochs), train, test, epochs, null, null, report, run);
+        }
+    }
+
+    /**
      * Trains {@code epochs} epochs with a progress bar, evaluating on {@code test} after each, and
      * records the curve in {@code report} as run {@code run}. With a compressor, its driver is told
      * of each epoch start (the compressor's optimizer hooks run by themselves).
      */
     public static List<EpochResult> fit(Module model, Optimizer optimizer, DataLoader train, DataLoader test, int epochs,
             Compressor compressor, Driver driver, RunReport report, String run) {
+        return fit(model, optimizer, null, train, test, epochs, compressor, driver, report, run);
+    }
+
+    private static List<EpochResult> fit(Module model, Optimizer optimizer, LrScheduler scheduler, DataLoader train,
+            DataLoader test, int epochs, Compressor compressor, Driver driver, RunReport report, String run) {
         Trainer.Builder builder = Trainer.builder().setModel(model).setOptimizer(optimizer).optValidation(test);
+        if (scheduler != null) {
+            builder.optLrScheduler(scheduler);
+        }
         if (compressor != null) {
             builder.addListener(new TrainingListener() {
                 @Override

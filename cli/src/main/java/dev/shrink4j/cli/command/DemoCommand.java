@@ -71,13 +71,17 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--arch", defaultValue = "lenet5", description = "model architecture (default: ${DEFAULT-VALUE})")
     String arch;
 
-    @Option(names = "--epochs", defaultValue = "3", description = "baseline training epochs (default: ${DEFAULT-VALUE})")
+    @Option(names = "--epochs", defaultValue = "5", description = "baseline training epochs (default: ${DEFAULT-VALUE})")
     int epochs;
+
+    @Option(names = "--baseline-lr", defaultValue = "0.002",
+            description = "baseline Adam learning rate, cosine-annealed to 0 (default: ${DEFAULT-VALUE})")
+    double baselineLr;
 
     @Option(names = "--finetune-epochs", defaultValue = "1", description = "fine-tuning epochs per method (default: ${DEFAULT-VALUE})")
     int finetuneEpochs;
 
-    @Option(names = "--lr", defaultValue = "0.01", description = "SGD learning rate (default: ${DEFAULT-VALUE})")
+    @Option(names = "--lr", defaultValue = "0.01", description = "fine-tuning SGD learning rate, momentum 0.9 (default: ${DEFAULT-VALUE})")
     double lr;
 
     @Option(names = "--calibration-batches", description = "calibration batches per quantizer (default: 10 for observer, "
@@ -111,7 +115,7 @@ public final class DemoCommand implements Callable<Integer> {
         PrintWriter console = spec.commandLine().getOut();
         RunReport report = new RunReport("shrink4j demo: " + arch + " on " + dataSpec.cliName(), Commands.commandLine(spec))
                 .setModel(arch, dataSpec.cliName());
-        report.setting("baseline_epochs", epochs).setting("finetune_epochs", finetuneEpochs).setting("lr", lr)
+        report.setting("baseline_epochs", epochs).setting("finetune_epochs", finetuneEpochs).setting("baseline_lr", baselineLr).setting("lr", lr)
                 .setting("batch_size", data.batchSize()).setting("seed", common.seed()).setting("methods", String.join(",", methods));
         Files.createDirectories(out);
         try (Dataset train = data.train(); Dataset test = data.test()) {
@@ -170,8 +174,8 @@ public final class DemoCommand implements Callable<Integer> {
     /** The baseline checkpoint, keyed by arch, dataset, seed and epochs: trained now unless an earlier run left it. */
     private Path baseline(DataSpec dataSpec, DataLoader train, DataLoader test, RunReport report, PrintWriter console)
             throws IOException {
-        Path dir = runsDir.resolve("baseline").resolve(String.format(Locale.ROOT, "%s-%s-seed%d-e%d", arch, dataSpec.cliName(),
-                common.seed(), epochs));
+        Path dir = runsDir.resolve("baseline").resolve(String.format(Locale.ROOT, "%s-%s-seed%d-e%d-adam%s", arch,
+                dataSpec.cliName(), common.seed(), epochs, baselineLr));
         Path weights = dir.resolve("model.safetensors");
         if (Files.isRegularFile(weights)) {
             console.println("reusing baseline " + weights);
@@ -179,8 +183,8 @@ public final class DemoCommand implements Callable<Integer> {
         }
         console.printf("training baseline %s for %d epoch(s)%n", arch, epochs);
         console.flush();
-        try (Module model = Models.create(arch, dataSpec); Optimizer sgd = Training.sgd(model, lr)) {
-            Training.fit(model, sgd, train, test, epochs, null, null, report, "baseline");
+        try (Module model = Models.create(arch, dataSpec)) {
+            Training.fitFromScratch(model, train, test, epochs, baselineLr, report, "baseline");
             Files.createDirectories(dir);
             try (PointerScope s = new PointerScope()) {
                 SafeTensors.save(model.stateDict(), weights);

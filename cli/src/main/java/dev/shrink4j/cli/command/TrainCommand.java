@@ -47,7 +47,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--epochs", defaultValue = "3", description = "training epochs (default: ${DEFAULT-VALUE})")
     int epochs;
 
-    @Option(names = "--lr", defaultValue = "0.01", description = "SGD learning rate, momentum 0.9 (default: ${DEFAULT-VALUE})")
+    @Option(names = "--lr", defaultValue = "0.002", description = "Adam learning rate, cosine-annealed to 0 (default: ${DEFAULT-VALUE})")
     double lr;
 
     @Option(names = "--out", required = true, description = "output directory")
@@ -63,11 +63,10 @@ public final class TrainCommand implements Callable<Integer> {
         RunReport report = new RunReport("train " + arch + " on " + dataSpec.cliName(), Commands.commandLine(spec))
                 .setModel(arch, dataSpec.cliName());
         report.setting("epochs", epochs).setting("lr", lr).setting("batch_size", data.batchSize()).setting("seed", common.seed());
-        try (Dataset train = data.train(); Dataset test = data.test(); Module model = Models.create(arch, dataSpec);
-             Optimizer sgd = Training.sgd(model, lr)) {
+        try (Dataset train = data.train(); Dataset test = data.test(); Module model = Models.create(arch, dataSpec)) {
             DataLoader trainLoader = data.trainLoader(train, common.seed());
             DataLoader testLoader = data.testLoader(test);
-            Training.fit(model, sgd, trainLoader, testLoader, epochs, null, null, report, "train");
+            Training.fitFromScratch(model, trainLoader, testLoader, epochs, lr, report, "train");
             Evaluation e = new Evaluator().evaluate(model, testLoader);
             Files.createDirectories(out);
             Path weights = out.resolve("model.safetensors");
