@@ -1,0 +1,180 @@
+package dev.shrink4j.prune;
+
+import dev.shrink4j.compress.LayerInfo;
+import dev.shrink4j.compress.ModuleWrapper;
+import dev.shrink4j.compress.config.ConfigList;
+import dev.shrink4j.compress.config.LayerConfig;
+import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.layers.BatchNorm2d;
+import dev.shrink4j.nn.optim.Optimizer;
+import dev.shrink4j.prune.maskers.SlimMasker;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Network slimming (NNI's {@code SlimPruner}; Liu et al., "Learning Efficient Convolutional Networks
+ * through Network Slimming"), with a {@link SlimMasker}. Selects {@code BatchNorm2d} layers
+ * ({@code op_types: ["BatchNorm2d"]}); selecting anything else is a config error.
+ *
+ * <p><b>Sparsity training.</b> With an optimizer, before each optimizer step the L1 subgradient of
+ * the scaling factors is added to their gradients: {@code γ.grad += scale · sign(γ)} for every
+ * selected layer whose γ has a gradient ({@code scale} default {@value #DEFAULT_SCALE}). This pushes
+ * unimportant channels' γ towards zero.
+ *
+ * <p><b>Masks.</b> One global threshold over all selected layers: of the {@code N} channels in total,
+ * exactly {@code floor(N·s)} with the smallest {@code |γ · weight_mask|} are pruned, ties in (layer
+ * order, channel index) order; the pruned channel's β is masked too (the bias mask follows). NNI
+ * prunes slim with one sparsity, so every config entry that selects a layer must give the same
+ * sparsity (else a config error). Masks are computed in {@code compress()} unless
+ * {@link Builder#optMaskOnCompress(boolean) optMaskOnCompress(false)}: then they stay all ones until
+ * {@link #updateMask()}, the usual flow being compress → sparsity-train → {@code updateMask()} →
+ * fine-tune. γ and β are masked through the layer's parametrizations ({@code weight}, {@code bias}).
+ */
+public class SlimPruner extends Pruner {
+
+    /** The default sparsity-regularisation scale {@code s} of the paper. */
+    public static final double DEFAULT_SCALE = 1e-4;
+
+    private final double scale;
+    private final boolean maskOnCompress;
+    private LayerConfig firstConfig;
+    private final List<Integer> reported = new ArrayList<>();
+
+    /** One-shot slimming without sparsity training: masks from the current γ. */
+    public SlimPruner(Module model, ConfigList configList) {
+        this(builder().setModel(model).setConfigList(configList));
+    }
+
+    /** Slimming with sparsity training through {@code optimizer} at the default scale. */
+    public SlimPruner(Module model, ConfigList configList, Optimizer optimizer) {
+        this(builder().setModel(model).setConfigList(configList).optOptimizer(optimizer));
+    }
+
+    /** Built from a {@link #builder()}. */
+    protected SlimPruner(Builder b) {
+        super(b.model, b.configList, b.optimizer, new SlimMasker());
+        this.scale = b.scale;
+        this.maskOnCompress = b.maskOnCompress;
+    }
+
+    /** A builder: {@code setModel}, {@code setConfigList}, then {@code optOptimizer}, {@code optScale}, {@code optMaskOnCompress}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The sparsity-regularisation scale. */
+    public final double scale() {
+        return scale;
+    }
+
+    @Override
+    protected List<String> validateLayer(LayerInfo layer, LayerConfig config) {
+        if (!(layer.module() instanceof BatchNorm2d)) {
+            return List.of("config_list[" + config.index() + "]: " + layer.name() + " (" + layer.type()
+                    + ") is not a BatchNorm2d; SlimPruner prunes BatchNorm2d channels only");
+        }
+        List<String> errors = new ArrayList<>(super.validateLayer(layer, config));
+        if (firstConfig == null) {
+            firstConfig = config;
+        } else if (config.sparsity() != firstConfig.sparsity() && !reported.contains(config.index())) {
+            reported.add(config.index());
+            errors.add("config_list[" + config.index() + "].sparsity: " + config.sparsity() + " differs from config_list["
+                    + firstConfig.index() + "].sparsity " + firstConfig.sparsity()
+                    + "; SlimPruner ranks all selected BatchNorm2d layers under one global sparsity");
+        }
+        return errors;
+    }
+
+    @Override
+    protected void afterWrap() {
+        ((SlimMasker) masker()).bind(getModulesWrapper());
+        if (maskOnCompress) {
+            updateMask();
+        }
+    }
+
+    /** Recomputes every layer's masks under one global ranking. */
+    @Override
+    public void updateMask() {
+        List<ModuleWrapper> layers = getModulesWrapper();
+        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
+            Map<String, Masks> masks = SlimMasker.calcMasks(targetSparsity(layers.get(0)), layers);
+            for (ModuleWrapper w : layers) {
+                setMasks(w, masks.get(w.name()));
+            }
+        }
+    }
+
+    /** Adds {@code scale · sign(γ)} to each selected γ's gradient (layers without a gradient this step are left alone, as the optimizer leaves them). */
+    @Override
+    protected void beforeOptimizerStep() {
+        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
+            for (ModuleWrapper w : getModulesWrapper()) {
+                Tensor gamma = w.weight();
+                Tensor grad = gamma.grad();
+                if (grad.defined()) {
+                    grad.add_(gamma.detach().sign().mul(new Scalar(scale)));
+                }
+            }
+        }
+    }
+
+    /** Builder for {@link SlimPruner}: {@code set…} required, {@code opt…} optional. */
+    public static final class Builder {
+        private Module model;
+        private ConfigList configList;
+        private Optimizer optimizer;
+        private double scale = DEFAULT_SCALE;
+        private boolean maskOnCompress = true;
+
+        private Builder() {
+        }
+
+        /** The model to prune (required). */
+        public Builder setModel(Module m) {
+            this.model = m;
+            return this;
+        }
+
+        /** Which BatchNorm2d layers, at what (single) sparsity (required). */
+        public Builder setConfigList(ConfigList c) {
+            this.configList = c;
+            return this;
+        }
+
+        /** The training optimizer: enables the sparsity penalty on γ gradients. */
+        public Builder optOptimizer(Optimizer o) {
+            this.optimizer = o;
+            return this;
+        }
+
+        /** The penalty scale, ≥ 0 (default {@value SlimPruner#DEFAULT_SCALE}). */
+        public Builder optScale(double s) {
+            if (!(s >= 0) || Double.isInfinite(s)) {
+                throw new IllegalArgumentException("SlimPruner scale must be a finite number ≥ 0, got " + s);
+            }
+            this.scale = s;
+            return this;
+        }
+
+        /** Whether {@code compress()} computes the masks (default true); false leaves them all ones until {@code updateMask()}. */
+        public Builder optMaskOnCompress(boolean on) {
+            this.maskOnCompress = on;
+            return this;
+        }
+
+        /** The pruner. */
+        public SlimPruner build() {
+            if (model == null || configList == null) {
+                throw new IllegalArgumentException("SlimPruner needs a model and a config list: call "
+                        + (model == null ? "setModel" : "setConfigList"));
+            }
+            return new SlimPruner(this);
+        }
+    }
+}

@@ -1,0 +1,13 @@
+/**
+ * Channel dependencies for dependency-aware filter pruning, in Torch-Pruning's vocabulary: a
+ * {@link dev.shrink4j.prune.graph.Node} is a convolution, a {@link dev.shrink4j.prune.graph.Dependency}
+ * says that pruning output channels of one node requires pruning the same channels of another (their
+ * outputs meet in an element-wise add or multiply, e.g. a residual connection), and a
+ * {@link dev.shrink4j.prune.graph.Group} is a set of nodes that must be pruned on the same channels.
+ *
+ * <p>Our module tree has no traced graph, so {@link dev.shrink4j.prune.graph.DependencyGraph} gets the
+ * dependencies either from the model's own declaration ({@link dev.shrink4j.prune.graph.HasChannelDependencies})
+ * or empirically from {@link dev.shrink4j.prune.graph.ChannelDependencyTracer}, which marks one output
+ * channel of a convolution with NaN and watches where it arrives.
+ */
+package dev.shrink4j.prune.graph;

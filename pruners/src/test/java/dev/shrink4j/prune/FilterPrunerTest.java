@@ -1,0 +1,282 @@
+package dev.shrink4j.prune;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.shrink4j.compress.config.ConfigException;
+import dev.shrink4j.compress.config.ConfigList;
+import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.layers.Conv2d;
+import dev.shrink4j.nn.layers.Linear;
+import dev.shrink4j.nn.zoo.ModelZoo;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FilterPrunerTest {
+
+    /** One convolution (and a Linear, to check that only Conv2d may be selected). */
+    static final class OneConv extends Module {
+        final Conv2d conv1;
+        final Linear fc = registerModule("fc", new Linear(2, 2));
+
+        OneConv(long in, long out, long k, boolean bias) {
+            conv1 = registerModule("conv1", Conv2d.builder().setInChannels(in).setOutChannels(out).setKernelSize(k)
+                    .optBias(bias).build());
+        }
+
+        @Override
+        protected Tensor forward(Tensor x) {
+            return conv1.call(x);
+        }
+    }
+
+    /** Two convolutions whose outputs are added: {@code a(x) + b(x)}, then a 1×1 convolution. */
+    static final class TwoConvAdd extends Module {
+        final Conv2d a = registerModule("a", new Conv2d(1, 4, 1));
+        final Conv2d b = registerModule("b", new Conv2d(1, 4, 1));
+        final Conv2d head = registerModule("head", new Conv2d(4, 2, 1));
+
+        @Override
+        protected Tensor forward(Tensor x) {
+            return head.call(a.call(x).add(b.call(x)));
+        }
+    }
+
+    static final String ALL_CONV = "[{\"sparsity\": %s, \"op_types\": [\"Conv2d\"]}]";
+
+    static ConfigList conv(double s) {
+        return ConfigList.fromJson(String.format(ALL_CONV, s));
+    }
+
+    static float[] values(Tensor t) {
+        return PrunerTest.values(t);
+    }
+
+    /** Per-filter sums of a weight mask. */
+    static float[] filterSums(Tensor mask) {
+        return values(mask.flatten(1, -1).sum(1));
+    }
+
+    /** Filter i of {@code w} set to {@code scale[i]} times ones. */
+    static void fillFilters(Tensor w, float... scale) {
+        try (NoGradGuard g = new NoGradGuard()) {
+            for (int i = 0; i < scale.length; i++) {
+                w.select(0, i).fill_(new org.bytedeco.pytorch.Scalar(scale[i]));
+            }
+        }
+    }
+
+    @Test
+    void l1PrunesTheFilterWithTheSmallestNormNniCase() {
+        // NNI test_torch_l1filter_pruner: filter i = i·ones(1, 5, 5), sparsity 0.2 → filter 0 pruned.
+        try (OneConv m = new OneConv(1, 5, 5, true); L1FilterPruner p = new L1FilterPruner(m, conv(0.2))) {
+            fillFilters(m.conv1.weight(), 0, 1, 2, 3, 4);
+            p.compress();
+            assertArrayEquals(new float[] {0, 25, 25, 25, 25}, filterSums(p.weightMask("conv1")));
+            assertArrayEquals(new float[] {0, 1, 1, 1, 1}, values(p.getWrapper("conv1").getBuffer(Pruner.BIAS_MASK)),
+                    "the bias mask follows the filter mask");
+            assertEquals(0.2, p.layerSparsity().get("conv1"), 1e-12, "actual sparsity = target");
+        }
+    }
+
+    @Test
+    void l1AndL2DifferWhenOneFilterIsSpikyAndTheOtherFlat() {
+        // filter 0: one weight 3, rest 0 → L1 3, L2 3; filter 1: four weights 1 → L1 4, L2 2.
+        try (OneConv l1Model = new OneConv(1, 2, 2, false); OneConv l2Model = new OneConv(1, 2, 2, false);
+                L1FilterPruner l1 = new L1FilterPruner(l1Model, conv(0.5));
+                L2FilterPruner l2 = new L2FilterPruner(l2Model, conv(0.5))) {
+            float[] w = {3, 0, 0, 0, 1, 1, 1, 1};
+            PrunerTest.set(l1Model.conv1.weight(), w);
+            PrunerTest.set(l2Model.conv1.weight(), w);
+            l1.compress();
+            l2.compress();
+            assertArrayEquals(new float[] {0, 4}, filterSums(l1.weightMask("conv1")), "L1 3 < 4 prunes filter 0");
+            assertArrayEquals(new float[] {4, 0}, filterSums(l2.weightMask("conv1")), "L2 2 < 3 prunes filter 1");
+            assertArrayEquals(new float[] {0, 4}, values(l1.filterMasker().importance(l1.getWrapper("conv1"))),
+                    "importance is measured on the masked weight");
+        }
+    }
+
+    @Test
+    void fpgmPrunesTheFiltersNearestTheGeometricMedianNniCase() {
+        // NNI test_torch_fpgm_pruner: filter i = (i+1)·ones(5, 5, 5), 10 filters. ‖W_i − W_j‖ = |i − j|·√125,
+        // so filter i scores √125·Σ_j |i − j|: 45 37 31 27 25 25 27 31 37 45 (×√125).
+        try (OneConv m = new OneConv(5, 10, 5, false); FpgmPruner p = new FpgmPruner(m, conv(0.2))) {
+            fillFilters(m.conv1.weight(), 1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+            p.compress();
+            assertArrayEquals(new float[] {125, 125, 125, 125, 0, 0, 125, 125, 125, 125},
+                    filterSums(p.weightMask("conv1")), "floor(10·0.2) = 2: the two middle filters");
+            float[] scores = values(p.filterMasker().importance(p.getWrapper("conv1")));
+            float[] expected = {45, 37, 31, 27, 25, 25, 27, 31, 37, 45};
+            for (int i = 0; i < 10; i++) {
+                assertEquals(expected[i] * Math.sqrt(125), scores[i], 1e-3, "score of filter " + i);
+            }
+        }
+        // NNI's second case: sparsity 0.6 on the same weights → floor(6) lowest: 4, 5 (25), 3, 6 (27), 2, 7 (31).
+        try (OneConv m = new OneConv(5, 10, 5, false); FpgmPruner p = new FpgmPruner(m, conv(0.6))) {
+            fillFilters(m.conv1.weight(), 1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+            p.compress();
+            assertArrayEquals(new float[] {125, 125, 0, 0, 0, 0, 0, 0, 125, 125}, filterSums(p.weightMask("conv1")));
+            assertEquals(0.6, p.layerSparsity().get("conv1"), 1e-12);
+        }
+    }
+
+    @Test
+    void fpgmWithFiveFiltersPrunesTheMiddleOne() {
+        // Σ_j |i − j| over 5 filters: 10 7 6 7 10 → floor(5·0.2) = 1: filter 2.
+        try (OneConv m = new OneConv(5, 5, 5, false); FpgmPruner p = new FpgmPruner(m, conv(0.2))) {
+            fillFilters(m.conv1.weight(), 1, 2, 3, 4, 5);
+            p.compress();
+            assertArrayEquals(new float[] {125, 125, 0, 125, 125}, filterSums(p.weightMask("conv1")));
+        }
+    }
+
+    @Test
+    void recomputingAtHigherSparsityKeepsPrunedFiltersPruned() {
+        try (OneConv m = new OneConv(1, 4, 1, false);
+                TestablePruner p = new TestablePruner(m, conv(0.25))) {
+            fillFilters(m.conv1.weight(), 4, 1, 3, 2);
+            p.compress();
+            assertArrayEquals(new float[] {1, 0, 1, 1}, filterSums(p.weightMask("conv1")));
+            // the stored weight of the pruned filter grows (e.g. weight decay elsewhere): it must stay pruned
+            fillFilters(m.conv1.weight(), 4, 9, 3, 2);
+            p.sparsity = 0.5;
+            p.updateMask();
+            assertArrayEquals(new float[] {1, 0, 1, 0}, filterSums(p.weightMask("conv1")));
+        }
+    }
+
+    /** An L1 filter pruner whose target sparsity the test changes. */
+    static final class TestablePruner extends L1FilterPruner {
+        double sparsity = -1;
+
+        TestablePruner(Module m, ConfigList c) {
+            super(m, c);
+        }
+
+        @Override
+        protected double targetSparsity(dev.shrink4j.compress.ModuleWrapper wrapper) {
+            return sparsity < 0 ? super.targetSparsity(wrapper) : sparsity;
+        }
+    }
+
+    @Test
+    void layersWithFewerThanTwoFiltersAreSkipped() {
+        try (OneConv m = new OneConv(1, 1, 3, true); L1FilterPruner p = new L1FilterPruner(m, conv(0.9))) {
+            p.compress();
+            assertArrayEquals(new float[] {9}, filterSums(p.weightMask("conv1")));
+            assertArrayEquals(new float[] {1}, values(p.getWrapper("conv1").getBuffer(Pruner.BIAS_MASK)));
+        }
+    }
+
+    @Test
+    void selectingANonConvolutionIsAConfigError() {
+        try (OneConv m = new OneConv(1, 2, 1, false); L2FilterPruner p = new L2FilterPruner(m,
+                ConfigList.fromJson("[{\"sparsity\": 0.5, \"op_names\": [\"fc\"]}]"))) {
+            ConfigException e = assertThrows(ConfigException.class, p::compress);
+            assertTrue(e.getMessage().contains(
+                    "config_list[0]: fc (Linear) is not a Conv2d; L2FilterPruner prunes Conv2d filters only"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void dependencyAwarePrunesAddedConvolutionsOnTheSameChannelsBySummedImportance() {
+        // L1 norms: a = 1 5 3 2, b = 4 1 1 1 → sums 5 6 4 3. Alone, a would prune {0, 3} and b {1, 2}; together
+        // floor(4·0.5) = 2 channels with the lowest sums, {3, 2}, in both.
+        try (TwoConvAdd m = new TwoConvAdd();
+                L1FilterPruner alone = new L1FilterPruner(new TwoConvAdd(), ConfigList.fromJson(
+                        "[{\"sparsity\": 0.5, \"op_names\": [\"a\", \"b\"]}]"));
+                L1FilterPruner aware = L1FilterPruner.builder().setModel(m).setConfigList(ConfigList.fromJson(
+                        "[{\"sparsity\": 0.5, \"op_names\": [\"a\", \"b\"]}]")).optDependencyAware(1, 1, 2, 2).build()) {
+            for (Module model : List.of(m, alone.model())) {
+                fillFilters(((TwoConvAdd) model).a.weight(), 1, 5, 3, 2);
+                fillFilters(((TwoConvAdd) model).b.weight(), 4, 1, 1, 1);
+            }
+            alone.compress();
+            aware.compress();
+            assertArrayEquals(new float[] {0, 1, 1, 0}, filterSums(alone.weightMask("a")));
+            assertArrayEquals(new float[] {1, 0, 0, 1}, filterSums(alone.weightMask("b")));
+            assertEquals(List.of(List.of("a", "b")), aware.dependencyGroups());
+            assertArrayEquals(new float[] {1, 1, 0, 0}, filterSums(aware.weightMask("a")));
+            assertArrayEquals(new float[] {1, 1, 0, 0}, filterSums(aware.weightMask("b")));
+            assertArrayEquals(new float[] {1, 1, 0, 0}, values(aware.getWrapper("b").getBuffer(Pruner.BIAS_MASK)));
+            // recomputing one layer alone still honours the group
+            aware.calcMask(aware.getWrapper("a"));
+            assertArrayEquals(new float[] {1, 1, 0, 0}, filterSums(aware.weightMask("a")));
+        }
+    }
+
+    @Test
+    void dependencyAwareNeedsAnInputShapeForATracedModel() {
+        try (TwoConvAdd m = new TwoConvAdd()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> FpgmPruner.builder().setModel(m).setConfigList(conv(0.5)).optDependencyAware().build());
+            assertEquals("FpgmPruner: dependency-aware pruning of TwoConvAdd needs a dummy input shape"
+                    + " (optDependencyAware(1, 3, 32, 32)), since it does not implement HasChannelDependencies",
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void dependencyAwareL1OnResNet20PrunesEachResidualGroupOnCommonChannels() {
+        torch.manual_seed(7);
+        try (Module net = ModelZoo.create("resnet20", 3, 10);
+                L1FilterPruner p = L1FilterPruner.builder().setModel(net).setConfigList(conv(0.5))
+                        .optDependencyAware(1, 3, 8, 8).build()) {
+            p.compress();
+            List<List<String>> groups = p.dependencyGroups();
+            assertEquals(List.of(
+                    List.of("conv1", "layer1.0.conv2", "layer1.1.conv2", "layer1.2.conv2"),
+                    List.of("layer2.0.conv2", "layer2.1.conv2", "layer2.2.conv2"),
+                    List.of("layer3.0.conv2", "layer3.1.conv2", "layer3.2.conv2")), groups);
+            for (List<String> g : groups) {
+                Tensor sum = null;
+                for (String name : g) {
+                    // the group's importance was summed before any mask was set: the stored weights' L1 norms
+                    Tensor full = net.getSubmodule(name).getParameter("weight").detach().abs().flatten(1, -1).sum(1);
+                    sum = sum == null ? full : sum.add(full);
+                    assertTrue(torch.equal(p.weightMask(g.get(0)).flatten(1, -1).select(1, 0),
+                            p.weightMask(name).flatten(1, -1).select(1, 0)), name + " shares " + g.get(0) + "'s channels");
+                }
+                long n = sum.numel();
+                Tensor expected = Ranking.keepMask(sum, 0.5);
+                assertArrayEquals(values(expected), values(p.weightMask(g.get(0)).flatten(1, -1).select(1, 0)),
+                        g + ": the n/2 channels with the lowest summed L1 norm");
+                assertEquals(n / 2, (long) (n - values(expected.sum())[0]));
+            }
+            p.layerSparsity().forEach((name, s) -> assertEquals(0.5, s, 1e-12, name));
+        }
+    }
+
+    @Test
+    void exportAndApplyCompressionResultsRoundTrip(@TempDir Path dir) throws IOException {
+        torch.manual_seed(11);
+        try (OneConv m = new OneConv(2, 6, 3, true); OneConv fresh = new OneConv(2, 6, 3, true);
+                L2FilterPruner p = new L2FilterPruner(m, conv(0.5))) {
+            fresh.loadStateDict(m.stateDict(), true);
+            p.compress();
+            Path model = dir.resolve("model.safetensors");
+            Path masks = dir.resolve("masks.safetensors");
+            p.exportModel(model, masks);
+            assertEquals(2, Pruner.applyCompressionResults(fresh, masks));
+            Map<String, Tensor> exported = dev.shrink4j.nn.io.SafeTensors.load(model);
+            fresh.stateDict().forEach((k, t) -> assertTrue(torch.equal(exported.get(k), t), k));
+            assertArrayEquals(new float[] {3, 3, 3}, new float[] {
+                values(fresh.conv1.weight().flatten(1, -1).ne(new org.bytedeco.pytorch.Scalar(0)).any(1)
+                        .logical_not().sum().to(torch.ScalarType.Float))[0],
+                values(fresh.conv1.bias().eq(new org.bytedeco.pytorch.Scalar(0)).sum().to(torch.ScalarType.Float))[0],
+                values(p.weightMask("conv1").flatten(1, -1).sum(1).eq(new org.bytedeco.pytorch.Scalar(0)).sum()
+                        .to(torch.ScalarType.Float))[0]}, "3 of 6 filters and their biases zeroed");
+        }
+    }
+}
