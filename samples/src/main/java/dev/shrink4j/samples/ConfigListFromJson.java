@@ -3,14 +3,14 @@ package dev.shrink4j.samples;
 import dev.shrink4j.compress.config.ConfigException;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.nn.zoo.LeNet5;
-import dev.shrink4j.prune.AgpPruner;
+import dev.shrink4j.prune.LevelPruner;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
  * Config lists from JSON: reads an NNI config list from a file ({@link ConfigList#fromFile}), applies it
- * to LeNet-5 with a one-shot magnitude pruner and prints {@code describe()}, the table of which entry
+ * to LeNet-5 with a {@link LevelPruner} and prints {@code describe()}, the table of which entry
  * each layer got; then applies a broken list and prints the {@link ConfigException}, which names every
  * problem at once. No data and no training.
  *
@@ -49,7 +49,7 @@ public final class ConfigListFromJson {
     public static String describe(Path file) throws IOException {
         ConfigList configList = ConfigList.fromFile(file);
         try (LeNet5 model = new LeNet5();
-                AgpPruner pruner = AgpPruner.builder().setModel(model).setConfigList(configList).optEndEpoch(1).build()) {
+                LevelPruner pruner = new LevelPruner(model, configList)) {
             pruner.compress();
             return pruner.describe();
         }
@@ -58,8 +58,7 @@ public final class ConfigListFromJson {
     /** The message of the {@link ConfigException} that {@code json} raises on LeNet-5. */
     public static String problems(String json) {
         try (LeNet5 model = new LeNet5();
-                AgpPruner pruner = AgpPruner.builder().setModel(model).setConfigList(ConfigList.fromJson(json))
-                        .optEndEpoch(1).build()) {
+                LevelPruner pruner = new LevelPruner(model, ConfigList.fromJson(json))) {
             pruner.compress();
         } catch (ConfigException e) {
             return e.getMessage();

@@ -6,7 +6,7 @@ import dev.shrink4j.data.Dataset;
 import dev.shrink4j.nn.optim.Sgd;
 import dev.shrink4j.nn.train.Trainer;
 import dev.shrink4j.nn.zoo.LeNet5;
-import dev.shrink4j.prune.AgpPruner;
+import dev.shrink4j.prune.LevelPruner;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,9 +18,8 @@ import org.bytedeco.pytorch.global.torch;
  * layer by weight magnitude, fine-tuned one epoch with the masks in place, and exported as the masked
  * weights plus the masks (safetensors, PyTorch names).
  *
- * <p>The pruner is {@link AgpPruner} with its default level (magnitude) masker and {@code end_epoch 1},
- * so its schedule is already at the final sparsity when {@code compress()} runs: one-shot magnitude
- * pruning, each layer losing its {@code floor(n·0.8)} smallest weights.
+ * <p>The pruner is {@link LevelPruner}: one-shot magnitude pruning in {@code compress()}, each layer
+ * losing its {@code floor(n·0.8)} weights of smallest magnitude.
  *
  * <pre>
  * OPENBLAS_NUM_THREADS=1 java -cp … dev.shrink4j.samples.QuickStartPrune [--data DIR] [--limit N]
@@ -53,8 +52,7 @@ public final class QuickStartPrune {
             // README:begin
             // Prune 80% of the weights of every Conv2d and Linear layer, smallest magnitude first.
             ConfigList configList = ConfigList.fromJson("[{\"sparsity\": 0.8, \"op_types\": [\"Conv2d\", \"Linear\"]}]");
-            AgpPruner pruner = AgpPruner.builder().setModel(model).setConfigList(configList)
-                    .optOptimizer(sgd).optEndEpoch(1).build();
+            LevelPruner pruner = new LevelPruner(model, configList, sgd);
             pruner.compress();  // wraps the layers and computes the masks
             // Fine-tune with the masks in place: pruned weights compute as 0 and get no gradient.
             Trainer.builder().setModel(model).setOptimizer(sgd).build().fit(trainLoader, 1);
