@@ -4,6 +4,7 @@ import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.data.DataLoader;
 import dev.shrink4j.data.Dataset;
 import dev.shrink4j.nn.optim.Sgd;
+import dev.shrink4j.nn.train.Evaluator;
 import dev.shrink4j.nn.train.Trainer;
 import dev.shrink4j.nn.zoo.LeNet5;
 import dev.shrink4j.prune.LevelPruner;
@@ -56,7 +57,7 @@ public final class QuickStartPrune {
             pruner.compress();  // wraps the layers and computes the masks
             // Fine-tune with the masks in place: pruned weights compute as 0 and get no gradient.
             Trainer.builder().setModel(model).setOptimizer(sgd).build().fit(trainLoader, 1);
-            double accuracy = SampleArgs.accuracy(model, testLoader);
+            double accuracy = new Evaluator().evaluate(model, testLoader).accuracy();
             // Masked weights under PyTorch's names, and the masks (conv1.weight_mask, ...).
             pruner.exportModel(out.resolve("lenet5-pruned.safetensors"), out.resolve("lenet5-masks.safetensors"));
             // README:end

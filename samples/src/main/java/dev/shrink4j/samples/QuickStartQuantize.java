@@ -4,6 +4,7 @@ import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.data.DataLoader;
 import dev.shrink4j.data.Dataset;
 import dev.shrink4j.nn.optim.Sgd;
+import dev.shrink4j.nn.train.Evaluator;
 import dev.shrink4j.nn.train.Trainer;
 import dev.shrink4j.nn.zoo.LeNet5;
 import dev.shrink4j.quant.algo.QatQuantizer;
@@ -54,7 +55,7 @@ public final class QuickStartQuantize {
             quantizer.compress();  // wraps the layers: forward now sees quantized weights and inputs
             // Quantization-aware training: the input ranges are tracked as it runs.
             Trainer.builder().setModel(model).setOptimizer(sgd).build().fit(trainLoader, 1);
-            double accuracy = SampleArgs.accuracy(model, testLoader);
+            double accuracy = new Evaluator().evaluate(model, testLoader).accuracy();
             // Full-precision weights + NNI calibration JSON, and the uint8 weights with scale and zero point.
             quantizer.exportModel(out.resolve("lenet5-qat.safetensors"), out.resolve("lenet5-calibration.json"));
             quantizer.exportInt8(out.resolve("lenet5-int8.safetensors"));
