@@ -71,6 +71,27 @@ public final class Adam extends LibtorchOptimizer<AdamOptions> {
         return this;
     }
 
+    /**
+     * Adds a parameter group with the first group's options (betas, eps, weight decay, AMSGrad) and
+     * its current learning rate; see {@link Optimizer#addParamGroup(List)}.
+     */
+    @Override
+    public Adam addParamGroup(List<Tensor> params) {
+        addGroupLikeFirst(params);
+        return this;
+    }
+
+    @Override
+    AdamOptions copyOptions(AdamOptions template) {
+        AdamOptions o = new AdamOptions(template.get_lr());
+        // slot by slot: the same layout on both sides, whichever slot holds beta1
+        o.betas().put(0, template.betas().get(0)).put(1, template.betas().get(1));
+        o.eps().put(template.eps().get());
+        o.weight_decay().put(template.weight_decay().get());
+        o.amsgrad().put(template.amsgrad().get());
+        return o;
+    }
+
     /** Options for {@link Adam}: {@code set…} required, {@code opt…} optional (defaults are PyTorch's). */
     public static final class Builder {
         private Double lr;

@@ -52,6 +52,23 @@ abstract class LibtorchOptimizer<O extends OptimizerOptions> extends Optimizer {
         }
     }
 
+    /**
+     * Adds a group with a copy of the first group's options and its current learning rate: the
+     * implementation of {@link #addParamGroup(List)}.
+     */
+    final void addGroupLikeFirst(List<Tensor> params) {
+        checkOpen();
+        O options = copyOptions(groupOptions.get(0));
+        options.set_lr(groups.get(0).learningRate());
+        addGroup(params, options);
+    }
+
+    /**
+     * A new options object equal to {@code template} in every field (a fresh Java-owned object; the
+     * native {@code clone()} returns the base type, which a group's template cannot be).
+     */
+    abstract O copyOptions(O template);
+
     private void adopt(List<Tensor> params, O options) {
         int group = groupParams.size();
         Objects.requireNonNull(params, () -> name + ": parameter list of group " + group + " is null");

@@ -40,6 +40,20 @@ public abstract class Optimizer implements AutoCloseable {
     public abstract void resetState();
 
     /**
+     * Adds a parameter group with the options of the first group (PyTorch's
+     * {@code add_param_group({"params": params})}, whose missing options come from the optimizer's
+     * defaults): same momentum, weight decay, betas, … and the first group's current learning rate.
+     * Compressors use it for parameters of their own that train with the model, such as LSQ's step
+     * sizes. Later changes to the first group's learning rate do not propagate; use
+     * {@link #setLearningRate} for all groups.
+     *
+     * @return this optimizer
+     * @throws IllegalArgumentException if {@code params} is empty, holds a non-leaf tensor, or shares a
+     *     parameter with an existing group
+     */
+    public abstract Optimizer addParamGroup(List<Tensor> params);
+
+    /**
      * Runs the before-listeners, the update, the after-listeners. The step is counted between the
      * update and the after-listeners: inside {@code beforeStep} {@link #stepCount()} is the number of
      * completed steps, inside {@code afterStep} it includes the current one.

@@ -46,6 +46,26 @@ public final class Sgd extends LibtorchOptimizer<SGDOptions> {
         return this;
     }
 
+    /**
+     * Adds a parameter group with the first group's options (momentum, dampening, weight decay,
+     * Nesterov) and its current learning rate; see {@link Optimizer#addParamGroup(List)}.
+     */
+    @Override
+    public Sgd addParamGroup(List<Tensor> params) {
+        addGroupLikeFirst(params);
+        return this;
+    }
+
+    @Override
+    SGDOptions copyOptions(SGDOptions template) {
+        SGDOptions o = new SGDOptions(template.get_lr());
+        o.momentum().put(template.momentum().get());
+        o.dampening().put(template.dampening().get());
+        o.weight_decay().put(template.weight_decay().get());
+        o.nesterov().put(template.nesterov().get());
+        return o;
+    }
+
     /** Options for {@link Sgd}: {@code set…} required, {@code opt…} optional (defaults are PyTorch's). */
     public static final class Builder {
         private Double lr;

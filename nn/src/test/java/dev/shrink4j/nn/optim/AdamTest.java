@@ -6,7 +6,9 @@ import static dev.shrink4j.nn.optim.OptimTesting.setGradOfSumOfSquares;
 import static dev.shrink4j.nn.optim.OptimTesting.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
@@ -144,6 +146,54 @@ class AdamTest {
         }
         assertArrayEquals(refA.p, values(a), TOL);
         assertArrayEquals(refB.p, values(b), TOL);
+    }
+
+    @Test
+    void addParamGroupCopiesTheFirstGroupsBetasEpsWeightDecayAndRate() {
+        Tensor a = param(1.0);
+        Tensor b = param(1.0, -2.0);
+        // betas far apart and a large eps so a swapped or dropped option changes the result
+        Reference refB = new Reference(new double[] {1.0, -2.0}, 0.3, 0.5, 0.9, 0.1, 0.25, false);
+        try (Adam adam = Adam.builder().setLearningRate(0.3).optBetas(0.5, 0.9).optEps(0.1).optWeightDecay(0.25)
+                .build(List.of(a))) {
+            assertSame(adam, adam.addParamGroup(List.of(b)));
+            assertEquals(0.3, adam.paramGroups().get(1).learningRate());
+            for (int t = 0; t < 3; t++) {
+                setGrad(a, 0.0);
+                refB.step(setGradOfSumOfSquares(b));
+                adam.step();
+            }
+        }
+        assertArrayEquals(refB.p, values(b), TOL);
+        Reference swapped = new Reference(new double[] {1.0, -2.0}, 0.3, 0.9, 0.5, 0.1, 0.25, false);
+        for (int t = 0; t < 3; t++) {
+            double[] g = {2 * swapped.p[0], 2 * swapped.p[1]};
+            swapped.step(g);
+        }
+        assertTrue(Math.abs(swapped.p[0] - refB.p[0]) > 1e-3, "swapped betas must give a different result");
+    }
+
+    @Test
+    void addParamGroupCopiesAmsgrad() {
+        // the gradients of amsgradDividesByTheRunningMaximumOfTheSecondMoment, where the variants differ
+        double[][] grads = {{10, 1}, {0.1, 1}, {0.1, 1}};
+        double[] start = {0.0, 0.0};
+        Tensor a = param(1.0);
+        Tensor b = param(start);
+        Reference refMax = new Reference(start, 0.1, 0.5, 0.6, 1e-8, 0, true);
+        Reference refPlain = new Reference(start, 0.1, 0.5, 0.6, 1e-8, 0, false);
+        try (Adam adam = Adam.builder().setLearningRate(0.1).optBetas(0.5, 0.6).optAmsgrad(true).build(List.of(a))) {
+            adam.addParamGroup(List.of(b));
+            for (double[] g : grads) {
+                setGrad(a, 0.0);
+                setGrad(b, g);
+                adam.step();
+                refMax.step(g);
+                refPlain.step(g);
+            }
+        }
+        assertArrayEquals(refMax.p, values(b), TOL);
+        assertTrue(Math.abs(refMax.p[0] - refPlain.p[0]) > 1e-3, "AMSGrad must matter here");
     }
 
     @Test

@@ -102,6 +102,57 @@ class SgdTest {
     }
 
     @Test
+    void addParamGroupCopiesTheFirstGroupsMomentumWeightDecayAndCurrentRate() {
+        Tensor a = param(1.0);
+        Tensor b = param(2.0);
+        try (Sgd sgd = Sgd.builder().setLearningRate(0.1).optMomentum(0.9).optWeightDecay(0.5).build(List.of(a))) {
+            sgd.paramGroups().get(0).setLearningRate(0.2); // the current rate is copied, not the built one
+            assertSame(sgd, sgd.addParamGroup(List.of(b)));
+            assertEquals(2, sgd.paramGroups().size());
+            assertEquals(0.2, sgd.paramGroups().get(1).learningRate());
+            assertEquals(List.of(b), sgd.paramGroups().get(1).params());
+            for (int t = 0; t < 2; t++) {
+                setGrad(a, 0.0);
+                setGrad(b, 1.0);
+                sgd.step();
+            }
+            // b, gradient 1: g = 1 + 0.5·2 = 2, buf = 2, b = 2 − 0.2·2 = 1.6;
+            // g = 1 + 0.5·1.6 = 1.8, buf = 0.9·2 + 1.8 = 3.6, b = 1.6 − 0.2·3.6 = 0.88
+            assertArrayEquals(new double[] {0.88}, values(b), TOL);
+        }
+    }
+
+    @Test
+    void addParamGroupCopiesNesterovAndDampening() {
+        Tensor a = param(1.0);
+        Tensor b = param(1.0, -2.0);
+        Tensor c = param(1.0, -2.0);
+        try (Sgd sgd = Sgd.builder().setLearningRate(0.1).optMomentum(0.9).optNesterov(true).build(List.of(a));
+                Sgd twin = Sgd.builder().setLearningRate(0.1).optMomentum(0.9).optNesterov(true).build(List.of(c))) {
+            sgd.addParamGroup(List.of(b));
+            for (int t = 0; t < 3; t++) {
+                setGrad(a, 0.0);
+                setGradOfSumOfSquares(b);
+                setGradOfSumOfSquares(c);
+                sgd.step();
+                twin.step();
+            }
+            assertArrayEquals(reference(new double[] {1.0, -2.0}, 0.1, 0.9, 0, 0, true, 3), values(b), TOL);
+            assertArrayEquals(values(c), values(b), TOL);
+        }
+    }
+
+    @Test
+    void addParamGroupRejectsAParameterOfTheFirstGroup() {
+        Tensor a = param(1.0);
+        try (Sgd sgd = Sgd.builder().setLearningRate(0.1).build(List.of(a))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> sgd.addParamGroup(List.of(a)));
+            assertEquals("Sgd: parameter 0 of group 1 already appears in group 0; a parameter may belong to one group only",
+                    e.getMessage());
+        }
+    }
+
+    @Test
     void runtimeLearningRateChangeTakesEffectOnTheNextStep() {
         Tensor p = param(1.0);
         try (Sgd sgd = Sgd.builder().setLearningRate(0.1).build(List.of(p))) {

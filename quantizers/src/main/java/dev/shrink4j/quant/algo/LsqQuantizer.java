@@ -50,10 +50,10 @@ import org.bytedeco.pytorch.Tensor;
  *
  * <p><b>Optimizer.</b> The step sizes must be trained with the weights, so the optimizer is required
  * and {@code compress()} adds every step size to it as one new parameter group, as NNI's
- * {@code optimizer.add_param_group({"params": scale})} does. The group gets the learning rate of the
- * optimizer's first group and otherwise the optimizer's default options (shrink4j's optimizers do not
- * expose a group's other options to copy); {@link Sgd} and {@link Adam} are supported.
- * {@link #stepSizes()} lists the added parameters.
+ * {@code optimizer.add_param_group({"params": scale})} does: through
+ * {@link Optimizer#addParamGroup(List)}, the group gets the first group's options (momentum, weight
+ * decay, betas, …) and its current learning rate, as PyTorch fills a new group from the optimizer's
+ * defaults. {@link #stepSizes()} lists the added parameters.
  *
  * <p><b>Export.</b> Calibration: {@code weight_scale = s}, {@code weight_zero_point = 0}; inputs and
  * outputs as NNI records them, {@code tracked_max = s·qmax}, {@code tracked_min = −tracked_max}.
@@ -75,21 +75,17 @@ public final class LsqQuantizer extends Quantizer {
     private final List<Tensor> stepSizes = new ArrayList<>();
 
     /**
-     * @param optimizer the training optimizer ({@link Sgd} or {@link Adam}); the step sizes are added
-     *     to it as a new parameter group by {@link #compress()}
-     * @throws IllegalArgumentException when the optimizer is null or of another kind
+     * @param optimizer the training optimizer (e.g. {@link Sgd} or {@link Adam}); the step sizes are
+     *     added to it as a new parameter group by {@link #compress()}
+     * @throws IllegalArgumentException when the optimizer is null
      */
     public LsqQuantizer(Module model, ConfigList configList, Optimizer optimizer) {
-        super(model, configList, requireSupported(optimizer));
+        super(model, configList, requireOptimizer(optimizer));
     }
 
-    private static Optimizer requireSupported(Optimizer optimizer) {
+    private static Optimizer requireOptimizer(Optimizer optimizer) {
         if (optimizer == null) {
             throw new IllegalArgumentException("LsqQuantizer trains its step sizes with the model's optimizer; got none");
-        }
-        if (!(optimizer instanceof Sgd) && !(optimizer instanceof Adam)) {
-            throw new IllegalArgumentException("LsqQuantizer adds its step sizes to an Sgd or Adam optimizer; got "
-                    + optimizer.getClass().getSimpleName());
         }
         return optimizer;
     }
@@ -160,18 +156,11 @@ public final class LsqQuantizer extends Quantizer {
         }
     }
 
-    /** Adds the step sizes to the optimizer as one parameter group with its first group's learning rate. */
+    /** Adds the step sizes to the optimizer as one parameter group with its first group's options. */
     @Override
     protected void afterWrap() {
-        if (stepSizes.isEmpty()) {
-            return;
-        }
-        Optimizer o = optimizer().orElseThrow();
-        double lr = o.paramGroups().get(0).learningRate();
-        if (o instanceof Sgd sgd) {
-            sgd.addParamGroup(List.copyOf(stepSizes), Sgd.builder().setLearningRate(lr));
-        } else if (o instanceof Adam adam) {
-            adam.addParamGroup(List.copyOf(stepSizes), Adam.builder().setLearningRate(lr));
+        if (!stepSizes.isEmpty()) {
+            optimizer().orElseThrow().addParamGroup(List.copyOf(stepSizes));
         }
     }
 

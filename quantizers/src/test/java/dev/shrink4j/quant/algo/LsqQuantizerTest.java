@@ -73,6 +73,30 @@ class LsqQuantizerTest {
     }
 
     @Test
+    void stepSizesGetTheFirstGroupsMomentumAndWeightDecay() {
+        // mean|w| = 0.5, bits 4: s = 1/sqrt(7); the step's group must use momentum 0.9 and decay 0.5 too
+        try (OneLinear net = new OneLinear(2, 2, new float[] {0.5f, -1f, 0.25f, 0.25f});
+                Sgd sgd = Sgd.builder().setLearningRate(0.1).optMomentum(0.9).optWeightDecay(0.5).build(net.parameters());
+                LsqQuantizer q = new LsqQuantizer(net, config("[\"weight\"]", 4), sgd)) {
+            q.compress();
+            Tensor s = q.stepSizes().get(0);
+            double s0 = s.item_double();
+            // gradient of s set by hand to 1 twice: g = 1 + 0.5·s, buf = g, then 0.9·buf + g
+            double buf = 0;
+            double expected = s0;
+            for (int t = 0; t < 2; t++) {
+                sgd.zeroGrad();
+                s.mul(Tensor.create(new float[] {1f}).squeeze()).backward();
+                double g = 1 + 0.5 * expected;
+                buf = t == 0 ? g : 0.9 * buf + g;
+                expected -= 0.1 * buf;
+                sgd.step();
+            }
+            assertEquals(expected, s.item_double(), 1e-6);
+        }
+    }
+
+    @Test
     void inputAndOutputStepsStartFromTheFirstBatch() {
         try (OneLinear net = new OneLinear(2, 2, new float[] {1f, 0f, 0f, 1f});
                 Sgd sgd = Sgd.builder().setLearningRate(0.1).build(net.parameters());
@@ -92,7 +116,7 @@ class LsqQuantizerTest {
     }
 
     @Test
-    void needsAnSgdOrAdamOptimizerAndTwoBits() {
+    void needsAnOptimizerAndTwoBits() {
         try (OneLinear net = new OneLinear(2, 2, new float[4])) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> new LsqQuantizer(net, config("[\"weight\"]", 4), null));
