@@ -46,7 +46,7 @@ public record PruningRun(String arch, DataSpec data, Path weights, int epochs, d
             double baselineAccuracy) throws IOException {
         Driver driver = cfg.spec().driver();
         try (Module model = Models.create(arch, data);
-             Optimizer sgd = epochs > 0 ? Training.sgd(model, lr) : null) {
+             Optimizer sgd = epochs > 0 ? Training.finetuneOptimizer(model, lr) : null) {
             Models.loadWeights(model, weights, arch);
             try (Compressor c = cfg.spec().factory().create(new AlgorithmContext(model, cfg.configList(), sgd, cfg.options(),
                     data.inputShape(1)))) {

@@ -102,7 +102,7 @@ public record QuantizationRun(String arch, DataSpec data, Path weights, int cali
             double baselineAccuracy) throws IOException {
         Driver driver = cfg.spec().driver();
         try (Module model = Models.create(arch, data);
-             Optimizer sgd = epochs > 0 ? Training.sgd(model, lr) : null) {
+             Optimizer sgd = epochs > 0 ? Training.finetuneOptimizer(model, lr) : null) {
             Models.loadWeights(model, weights, arch);
             try (Compressor c = cfg.spec().factory().create(new AlgorithmContext(model, cfg.configList(), sgd, cfg.options(),
                     data.inputShape(1)))) {

@@ -78,10 +78,10 @@ public final class DemoCommand implements Callable<Integer> {
             description = "baseline Adam learning rate, cosine-annealed to 0 (default: ${DEFAULT-VALUE})")
     double baselineLr;
 
-    @Option(names = "--finetune-epochs", defaultValue = "1", description = "fine-tuning epochs per method (default: ${DEFAULT-VALUE})")
+    @Option(names = "--finetune-epochs", defaultValue = "2", description = "fine-tuning epochs per method (default: ${DEFAULT-VALUE})")
     int finetuneEpochs;
 
-    @Option(names = "--lr", defaultValue = "0.01", description = "fine-tuning SGD learning rate, momentum 0.9 (default: ${DEFAULT-VALUE})")
+    @Option(names = "--lr", defaultValue = "0.001", description = "fine-tuning Adam learning rate (default: ${DEFAULT-VALUE})")
     double lr;
 
     @Option(names = "--calibration-batches", description = "calibration batches per quantizer (default: 10 for observer, "

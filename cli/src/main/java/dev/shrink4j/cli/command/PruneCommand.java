@@ -67,7 +67,7 @@ public final class PruneCommand implements Callable<Integer> {
     @Option(names = "--epochs", defaultValue = "0", description = "fine-tuning epochs (default: ${DEFAULT-VALUE}: masks only)")
     int epochs;
 
-    @Option(names = "--lr", defaultValue = "0.01", description = "fine-tuning SGD learning rate (default: ${DEFAULT-VALUE})")
+    @Option(names = "--lr", defaultValue = "0.001", description = "fine-tuning Adam learning rate (default: ${DEFAULT-VALUE})")
     double lr;
 
     @Option(names = "--sweep", split = ",", description = "sparsities to sweep, e.g. 0.5,0.7,0.9 (each replaces the config's)")

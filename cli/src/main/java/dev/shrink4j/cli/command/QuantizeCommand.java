@@ -68,7 +68,7 @@ public final class QuantizeCommand implements Callable<Integer> {
             description = "quantization-aware fine-tuning epochs (default: ${DEFAULT-VALUE})")
     int epochs;
 
-    @Option(names = "--lr", defaultValue = "0.01", description = "fine-tuning SGD learning rate (default: ${DEFAULT-VALUE})")
+    @Option(names = "--lr", defaultValue = "0.001", description = "fine-tuning Adam learning rate (default: ${DEFAULT-VALUE})")
     double lr;
 
     @Option(names = "--out", required = true, description = "output directory")
