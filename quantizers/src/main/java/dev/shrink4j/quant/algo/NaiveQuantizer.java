@@ -7,10 +7,12 @@ import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.compress.config.ConfigSchema;
 import dev.shrink4j.compress.config.KeySpec;
 import dev.shrink4j.compress.config.LayerConfig;
+import dev.shrink4j.compress.config.QuantDtype;
 import dev.shrink4j.compress.config.QuantType;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.quant.CalibrationKeys;
+import dev.shrink4j.quant.QParams;
 import dev.shrink4j.quant.Quantizer;
 import dev.shrink4j.quant.Ste;
 import java.util.List;
@@ -80,6 +82,16 @@ public final class NaiveQuantizer extends Quantizer {
             q = w.div(safe).trunc().mul(safe);
         }
         return Ste.straightThrough(weight, q);
+    }
+
+    /**
+     * The signed grid {@code trunc(w/scale)} lies on: int8 in {@code [-127, 127]} with zero point 0, whatever
+     * {@code quant_dtype} says (the default {@code uint} would clamp every negative weight to 0).
+     */
+    @Override
+    protected QParams integerGrid(ModuleWrapper wrapper) {
+        return QParams.of(wrapper.getBuffer(CalibrationKeys.WEIGHT_SCALE), wrapper.getBuffer(CalibrationKeys.WEIGHT_ZERO_POINT),
+                8, QuantDtype.INT);
     }
 
     /** The layer's current scale (the {@code weight_scale} buffer's value). */

@@ -69,6 +69,29 @@ class NaiveQuantizerTest {
     }
 
     @Test
+    void integerWeightsAreSignedInt8WithZeroPointZero() {
+        try (Sequential net = new Sequential(new Linear(2, 2, false));
+                NaiveQuantizer q = new NaiveQuantizer(net, CONFIG, null)) {
+            Linear fc = (Linear) net.get(0);
+            set(fc.weight(), new float[] {0.5f, -1.27f, 0.3333f, -0.0049f});
+            q.compress();
+            net.call(Tensor.create(new float[] {1f, 0f}, 1, 2));
+            java.util.Map<String, Tensor> ints = q.integerStateDict();
+            // scale 0.01: trunc(w / 0.01) = 50, -127, 33, 0 (truncation toward zero)
+            assertEquals(org.bytedeco.pytorch.global.torch.ScalarType.Char, ints.get("0.weight").scalar_type().intern());
+            assertArrayEquals(new long[] {50, -127, 33, 0}, longs(ints.get("0.weight")));
+            assertEquals(0L, ints.get("0.weight_zero_point").item_long());
+        }
+    }
+
+    private static long[] longs(Tensor t) {
+        Tensor c = t.to(org.bytedeco.pytorch.global.torch.ScalarType.Long).contiguous();
+        long[] out = new long[(int) c.numel()];
+        c.data_ptr_long().get(out);
+        return out;
+    }
+
+    @Test
     void allZeroWeightsStayZero() {
         try (Sequential net = new Sequential(new Linear(2, 1, false));
                 NaiveQuantizer q = new NaiveQuantizer(net, CONFIG, null)) {
