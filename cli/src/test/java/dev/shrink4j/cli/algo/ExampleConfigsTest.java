@@ -46,8 +46,9 @@ class ExampleConfigsTest {
         for (AlgorithmSpec spec : registry.all()) {
             boolean bn = spec.name().equals("slim");
             try (Run r = compress(registry, spec.name(), bn ? "resnet20" : "lenet5", bn ? 3 : 1, bn ? 32 : 28)) {
-                // LeNet-5: 2 Conv2d + 3 Linear; ResNet-20: 19 BatchNorm2d (stem + 9 blocks · 2)
-                int expected = bn ? 19 : FILTER_PRUNERS.contains(spec.name()) ? 2 : 5;
+                // LeNet-5: 2 Conv2d + 3 Linear (level and agp exclude conv1 and fc3); ResNet-20: 19 BatchNorm2d
+                int expected = bn ? 19 : FILTER_PRUNERS.contains(spec.name()) ? 2
+                        : List.of("level", "agp").contains(spec.name()) ? 3 : 5;
                 assertEquals(expected, r.c().getModulesWrapper().size(), spec.name());
             }
         }
@@ -57,9 +58,12 @@ class ExampleConfigsTest {
     void exampleConfigsPruneWhatTheySay() {
         AlgorithmRegistry registry = BuiltinAlgorithms.registry();
         try (Run r = compress(registry, "level", "lenet5", 1, 28)) {
-            // 90% of each layer's weights: conv2 has 16·6·5·5 = 2400, floor(2160) pruned
-            assertEquals(0.9, ((Pruner) r.c()).layerSparsity().get("conv2"));
-            assertEquals(0.9, ((Pruner) r.c()).layerSparsity().get("fc1"));
+            // 92% of conv2/fc1/fc2: conv2 has 16·6·5·5 = 2400 weights, floor(2208) pruned; conv1 and fc3 stay dense
+            Map<String, Double> sparsity = ((Pruner) r.c()).layerSparsity();
+            assertEquals(2208 / 2400.0, sparsity.get("conv2"));
+            assertEquals(44160 / 48000.0, sparsity.get("fc1"));
+            assertEquals(9273 / 10080.0, sparsity.get("fc2"));
+            assertEquals(java.util.Set.of("conv2", "fc1", "fc2"), sparsity.keySet());
         }
         try (Run r = compress(registry, "l1-filter", "lenet5", 1, 28)) {
             // half the filters: 3 of conv1's 6, 8 of conv2's 16
