@@ -4,8 +4,6 @@ import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.nn.HookHandle;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 
@@ -36,15 +34,7 @@ public final class ApozCollector extends ChannelStatisticsCollector {
 
     @Override
     protected HookHandle install(ModuleWrapper wrapper) {
-        String name = wrapper.name();
-        return wrapper.module().registerForwardHook((module, input, output) -> {
-            try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
-                Tensor zeros = activation.apply(output.detach()).eq(new Scalar(0.0));
-                long channels = zeros.dim() < 2 ? 1 : zeros.size(1);
-                add(name, perChannelSum(zeros, name, kind()), zeros.numel() / channels);
-            }
-            return output;
-        });
+        return sumOutputsPerChannel(wrapper, y -> activation.apply(y).eq(new Scalar(0.0)));
     }
 
     /**
@@ -53,12 +43,7 @@ public final class ApozCollector extends ChannelStatisticsCollector {
      * @throws IllegalStateException before the first batch
      */
     public double[] apoz(String name) {
-        double[] zeros = sums(name);
-        long n = elementsPerChannel(name);
-        for (int c = 0; c < zeros.length; c++) {
-            zeros[c] /= n;
-        }
-        return zeros;
+        return channelMeans(name);
     }
 
     /** {@code 1 − APoZ} per channel: larger means more important. */

@@ -9,6 +9,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -93,6 +96,45 @@ public abstract class ChannelStatisticsCollector implements ActivationCollector,
         }
         s.elementsPerChannel += elementsPerChannel;
         s.batches++;
+    }
+
+    /**
+     * Installs a forward hook on {@code wrapper}'s layer that adds, for every batch, the per-channel
+     * sum of {@code summand(output)} and its element count per channel (all elements of the tensor
+     * divided by its channel count) to the layer's running statistics. The output is detached and no
+     * gradient is recorded; {@code summand} runs inside the hook's pointer scope, so its temporaries
+     * are freed with it. Activation statistics differ only in what they sum, so they share this hook
+     * and {@link #channelMeans}.
+     *
+     * @param summand maps the layer output {@code [N, C, ...]} to the same-shaped tensor to sum
+     * @return a handle that removes the hook, as {@link #install} must return
+     */
+    protected final HookHandle sumOutputsPerChannel(ModuleWrapper wrapper, UnaryOperator<Tensor> summand) {
+        Objects.requireNonNull(summand, "summand");
+        String name = wrapper.name();
+        return wrapper.module().registerForwardHook((module, input, output) -> {
+            try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
+                Tensor summed = summand.apply(output.detach());
+                long channels = summed.dim() < 2 ? 1 : summed.size(1);
+                add(name, perChannelSum(summed, name, kind()), summed.numel() / channels);
+            }
+            return output;
+        });
+    }
+
+    /**
+     * The per-channel running sums of layer {@code name} divided by the number of elements each
+     * channel summed: the mean over every batch seen, as if the batches had been concatenated.
+     *
+     * @throws IllegalStateException before the first batch
+     */
+    protected final double[] channelMeans(String name) {
+        LayerState s = requireData(name);
+        double[] means = s.sums.clone();
+        for (int c = 0; c < means.length; c++) {
+            means[c] /= s.elementsPerChannel;
+        }
+        return means;
     }
 
     /** The names of the layers attached now (not those detached). */

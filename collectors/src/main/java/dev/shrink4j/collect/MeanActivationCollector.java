@@ -4,8 +4,6 @@ import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.nn.HookHandle;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -34,15 +32,7 @@ public final class MeanActivationCollector extends ChannelStatisticsCollector {
 
     @Override
     protected HookHandle install(ModuleWrapper wrapper) {
-        String name = wrapper.name();
-        return wrapper.module().registerForwardHook((module, input, output) -> {
-            try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
-                Tensor a = activation.apply(output.detach());
-                long channels = a.dim() < 2 ? 1 : a.size(1);
-                add(name, perChannelSum(a, name, kind()), a.numel() / channels);
-            }
-            return output;
-        });
+        return sumOutputsPerChannel(wrapper, activation);
     }
 
     /**
@@ -51,12 +41,7 @@ public final class MeanActivationCollector extends ChannelStatisticsCollector {
      * @throws IllegalStateException before the first batch
      */
     public double[] mean(String name) {
-        double[] sums = sums(name);
-        long n = elementsPerChannel(name);
-        for (int c = 0; c < sums.length; c++) {
-            sums[c] /= n;
-        }
-        return sums;
+        return channelMeans(name);
     }
 
     /** The mean activation per channel: larger means more important. */
