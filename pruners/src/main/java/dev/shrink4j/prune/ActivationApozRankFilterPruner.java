@@ -1,13 +1,9 @@
 package dev.shrink4j.prune;
 
-import dev.shrink4j.collect.ActivationFunctions;
 import dev.shrink4j.collect.ApozCollector;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Optimizer;
-import java.util.Objects;
-import java.util.function.UnaryOperator;
-import org.bytedeco.pytorch.Tensor;
 
 /**
  * Prunes the Conv2d filters whose activations are most often zero (Hu et al., "Network Trimming",
@@ -35,7 +31,7 @@ public final class ActivationApozRankFilterPruner extends ScoreCollectingFilterP
     }
 
     private ActivationApozRankFilterPruner(Builder b) {
-        super(b.model, b.configList, b.optimizer, new ApozCollector(b.activation), b.statisticsBatchNum);
+        super(b, new ApozCollector(b.activation));
     }
 
     /** A builder for the non-default options ({@code activation}, {@code statistics_batch_num}). */
@@ -44,32 +40,9 @@ public final class ActivationApozRankFilterPruner extends ScoreCollectingFilterP
     }
 
     /** Builder for {@link ActivationApozRankFilterPruner}. */
-    public static final class Builder extends ScoreCollectingFilterPruner.Builder<Builder> {
-        private UnaryOperator<Tensor> activation = ActivationFunctions.RELU;
-
+    public static final class Builder extends ScoreCollectingFilterPruner.ActivationBuilder<ActivationApozRankFilterPruner, Builder> {
         private Builder() {
-        }
-
-        /** Applied to each output before counting zeros, default ReLU (see {@link ActivationFunctions}). */
-        public Builder optActivation(UnaryOperator<Tensor> activation) {
-            this.activation = Objects.requireNonNull(activation, "activation");
-            return this;
-        }
-
-        /** The activation by NNI's name: {@code "relu"} (default), {@code "relu6"} or {@code "identity"}. */
-        public Builder optActivation(String name) {
-            this.activation = ActivationFunctions.byName(name);
-            return this;
-        }
-
-        /**
-         * The pruner.
-         *
-         * @throws IllegalArgumentException naming the first missing or invalid option
-         */
-        public ActivationApozRankFilterPruner build() {
-            check("ActivationApozRankFilterPruner");
-            return new ActivationApozRankFilterPruner(this);
+            super("ActivationApozRankFilterPruner", ActivationApozRankFilterPruner::new);
         }
     }
 

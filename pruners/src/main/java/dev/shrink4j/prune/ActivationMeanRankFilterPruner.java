@@ -1,13 +1,9 @@
 package dev.shrink4j.prune;
 
-import dev.shrink4j.collect.ActivationFunctions;
 import dev.shrink4j.collect.MeanActivationCollector;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Optimizer;
-import java.util.Objects;
-import java.util.function.UnaryOperator;
-import org.bytedeco.pytorch.Tensor;
 
 /**
  * Prunes the Conv2d filters with the smallest mean activation (Molchanov et al., "Pruning
@@ -28,7 +24,7 @@ public final class ActivationMeanRankFilterPruner extends ScoreCollectingFilterP
     }
 
     private ActivationMeanRankFilterPruner(Builder b) {
-        super(b.model, b.configList, b.optimizer, new MeanActivationCollector(b.activation), b.statisticsBatchNum);
+        super(b, new MeanActivationCollector(b.activation));
     }
 
     /** A builder for the non-default options ({@code activation}, {@code statistics_batch_num}). */
@@ -37,32 +33,9 @@ public final class ActivationMeanRankFilterPruner extends ScoreCollectingFilterP
     }
 
     /** Builder for {@link ActivationMeanRankFilterPruner}. */
-    public static final class Builder extends ScoreCollectingFilterPruner.Builder<Builder> {
-        private UnaryOperator<Tensor> activation = ActivationFunctions.RELU;
-
+    public static final class Builder extends ScoreCollectingFilterPruner.ActivationBuilder<ActivationMeanRankFilterPruner, Builder> {
         private Builder() {
-        }
-
-        /** Applied to each output before averaging, default ReLU (see {@link ActivationFunctions}). */
-        public Builder optActivation(UnaryOperator<Tensor> activation) {
-            this.activation = Objects.requireNonNull(activation, "activation");
-            return this;
-        }
-
-        /** The activation by NNI's name: {@code "relu"} (default), {@code "relu6"} or {@code "identity"}. */
-        public Builder optActivation(String name) {
-            this.activation = ActivationFunctions.byName(name);
-            return this;
-        }
-
-        /**
-         * The pruner.
-         *
-         * @throws IllegalArgumentException naming the first missing or invalid option
-         */
-        public ActivationMeanRankFilterPruner build() {
-            check("ActivationMeanRankFilterPruner");
-            return new ActivationMeanRankFilterPruner(this);
+            super("ActivationMeanRankFilterPruner", ActivationMeanRankFilterPruner::new);
         }
     }
 

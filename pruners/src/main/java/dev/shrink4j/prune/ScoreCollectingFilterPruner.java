@@ -1,5 +1,6 @@
 package dev.shrink4j.prune;
 
+import dev.shrink4j.collect.ActivationFunctions;
 import dev.shrink4j.collect.ChannelStatisticsCollector;
 import dev.shrink4j.compress.LayerInfo;
 import dev.shrink4j.compress.ModuleWrapper;
@@ -10,6 +11,10 @@ import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.prune.maskers.CollectedScoreFilterMasker;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * Lifecycle shared by the data-driven filter pruners (APoZ, mean activation, Taylor): Conv2d layers
@@ -37,6 +42,14 @@ public abstract class ScoreCollectingFilterPruner extends Pruner {
             ChannelStatisticsCollector collector, int statisticsBatchNum) {
         this(model, configList, optimizer, collector, new CollectedScoreFilterMasker(collector, statisticsBatchNum),
                 statisticsBatchNum);
+    }
+
+    /**
+     * The pruner a builder describes, fed by {@code collector} (so a builder need not know which
+     * collector its pruner uses).
+     */
+    ScoreCollectingFilterPruner(Builder<?> b, ChannelStatisticsCollector collector) {
+        this(b.model, b.configList, b.optimizer, collector, b.statisticsBatchNum);
     }
 
     private ScoreCollectingFilterPruner(Module model, ConfigList configList, Optimizer optimizer,
@@ -73,7 +86,7 @@ public abstract class ScoreCollectingFilterPruner extends Pruner {
         }
 
         @SuppressWarnings("unchecked")
-        private B self() {
+        final B self() {
             return (B) this;
         }
 
@@ -110,6 +123,52 @@ public abstract class ScoreCollectingFilterPruner extends Pruner {
                 throw new IllegalArgumentException(pruner + ": statistics_batch_num must be at least 1, got "
                         + statisticsBatchNum);
             }
+        }
+    }
+
+    /**
+     * Builder of the pruners scored by a statistic of the activated layer output (APoZ, mean
+     * activation): the shared options plus the activation. The pruners differ only in the collector
+     * their constructor creates, so each concrete builder just names its pruner and that constructor.
+     *
+     * @param <P> the pruner built
+     * @param <B> the concrete builder
+     */
+    public abstract static class ActivationBuilder<P extends ScoreCollectingFilterPruner, B extends ActivationBuilder<P, B>>
+            extends Builder<B> {
+        UnaryOperator<Tensor> activation = ActivationFunctions.RELU;
+        private final String pruner;
+        private final Function<B, P> constructor;
+
+        /**
+         * @param pruner the pruner's name in error messages
+         * @param constructor builds the pruner from this (checked) builder
+         */
+        ActivationBuilder(String pruner, Function<B, P> constructor) {
+            this.pruner = pruner;
+            this.constructor = constructor;
+        }
+
+        /** Applied to each output before the statistic is taken, default ReLU (see {@link ActivationFunctions}). */
+        public B optActivation(UnaryOperator<Tensor> activation) {
+            this.activation = Objects.requireNonNull(activation, "activation");
+            return self();
+        }
+
+        /** The activation by NNI's name: {@code "relu"} (default), {@code "relu6"} or {@code "identity"}. */
+        public B optActivation(String name) {
+            this.activation = ActivationFunctions.byName(name);
+            return self();
+        }
+
+        /**
+         * The pruner.
+         *
+         * @throws IllegalArgumentException naming the first missing or invalid option
+         */
+        public P build() {
+            check(pruner);
+            return constructor.apply(self());
         }
     }
 

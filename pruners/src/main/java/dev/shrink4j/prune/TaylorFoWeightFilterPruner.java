@@ -49,7 +49,7 @@ public final class TaylorFoWeightFilterPruner extends ScoreCollectingFilterPrune
     }
 
     private TaylorFoWeightFilterPruner(Builder b) {
-        super(b.model, b.configList, b.optimizer, new TaylorScoreCollector(), b.statisticsBatchNum);
+        super(b, new TaylorScoreCollector());
         this.globalSort = b.globalSort;
     }
 
