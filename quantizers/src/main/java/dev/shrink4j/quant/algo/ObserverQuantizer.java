@@ -2,7 +2,6 @@ package dev.shrink4j.quant.algo;
 
 import com.google.gson.JsonObject;
 import dev.shrink4j.collect.observe.MinMaxObserver;
-import dev.shrink4j.collect.observe.RangeObserver;
 import dev.shrink4j.compress.LayerInfo;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.ConfigList;
@@ -93,21 +92,7 @@ public final class ObserverQuantizer extends Quantizer {
         if (trace == null && dummyInput != null) {
             trace = ModelTrace.run(model(), dummyInput);
         }
-        LayerConfig c = w.config();
-        if (c.quantTypes().contains(QuantType.WEIGHT)) {
-            QuantBuffers.registerQParams(w, QuantType.WEIGHT,
-                    QParams.shape(w.weight().shape(), QuantType.WEIGHT, c.quantScheme()));
-        }
-        Map<QuantType, MinMaxObserver> layerObservers = new LinkedHashMap<>();
-        for (QuantType type : new QuantType[] {QuantType.INPUT, QuantType.OUTPUT}) {
-            if (c.quantTypes().contains(type)) {
-                QuantBuffers.registerActivation(w, type, QuantBuffers.activationShape(w, type, c.quantScheme(), trace));
-                int dim = c.quantScheme().perChannel() ? QParams.channelDim(type) : RangeObserver.PER_TENSOR;
-                layerObservers.put(type, new MinMaxObserver(w.getBuffer(QuantBuffers.trackedMin(type)),
-                        w.getBuffer(QuantBuffers.trackedMax(type)), dim));
-            }
-        }
-        observers.put(w.name(), layerObservers);
+        observers.put(w.name(), QuantBuffers.registerObserved(w, trace, MinMaxObserver::new));
     }
 
     /**

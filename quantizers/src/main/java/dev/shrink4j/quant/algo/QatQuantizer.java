@@ -2,7 +2,6 @@ package dev.shrink4j.quant.algo;
 
 import com.google.gson.JsonObject;
 import dev.shrink4j.collect.observe.EmaObserver;
-import dev.shrink4j.collect.observe.RangeObserver;
 import dev.shrink4j.compress.LayerInfo;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.ConfigList;
@@ -119,20 +118,8 @@ public final class QatQuantizer extends Quantizer {
             // before any layer of this quantizer has hooks: the trace sees the float model
             trace = ModelTrace.run(model(), dummyInput);
         }
-        LayerConfig c = w.config();
-        if (c.quantTypes().contains(QuantType.WEIGHT)) {
-            QuantBuffers.registerQParams(w, QuantType.WEIGHT,
-                    QParams.shape(w.weight().shape(), QuantType.WEIGHT, c.quantScheme()));
-        }
-        for (QuantType type : new QuantType[] {QuantType.INPUT, QuantType.OUTPUT}) {
-            if (c.quantTypes().contains(type)) {
-                long[] shape = QuantBuffers.activationShape(w, type, c.quantScheme(), trace);
-                QuantBuffers.registerActivation(w, type, shape);
-                int dim = c.quantScheme().perChannel() ? QParams.channelDim(type) : RangeObserver.PER_TENSOR;
-                w.setAttribute(observerKey(type), new EmaObserver(w.getBuffer(QuantBuffers.trackedMin(type)),
-                        w.getBuffer(QuantBuffers.trackedMax(type)), dim, emaDecay));
-            }
-        }
+        QuantBuffers.registerObserved(w, trace, (min, max, dim) -> new EmaObserver(min, max, dim, emaDecay))
+                .forEach((type, observer) -> w.setAttribute(observerKey(type), observer));
         String bnName = foldTarget(w.name());
         if (bnName != null) {
             initializeFold(w, bnName);

@@ -1,5 +1,6 @@
 package dev.shrink4j.quant.algo;
 
+import dev.shrink4j.collect.observe.RangeObserver;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.LayerConfig;
 import dev.shrink4j.compress.config.QuantScheme;
@@ -10,7 +11,9 @@ import dev.shrink4j.nn.layers.Linear;
 import dev.shrink4j.quant.CalibrationKeys;
 import dev.shrink4j.quant.QParams;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -57,6 +60,44 @@ final class QuantBuffers {
         w.registerBuffer(trackedMin(type), torch.zeros(shape));
         w.registerBuffer(trackedMax(type), torch.zeros(shape));
         registerQParams(w, type, shape);
+    }
+
+    /** Creates the range observer of one activation over its tracked-range buffers. */
+    @FunctionalInterface
+    interface ObserverFactory<O extends RangeObserver> {
+        /**
+         * @param min the {@code tracked_min_<type>} buffer the observer updates in place
+         * @param max the {@code tracked_max_<type>} buffer the observer updates in place
+         * @param channelDim the activation's channel dimension, or {@link RangeObserver#PER_TENSOR}
+         */
+        O create(Tensor min, Tensor max, int channelDim);
+    }
+
+    /**
+     * Registers every buffer layer {@code w}'s config asks for: weight qparams when the weight is
+     * quantized; for the input and output (in that order) when quantized, tracked range and qparams
+     * shaped by {@link #activationShape}, and an observer over the tracked range. The observing
+     * quantizers differ only in the observer kind, hence the factory.
+     *
+     * @param trace the traced activation shapes, or null
+     * @return the observers of the quantized activations, input first
+     * @throws IllegalArgumentException naming the layer when a per-channel activation shape cannot be known
+     */
+    static <O extends RangeObserver> Map<QuantType, O> registerObserved(ModuleWrapper w, ModelTrace trace,
+            ObserverFactory<O> observers) {
+        LayerConfig c = w.config();
+        if (c.quantTypes().contains(QuantType.WEIGHT)) {
+            registerQParams(w, QuantType.WEIGHT, QParams.shape(w.weight().shape(), QuantType.WEIGHT, c.quantScheme()));
+        }
+        Map<QuantType, O> out = new LinkedHashMap<>();
+        for (QuantType type : new QuantType[] {QuantType.INPUT, QuantType.OUTPUT}) {
+            if (c.quantTypes().contains(type)) {
+                registerActivation(w, type, activationShape(w, type, c.quantScheme(), trace));
+                int dim = c.quantScheme().perChannel() ? QParams.channelDim(type) : RangeObserver.PER_TENSOR;
+                out.put(type, observers.create(w.getBuffer(trackedMin(type)), w.getBuffer(trackedMax(type)), dim));
+            }
+        }
+        return out;
     }
 
     /**
