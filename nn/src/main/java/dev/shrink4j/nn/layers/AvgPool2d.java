@@ -1,6 +1,5 @@
 package dev.shrink4j.nn.layers;
 
-import dev.shrink4j.nn.Module;
 import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -10,11 +9,7 @@ import org.bytedeco.pytorch.global.torch;
  * size, padded zeros count in the average ({@code count_include_pad=True}), no ceil mode, as PyTorch's
  * defaults.
  */
-public class AvgPool2d extends Module {
-
-    private final long kernel;
-    private final long stride;
-    private final long padding;
+public class AvgPool2d extends Pool2d {
 
     /** Kernel {@code k}, stride {@code k}, no padding. */
     public AvgPool2d(long kernel) {
@@ -23,35 +18,16 @@ public class AvgPool2d extends Module {
 
     /** Square kernel, stride and padding. */
     public AvgPool2d(long kernel, long stride, long padding) {
+        super(kernel, stride, padding);
         if (kernel <= 0 || stride <= 0 || padding < 0 || padding > kernel / 2) {
             throw new IllegalArgumentException("AvgPool2d: need kernel > 0, stride > 0 and 0 <= padding <= kernel/2; got kernel="
                     + kernel + " stride=" + stride + " padding=" + padding);
         }
-        this.kernel = kernel;
-        this.stride = stride;
-        this.padding = padding;
     }
 
     @Override
     protected Tensor forward(Tensor input) {
-        return torch.avg_pool2d(input, new long[] {kernel, kernel}, new long[] {stride, stride},
-                new long[] {padding, padding}, false, true, new LongOptional());
-    }
-
-    public long kernel() {
-        return kernel;
-    }
-
-    public long stride() {
-        return stride;
-    }
-
-    public long padding() {
-        return padding;
-    }
-
-    @Override
-    public String toString() {
-        return "AvgPool2d(kernel_size=" + kernel + ", stride=" + stride + ", padding=" + padding + ")";
+        return torch.avg_pool2d(input, new long[] {kernel(), kernel()}, new long[] {stride(), stride()},
+                new long[] {padding(), padding()}, false, true, new LongOptional());
     }
 }

@@ -1,15 +1,10 @@
 package dev.shrink4j.nn.layers;
 
-import dev.shrink4j.nn.Module;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /** 2-D max pooling ({@code nn.MaxPool2d}); the stride defaults to the kernel size, as in PyTorch. */
-public class MaxPool2d extends Module {
-
-    private final long kernel;
-    private final long stride;
-    private final long padding;
+public class MaxPool2d extends Pool2d {
 
     /** Kernel {@code k}, stride {@code k}, no padding. */
     public MaxPool2d(long kernel) {
@@ -18,32 +13,13 @@ public class MaxPool2d extends Module {
 
     /** Square kernel, stride and padding. */
     public MaxPool2d(long kernel, long stride, long padding) {
-        this.kernel = kernel;
-        this.stride = stride;
-        this.padding = padding;
+        super(kernel, stride, padding);
     }
 
     @Override
     protected Tensor forward(Tensor input) {
         // The long[] overload: the varargs max_pool2d(x, 2, 2) would mean kernel [2,2] with stride = kernel.
-        return torch.max_pool2d(input, new long[] {kernel, kernel}, new long[] {stride, stride},
-                new long[] {padding, padding}, new long[] {1, 1}, false);
-    }
-
-    public long kernel() {
-        return kernel;
-    }
-
-    public long stride() {
-        return stride;
-    }
-
-    public long padding() {
-        return padding;
-    }
-
-    @Override
-    public String toString() {
-        return "MaxPool2d(kernel_size=" + kernel + ", stride=" + stride + ", padding=" + padding + ")";
+        return torch.max_pool2d(input, new long[] {kernel(), kernel()}, new long[] {stride(), stride()},
+                new long[] {padding(), padding()}, new long[] {1, 1}, false);
     }
 }
