@@ -33,6 +33,23 @@ public final class Models {
     }
 
     /**
+     * A fresh {@code arch} sized for {@code data} with the safetensors state dict {@code weights} loaded
+     * (strict); the model is closed again when the weights do not load.
+     *
+     * @throws UsageException as {@link #create} and {@link #loadWeights} do
+     */
+    public static Module load(String arch, DataSpec data, Path weights) {
+        Module model = create(arch, data);
+        try {
+            loadWeights(model, weights, arch);
+            return model;
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /**
      * Loads a safetensors state dict (strict) into {@code model}.
      *
      * @throws UsageException when the file is missing, not safetensors, or does not fit the model

@@ -1,14 +1,10 @@
 package dev.shrink4j.cli;
 
-import dev.shrink4j.cli.algo.AlgorithmContext;
 import dev.shrink4j.cli.algo.CompressionConfig;
 import dev.shrink4j.cli.algo.Driver;
 import dev.shrink4j.cli.report.ResultRow;
 import dev.shrink4j.cli.report.RunReport;
-import dev.shrink4j.compress.Compressor;
 import dev.shrink4j.data.DataLoader;
-import dev.shrink4j.nn.Module;
-import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.nn.train.Evaluation;
 import dev.shrink4j.nn.train.Evaluator;
 import dev.shrink4j.prune.Pruner;
@@ -45,39 +41,29 @@ public record PruningRun(String arch, DataSpec data, Path weights, int epochs, d
     public Outcome run(CompressionConfig cfg, DataLoader train, DataLoader test, Path dir, RunReport report, String name,
             double baselineAccuracy) throws IOException {
         Driver driver = cfg.spec().driver();
-        try (Module model = Models.create(arch, data);
-             Optimizer sgd = epochs > 0 ? Training.finetuneOptimizer(model, lr) : null) {
-            Models.loadWeights(model, weights, arch);
-            try (Compressor c = cfg.spec().factory().create(new AlgorithmContext(model, cfg.configList(), sgd, cfg.options(),
-                    data.inputShape(1)))) {
-                c.compress();
-                if (!(c instanceof Pruner pruner)) {
-                    throw new IllegalStateException("registry entry \"" + cfg.spec().name() + "\" built a "
-                            + c.getClass().getSimpleName() + ", not a Pruner");
-                }
-                int statistics = driver.statisticsBatches(cfg.options());
-                if (statistics > 0) {
-                    Training.runStatistics(model, train, statistics, c, driver, name + " statistics", System.err);
-                    driver.afterStatistics(c);
-                }
-                int rounds = driver.rounds(c);
-                for (int round = 0; round < rounds; round++) {
-                    driver.onRoundStart(c, round);
-                    if (epochs > 0) {
-                        Training.fit(model, sgd, train, test, epochs, c, driver, report, rounds == 1 ? name : name + " round " + round);
-                    }
-                }
-                Map<String, Double> sparsity = pruner.layerSparsity();
-                long[] nz = Measurements.nonzeroParams(model);
-                long flops = Measurements.effectiveFlops(model, data.inputShape(1));
-                Path modelFile = dir.resolve("model.safetensors");
-                pruner.exportModel(modelFile, dir.resolve("masks.safetensors"));
-                Evaluation e = test == null ? null : new Evaluator().evaluate(model, test);
-                ResultRow row = new ResultRow(name, e == null ? Double.NaN : e.accuracy(),
-                        e == null ? Double.NaN : 100 * (e.accuracy() - baselineAccuracy), nz[0], nz[1], flops,
-                        Measurements.gzipSize(modelFile), "masked fp32", e == null ? Double.NaN : e.meanBatchMillis());
-                return new Outcome(sparsity, row, e != null);
+        return CompressionSetup.run(arch, data, weights, epochs > 0, lr, cfg, Pruner.class, (model, sgd, pruner) -> {
+            int statistics = driver.statisticsBatches(cfg.options());
+            if (statistics > 0) {
+                Training.runStatistics(model, train, statistics, pruner, driver, name + " statistics", System.err);
+                driver.afterStatistics(pruner);
             }
-        }
+            int rounds = driver.rounds(pruner);
+            for (int round = 0; round < rounds; round++) {
+                driver.onRoundStart(pruner, round);
+                if (epochs > 0) {
+                    Training.fit(model, sgd, train, test, epochs, pruner, driver, report, rounds == 1 ? name : name + " round " + round);
+                }
+            }
+            Map<String, Double> sparsity = pruner.layerSparsity();
+            long[] nz = Measurements.nonzeroParams(model);
+            long flops = Measurements.effectiveFlops(model, data.inputShape(1));
+            Path modelFile = dir.resolve("model.safetensors");
+            pruner.exportModel(modelFile, dir.resolve("masks.safetensors"));
+            Evaluation e = test == null ? null : new Evaluator().evaluate(model, test);
+            ResultRow row = new ResultRow(name, e == null ? Double.NaN : e.accuracy(),
+                    e == null ? Double.NaN : 100 * (e.accuracy() - baselineAccuracy), nz[0], nz[1], flops,
+                    Measurements.gzipSize(modelFile), "masked fp32", e == null ? Double.NaN : e.meanBatchMillis());
+            return new Outcome(sparsity, row, e != null);
+        });
     }
 }

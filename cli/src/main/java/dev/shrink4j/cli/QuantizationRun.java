@@ -1,6 +1,5 @@
 package dev.shrink4j.cli;
 
-import dev.shrink4j.cli.algo.AlgorithmContext;
 import dev.shrink4j.cli.algo.CompressionConfig;
 import dev.shrink4j.cli.algo.Driver;
 import dev.shrink4j.cli.report.ResultRow;
@@ -9,8 +8,6 @@ import dev.shrink4j.compress.Compressor;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.QuantType;
 import dev.shrink4j.data.DataLoader;
-import dev.shrink4j.nn.Module;
-import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.nn.train.Evaluation;
 import dev.shrink4j.nn.train.Evaluator;
 import dev.shrink4j.quant.Quantizer;
@@ -101,65 +98,55 @@ public record QuantizationRun(String arch, DataSpec data, Path weights, int cali
     public Outcome run(CompressionConfig cfg, DataLoader train, DataLoader test, Path dir, RunReport report, String name,
             double baselineAccuracy) throws IOException {
         Driver driver = cfg.spec().driver();
-        try (Module model = Models.create(arch, data);
-             Optimizer sgd = epochs > 0 ? Training.finetuneOptimizer(model, lr) : null) {
-            Models.loadWeights(model, weights, arch);
-            try (Compressor c = cfg.spec().factory().create(new AlgorithmContext(model, cfg.configList(), sgd, cfg.options(),
-                    data.inputShape(1)))) {
-                c.compress();
-                if (!(c instanceof Quantizer quantizer)) {
-                    throw new IllegalStateException("registry entry \"" + cfg.spec().name() + "\" built a "
-                            + c.getClass().getSimpleName() + ", not a Quantizer");
-                }
-                List<String> activations = quantizedActivations(c);
-                if (!needsTrainingData() && !activations.isEmpty()) {
-                    throw new UsageException("config " + cfg.source() + ": " + cfg.spec().name() + " quantizes activations ("
-                            + String.join(", ", activations.subList(0, Math.min(3, activations.size())))
-                            + (activations.size() > 3 ? ", …" : "") + ") whose ranges come from data; give --calibration-batches K "
-                            + "or --epochs N (with --data), or quantize weights only");
-                }
-                if (calibrationBatches > 0) {
-                    Training.runStatistics(model, train, calibrationBatches, c, driver, name + " calibration", System.err);
-                }
-                try {
-                    driver.afterStatistics(c);
-                } catch (IllegalStateException e) {
-                    if (calibrationBatches > 0) {
-                        throw e;
-                    }
-                    // the observer fixes its ranges here and has seen no batch
-                    throw new UsageException("--calibration-batches 0: " + cfg.spec().name() + " needs calibration batches: "
-                            + e.getMessage(), e);
-                }
-                if (epochs > 0) {
-                    Training.fit(model, sgd, train, test, epochs, c, driver, report, name);
-                }
-                // The fake-quant export comes first: it runs the weight parametrizations on the final
-                // weights, so quantizers that compute weight qparams in forward (QAT) store the ones the
-                // other exports and the calibration config must agree with.
-                Path fakeQuant = dir.resolve(FAKE_QUANT);
-                quantizer.exportFakeQuant(fakeQuant);
-                Path int8 = dir.resolve(INT8);
-                String int8Skipped = null;
-                try {
-                    quantizer.exportInt8(int8);
-                } catch (UnsupportedOperationException e) {
-                    int8Skipped = e.getMessage();
-                    Files.deleteIfExists(int8); // a stale file of an earlier run would be mistaken for this one's
-                }
-                Path modelFile = dir.resolve(MODEL);
-                quantizer.exportModel(modelFile, dir.resolve(CALIBRATION));
-                Evaluation e = test == null ? null : new Evaluator().evaluate(model, test);
-                long[] nz = Measurements.nonzeroParams(model);
-                Path sized = int8Skipped == null ? int8 : fakeQuant;
-                ResultRow row = new ResultRow(name, e == null ? Double.NaN : e.accuracy(),
-                        e == null ? Double.NaN : 100 * (e.accuracy() - baselineAccuracy), nz[0], nz[1],
-                        Measurements.denseFlops(model, data.inputShape(1)), Measurements.gzipSize(sized),
-                        int8Skipped == null ? "int8" : "fake-quant fp32", e == null ? Double.NaN : e.meanBatchMillis());
-                return new Outcome(row, e != null, Files.size(modelFile), Files.size(fakeQuant),
-                        int8Skipped == null ? Files.size(int8) : -1, int8Skipped);
+        return CompressionSetup.run(arch, data, weights, epochs > 0, lr, cfg, Quantizer.class, (model, sgd, quantizer) -> {
+            List<String> activations = quantizedActivations(quantizer);
+            if (!needsTrainingData() && !activations.isEmpty()) {
+                throw new UsageException("config " + cfg.source() + ": " + cfg.spec().name() + " quantizes activations ("
+                        + String.join(", ", activations.subList(0, Math.min(3, activations.size())))
+                        + (activations.size() > 3 ? ", …" : "") + ") whose ranges come from data; give --calibration-batches K "
+                        + "or --epochs N (with --data), or quantize weights only");
             }
-        }
+            if (calibrationBatches > 0) {
+                Training.runStatistics(model, train, calibrationBatches, quantizer, driver, name + " calibration", System.err);
+            }
+            try {
+                driver.afterStatistics(quantizer);
+            } catch (IllegalStateException e) {
+                if (calibrationBatches > 0) {
+                    throw e;
+                }
+                // the observer fixes its ranges here and has seen no batch
+                throw new UsageException("--calibration-batches 0: " + cfg.spec().name() + " needs calibration batches: "
+                        + e.getMessage(), e);
+            }
+            if (epochs > 0) {
+                Training.fit(model, sgd, train, test, epochs, quantizer, driver, report, name);
+            }
+            // The fake-quant export comes first: it runs the weight parametrizations on the final
+            // weights, so quantizers that compute weight qparams in forward (QAT) store the ones the
+            // other exports and the calibration config must agree with.
+            Path fakeQuant = dir.resolve(FAKE_QUANT);
+            quantizer.exportFakeQuant(fakeQuant);
+            Path int8 = dir.resolve(INT8);
+            String int8Skipped = null;
+            try {
+                quantizer.exportInt8(int8);
+            } catch (UnsupportedOperationException e) {
+                int8Skipped = e.getMessage();
+                Files.deleteIfExists(int8); // a stale file of an earlier run would be mistaken for this one's
+            }
+            Path modelFile = dir.resolve(MODEL);
+            quantizer.exportModel(modelFile, dir.resolve(CALIBRATION));
+            Evaluation e = test == null ? null : new Evaluator().evaluate(model, test);
+            long[] nz = Measurements.nonzeroParams(model);
+            Path sized = int8Skipped == null ? int8 : fakeQuant;
+            ResultRow row = new ResultRow(name, e == null ? Double.NaN : e.accuracy(),
+                    e == null ? Double.NaN : 100 * (e.accuracy() - baselineAccuracy), nz[0], nz[1],
+                    Measurements.denseFlops(model, data.inputShape(1)), Measurements.gzipSize(sized),
+                    int8Skipped == null ? "int8" : "fake-quant fp32", e == null ? Double.NaN : e.meanBatchMillis());
+            return new Outcome(row, e != null, Files.size(modelFile), Files.size(fakeQuant),
+                    int8Skipped == null ? Files.size(int8) : -1, int8Skipped);
+        });
     }
 
     /** {@code conv1 input}, … for every quantized input or output of the compressor's layers. */

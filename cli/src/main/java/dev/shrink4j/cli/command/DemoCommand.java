@@ -1,6 +1,5 @@
 package dev.shrink4j.cli.command;
 
-import dev.shrink4j.cli.CommonOptions;
 import dev.shrink4j.cli.DataOptions;
 import dev.shrink4j.cli.DataSpec;
 import dev.shrink4j.cli.Measurements;
@@ -20,7 +19,6 @@ import dev.shrink4j.data.Dataset;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.io.AtomicFiles;
 import dev.shrink4j.nn.io.SafeTensors;
-import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.nn.train.Evaluation;
 import dev.shrink4j.nn.train.Evaluator;
 import java.io.IOException;
@@ -29,14 +27,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import org.bytedeco.javacpp.PointerScope;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code shrink4j demo}: trains (or reuses) a baseline, compresses it with each method of
@@ -46,7 +40,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Train a baseline, compress it with several methods and compare them in one table.")
-public final class DemoCommand implements Callable<Integer> {
+public final class DemoCommand extends Subcommand {
 
     /** What the table's FLOPs and size columns mean. */
     static final String FOOTER = "FLOPs: multiply-accumulates of one forward pass of one sample; convolution and linear layers "
@@ -55,15 +49,6 @@ public final class DemoCommand implements Callable<Integer> {
             + "the masked fp32 safetensors for pruners, the int8 safetensors for quantizers whose weights lie on an integer "
             + "grid, else (DoReFa) the fake-quantized fp32 safetensors. Quantized accuracy is measured with fake "
             + "quantization (fp32 arithmetic on the quantized values). Latency: mean forward time of one test batch.";
-
-    @ParentCommand
-    Shrink4j parent;
-
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    CommonOptions common;
 
     @Mixin
     DataOptions data;
@@ -102,8 +87,7 @@ public final class DemoCommand implements Callable<Integer> {
     Path out;
 
     @Override
-    public Integer call() throws IOException {
-        common.apply();
+    int run() throws IOException {
         if (epochs < 1 || finetuneEpochs < 0) {
             throw new UsageException("--epochs must be at least 1 and --finetune-epochs 0 or more, got " + epochs + " and "
                     + finetuneEpochs);
@@ -111,9 +95,9 @@ public final class DemoCommand implements Callable<Integer> {
         DataSpec dataSpec = data.spec();
         // Check every config before the long work starts.
         List<CompressionConfig> configs = methods.stream()
-                .map(m -> CompressionConfig.read(configsDir.resolve(m + ".json"), parent.registry(), null)).toList();
-        PrintWriter console = spec.commandLine().getOut();
-        RunReport report = new RunReport("shrink4j demo: " + arch + " on " + dataSpec.cliName(), Commands.commandLine(spec))
+                .map(m -> CompressionConfig.read(configsDir.resolve(m + ".json"), registry(), null)).toList();
+        PrintWriter console = console();
+        RunReport report = new RunReport("shrink4j demo: " + arch + " on " + dataSpec.cliName(), invocation())
                 .setModel(arch, dataSpec.cliName());
         report.setting("baseline_epochs", epochs).setting("finetune_epochs", finetuneEpochs).setting("baseline_lr", baselineLr).setting("lr", lr)
                 .setting("batch_size", data.batchSize()).setting("seed", common.seed()).setting("methods", String.join(",", methods));
@@ -123,8 +107,7 @@ public final class DemoCommand implements Callable<Integer> {
             DataLoader testLoader = data.testLoader(test);
             Path baseline = baseline(dataSpec, trainLoader, testLoader, report, console);
             ResultRow base;
-            try (Module model = Models.create(arch, dataSpec)) {
-                Models.loadWeights(model, baseline, arch);
+            try (Module model = Models.load(arch, dataSpec, baseline)) {
                 Evaluation e = new Evaluator().evaluate(model, testLoader);
                 long[] nz = Measurements.nonzeroParams(model);
                 base = new ResultRow("baseline (fp32)", e.accuracy(), 0, nz[0], nz[1], Measurements.denseFlops(model,

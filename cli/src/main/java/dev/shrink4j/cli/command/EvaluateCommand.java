@@ -1,15 +1,13 @@
 package dev.shrink4j.cli.command;
 
-import dev.shrink4j.cli.CommonOptions;
 import dev.shrink4j.cli.DataOptions;
+import dev.shrink4j.cli.Compressors;
 import dev.shrink4j.cli.DataSpec;
-import dev.shrink4j.cli.Models;
+import dev.shrink4j.cli.ModelOptions;
 import dev.shrink4j.cli.Shrink4j;
 import dev.shrink4j.cli.UsageException;
-import dev.shrink4j.cli.algo.AlgorithmContext;
 import dev.shrink4j.cli.algo.AlgorithmKind;
 import dev.shrink4j.cli.algo.CompressionConfig;
-import dev.shrink4j.compress.Compressor;
 import dev.shrink4j.data.Dataset;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.train.Evaluation;
@@ -21,13 +19,9 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code shrink4j evaluate}: test accuracy, loss and forward latency per batch of saved weights;
@@ -36,22 +30,13 @@ import picocli.CommandLine.Spec;
  * ({@code quantize}'s full-precision {@code model.safetensors}) and loads the calibration config.
  */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, description = "Evaluate saved weights on the test set.")
-public final class EvaluateCommand implements Callable<Integer> {
-
-    @ParentCommand
-    Shrink4j parent;
-
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    CommonOptions common;
+public final class EvaluateCommand extends Subcommand {
 
     @Mixin
     DataOptions data;
 
-    @Option(names = "--arch", required = true, description = "model architecture (see 'inspect')")
-    String arch;
+    @Mixin
+    ModelOptions model;
 
     @Option(names = "--weights", required = true, description = "weights (safetensors)")
     Path weights;
@@ -66,54 +51,46 @@ public final class EvaluateCommand implements Callable<Integer> {
     Path calibration;
 
     @Override
-    public Integer call() throws IOException {
-        common.apply();
+    int run() throws IOException {
         DataSpec dataSpec = data.spec();
         if ((config == null) != (calibration == null)) {
             throw new UsageException(config == null ? "--calibration needs --config naming the quantizer it belongs to"
                     : "--config needs --calibration (the calibration.json that 'quantize' wrote with it)");
         }
-        CompressionConfig cfg = config == null ? null : CompressionConfig.read(config, parent.registry(), AlgorithmKind.QUANTIZER);
-        try (Module model = Models.create(arch, dataSpec)) {
-            Models.loadWeights(model, weights, arch);
+        CompressionConfig cfg = config == null ? null : CompressionConfig.read(config, registry(), AlgorithmKind.QUANTIZER);
+        try (Module net = model.load(dataSpec, weights)) {
             if (masks != null) {
                 if (!Files.isRegularFile(masks)) {
                     throw new UsageException("masks file " + masks + " does not exist");
                 }
                 try {
-                    Pruner.applyCompressionResults(model, masks);
+                    Pruner.applyCompressionResults(net, masks);
                 } catch (IllegalArgumentException e) {
                     throw new UsageException(Shrink4j.oneLine(e.getMessage()), e);
                 }
             }
-            try (Compressor quantizer = cfg == null ? null : quantize(model, cfg, dataSpec)) {
-                evaluate(model);
+            try (Quantizer quantizer = cfg == null ? null : quantize(net, cfg, dataSpec)) {
+                evaluate(net);
             }
         }
         return Shrink4j.EXIT_OK;
     }
 
     /** The config's quantizer over {@code model}, compressed, with the calibration loaded. */
-    private Compressor quantize(Module model, CompressionConfig cfg, DataSpec dataSpec) throws IOException {
+    private Quantizer quantize(Module model, CompressionConfig cfg, DataSpec dataSpec) throws IOException {
         if (!Files.isRegularFile(calibration)) {
             throw new UsageException("calibration file " + calibration + " does not exist");
         }
-        Compressor c = cfg.spec().factory().create(new AlgorithmContext(model, cfg.configList(), null, cfg.options(),
-                dataSpec.inputShape(1)));
+        Quantizer q = Compressors.create(cfg, model, null, dataSpec, Quantizer.class);
         try {
-            c.compress();
-            if (!(c instanceof Quantizer q)) {
-                throw new IllegalStateException("registry entry \"" + cfg.spec().name() + "\" built a "
-                        + c.getClass().getSimpleName() + ", not a Quantizer");
-            }
             try {
                 q.loadCalibrationConfig(calibration);
             } catch (IllegalArgumentException e) {
                 throw new UsageException(Shrink4j.oneLine(e.getMessage()), e);
             }
-            return c;
+            return q;
         } catch (RuntimeException | IOException e) {
-            c.close();
+            q.close();
             throw e;
         }
     }
@@ -123,7 +100,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         try (Dataset test = data.test()) {
             e = new Evaluator().evaluate(model, data.testLoader(test));
         }
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = console();
         out.printf(Locale.ROOT, "accuracy %.2f%%  loss %.4f  latency %.3f ms/batch (batch %d, %d samples)%n",
                 100 * e.accuracy(), e.loss(), e.meanBatchMillis(), data.batchSize(), e.samples());
     }

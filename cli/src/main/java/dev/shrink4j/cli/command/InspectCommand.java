@@ -3,11 +3,10 @@ package dev.shrink4j.cli.command;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import dev.shrink4j.cli.CommonOptions;
+import dev.shrink4j.cli.Compressors;
 import dev.shrink4j.cli.DataSpec;
 import dev.shrink4j.cli.Models;
 import dev.shrink4j.cli.Shrink4j;
-import dev.shrink4j.cli.algo.AlgorithmContext;
 import dev.shrink4j.cli.algo.CompressionConfig;
 import dev.shrink4j.compress.Compressor;
 import dev.shrink4j.compress.LayerSelection;
@@ -20,14 +19,10 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
-import java.util.concurrent.Callable;
+import java.util.function.Function;
 import org.bytedeco.pytorch.Tensor;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code shrink4j inspect}: a model's layers with types, output shapes, parameters and FLOPs, its
@@ -35,16 +30,7 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = "Show a model's layers, shapes, parameters, FLOPs and state-dict keys.")
-public final class InspectCommand implements Callable<Integer> {
-
-    @ParentCommand
-    Shrink4j parent;
-
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    CommonOptions common;
+public final class InspectCommand extends Subcommand {
 
     @Option(names = "--arch", required = true, description = "model architecture: lenet5, vgg, resnet20, resnet32, resnet56, mobilenetv2")
     String arch;
@@ -63,16 +49,12 @@ public final class InspectCommand implements Callable<Integer> {
     boolean json;
 
     @Override
-    public Integer call() {
-        common.apply();
+    int run() {
         DataSpec dataSpec = DataSpec.of(data);
-        CompressionConfig cfg = config == null ? null : CompressionConfig.read(config, parent.registry(), null);
-        try (Module model = Models.create(arch, dataSpec)) {
-            if (weights != null) {
-                Models.loadWeights(model, weights, arch);
-            }
+        CompressionConfig cfg = config == null ? null : CompressionConfig.read(config, registry(), null);
+        try (Module model = weights == null ? Models.create(arch, dataSpec) : Models.load(arch, dataSpec, weights)) {
             ModelProfile profile = ModelProfiler.profile(model, dataSpec.inputShape(1));
-            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter out = console();
             Map<String, Tensor> stateDict = model.stateDict();
             if (json) {
                 JsonObject root = new JsonObject();
@@ -110,13 +92,7 @@ public final class InspectCommand implements Callable<Integer> {
                 if (cfg != null) {
                     out.println();
                     out.printf("config %s (%s \"%s\"):%n", cfg.source(), cfg.spec().kind().key(), cfg.spec().name());
-                    // An optimizer as training would have one: some algorithms (LSQ) refuse to work without.
-                    try (Sgd sgd = Sgd.builder().setLearningRate(0.01).build(model.parameters());
-                         Compressor c = cfg.spec().factory().create(new AlgorithmContext(model, cfg.configList(), sgd,
-                            cfg.options(), dataSpec.inputShape(1)))) {
-                        c.compress();
-                        out.print(c.describe());
-                    }
+                    out.print(withCompressor(model, cfg, dataSpec, Compressor::describe));
                 }
             }
             out.flush();
@@ -128,17 +104,23 @@ public final class InspectCommand implements Callable<Integer> {
         JsonObject out = new JsonObject();
         out.addProperty("file", cfg.source());
         out.addProperty(cfg.spec().kind().key(), cfg.spec().name());
-        JsonObject layers = new JsonObject();
-        try (Sgd sgd = Sgd.builder().setLearningRate(0.01).build(model.parameters());
-             Compressor c = cfg.spec().factory().create(new AlgorithmContext(model, cfg.configList(), sgd, cfg.options(),
-                dataSpec.inputShape(1)))) {
-            c.compress();
+        out.add("layers", withCompressor(model, cfg, dataSpec, c -> {
+            JsonObject layers = new JsonObject();
             for (LayerSelection s : c.getModulesToCompress()) {
                 layers.addProperty(s.layer().name(), "config_list[" + s.config().index() + "]");
             }
-        }
-        out.add("layers", layers);
+            return layers;
+        }));
         return out;
+    }
+
+    /** What {@code f} reads off the config's compressor over {@code model}; the compressor is closed after. */
+    private static <T> T withCompressor(Module model, CompressionConfig cfg, DataSpec dataSpec, Function<Compressor, T> f) {
+        // An optimizer as training would have one: some algorithms (LSQ) refuse to work without.
+        try (Sgd sgd = Sgd.builder().setLearningRate(0.01).build(model.parameters());
+             Compressor c = Compressors.create(cfg, model, sgd, dataSpec, Compressor.class)) {
+            return f.apply(c);
+        }
     }
 
     private static JsonArray longs(java.util.List<Long> values) {

@@ -1,9 +1,9 @@
 package dev.shrink4j.cli.command;
 
-import dev.shrink4j.cli.CommonOptions;
 import dev.shrink4j.cli.DataOptions;
 import dev.shrink4j.cli.DataSpec;
-import dev.shrink4j.cli.Models;
+import dev.shrink4j.cli.ModelOptions;
+import dev.shrink4j.cli.OutputOptions;
 import dev.shrink4j.cli.Shrink4j;
 import dev.shrink4j.cli.PruningRun;
 import dev.shrink4j.cli.UsageException;
@@ -22,13 +22,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code shrink4j prune}: runs a pruner from a config file on trained weights (data-driven pruners
@@ -41,22 +37,13 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "prune", mixinStandardHelpOptions = true,
         description = "Prune a trained model with the pruner a config file names, then fine-tune.")
-public final class PruneCommand implements Callable<Integer> {
-
-    @ParentCommand
-    Shrink4j parent;
-
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    CommonOptions common;
+public final class PruneCommand extends Subcommand {
 
     @Mixin
     DataOptions data;
 
-    @Option(names = "--arch", required = true, description = "model architecture (see 'inspect')")
-    String arch;
+    @Mixin
+    ModelOptions model;
 
     @Option(names = "--weights", required = true, description = "trained weights (safetensors)")
     Path weights;
@@ -73,34 +60,35 @@ public final class PruneCommand implements Callable<Integer> {
     @Option(names = "--sweep", split = ",", description = "sparsities to sweep, e.g. 0.5,0.7,0.9 (each replaces the config's)")
     List<Double> sweep;
 
-    @Option(names = "--out", required = true, description = "output directory")
-    Path out;
+    @Mixin
+    OutputOptions output;
+
+    /** The test accuracy of {@code --weights}, for each run's Δ column (NaN when no test set is read). */
+    private double baselineAccuracy = Double.NaN;
 
     @Override
-    public Integer call() throws IOException {
-        common.apply();
+    int run() throws IOException {
         if (epochs < 0) {
             throw new UsageException("--epochs must be 0 or more, got " + epochs);
         }
         DataSpec dataSpec = data.spec();
-        CompressionConfig cfg = CompressionConfig.read(config, parent.registry(), AlgorithmKind.PRUNER);
+        CompressionConfig cfg = CompressionConfig.read(config, registry(), AlgorithmKind.PRUNER);
         for (double s : sweep == null ? List.<Double>of() : sweep) {
             if (!(s >= 0 && s < 1)) {
                 throw new UsageException("--sweep: sparsity " + s + " is outside [0, 1)");
             }
         }
         boolean needsData = epochs > 0 || cfg.spec().driver().statisticsBatches(cfg.options()) > 0 || sweep != null;
-        RunReport report = new RunReport("prune " + arch + " with " + cfg.spec().name(), Commands.commandLine(spec))
-                .setModel(arch, dataSpec.cliName());
+        RunReport report = new RunReport("prune " + model.arch() + " with " + cfg.spec().name(), invocation())
+                .setModel(model.arch(), dataSpec.cliName());
         report.setting("config", cfg.source()).setting("pruner", cfg.spec().name()).setting("options", cfg.options().toString())
                 .setting("config_list", cfg.configList().toJson()).setting("epochs", epochs).setting("seed", common.seed());
-        Files.createDirectories(out);
+        Path out = output.create();
         try (Dataset train = needsData ? data.train() : null; Dataset test = needsData ? data.test() : null) {
-            PrintWriter console = spec.commandLine().getOut();
+            PrintWriter console = console();
             if (test != null) {
-                try (Module model = Models.create(arch, dataSpec)) {
-                    Models.loadWeights(model, weights, arch);
-                    baselineAccuracy = new Evaluator().evaluate(model, data.testLoader(test)).accuracy();
+                try (Module baseline = model.load(dataSpec, weights)) {
+                    baselineAccuracy = new Evaluator().evaluate(baseline, data.testLoader(test)).accuracy();
                 }
                 report.setting("baseline_accuracy", baselineAccuracy);
             }
@@ -134,13 +122,11 @@ public final class PruneCommand implements Callable<Integer> {
         return Shrink4j.EXIT_OK;
     }
 
-    private double baselineAccuracy = Double.NaN;
-
     private PruningRun.Outcome pruneOnce(CompressionConfig cfg, DataSpec dataSpec, Dataset train, Dataset test, Path dir,
             RunReport report, String run) throws IOException {
         DataLoader trainLoader = train == null ? null : data.trainLoader(train, common.seed());
         DataLoader testLoader = test == null ? null : data.testLoader(test);
-        return new PruningRun(arch, dataSpec, weights, epochs, lr, common.seed())
+        return new PruningRun(model.arch(), dataSpec, weights, epochs, lr, common.seed())
                 .run(cfg, trainLoader, testLoader, dir, report, run, baselineAccuracy);
     }
 

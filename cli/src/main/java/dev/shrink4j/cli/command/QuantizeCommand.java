@@ -1,9 +1,9 @@
 package dev.shrink4j.cli.command;
 
-import dev.shrink4j.cli.CommonOptions;
 import dev.shrink4j.cli.DataOptions;
 import dev.shrink4j.cli.DataSpec;
-import dev.shrink4j.cli.Models;
+import dev.shrink4j.cli.ModelOptions;
+import dev.shrink4j.cli.OutputOptions;
 import dev.shrink4j.cli.QuantizationRun;
 import dev.shrink4j.cli.Shrink4j;
 import dev.shrink4j.cli.algo.AlgorithmKind;
@@ -15,16 +15,12 @@ import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.train.Evaluator;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code shrink4j quantize}: runs a quantizer from a config file on trained weights: calibration
@@ -37,22 +33,13 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "quantize", mixinStandardHelpOptions = true,
         description = "Quantize a trained model with the quantizer a config file names: calibrate, fine-tune, export.")
-public final class QuantizeCommand implements Callable<Integer> {
-
-    @ParentCommand
-    Shrink4j parent;
-
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    CommonOptions common;
+public final class QuantizeCommand extends Subcommand {
 
     @Mixin
     DataOptions data;
 
-    @Option(names = "--arch", required = true, description = "model architecture (see 'inspect')")
-    String arch;
+    @Mixin
+    ModelOptions model;
 
     @Option(names = "--weights", required = true, description = "trained weights (safetensors)")
     Path weights;
@@ -71,32 +58,30 @@ public final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "0.001", description = "fine-tuning Adam learning rate (default: ${DEFAULT-VALUE})")
     double lr;
 
-    @Option(names = "--out", required = true, description = "output directory")
-    Path out;
+    @Mixin
+    OutputOptions output;
 
     @Override
-    public Integer call() throws IOException {
-        common.apply();
+    int run() throws IOException {
         DataSpec dataSpec = data.spec();
-        CompressionConfig cfg = CompressionConfig.read(config, parent.registry(), AlgorithmKind.QUANTIZER);
+        CompressionConfig cfg = CompressionConfig.read(config, registry(), AlgorithmKind.QUANTIZER);
         int calibration = calibrationBatches != null ? calibrationBatches
                 : cfg.spec().driver().statisticsBatches(cfg.options());
-        QuantizationRun run = new QuantizationRun(arch, dataSpec, weights, calibration, epochs, lr, common.seed());
+        QuantizationRun run = new QuantizationRun(model.arch(), dataSpec, weights, calibration, epochs, lr, common.seed());
         // Accuracy needs the test set: read it when training data is read anyway or a dataset was named.
         boolean readData = run.needsTrainingData() || dataNamed(spec);
-        RunReport report = new RunReport("quantize " + arch + " with " + cfg.spec().name(), Commands.commandLine(spec))
-                .setModel(arch, dataSpec.cliName());
+        RunReport report = new RunReport("quantize " + model.arch() + " with " + cfg.spec().name(), invocation())
+                .setModel(model.arch(), dataSpec.cliName());
         report.setting("config", cfg.source()).setting("quantizer", cfg.spec().name()).setting("options", cfg.options().toString())
                 .setting("config_list", cfg.configList().toJson()).setting("calibration_batches", calibration)
                 .setting("epochs", epochs).setting("seed", common.seed());
-        Files.createDirectories(out);
-        PrintWriter console = spec.commandLine().getOut();
+        Path out = output.create();
+        PrintWriter console = console();
         try (Dataset train = run.needsTrainingData() ? data.train() : null; Dataset test = readData ? data.test() : null) {
             double baseline = Double.NaN;
             if (test != null) {
-                try (Module model = Models.create(arch, dataSpec)) {
-                    Models.loadWeights(model, weights, arch);
-                    baseline = new Evaluator().evaluate(model, data.testLoader(test)).accuracy();
+                try (Module unquantized = model.load(dataSpec, weights)) {
+                    baseline = new Evaluator().evaluate(unquantized, data.testLoader(test)).accuracy();
                 }
                 report.setting("baseline_accuracy", baseline);
             }

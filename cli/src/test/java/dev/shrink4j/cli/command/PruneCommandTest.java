@@ -7,13 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.shrink4j.cli.CliTests;
 import dev.shrink4j.cli.report.RunReport;
 import dev.shrink4j.nn.io.SafeTensors;
-import dev.shrink4j.nn.zoo.LeNet5;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,15 +19,6 @@ class PruneCommandTest {
 
     @TempDir
     Path dir;
-
-    private Path weights() throws Exception {
-        Path w = dir.resolve("w.safetensors");
-        torch.manual_seed(7);
-        try (LeNet5 m = new LeNet5(10)) {
-            SafeTensors.save(m.stateDict(), w);
-        }
-        return w;
-    }
 
     private Path config(double sparsity) throws Exception {
         Path cfg = dir.resolve("c.json");
@@ -40,7 +29,7 @@ class PruneCommandTest {
 
     @Test
     void masksOnlyRunWritesModelMasksAndReport() throws Exception {
-        Path w = weights();
+        Path w = CliTests.lenet5Weights(dir);
         Path out = dir.resolve("run");
         CliTests.Result r = CliTests.run("prune", "--arch", "lenet5", "--weights", w.toString(), "--config",
                 config(0.5).toString(), "--out", out.toString());
@@ -64,7 +53,7 @@ class PruneCommandTest {
 
     @Test
     void masksAreByteIdenticalAcrossRuns() throws Exception {
-        Path w = weights();
+        Path w = CliTests.lenet5Weights(dir);
         Path cfg = config(0.7);
         for (String run : new String[] {"a", "b"}) {
             CliTests.Result r = CliTests.run("prune", "--arch", "lenet5", "--weights", w.toString(), "--config", cfg.toString(),
@@ -82,7 +71,7 @@ class PruneCommandTest {
         Files.writeString(cfg, "{\"pruner\": \"apoz\", \"statistics_batch_num\": 2, \"config_list\": "
                 + "[{\"sparsity\": 0.5, \"op_types\": [\"Conv2d\"]}]}");
         Path out = dir.resolve("sweep");
-        CliTests.Result r = CliTests.run("prune", "--arch", "lenet5", "--weights", weights().toString(), "--config", cfg.toString(),
+        CliTests.Result r = CliTests.run("prune", "--arch", "lenet5", "--weights", CliTests.lenet5Weights(dir).toString(), "--config", cfg.toString(),
                 "--data-dir", data.toString(), "--batch-size", "8", "--epochs", "1", "--sweep", "0.25,0.5", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
         RunReport report = RunReport.fromJson(Files.readString(out.resolve("report.json")));
@@ -97,7 +86,7 @@ class PruneCommandTest {
     void quantizerConfigIsAUsageError() throws Exception {
         Path cfg = dir.resolve("q.json");
         Files.writeString(cfg, "{\"quantizer\": \"naive\", \"config_list\": []}");
-        CliTests.Result r = CliTests.run("prune", "--arch", "lenet5", "--weights", weights().toString(), "--config",
+        CliTests.Result r = CliTests.run("prune", "--arch", "lenet5", "--weights", CliTests.lenet5Weights(dir).toString(), "--config",
                 cfg.toString(), "--out", dir.resolve("o").toString());
         assertEquals(2, r.code());
         assertEquals("shrink4j prune: config " + cfg + ": names a quantizer, this command needs a pruner\n", r.err());
@@ -106,7 +95,7 @@ class PruneCommandTest {
     @Test
     void missingConfigIsAUsageError() throws Exception {
         Path cfg = dir.resolve("missing.json");
-        CliTests.Result r = CliTests.run("prune", "--arch", "lenet5", "--weights", weights().toString(), "--config",
+        CliTests.Result r = CliTests.run("prune", "--arch", "lenet5", "--weights", CliTests.lenet5Weights(dir).toString(), "--config",
                 cfg.toString(), "--out", dir.resolve("o").toString());
         assertEquals(2, r.code());
         assertEquals("shrink4j prune: config file " + cfg + " does not exist\n", r.err());

@@ -10,7 +10,6 @@ import dev.shrink4j.cli.CliTests;
 import dev.shrink4j.cli.TinyIdx;
 import dev.shrink4j.cli.report.RunReport;
 import dev.shrink4j.nn.io.SafeTensors;
-import dev.shrink4j.nn.zoo.LeNet5;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -31,15 +30,6 @@ class QuantizeCommandTest {
     @TempDir
     Path dir;
 
-    private Path weights() throws Exception {
-        Path w = dir.resolve("w.safetensors");
-        torch.manual_seed(7);
-        try (LeNet5 m = new LeNet5(10)) {
-            SafeTensors.save(m.stateDict(), w);
-        }
-        return w;
-    }
-
     private Path config(String name, String json) throws Exception {
         Path cfg = dir.resolve(name);
         Files.writeString(cfg, json);
@@ -55,7 +45,7 @@ class QuantizeCommandTest {
 
     @Test
     void dorefaOnWeightsAloneWritesFullPrecisionFakeQuantAndCalibrationButNoInt8() throws Exception {
-        Path w = weights();
+        Path w = CliTests.lenet5Weights(dir);
         Path out = dir.resolve("dorefa");
         CliTests.Result r = quantize(w, CONFIGS.resolve("dorefa.json"), out, "--calibration-batches", "0", "--epochs", "0");
         assertEquals(0, r.code(), r.err());
@@ -91,7 +81,7 @@ class QuantizeCommandTest {
         Path cfg = config("qat-w.json", "{\"quantizer\": \"qat\", \"config_list\": [{\"quant_types\": [\"weight\"], "
                 + "\"quant_bits\": {\"weight\": 8}, \"op_types\": [\"Conv2d\", \"Linear\"]}]}");
         Path out = dir.resolve("qat");
-        CliTests.Result r = quantize(weights(), cfg, out, "--calibration-batches", "0");
+        CliTests.Result r = quantize(CliTests.lenet5Weights(dir), cfg, out, "--calibration-batches", "0");
         assertEquals(0, r.code(), r.err());
         try (PointerScope s = new PointerScope()) {
             Map<String, Tensor> int8 = SafeTensors.load(out.resolve("model-int8.safetensors"));
@@ -115,7 +105,7 @@ class QuantizeCommandTest {
     @Test
     void observerCalibratesOnTwoBatchesAndEvaluateReproducesItsAccuracyFromTheCalibration() throws Exception {
         Path data = TinyIdx.write(dir.resolve("data"), 40, 20);
-        Path w = weights();
+        Path w = CliTests.lenet5Weights(dir);
         Path cfg = CONFIGS.resolve("observer.json");
         Path out = dir.resolve("observer");
         CliTests.Result r = quantize(w, cfg, out, "--calibration-batches", "2", "--data-dir", data.toString(), "--batch-size", "8");
@@ -144,7 +134,7 @@ class QuantizeCommandTest {
         Path data = TinyIdx.write(dir.resolve("data"), 40, 20);
         Path cfg = CONFIGS.resolve("qat.json");
         Path out = dir.resolve("qat");
-        CliTests.Result r = quantize(weights(), cfg, out, "--epochs", "1", "--data-dir", data.toString(), "--batch-size", "8");
+        CliTests.Result r = quantize(CliTests.lenet5Weights(dir), cfg, out, "--epochs", "1", "--data-dir", data.toString(), "--batch-size", "8");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains(", int8 "), r.out());
         RunReport report = RunReport.fromJson(Files.readString(out.resolve("report.json")));
@@ -159,7 +149,7 @@ class QuantizeCommandTest {
     @Test
     void activationsWithoutCalibrationOrEpochsAreAUsageError() throws Exception {
         Path cfg = CONFIGS.resolve("qat.json");
-        CliTests.Result r = quantize(weights(), cfg, dir.resolve("o"), "--calibration-batches", "0", "--epochs", "0");
+        CliTests.Result r = quantize(CliTests.lenet5Weights(dir), cfg, dir.resolve("o"), "--calibration-batches", "0", "--epochs", "0");
         assertEquals(2, r.code());
         assertEquals("shrink4j quantize: config " + cfg + ": qat quantizes activations (conv1 input, conv1 output, conv2 input, …) "
                 + "whose ranges come from data; give --calibration-batches K or --epochs N (with --data), or quantize weights "
@@ -169,7 +159,7 @@ class QuantizeCommandTest {
     @Test
     void observerWithActivationsAndNoCalibrationBatchesIsAUsageError() throws Exception {
         Path data = TinyIdx.write(dir.resolve("data"), 16, 8);
-        CliTests.Result r = quantize(weights(), CONFIGS.resolve("observer.json"), dir.resolve("o"), "--calibration-batches", "0",
+        CliTests.Result r = quantize(CliTests.lenet5Weights(dir), CONFIGS.resolve("observer.json"), dir.resolve("o"), "--calibration-batches", "0",
                 "--epochs", "1", "--data-dir", data.toString(), "--batch-size", "8");
         assertEquals(2, r.code());
         assertEquals("shrink4j quantize: --calibration-batches 0: observer needs calibration batches: conv1: no input was "
@@ -179,14 +169,14 @@ class QuantizeCommandTest {
     @Test
     void prunerConfigIsAUsageError() throws Exception {
         Path cfg = config("p.json", "{\"pruner\": \"test-magnitude\", \"config_list\": [{\"sparsity\": 0.5, \"op_types\": [\"default\"]}]}");
-        CliTests.Result r = quantize(weights(), cfg, dir.resolve("o"));
+        CliTests.Result r = quantize(CliTests.lenet5Weights(dir), cfg, dir.resolve("o"));
         assertEquals(2, r.code());
         assertEquals("shrink4j quantize: config " + cfg + ": names a pruner, this command needs a quantizer\n", r.err());
     }
 
     @Test
     void calibrationWithoutConfigIsAUsageError() throws Exception {
-        CliTests.Result r = CliTests.run("evaluate", "--arch", "lenet5", "--weights", weights().toString(), "--calibration",
+        CliTests.Result r = CliTests.run("evaluate", "--arch", "lenet5", "--weights", CliTests.lenet5Weights(dir).toString(), "--calibration",
                 dir.resolve("c.json").toString());
         assertEquals(2, r.code());
         assertEquals("shrink4j evaluate: --calibration needs --config naming the quantizer it belongs to\n", r.err());

@@ -1,0 +1,55 @@
+package dev.shrink4j.cli.command;
+
+import dev.shrink4j.cli.CommonOptions;
+import dev.shrink4j.cli.Shrink4j;
+import dev.shrink4j.cli.algo.AlgorithmRegistry;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * What every {@code shrink4j} subcommand has: the parent command (for the algorithm registry), its
+ * picocli spec (for the console and the command line as typed) and the {@link CommonOptions}, which
+ * {@link #call()} applies before {@link #run()} so that no command runs unseeded. picocli reads the
+ * annotated fields of a superclass before the subclass's, so {@code --seed} and {@code --threads} stay
+ * the first options of every command, as when each command declared them.
+ */
+abstract class Subcommand implements Callable<Integer> {
+
+    @ParentCommand
+    Shrink4j parent;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    CommonOptions common;
+
+    @Override
+    public final Integer call() throws IOException {
+        common.apply();
+        return run();
+    }
+
+    /** The command's work, after the common options are applied; returns the exit code. */
+    abstract int run() throws IOException;
+
+    /** Where the command prints its results. */
+    final PrintWriter console() {
+        return spec.commandLine().getOut();
+    }
+
+    /** The command line as typed, for reports: {@code shrink4j prune --arch lenet5 ...}. */
+    final String invocation() {
+        return spec.qualifiedName() + " " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+    }
+
+    /** The algorithms config files may name. */
+    final AlgorithmRegistry registry() {
+        return parent.registry();
+    }
+}
