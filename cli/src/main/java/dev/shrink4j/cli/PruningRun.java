@@ -40,7 +40,7 @@ public record PruningRun(String arch, DataSpec data, Path weights, int epochs, d
      */
     public Outcome run(CompressionConfig cfg, DataLoader train, DataLoader test, Path dir, RunReport report, String name,
             double baselineAccuracy) throws IOException {
-        Driver driver = cfg.spec().driver();
+        Driver driver = cfg.driver();
         return CompressionSetup.run(arch, data, weights, epochs > 0, lr, cfg, Pruner.class, (model, sgd, pruner) -> {
             int statistics = driver.statisticsBatches(cfg.options());
             if (statistics > 0) {

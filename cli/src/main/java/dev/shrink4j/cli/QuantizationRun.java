@@ -97,7 +97,7 @@ public record QuantizationRun(String arch, DataSpec data, Path weights, int cali
      */
     public Outcome run(CompressionConfig cfg, DataLoader train, DataLoader test, Path dir, RunReport report, String name,
             double baselineAccuracy) throws IOException {
-        Driver driver = cfg.spec().driver();
+        Driver driver = cfg.driver();
         return CompressionSetup.run(arch, data, weights, epochs > 0, lr, cfg, Quantizer.class, (model, sgd, quantizer) -> {
             List<String> activations = quantizedActivations(quantizer);
             if (!needsTrainingData() && !activations.isEmpty()) {

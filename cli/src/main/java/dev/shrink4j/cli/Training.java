@@ -12,6 +12,7 @@ import dev.shrink4j.nn.optim.Adam;
 import dev.shrink4j.nn.optim.CosineAnnealingLr;
 import dev.shrink4j.nn.optim.LrScheduler;
 import dev.shrink4j.nn.optim.Optimizer;
+import dev.shrink4j.nn.train.BatchResult;
 import dev.shrink4j.nn.train.EpochResult;
 import dev.shrink4j.nn.train.Loss;
 import dev.shrink4j.nn.train.Trainer;
@@ -59,7 +60,7 @@ public final class Training {
     /**
      * Trains {@code epochs} epochs with a progress bar, evaluating on {@code test} after each, and
      * records the curve in {@code report} as run {@code run}. With a compressor, its driver is told
-     * of each epoch start (the compressor's optimizer hooks run by themselves). The learning rate follows a
+     * of each epoch start and each finished step (the compressor's optimizer hooks run by themselves). The learning rate follows a
      * cosine from the optimizer's current rate to 0 over the epochs: a fine-tune that ends at a small rate
      * settles where the constant rate leaves it noisy (LeNet-5, L1 filter 50%: measured in the README).
      */
@@ -78,6 +79,11 @@ public final class Training {
                 @Override
                 public void onEpochStart(Trainer trainer, int epoch) {
                     driver.onEpochStart(compressor, epoch);
+                }
+
+                @Override
+                public void onBatchEnd(Trainer trainer, BatchResult batch) {
+                    driver.onBatchEnd(compressor, batch);
                 }
             });
         }

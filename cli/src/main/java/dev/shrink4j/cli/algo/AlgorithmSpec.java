@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * One registry entry: an algorithm's name in config files, its kind, the options its config file may
@@ -20,10 +21,10 @@ import java.util.Objects;
  * @param description one line for {@code --help} and errors
  * @param options     the allowed option keys and their JSON types
  * @param factory     builds the (not yet compressed) compressor
- * @param driver      how training drives it
+ * @param drivers     how training drives it, given the config file's options
  */
 public record AlgorithmSpec(String name, AlgorithmKind kind, String description, Map<String, OptionType> options,
-        Factory factory, Driver driver) {
+        Factory factory, Function<AlgorithmOptions, Driver> drivers) {
 
     /** Builds the compressor of an entry; {@code compress()} is called by the command line. */
     @FunctionalInterface
@@ -37,24 +38,39 @@ public record AlgorithmSpec(String name, AlgorithmKind kind, String description,
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(factory, "factory");
-        Objects.requireNonNull(driver, "driver");
+        Objects.requireNonNull(drivers, "drivers");
         options = Collections.unmodifiableMap(new LinkedHashMap<>(options));
     }
 
     /** An entry without options, driven as a weight-based algorithm. */
     public static AlgorithmSpec of(String name, AlgorithmKind kind, String description, Factory factory) {
-        return new AlgorithmSpec(name, kind, description, Map.of(), factory, Driver.WEIGHT_BASED);
+        return new AlgorithmSpec(name, kind, description, Map.of(), factory, o -> Driver.WEIGHT_BASED);
     }
 
     /** This entry with one more allowed option. */
     public AlgorithmSpec withOption(String option, OptionType type) {
         Map<String, OptionType> more = new LinkedHashMap<>(options);
         more.put(option, type);
-        return new AlgorithmSpec(name, kind, description, more, factory, driver);
+        return new AlgorithmSpec(name, kind, description, more, factory, drivers);
     }
 
     /** This entry with another driver. */
     public AlgorithmSpec withDriver(Driver newDriver) {
-        return new AlgorithmSpec(name, kind, description, options, factory, newDriver);
+        Objects.requireNonNull(newDriver, "newDriver");
+        return new AlgorithmSpec(name, kind, description, options, factory, o -> newDriver);
+    }
+
+    /** This entry with a driver that depends on the config file's options (such as a schedule). */
+    public AlgorithmSpec withDriverOf(Function<AlgorithmOptions, Driver> newDrivers) {
+        return new AlgorithmSpec(name, kind, description, options, factory, newDrivers);
+    }
+
+    /**
+     * The driver for a config file's {@code options}.
+     *
+     * @throws dev.shrink4j.cli.UsageException when the options do not make a valid schedule
+     */
+    public Driver driver(AlgorithmOptions options) {
+        return drivers.apply(options);
     }
 }

@@ -95,15 +95,19 @@ public final class BuiltinAlgorithms {
                 .withDriver(activationStatistics()));
         r.register(AlgorithmSpec.of("agp", AlgorithmKind.PRUNER,
                         "automated gradual pruning: sparsity grows along a cubic schedule over the fine-tuning epochs",
-                        ctx -> AgpPruner.builder().setModel(ctx.model()).setConfigList(ctx.configList()).optOptimizer(ctx.optimizer())
-                                .optInitialSparsity(ctx.options().getDouble("initial_sparsity", 0.0))
-                                .optStartEpoch(ctx.options().getInt("start_epoch", 0))
-                                .optEndEpoch(ctx.options().getInt("end_epoch", 10))
-                                .optFrequency(ctx.options().getInt("frequency", 1))
-                                .optPruningAlgorithm(ctx.options().getString("pruning_algorithm", "level")).build())
-                .withOption("initial_sparsity", OptionType.NUMBER).withOption("start_epoch", OptionType.INTEGER)
-                .withOption("end_epoch", OptionType.INTEGER).withOption("frequency", OptionType.INTEGER)
-                .withOption("pruning_algorithm", OptionType.STRING));
+                        ctx -> {
+                            AgpSchedule schedule = AgpSchedule.of(ctx.options());
+                            return AgpPruner.builder().setModel(ctx.model()).setConfigList(ctx.configList())
+                                    .optOptimizer(ctx.optimizer())
+                                    .optInitialSparsity(ctx.options().getDouble("initial_sparsity", 0.0))
+                                    .optStartEpoch(schedule.startTick()).optEndEpoch(schedule.endTick())
+                                    .optFrequency(schedule.frequencyTicks())
+                                    .optPruningAlgorithm(ctx.options().getString("pruning_algorithm", "level")).build();
+                        })
+                .withOption("initial_sparsity", OptionType.NUMBER).withOption("start_epoch", OptionType.NUMBER)
+                .withOption("end_epoch", OptionType.NUMBER).withOption("frequency", OptionType.NUMBER)
+                .withOption("pruning_algorithm", OptionType.STRING)
+                .withDriverOf(options -> AgpSchedule.of(options).driver()));
         r.register(AlgorithmSpec.of("lottery-ticket", AlgorithmKind.PRUNER,
                         "iterative magnitude pruning over prune_iterations rounds, rewinding to the initial weights",
                         ctx -> new LotteryTicketPruner(ctx.model(), ctx.configList(), ctx.optimizer(),

@@ -121,7 +121,18 @@ public record CompressionConfig(String source, AlgorithmSpec spec, ConfigList co
         if (!mistyped.isEmpty()) {
             throw new UsageException(where + String.join("; ", mistyped));
         }
-        return new CompressionConfig(source, spec, ConfigList.fromJson(list), new AlgorithmOptions(options));
+        AlgorithmOptions parsed = new AlgorithmOptions(options);
+        try {
+            spec.driver(parsed); // a schedule that cannot run is an error of the file, reported now
+        } catch (UsageException e) {
+            throw new UsageException(where + e.getMessage(), e);
+        }
+        return new CompressionConfig(source, spec, ConfigList.fromJson(list), parsed);
+    }
+
+    /** How training drives this config's algorithm with its options. */
+    public Driver driver() {
+        return spec.driver(options);
     }
 
     private static String knownOptions(AlgorithmSpec spec) {

@@ -1,6 +1,7 @@
 package dev.shrink4j.cli.algo;
 
 import dev.shrink4j.compress.Compressor;
+import dev.shrink4j.nn.train.BatchResult;
 
 /**
  * How a training loop drives one algorithm, beyond what {@link Compressor} does by itself
@@ -56,6 +57,13 @@ public interface Driver {
     /** Called before each fine-tuning epoch (counted from 0). */
     default void onEpochStart(Compressor compressor, int epoch) {
         compressor.updateEpoch(epoch);
+    }
+
+    /**
+     * Called after each fine-tuning step, once the optimizer (and the compressor's step hooks) ran.
+     * Default: nothing; schedules finer than an epoch ({@link AgpSchedule}) move here.
+     */
+    default void onBatchEnd(Compressor compressor, BatchResult batch) {
     }
 
     /** A driver for algorithms that need {@code batches(options)} statistics batches run as {@code pass}. */

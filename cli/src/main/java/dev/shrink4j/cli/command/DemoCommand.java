@@ -130,7 +130,7 @@ public final class DemoCommand extends Subcommand {
                     row = o.row();
                 } else {
                     int calibration = calibrationBatches != null ? calibrationBatches
-                            : cfg.spec().driver().statisticsBatches(cfg.options());
+                            : cfg.driver().statisticsBatches(cfg.options());
                     QuantizationRun.Outcome o = new QuantizationRun(arch, dataSpec, baseline, calibration, finetuneEpochs, lr,
                             common.seed()).run(cfg, trainLoader, testLoader, dir, report, method, base.accuracy());
                     if (o.int8Skipped() != null) {

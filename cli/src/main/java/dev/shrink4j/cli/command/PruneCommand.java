@@ -78,7 +78,7 @@ public final class PruneCommand extends Subcommand {
                 throw new UsageException("--sweep: sparsity " + s + " is outside [0, 1)");
             }
         }
-        boolean needsData = epochs > 0 || cfg.spec().driver().statisticsBatches(cfg.options()) > 0 || sweep != null;
+        boolean needsData = epochs > 0 || cfg.driver().statisticsBatches(cfg.options()) > 0 || sweep != null;
         RunReport report = new RunReport("prune " + model.arch() + " with " + cfg.spec().name(), invocation())
                 .setModel(model.arch(), dataSpec.cliName());
         report.setting("config", cfg.source()).setting("pruner", cfg.spec().name()).setting("options", cfg.options().toString())

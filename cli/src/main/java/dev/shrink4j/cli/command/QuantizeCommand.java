@@ -66,7 +66,7 @@ public final class QuantizeCommand extends Subcommand {
         DataSpec dataSpec = data.spec();
         CompressionConfig cfg = CompressionConfig.read(config, registry(), AlgorithmKind.QUANTIZER);
         int calibration = calibrationBatches != null ? calibrationBatches
-                : cfg.spec().driver().statisticsBatches(cfg.options());
+                : cfg.driver().statisticsBatches(cfg.options());
         QuantizationRun run = new QuantizationRun(model.arch(), dataSpec, weights, calibration, epochs, lr, common.seed());
         // Accuracy needs the test set: read it when training data is read anyway or a dataset was named.
         boolean readData = run.needsTrainingData() || dataNamed(spec);

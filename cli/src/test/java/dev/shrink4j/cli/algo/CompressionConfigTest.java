@@ -20,7 +20,7 @@ class CompressionConfigTest {
                 + "\"config_list\": [{\"sparsity\": 0.5, \"op_types\": [\"Conv2d\"]}]}", registry, AlgorithmKind.PRUNER);
         assertEquals("taylor-fo", c.spec().name());
         assertEquals(3, c.options().getInt("statistics_batch_num", 1));
-        assertEquals(3, c.spec().driver().statisticsBatches(c.options()));
+        assertEquals(3, c.driver().statisticsBatches(c.options()));
         assertEquals(1, c.configList().size());
     }
 
@@ -34,7 +34,11 @@ class CompressionConfigTest {
         assertEquals("config c.json: \"config_list\" must be a list of entries, got {}", error("{\"pruner\": \"agp\", \"config_list\": {}}"));
         assertEquals("config c.json: unknown options \"x\", \"y\" for quantizer \"dorefa\"; it takes no options",
                 error("{\"quantizer\": \"dorefa\", \"config_list\": [], \"x\": 1, \"y\": 2}"));
-        assertEquals("config c.json: \"end_epoch\" must be an integer, got 2.5",
+        assertEquals("config c.json: \"end_epoch\" must be a number, got \"2\"",
+                error("{\"pruner\": \"agp\", \"config_list\": [], \"end_epoch\": \"2\"}"));
+        assertEquals("config c.json: \"statistics_batch_num\" must be an integer, got 2.5",
+                error("{\"pruner\": \"taylor-fo\", \"config_list\": [], \"statistics_batch_num\": 2.5}"));
+        assertEquals("config c.json: agp option \"end_epoch\" must be a whole number of epochs when \"frequency\" is, got 2.5",
                 error("{\"pruner\": \"agp\", \"config_list\": [], \"end_epoch\": 2.5}"));
         assertEquals("config c.json: unknown quantizer \"int4\"; known quantizers: naive, qat, dorefa, bnn, lsq, observer",
                 error("{\"quantizer\": \"int4\", \"config_list\": []}"));

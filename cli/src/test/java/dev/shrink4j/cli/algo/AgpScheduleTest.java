@@ -1,0 +1,81 @@
+package dev.shrink4j.cli.algo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.google.gson.JsonObject;
+import dev.shrink4j.cli.UsageException;
+import dev.shrink4j.compress.config.ConfigList;
+import dev.shrink4j.nn.layers.Linear;
+import dev.shrink4j.nn.layers.Sequential;
+import dev.shrink4j.nn.train.BatchResult;
+import dev.shrink4j.prune.AgpPruner;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class AgpScheduleTest {
+
+    private static AlgorithmOptions options(double start, double end, double frequency) {
+        JsonObject o = new JsonObject();
+        o.addProperty("start_epoch", start);
+        o.addProperty("end_epoch", end);
+        o.addProperty("frequency", frequency);
+        return new AlgorithmOptions(o);
+    }
+
+    @Test
+    void wholeFrequencyKeepsNnisEpochs() {
+        assertEquals(new AgpSchedule(1, 2, 10, 3), AgpSchedule.of(options(2, 10, 3)));
+        JsonObject none = new JsonObject();
+        assertEquals(new AgpSchedule(1, 0, 10, 1), AgpSchedule.of(new AlgorithmOptions(none)));
+    }
+
+    @Test
+    void fractionalFrequencyCountsTicks() {
+        // 0.1 epoch per tick: 1.2 epochs are 12 ticks (1.2 · 10 = 12.000000000000002 in binary)
+        assertEquals(new AgpSchedule(10, 0, 12, 1), AgpSchedule.of(options(0, 1.2, 0.1)));
+        assertEquals(new AgpSchedule(4, 2, 7, 1), AgpSchedule.of(options(0.5, 1.75, 0.25)));
+    }
+
+    @Test
+    void badSchedulesNameTheOption() {
+        assertEquals("agp option \"frequency\" must be a whole number of epochs or 1/k of an epoch (0.5, 0.25, 0.1, ...), got 0.3",
+                assertThrows(UsageException.class, () -> AgpSchedule.of(options(0, 3, 0.3))).getMessage());
+        assertEquals("agp option \"frequency\" must be positive, got 0.0",
+                assertThrows(UsageException.class, () -> AgpSchedule.of(options(0, 3, 0))).getMessage());
+        assertEquals("agp option \"end_epoch\" must be a multiple of \"frequency\" (0.25), got 1.1",
+                assertThrows(UsageException.class, () -> AgpSchedule.of(options(0, 1.1, 0.25))).getMessage());
+        assertEquals("agp option \"start_epoch\" must be ≥ 0, got -1.0",
+                assertThrows(UsageException.class, () -> AgpSchedule.of(options(-1, 3, 1))).getMessage());
+        assertEquals("agp option \"end_epoch\" (1.0) must be after \"start_epoch\" (1.0)",
+                assertThrows(UsageException.class, () -> AgpSchedule.of(options(1, 1, 0.5))).getMessage());
+    }
+
+    /** Ticks of 1/4 epoch over 10 batches: updates after batches ⌈10/4⌉ = 3, ⌈20/4⌉ = 5 and ⌈30/4⌉ = 8. */
+    @Test
+    void driverTicksInsideTheEpoch() {
+        try (Sequential model = new Sequential(new Linear(4, 2))) {
+            List<Integer> updates = new ArrayList<>();
+            ConfigList list = ConfigList.fromJson("[{\"sparsity\": 0.5, \"op_types\": [\"Linear\"]}]");
+            AgpPruner agp = AgpPruner.builder().setModel(model).setConfigList(list).optEndEpoch(8).build();
+            Driver driver = AgpSchedule.of(options(0, 2, 0.25)).driver();
+            agp.compress();
+            for (int epoch = 0; epoch < 2; epoch++) {
+                driver.onEpochStart(agp, epoch);
+                updates.add(agp.currentEpoch());
+                for (int b = 0; b < 10; b++) {
+                    int before = agp.currentEpoch();
+                    driver.onBatchEnd(agp, new BatchResult(epoch, b, 10, 0, 1, 0, 0));
+                    if (agp.currentEpoch() != before) {
+                        updates.add(b + 1);
+                        updates.add(agp.currentEpoch());
+                    }
+                }
+            }
+            // epoch 0: tick 0 at the start (ignored by updateEpoch, as NNI), ticks 1, 2, 3 after batches 3, 5, 8;
+            // epoch 1: tick 4 at the start, then 5, 6, 7
+            assertEquals(List.of(0, 3, 1, 5, 2, 8, 3, 4, 3, 5, 5, 6, 8, 7), updates);
+        }
+    }
+}
