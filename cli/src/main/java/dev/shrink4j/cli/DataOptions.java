@@ -1,5 +1,6 @@
 package dev.shrink4j.cli;
 
+import dev.shrink4j.cli.algo.CompressionConfig;
 import dev.shrink4j.data.DataLoader;
 import dev.shrink4j.data.Dataset;
 import dev.shrink4j.data.Split;
@@ -17,8 +18,12 @@ public final class DataOptions {
             + "e.g. /usr/share/datasets/fashion-mnist)")
     Path dataDir;
 
-    @Option(names = "--batch-size", defaultValue = "64", description = "mini-batch size (default: ${DEFAULT-VALUE})")
-    int batchSize;
+    /** The batch size when {@code --batch-size} is not given and no config recommends one. */
+    public static final int DEFAULT_BATCH_SIZE = 64;
+
+    @Option(names = "--batch-size", description = "mini-batch size (default: 64; when fine-tuning, the config's "
+            + "\"finetune\" batch_size if it has one)")
+    Integer batchSize;
 
     @Option(names = "--train-samples", defaultValue = "0", description = "use only the first N training samples (0: all)")
     int trainSamples;
@@ -31,9 +36,15 @@ public final class DataOptions {
         return DataSpec.of(data);
     }
 
-    /** The batch size. */
+    /** The batch size: {@code --batch-size}, or {@value #DEFAULT_BATCH_SIZE}. */
     public int batchSize() {
-        if (batchSize <= 0) {
+        Integer given = explicitBatchSize();
+        return given != null ? given : DEFAULT_BATCH_SIZE;
+    }
+
+    /** {@code --batch-size} as given, or null when it was not (a config's fine-tuning recipe may then choose). */
+    public Integer explicitBatchSize() {
+        if (batchSize != null && batchSize <= 0) {
             throw new UsageException("--batch-size must be positive, got " + batchSize);
         }
         return batchSize;
@@ -62,9 +73,22 @@ public final class DataOptions {
         }
     }
 
-    /** A shuffled training loader (seeded) over {@code train}. */
+    /** A shuffled training loader (seeded) over {@code train} in batches of {@link #batchSize()}. */
     public DataLoader trainLoader(Dataset train, long seed) {
-        return DataLoader.builder().setDataset(train).setBatchSize(batchSize()).optShuffle(seed).build();
+        return trainLoader(train, seed, batchSize());
+    }
+
+    /** A shuffled training loader (seeded) over {@code train} in batches of {@code batchSize}. */
+    public DataLoader trainLoader(Dataset train, long seed, int batchSize) {
+        return DataLoader.builder().setDataset(train).setBatchSize(batchSize).optShuffle(seed).build();
+    }
+
+    /**
+     * The fine-tuning loader for {@code cfg}: batches of {@code --batch-size} when given, else the config's
+     * recommended size, else {@value #DEFAULT_BATCH_SIZE}.
+     */
+    public DataLoader finetuneLoader(Dataset train, long seed, CompressionConfig cfg) {
+        return trainLoader(train, seed, cfg.finetune().batchSize(explicitBatchSize(), DEFAULT_BATCH_SIZE));
     }
 
     /** An unshuffled loader over {@code test}. */

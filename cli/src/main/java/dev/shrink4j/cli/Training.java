@@ -26,6 +26,9 @@ import org.bytedeco.pytorch.NoGradGuard;
 /** The training steps the subcommands share: the optimizer, fine-tuning under a compressor, statistics passes. */
 public final class Training {
 
+    /** The fine-tuning learning rate when {@code --lr} is not given and the config recommends none. */
+    public static final double DEFAULT_FINETUNE_LR = 0.001;
+
     private Training() {
     }
 

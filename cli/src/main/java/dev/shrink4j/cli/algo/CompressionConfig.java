@@ -22,7 +22,7 @@ import java.util.stream.Collectors;
  * list.
  * <pre>
  * {"pruner": "level", "config_list": [{"sparsity": 0.8, "op_types": ["default"]}]}
- * {"quantizer": "dorefa", "config_list": [...], "some_option": 3}
+ * {"quantizer": "dorefa", "config_list": [...], "some_option": 3, "finetune": {"lr": 0.002}}
  * </pre>
  * Parsing checks the shape of the file, the algorithm name and the options (unknown keys and wrong
  * types are errors naming them); the config list itself is checked against the model when the
@@ -32,8 +32,10 @@ import java.util.stream.Collectors;
  * @param spec       the algorithm
  * @param configList the config list
  * @param options    the algorithm options
+ * @param finetune   the fine-tuning settings the file recommends ({@link FinetuneRecipe#NONE} when it has none)
  */
-public record CompressionConfig(String source, AlgorithmSpec spec, ConfigList configList, AlgorithmOptions options) {
+public record CompressionConfig(String source, AlgorithmSpec spec, ConfigList configList, AlgorithmOptions options,
+        FinetuneRecipe finetune) {
 
     /** The key of the config list. */
     public static final String CONFIG_LIST = "config_list";
@@ -102,7 +104,7 @@ public record CompressionConfig(String source, AlgorithmSpec spec, ConfigList co
         List<String> mistyped = new ArrayList<>();
         for (Map.Entry<String, JsonElement> e : obj.entrySet()) {
             String key = e.getKey();
-            if (key.equals(kind.key()) || key.equals(CONFIG_LIST)) {
+            if (key.equals(kind.key()) || key.equals(CONFIG_LIST) || key.equals(FinetuneRecipe.KEY)) {
                 continue;
             }
             OptionType type = spec.options().get(key);
@@ -122,12 +124,14 @@ public record CompressionConfig(String source, AlgorithmSpec spec, ConfigList co
             throw new UsageException(where + String.join("; ", mistyped));
         }
         AlgorithmOptions parsed = new AlgorithmOptions(options);
+        FinetuneRecipe finetune;
         try {
             spec.driver(parsed); // a schedule that cannot run is an error of the file, reported now
+            finetune = FinetuneRecipe.fromJson(obj.get(FinetuneRecipe.KEY));
         } catch (UsageException e) {
             throw new UsageException(where + e.getMessage(), e);
         }
-        return new CompressionConfig(source, spec, ConfigList.fromJson(list), parsed);
+        return new CompressionConfig(source, spec, ConfigList.fromJson(list), parsed, finetune);
     }
 
     /** How training drives this config's algorithm with its options. */
@@ -173,6 +177,6 @@ public record CompressionConfig(String source, AlgorithmSpec spec, ConfigList co
             }
             entries.add(copy);
         }
-        return new CompressionConfig(source + " (sparsity " + sparsity + ")", spec, ConfigList.fromJson(entries), options);
+        return new CompressionConfig(source + " (sparsity " + sparsity + ")", spec, ConfigList.fromJson(entries), options, finetune);
     }
 }

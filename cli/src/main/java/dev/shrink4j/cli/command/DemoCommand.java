@@ -66,8 +66,9 @@ public final class DemoCommand extends Subcommand {
     @Option(names = "--finetune-epochs", defaultValue = "2", description = "fine-tuning epochs per method (default: ${DEFAULT-VALUE})")
     int finetuneEpochs;
 
-    @Option(names = "--lr", defaultValue = "0.001", description = "fine-tuning Adam learning rate (default: ${DEFAULT-VALUE})")
-    double lr;
+    @Option(names = "--lr", description = "fine-tuning Adam learning rate (default: the config's \"finetune\" lr if it has one, "
+            + "else 0.001)")
+    Double lr;
 
     @Option(names = "--calibration-batches", description = "calibration batches per quantizer (default: 10 for observer, "
             + "0 for the others, whose ranges come from fine-tuning)")
@@ -99,8 +100,9 @@ public final class DemoCommand extends Subcommand {
         PrintWriter console = console();
         RunReport report = new RunReport("shrink4j demo: " + arch + " on " + dataSpec.cliName(), invocation())
                 .setModel(arch, dataSpec.cliName());
-        report.setting("baseline_epochs", epochs).setting("finetune_epochs", finetuneEpochs).setting("baseline_lr", baselineLr).setting("lr", lr)
-                .setting("batch_size", data.batchSize()).setting("seed", common.seed()).setting("methods", String.join(",", methods));
+        report.setting("baseline_epochs", epochs).setting("finetune_epochs", finetuneEpochs).setting("baseline_lr", baselineLr)
+                .setting("batch_size", data.batchSize()).setting("seed", common.seed())
+                .setting("methods", String.join(",", methods));
         Files.createDirectories(out);
         try (Dataset train = data.train(); Dataset test = data.test()) {
             DataLoader trainLoader = data.trainLoader(train, common.seed());
@@ -122,17 +124,21 @@ public final class DemoCommand extends Subcommand {
                 console.flush();
                 Path dir = out.resolve(method);
                 Files.createDirectories(dir);
+                double methodLr = cfg.finetune().lr(lr, Training.DEFAULT_FINETUNE_LR);
+                DataLoader finetuneLoader = data.finetuneLoader(train, common.seed(), cfg);
+                report.setting("finetune " + method, String.format(Locale.ROOT, "Adam lr %s, batch size %d", methodLr,
+                        finetuneLoader.batchSize()));
                 ResultRow row;
                 if (cfg.spec().kind() == AlgorithmKind.PRUNER) {
-                    PruningRun.Outcome o = new PruningRun(arch, dataSpec, baseline, finetuneEpochs, lr, common.seed())
-                            .run(cfg, trainLoader, testLoader, dir, report, method, base.accuracy());
+                    PruningRun.Outcome o = new PruningRun(arch, dataSpec, baseline, finetuneEpochs, methodLr, common.seed())
+                            .run(cfg, finetuneLoader, testLoader, dir, report, method, base.accuracy());
                     report.setLayerSparsity(o.sparsity());
                     row = o.row();
                 } else {
                     int calibration = calibrationBatches != null ? calibrationBatches
                             : cfg.driver().statisticsBatches(cfg.options());
-                    QuantizationRun.Outcome o = new QuantizationRun(arch, dataSpec, baseline, calibration, finetuneEpochs, lr,
-                            common.seed()).run(cfg, trainLoader, testLoader, dir, report, method, base.accuracy());
+                    QuantizationRun.Outcome o = new QuantizationRun(arch, dataSpec, baseline, calibration, finetuneEpochs, methodLr,
+                            common.seed()).run(cfg, finetuneLoader, testLoader, dir, report, method, base.accuracy());
                     if (o.int8Skipped() != null) {
                         console.println(method + ": no int8 export (" + Shrink4j.oneLine(o.int8Skipped())
                                 + "); its size is the fake-quantized fp32 file's");

@@ -6,6 +6,7 @@ import dev.shrink4j.cli.ModelOptions;
 import dev.shrink4j.cli.OutputOptions;
 import dev.shrink4j.cli.Shrink4j;
 import dev.shrink4j.cli.PruningRun;
+import dev.shrink4j.cli.Training;
 import dev.shrink4j.cli.UsageException;
 import dev.shrink4j.cli.algo.AlgorithmKind;
 import dev.shrink4j.cli.algo.CompressionConfig;
@@ -54,8 +55,9 @@ public final class PruneCommand extends Subcommand {
     @Option(names = "--epochs", defaultValue = "0", description = "fine-tuning epochs (default: ${DEFAULT-VALUE}: masks only)")
     int epochs;
 
-    @Option(names = "--lr", defaultValue = "0.001", description = "fine-tuning Adam learning rate (default: ${DEFAULT-VALUE})")
-    double lr;
+    @Option(names = "--lr", description = "fine-tuning Adam learning rate (default: the config's \"finetune\" lr if it has one, "
+            + "else 0.001)")
+    Double lr;
 
     @Option(names = "--sweep", split = ",", description = "sparsities to sweep, e.g. 0.5,0.7,0.9 (each replaces the config's)")
     List<Double> sweep;
@@ -82,7 +84,8 @@ public final class PruneCommand extends Subcommand {
         RunReport report = new RunReport("prune " + model.arch() + " with " + cfg.spec().name(), invocation())
                 .setModel(model.arch(), dataSpec.cliName());
         report.setting("config", cfg.source()).setting("pruner", cfg.spec().name()).setting("options", cfg.options().toString())
-                .setting("config_list", cfg.configList().toJson()).setting("epochs", epochs).setting("seed", common.seed());
+                .setting("config_list", cfg.configList().toJson()).setting("finetune", cfg.finetune().toJson().toString())
+                .setting("epochs", epochs).setting("seed", common.seed());
         Path out = output.create();
         try (Dataset train = needsData ? data.train() : null; Dataset test = needsData ? data.test() : null) {
             PrintWriter console = console();
@@ -124,9 +127,10 @@ public final class PruneCommand extends Subcommand {
 
     private PruningRun.Outcome pruneOnce(CompressionConfig cfg, DataSpec dataSpec, Dataset train, Dataset test, Path dir,
             RunReport report, String run) throws IOException {
-        DataLoader trainLoader = train == null ? null : data.trainLoader(train, common.seed());
+        DataLoader trainLoader = train == null ? null : data.finetuneLoader(train, common.seed(), cfg);
         DataLoader testLoader = test == null ? null : data.testLoader(test);
-        return new PruningRun(model.arch(), dataSpec, weights, epochs, lr, common.seed())
+        return new PruningRun(model.arch(), dataSpec, weights, epochs, cfg.finetune().lr(lr, Training.DEFAULT_FINETUNE_LR),
+                common.seed())
                 .run(cfg, trainLoader, testLoader, dir, report, run, baselineAccuracy);
     }
 

@@ -6,6 +6,7 @@ import dev.shrink4j.cli.ModelOptions;
 import dev.shrink4j.cli.OutputOptions;
 import dev.shrink4j.cli.QuantizationRun;
 import dev.shrink4j.cli.Shrink4j;
+import dev.shrink4j.cli.Training;
 import dev.shrink4j.cli.algo.AlgorithmKind;
 import dev.shrink4j.cli.algo.CompressionConfig;
 import dev.shrink4j.cli.report.ResultsTable;
@@ -55,8 +56,9 @@ public final class QuantizeCommand extends Subcommand {
             description = "quantization-aware fine-tuning epochs (default: ${DEFAULT-VALUE})")
     int epochs;
 
-    @Option(names = "--lr", defaultValue = "0.001", description = "fine-tuning Adam learning rate (default: ${DEFAULT-VALUE})")
-    double lr;
+    @Option(names = "--lr", description = "fine-tuning Adam learning rate (default: the config's \"finetune\" lr if it has one, "
+            + "else 0.001)")
+    Double lr;
 
     @Mixin
     OutputOptions output;
@@ -67,14 +69,15 @@ public final class QuantizeCommand extends Subcommand {
         CompressionConfig cfg = CompressionConfig.read(config, registry(), AlgorithmKind.QUANTIZER);
         int calibration = calibrationBatches != null ? calibrationBatches
                 : cfg.driver().statisticsBatches(cfg.options());
-        QuantizationRun run = new QuantizationRun(model.arch(), dataSpec, weights, calibration, epochs, lr, common.seed());
+        QuantizationRun run = new QuantizationRun(model.arch(), dataSpec, weights, calibration, epochs,
+                cfg.finetune().lr(lr, Training.DEFAULT_FINETUNE_LR), common.seed());
         // Accuracy needs the test set: read it when training data is read anyway or a dataset was named.
         boolean readData = run.needsTrainingData() || dataNamed(spec);
         RunReport report = new RunReport("quantize " + model.arch() + " with " + cfg.spec().name(), invocation())
                 .setModel(model.arch(), dataSpec.cliName());
         report.setting("config", cfg.source()).setting("quantizer", cfg.spec().name()).setting("options", cfg.options().toString())
                 .setting("config_list", cfg.configList().toJson()).setting("calibration_batches", calibration)
-                .setting("epochs", epochs).setting("seed", common.seed());
+                .setting("finetune", cfg.finetune().toJson().toString()).setting("epochs", epochs).setting("seed", common.seed());
         Path out = output.create();
         PrintWriter console = console();
         try (Dataset train = run.needsTrainingData() ? data.train() : null; Dataset test = readData ? data.test() : null) {
@@ -85,7 +88,7 @@ public final class QuantizeCommand extends Subcommand {
                 }
                 report.setting("baseline_accuracy", baseline);
             }
-            QuantizationRun.Outcome o = run.run(cfg, train == null ? null : data.trainLoader(train, common.seed()),
+            QuantizationRun.Outcome o = run.run(cfg, train == null ? null : data.finetuneLoader(train, common.seed(), cfg),
                     test == null ? null : data.testLoader(test), out, report, cfg.spec().name(), baseline);
             report.setting("size_fp32_bytes", o.fp32Bytes()).setting("size_fakequant_bytes", o.fakeQuantBytes());
             if (o.int8Skipped() == null) {

@@ -6,6 +6,7 @@ import dev.shrink4j.compress.Compressor;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Sgd;
 import dev.shrink4j.nn.zoo.ModelZoo;
+import dev.shrink4j.prune.AgpPruner;
 import dev.shrink4j.prune.FilterPruner;
 import dev.shrink4j.prune.Pruner;
 import java.nio.file.Files;
@@ -46,9 +47,10 @@ class ExampleConfigsTest {
         for (AlgorithmSpec spec : registry.all()) {
             boolean bn = spec.name().equals("slim");
             try (Run r = compress(registry, spec.name(), bn ? "resnet20" : "lenet5", bn ? 3 : 1, bn ? 32 : 28)) {
-                // LeNet-5: 2 Conv2d + 3 Linear (level and agp exclude conv1 and fc3); ResNet-20: 19 BatchNorm2d
+                // LeNet-5: 2 Conv2d + 3 Linear (level and agp select conv2, fc1, fc2; dorefa excludes conv1 and fc3);
+                // ResNet-20: 19 BatchNorm2d
                 int expected = bn ? 19 : FILTER_PRUNERS.contains(spec.name()) ? 2
-                        : List.of("level", "agp").contains(spec.name()) ? 3 : 5;
+                        : List.of("level", "agp", "dorefa").contains(spec.name()) ? 3 : 5;
                 assertEquals(expected, r.c().getModulesWrapper().size(), spec.name());
             }
         }
@@ -58,11 +60,12 @@ class ExampleConfigsTest {
     void exampleConfigsPruneWhatTheySay() {
         AlgorithmRegistry registry = BuiltinAlgorithms.registry();
         try (Run r = compress(registry, "level", "lenet5", 1, 28)) {
-            // 92% of conv2/fc1/fc2: conv2 has 16·6·5·5 = 2400 weights, floor(2208) pruned; conv1 and fc3 stay dense
+            // 90% of conv2/fc1/fc2's 60,480 weights, split 0.55/0.94/0.80: floor(2400·0.55) = 1320,
+            // floor(48000·0.94) = 45120, floor(10080·0.8) = 8064, together 54,504 = 90.1%; conv1 and fc3 stay dense
             Map<String, Double> sparsity = ((Pruner) r.c()).layerSparsity();
-            assertEquals(2208 / 2400.0, sparsity.get("conv2"));
-            assertEquals(44160 / 48000.0, sparsity.get("fc1"));
-            assertEquals(9273 / 10080.0, sparsity.get("fc2"));
+            assertEquals(1320 / 2400.0, sparsity.get("conv2"));
+            assertEquals(45120 / 48000.0, sparsity.get("fc1"));
+            assertEquals(8064 / 10080.0, sparsity.get("fc2"));
             assertEquals(java.util.Set.of("conv2", "fc1", "fc2"), sparsity.keySet());
         }
         try (Run r = compress(registry, "l1-filter", "lenet5", 1, 28)) {
@@ -78,6 +81,24 @@ class ExampleConfigsTest {
                 }
             }
             assertEquals(344, pruned);
+        }
+    }
+
+    @Test
+    void agpExampleRampsInTenthsOfAnEpochFromHalfSparsity() {
+        AlgorithmRegistry registry = BuiltinAlgorithms.registry();
+        CompressionConfig cfg = CompressionConfig.read(CONFIGS.resolve("agp.json"), registry, AlgorithmKind.PRUNER);
+        // frequency 0.1 over epochs [0, 1]: ten ticks per epoch, ticks 0..10
+        assertEquals(new AgpSchedule(10, 0, 10, 1), AgpSchedule.of(cfg.options()));
+        assertEquals(new FinetuneRecipe(0.002, 32), cfg.finetune());
+        try (Run r = compress(registry, "agp", "lenet5", 1, 28)) {
+            AgpPruner agp = (AgpPruner) r.c();
+            // at compress(): initial_sparsity 0.5 everywhere: floor(2400·0.5), floor(48000·0.5), floor(10080·0.5)
+            assertEquals(Map.of("conv2", 0.5, "fc1", 0.5, "fc2", 0.5), agp.layerSparsity());
+            // span = ((10 − 0 − 1) // 1) · 1 = 9 ticks; at tick 3: s_f + (0.5 − s_f)·(1 − 3/9)³
+            double cube = Math.pow(1 - 3 / 9.0, 3);
+            assertEquals(0.95 + (0.5 - 0.95) * cube, agp.targetSparsity(3, 0.95), 1e-12);
+            assertEquals(0.95, agp.targetSparsity(9, 0.95));
         }
     }
 

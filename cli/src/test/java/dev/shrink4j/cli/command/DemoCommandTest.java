@@ -20,9 +20,10 @@ class DemoCommandTest {
     void demoTrainsBaselineComparesMethodsAndReusesTheBaseline() throws Exception {
         Path data = TinyIdx.write(dir.resolve("data"), 40, 20);
         Path configs = Path.of("..", "configs").toAbsolutePath().normalize();
-        String[] args = {"demo", "--data-dir", data.toString(), "--epochs", "1", "--finetune-epochs", "1", "--batch-size", "8",
-                "--methods", "taylor-fo,agp,lottery-ticket", "--configs-dir", configs.toString(), "--runs-dir",
-                dir.resolve("runs").toString(), "--out", dir.resolve("demo").toString(), "--threads", "1"};
+        // no --batch-size: the baseline trains in batches of 64, each fine-tune in its config's recommended size
+        String[] args = {"demo", "--data-dir", data.toString(), "--epochs", "1", "--finetune-epochs", "1", "--methods",
+                "taylor-fo,agp,lottery-ticket", "--configs-dir", configs.toString(), "--runs-dir", dir.resolve("runs").toString(),
+                "--out", dir.resolve("demo").toString(), "--threads", "1"};
         CliTests.Result r = CliTests.run(args);
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("training baseline lenet5 for 1 epoch(s)"), r.out());
@@ -36,6 +37,8 @@ class DemoCommandTest {
         // lottery ticket: prune_iterations 3 → rounds 0..3 at sparsity 0.8 in the end
         double kept = report.results().get(3).nonzeroParams() / (double) report.results().get(3).totalParams();
         assertTrue(kept > 0.19 && kept < 0.21, "lottery ticket keeps 20% of the weights (plus biases), kept " + kept);
+        assertEquals("Adam lr 0.002, batch size 32", report.settings().get("finetune agp"));
+        assertEquals(64, ((Number) report.settings().get("batch_size")).intValue());
 
         CliTests.Result again = CliTests.run(args);
         assertEquals(0, again.code(), again.err());
@@ -55,15 +58,19 @@ class DemoCommandTest {
                 report.results().stream().map(x -> x.method()).toList());
         assertEquals(java.util.List.of("fp32", "masked fp32", "int8", "fake-quant fp32", "int8"),
                 report.results().stream().map(x -> x.artifact()).toList());
-        assertTrue(r.out().contains("dorefa: no int8 export (DoReFaQuantizer cannot export integer weights for conv1"), r.out());
+        assertTrue(r.out().contains("dorefa: no int8 export (DoReFaQuantizer cannot export integer weights for conv2"), r.out());
         assertTrue(r.out().contains(" (fake-quant fp32) |"), r.out());
         for (String f : new String[] {"qat/model-int8.safetensors", "qat/calibration.json", "dorefa/model-fakequant.safetensors",
                 "observer/model-int8.safetensors", "level/masks.safetensors"}) {
             assertTrue(Files.isRegularFile(dir.resolve("demo").resolve(f)), f);
         }
-        // level prunes 92% of conv2/fc1/fc2 weights: kept 192 + 3840 + 807 of them, plus conv1 (156) and fc3 (850)
+        // level prunes 90% of conv2/fc1/fc2 weights: kept 1080 + 2880 + 2016 of them, plus conv1 (156) and fc3 (850)
         // whole and the 220 biases of conv2/fc1/fc2
-        assertEquals(192 + 3840 + 807 + 156 + 850 + 220, report.results().get(1).nonzeroParams());
+        assertEquals(1080 + 2880 + 2016 + 156 + 850 + 220, report.results().get(1).nonzeroParams());
+        // level's config recommends Adam 0.002 in batches of 32; the explicit --batch-size 8 wins over the latter;
+        // qat's config recommends nothing: the defaults
+        assertEquals("Adam lr 0.002, batch size 8", report.settings().get("finetune level"));
+        assertEquals("Adam lr 0.001, batch size 8", report.settings().get("finetune qat"));
         // quantized layers count as dense: the baseline's FLOPs; int8 weights gzip to far less than the fp32 baseline
         assertEquals(report.results().get(0).flops(), report.results().get(2).flops());
         assertTrue(report.results().get(2).sizeBytes() * 3 < report.results().get(0).sizeBytes());
