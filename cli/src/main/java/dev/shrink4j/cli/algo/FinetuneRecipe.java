@@ -10,24 +10,27 @@ import java.util.Map;
 
 /**
  * The fine-tuning settings a config file recommends for its algorithm, its optional {@code "finetune"}
- * object: {@code {"lr": 0.002, "batch_size": 32}}. Each is a default that an explicit command-line option
- * ({@code --lr}, {@code --batch-size}) overrides; absent, the command's own default holds.
+ * object: {@code {"lr": 0.002, "batch_size": 32, "epochs": 0}}. Each is a default that an explicit
+ * command-line option ({@code --lr}, {@code --batch-size}, the demo's {@code --finetune-epochs}) overrides;
+ * absent, the command's own default holds. {@code epochs} is read by {@code demo} only: {@code prune} and
+ * {@code quantize} fine-tune exactly {@code --epochs} (default 0).
  *
  * <p>Why per config: methods recover best at different rates. On LeNet-5/Fashion-MNIST, level pruning to
  * 9.9% of the parameters reached 89.65% in two epochs at Adam 2e-3 in batches of 32 against 89.19% at 1e-3
  * in batches of 64, while DoReFa 4-bit lost 0.36 pt more at 3e-3 than at 1e-3 (README, "Choosing the
- * fine-tune").
+ * fine-tune"). Post-training quantization needs no fine-tune at all ({@code "epochs": 0}).
  *
  * @param lr        the Adam learning rate, or null for the command's default
  * @param batchSize the training batch size, or null for the command's default
+ * @param epochs    the demo's fine-tuning epochs, or null for its default
  */
-public record FinetuneRecipe(Double lr, Integer batchSize) {
+public record FinetuneRecipe(Double lr, Integer batchSize, Integer epochs) {
 
     /** The key of the object in a config file. */
     public static final String KEY = "finetune";
 
     /** No recommendation: the command's defaults hold. */
-    public static final FinetuneRecipe NONE = new FinetuneRecipe(null, null);
+    public static final FinetuneRecipe NONE = new FinetuneRecipe(null, null, null);
 
     /**
      * Reads the {@code "finetune"} object.
@@ -43,6 +46,7 @@ public record FinetuneRecipe(Double lr, Integer batchSize) {
         }
         Double lr = null;
         Integer batchSize = null;
+        Integer epochs = null;
         List<String> unknown = new ArrayList<>();
         for (Map.Entry<String, JsonElement> e : json.getAsJsonObject().entrySet()) {
             switch (e.getKey()) {
@@ -60,14 +64,21 @@ public record FinetuneRecipe(Double lr, Integer batchSize) {
                     }
                     batchSize = (int) v;
                 }
+                case "epochs" -> {
+                    double v = number(e.getKey(), e.getValue());
+                    if (v != Math.rint(v) || v < 0 || v > Integer.MAX_VALUE) {
+                        throw new UsageException("\"" + KEY + "\".\"epochs\" must be an integer ≥ 0, got " + e.getValue());
+                    }
+                    epochs = (int) v;
+                }
                 default -> unknown.add("\"" + e.getKey() + "\"");
             }
         }
         if (!unknown.isEmpty()) {
             throw new UsageException("\"" + KEY + "\": unknown key" + (unknown.size() > 1 ? "s " : " ") + String.join(", ", unknown)
-                    + "; known keys: lr, batch_size");
+                    + "; known keys: lr, batch_size, epochs");
         }
-        return new FinetuneRecipe(lr, batchSize);
+        return new FinetuneRecipe(lr, batchSize, epochs);
     }
 
     private static double number(String key, JsonElement v) {
@@ -80,6 +91,11 @@ public record FinetuneRecipe(Double lr, Integer batchSize) {
     /** The learning rate: {@code explicit} when given, else this recipe's, else {@code fallback}. */
     public double lr(Double explicit, double fallback) {
         return explicit != null ? explicit : lr != null ? lr : fallback;
+    }
+
+    /** The fine-tuning epochs: {@code explicit} when given, else this recipe's, else {@code fallback}. */
+    public int epochs(Integer explicit, int fallback) {
+        return explicit != null ? explicit : epochs != null ? epochs : fallback;
     }
 
     /** The batch size: {@code explicit} when given, else this recipe's, else {@code fallback}. */
@@ -95,6 +111,9 @@ public record FinetuneRecipe(Double lr, Integer batchSize) {
         }
         if (batchSize != null) {
             o.add("batch_size", new JsonPrimitive(batchSize));
+        }
+        if (epochs != null) {
+            o.add("epochs", new JsonPrimitive(epochs));
         }
 
         return o;

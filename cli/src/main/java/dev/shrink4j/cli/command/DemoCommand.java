@@ -63,8 +63,12 @@ public final class DemoCommand extends Subcommand {
             description = "baseline Adam learning rate, cosine-annealed to 0 (default: ${DEFAULT-VALUE})")
     double baselineLr;
 
-    @Option(names = "--finetune-epochs", defaultValue = "2", description = "fine-tuning epochs per method (default: ${DEFAULT-VALUE})")
-    int finetuneEpochs;
+    /** The fine-tuning epochs of a method whose config recommends none, when {@code --finetune-epochs} is not given. */
+    static final int DEFAULT_FINETUNE_EPOCHS = 2;
+
+    @Option(names = "--finetune-epochs", description = "fine-tuning epochs per method (default: the config's \"finetune\" "
+            + "epochs if it has one, else 2)")
+    Integer finetuneEpochs;
 
     @Option(names = "--lr", description = "fine-tuning Adam learning rate (default: the config's \"finetune\" lr if it has one, "
             + "else 0.001)")
@@ -89,9 +93,11 @@ public final class DemoCommand extends Subcommand {
 
     @Override
     int run() throws IOException {
-        if (epochs < 1 || finetuneEpochs < 0) {
-            throw new UsageException("--epochs must be at least 1 and --finetune-epochs 0 or more, got " + epochs + " and "
-                    + finetuneEpochs);
+        if (epochs < 1) {
+            throw new UsageException("--epochs must be at least 1, got " + epochs);
+        }
+        if (finetuneEpochs != null && finetuneEpochs < 0) {
+            throw new UsageException("--finetune-epochs must be 0 or more, got " + finetuneEpochs);
         }
         DataSpec dataSpec = data.spec();
         // Check every config before the long work starts.
@@ -100,7 +106,7 @@ public final class DemoCommand extends Subcommand {
         PrintWriter console = console();
         RunReport report = new RunReport("shrink4j demo: " + arch + " on " + dataSpec.cliName(), invocation())
                 .setModel(arch, dataSpec.cliName());
-        report.setting("baseline_epochs", epochs).setting("finetune_epochs", finetuneEpochs).setting("baseline_lr", baselineLr)
+        report.setting("baseline_epochs", epochs).setting("baseline_lr", baselineLr)
                 .setting("batch_size", data.batchSize()).setting("seed", common.seed())
                 .setting("methods", String.join(",", methods));
         Files.createDirectories(out);
@@ -125,19 +131,20 @@ public final class DemoCommand extends Subcommand {
                 Path dir = out.resolve(method);
                 Files.createDirectories(dir);
                 double methodLr = cfg.finetune().lr(lr, Training.DEFAULT_FINETUNE_LR);
+                int methodEpochs = cfg.finetune().epochs(finetuneEpochs, DEFAULT_FINETUNE_EPOCHS);
                 DataLoader finetuneLoader = data.finetuneLoader(train, common.seed(), cfg);
-                report.setting("finetune " + method, String.format(Locale.ROOT, "Adam lr %s, batch size %d", methodLr,
-                        finetuneLoader.batchSize()));
+                report.setting("finetune " + method, String.format(Locale.ROOT, "%d epoch(s), Adam lr %s, batch size %d",
+                        methodEpochs, methodLr, finetuneLoader.batchSize()));
                 ResultRow row;
                 if (cfg.spec().kind() == AlgorithmKind.PRUNER) {
-                    PruningRun.Outcome o = new PruningRun(arch, dataSpec, baseline, finetuneEpochs, methodLr, common.seed())
+                    PruningRun.Outcome o = new PruningRun(arch, dataSpec, baseline, methodEpochs, methodLr, common.seed())
                             .run(cfg, finetuneLoader, testLoader, dir, report, method, base.accuracy());
                     report.setLayerSparsity(o.sparsity());
                     row = o.row();
                 } else {
                     int calibration = calibrationBatches != null ? calibrationBatches
                             : cfg.driver().statisticsBatches(cfg.options());
-                    QuantizationRun.Outcome o = new QuantizationRun(arch, dataSpec, baseline, calibration, finetuneEpochs, methodLr,
+                    QuantizationRun.Outcome o = new QuantizationRun(arch, dataSpec, baseline, calibration, methodEpochs, methodLr,
                             common.seed()).run(cfg, finetuneLoader, testLoader, dir, report, method, base.accuracy());
                     if (o.int8Skipped() != null) {
                         console.println(method + ": no int8 export (" + Shrink4j.oneLine(o.int8Skipped())

@@ -90,7 +90,7 @@ class ExampleConfigsTest {
         CompressionConfig cfg = CompressionConfig.read(CONFIGS.resolve("agp.json"), registry, AlgorithmKind.PRUNER);
         // frequency 0.1 over epochs [0, 1]: ten ticks per epoch, ticks 0..10
         assertEquals(new AgpSchedule(10, 0, 10, 1), AgpSchedule.of(cfg.options()));
-        assertEquals(new FinetuneRecipe(0.002, 32), cfg.finetune());
+        assertEquals(new FinetuneRecipe(0.002, 32, null), cfg.finetune());
         try (Run r = compress(registry, "agp", "lenet5", 1, 28)) {
             AgpPruner agp = (AgpPruner) r.c();
             // at compress(): initial_sparsity 0.5 everywhere: floor(2400·0.5), floor(48000·0.5), floor(10080·0.5)

@@ -21,10 +21,11 @@ class FinetuneRecipeTest {
 
     @Test
     void readsLrAndBatchSize() {
-        FinetuneRecipe r = parse("{\"lr\": 0.002, \"batch_size\": 32}");
+        FinetuneRecipe r = parse("{\"lr\": 0.002, \"batch_size\": 32, \"epochs\": 0}");
         assertEquals(0.002, r.lr());
         assertEquals(32, r.batchSize());
-        assertEquals("{\"lr\":0.002,\"batch_size\":32}", r.toJson().toString());
+        assertEquals(0, r.epochs());
+        assertEquals("{\"lr\":0.002,\"batch_size\":32,\"epochs\":0}", r.toJson().toString());
         FinetuneRecipe lrOnly = parse("{\"lr\": 0.003}");
         assertNull(lrOnly.batchSize());
         assertSame(FinetuneRecipe.NONE, FinetuneRecipe.fromJson(null));
@@ -39,6 +40,10 @@ class FinetuneRecipeTest {
         assertEquals(128, r.batchSize(128, 64));
         assertEquals(32, r.batchSize(null, 64));
         assertEquals(64, FinetuneRecipe.NONE.batchSize(null, 64));
+        FinetuneRecipe ptq = parse("{\"epochs\": 0}");
+        assertEquals(3, ptq.epochs(3, 2));
+        assertEquals(0, ptq.epochs(null, 2));
+        assertEquals(2, FinetuneRecipe.NONE.epochs(null, 2));
     }
 
     @Test
@@ -48,8 +53,9 @@ class FinetuneRecipeTest {
         assertEquals("\"finetune\".\"lr\" must be a number, got \"fast\"", error("{\"lr\": \"fast\"}"));
         assertEquals("\"finetune\".\"batch_size\" must be a positive integer, got 2.5", error("{\"batch_size\": 2.5}"));
         assertEquals("\"finetune\".\"batch_size\" must be a positive integer, got 0", error("{\"batch_size\": 0}"));
-        assertEquals("\"finetune\": unknown keys \"epochs\", \"momentum\"; known keys: lr, batch_size",
-                error("{\"epochs\": 3, \"momentum\": 0.9}"));
+        assertEquals("\"finetune\".\"epochs\" must be an integer ≥ 0, got -1", error("{\"epochs\": -1}"));
+        assertEquals("\"finetune\": unknown keys \"optimizer\", \"momentum\"; known keys: lr, batch_size, epochs",
+                error("{\"optimizer\": \"sgd\", \"momentum\": 0.9}"));
     }
 
     @Test
@@ -57,8 +63,8 @@ class FinetuneRecipeTest {
         AlgorithmRegistry registry = BuiltinAlgorithms.registry();
         CompressionConfig c = CompressionConfig.parse("c.json", "{\"pruner\": \"level\", \"finetune\": {\"batch_size\": 16}, "
                 + "\"config_list\": [{\"sparsity\": 0.5, \"op_types\": [\"default\"]}]}", registry, null);
-        assertEquals(new FinetuneRecipe(null, 16), c.finetune());
-        assertEquals(new FinetuneRecipe(null, 16), c.withSparsity(0.7).finetune());
+        assertEquals(new FinetuneRecipe(null, 16, null), c.finetune());
+        assertEquals(new FinetuneRecipe(null, 16, null), c.withSparsity(0.7).finetune());
         assertEquals("config c.json: \"finetune\".\"lr\" must be positive, got 0",
                 assertThrows(UsageException.class, () -> CompressionConfig.parse("c.json", "{\"pruner\": \"level\", "
                         + "\"finetune\": {\"lr\": 0}, \"config_list\": []}", registry, null)).getMessage());

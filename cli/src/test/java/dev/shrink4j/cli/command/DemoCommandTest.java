@@ -37,7 +37,7 @@ class DemoCommandTest {
         // lottery ticket: prune_iterations 3 → rounds 0..3 at sparsity 0.8 in the end
         double kept = report.results().get(3).nonzeroParams() / (double) report.results().get(3).totalParams();
         assertTrue(kept > 0.19 && kept < 0.21, "lottery ticket keeps 20% of the weights (plus biases), kept " + kept);
-        assertEquals("Adam lr 0.002, batch size 32", report.settings().get("finetune agp"));
+        assertEquals("1 epoch(s), Adam lr 0.002, batch size 32", report.settings().get("finetune agp"));
         assertEquals(64, ((Number) report.settings().get("batch_size")).intValue());
 
         CliTests.Result again = CliTests.run(args);
@@ -68,9 +68,11 @@ class DemoCommandTest {
         // whole and the 220 biases of conv2/fc1/fc2
         assertEquals(1080 + 2880 + 2016 + 156 + 850 + 220, report.results().get(1).nonzeroParams());
         // level's config recommends Adam 0.002 in batches of 32; the explicit --batch-size 8 wins over the latter;
-        // qat's config recommends nothing: the defaults
-        assertEquals("Adam lr 0.002, batch size 8", report.settings().get("finetune level"));
-        assertEquals("Adam lr 0.001, batch size 8", report.settings().get("finetune qat"));
+        // qat's config recommends nothing: the defaults (no --finetune-epochs: 2)
+        assertEquals("2 epoch(s), Adam lr 0.002, batch size 8", report.settings().get("finetune level"));
+        assertEquals("2 epoch(s), Adam lr 0.001, batch size 8", report.settings().get("finetune qat"));
+        // the observer's config recommends no fine-tune (post-training quantization)
+        assertEquals("0 epoch(s), Adam lr 0.001, batch size 8", report.settings().get("finetune observer"));
         // quantized layers count as dense: the baseline's FLOPs; int8 weights gzip to far less than the fp32 baseline
         assertEquals(report.results().get(0).flops(), report.results().get(2).flops());
         assertTrue(report.results().get(2).sizeBytes() * 3 < report.results().get(0).sizeBytes());
