@@ -2,6 +2,7 @@ package dev.shrink4j.cli.command;
 
 import dev.shrink4j.cli.DataOptions;
 import dev.shrink4j.cli.DataSpec;
+import dev.shrink4j.cli.FinetuneOptions;
 import dev.shrink4j.cli.Measurements;
 import dev.shrink4j.cli.Models;
 import dev.shrink4j.cli.PruningRun;
@@ -70,9 +71,8 @@ public final class DemoCommand extends Subcommand {
             + "epochs if it has one, else 2)")
     Integer finetuneEpochs;
 
-    @Option(names = "--lr", description = "fine-tuning Adam learning rate (default: the config's \"finetune\" lr if it has one, "
-            + "else 0.001)")
-    Double lr;
+    @Mixin
+    FinetuneOptions finetune;
 
     @Option(names = "--calibration-batches", description = "calibration batches per quantizer (default: 10 for observer, "
             + "0 for the others, whose ranges come from fine-tuning)")
@@ -130,7 +130,7 @@ public final class DemoCommand extends Subcommand {
                 console.flush();
                 Path dir = out.resolve(method);
                 Files.createDirectories(dir);
-                double methodLr = cfg.finetune().lr(lr, Training.DEFAULT_FINETUNE_LR);
+                double methodLr = finetune.lr(cfg);
                 int methodEpochs = cfg.finetune().epochs(finetuneEpochs, DEFAULT_FINETUNE_EPOCHS);
                 DataLoader finetuneLoader = data.finetuneLoader(train, common.seed(), cfg);
                 report.setting("finetune " + method, String.format(Locale.ROOT, "%d epoch(s), Adam lr %s, batch size %d",

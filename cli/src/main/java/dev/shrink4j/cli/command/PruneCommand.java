@@ -2,11 +2,11 @@ package dev.shrink4j.cli.command;
 
 import dev.shrink4j.cli.DataOptions;
 import dev.shrink4j.cli.DataSpec;
+import dev.shrink4j.cli.FinetuneOptions;
 import dev.shrink4j.cli.ModelOptions;
 import dev.shrink4j.cli.OutputOptions;
 import dev.shrink4j.cli.Shrink4j;
 import dev.shrink4j.cli.PruningRun;
-import dev.shrink4j.cli.Training;
 import dev.shrink4j.cli.UsageException;
 import dev.shrink4j.cli.algo.AlgorithmKind;
 import dev.shrink4j.cli.algo.CompressionConfig;
@@ -55,9 +55,8 @@ public final class PruneCommand extends Subcommand {
     @Option(names = "--epochs", defaultValue = "0", description = "fine-tuning epochs (default: ${DEFAULT-VALUE}: masks only)")
     int epochs;
 
-    @Option(names = "--lr", description = "fine-tuning Adam learning rate (default: the config's \"finetune\" lr if it has one, "
-            + "else 0.001)")
-    Double lr;
+    @Mixin
+    FinetuneOptions finetune;
 
     @Option(names = "--sweep", split = ",", description = "sparsities to sweep, e.g. 0.5,0.7,0.9 (each replaces the config's)")
     List<Double> sweep;
@@ -129,7 +128,7 @@ public final class PruneCommand extends Subcommand {
             RunReport report, String run) throws IOException {
         DataLoader trainLoader = train == null ? null : data.finetuneLoader(train, common.seed(), cfg);
         DataLoader testLoader = test == null ? null : data.testLoader(test);
-        return new PruningRun(model.arch(), dataSpec, weights, epochs, cfg.finetune().lr(lr, Training.DEFAULT_FINETUNE_LR),
+        return new PruningRun(model.arch(), dataSpec, weights, epochs, finetune.lr(cfg),
                 common.seed())
                 .run(cfg, trainLoader, testLoader, dir, report, run, baselineAccuracy);
     }

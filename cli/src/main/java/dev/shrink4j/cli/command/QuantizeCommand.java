@@ -2,11 +2,11 @@ package dev.shrink4j.cli.command;
 
 import dev.shrink4j.cli.DataOptions;
 import dev.shrink4j.cli.DataSpec;
+import dev.shrink4j.cli.FinetuneOptions;
 import dev.shrink4j.cli.ModelOptions;
 import dev.shrink4j.cli.OutputOptions;
 import dev.shrink4j.cli.QuantizationRun;
 import dev.shrink4j.cli.Shrink4j;
-import dev.shrink4j.cli.Training;
 import dev.shrink4j.cli.algo.AlgorithmKind;
 import dev.shrink4j.cli.algo.CompressionConfig;
 import dev.shrink4j.cli.report.ResultsTable;
@@ -56,9 +56,8 @@ public final class QuantizeCommand extends Subcommand {
             description = "quantization-aware fine-tuning epochs (default: ${DEFAULT-VALUE})")
     int epochs;
 
-    @Option(names = "--lr", description = "fine-tuning Adam learning rate (default: the config's \"finetune\" lr if it has one, "
-            + "else 0.001)")
-    Double lr;
+    @Mixin
+    FinetuneOptions finetune;
 
     @Mixin
     OutputOptions output;
@@ -70,7 +69,7 @@ public final class QuantizeCommand extends Subcommand {
         int calibration = calibrationBatches != null ? calibrationBatches
                 : cfg.driver().statisticsBatches(cfg.options());
         QuantizationRun run = new QuantizationRun(model.arch(), dataSpec, weights, calibration, epochs,
-                cfg.finetune().lr(lr, Training.DEFAULT_FINETUNE_LR), common.seed());
+                finetune.lr(cfg), common.seed());
         // Accuracy needs the test set: read it when training data is read anyway or a dataset was named.
         boolean readData = run.needsTrainingData() || dataNamed(spec);
         RunReport report = new RunReport("quantize " + model.arch() + " with " + cfg.spec().name(), invocation())
