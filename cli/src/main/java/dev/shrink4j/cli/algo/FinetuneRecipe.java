@@ -57,20 +57,8 @@ public record FinetuneRecipe(Double lr, Integer batchSize, Integer epochs) {
                     }
                     lr = v;
                 }
-                case "batch_size" -> {
-                    double v = number(e.getKey(), e.getValue());
-                    if (v != Math.rint(v) || v < 1 || v > Integer.MAX_VALUE) {
-                        throw new UsageException("\"" + KEY + "\".\"batch_size\" must be a positive integer, got " + e.getValue());
-                    }
-                    batchSize = (int) v;
-                }
-                case "epochs" -> {
-                    double v = number(e.getKey(), e.getValue());
-                    if (v != Math.rint(v) || v < 0 || v > Integer.MAX_VALUE) {
-                        throw new UsageException("\"" + KEY + "\".\"epochs\" must be an integer ≥ 0, got " + e.getValue());
-                    }
-                    epochs = (int) v;
-                }
+                case "batch_size" -> batchSize = integer(e.getKey(), e.getValue(), 1, "a positive integer");
+                case "epochs" -> epochs = integer(e.getKey(), e.getValue(), 0, "an integer ≥ 0");
                 default -> unknown.add("\"" + e.getKey() + "\"");
             }
         }
@@ -79,6 +67,14 @@ public record FinetuneRecipe(Double lr, Integer batchSize, Integer epochs) {
                     + "; known keys: lr, batch_size, epochs");
         }
         return new FinetuneRecipe(lr, batchSize, epochs);
+    }
+
+    private static int integer(String key, JsonElement v, int min, String expected) {
+        double x = number(key, v);
+        if (x != Math.rint(x) || x < min || x > Integer.MAX_VALUE) {
+            throw new UsageException("\"" + KEY + "\".\"" + key + "\" must be " + expected + ", got " + v);
+        }
+        return (int) x;
     }
 
     private static double number(String key, JsonElement v) {
@@ -90,17 +86,22 @@ public record FinetuneRecipe(Double lr, Integer batchSize, Integer epochs) {
 
     /** The learning rate: {@code explicit} when given, else this recipe's, else {@code fallback}. */
     public double lr(Double explicit, double fallback) {
-        return explicit != null ? explicit : lr != null ? lr : fallback;
+        return pick(explicit, lr, fallback);
     }
 
     /** The fine-tuning epochs: {@code explicit} when given, else this recipe's, else {@code fallback}. */
     public int epochs(Integer explicit, int fallback) {
-        return explicit != null ? explicit : epochs != null ? epochs : fallback;
+        return pick(explicit, epochs, fallback);
     }
 
     /** The batch size: {@code explicit} when given, else this recipe's, else {@code fallback}. */
     public int batchSize(Integer explicit, int fallback) {
-        return explicit != null ? explicit : batchSize != null ? batchSize : fallback;
+        return pick(explicit, batchSize, fallback);
+    }
+
+    /** The precedence of every setting: the command line, then the config's recommendation, then the default. */
+    private static <T> T pick(T explicit, T recommended, T fallback) {
+        return explicit != null ? explicit : recommended != null ? recommended : fallback;
     }
 
     /** The recipe as JSON (empty when there is none), for reports. */
@@ -115,7 +116,6 @@ public record FinetuneRecipe(Double lr, Integer batchSize, Integer epochs) {
         if (epochs != null) {
             o.add("epochs", new JsonPrimitive(epochs));
         }
-
         return o;
     }
 }
