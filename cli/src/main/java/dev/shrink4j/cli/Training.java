@@ -62,10 +62,11 @@ public final class Training {
 
     /**
      * Trains {@code epochs} epochs with a progress bar, evaluating on {@code test} after each, and
-     * records the curve in {@code report} as run {@code run}. With a compressor, its driver is told
-     * of each epoch start and each finished step (the compressor's optimizer hooks run by themselves). The learning rate follows a
-     * cosine from the optimizer's current rate to 0 over the epochs: a fine-tune that ends at a small rate
-     * settles where the constant rate leaves it noisy (LeNet-5, L1 filter 50%: measured in the README).
+     * records the curve in {@code report} as run {@code run}. With a compressor, its driver is told of each
+     * epoch start and each finished step (the compressor's optimizer hooks run by themselves). The learning
+     * rate follows a cosine from the optimizer's current rate to 0 over the epochs: a fine-tune that ends at a
+     * small rate settles where the constant rate leaves it noisy (LeNet-5, L1 filter 50%: measured in the
+     * README).
      */
     public static List<EpochResult> fit(Module model, Optimizer optimizer, DataLoader train, DataLoader test, int epochs,
             Compressor compressor, Driver driver, RunReport report, String run) {
