@@ -41,7 +41,8 @@ public final class TestFiles {
     /**
      * The Fashion-MNIST directory: Debian's default, else the {@code shared/data} copy beside the
      * checkout (CI clones the repository with {@code shared/} next to it). Skips the test when none
-     * has the files.
+     * has the files, except under {@code CI=true}, where a missing data set fails the test: CI must
+     * run the real-data tests, not report them as skipped.
      */
     public static Path fashionMnistDir() {
         return find(FashionMnist.DEFAULT_DIRECTORY, "fashion-mnist");
@@ -55,12 +56,27 @@ public final class TestFiles {
     private static Path find(Path preferred, String name) {
         List<Path> candidates = List.of(preferred, Path.of("../shared/data", name), Path.of("../../shared/data", name),
                 Path.of("../../../shared/data", name));
+        return find(candidates, name, System.getenv("CI"));
+    }
+
+    /** The first of {@code candidates} holding the test labels; else skips, or fails when {@code ciVariable} is "true". */
+    static Path find(List<Path> candidates, String name, String ciVariable) {
         for (Path dir : candidates) {
             if (Files.isRegularFile(dir.resolve("t10k-labels-idx1-ubyte.gz"))) {
                 return dir;
             }
         }
-        Assumptions.abort(name + " not found in " + candidates);
+        String message = name + " not found in " + candidates;
+        if (runningOnCi(ciVariable)) {
+            throw new AssertionError(message + " (CI=true: real-data tests must not be skipped; "
+                    + ".ci/run installs Debian's dataset-fashion-mnist)");
+        }
+        Assumptions.abort(message);
         throw new AssertionError("unreachable");
+    }
+
+    /** Whether the {@code CI} environment variable's value marks a CI run (GitHub's and GitLab's convention). */
+    static boolean runningOnCi(String ciVariable) {
+        return ciVariable != null && ciVariable.equalsIgnoreCase("true");
     }
 }

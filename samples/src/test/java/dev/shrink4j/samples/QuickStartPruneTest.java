@@ -22,7 +22,17 @@ class QuickStartPruneTest {
 
     @Test
     void exportsMasksAtFloorOfNTimesSparsityAndAModelThatReproducesTheAccuracy(@TempDir Path out) throws Exception {
-        SampleArgs args = SampleTesting.tiny(out);
+        // Start from known weights so the test can say which ones magnitude pruning must remove.
+        Path baselineFile = out.resolve("baseline.safetensors");
+        Map<String, float[]> baseline = new java.util.HashMap<>();
+        try (LeNet5 start = new LeNet5(); PointerScope scope = new PointerScope()) {
+            SafeTensors.save(start.stateDict(), baselineFile);
+            for (String layer : LAYERS) {
+                baseline.put(layer, values(start.stateDict().get(layer + ".weight")));
+            }
+        }
+        SampleArgs args = SampleArgs.parse("--data", SampleTesting.tiny(out).data().toString(), "--limit",
+                String.valueOf(SampleTesting.LIMIT), "--out", out.toString(), "--weights", baselineFile.toString());
         QuickStartPrune.Result r = QuickStartPrune.run(args);
         // n weights per layer → floor(0.8·n) pruned: 150 → 120, 2400 → 1920, 48000 → 38400, 10080 → 8064, 840 → 672
         long[] n = {150, 2400, 48000, 10080, 840};
@@ -33,10 +43,25 @@ class QuickStartPruneTest {
             assertEquals(10, masks.size(), "a weight and a bias mask per layer: " + masks.keySet());
             for (int i = 0; i < LAYERS.length; i++) {
                 String layer = LAYERS[i];
-                assertEquals(pruned[i], (long) Math.floor(0.8 * n[i]));
                 float[] mask = values(masks.get(layer + ".weight_mask"));
                 assertEquals(n[i], mask.length);
                 assertEquals(pruned[i], zeros(mask, 0, mask.length), layer);
+                // The pruned weights are exactly the floor(0.8·n) of smallest |w| in the starting weights
+                // (ties: lower index first), computed here independently of the pruner.
+                float[] w0 = baseline.get(layer);
+                Integer[] order = new Integer[w0.length];
+                for (int k = 0; k < order.length; k++) {
+                    order[k] = k;
+                }
+                java.util.Arrays.sort(order, java.util.Comparator.<Integer>comparingDouble(k -> Math.abs(w0[k]))
+                        .thenComparingInt(k -> k));
+                boolean[] expectPruned = new boolean[w0.length];
+                for (int k = 0; k < pruned[i]; k++) {
+                    expectPruned[order[k]] = true;
+                }
+                for (int k = 0; k < w0.length; k++) {
+                    assertEquals(expectPruned[k], mask[k] == 0f, layer + ".weight[" + k + "] |w| = " + Math.abs(w0[k]));
+                }
                 assertEquals((double) pruned[i] / n[i], r.layerSparsity().get(layer), 1e-12, layer);
                 float[] bias = values(masks.get(layer + ".bias_mask"));
                 assertEquals(0, zeros(bias, 0, bias.length), layer + ": biases are not pruned");
