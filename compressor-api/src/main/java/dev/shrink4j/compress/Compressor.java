@@ -26,13 +26,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Lifecycle, each a call: construct (stores arguments only, calls nothing overridable) →
  * {@link #compress()} (validates the config list, wraps, hooks, runs the algorithm's set-up) →
- * train / calibrate → export → {@link #unwrap()} or {@link #close()}, which restore the model as it
- * was. The model's class, fields and state-dict keys never change while wrapped.
+ * train / calibrate → export → {@link #unwrap()} or {@link #close()}, which restore the model and the
+ * optimizer as they were. The model's class, fields and state-dict keys never change while wrapped.
  *
  * <p>Subclasses (pruners, quantizers) declare their {@link #configSchema()}, install their
  * buffers, parametrizations and hooks in {@link #wrap(ModuleWrapper)}, and may react to optimizer
  * steps ({@link #beforeOptimizerStep()}, {@link #afterOptimizerStep()}) and epochs
- * ({@link #updateEpoch(int)}).
+ * ({@link #updateEpoch(int)}). Whatever an algorithm changes outside its wrappers (a parameter group
+ * on the optimizer, a snapshot of the weights) it undoes in {@link #undoAfterWrap()}.
  */
 public abstract class Compressor implements AutoCloseable {
 
@@ -80,6 +81,22 @@ public abstract class Compressor implements AutoCloseable {
 
     /** Runs once after every layer is wrapped (one-shot pruners compute their masks here). */
     protected void afterWrap() {
+    }
+
+    /**
+     * Undoes what the algorithm did outside its wrappers: removes the optimizer parameter groups it
+     * added, releases snapshots and other native state it owns, drops its references to wrapper
+     * buffers. Wrapper buffers, hooks and parametrizations need nothing here: {@link #unwrap()}
+     * releases them right after.
+     *
+     * <p>Called once, by {@link #unwrap()} (and {@link #close()}), after the collectors and the
+     * optimizer listener are removed and before the wrappers are released, so wrapper buffers are
+     * still alive. Also called when {@link #compress()} fails and rolls back, so an implementation
+     * must undo only what was actually done: {@link #wrap} or {@link #afterWrap()} may have stopped
+     * part-way. Default: nothing. Overrides that extend another algorithm call
+     * {@code super.undoAfterWrap()}.
+     */
+    protected void undoAfterWrap() {
     }
 
     /** Called by the optimizer before each step, while the compressor is attached. */
@@ -133,7 +150,11 @@ public abstract class Compressor implements AutoCloseable {
             afterWrap();
         } catch (RuntimeException e) {
             // Roll back (as torch.nn.utils.prune does) so a failed set-up leaves the model untouched.
-            unwrap();
+            try {
+                unwrap();
+            } catch (RuntimeException rollback) {
+                e.addSuppressed(rollback);
+            }
             throw e;
         }
         LOG.info("{} wraps {} layer(s): {}", getClass().getSimpleName(), wrappers.size(),
@@ -356,21 +377,44 @@ public abstract class Compressor implements AutoCloseable {
     }
 
     /**
-     * Removes every wrapper, hook, parametrization, collector and the optimizer listener, and
-     * releases the wrappers' buffers: the model is exactly as before {@link #compress()}. To keep
-     * the compression, export first (or apply masks to the weights). Idempotent.
+     * Restores the model and the optimizer as they were before {@link #compress()}: removes every
+     * collector and the optimizer listener, undoes the algorithm's own side effects
+     * ({@link #undoAfterWrap()}: parameter groups it added to the optimizer, snapshots it kept), then
+     * removes every hook and parametrization and releases the wrappers' buffers. Afterwards the
+     * optimizer has exactly the parameter groups it had, the modules carry no hook or parametrization
+     * of this compressor, and the state dict has the model's own keys. What training changed stays
+     * changed: the weights, batch-norm statistics and optimizer state of the model's parameters. To
+     * keep the compression, export first (or apply masks to the weights). Idempotent. When one of
+     * these steps fails the others still run, and the first failure is thrown (later ones suppressed).
      */
     public final void unwrap() {
         if (unwrapped) {
             return;
         }
         unwrapped = true;
-        new ArrayList<>(collectors.keySet()).forEach(this::removeActivationCollector);
+        List<Runnable> steps = new ArrayList<>();
+        new ArrayList<>(collectors.keySet()).forEach(id -> steps.add(() -> removeActivationCollector(id)));
         if (stepHandle != null) {
-            stepHandle.remove();
+            steps.add(stepHandle::remove);
         }
+        steps.add(this::undoAfterWrap);
         for (int i = wrappers.size() - 1; i >= 0; i--) {
-            wrappers.get(i).release();
+            steps.add(wrappers.get(i)::release);
+        }
+        RuntimeException failure = null;
+        for (Runnable step : steps) {
+            try {
+                step.run();
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 

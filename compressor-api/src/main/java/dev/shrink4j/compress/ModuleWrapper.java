@@ -154,8 +154,9 @@ public final class ModuleWrapper {
     }
 
     /**
-     * Removes every tracked hook and parametrization (newest first) and releases the buffers. The
-     * module is left exactly as it was before wrapping. Idempotent.
+     * Removes every tracked hook and parametrization (newest first), releases the buffers and drops
+     * the attributes (observers over those buffers among them). The module is left exactly as it was
+     * before wrapping. Idempotent.
      */
     public void release() {
         if (released) {
@@ -170,6 +171,7 @@ public final class ModuleWrapper {
             t.releaseReference();
         }
         buffers.clear();
+        attributes.clear();
     }
 
     private void checkOpen() {

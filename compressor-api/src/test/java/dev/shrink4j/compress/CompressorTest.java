@@ -62,6 +62,111 @@ class CompressorTest {
         }
     }
 
+    /**
+     * Adds a parameter group (one scale per wrapped layer) to the optimizer in {@code afterWrap}, as LSQ
+     * does, and takes it back in {@code undoAfterWrap}, recording what it saw there.
+     */
+    static final class GroupAddingCompressor extends Compressor {
+        final List<Tensor> scales = new ArrayList<>();
+        final List<String> undoSeen = new ArrayList<>();
+        boolean groupAdded;
+        RuntimeException failAfterWrap;
+        RuntimeException failUndo;
+
+        GroupAddingCompressor(Module model, ConfigList configList, Optimizer optimizer) {
+            super(model, configList, optimizer);
+        }
+
+        @Override
+        protected ConfigSchema configSchema() {
+            return ConfigSchema.builder("GroupAddingCompressor").addAll(ConfigSchema.PRUNING).require(ConfigKeys.SPARSITY).build();
+        }
+
+        @Override
+        protected void wrap(ModuleWrapper w) {
+            Tensor scale = w.registerBuffer("scale", torch.ones(1).requires_grad_(true));
+            scales.add(scale);
+            w.track(w.module().registerParametrization("weight", x -> x.mul(scale)));
+        }
+
+        @Override
+        protected void afterWrap() {
+            optimizer().orElseThrow().addParamGroup(List.copyOf(scales));
+            groupAdded = true;
+            if (failAfterWrap != null) {
+                throw failAfterWrap;
+            }
+        }
+
+        @Override
+        protected void undoAfterWrap() {
+            Optimizer o = optimizer().orElseThrow();
+            undoSeen.add("listeners " + o.stepListenerCount() + ", groups " + o.paramGroups().size()
+                    + ", scale sum " + scales.stream().mapToDouble(t -> t.sum().item_double()).sum());
+            if (groupAdded) {
+                o.removeParamGroup(scales);
+                groupAdded = false;
+            }
+            scales.clear();
+            if (failUndo != null) {
+                throw failUndo;
+            }
+        }
+    }
+
+    @Test
+    void unwrapUndoesWhatAfterWrapDidOnceWhileTheWrapperBuffersAreAlive() {
+        try (LeNet5 net = new LeNet5(); Sgd sgd = Sgd.builder().setLearningRate(0.1).optMomentum(0.9).build(net.parameters())) {
+            GroupAddingCompressor c = new GroupAddingCompressor(net, configs("[{\"sparsity\": 0.5, \"op_types\": [\"Conv2d\"]}]"), sgd);
+            c.compress();
+            assertEquals(2, sgd.paramGroups().size());
+            net.call(torch.randn(2, 1, 28, 28)).sum().backward();
+            sgd.step();
+            c.unwrap();
+            c.close();
+            // listener already gone, the group still there, both scales (1 − 0.1·grad) still readable: released after
+            assertEquals(1, c.undoSeen.size(), "undoAfterWrap runs once");
+            assertTrue(c.undoSeen.get(0).startsWith("listeners 0, groups 2, scale sum "), c.undoSeen.get(0));
+            assertEquals(1, sgd.paramGroups().size());
+            assertEquals(net.parameters().size(), sgd.paramGroups().get(0).params().size());
+            assertEquals(java.util.Set.of(), net.conv1.parametrizedNames());
+            sgd.zeroGrad();
+            net.call(torch.randn(2, 1, 28, 28)).sum().backward();
+            sgd.step();
+        }
+    }
+
+    @Test
+    void aFailedCompressRollsBackThroughUndoAfterWrap() {
+        try (LeNet5 net = new LeNet5(); Sgd sgd = Sgd.builder().setLearningRate(0.1).build(net.parameters())) {
+            GroupAddingCompressor c = new GroupAddingCompressor(net, configs("[{\"sparsity\": 0.5, \"op_types\": [\"Conv2d\"]}]"), sgd);
+            c.failAfterWrap = new IllegalStateException("set-up failed");
+            IllegalStateException e = assertThrows(IllegalStateException.class, c::compress);
+            assertSame(c.failAfterWrap, e);
+            assertEquals(List.of("listeners 0, groups 2, scale sum 2.0"), c.undoSeen);
+            assertEquals(1, sgd.paramGroups().size());
+            assertEquals(0, sgd.stepListenerCount());
+            assertEquals(java.util.Set.of(), net.conv1.parametrizedNames());
+            assertEquals(java.util.Set.of(), net.conv2.parametrizedNames());
+        }
+    }
+
+    @Test
+    void aFailingUndoStillReleasesTheWrappersAndIsThrown() {
+        try (LeNet5 net = new LeNet5(); Sgd sgd = Sgd.builder().setLearningRate(0.1).build(net.parameters())) {
+            GroupAddingCompressor c = new GroupAddingCompressor(net, configs("[{\"sparsity\": 0.5, \"op_types\": [\"Conv2d\"]}]"), sgd);
+            c.compress();
+            List<ModuleWrapper> wrappers = c.getModulesWrapper();
+            c.failUndo = new IllegalStateException("undo failed");
+            assertSame(c.failUndo, assertThrows(IllegalStateException.class, c::unwrap));
+            assertTrue(wrappers.stream().allMatch(ModuleWrapper::isReleased));
+            assertEquals(java.util.Set.of(), net.conv1.parametrizedNames());
+            assertEquals(0, sgd.stepListenerCount());
+            c.unwrap(); // idempotent: nothing runs twice
+            assertEquals(1, c.undoSeen.size());
+        }
+    }
+
     static ConfigList configs(String json) {
         return ConfigList.fromJson(json);
     }

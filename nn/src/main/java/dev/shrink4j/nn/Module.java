@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -171,6 +172,21 @@ public abstract class Module implements AutoCloseable {
     /** Whether parameter {@code name} has a parametrization attached. */
     public final boolean isParametrized(String name) {
         return parametrizations.containsKey(name);
+    }
+
+    /** The names of this module's own parameters that have a parametrization attached, in attach order. */
+    public final Set<String> parametrizedNames() {
+        return Collections.unmodifiableSet(new LinkedHashSet<>(parametrizations.keySet()));
+    }
+
+    /** How many forward pre-hooks are attached to this module (not its children). */
+    public final int forwardPreHookCount() {
+        return forwardPreHooks.size();
+    }
+
+    /** How many forward hooks are attached to this module (not its children). */
+    public final int forwardHookCount() {
+        return forwardHooks.size();
     }
 
     /**

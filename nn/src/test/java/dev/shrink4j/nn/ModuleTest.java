@@ -42,6 +42,8 @@ class ModuleTest {
                 events.add("post2");
                 return torch.zeros_like(y);
             });
+            assertEquals(1, fc.forwardPreHookCount());
+            assertEquals(2, fc.forwardHookCount());
             Tensor out = fc.call(torch.ones(1, 2));
             assertEquals(List.of("pre", "post1", "post2"), events);
             assertEquals(0f, out.abs().sum().item_float());
@@ -52,6 +54,8 @@ class ModuleTest {
             assertEquals(List.of("post1"), events);
             post1.remove();
             post1.remove();
+            assertEquals(0, fc.forwardPreHookCount());
+            assertEquals(0, fc.forwardHookCount());
         }
     }
 
@@ -76,6 +80,7 @@ class ModuleTest {
             fc.weight().detach().copy_(Tensor.create(new float[] {3f, 4f}, 1, 2));
             Tensor mask = Tensor.create(new float[] {1f, 0f}, 1, 2);
             HookHandle h = fc.registerParametrization("weight", w -> w.mul(mask));
+            assertEquals(java.util.Set.of("weight"), fc.parametrizedNames());
             Tensor y = fc.call(Tensor.create(new float[] {1f, 1f}, 1, 2));
             assertEquals(3f, y.item_float());
             y.sum().backward();
@@ -83,6 +88,7 @@ class ModuleTest {
             fc.weight().grad().contiguous().data_ptr_float().get(grad);
             assertArrayEquals(new float[] {1f, 0f}, grad);
             h.close();
+            assertEquals(java.util.Set.of(), fc.parametrizedNames());
             assertEquals(7f, fc.call(Tensor.create(new float[] {1f, 1f}, 1, 2)).item_float());
         }
     }

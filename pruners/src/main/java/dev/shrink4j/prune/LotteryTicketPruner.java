@@ -99,7 +99,7 @@ public final class LotteryTicketPruner extends Pruner {
         try (NoGradGuard g = new NoGradGuard()) {
             model().stateDict().forEach((k, t) -> {
                 Tensor copy = t.detach().clone();
-                copy.retainReference(); // survives any scope compress() runs in; released by close()
+                copy.retainReference(); // survives any scope compress() runs in; released by undoAfterWrap()
                 initialState.put(k, copy);
             });
         }
@@ -177,11 +177,16 @@ public final class LotteryTicketPruner extends Pruner {
         }
     }
 
-    /** Unwraps and releases the saved initial state. */
+    /** Releases the rewind point (the snapshot of the weights taken at {@code compress()}); run by {@link #unwrap()}. */
     @Override
-    public void close() {
-        super.close();
+    protected void undoAfterWrap() {
         initialState.values().forEach(Tensor::releaseReference);
         initialState.clear();
+        initialLearningRates.clear();
+    }
+
+    /** How many tensors the rewind point holds now (the model's state-dict size while compressed with {@code reset_weights}, else 0). */
+    int rewindTensorCount() {
+        return initialState.size();
     }
 }

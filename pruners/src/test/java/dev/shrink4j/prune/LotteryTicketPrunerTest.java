@@ -107,6 +107,40 @@ class LotteryTicketPrunerTest {
     }
 
     @Test
+    void unwrapReleasesTheRewindPointAndLeavesTheTrainedWeights() {
+        torch.manual_seed(3);
+        Tensor x = torch.randn(4, 10);
+        try (AgpPrunerTest.Fc100 model = new AgpPrunerTest.Fc100();
+                Sgd sgd = Sgd.builder().setLearningRate(0.1).optMomentum(0.9).build(model.parameters())) {
+            int stateTensors = model.stateDict().size();
+            for (int cycle = 0; cycle < 2; cycle++) {
+                LotteryTicketPruner lt = new LotteryTicketPruner(model, S80_N3, sgd);
+                lt.compress();
+                assertEquals(stateTensors, lt.rewindTensorCount(), "a copy of every state-dict tensor");
+                lt.pruneIterationStart();
+                trainStep(model, sgd, x);
+                lt.pruneIterationStart();
+                trainStep(model, sgd, x);
+                Tensor trained = model.fc.weight().detach().clone();
+                lt.unwrap();
+                assertEquals(0, lt.rewindTensorCount(), "unwrap, not only close, releases the snapshot");
+                assertTrue(torch.equal(trained, model.fc.weight()), "unwrap rewinds nothing");
+                assertEquals(java.util.Set.of(), model.fc.parametrizedNames());
+                assertEquals(1, sgd.paramGroups().size());
+            }
+        }
+    }
+
+    @Test
+    void aPrunerWithoutResetWeightsKeepsNoSnapshot() {
+        try (AgpPrunerTest.Fc100 model = new AgpPrunerTest.Fc100();
+                LotteryTicketPruner lt = new LotteryTicketPruner(model, S80_N3, null, false)) {
+            lt.compress();
+            assertEquals(0, lt.rewindTensorCount());
+        }
+    }
+
+    @Test
     void entriesMustAgreeOnPruneIterations() {
         try (TaylorFoWeightFilterPrunerTest.TwoConvs model = new TaylorFoWeightFilterPrunerTest.TwoConvs();
                 LotteryTicketPruner lt = new LotteryTicketPruner(model, ConfigList.fromJson("["

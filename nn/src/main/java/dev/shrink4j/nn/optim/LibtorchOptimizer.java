@@ -13,7 +13,9 @@ import org.bytedeco.pytorch.TensorVector;
 /**
  * An {@link Optimizer} running one of libtorch's optimizers. The Java side keeps each group's
  * parameters and options, so the native optimizer can be rebuilt: libtorch gives Java no access to its
- * state map, and rebuilding is how {@link #resetState()} forgets momentum and moments.
+ * state map, and rebuilding is how {@link #resetState()} forgets momentum and moments, and how
+ * {@link #removeParamGroup(int)} drops a group (libtorch cannot erase one), carrying the other
+ * groups' options and state over through libtorch's own save and load ({@link OptimizerArchives}).
  *
  * <p>Ownership: the native optimizer (with its state) and the option templates are retained by this
  * object, so they survive any enclosing {@code PointerScope}, and {@link #close()} releases them.
@@ -98,7 +100,7 @@ abstract class LibtorchOptimizer<O extends OptimizerOptions> extends Optimizer {
         options.retainReference(); // ours until close(), whatever scope the builder ran in
         groupParams.add(copy);
         groupOptions.add(options);
-        groups.add(new NativeParamGroup(this, group, copy));
+        groups.add(new NativeParamGroup(this, copy));
     }
 
     /** Creates the native optimizer from the Java-side groups: fresh state, the templates' options. */
@@ -125,6 +127,58 @@ abstract class LibtorchOptimizer<O extends OptimizerOptions> extends Optimizer {
 
     private static TensorVector vector(List<Tensor> params) {
         return new TensorVector(params.toArray(new Tensor[0]));
+    }
+
+    /**
+     * Rebuilds the native optimizer without group {@code index}: the saved options and state of every
+     * other group are loaded into the rebuilt one, so its next step is the one the old optimizer would
+     * have taken for them. On failure nothing changes.
+     */
+    @Override
+    @SuppressWarnings("try") // the scope frees the archives and their copies
+    public final void removeParamGroup(int index) {
+        checkOpen();
+        if (index < 0 || index >= groups.size()) {
+            throw new IllegalArgumentException(name + ": there is no parameter group " + index + "; the groups are 0.."
+                    + (groups.size() - 1));
+        }
+        if (groups.size() == 1) {
+            throw new IllegalStateException(name + ": cannot remove group 0, the only parameter group");
+        }
+        List<Tensor> removedParams = groupParams.remove(index);
+        O removedOptions = groupOptions.remove(index);
+        ParamGroup removedGroup = groups.remove(index);
+        org.bytedeco.pytorch.Optimizer rebuilt = null;
+        try (PointerScope scope = new PointerScope()) {
+            org.bytedeco.pytorch.InputArchive kept = OptimizerArchives.withoutGroup(OptimizerArchives.save(optimizer), index);
+            rebuilt = create();
+            rebuilt.load(kept);
+        } catch (RuntimeException e) {
+            if (rebuilt != null) {
+                rebuilt.releaseReference();
+            }
+            groupParams.add(index, removedParams);
+            groupOptions.add(index, removedOptions);
+            groups.add(index, removedGroup);
+            throw e;
+        }
+        optimizer.releaseReference();
+        optimizer = rebuilt;
+        removedOptions.releaseReference();
+    }
+
+    /**
+     * The position of {@code group} among this optimizer's groups.
+     *
+     * @throws IllegalStateException when the group has been removed
+     */
+    final int indexOf(ParamGroup group) {
+        for (int i = 0; i < groups.size(); i++) {
+            if (groups.get(i) == group) {
+                return i;
+            }
+        }
+        throw new IllegalStateException(name + ": this parameter group has been removed from the optimizer");
     }
 
     /** The live options of native group {@code index}: where the runtime learning rate is read and written. */

@@ -5,19 +5,18 @@ import org.bytedeco.pytorch.Tensor;
 
 /**
  * A {@link ParamGroup} backed by one of libtorch's optimizer parameter groups. It looks the native
- * group up by index on every call rather than holding it: {@code add_param_group} may reallocate
- * libtorch's group vector and {@code resetState} replaces the native optimizer, either of which would
- * leave a held pointer dangling.
+ * group up on every call rather than holding it: {@code add_param_group} may reallocate libtorch's
+ * group vector, and {@code resetState} and {@code removeParamGroup} replace the native optimizer,
+ * any of which would leave a held pointer dangling. Its index is its position in the owner's groups,
+ * which {@code removeParamGroup} changes.
  */
 final class NativeParamGroup implements ParamGroup {
 
     private final LibtorchOptimizer<?> owner;
-    private final int index;
     private final List<Tensor> params;
 
-    NativeParamGroup(LibtorchOptimizer<?> owner, int index, List<Tensor> params) {
+    NativeParamGroup(LibtorchOptimizer<?> owner, List<Tensor> params) {
         this.owner = owner;
-        this.index = index;
         this.params = List.copyOf(params);
     }
 
@@ -28,11 +27,12 @@ final class NativeParamGroup implements ParamGroup {
 
     @Override
     public double learningRate() {
-        return owner.nativeOptions(index).get_lr();
+        return owner.nativeOptions(owner.indexOf(this)).get_lr();
     }
 
     @Override
     public void setLearningRate(double lr) {
+        int index = owner.indexOf(this);
         Optimizer.checkLearningRate(owner.getClass().getSimpleName() + ": learning rate of group " + index, lr);
         owner.nativeOptions(index).set_lr(lr);
     }

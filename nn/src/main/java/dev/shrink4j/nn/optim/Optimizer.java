@@ -54,6 +54,52 @@ public abstract class Optimizer implements AutoCloseable {
     public abstract Optimizer addParamGroup(List<Tensor> params);
 
     /**
+     * Removes parameter group {@code index}; the groups after it move down by one. The optimizer then
+     * continues exactly as if the group had never been added: every other group keeps its parameters,
+     * options and current learning rate, and every other parameter its state (momentum buffer, Adam
+     * moments and step count); the removed parameters' state is dropped, and a {@link ParamGroup}
+     * object of the removed group throws when used. Compressors use it to take back the group they
+     * added (LSQ's step sizes). PyTorch has no such call ({@code del optimizer.param_groups[i]} leaves
+     * the state of the removed parameters behind).
+     *
+     * @throws IllegalArgumentException when there is no group {@code index}
+     * @throws IllegalStateException when it is the only group (an optimizer keeps at least one)
+     */
+    public abstract void removeParamGroup(int index);
+
+    /**
+     * Removes the parameter group whose parameters are exactly {@code params} (the same tensors, in the
+     * same order); see {@link #removeParamGroup(int)}.
+     *
+     * @throws IllegalArgumentException when no group holds exactly these parameters
+     */
+    public final void removeParamGroup(List<Tensor> params) {
+        Objects.requireNonNull(params, "params");
+        List<ParamGroup> groups = paramGroups();
+        for (int i = 0; i < groups.size(); i++) {
+            if (sameTensors(groups.get(i).params(), params)) {
+                removeParamGroup(i);
+                return;
+            }
+        }
+        throw new IllegalArgumentException(getClass().getSimpleName() + ": no parameter group holds exactly these "
+                + params.size() + " parameter(s); the groups hold " + groups.stream().map(g -> g.params().size()).toList()
+                + " parameters");
+    }
+
+    private static boolean sameTensors(List<Tensor> a, List<Tensor> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            if (!a.get(i).is_same(b.get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * Runs the before-listeners, the update, the after-listeners. The step is counted between the
      * update and the after-listeners: inside {@code beforeStep} {@link #stepCount()} is the number of
      * completed steps, inside {@code afterStep} it includes the current one.

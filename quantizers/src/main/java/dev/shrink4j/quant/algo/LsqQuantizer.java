@@ -53,7 +53,8 @@ import org.bytedeco.pytorch.Tensor;
  * {@code optimizer.add_param_group({"params": scale})} does: through
  * {@link Optimizer#addParamGroup(List)}, the group gets the first group's options (momentum, weight
  * decay, betas, …) and its current learning rate, as PyTorch fills a new group from the optimizer's
- * defaults. {@link #stepSizes()} lists the added parameters.
+ * defaults. {@link #stepSizes()} lists the added parameters. {@link #unwrap()} removes the group
+ * again, keeping the state of the optimizer's other groups.
  *
  * <p><b>Export.</b> Calibration: {@code weight_scale = s}, {@code weight_zero_point = 0}; inputs and
  * outputs as NNI records them, {@code tracked_max = s·qmax}, {@code tracked_min = −tracked_max}.
@@ -73,6 +74,8 @@ public final class LsqQuantizer extends Quantizer {
     private static final String INITIALIZED = "_initialized";
 
     private final List<Tensor> stepSizes = new ArrayList<>();
+    /** The parameter group {@link #afterWrap()} added, until {@link #undoAfterWrap()} removes it. */
+    private List<Tensor> addedGroup;
 
     /**
      * @param optimizer the training optimizer (e.g. {@link Sgd} or {@link Adam}); the step sizes are
@@ -160,11 +163,35 @@ public final class LsqQuantizer extends Quantizer {
     @Override
     protected void afterWrap() {
         if (!stepSizes.isEmpty()) {
-            optimizer().orElseThrow().addParamGroup(List.copyOf(stepSizes));
+            List<Tensor> group = List.copyOf(stepSizes);
+            optimizer().orElseThrow().addParamGroup(group);
+            addedGroup = group;
         }
     }
 
-    /** The trainable step sizes, in wrapping order (the parameters of the group added to the optimizer). */
+    /**
+     * Removes the step sizes' parameter group from the optimizer (the other groups keep their state,
+     * {@link Optimizer#removeParamGroup(List)}), before unwrapping releases the step sizes with the
+     * wrapper buffers they are; the optimizer then has exactly the groups it had before
+     * {@code compress()}.
+     */
+    @Override
+    protected void undoAfterWrap() {
+        stepSizes.clear();
+        if (addedGroup != null) {
+            List<Tensor> group = addedGroup;
+            addedGroup = null;
+            Optimizer o = optimizer().orElseThrow();
+            if (!o.isClosed()) { // a closed optimizer has released its groups already
+                o.removeParamGroup(group);
+            }
+        }
+    }
+
+    /**
+     * The trainable step sizes, in wrapping order (the parameters of the group added to the optimizer);
+     * empty after {@link #unwrap()}.
+     */
     public List<Tensor> stepSizes() {
         return List.copyOf(stepSizes);
     }

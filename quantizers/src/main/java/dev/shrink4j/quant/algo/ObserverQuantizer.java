@@ -190,6 +190,12 @@ public final class ObserverQuantizer extends Quantizer {
         });
     }
 
+    /** Drops the observers: they update wrapper buffers, which unwrapping releases next. */
+    @Override
+    protected void undoAfterWrap() {
+        observers.clear();
+    }
+
     /** Whether {@link #fix()} has run: forward is fake-quantized and observes nothing. */
     public boolean isFixed() {
         return fixed;

@@ -11,6 +11,7 @@ import dev.shrink4j.compress.config.ConfigException;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.nn.optim.Sgd;
 import dev.shrink4j.quant.CalibrationKeys;
+import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -69,6 +70,54 @@ class LsqQuantizerTest {
             assertEquals(expected, grad, 1e-6);
             sgd.step();
             assertEquals(sv - 0.1 * grad, s.item_double(), 1e-6, "the optimizer updates the step");
+        }
+    }
+
+    @Test
+    void unwrapRemovesTheStepSizeGroupSoTheOptimizerKeepsWorking() {
+        try (OneLinear net = new OneLinear(2, 2, new float[] {0.5f, -1f, 0.25f, 0.25f});
+                Sgd sgd = Sgd.builder().setLearningRate(0.1).optMomentum(0.9).build(net.parameters())) {
+            List<Tensor> params = net.parameters();
+            for (int cycle = 0; cycle < 2; cycle++) {
+                LsqQuantizer q = new LsqQuantizer(net, config("[\"weight\", \"input\"]", 4), sgd);
+                q.compress();
+                assertEquals(2, sgd.paramGroups().size());
+                for (int t = 0; t < 2; t++) {
+                    sgd.zeroGrad();
+                    net.call(Tensor.create(new float[] {1f, -2f}, 1, 2)).sum().backward();
+                    sgd.step();
+                }
+                q.unwrap();
+                assertEquals(List.of(), q.stepSizes());
+                assertEquals(1, sgd.paramGroups().size(), "cycle " + cycle);
+                List<Tensor> kept = sgd.paramGroups().get(0).params();
+                assertEquals(params.size(), kept.size());
+                for (int i = 0; i < params.size(); i++) {
+                    assertTrue(kept.get(i).is_same(params.get(i)));
+                }
+                // the step sizes' group used to stay behind with released tensors: zeroGrad threw here
+                sgd.zeroGrad();
+                assertEquals(0.0, net.fc.weight().grad().abs().sum().item_double());
+                // the plain (bias-free) layer again: y = x·Wᵀ with W as training left it
+                Tensor x = Tensor.create(new float[] {1f, -2f}, 1, 2);
+                Tensor expected = x.matmul(net.fc.weight().t());
+                assertArrayEquals(values(expected), values(net.call(x)));
+                net.call(x).sum().backward();
+                sgd.step();
+            }
+        }
+    }
+
+    @Test
+    void unwrapAfterTheOptimizerWasClosedLeavesItClosed() {
+        try (OneLinear net = new OneLinear(2, 2, new float[] {0.5f, -1f, 0.25f, 0.25f})) {
+            Sgd sgd = Sgd.builder().setLearningRate(0.1).build(net.parameters());
+            LsqQuantizer q = new LsqQuantizer(net, config("[\"weight\"]", 4), sgd);
+            q.compress();
+            sgd.close();
+            q.unwrap();
+            assertTrue(sgd.isClosed());
+            assertEquals(java.util.Set.of(), net.fc.parametrizedNames());
         }
     }
 

@@ -345,6 +345,37 @@ class QatQuantizerTest {
     }
 
     @Test
+    void unwrapRemovesTheHooksFoldingPutOnTheBatchNormItDoesNotWrap() {
+        torch.manual_seed(3);
+        Tensor x = torch.randn(4, 2, 5, 5);
+        try (Sequential ref = convBn(); Sequential net = convBn();
+                Sgd sgd = Sgd.builder().setLearningRate(0.0).build(net.parameters())) {
+            QatQuantizer q = QatQuantizer.builder().setModel(net).setConfigList(config("[\"weight\", \"input\", \"output\"]",
+                    "", "[\"Conv2d\"]")).optOptimizer(sgd).optFoldPair("0", "1").build();
+            q.compress();
+            BatchNorm2d bn = (BatchNorm2d) net.get(1);
+            assertEquals(1, bn.forwardPreHookCount());
+            assertEquals(1, bn.forwardHookCount());
+            net.call(x).sum().backward();
+            sgd.step();
+            q.unwrap();
+            for (int i = 0; i < 2; i++) {
+                assertEquals(0, net.get(i).forwardPreHookCount(), "module " + i);
+                assertEquals(0, net.get(i).forwardHookCount(), "module " + i);
+                assertEquals(java.util.Set.of(), net.get(i).parametrizedNames(), "module " + i);
+            }
+            assertEquals(true, bn.isTraining());
+            // plain conv → bn again: what an unwrapped model with the same weights and statistics computes
+            ref.loadStateDict(net.stateDict(), true);
+            ref.eval();
+            net.eval();
+            try (NoGradGuard g = new NoGradGuard()) {
+                assertEquals(0f, maxAbsDiff(ref.call(x), net.call(x)));
+            }
+        }
+    }
+
+    @Test
     void foldingRejectsAPairWhoseConvolutionIsNotWrapped() {
         try (Sequential net = convBn();
                 QatQuantizer q = QatQuantizer.builder().setModel(net)
