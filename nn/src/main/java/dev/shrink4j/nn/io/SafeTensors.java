@@ -4,6 +4,7 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonPrimitive;
@@ -32,6 +33,7 @@ import java.util.Objects;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.MemoryFormatOptional;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
@@ -58,6 +60,9 @@ public final class SafeTensors {
 
     /** Python's reader refuses headers above 100 MB; a larger length means a corrupt file. */
     static final long MAX_HEADER_BYTES = 100_000_000L;
+
+    /** Nesting limit of the header JSON; a valid header nests 3 deep (Python's serde_json allows 128). */
+    static final int MAX_HEADER_DEPTH = 64;
 
     /** ByteBuffers are int-indexed, so large tensors move in chunks of this many bytes. */
     private static final long CHUNK_BYTES = 1L << 30;
@@ -225,6 +230,9 @@ public final class SafeTensors {
                     Tensor t = torch.empty(e.shape, new TensorOptions(e.dtype.scalarType), new MemoryFormatOptional());
                     out.put(e.name, t);
                     readInto(path, ch, header.dataStart + e.begin, e.end - e.begin, t);
+                    if (e.dtype == SafeTensorsDtype.BOOL) {
+                        requireBooleanBytes(path, e, t);
+                    }
                 }
             } catch (IOException | RuntimeException ex) {
                 // Free what was allocated now rather than waiting for a scope or the GC.
@@ -232,6 +240,23 @@ public final class SafeTensors {
                 throw ex;
             }
             return out;
+        }
+    }
+
+    /**
+     * A BOOL byte other than 0 or 1 is undefined behaviour for libtorch's kernels (a mask that is
+     * neither kept nor pruned), so it is refused rather than passed on.
+     */
+    private static void requireBooleanBytes(Path path, Entry e, Tensor t) throws SafeTensorsException {
+        try (PointerScope scope = new PointerScope()) {
+            Tensor bytes = t.view(torch.ScalarType.Byte).flatten();
+            Tensor bad = bytes.gt(new Scalar(1)).nonzero();
+            if (bad.size(0) > 0) {
+                long index = bad.get(0).item_long();
+                throw new SafeTensorsException(path, "tensor " + quote(e.name) + " of dtype BOOL holds byte "
+                        + bytes.get(index).item_long() + " at element " + index + " (" + bad.size(0)
+                        + " element(s) are neither 0 nor 1)");
+            }
         }
     }
 
@@ -343,12 +368,14 @@ public final class SafeTensors {
         try {
             JsonReader reader = new JsonReader(new StringReader(json));
             // Gson's JsonParser forces lenient mode (unquoted names, comments…); Python would reject
-            // such a header, so parse strictly through the element adapter instead.
+            // such a header, so parse strictly, element by element.
             reader.setStrictness(Strictness.STRICT);
-            root = GSON.getAdapter(JsonElement.class).read(reader);
+            root = readElement(path, reader, 1);
             if (reader.peek() != JsonToken.END_DOCUMENT) {
                 throw new JsonParseException("unexpected " + reader.peek() + " after the header object");
             }
+        } catch (SafeTensorsException e) {
+            throw e;
         } catch (IOException | JsonParseException | IllegalStateException e) {
             throw new SafeTensorsException(path, "header is not valid JSON: " + e.getMessage(), e);
         }
@@ -356,6 +383,57 @@ public final class SafeTensors {
             throw new SafeTensorsException(path, "header is not a JSON object: " + abbreviate(root));
         }
         return root.getAsJsonObject();
+    }
+
+    /**
+     * One JSON value at nesting {@code depth} (the root is 1). A valid header nests three deep
+     * (header, tensor entry, shape), so {@link #MAX_HEADER_DEPTH} bounds the recursion long before
+     * the stack could overflow; a name that appears twice in one object is an error rather than
+     * one value silently replacing the other.
+     */
+    private static JsonElement readElement(Path path, JsonReader reader, int depth) throws IOException {
+        JsonToken token = reader.peek();
+        if ((token == JsonToken.BEGIN_OBJECT || token == JsonToken.BEGIN_ARRAY) && depth > MAX_HEADER_DEPTH) {
+            throw new SafeTensorsException(path, "header nests deeper than " + MAX_HEADER_DEPTH + " levels at "
+                    + reader.getPath());
+        }
+        switch (token) {
+            case BEGIN_OBJECT: {
+                JsonObject object = new JsonObject();
+                reader.beginObject();
+                while (reader.hasNext()) {
+                    String name = reader.nextName();
+                    if (object.has(name)) {
+                        throw new SafeTensorsException(path, "header names " + quote(name) + " twice"
+                                + (depth == 1 ? "" : " in " + reader.getPath().replaceFirst("\\.[^.]*$", "")));
+                    }
+                    object.add(name, readElement(path, reader, depth + 1));
+                }
+                reader.endObject();
+                return object;
+            }
+            case BEGIN_ARRAY: {
+                JsonArray array = new JsonArray();
+                reader.beginArray();
+                while (reader.hasNext()) {
+                    array.add(readElement(path, reader, depth + 1));
+                }
+                reader.endArray();
+                return array;
+            }
+            case STRING:
+                return new JsonPrimitive(reader.nextString());
+            case NUMBER:
+                // kept as written (no rounding through double): naturals() parses it exactly
+                return new JsonPrimitive(new NumberText(reader.nextString()));
+            case BOOLEAN:
+                return new JsonPrimitive(reader.nextBoolean());
+            case NULL:
+                reader.nextNull();
+                return JsonNull.INSTANCE;
+            default:
+                throw new JsonParseException("unexpected " + token + " at " + reader.getPath());
+        }
     }
 
     private static Map<String, String> parseMetadata(Path path, JsonElement value) throws SafeTensorsException {
@@ -400,17 +478,21 @@ public final class SafeTensors {
         long needed;
         try {
             long numel = 1;
+            // libtorch computes strides as products of max(d, 1): an empty tensor with huge other
+            // dimensions ([0, 2^62, 2^62]) has 0 bytes but strides that overflow, so bound both.
+            long strideSpan = 1;
             for (long d : shape) {
                 numel = Math.multiplyExact(numel, d);
+                strideSpan = Math.multiplyExact(strideSpan, Math.max(d, 1));
             }
             needed = Math.multiplyExact(numel, dtype.size);
         } catch (ArithmeticException e) {
-            throw new SafeTensorsException(path, tensor + " has shape " + Arrays.toString(shape) + " of " + dtype
+            throw new SafeTensorsException(path, tensor + " has shape " + shapeText(shape) + " of " + dtype
                     + ", whose size overflows 64 bits");
         }
         if (end - begin != needed) {
             throw new SafeTensorsException(path, tensor + " has data_offsets " + Arrays.toString(offsets) + " but shape "
-                    + Arrays.toString(shape) + " of " + dtype + " needs " + needed + " bytes");
+                    + shapeText(shape) + " of " + dtype + " needs " + needed + " bytes");
         }
         return new Entry(name, dtype, shape, begin, end);
     }
@@ -457,6 +539,56 @@ public final class SafeTensors {
                         + " while reading the header (was it truncated while being read?)");
             }
         }
+    }
+
+    /**
+     * A JSON number kept as the text the reader accepted: {@link #naturals} parses it exactly, and no
+     * digit string, however long, is converted to a double or a BigDecimal on the way.
+     */
+    private static final class NumberText extends Number {
+        private static final long serialVersionUID = 1L;
+        private final String text;
+
+        NumberText(String text) {
+            this.text = text;
+        }
+
+        @Override
+        public int intValue() {
+            return (int) doubleValue();
+        }
+
+        @Override
+        public long longValue() {
+            return (long) doubleValue();
+        }
+
+        @Override
+        public float floatValue() {
+            return (float) doubleValue();
+        }
+
+        @Override
+        public double doubleValue() {
+            return Double.parseDouble(text);
+        }
+
+        @Override
+        public String toString() {
+            return text;
+        }
+    }
+
+    /** {@code [10, 4]}, cut after 60 characters: a forged header may list millions of dimensions. */
+    private static String shapeText(long[] shape) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < shape.length; i++) {
+            if (sb.length() > 60) {
+                return sb.append("... (").append(shape.length).append(" dimensions)]").toString();
+            }
+            sb.append(i == 0 ? "" : ", ").append(shape[i]);
+        }
+        return sb.append(']').toString();
     }
 
     private static String offsets(Entry e) {
