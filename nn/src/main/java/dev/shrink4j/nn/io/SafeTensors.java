@@ -4,15 +4,10 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
-import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonPrimitive;
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonReader;
-import com.google.gson.stream.JsonToken;
 import java.io.IOException;
-import java.io.StringReader;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -366,74 +361,18 @@ public final class SafeTensors {
     private static JsonObject parseObject(Path path, String json) throws SafeTensorsException {
         JsonElement root;
         try {
-            JsonReader reader = new JsonReader(new StringReader(json));
-            // Gson's JsonParser forces lenient mode (unquoted names, comments…); Python would reject
-            // such a header, so parse strictly, element by element.
-            reader.setStrictness(Strictness.STRICT);
-            root = readElement(path, reader, 1);
-            if (reader.peek() != JsonToken.END_DOCUMENT) {
-                throw new JsonParseException("unexpected " + reader.peek() + " after the header object");
-            }
-        } catch (SafeTensorsException e) {
-            throw e;
-        } catch (IOException | JsonParseException | IllegalStateException e) {
+            // Gson's JsonParser is lenient (unquoted names, comments…) and keeps the last of two equal
+            // names; Python would reject such a header, and a forged one must not nest without bound.
+            root = StrictJson.parse(json, MAX_HEADER_DEPTH);
+        } catch (StrictJson.StructureException e) {
+            throw new SafeTensorsException(path, "header: " + e.getMessage(), e);
+        } catch (JsonParseException e) {
             throw new SafeTensorsException(path, "header is not valid JSON: " + e.getMessage(), e);
         }
         if (!root.isJsonObject()) {
             throw new SafeTensorsException(path, "header is not a JSON object: " + abbreviate(root));
         }
         return root.getAsJsonObject();
-    }
-
-    /**
-     * One JSON value at nesting {@code depth} (the root is 1). A valid header nests three deep
-     * (header, tensor entry, shape), so {@link #MAX_HEADER_DEPTH} bounds the recursion long before
-     * the stack could overflow; a name that appears twice in one object is an error rather than
-     * one value silently replacing the other.
-     */
-    private static JsonElement readElement(Path path, JsonReader reader, int depth) throws IOException {
-        JsonToken token = reader.peek();
-        if ((token == JsonToken.BEGIN_OBJECT || token == JsonToken.BEGIN_ARRAY) && depth > MAX_HEADER_DEPTH) {
-            throw new SafeTensorsException(path, "header nests deeper than " + MAX_HEADER_DEPTH + " levels at "
-                    + reader.getPath());
-        }
-        switch (token) {
-            case BEGIN_OBJECT: {
-                JsonObject object = new JsonObject();
-                reader.beginObject();
-                while (reader.hasNext()) {
-                    String name = reader.nextName();
-                    if (object.has(name)) {
-                        throw new SafeTensorsException(path, "header names " + quote(name) + " twice"
-                                + (depth == 1 ? "" : " in " + reader.getPath().replaceFirst("\\.[^.]*$", "")));
-                    }
-                    object.add(name, readElement(path, reader, depth + 1));
-                }
-                reader.endObject();
-                return object;
-            }
-            case BEGIN_ARRAY: {
-                JsonArray array = new JsonArray();
-                reader.beginArray();
-                while (reader.hasNext()) {
-                    array.add(readElement(path, reader, depth + 1));
-                }
-                reader.endArray();
-                return array;
-            }
-            case STRING:
-                return new JsonPrimitive(reader.nextString());
-            case NUMBER:
-                // kept as written (no rounding through double): naturals() parses it exactly
-                return new JsonPrimitive(new NumberText(reader.nextString()));
-            case BOOLEAN:
-                return new JsonPrimitive(reader.nextBoolean());
-            case NULL:
-                reader.nextNull();
-                return JsonNull.INSTANCE;
-            default:
-                throw new JsonParseException("unexpected " + token + " at " + reader.getPath());
-        }
     }
 
     private static Map<String, String> parseMetadata(Path path, JsonElement value) throws SafeTensorsException {
@@ -538,44 +477,6 @@ public final class SafeTensors {
                 throw new SafeTensorsException(path, "file ended at byte " + (position + buffer.position())
                         + " while reading the header (was it truncated while being read?)");
             }
-        }
-    }
-
-    /**
-     * A JSON number kept as the text the reader accepted: {@link #naturals} parses it exactly, and no
-     * digit string, however long, is converted to a double or a BigDecimal on the way.
-     */
-    private static final class NumberText extends Number {
-        private static final long serialVersionUID = 1L;
-        private final String text;
-
-        NumberText(String text) {
-            this.text = text;
-        }
-
-        @Override
-        public int intValue() {
-            return (int) doubleValue();
-        }
-
-        @Override
-        public long longValue() {
-            return (long) doubleValue();
-        }
-
-        @Override
-        public float floatValue() {
-            return (float) doubleValue();
-        }
-
-        @Override
-        public double doubleValue() {
-            return Double.parseDouble(text);
-        }
-
-        @Override
-        public String toString() {
-            return text;
         }
     }
 

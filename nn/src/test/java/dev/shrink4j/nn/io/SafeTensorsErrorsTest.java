@@ -184,14 +184,14 @@ class SafeTensorsErrorsTest {
     @Test
     void duplicateTensorNameIsRejectedNotOverwritten() throws IOException {
         // Both entries are valid on their own; a JSON object parser would silently keep the second.
-        assertEquals("header names \"x\" twice",
+        assertEquals("header: duplicate name \"x\" in $",
                 loadError("{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
                         + "\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", zeros(4)));
     }
 
     @Test
     void duplicateFieldInsideAnEntryIsRejected() throws IOException {
-        assertEquals("header names \"dtype\" twice in $.x",
+        assertEquals("header: duplicate name \"dtype\" in $.x",
                 loadError("{\"x\":{\"dtype\":\"F32\",\"dtype\":\"I32\",\"shape\":[1],\"data_offsets\":[0,4]}}", zeros(4)));
     }
 
@@ -199,7 +199,7 @@ class SafeTensorsErrorsTest {
     void deeplyNestedHeaderIsRejectedWithoutOverflowingTheStack() throws IOException {
         // 100,000 levels: the reader stops at the limit instead of recursing (a StackOverflowError before).
         String deep = "[".repeat(100_000) + "]".repeat(100_000);
-        assertEquals("header nests deeper than 64 levels at $.x.shape" + "[0]".repeat(62),
+        assertEquals("header: nesting deeper than 64 levels at $.x.shape" + "[0]".repeat(62),
                 loadError("{\"x\":{\"dtype\":\"F32\",\"shape\":" + deep + ",\"data_offsets\":[0,0]}}"));
     }
 
