@@ -62,7 +62,7 @@ public final class Models {
             boolean onlyValues = e.missingKeys().isEmpty() && e.unexpectedKeys().isEmpty() && e.shapeMismatches().isEmpty()
                     && e.dtypeMismatches().isEmpty();
             throw new UsageException("weights file " + file + (onlyValues ? "" : " does not fit " + arch)
-                    + ": " + e.getMessage().replace("\n  ", " ").replaceFirst("^Error\\(s\\) in loading state dict for [^:]*: ", ""), e);
+                    + ": " + e.getMessage().replaceFirst("\n  ", " ").replace("\n  ", "; ").replaceFirst("^Error\\(s\\) in loading state dict for [^:]*: ", ""), e);
         }
     }
 

@@ -58,8 +58,27 @@ public final class StrictJson {
             return root;
         } catch (IOException | IllegalStateException e) {
             // MalformedJsonException and EOFException, or a token read in the wrong state
-            throw new JsonSyntaxException(e.getMessage(), e);
+            throw new JsonSyntaxException(readable(e.getMessage()), e);
         }
+    }
+
+    /** Gson's advice to switch to lenient parsing is for programmers, not for whoever wrote the file. */
+    private static final String GSON_LENIENT_ADVICE = "Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON";
+
+    /**
+     * Gson's message in one line for the person who wrote the file: without the link to Gson's
+     * troubleshooting page it appends, and with its advice to parse leniently replaced by what is wrong.
+     */
+    private static String readable(String message) {
+        if (message == null) {
+            return null;
+        }
+        String first = message.split("\\R", 2)[0];
+        if (!first.startsWith(GSON_LENIENT_ADVICE)) {
+            return first;
+        }
+        return "malformed JSON" + first.substring(GSON_LENIENT_ADVICE.length())
+                + " (strict JSON: no comments, single quotes, unquoted names, NaN, Infinity or trailing data)";
     }
 
     private static JsonElement read(JsonReader reader, int depth, int maxDepth) throws IOException {

@@ -124,8 +124,7 @@ class SafeTensorsFuzzTest {
         } catch (SafeTensorsException e) {
             assertEquals(file, e.file(), "case " + index);
             assertTrue(e.getMessage().startsWith(file + ": "), e.getMessage());
-            assertTrue(!e.problem().isBlank() && !e.problem().contains("\n") || e.problem().startsWith("header is not valid JSON"),
-                    "case " + index + ": " + e.problem());
+            assertTrue(!e.problem().isBlank() && !e.problem().contains("\n"), "case " + index + ": " + e.problem());
             return Outcome.REJECTED;
         } catch (Throwable t) {
             throw new AssertionError("case " + index + " (" + m.description() + ", " + (metadataOnly ? "metadata" : "load")
