@@ -52,14 +52,17 @@ public final class Models {
     /**
      * Loads a safetensors state dict (strict) into {@code model}.
      *
-     * @throws UsageException when the file is missing, not safetensors, or does not fit the model
+     * @throws UsageException when the file is missing, not safetensors, or does not fit the model (keys, shapes,
+     *     dtypes), or holds NaN or infinite values
      */
     public static void loadWeights(Module model, Path file, String arch) {
         try (PointerScope scope = new PointerScope()) {
             model.loadStateDict(readTensors(file, "weights"), true);
         } catch (StateDictException e) {
-            throw new UsageException("weights file " + file + " does not fit " + arch + ": "
-                    + e.getMessage().replace("\n  ", " ").replaceFirst("^Error\\(s\\) in loading state dict for [^:]*: ", ""), e);
+            boolean onlyValues = e.missingKeys().isEmpty() && e.unexpectedKeys().isEmpty() && e.shapeMismatches().isEmpty()
+                    && e.dtypeMismatches().isEmpty();
+            throw new UsageException("weights file " + file + (onlyValues ? "" : " does not fit " + arch)
+                    + ": " + e.getMessage().replaceFirst("\n  ", " ").replace("\n  ", "; ").replaceFirst("^Error\\(s\\) in loading state dict for [^:]*: ", ""), e);
         }
     }
 

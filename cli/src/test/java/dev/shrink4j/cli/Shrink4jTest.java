@@ -104,7 +104,7 @@ class Shrink4jTest {
         CliTests.Result r = CliTests.run("inspect", "--arch", "lenet5", "--weights", w.toString());
         assertEquals(2, r.code());
         assertEquals("shrink4j inspect: weights file " + w + " does not fit lenet5: size mismatch for fc3.weight: checkpoint "
-                + "has shape [7, 84], the model has [10, 84] size mismatch for fc3.bias: checkpoint has shape [7], the model "
+                + "has shape [7, 84], the model has [10, 84]; size mismatch for fc3.bias: checkpoint has shape [7], the model "
                 + "has [10]\n", r.err());
     }
 

@@ -6,6 +6,7 @@ import dev.shrink4j.compress.config.ConfigSchema;
 import dev.shrink4j.compress.config.LayerConfig;
 import dev.shrink4j.nn.HookHandle;
 import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.TensorChecks;
 import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.nn.optim.StepListener;
 import java.util.ArrayList;
@@ -105,6 +106,15 @@ public abstract class Compressor implements AutoCloseable {
 
     /** Called by the optimizer after each step, while the compressor is attached. */
     protected void afterOptimizerStep() {
+    }
+
+    /**
+     * What is wrong with the values {@code value} would put into wrapper buffer {@code name} of
+     * {@code wrapper} ({@link #loadModelStateDict}), or {@code null} when nothing is; shape, dtype and
+     * finiteness are already checked. Pruners demand masks of 0 and 1. Default: nothing more.
+     */
+    protected String bufferValueProblem(ModuleWrapper wrapper, String name, Tensor value) {
+        return null;
     }
 
     /**
@@ -289,29 +299,52 @@ public abstract class Compressor implements AutoCloseable {
 
     /**
      * Loads a state dict into the wrapped model: model keys strictly (every missing, unexpected or
-     * mis-shaped key reported at once) and wrapper buffers ({@code conv1.weight_mask}) where given.
+     * mis-shaped key reported at once, see {@link Module#loadStateDict}) and wrapper buffers
+     * ({@code conv1.weight_mask}) where given. A wrapper buffer must have the shape and dtype of the
+     * wrapper's own (no silent cast), finite values, and whatever {@link #bufferValueProblem} demands;
+     * every problem of the buffers is reported in one {@link dev.shrink4j.nn.StateDictException}, and
+     * nothing is copied then.
      */
     public final void loadModelStateDict(Map<String, Tensor> stateDict) {
         Map<String, Tensor> modelPart = new LinkedHashMap<>(stateDict);
         List<String> mismatched = new ArrayList<>();
+        List<String> dtypes = new ArrayList<>();
+        List<String> invalid = new ArrayList<>();
         Map<Tensor, Tensor> bufferCopies = new LinkedHashMap<>();
         for (ModuleWrapper w : wrappers) {
             for (Map.Entry<String, Tensor> b : w.buffers().entrySet()) {
-                Tensor src = modelPart.remove(w.name() + "." + b.getKey());
+                String key = w.name() + "." + b.getKey();
+                Tensor src = modelPart.remove(key);
                 if (src == null) {
                     continue;
                 }
+                boolean ok = true;
                 if (!java.util.Arrays.equals(src.shape(), b.getValue().shape())) {
-                    mismatched.add(w.name() + "." + b.getKey() + ": checkpoint has shape "
+                    mismatched.add(key + ": checkpoint has shape "
                             + java.util.Arrays.toString(src.shape()) + ", the wrapper has "
                             + java.util.Arrays.toString(b.getValue().shape()));
-                } else {
+                    ok = false;
+                }
+                String dtype = TensorChecks.dtypeMismatch(src, "checkpoint", b.getValue(), "the wrapper");
+                if (dtype != null) {
+                    dtypes.add(key + ": " + dtype);
+                    ok = false;
+                }
+                String values = TensorChecks.nonFinite(src);
+                if (values == null) {
+                    values = bufferValueProblem(w, b.getKey(), src);
+                }
+                if (values != null) {
+                    invalid.add(key + ": " + values);
+                    ok = false;
+                }
+                if (ok) {
                     bufferCopies.put(b.getValue(), src);
                 }
             }
         }
-        if (!mismatched.isEmpty()) {
-            throw new dev.shrink4j.nn.StateDictException(model.typeName(), List.of(), List.of(), mismatched);
+        if (!mismatched.isEmpty() || !dtypes.isEmpty() || !invalid.isEmpty()) {
+            throw new dev.shrink4j.nn.StateDictException(model.typeName(), List.of(), List.of(), mismatched, dtypes, invalid);
         }
         model.loadStateDict(modelPart, true);
         try (NoGradGuard g = new NoGradGuard()) {

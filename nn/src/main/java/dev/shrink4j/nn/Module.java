@@ -312,21 +312,36 @@ public abstract class Module implements AutoCloseable {
     /**
      * Copies values from {@code source} into this module's parameters and buffers (in place, so
      * optimizers and hooks keep their references). Every problem is collected first: with
-     * {@code strict}, missing and unexpected keys and shape mismatches all go into one
-     * {@link StateDictException}; without it, shape mismatches still throw and the rest is returned.
+     * {@code strict}, missing and unexpected keys, shape and dtype mismatches and tensors holding NaN
+     * or infinite values all go into one {@link StateDictException}; without it, the mismatches and
+     * non-finite values still throw and the rest is returned. Nothing is copied when it throws. A
+     * dtype mismatch is an error rather than a cast (PyTorch casts silently): a float64 or float16
+     * checkpoint would otherwise load as something it is not.
      */
     public final StateDictLoadResult loadStateDict(Map<String, Tensor> source, boolean strict) {
         Map<String, Tensor> own = stateDict();
         List<String> missing = new ArrayList<>();
         List<String> unexpected = new ArrayList<>();
         List<String> mismatched = new ArrayList<>();
+        List<String> dtypes = new ArrayList<>();
+        List<String> invalid = new ArrayList<>();
         for (Map.Entry<String, Tensor> e : own.entrySet()) {
             Tensor src = source.get(e.getKey());
             if (src == null) {
                 missing.add(e.getKey());
-            } else if (!java.util.Arrays.equals(src.shape(), e.getValue().shape())) {
+                continue;
+            }
+            if (!java.util.Arrays.equals(src.shape(), e.getValue().shape())) {
                 mismatched.add(e.getKey() + ": checkpoint has shape " + java.util.Arrays.toString(src.shape())
                         + ", the model has " + java.util.Arrays.toString(e.getValue().shape()));
+            }
+            String dtype = TensorChecks.dtypeMismatch(src, "checkpoint", e.getValue(), "the model");
+            if (dtype != null) {
+                dtypes.add(e.getKey() + ": " + dtype);
+            }
+            String finite = TensorChecks.nonFinite(src);
+            if (finite != null) {
+                invalid.add(e.getKey() + ": " + finite);
             }
         }
         for (String key : source.keySet()) {
@@ -334,8 +349,9 @@ public abstract class Module implements AutoCloseable {
                 unexpected.add(key);
             }
         }
-        if (!mismatched.isEmpty() || (strict && (!missing.isEmpty() || !unexpected.isEmpty()))) {
-            throw new StateDictException(typeName(), missing, unexpected, mismatched);
+        if (!mismatched.isEmpty() || !dtypes.isEmpty() || !invalid.isEmpty()
+                || (strict && (!missing.isEmpty() || !unexpected.isEmpty()))) {
+            throw new StateDictException(typeName(), missing, unexpected, mismatched, dtypes, invalid);
         }
         try (NoGradGuard noGrad = new NoGradGuard()) {
             for (Map.Entry<String, Tensor> e : own.entrySet()) {

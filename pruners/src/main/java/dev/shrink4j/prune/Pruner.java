@@ -8,6 +8,7 @@ import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.compress.config.ConfigSchema;
 import dev.shrink4j.compress.config.LayerConfig;
 import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.TensorChecks;
 import dev.shrink4j.nn.optim.Optimizer;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -105,6 +106,12 @@ public abstract class Pruner extends Compressor {
     @Override
     protected void afterWrap() {
         updateMask();
+    }
+
+    /** A loaded {@code weight_mask}/{@code bias_mask} must hold only 0 and 1 (a 0.5 would silently scale weights). */
+    @Override
+    protected String bufferValueProblem(ModuleWrapper wrapper, String name, Tensor value) {
+        return name.equals(WEIGHT_MASK) || name.equals(BIAS_MASK) ? TensorChecks.nonBinary(value) : null;
     }
 
     /** The sparsity this layer should reach now (its config's, unless an algorithm schedules it). */

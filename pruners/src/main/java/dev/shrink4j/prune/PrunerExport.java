@@ -1,6 +1,7 @@
 package dev.shrink4j.prune;
 
 import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.TensorChecks;
 import dev.shrink4j.nn.io.SafeTensors;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -40,9 +41,12 @@ public final class PrunerExport {
     /**
      * Multiplies the weights (and biases) of a fresh {@code model} by the masks in {@code maskPath}, in
      * place (NNI's {@code apply_compression_results}). Every mask must name a layer of the model with
-     * a parameter of the mask's shape; all problems are reported in one exception.
+     * a parameter of the mask's shape and dtype (no silent cast) and hold only 0 and 1; all problems
+     * are reported in one exception, and then no weight changes.
      *
      * @return the number of masks applied
+     * @throws IllegalArgumentException naming the file and, per problem, the mask key (and an offending value)
+     * @throws dev.shrink4j.nn.io.SafeTensorsException naming the file when it is not a valid safetensors file
      */
     public static int applyCompressionResults(Module model, Path maskPath) throws IOException {
         try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
@@ -63,14 +67,24 @@ public final class PrunerExport {
                     errors.add(key + ": mask has shape " + Arrays.toString(e.getValue().shape()) + ", "
                             + paramKey + " has " + Arrays.toString(param.shape()));
                 } else {
-                    toApply.put(param, e.getValue());
+                    String dtype = TensorChecks.dtypeMismatch(e.getValue(), "mask", param, paramKey);
+                    String values = TensorChecks.nonBinary(e.getValue());
+                    if (dtype != null) {
+                        errors.add(key + ": " + dtype);
+                    }
+                    if (values != null) {
+                        errors.add(key + ": " + values);
+                    }
+                    if (dtype == null && values == null) {
+                        toApply.put(param, e.getValue());
+                    }
                 }
             }
             if (!errors.isEmpty()) {
                 throw new IllegalArgumentException(maskPath + " does not fit " + model.typeName() + ":\n  "
                         + String.join("\n  ", errors));
             }
-            toApply.forEach((param, mask) -> param.mul_(mask.to(param.scalar_type())));
+            toApply.forEach(Tensor::mul_);
             return toApply.size();
         }
     }

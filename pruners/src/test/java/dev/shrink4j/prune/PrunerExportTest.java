@@ -65,4 +65,68 @@ class PrunerExportTest {
             assertFalse(Files.exists(dir.resolve("model.safetensors")));
         }
     }
+
+    @Test
+    void masksOfAnotherDtypeOrWithValuesOtherThanZeroAndOneAreRefusedAndNothingIsApplied(@TempDir Path dir)
+            throws IOException {
+        try (LeNet5 net = new LeNet5()) {
+            Tensor before = net.fc2.weight().detach().clone();
+            Map<String, Tensor> m = new java.util.LinkedHashMap<>();
+            m.put("fc2.weight_mask", torch.ones(84, 120)); // valid: would zero nothing, must not be applied either
+            m.put("conv1.weight_mask", torch.ones(6, 1, 5, 5).to(torch.ScalarType.Double));
+            m.put("conv1.bias_mask", torch.ones(6).gt(new org.bytedeco.pytorch.Scalar(0)));
+            Tensor half = torch.ones(120, 400);
+            half.get(3).get(7).fill_(new org.bytedeco.pytorch.Scalar(0.5)); // element 3·400 + 7 = 1207
+            half.get(5).get(0).fill_(new org.bytedeco.pytorch.Scalar(2.0));
+            m.put("fc1.weight_mask", half);
+            Tensor nan = torch.zeros(10);
+            nan.get(9).fill_(new org.bytedeco.pytorch.Scalar(Double.NaN));
+            m.put("fc3.bias_mask", nan);
+            Path masks = dir.resolve("masks.safetensors");
+            SafeTensors.save(m, masks);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Pruner.applyCompressionResults(net, masks));
+            assertEquals(masks + " does not fit LeNet5:\n"
+                    + "  conv1.weight_mask: mask has float64, conv1.weight has float32\n"
+                    + "  conv1.bias_mask: mask has bool, conv1.bias has float32\n"
+                    + "  fc1.weight_mask: element 1207 is 0.5 (2 of 48000 values are neither 0 nor 1)\n"
+                    + "  fc3.bias_mask: element 9 is NaN (1 of 10 values are neither 0 nor 1)", e.getMessage());
+            assertTrue(torch.equal(before, net.fc2.weight()), "no mask applied when any is bad");
+        }
+    }
+
+    @Test
+    void corruptMaskFileIsASafeTensorsExceptionNamingTheFile(@TempDir Path dir) throws IOException {
+        try (LeNet5 net = new LeNet5()) {
+            Path masks = dir.resolve("masks.safetensors");
+            Files.write(masks, "not a safetensors file at all".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            dev.shrink4j.nn.io.SafeTensorsException e = assertThrows(dev.shrink4j.nn.io.SafeTensorsException.class,
+                    () -> Pruner.applyCompressionResults(net, masks));
+            assertEquals(masks, e.file());
+            assertEquals(masks + ": header length 7021991845529153390 exceeds the limit of 100000000 bytes"
+                    + " (not a safetensors file?)", e.getMessage());
+        }
+    }
+
+    @Test
+    void compressorStateDictRefusesMasksWithValuesOtherThanZeroAndOne() {
+        try (LeNet5 a = new LeNet5(); LeNet5 b = new LeNet5();
+                HalfPruner pa = new HalfPruner(a, ConfigList.fromJson("[{\"sparsity\": 0.5, \"op_names\": [\"fc1\"]}]"));
+                HalfPruner pb = new HalfPruner(b, ConfigList.fromJson("[{\"sparsity\": 0.5, \"op_names\": [\"fc1\"]}]"))) {
+            pa.compress();
+            pb.compress();
+            Map<String, Tensor> sd = new java.util.LinkedHashMap<>();
+            pa.stateDict().forEach((k, v) -> sd.put(k, v.detach().clone()));
+            sd.get("fc1.weight_mask").get(0).get(1).fill_(new org.bytedeco.pytorch.Scalar(0.25));
+            sd.put("fc1.bias_mask", sd.get("fc1.bias_mask").to(torch.ScalarType.Double));
+            Tensor maskBefore = pb.getWrapper("fc1").getBuffer("weight_mask").clone();
+            dev.shrink4j.nn.StateDictException e = assertThrows(dev.shrink4j.nn.StateDictException.class,
+                    () -> pb.loadModelStateDict(sd));
+            assertEquals("Error(s) in loading state dict for LeNet5:\n"
+                    + "  dtype mismatch for fc1.bias_mask: checkpoint has float64, the wrapper has float32\n"
+                    + "  invalid values in fc1.weight_mask: element 1 is 0.25 (1 of 48000 values are neither 0 nor 1)",
+                    e.getMessage());
+            assertTrue(torch.equal(maskBefore, pb.getWrapper("fc1").getBuffer("weight_mask")));
+        }
+    }
 }

@@ -10,6 +10,7 @@ import dev.shrink4j.cli.algo.AlgorithmKind;
 import dev.shrink4j.cli.algo.CompressionConfig;
 import dev.shrink4j.data.Dataset;
 import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.io.SafeTensorsException;
 import dev.shrink4j.nn.train.Evaluation;
 import dev.shrink4j.nn.train.Evaluator;
 import dev.shrink4j.prune.Pruner;
@@ -67,6 +68,8 @@ public final class EvaluateCommand extends Subcommand {
                     Pruner.applyCompressionResults(net, masks);
                 } catch (IllegalArgumentException e) {
                     throw new UsageException(Shrink4j.oneLine(e.getMessage()), e);
+                } catch (SafeTensorsException e) {
+                    throw new UsageException("masks file " + masks + " is not a valid safetensors file: " + e.problem(), e);
                 }
             }
             try (Quantizer quantizer = cfg == null ? null : quantize(net, cfg, dataSpec)) {

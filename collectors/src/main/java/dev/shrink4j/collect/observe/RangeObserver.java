@@ -15,6 +15,10 @@ import org.bytedeco.pytorch.Tensor;
  * ({@code copy_}) under a {@code NoGradGuard}, so their identity never changes and it may run inside
  * step scopes. An observer only collects: turning the range into scale and zero point is done by
  * the quantizers ({@code dev.shrink4j.quant.QParams}).
+ *
+ * <p>A tensor holding NaN or infinite values is refused with a {@link NonFiniteRangeException}
+ * that names the observer's {@link #label()} (quantizers label each observer with its layer), and
+ * the state is left as it was: a non-finite range would silently turn every later scale into NaN.
  */
 public abstract class RangeObserver {
 
@@ -25,6 +29,7 @@ public abstract class RangeObserver {
     private final Tensor max;
     private final int channelDim;
     private long batches;
+    private String label;
 
     /**
      * @param min        the running minimum, updated in place: 0-dimensional (or one element) per
@@ -48,6 +53,23 @@ public abstract class RangeObserver {
                     + Arrays.toString(min.shape()));
         }
         this.channelDim = channelDim;
+        this.label = getClass().getSimpleName();
+    }
+
+    /**
+     * Names what this observer watches in its error messages, e.g. {@code "conv1 input"}; the
+     * default is the observer's class name.
+     *
+     * @return this observer
+     */
+    public final RangeObserver label(String label) {
+        this.label = Objects.requireNonNull(label, "label");
+        return this;
+    }
+
+    /** What this observer watches, as its error messages name it. */
+    public final String label() {
+        return label;
     }
 
     /** Folds the range of {@code x} into the state. */
@@ -60,6 +82,7 @@ public abstract class RangeObserver {
                         + " keeps ranges of shape " + Arrays.toString(min.shape()) + ", but a tensor of shape "
                         + Arrays.toString(x.shape()) + " has ranges of shape " + Arrays.toString(batchMin.shape()));
             }
+            requireFinite(x, batchMin, batchMax);
             if (batches == 0) {
                 initialize(min, batchMin);
                 initialize(max, batchMax);
@@ -69,6 +92,31 @@ public abstract class RangeObserver {
             }
             batches++;
         }
+    }
+
+    /** Throws, before any state changes, when the batch's range holds NaN or an infinity. */
+    private void requireFinite(Tensor x, Tensor batchMin, Tensor batchMax) {
+        // One synchronisation per batch: both ranges finite everywhere.
+        if (batchMin.isfinite().logical_and(batchMax.isfinite()).all().item_bool()) {
+            return;
+        }
+        String where;
+        if (channelDim == PER_TENSOR) {
+            where = "min " + number(batchMin.item_double()) + ", max " + number(batchMax.item_double());
+        } else {
+            Tensor min = batchMin.flatten();
+            Tensor max = batchMax.flatten();
+            Tensor bad = min.isfinite().logical_and(max.isfinite()).logical_not();
+            long first = bad.nonzero().get(0).item_long();
+            where = bad.sum().item_long() + " of " + min.numel() + " channels (dimension " + channelDim + "), the first, channel "
+                    + first + ": min " + number(min.get(first).item_double()) + ", max " + number(max.get(first).item_double());
+        }
+        throw new NonFiniteRangeException(label, where + " in a tensor of shape " + Arrays.toString(x.shape())
+                + " that holds NaN or infinite values");
+    }
+
+    private static String number(double v) {
+        return Double.isNaN(v) ? "NaN" : Double.isInfinite(v) ? (v > 0 ? "inf" : "-inf") : Double.toString(v);
     }
 
     /** Sets the state from the first batch's range. Default: copy it. */

@@ -120,4 +120,34 @@ class ObserversTest {
                 IllegalArgumentException.class, () -> new MinMaxObserver(torch.zeros(2), torch.zeros(2),
                         RangeObserver.PER_TENSOR)).getMessage());
     }
+
+    @Nested
+    class NonFinite {
+        @Test
+        void minMaxRefusesANaNBatchAndKeepsItsRange() {
+            MinMaxObserver mm = MinMaxObserver.perTensor();
+            mm.observe(t(new float[] {-1f, 2f}, 2));
+            NonFiniteRangeException e = assertThrows(NonFiniteRangeException.class,
+                    () -> mm.observe(t(new float[] {1f, Float.NaN, 3f, 4f}, 2, 2)));
+            assertEquals("MinMaxObserver: non-finite range observed: min NaN, max NaN in a tensor of shape [2, 2]"
+                    + " that holds NaN or infinite values", e.getMessage());
+            assertEquals("MinMaxObserver", e.label());
+            assertArrayEquals(new float[] {-1f}, values(mm.min()), "state untouched");
+            assertArrayEquals(new float[] {2f}, values(mm.max()));
+            assertEquals(1, mm.batches());
+        }
+
+        @Test
+        void emaPerChannelNamesItsLabelAndTheFirstBadChannel() {
+            EmaObserver ema = new EmaObserver(torch.zeros(1, 3), torch.zeros(1, 3), 1, 0.5);
+            assertSame(ema, ema.label("conv1 input"));
+            NonFiniteRangeException e = assertThrows(NonFiniteRangeException.class, () -> ema.observe(t(new float[] {
+                0.5f, 1f, 2f,
+                0.25f, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY}, 2, 3)));
+            assertEquals("conv1 input: non-finite range observed: 2 of 3 channels (dimension 1), the first, channel 1:"
+                    + " min -inf, max 1.0 in a tensor of shape [2, 3] that holds NaN or infinite values", e.getMessage());
+            assertFalse(ema.hasObserved(), "the refused batch does not count");
+            assertArrayEquals(new float[] {0f, 0f, 0f}, values(ema.min()));
+        }
+    }
 }

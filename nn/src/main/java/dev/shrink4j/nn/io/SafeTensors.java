@@ -7,11 +7,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonPrimitive;
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonReader;
-import com.google.gson.stream.JsonToken;
 import java.io.IOException;
-import java.io.StringReader;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -32,6 +28,7 @@ import java.util.Objects;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.MemoryFormatOptional;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
@@ -58,6 +55,9 @@ public final class SafeTensors {
 
     /** Python's reader refuses headers above 100 MB; a larger length means a corrupt file. */
     static final long MAX_HEADER_BYTES = 100_000_000L;
+
+    /** Nesting limit of the header JSON; a valid header nests 3 deep (Python's serde_json allows 128). */
+    static final int MAX_HEADER_DEPTH = 64;
 
     /** ByteBuffers are int-indexed, so large tensors move in chunks of this many bytes. */
     private static final long CHUNK_BYTES = 1L << 30;
@@ -225,6 +225,9 @@ public final class SafeTensors {
                     Tensor t = torch.empty(e.shape, new TensorOptions(e.dtype.scalarType), new MemoryFormatOptional());
                     out.put(e.name, t);
                     readInto(path, ch, header.dataStart + e.begin, e.end - e.begin, t);
+                    if (e.dtype == SafeTensorsDtype.BOOL) {
+                        requireBooleanBytes(path, e, t);
+                    }
                 }
             } catch (IOException | RuntimeException ex) {
                 // Free what was allocated now rather than waiting for a scope or the GC.
@@ -232,6 +235,23 @@ public final class SafeTensors {
                 throw ex;
             }
             return out;
+        }
+    }
+
+    /**
+     * A BOOL byte other than 0 or 1 is undefined behaviour for libtorch's kernels (a mask that is
+     * neither kept nor pruned), so it is refused rather than passed on.
+     */
+    private static void requireBooleanBytes(Path path, Entry e, Tensor t) throws SafeTensorsException {
+        try (PointerScope scope = new PointerScope()) {
+            Tensor bytes = t.view(torch.ScalarType.Byte).flatten();
+            Tensor bad = bytes.gt(new Scalar(1)).nonzero();
+            if (bad.size(0) > 0) {
+                long index = bad.get(0).item_long();
+                throw new SafeTensorsException(path, "tensor " + quote(e.name) + " of dtype BOOL holds byte "
+                        + bytes.get(index).item_long() + " at element " + index + " (" + bad.size(0)
+                        + " element(s) are neither 0 nor 1)");
+            }
         }
     }
 
@@ -341,15 +361,12 @@ public final class SafeTensors {
     private static JsonObject parseObject(Path path, String json) throws SafeTensorsException {
         JsonElement root;
         try {
-            JsonReader reader = new JsonReader(new StringReader(json));
-            // Gson's JsonParser forces lenient mode (unquoted names, comments…); Python would reject
-            // such a header, so parse strictly through the element adapter instead.
-            reader.setStrictness(Strictness.STRICT);
-            root = GSON.getAdapter(JsonElement.class).read(reader);
-            if (reader.peek() != JsonToken.END_DOCUMENT) {
-                throw new JsonParseException("unexpected " + reader.peek() + " after the header object");
-            }
-        } catch (IOException | JsonParseException | IllegalStateException e) {
+            // Gson's JsonParser is lenient (unquoted names, comments…) and keeps the last of two equal
+            // names; Python would reject such a header, and a forged one must not nest without bound.
+            root = StrictJson.parse(json, MAX_HEADER_DEPTH);
+        } catch (StrictJson.StructureException e) {
+            throw new SafeTensorsException(path, "header: " + e.getMessage(), e);
+        } catch (JsonParseException e) {
             throw new SafeTensorsException(path, "header is not valid JSON: " + e.getMessage(), e);
         }
         if (!root.isJsonObject()) {
@@ -400,17 +417,21 @@ public final class SafeTensors {
         long needed;
         try {
             long numel = 1;
+            // libtorch computes strides as products of max(d, 1): an empty tensor with huge other
+            // dimensions ([0, 2^62, 2^62]) has 0 bytes but strides that overflow, so bound both.
+            long strideSpan = 1;
             for (long d : shape) {
                 numel = Math.multiplyExact(numel, d);
+                strideSpan = Math.multiplyExact(strideSpan, Math.max(d, 1));
             }
             needed = Math.multiplyExact(numel, dtype.size);
         } catch (ArithmeticException e) {
-            throw new SafeTensorsException(path, tensor + " has shape " + Arrays.toString(shape) + " of " + dtype
+            throw new SafeTensorsException(path, tensor + " has shape " + shapeText(shape) + " of " + dtype
                     + ", whose size overflows 64 bits");
         }
         if (end - begin != needed) {
             throw new SafeTensorsException(path, tensor + " has data_offsets " + Arrays.toString(offsets) + " but shape "
-                    + Arrays.toString(shape) + " of " + dtype + " needs " + needed + " bytes");
+                    + shapeText(shape) + " of " + dtype + " needs " + needed + " bytes");
         }
         return new Entry(name, dtype, shape, begin, end);
     }
@@ -457,6 +478,18 @@ public final class SafeTensors {
                         + " while reading the header (was it truncated while being read?)");
             }
         }
+    }
+
+    /** {@code [10, 4]}, cut after 60 characters: a forged header may list millions of dimensions. */
+    private static String shapeText(long[] shape) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < shape.length; i++) {
+            if (sb.length() > 60) {
+                return sb.append("... (").append(shape.length).append(" dimensions)]").toString();
+            }
+            sb.append(i == 0 ? "" : ", ").append(shape[i]);
+        }
+        return sb.append(']').toString();
     }
 
     private static String offsets(Entry e) {

@@ -43,6 +43,11 @@ import org.slf4j.LoggerFactory;
  * {@link TrainingListener#onEpochEnd} run. The optimizer is always stepped through
  * {@link Optimizer#step()}, so its step listeners (compressors' masks, quantizers' observers) fire.
  *
+ * <p><b>Divergence.</b> The first batch whose loss is NaN or infinite stops training with a
+ * {@link NonFiniteLossException} naming the epoch, the batch and the learning rate, thrown before that
+ * batch's backward pass and step: the model keeps the weights of the last finite step, and the
+ * epoch's checkpoint (if any) is not written, so the previous one stays.
+ *
  * <p><b>Checkpoints</b> ({@link #saveCheckpoint}, {@link #loadCheckpoint}, {@link Builder#optCheckpoint})
  * are safetensors files holding the model's state dict under its PyTorch names, plus metadata: the
  * epoch and step counters and every group's learning rate. Optimizer state (momentum buffers, Adam
@@ -106,6 +111,7 @@ public final class Trainer {
      * Trains {@code epochs} epochs over {@code loader}.
      *
      * @return one result per epoch, in order
+     * @throws NonFiniteLossException at the first batch whose loss is NaN or infinite
      */
     public List<EpochResult> fit(DataLoader loader, int epochs) {
         if (epochs < 0) {
@@ -123,7 +129,11 @@ public final class Trainer {
         return results;
     }
 
-    /** Trains one epoch over {@code loader} in training mode and returns its metrics. */
+    /**
+     * Trains one epoch over {@code loader} in training mode and returns its metrics.
+     *
+     * @throws NonFiniteLossException at the first batch whose loss is NaN or infinite
+     */
     public EpochResult trainEpoch(DataLoader loader) {
         int current = epoch;
         notify(l -> l.onEpochStart(this, current));
@@ -169,15 +179,25 @@ public final class Trainer {
         return result;
     }
 
-    /** One optimizer step on {@code batch}; runs in the caller's step scope. */
+    /**
+     * One optimizer step on {@code batch}; runs in the caller's step scope.
+     *
+     * @throws NonFiniteLossException before backward and step when the loss is NaN or infinite
+     */
     private BatchResult trainBatch(Batch batch, int epochIndex, int batchIndex, int batchCount) {
         optimizer.zeroGrad();
         Tensor output = model.call(batch.x());
         Tensor value = loss.compute(output, batch.y());
+        double lossValue = value.item_double();
+        if (!Double.isFinite(lossValue)) {
+            // A NaN gradient step would make every weight NaN; stop while the model is still the last good one.
+            throw new NonFiniteLossException(epochIndex, plannedEpochs, batchIndex, batchCount, optimizer.learningRate(),
+                    lossValue);
+        }
         value.backward();
         optimizer.step();
         step++;
-        return new BatchResult(epochIndex, batchIndex, batchCount, step, batch.size(), value.item_double(),
+        return new BatchResult(epochIndex, batchIndex, batchCount, step, batch.size(), lossValue,
                 Accuracy.top1Correct(output, batch.y()));
     }
 

@@ -38,6 +38,16 @@ class SafeTensorsErrorsTest {
         return e.problem();
     }
 
+    /** As {@link #loadError(byte[])}, for problems in the tensor data, which {@code metadata()} does not read. */
+    private String loadError(byte[] bytes, boolean dataProblem) throws IOException {
+        Path file = dir.resolve("model.safetensors");
+        Files.write(file, bytes);
+        SafeTensorsException e = assertThrows(SafeTensorsException.class, () -> SafeTensors.load(file));
+        assertEquals(file + ": " + e.problem(), e.getMessage());
+        SafeTensors.metadata(file);
+        return e.problem();
+    }
+
     private String loadError(String json, ByteBuffer... data) throws IOException {
         return loadError(fileBytes(json, data));
     }
@@ -85,9 +95,8 @@ class SafeTensorsErrorsTest {
     @Test
     void lenientJsonIsRejectedAsPythonDoes() throws IOException {
         String problem = loadError("{x:{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[0,4]}}", le().putFloat(1f));
-        assertEquals("header is not valid JSON: Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON"
-                + " at line 1 column 3 path $.\nSee https://github.com/google/gson/blob/main/Troubleshooting.md#malformed-json",
-                problem);
+        assertEquals("header is not valid JSON: malformed JSON at line 1 column 3 path $. (strict JSON: no comments,"
+                + " single quotes, unquoted names, NaN, Infinity or trailing data)", problem);
     }
 
     @Test
@@ -169,6 +178,52 @@ class SafeTensorsErrorsTest {
     void metadataValuesMustBeStrings() throws IOException {
         assertEquals("\"__metadata__\" must be an object of strings, but \"epoch\" is 3",
                 loadError("{\"__metadata__\":{\"format\":\"pt\",\"epoch\":3}}"));
+    }
+
+    @Test
+    void duplicateTensorNameIsRejectedNotOverwritten() throws IOException {
+        // Both entries are valid on their own; a JSON object parser would silently keep the second.
+        assertEquals("header: duplicate name \"x\" in $",
+                loadError("{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                        + "\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", zeros(4)));
+    }
+
+    @Test
+    void duplicateFieldInsideAnEntryIsRejected() throws IOException {
+        assertEquals("header: duplicate name \"dtype\" in $.x",
+                loadError("{\"x\":{\"dtype\":\"F32\",\"dtype\":\"I32\",\"shape\":[1],\"data_offsets\":[0,4]}}", zeros(4)));
+    }
+
+    @Test
+    void deeplyNestedHeaderIsRejectedWithoutOverflowingTheStack() throws IOException {
+        // 100,000 levels: the reader stops at the limit instead of recursing (a StackOverflowError before).
+        String deep = "[".repeat(100_000) + "]".repeat(100_000);
+        assertEquals("header: nesting deeper than 64 levels at $.x.shape" + "[0]".repeat(62),
+                loadError("{\"x\":{\"dtype\":\"F32\",\"shape\":" + deep + ",\"data_offsets\":[0,0]}}"));
+    }
+
+    @Test
+    void emptyTensorWithOverflowingStridesIsRejectedBeforeLibtorchSeesIt() throws IOException {
+        // 0 bytes, but libtorch's stride computation (2^62 · 2^62) would overflow and throw a RuntimeException.
+        assertEquals("tensor \"x\" has shape [0, 4611686018427387904, 4611686018427387904] of F32,"
+                        + " whose size overflows 64 bits",
+                loadError("{\"x\":{\"dtype\":\"F32\",\"shape\":[0,4611686018427387904,4611686018427387904],"
+                        + "\"data_offsets\":[0,0]}}"));
+    }
+
+    @Test
+    void boolTensorMustHoldOnlyZeroAndOneBytes() throws IOException {
+        ByteBuffer data = le().put((byte) 1).put((byte) 0).put((byte) 7).put((byte) 2);
+        assertEquals("tensor \"mask\" of dtype BOOL holds byte 7 at element 2 (2 element(s) are neither 0 nor 1)",
+                loadError(fileBytes("{\"mask\":{\"dtype\":\"BOOL\",\"shape\":[4],\"data_offsets\":[0,4]}}", data), true));
+    }
+
+    @Test
+    void shapeWithHundredsOfThousandsOfDimensionsIsNamedInShort() throws IOException {
+        String ones = "1,".repeat(200_000);
+        assertEquals("tensor \"x\" has data_offsets [0, 8] but shape [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,"
+                        + " 1, 1, 1, 1... (200001 dimensions)] of F32 needs 4 bytes",
+                loadError("{\"x\":{\"dtype\":\"F32\",\"shape\":[" + ones + "1],\"data_offsets\":[0,8]}}", zeros(8)));
     }
 
     @Test

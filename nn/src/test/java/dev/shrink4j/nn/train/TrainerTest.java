@@ -194,6 +194,82 @@ class TrainerTest {
         }
     }
 
+    /** {@link #separable()} with sample {@code index}'s first pixel replaced by {@code value}. */
+    static Dataset separableWith(int index, float value) {
+        try (Dataset clean = separable(); PointerScope s = new PointerScope()) {
+            Tensor x = clean.images().clone();
+            x.get(index).view(-1).get(0).fill_(new org.bytedeco.pytorch.Scalar(value));
+            return new Dataset("separable", x, clean.labels().clone(), 2);
+        }
+    }
+
+    @Test
+    void aNaNInTheInputStopsTrainingAtThatBatchBeforeItUpdatesTheModelOrTheCheckpoint(@TempDir Path dir)
+            throws IOException {
+        torch.manual_seed(0);
+        Path file = dir.resolve("last.safetensors");
+        try (Dataset clean = separable(); Dataset poisoned = separableWith(5, Float.NaN); Logistic model = new Logistic();
+             Sgd sgd = Sgd.builder().setLearningRate(0.5).build(model.parameters())) {
+            Trainer trainer = Trainer.builder().setModel(model).setOptimizer(sgd).optProgressBar(false)
+                    .optCheckpoint(file).build();
+            trainer.fit(DataLoader.builder().setDataset(clean).setBatchSize(4).build(), 1);
+            byte[] checkpoint = java.nio.file.Files.readAllBytes(file);
+            List<Map<String, int[]>> afterBatch = new ArrayList<>();
+            trainer.addListener(new TrainingListener() {
+                @Override
+                public void onBatchEnd(Trainer t, BatchResult r) {
+                    afterBatch.add(bits(model));
+                }
+            });
+            // batches of 4 without shuffling: sample 5 is in the second batch of the second epoch
+            DataLoader loader = DataLoader.builder().setDataset(poisoned).setBatchSize(4).build();
+            NonFiniteLossException e = assertThrows(NonFiniteLossException.class, () -> trainer.fit(loader, 2));
+            assertEquals("training diverged: the loss is NaN at epoch 2 of 3, batch 2 of 3 (learning rate 0.5); stopped"
+                    + " before this batch updated the model (lower the learning rate, or check the data for NaN/Inf)",
+                    e.getMessage());
+            assertEquals(1, e.epoch());
+            assertEquals(1, e.batch());
+            assertEquals(0.5, e.learningRate());
+            assertTrue(Double.isNaN(e.loss()));
+            assertEquals(1, afterBatch.size(), "only the first batch of the epoch finished");
+            assertSameBits(afterBatch.get(0), bits(model));
+            assertEquals(1, trainer.epoch(), "the failed epoch does not count");
+            assertEquals(4, trainer.step(), "3 steps of epoch 1, 1 of epoch 2");
+            assertArrayEquals(checkpoint, java.nio.file.Files.readAllBytes(file), "the last good checkpoint stays");
+        }
+    }
+
+    @Test
+    void aHugeLearningRateDivergesWithAnErrorNamingEpochBatchAndRate() {
+        torch.manual_seed(0);
+        Dataset ds;
+        try (PointerScope s = new PointerScope()) {
+            ds = new Dataset("noise", torch.randn(32, 1, 28, 28),
+                    torch.randint(10, new long[] {32}, new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Long)), 10);
+        }
+        try (ds; LeNet5 model = new LeNet5(); Sgd sgd = Sgd.builder().setLearningRate(1e6).build(model.parameters())) {
+            Trainer trainer = Trainer.builder().setModel(model).setOptimizer(sgd).optProgressBar(false).build();
+            List<Double> losses = new ArrayList<>();
+            trainer.addListener(new TrainingListener() {
+                @Override
+                public void onBatchEnd(Trainer t, BatchResult r) {
+                    losses.add(r.loss());
+                }
+            });
+            NonFiniteLossException e = assertThrows(NonFiniteLossException.class,
+                    () -> trainer.fit(DataLoader.builder().setDataset(ds).setBatchSize(8).build(), 3));
+            // Measured here: 2.33, then 2.1e26 after one step at 1e6, then NaN at the third batch.
+            assertEquals(0, e.epoch());
+            assertEquals(losses.size(), e.batch(), "every batch before it finished with a finite loss: " + losses);
+            assertTrue(e.batch() >= 1 && losses.stream().allMatch(Double::isFinite), losses.toString());
+            assertEquals("training diverged: the loss is NaN at epoch 1 of 3, batch " + (e.batch() + 1) + " of 4 (learning"
+                    + " rate 1000000.0); stopped before this batch updated the model (lower the learning rate, or check the"
+                    + " data for NaN/Inf)", e.getMessage());
+            assertEquals(1e6, e.learningRate());
+            assertEquals(e.batch(), trainer.step(), "one step per finished batch, none for the diverged one");
+        }
+    }
+
     @Test
     void checkpointRoundTripIsBitExactForLeNet(@TempDir Path dir) throws IOException {
         torch.manual_seed(7);

@@ -94,7 +94,10 @@ final class QuantBuffers {
             if (c.quantTypes().contains(type)) {
                 registerActivation(w, type, activationShape(w, type, c.quantScheme(), trace));
                 int dim = c.quantScheme().perChannel() ? QParams.channelDim(type) : RangeObserver.PER_TENSOR;
-                out.put(type, observers.create(w.getBuffer(trackedMin(type)), w.getBuffer(trackedMax(type)), dim));
+                O observer = observers.create(w.getBuffer(trackedMin(type)), w.getBuffer(trackedMax(type)), dim);
+                // a NaN or infinite activation is reported as "<layer> <input|output>"
+                observer.label(w.name() + " " + type.key());
+                out.put(type, observer);
             }
         }
         return out;

@@ -6,11 +6,14 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.QuantType;
+import dev.shrink4j.nn.io.StrictJson;
 import dev.shrink4j.quant.CalibrationKeys;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -111,23 +114,42 @@ public final class CalibrationConfig {
         return GSON.toJson(config);
     }
 
+    /** Nesting limit of a calibration file: layer → key → array of numbers is 3 deep. */
+    static final int MAX_DEPTH = 16;
+
     /**
-     * Reads a calibration file.
+     * Reads a calibration file: UTF-8 text holding one strict JSON object (no comments, single quotes,
+     * unquoted names, NaN; no layer or key named twice).
      *
-     * @throws IllegalArgumentException naming the file when it is not a JSON object
+     * @throws IllegalArgumentException naming the file when it is not UTF-8, not strict JSON or not a
+     *     JSON object
+     * @throws IOException when it cannot be read
      */
     public static JsonObject read(Path path) throws IOException {
-        String text = Files.readString(path, StandardCharsets.UTF_8);
+        byte[] bytes = Files.readAllBytes(path);
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException(path + ": not a calibration config (not UTF-8 text; expected JSON)", e);
+        }
         JsonElement root;
         try {
-            root = JsonParser.parseString(text);
+            root = StrictJson.parse(text, MAX_DEPTH);
+        } catch (StrictJson.StructureException e) {
+            throw new IllegalArgumentException(path + ": " + e.getMessage(), e);
         } catch (JsonParseException e) {
             throw new IllegalArgumentException(path + ": not valid JSON: " + e.getMessage(), e);
         }
         if (!root.isJsonObject()) {
             throw new IllegalArgumentException(path + ": expected a JSON object mapping layer names to calibration values, got "
-                    + (root.isJsonNull() ? "nothing" : root.toString()));
+                    + (root.isJsonNull() ? "nothing" : abbreviate(root.toString())));
         }
         return root.getAsJsonObject();
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 60 ? s : s.substring(0, 57) + "...";
     }
 }

@@ -4,6 +4,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.QuantType;
+import dev.shrink4j.nn.TensorChecks;
 import dev.shrink4j.quant.CalibrationKeys;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -14,6 +15,7 @@ import java.util.function.ToIntFunction;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * Loading a calibration config in two phases, so that a bad file changes nothing: every layer's
@@ -83,15 +85,58 @@ public final class CalibrationRestore {
     }
 
     /**
-     * Stages copying {@code values} into {@code target} (in place, converted to its dtype and shape);
-     * records a problem instead when the counts differ.
+     * Stages copying {@code values} into {@code target} (in place, in its shape); records a problem
+     * instead when the counts differ, or when a value is not finite or is one {@code target}'s dtype
+     * cannot hold: beyond its range (float32: ±3.4e38, which a cast would turn into infinity) or, for
+     * an integer dtype, not a whole number. Within range, a float value is rounded to the nearest one
+     * the dtype holds (a value written from that dtype comes back exactly).
      */
     public void set(String layer, String key, Tensor target, double[] values) {
         if (values.length != target.numel()) {
             problem(layer, key, values.length + " value(s) for a tensor of " + target.numel());
             return;
         }
+        for (int i = 0; i < values.length; i++) {
+            String wrong = unrepresentable(values[i], target);
+            if (wrong != null) {
+                problem(layer, key, (values.length == 1 ? "value " + values[i] : "element " + i + " (" + values[i] + ")")
+                        + " " + wrong);
+                return;
+            }
+        }
         staged.add(new Staged(target, values.clone()));
+    }
+
+    /** Why {@code target}'s dtype cannot hold {@code v} as it is, or null when it can. */
+    private static String unrepresentable(double v, Tensor target) {
+        if (!Double.isFinite(v)) {
+            return "is not finite";
+        }
+        torch.ScalarType type = target.scalar_type().intern();
+        String name = TensorChecks.dtypeName(type);
+        double max;
+        if (type == torch.ScalarType.Double) {
+            return null;
+        } else if (type == torch.ScalarType.Float) {
+            max = Float.MAX_VALUE;
+        } else if (type == torch.ScalarType.Half) {
+            max = 65504;
+        } else if (type == torch.ScalarType.BFloat16) {
+            max = 3.3895313892515355e38;
+        } else if (type == torch.ScalarType.Long || type == torch.ScalarType.Int || type == torch.ScalarType.Short
+                || type == torch.ScalarType.Char || type == torch.ScalarType.Byte) {
+            if (v != Math.rint(v)) {
+                return "is not a whole number, and the buffer is " + name;
+            }
+            long bits = type == torch.ScalarType.Long ? 64 : type == torch.ScalarType.Int ? 32
+                    : type == torch.ScalarType.Short ? 16 : 8;
+            double lo = type == torch.ScalarType.Byte ? 0 : -Math.pow(2, bits - 1);
+            double hi = type == torch.ScalarType.Byte ? 255 : Math.pow(2, bits - 1) - 1;
+            return v >= lo && v <= hi ? null : "is outside the range of " + name + " [" + (long) lo + ", " + (long) hi + "]";
+        } else {
+            return "cannot be restored into a buffer of " + name;
+        }
+        return Math.abs(v) <= max ? null : "is beyond the range of " + name + " (±" + max + ")";
     }
 
     /**

@@ -171,4 +171,17 @@ class ObserverQuantizerTest {
             }
         }
     }
+
+    @Test
+    void aCalibrationBatchWithInfinityIsAnErrorNamingTheLayer() {
+        try (Sequential net = net(); ObserverQuantizer q = new ObserverQuantizer(net, CONFIG)) {
+            q.compress();
+            List<Tensor> batches = List.of(BATCHES.get(0), Tensor.create(new float[] {1f, Float.POSITIVE_INFINITY, 0f}, 1, 3));
+            dev.shrink4j.collect.observe.NonFiniteRangeException e = assertThrows(
+                    dev.shrink4j.collect.observe.NonFiniteRangeException.class, () -> q.calibrate(batches));
+            assertEquals("0 input: non-finite range observed: min 0.0, max inf in a tensor of shape [1, 3]"
+                    + " that holds NaN or infinite values", e.getMessage());
+            assertEquals(false, q.isFixed());
+        }
+    }
 }

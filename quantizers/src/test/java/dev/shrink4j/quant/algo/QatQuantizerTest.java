@@ -395,4 +395,38 @@ class QatQuantizerTest {
                         .setModel(new Sequential()).setConfigList(ConfigList.fromJson("[]")).optFoldBatchNorm(true)
                         .build()).getMessage());
     }
+
+    @Test
+    void aNonFiniteInputRangeIsAnErrorNamingTheLayerAndLeavesTheTrackedRange() {
+        try (OneLinear net = new OneLinear(2, 1, new float[] {1f, -1f});
+                QatQuantizer q = new QatQuantizer(net, config("[\"input\", \"output\"]", "", "[\"Linear\"]"), null)) {
+            q.compress();
+            net.train();
+            net.call(Tensor.create(new float[] {-1f, 2f}, 1, 2));
+            float min = q.getWrapper("fc").getBuffer(CalibrationKeys.TRACKED_MIN_INPUT).item_float();
+            float max = q.getWrapper("fc").getBuffer(CalibrationKeys.TRACKED_MAX_INPUT).item_float();
+            dev.shrink4j.collect.observe.NonFiniteRangeException e = assertThrows(
+                    dev.shrink4j.collect.observe.NonFiniteRangeException.class,
+                    () -> net.call(Tensor.create(new float[] {0.5f, Float.NaN, 1f, 1f}, 2, 2)));
+            assertEquals("fc input: non-finite range observed: min NaN, max NaN in a tensor of shape [2, 2]"
+                    + " that holds NaN or infinite values", e.getMessage());
+            assertEquals(min, q.getWrapper("fc").getBuffer(CalibrationKeys.TRACKED_MIN_INPUT).item_float());
+            assertEquals(max, q.getWrapper("fc").getBuffer(CalibrationKeys.TRACKED_MAX_INPUT).item_float());
+        }
+    }
+
+    @Test
+    void anOutputThatOverflowsFromFiniteInputsIsNamedAsTheOutput() {
+        try (OneLinear net = new OneLinear(2, 1, new float[] {1f, -1f});
+                QatQuantizer q = new QatQuantizer(net, config("[\"output\"]", "", "[\"Linear\"]"), null)) {
+            q.compress();
+            net.train();
+            // 3e38·1 + (−3e38)·(−1) = 6e38 overflows float32
+            dev.shrink4j.collect.observe.NonFiniteRangeException e = assertThrows(
+                    dev.shrink4j.collect.observe.NonFiniteRangeException.class,
+                    () -> net.call(Tensor.create(new float[] {3e38f, -3e38f}, 1, 2)));
+            assertEquals("fc output: non-finite range observed: min inf, max inf in a tensor of shape [1, 1]"
+                    + " that holds NaN or infinite values", e.getMessage());
+        }
+    }
 }
