@@ -109,6 +109,7 @@ public final class QatQuantizer extends Quantizer {
     protected List<String> validateLayer(LayerInfo layer, LayerConfig config) {
         List<String> errors = new ArrayList<>(super.validateLayer(layer, config));
         errors.addAll(QuantBuffers.bitErrors(config));
+        errors.addAll(QuantBuffers.shapeErrors(layer, config, dummyInput != null));
         return errors;
     }
 

@@ -6,9 +6,9 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.QuantType;
+import dev.shrink4j.compress.config.StrictJson;
 import dev.shrink4j.quant.CalibrationKeys;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -112,7 +112,8 @@ public final class CalibrationConfig {
     }
 
     /**
-     * Reads a calibration file.
+     * Reads a calibration file, as strict JSON ({@link StrictJson}: no comments, {@code NaN}, duplicate
+     * layers or keys, trailing text).
      *
      * @throws IllegalArgumentException naming the file when it is not a JSON object
      */
@@ -120,7 +121,7 @@ public final class CalibrationConfig {
         String text = Files.readString(path, StandardCharsets.UTF_8);
         JsonElement root;
         try {
-            root = JsonParser.parseString(text);
+            root = StrictJson.parse(text);
         } catch (JsonParseException e) {
             throw new IllegalArgumentException(path + ": not valid JSON: " + e.getMessage(), e);
         }

@@ -4,9 +4,11 @@ import static dev.shrink4j.quant.algo.QuantTestUtil.set;
 import static dev.shrink4j.quant.algo.QuantTestUtil.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.shrink4j.compress.ModuleWrapper;
+import dev.shrink4j.compress.config.ConfigException;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.nn.layers.BatchNorm2d;
 import dev.shrink4j.nn.layers.Conv2d;
@@ -208,8 +210,12 @@ class QatQuantizerTest {
         try (Sequential net = new Sequential(new Linear(2, 2), new ReLU());
                 QatQuantizer q = new QatQuantizer(net, config("[\"output\"]",
                         "\"quant_scheme\": \"per_channel_affine\"", "[\"ReLU\"]"), null)) {
-            assertEquals("1 (ReLU): per_channel_affine output quantization needs the output shape; pass a dummy input",
-                    assertThrows(IllegalArgumentException.class, q::compress).getMessage());
+            // refused by compress()'s checks, before anything is wrapped
+            assertEquals("invalid config list: config_list[0].quant_scheme: per_channel_affine output quantization of 1 (ReLU)"
+                    + " needs the output's channel count, known without a dummy input only for Conv2d and Linear layers;"
+                    + " pass a dummy input or use a per_tensor scheme",
+                    assertThrows(ConfigException.class, q::compress).getMessage());
+            assertFalse(q.isCompressed());
         }
         try (Sequential net = new Sequential(new Linear(2, 3), new ReLU());
                 QatQuantizer q = QatQuantizer.builder().setModel(net).setConfigList(config("[\"output\"]",
