@@ -75,6 +75,31 @@ class QatQuantizerTest {
     }
 
     @Test
+    void oneBitIntGridIsRefusedAtCompressAndOneBitUintWorks() {
+        try (Sequential net = new Sequential(new Linear(2, 2, false));
+                QatQuantizer q = new QatQuantizer(net, ConfigList.fromJson("[{\"quant_types\": [\"weight\", \"output\"],"
+                        + " \"quant_bits\": {\"weight\": 1, \"output\": 8}, \"quant_dtype\": \"int\", \"op_types\": [\"Linear\"]}]"),
+                        null)) {
+            // int's grid for 1 bit is [−2^0 + 1, 2^0 − 1] = [0, 0]: QParams used to refuse it at the first forward
+            assertEquals("invalid config list: config_list[0].quant_bits: weight width 1 with quant_dtype int gives the grid"
+                    + " [0, 0], a single value; int needs at least 2 bits (uint has [0, 1] for 1 bit)",
+                    assertThrows(ConfigException.class, q::compress).getMessage());
+            assertFalse(q.isCompressed());
+        }
+        try (Sequential net = new Sequential(new Linear(2, 2, false));
+                QatQuantizer q = new QatQuantizer(net,
+                        ConfigList.fromJson("[{\"quant_types\": [\"weight\"], \"quant_bits\": 1, \"op_types\": [\"Linear\"]}]"), null)) {
+            Linear fc = (Linear) net.get(0);
+            q.compress();
+            // uint 1 bit, affine: range [−1, 3] → scale 4 / (1 − 0) = 4, zero point 0 − round(−0.25) = 0;
+            // q = round(clamp(w / 4, 0, 1)): −1 → 0, 3 → round(0.75) = 1, 1 → round(0.25) = 0, 2 → round(0.5) = 0 (half to even)
+            set(fc.weight(), new float[] {-1f, 3f, 1f, 2f});
+            net.call(Tensor.create(new float[] {1f, 1f}, 1, 2));
+            assertArrayEquals(new float[] {0f, 4f, 0f, 0f}, values(fc.parametrized("weight")));
+        }
+    }
+
+    @Test
     void linearWeightGoldensAndStraightThroughGradient() {
         try (Sequential net = new Sequential(new Linear(2, 2, false));
                 QatQuantizer q = new QatQuantizer(net, config("[\"weight\"]", "", "[\"Linear\"]"), null)) {
