@@ -147,7 +147,8 @@ public abstract class Compressor implements AutoCloseable {
      * {@link #validateLayer} for every layer whose entry is valid. Every problem goes into one
      * exception, so a config list with a wrong type in one entry and an unsuitable layer in another
      * reports both. A layer is checked only when the entry it gets is known and valid (see
-     * {@link ConfigList.Validation#assign}).
+     * {@link ConfigList.Validation#assign}). A valid list that selects no layer (every layer it matches
+     * is excluded) is a problem too.
      *
      * @throws ConfigException listing every problem
      */
@@ -181,6 +182,13 @@ public abstract class Compressor implements AutoCloseable {
                 selected.add(new LayerSelection(LayerInfo.of(name, modules.get(name)), config));
             }
         });
+        if (errors.isEmpty() && selected.isEmpty()) {
+            // nothing would be compressed (and algorithms that read settings off the selected layers, such
+            // as lottery ticket's rounds, would have none)
+            errors.add("config_list: selects no layer to compress in " + model.typeName() + (excluded.isEmpty()
+                    ? "; no layer has both the op_types and one of the op_names of an entry"
+                    : "; every layer it matches (" + String.join(", ", excluded.keySet()) + ") is excluded"));
+        }
         // a problem of an entry (not of a layer) comes back once for every layer the entry selects
         Set<String> distinct = new LinkedHashSet<>(errors);
         for (LayerSelection s : selected) {

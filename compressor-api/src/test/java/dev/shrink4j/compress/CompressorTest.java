@@ -123,6 +123,18 @@ class CompressorTest {
     }
 
     @Test
+    void aListThatSelectsNoLayerIsAnError() {
+        try (LeNet5 net = new LeNet5()) {
+            assertEquals(List.of("config_list: selects no layer to compress in LeNet5; every layer it matches (conv1, conv2) is excluded"),
+                    assertThrows(ConfigException.class, new OnesMaskCompressor(net, configs(
+                            "[{\"exclude\": true, \"op_types\": [\"Conv2d\"]}]"), null)::validate).errors());
+            assertEquals(List.of("config_list: selects no layer to compress in LeNet5; no layer has both the op_types and one of"
+                    + " the op_names of an entry"), assertThrows(ConfigException.class, new OnesMaskCompressor(net, configs(
+                            "[{\"sparsity\": 0.5, \"op_types\": [\"Conv2d\"], \"op_names\": [\"fc1\"]}]"), null)::validate).errors());
+        }
+    }
+
+    @Test
     void anEntryThatCannotBeMatchedLeavesLayerChecksOut() {
         try (LeNet5 net = new LeNet5()) {
             OnesMaskCompressor c = new OnesMaskCompressor(net, configs("["
