@@ -141,4 +141,25 @@ class CompressionConfigTest {
                 errorOnLenet5("{\"quantizer\": \"lsq\", \"config_list\": [{\"quant_types\": [\"weight\"], \"quant_bits\": 4,"
                         + " \"op_types\": [\"default\"]}]}", false));
     }
+
+    @Test
+    void optionValuesTheAlgorithmRefusesAreConfigErrorsToo() {
+        String conv = "\"config_list\": [{\"sparsity\": 0.5, \"op_types\": [\"Conv2d\"]}]";
+        String weights = "\"config_list\": [{\"quant_types\": [\"weight\"], \"quant_bits\": 8, \"op_types\": [\"Conv2d\"]}]";
+        // builders refuse these (IllegalArgumentException, exit 1 before); each message names the option
+        assertEquals("config c.json: QatQuantizer: ema_decay (the EMA decay of activation ranges) 1.5 is outside [0, 1)",
+                errorOnLenet5("{\"quantizer\": \"qat\", \"ema_decay\": 1.5, " + weights + "}", true));
+        assertEquals("config c.json: AgpPruner: initial_sparsity 1.5 is outside [0, 1)",
+                errorOnLenet5("{\"pruner\": \"agp\", \"initial_sparsity\": 1.5, " + conv + "}", true));
+        assertEquals("config c.json: AgpPruner: pruning_algorithm \"random\" is not supported; expected one of level, l1, l2",
+                errorOnLenet5("{\"pruner\": \"agp\", \"pruning_algorithm\": \"random\", " + conv + "}", true));
+        assertEquals("config c.json: activation \"tanh\" is not supported; expected one of relu, relu6, identity",
+                errorOnLenet5("{\"pruner\": \"apoz\", \"activation\": \"tanh\", " + conv + "}", true));
+        // the algorithm refuses its options: the config list is still checked, by the algorithm with default options
+        assertEquals("config c.json (3 errors):\n"
+                + "  SlimPruner scale must be a finite number ≥ 0, got -1.0\n"
+                + "  config_list[0]: conv1 (Conv2d) is not a BatchNorm2d; SlimPruner prunes BatchNorm2d channels only\n"
+                + "  config_list[0]: conv2 (Conv2d) is not a BatchNorm2d; SlimPruner prunes BatchNorm2d channels only",
+                errorOnLenet5("{\"pruner\": \"slim\", \"scale\": -1, " + conv + "}", true));
+    }
 }
