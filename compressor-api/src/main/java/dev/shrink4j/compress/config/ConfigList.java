@@ -321,10 +321,36 @@ public final class ConfigList {
         private Builder() {
         }
 
-        /** Adds one entry; values are converted as Gson converts them. */
+        /**
+         * Adds one entry; values are converted as Gson converts them.
+         *
+         * @throws ConfigException naming the key when a value is a NaN or infinite number, which JSON (and so a
+         *                         config list) cannot hold
+         */
         public Builder add(Map<String, ?> entry) {
+            List<String> errors = new ArrayList<>();
+            nonFinite("config_list[" + entries.size() + "]", entry, errors);
+            if (!errors.isEmpty()) {
+                throw new ConfigException(errors);
+            }
             entries.add(GSON.toJsonTree(entry));
             return this;
+        }
+
+        private static void nonFinite(String path, Object value, List<String> errors) {
+            if (value instanceof Double || value instanceof Float) {
+                double d = ((Number) value).doubleValue();
+                if (!Double.isFinite(d)) {
+                    errors.add(path + ": " + d + " is not a number JSON can hold");
+                }
+            } else if (value instanceof Map<?, ?> m) {
+                m.forEach((k, v) -> nonFinite(path + "." + k, v, errors));
+            } else if (value instanceof Collection<?> c) {
+                int i = 0;
+                for (Object v : c) {
+                    nonFinite(path + "[" + i++ + "]", v, errors);
+                }
+            }
         }
 
         /** Adds several entries. */

@@ -182,6 +182,16 @@ class ConfigListTest {
         }
 
         @Test
+        void nonFiniteNumbersFromJavaAreRefusedNamingTheKey() {
+            assertEquals("invalid config list (2 errors):\n  config_list[1].quant_bits.weight: Infinity is not a number JSON can hold\n"
+                    + "  config_list[1].sparsity: NaN is not a number JSON can hold",
+                    assertThrows(ConfigException.class, () -> ConfigList.builder()
+                            .add(Map.of("sparsity", 0.5, "op_types", List.of("default")))
+                            .add(new java.util.TreeMap<>(Map.of("sparsity", Double.NaN, "quant_bits", Map.of("weight",
+                                    Double.POSITIVE_INFINITY))))).getMessage());
+        }
+
+        @Test
         void everyErrorOfEveryEntryIsReportedAtOnce() {
             ConfigException e = assertThrows(ConfigException.class, () -> ConfigList.fromJson(
                     "[{\"sparsity\": 2, \"op_types\": [\"default\"]}, {\"sparsity\": 0.1, \"op_names\": [\"nope\"]}]")
