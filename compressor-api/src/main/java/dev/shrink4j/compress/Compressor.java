@@ -12,10 +12,12 @@ import dev.shrink4j.nn.optim.StepListener;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.slf4j.Logger;
@@ -122,21 +124,19 @@ public abstract class Compressor implements AutoCloseable {
      * optimizer and runs the algorithm's set-up.
      *
      * @return the model (the same object, now compressed)
-     * @throws ConfigException naming every invalid entry, field and value
+     * @throws ConfigException naming every invalid entry, field and value, and every problem of a
+     *                         selected layer ({@link #validate()}); nothing is wrapped then
      */
     public final Module compress() {
         if (compressed) {
             throw new IllegalStateException(getClass().getSimpleName() + ".compress() has already run");
         }
-        List<LayerConfig> configs = configList.validate(configSchema(), model);
-        select(configs);
-        List<String> errors = new ArrayList<>();
-        for (LayerSelection s : selections) {
-            errors.addAll(validateLayer(s.layer(), s.config()));
+        Selection selection = checkConfig();
+        if (!selection.errors().isEmpty()) {
+            throw new ConfigException(selection.errors());
         }
-        if (!errors.isEmpty()) {
-            throw new ConfigException(errors);
-        }
+        selections.addAll(selection.selected());
+        exclusions.putAll(selection.excluded());
         compressed = true;
         try {
             for (LayerSelection s : selections) {
@@ -172,27 +172,60 @@ public abstract class Compressor implements AutoCloseable {
         return model;
     }
 
-    private void select(List<LayerConfig> configs) {
-        for (Map.Entry<String, Module> e : model.namedModules().entrySet()) {
-            if (e.getKey().isEmpty()) {
-                continue;
-            }
-            LayerInfo layer = LayerInfo.of(e.getKey(), e.getValue());
-            LayerConfig chosen = null;
-            for (LayerConfig c : configs) {
-                if (c.matches(layer.name(), layer.type())) {
-                    chosen = c; // the last matching entry wins (NNI's rule)
-                }
-            }
-            if (chosen == null) {
-                continue;
-            }
-            if (chosen.exclude()) {
-                exclusions.put(layer.name(), "excluded by config_list[" + chosen.index() + "]");
-            } else {
-                selections.add(new LayerSelection(layer, chosen));
-            }
+    /**
+     * Runs the checks {@link #compress()} starts with, without wrapping anything: the config list
+     * against the algorithm's {@link #configSchema()} and the model ({@link ConfigList#check}), then
+     * {@link #validateLayer} for every layer whose entry is valid. Every problem goes into one
+     * exception, so a config list with a wrong type in one entry and an unsuitable layer in another
+     * reports both. A layer is checked only when the entry it gets is known and valid (see
+     * {@link ConfigList.Validation#assign}). A valid list that selects no layer (every layer it matches
+     * is excluded) is a problem too.
+     *
+     * @throws ConfigException listing every problem
+     */
+    public final void validate() {
+        List<String> errors = checkConfig().errors();
+        if (!errors.isEmpty()) {
+            throw new ConfigException(errors);
         }
+    }
+
+    /** The layers a config list selects and excludes, and every problem found. */
+    private record Selection(List<LayerSelection> selected, Map<String, String> excluded, List<String> errors) {
+    }
+
+    private Selection checkConfig() {
+        ConfigList.Validation validation = configList.check(configSchema(), model);
+        List<String> errors = new ArrayList<>(validation.errors());
+        Map<String, Module> modules = model.namedModules();
+        Map<String, String> types = new LinkedHashMap<>();
+        modules.forEach((name, m) -> {
+            if (!name.isEmpty()) {
+                types.put(name, m.typeName());
+            }
+        });
+        List<LayerSelection> selected = new ArrayList<>();
+        Map<String, String> excluded = new LinkedHashMap<>();
+        validation.assign(types).forEach((name, config) -> {
+            if (config.exclude()) {
+                excluded.put(name, "excluded by config_list[" + config.index() + "]");
+            } else {
+                selected.add(new LayerSelection(LayerInfo.of(name, modules.get(name)), config));
+            }
+        });
+        if (errors.isEmpty() && selected.isEmpty()) {
+            // nothing would be compressed (and algorithms that read settings off the selected layers, such
+            // as lottery ticket's rounds, would have none)
+            errors.add("config_list: selects no layer to compress in " + model.typeName() + (excluded.isEmpty()
+                    ? "; no layer has both the op_types and one of the op_names of an entry"
+                    : "; every layer it matches (" + String.join(", ", excluded.keySet()) + ") is excluded"));
+        }
+        // a problem of an entry (not of a layer) comes back once for every layer the entry selects
+        Set<String> distinct = new LinkedHashSet<>(errors);
+        for (LayerSelection s : selected) {
+            distinct.addAll(validateLayer(s.layer(), s.config()));
+        }
+        return new Selection(selected, excluded, List.copyOf(distinct));
     }
 
     /** The model this compressor works on. */

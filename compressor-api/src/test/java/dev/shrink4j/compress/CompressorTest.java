@@ -208,6 +208,49 @@ class CompressorTest {
     }
 
     @Test
+    void configListAndLayerProblemsComeInOneExceptionAndValidateWrapsNothing() {
+        try (LeNet5 net = new LeNet5()) {
+            OnesMaskCompressor c = new OnesMaskCompressor(net, configs("["
+                    + "{\"sparsity\": 0.5, \"op_types\": [\"ReLU\"]},"     // valid, but ReLUs have no weight
+                    + "{\"sparsity\": 2, \"op_names\": [\"conv1\", \"pool9\"]},"
+                    + "{\"sparsity\": 0.5, \"op_names\": [\"relu4\"], \"sparsty\": 1}]"), null);
+            ConfigException e = assertThrows(ConfigException.class, c::validate);
+            // relu4's last matching entry is [2], which is invalid: its layer checks would not apply, so none is reported
+            assertEquals(List.of("config_list[1].sparsity: 2 is outside [0, 1)",
+                    "config_list[1].op_names: \"pool9\" matches no module in LeNet5",
+                    "config_list[2]: unknown key \"sparsty\"; accepted keys: exclude, op_names, op_types, sparsity, sparsity_per_layer",
+                    "config_list[0]: relu1 (ReLU) has no weight", "config_list[0]: relu2 (ReLU) has no weight",
+                    "config_list[0]: relu3 (ReLU) has no weight"), e.errors());
+            assertEquals(e.errors(), assertThrows(ConfigException.class, c::compress).errors());
+            assertFalse(c.isCompressed());
+            assertFalse(net.conv1.isParametrized("weight"));
+        }
+    }
+
+    @Test
+    void aListThatSelectsNoLayerIsAnError() {
+        try (LeNet5 net = new LeNet5()) {
+            assertEquals(List.of("config_list: selects no layer to compress in LeNet5; every layer it matches (conv1, conv2) is excluded"),
+                    assertThrows(ConfigException.class, new OnesMaskCompressor(net, configs(
+                            "[{\"exclude\": true, \"op_types\": [\"Conv2d\"]}]"), null)::validate).errors());
+            assertEquals(List.of("config_list: selects no layer to compress in LeNet5; no layer has both the op_types and one of"
+                    + " the op_names of an entry"), assertThrows(ConfigException.class, new OnesMaskCompressor(net, configs(
+                            "[{\"sparsity\": 0.5, \"op_types\": [\"Conv2d\"], \"op_names\": [\"fc1\"]}]"), null)::validate).errors());
+        }
+    }
+
+    @Test
+    void anEntryThatCannotBeMatchedLeavesLayerChecksOut() {
+        try (LeNet5 net = new LeNet5()) {
+            OnesMaskCompressor c = new OnesMaskCompressor(net, configs("["
+                    + "{\"sparsity\": 0.5, \"op_types\": [\"ReLU\"]}, {\"sparsity\": 0.5, \"op_names\": \"relu1\"}]"), null);
+            // which entry relu1 gets is unknown while [1]'s op_names is malformed: no layer is checked
+            assertEquals(List.of("config_list[1].op_names: expected a list of strings, got string \"relu1\""),
+                    assertThrows(ConfigException.class, c::validate).errors());
+        }
+    }
+
+    @Test
     void hooksIntoOptimizerStepsAndUnwrapRestoresTheModel() {
         try (LeNet5 net = new LeNet5(); Sgd sgd = Sgd.builder().setLearningRate(0.1).build(net.parameters())) {
             Map<String, Tensor> before = net.stateDict();

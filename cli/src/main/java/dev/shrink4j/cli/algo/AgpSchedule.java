@@ -32,8 +32,8 @@ public record AgpSchedule(int ticksPerEpoch, int startTick, int endTick, int fre
      * The schedule of {@code options} (defaults: start 0, end 10, frequency 1, NNI's).
      *
      * @throws UsageException naming the option when a value is negative, {@code frequency} is neither a
-     *                        whole number nor {@code 1/k}, or an epoch is not a multiple of a fractional
-     *                        frequency
+     *                        whole number nor {@code 1/k}, an epoch is not a multiple of a fractional
+     *                        frequency, or a value counts more ticks than an int holds
      */
     public static AgpSchedule of(AlgorithmOptions options) {
         double start = options.getDouble("start_epoch", 0);
@@ -46,6 +46,10 @@ public record AgpSchedule(int ticksPerEpoch, int startTick, int endTick, int fre
             throw new UsageException("agp option \"start_epoch\" must be ≥ 0, got " + start);
         }
         int k;
+        if (frequency > Integer.MAX_VALUE) {
+            // (int) Math.round(1e20) is −1: the schedule would count backwards instead of failing
+            throw new UsageException("agp option \"frequency\" must be at most " + Integer.MAX_VALUE + " epochs, got " + frequency);
+        }
         if (isWhole(frequency)) {
             k = 1;
         } else if (frequency < 1 && isWhole(1 / frequency)) {
@@ -64,6 +68,10 @@ public record AgpSchedule(int ticksPerEpoch, int startTick, int endTick, int fre
 
     private static int ticks(String option, double epochs, int k, double frequency) {
         double scaled = epochs * k;
+        if (scaled > Integer.MAX_VALUE) {
+            throw new UsageException("agp option \"" + option + "\" must be at most " + Integer.MAX_VALUE / k
+                    + " epochs" + (k == 1 ? "" : " when \"frequency\" is " + frequency) + ", got " + epochs);
+        }
         if (!isWhole(scaled)) {
             throw new UsageException("agp option \"" + option + "\" must be " + (k == 1
                     ? "a whole number of epochs when \"frequency\" is, got " + epochs

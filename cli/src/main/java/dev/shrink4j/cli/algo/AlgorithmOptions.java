@@ -2,6 +2,7 @@ package dev.shrink4j.cli.algo;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import java.math.BigDecimal;
 import java.util.Set;
 
 /**
@@ -39,10 +40,15 @@ public final class AlgorithmOptions {
         return v == null ? fallback : v.getAsDouble();
     }
 
-    /** An integer option, or {@code fallback} when absent. */
+    /**
+     * An integer option, or {@code fallback} when absent.
+     *
+     * @throws ArithmeticException when the value is not a whole number within int range, which
+     *                             {@link OptionType#INTEGER} has already refused
+     */
     public int getInt(String name, int fallback) {
         JsonElement v = values.get(name);
-        return v == null ? fallback : (int) v.getAsDouble();
+        return v == null ? fallback : new BigDecimal(v.getAsString()).intValueExact();
     }
 
     /** A boolean option, or {@code fallback} when absent. */

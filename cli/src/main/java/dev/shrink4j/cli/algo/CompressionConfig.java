@@ -4,17 +4,21 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import dev.shrink4j.cli.UsageException;
+import dev.shrink4j.compress.config.ConfigException;
 import dev.shrink4j.compress.config.ConfigKeys;
 import dev.shrink4j.compress.config.ConfigList;
+import dev.shrink4j.compress.config.KeySpec;
+import dev.shrink4j.compress.config.StrictJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -24,9 +28,11 @@ import java.util.stream.Collectors;
  * {"pruner": "level", "config_list": [{"sparsity": 0.8, "op_types": ["default"]}]}
  * {"quantizer": "dorefa", "config_list": [...], "some_option": 3, "finetune": {"lr": 0.002}}
  * </pre>
- * Parsing checks the shape of the file, the algorithm name and the options (unknown keys and wrong
- * types are errors naming them); the config list itself is checked against the model when the
- * compressor's {@code compress()} runs.
+ * The file must be strict JSON ({@link StrictJson}). Every problem of a file is reported at once, in one
+ * {@link ConfigException} naming the file: its shape, the algorithm name, unknown options and options of
+ * the wrong type or value, the {@code "finetune"} recipe, and — when the file is read with a
+ * {@link ModelCheck}, as every command does — the config list against the algorithm and the model it
+ * will compress (wrong keys and values, op names that match nothing, layers the algorithm cannot take).
  *
  * @param source     where it was read from (for messages), or {@code "<inline>"}
  * @param spec       the algorithm
@@ -41,12 +47,41 @@ public record CompressionConfig(String source, AlgorithmSpec spec, ConfigList co
     public static final String CONFIG_LIST = "config_list";
 
     /**
-     * Reads and checks a config file.
+     * Checks a parsed config against what it will compress, e.g. builds the algorithm over a fresh model
+     * of the command's {@code --arch} and validates the config list ({@code Compressors.check}).
+     */
+    @FunctionalInterface
+    public interface ModelCheck {
+
+        /** No check beyond the file itself. */
+        ModelCheck NONE = config -> List.of();
+
+        /**
+         * Every problem of {@code config} found against the model, one line each; empty when there is none.
+         * {@code config}'s options hold only the well-typed ones when the file has other problems.
+         */
+        List<String> problems(CompressionConfig config);
+    }
+
+    /**
+     * Reads and checks a config file without a model ({@link ModelCheck#NONE}).
      *
      * @param expected the kind the command needs, or null for either
-     * @throws UsageException naming the file and the problem
+     * @throws UsageException when the file does not exist or cannot be read
+     * @throws ConfigException naming the file and every problem in it
      */
     public static CompressionConfig read(Path file, AlgorithmRegistry registry, AlgorithmKind expected) {
+        return read(file, registry, expected, ModelCheck.NONE);
+    }
+
+    /**
+     * Reads a config file and checks it, also against the model with {@code check}.
+     *
+     * @param expected the kind the command needs, or null for either
+     * @throws UsageException when the file does not exist or cannot be read
+     * @throws ConfigException naming the file and every problem in it
+     */
+    public static CompressionConfig read(Path file, AlgorithmRegistry registry, AlgorithmKind expected, ModelCheck check) {
         if (!Files.isRegularFile(file)) {
             throw new UsageException("config file " + file + " does not exist");
         }
@@ -56,82 +91,121 @@ public record CompressionConfig(String source, AlgorithmSpec spec, ConfigList co
         } catch (IOException e) {
             throw new UsageException("config file " + file + " cannot be read: " + e.getMessage(), e);
         }
-        return parse(file.toString(), text, registry, expected);
+        return parse(file.toString(), text, registry, expected, check);
     }
 
-    /** Parses config-file text; {@code source} names it in messages. */
+    /** Parses config-file text without a model check; {@code source} names it in messages. */
     public static CompressionConfig parse(String source, String text, AlgorithmRegistry registry, AlgorithmKind expected) {
-        String where = "config " + source + ": ";
+        return parse(source, text, registry, expected, ModelCheck.NONE);
+    }
+
+    /**
+     * Parses config-file text and checks it, also against the model with {@code check}; {@code source}
+     * names it in messages.
+     *
+     * @throws ConfigException with subject {@code config <source>}, listing every problem found
+     */
+    public static CompressionConfig parse(String source, String text, AlgorithmRegistry registry, AlgorithmKind expected,
+            ModelCheck check) {
+        String subject = "config " + source;
         JsonElement root;
         try {
-            root = JsonParser.parseString(text);
+            root = StrictJson.parse(text);
         } catch (JsonParseException e) {
-            throw new UsageException(where + "not valid JSON (" + firstLine(e.getMessage()) + ")", e);
+            throw new ConfigException(subject, List.of("not valid JSON (" + e.getMessage() + ")"));
         }
         if (!root.isJsonObject()) {
-            throw new UsageException(where + "expected a JSON object {\"pruner\"|\"quantizer\": NAME, \"config_list\": [...]}");
+            throw new ConfigException(subject,
+                    List.of("expected a JSON object {\"pruner\"|\"quantizer\": NAME, \"config_list\": [...]}"));
         }
         JsonObject obj = root.getAsJsonObject();
+        Set<String> problems = new LinkedHashSet<>();
+        AlgorithmSpec spec = algorithm(obj, registry, expected, problems);
+        JsonElement list = obj.get(CONFIG_LIST);
+        if (list == null) {
+            problems.add("\"" + CONFIG_LIST + "\" is missing");
+        } else if (!list.isJsonArray()) {
+            problems.add("\"" + CONFIG_LIST + "\" must be a list of entries, got " + list);
+        }
+        AlgorithmOptions parsed = spec == null ? AlgorithmOptions.empty() : options(obj, spec, problems);
+        List<String> recipeProblems = new ArrayList<>();
+        FinetuneRecipe finetune = FinetuneRecipe.fromJson(obj.get(FinetuneRecipe.KEY), recipeProblems);
+        problems.addAll(recipeProblems);
+        if (spec == null || list == null || !list.isJsonArray()) {
+            throw new ConfigException(subject, List.copyOf(problems)); // nothing to build a compressor from
+        }
+        CompressionConfig config = new CompressionConfig(source, spec, ConfigList.fromJson(list), parsed, finetune);
+        problems.addAll(check.problems(config));
+        if (!problems.isEmpty()) {
+            throw new ConfigException(subject, List.copyOf(problems));
+        }
+        return config;
+    }
+
+    /** The algorithm the file names, or null (with the problem added) when it names none or an unknown one. */
+    private static AlgorithmSpec algorithm(JsonObject obj, AlgorithmRegistry registry, AlgorithmKind expected,
+            Set<String> problems) {
         boolean pruner = obj.has(AlgorithmKind.PRUNER.key());
         boolean quantizer = obj.has(AlgorithmKind.QUANTIZER.key());
         if (pruner == quantizer) {
-            throw new UsageException(where + (pruner ? "names both a pruner and a quantizer; give one"
-                    : "names no algorithm; add \"pruner\": NAME or \"quantizer\": NAME"));
+            problems.add(pruner ? "names both a pruner and a quantizer; give one"
+                    : "names no algorithm; add \"pruner\": NAME or \"quantizer\": NAME");
+            return null;
         }
         AlgorithmKind kind = pruner ? AlgorithmKind.PRUNER : AlgorithmKind.QUANTIZER;
         if (expected != null && kind != expected) {
-            throw new UsageException(where + "names a " + kind.key() + ", this command needs a " + expected.key());
+            problems.add("names a " + kind.key() + ", this command needs a " + expected.key());
+            return null;
         }
         JsonElement name = obj.get(kind.key());
         if (!name.isJsonPrimitive() || !name.getAsJsonPrimitive().isString()) {
-            throw new UsageException(where + "\"" + kind.key() + "\" must be a string, got " + name);
+            problems.add("\"" + kind.key() + "\" must be a string, got " + name);
+            return null;
         }
-        AlgorithmSpec spec;
         try {
-            spec = registry.get(kind, name.getAsString());
+            return registry.get(kind, name.getAsString());
         } catch (UsageException e) {
-            throw new UsageException(where + e.getMessage(), e);
+            problems.add(e.getMessage());
+            return null;
         }
-        JsonElement list = obj.get(CONFIG_LIST);
-        if (list == null) {
-            throw new UsageException(where + "\"" + CONFIG_LIST + "\" is missing");
-        }
-        if (!list.isJsonArray()) {
-            throw new UsageException(where + "\"" + CONFIG_LIST + "\" must be a list of entries, got " + list);
-        }
+    }
+
+    /**
+     * The file's algorithm options that are known and well typed; a problem is added for the unknown
+     * ones (one line), each mistyped one, and a schedule the options cannot make ({@link AlgorithmSpec#driver}).
+     */
+    private static AlgorithmOptions options(JsonObject obj, AlgorithmSpec spec, Set<String> problems) {
         JsonObject options = new JsonObject();
         List<String> unknown = new ArrayList<>();
         List<String> mistyped = new ArrayList<>();
         for (Map.Entry<String, JsonElement> e : obj.entrySet()) {
             String key = e.getKey();
-            if (key.equals(kind.key()) || key.equals(CONFIG_LIST) || key.equals(FinetuneRecipe.KEY)) {
+            if (key.equals(spec.kind().key()) || key.equals(CONFIG_LIST) || key.equals(FinetuneRecipe.KEY)) {
                 continue;
             }
             OptionType type = spec.options().get(key);
             if (type == null) {
                 unknown.add("\"" + key + "\"");
             } else if (!type.accepts(e.getValue())) {
-                mistyped.add("\"" + key + "\" must be " + type.description() + ", got " + e.getValue());
+                boolean tooLarge = type == OptionType.INTEGER && KeySpec.wholeNumber(e.getValue()) != null;
+                mistyped.add("\"" + key + "\" must be " + type.description()
+                        + (tooLarge ? " within [" + Integer.MIN_VALUE + ", " + Integer.MAX_VALUE + "]" : "") + ", got " + e.getValue());
             } else {
                 options.add(key, e.getValue());
             }
         }
         if (!unknown.isEmpty()) {
-            throw new UsageException(where + "unknown option" + (unknown.size() > 1 ? "s " : " ") + String.join(", ", unknown)
-                    + " for " + kind.key() + " \"" + spec.name() + "\"; " + knownOptions(spec));
+            problems.add("unknown option" + (unknown.size() > 1 ? "s " : " ") + String.join(", ", unknown)
+                    + " for " + spec.kind().key() + " \"" + spec.name() + "\"; " + knownOptions(spec));
         }
-        if (!mistyped.isEmpty()) {
-            throw new UsageException(where + String.join("; ", mistyped));
-        }
+        problems.addAll(mistyped);
         AlgorithmOptions parsed = new AlgorithmOptions(options);
-        FinetuneRecipe finetune;
         try {
             spec.driver(parsed); // a schedule that cannot run is an error of the file, reported now
-            finetune = FinetuneRecipe.fromJson(obj.get(FinetuneRecipe.KEY));
         } catch (UsageException e) {
-            throw new UsageException(where + e.getMessage(), e);
+            problems.add(e.getMessage());
         }
-        return new CompressionConfig(source, spec, ConfigList.fromJson(list), parsed, finetune);
+        return parsed;
     }
 
     /** How training drives this config's algorithm with its options. */
@@ -145,14 +219,6 @@ public record CompressionConfig(String source, AlgorithmSpec spec, ConfigList co
         }
         return "known options: " + spec.options().entrySet().stream()
                 .map(e -> e.getKey() + " (" + e.getValue().description() + ")").collect(Collectors.joining(", "));
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "parse error";
-        }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
     }
 
     /**

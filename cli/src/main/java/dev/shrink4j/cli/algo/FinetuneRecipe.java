@@ -4,6 +4,8 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import dev.shrink4j.cli.UsageException;
+import dev.shrink4j.compress.config.KeySpec;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,14 +37,29 @@ public record FinetuneRecipe(Double lr, Integer batchSize, Integer epochs) {
     /**
      * Reads the {@code "finetune"} object.
      *
-     * @throws UsageException naming the key when it is unknown, of the wrong type or out of range
+     * @throws UsageException naming every key that is unknown, of the wrong type or out of range (joined by
+     *                        {@code "; "})
      */
     public static FinetuneRecipe fromJson(JsonElement json) {
+        List<String> problems = new ArrayList<>();
+        FinetuneRecipe recipe = fromJson(json, problems);
+        if (!problems.isEmpty()) {
+            throw new UsageException(String.join("; ", problems));
+        }
+        return recipe;
+    }
+
+    /**
+     * Reads the {@code "finetune"} object, adding one line to {@code problems} for every key that is
+     * unknown (one line for all), of the wrong type or out of range; those settings are left unset.
+     */
+    public static FinetuneRecipe fromJson(JsonElement json, List<String> problems) {
         if (json == null) {
             return NONE;
         }
         if (!json.isJsonObject()) {
-            throw new UsageException("\"" + KEY + "\" must be an object such as {\"lr\": 0.002, \"batch_size\": 32}, got " + json);
+            problems.add("\"" + KEY + "\" must be an object such as {\"lr\": 0.002, \"batch_size\": 32}, got " + json);
+            return NONE;
         }
         Double lr = null;
         Integer batchSize = null;
@@ -51,35 +68,43 @@ public record FinetuneRecipe(Double lr, Integer batchSize, Integer epochs) {
         for (Map.Entry<String, JsonElement> e : json.getAsJsonObject().entrySet()) {
             switch (e.getKey()) {
                 case "lr" -> {
-                    double v = number(e.getKey(), e.getValue());
-                    if (!(v > 0)) {
-                        throw new UsageException("\"" + KEY + "\".\"lr\" must be positive, got " + e.getValue());
+                    Double v = number(e.getKey(), e.getValue(), problems);
+                    if (v != null && !(v > 0 && v < Double.POSITIVE_INFINITY)) {
+                        problems.add("\"" + KEY + "\".\"lr\" must be positive, got " + e.getValue());
+                    } else {
+                        lr = v;
                     }
-                    lr = v;
                 }
-                case "batch_size" -> batchSize = integer(e.getKey(), e.getValue(), 1, "a positive integer");
-                case "epochs" -> epochs = integer(e.getKey(), e.getValue(), 0, "an integer ≥ 0");
+                case "batch_size" -> batchSize = integer(e.getKey(), e.getValue(), 1, "a positive integer", problems);
+                case "epochs" -> epochs = integer(e.getKey(), e.getValue(), 0, "an integer ≥ 0", problems);
                 default -> unknown.add("\"" + e.getKey() + "\"");
             }
         }
         if (!unknown.isEmpty()) {
-            throw new UsageException("\"" + KEY + "\": unknown key" + (unknown.size() > 1 ? "s " : " ") + String.join(", ", unknown)
+            problems.add("\"" + KEY + "\": unknown key" + (unknown.size() > 1 ? "s " : " ") + String.join(", ", unknown)
                     + "; known keys: lr, batch_size, epochs");
         }
         return new FinetuneRecipe(lr, batchSize, epochs);
     }
 
-    private static int integer(String key, JsonElement v, int min, String expected) {
-        double x = number(key, v);
-        if (x != Math.rint(x) || x < min || x > Integer.MAX_VALUE) {
-            throw new UsageException("\"" + KEY + "\".\"" + key + "\" must be " + expected + ", got " + v);
+    /** An integer in {@code [min, Integer.MAX_VALUE]}, exactly (8.0 is 8; 2.5 and 1e20 are problems), or null. */
+    private static Integer integer(String key, JsonElement v, int min, String expected, List<String> problems) {
+        if (number(key, v, problems) == null) {
+            return null;
         }
-        return (int) x;
+        BigDecimal x = KeySpec.wholeNumber(v);
+        if (x == null || x.compareTo(BigDecimal.valueOf(min)) < 0 || x.compareTo(BigDecimal.valueOf(Integer.MAX_VALUE)) > 0) {
+            problems.add("\"" + KEY + "\".\"" + key + "\" must be " + expected + ", got " + v);
+            return null;
+        }
+        return x.intValueExact();
     }
 
-    private static double number(String key, JsonElement v) {
+    /** The value of a JSON number, or null (with the problem added) when {@code v} is not one. */
+    private static Double number(String key, JsonElement v, List<String> problems) {
         if (!v.isJsonPrimitive() || !v.getAsJsonPrimitive().isNumber()) {
-            throw new UsageException("\"" + KEY + "\".\"" + key + "\" must be a number, got " + v);
+            problems.add("\"" + KEY + "\".\"" + key + "\" must be a number, got " + v);
+            return null;
         }
         return v.getAsDouble();
     }

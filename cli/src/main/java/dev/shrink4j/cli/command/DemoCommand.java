@@ -1,5 +1,6 @@
 package dev.shrink4j.cli.command;
 
+import dev.shrink4j.cli.Compressors;
 import dev.shrink4j.cli.DataOptions;
 import dev.shrink4j.cli.DataSpec;
 import dev.shrink4j.cli.FinetuneOptions;
@@ -102,7 +103,9 @@ public final class DemoCommand extends Subcommand {
         DataSpec dataSpec = data.spec();
         // Check every config before the long work starts.
         List<CompressionConfig> configs = methods.stream()
-                .map(m -> CompressionConfig.read(configsDir.resolve(m + ".json"), registry(), null)).toList();
+                .map(m -> CompressionConfig.read(configsDir.resolve(m + ".json"), registry(), null,
+                        Compressors.check(arch, dataSpec, c -> c.finetune().epochs(finetuneEpochs, DEFAULT_FINETUNE_EPOCHS) > 0)))
+                .toList();
         PrintWriter console = console();
         RunReport report = new RunReport("shrink4j demo: " + arch + " on " + dataSpec.cliName(), invocation())
                 .setModel(arch, dataSpec.cliName());

@@ -58,7 +58,8 @@ public final class EvaluateCommand extends Subcommand {
             throw new UsageException(config == null ? "--calibration needs --config naming the quantizer it belongs to"
                     : "--config needs --calibration (the calibration.json that 'quantize' wrote with it)");
         }
-        CompressionConfig cfg = config == null ? null : CompressionConfig.read(config, registry(), AlgorithmKind.QUANTIZER);
+        CompressionConfig cfg = config == null ? null : CompressionConfig.read(config, registry(), AlgorithmKind.QUANTIZER,
+                Compressors.check(model.arch(), dataSpec, c -> false));
         try (Module net = model.load(dataSpec, weights)) {
             if (masks != null) {
                 if (!Files.isRegularFile(masks)) {

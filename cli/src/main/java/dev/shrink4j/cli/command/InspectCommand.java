@@ -51,7 +51,8 @@ public final class InspectCommand extends Subcommand {
     @Override
     int run() {
         DataSpec dataSpec = DataSpec.of(data);
-        CompressionConfig cfg = config == null ? null : CompressionConfig.read(config, registry(), null);
+        CompressionConfig cfg = config == null ? null : CompressionConfig.read(config, registry(), null,
+                Compressors.check(arch, dataSpec, c -> true));
         try (Module model = weights == null ? Models.create(arch, dataSpec) : Models.load(arch, dataSpec, weights)) {
             ModelProfile profile = ModelProfiler.profile(model, dataSpec.inputShape(1));
             PrintWriter out = console();

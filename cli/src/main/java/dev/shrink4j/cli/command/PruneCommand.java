@@ -1,5 +1,6 @@
 package dev.shrink4j.cli.command;
 
+import dev.shrink4j.cli.Compressors;
 import dev.shrink4j.cli.DataOptions;
 import dev.shrink4j.cli.DataSpec;
 import dev.shrink4j.cli.FinetuneOptions;
@@ -73,7 +74,8 @@ public final class PruneCommand extends Subcommand {
             throw new UsageException("--epochs must be 0 or more, got " + epochs);
         }
         DataSpec dataSpec = data.spec();
-        CompressionConfig cfg = CompressionConfig.read(config, registry(), AlgorithmKind.PRUNER);
+        CompressionConfig cfg = CompressionConfig.read(config, registry(), AlgorithmKind.PRUNER,
+                Compressors.check(model.arch(), dataSpec, c -> epochs > 0));
         for (double s : sweep == null ? List.<Double>of() : sweep) {
             if (!(s >= 0 && s < 1)) {
                 throw new UsageException("--sweep: sparsity " + s + " is outside [0, 1)");

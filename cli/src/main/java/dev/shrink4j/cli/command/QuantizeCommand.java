@@ -1,5 +1,6 @@
 package dev.shrink4j.cli.command;
 
+import dev.shrink4j.cli.Compressors;
 import dev.shrink4j.cli.DataOptions;
 import dev.shrink4j.cli.DataSpec;
 import dev.shrink4j.cli.FinetuneOptions;
@@ -65,7 +66,8 @@ public final class QuantizeCommand extends Subcommand {
     @Override
     int run() throws IOException {
         DataSpec dataSpec = data.spec();
-        CompressionConfig cfg = CompressionConfig.read(config, registry(), AlgorithmKind.QUANTIZER);
+        CompressionConfig cfg = CompressionConfig.read(config, registry(), AlgorithmKind.QUANTIZER,
+                Compressors.check(model.arch(), dataSpec, c -> epochs > 0));
         int calibration = calibrationBatches != null ? calibrationBatches
                 : cfg.driver().statisticsBatches(cfg.options());
         QuantizationRun run = new QuantizationRun(model.arch(), dataSpec, weights, calibration, epochs,

@@ -50,6 +50,13 @@ class AgpScheduleTest {
                 assertThrows(UsageException.class, () -> AgpSchedule.of(options(-1, 3, 1))).getMessage());
         assertEquals("agp option \"end_epoch\" (1.0) must be after \"start_epoch\" (1.0)",
                 assertThrows(UsageException.class, () -> AgpSchedule.of(options(1, 1, 0.5))).getMessage());
+        // beyond int: once rounded to −1 ticks, the end came "before" the start, or the frequency was −1
+        assertEquals("agp option \"end_epoch\" must be at most 2147483647 epochs, got 1.0E20",
+                assertThrows(UsageException.class, () -> AgpSchedule.of(options(0, 1e20, 1))).getMessage());
+        assertEquals("agp option \"end_epoch\" must be at most 214748364 epochs when \"frequency\" is 0.1, got 3.0E8",
+                assertThrows(UsageException.class, () -> AgpSchedule.of(options(0, 3e8, 0.1))).getMessage());
+        assertEquals("agp option \"frequency\" must be at most 2147483647 epochs, got 1.0E20",
+                assertThrows(UsageException.class, () -> AgpSchedule.of(options(0, 3, 1e20))).getMessage());
     }
 
     /** Ticks of 1/4 epoch over 10 batches: updates after batches ⌈10/4⌉ = 3, ⌈20/4⌉ = 5 and ⌈30/4⌉ = 8. */

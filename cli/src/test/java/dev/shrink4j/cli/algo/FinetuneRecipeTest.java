@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.google.gson.JsonParser;
 import dev.shrink4j.cli.UsageException;
+import dev.shrink4j.compress.config.ConfigException;
 import org.junit.jupiter.api.Test;
 
 class FinetuneRecipeTest {
@@ -56,6 +57,16 @@ class FinetuneRecipeTest {
         assertEquals("\"finetune\".\"epochs\" must be an integer ≥ 0, got -1", error("{\"epochs\": -1}"));
         assertEquals("\"finetune\": unknown keys \"optimizer\", \"momentum\"; known keys: lr, batch_size, epochs",
                 error("{\"optimizer\": \"sgd\", \"momentum\": 0.9}"));
+        assertEquals("\"finetune\".\"batch_size\" must be a positive integer, got 1e20", error("{\"batch_size\": 1e20}"));
+        assertEquals("\"finetune\".\"lr\" must be positive, got 1e999", error("{\"lr\": 1e999}"));
+    }
+
+    @Test
+    void everyBadKeyIsReportedAtOnceAndWholeNumbersAreIntegers() {
+        assertEquals("\"finetune\".\"lr\" must be positive, got 0; \"finetune\".\"epochs\" must be an integer ≥ 0, got 2.5; "
+                + "\"finetune\": unknown key \"momentum\"; known keys: lr, batch_size, epochs",
+                error("{\"lr\": 0, \"epochs\": 2.5, \"momentum\": 0.9}"));
+        assertEquals(new FinetuneRecipe(null, 32, 2), parse("{\"batch_size\": 32.0, \"epochs\": 2e0}"));
     }
 
     @Test
@@ -66,7 +77,7 @@ class FinetuneRecipeTest {
         assertEquals(new FinetuneRecipe(null, 16, null), c.finetune());
         assertEquals(new FinetuneRecipe(null, 16, null), c.withSparsity(0.7).finetune());
         assertEquals("config c.json: \"finetune\".\"lr\" must be positive, got 0",
-                assertThrows(UsageException.class, () -> CompressionConfig.parse("c.json", "{\"pruner\": \"level\", "
+                assertThrows(ConfigException.class, () -> CompressionConfig.parse("c.json", "{\"pruner\": \"level\", "
                         + "\"finetune\": {\"lr\": 0}, \"config_list\": []}", registry, null)).getMessage());
     }
 }

@@ -2,6 +2,7 @@ package dev.shrink4j.cli.command;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shrink4j.cli.CliTests;
@@ -99,5 +100,21 @@ class PruneCommandTest {
                 cfg.toString(), "--out", dir.resolve("o").toString());
         assertEquals(2, r.code());
         assertEquals("shrink4j prune: config file " + cfg + " does not exist\n", r.err());
+    }
+
+    @Test
+    void everyProblemOfAConfigIsOneLineAndNothingIsWritten() throws Exception {
+        Path cfg = dir.resolve("bad.json");
+        Files.writeString(cfg, "{\"pruner\": \"l1-filter\", \"dependency_aware\": 1, \"config_list\": ["
+                + "{\"sparsity\": 0.5, \"op_types\": [\"Conv2d\"], \"sparsty\": 0.5},"
+                + " {\"sparsity\": 0.5, \"op_names\": [\"fc1\"]}]}");
+        Path out = dir.resolve("o");
+        CliTests.Result r = CliTests.run("prune", "--arch", "lenet5", "--weights", CliTests.lenet5Weights(dir).toString(), "--config",
+                cfg.toString(), "--epochs", "1", "--out", out.toString());
+        assertEquals(2, r.code());
+        assertEquals("shrink4j prune: config " + cfg + " (3 errors): \"dependency_aware\" must be true or false, got 1; "
+                + "config_list[0]: unknown key \"sparsty\"; accepted keys: exclude, op_names, op_types, sparsity, sparsity_per_layer; "
+                + "config_list[1]: fc1 (Linear) is not a Conv2d; L1FilterPruner prunes Conv2d filters only\n", r.err());
+        assertFalse(Files.exists(out), "checked before the output directory is created");
     }
 }

@@ -202,4 +202,17 @@ class QuantizeCommandTest {
         c.data_ptr_float().get(out);
         return out;
     }
+
+    @Test
+    void anIntGridOfOneBitIsAConfigErrorBeforeAnyForward() throws Exception {
+        // int with 1 bit is the grid [0, 0]: QParams would refuse it at the first forward (exit 1)
+        Path cfg = config("int1.json", "{\"quantizer\": \"observer\", \"config_list\": [{\"quant_types\": [\"weight\"],"
+                + " \"quant_bits\": {\"weight\": 1}, \"quant_dtype\": \"int\", \"op_names\": [\"fc3\"]}]}");
+        Path out = dir.resolve("o");
+        CliTests.Result r = quantize(CliTests.lenet5Weights(dir), cfg, out, "--calibration-batches", "0");
+        assertEquals(2, r.code());
+        assertEquals("shrink4j quantize: config " + cfg + ": config_list[0].quant_bits: weight width 1 with quant_dtype int gives"
+                + " the grid [0, 0], a single value; int needs at least 2 bits (uint has [0, 1] for 1 bit)\n", r.err());
+        assertFalse(Files.exists(out));
+    }
 }

@@ -5,7 +5,6 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import dev.shrink4j.nn.Module;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,7 +20,7 @@ import java.util.Set;
  * An NNI config list: entries that select layers ({@code op_types}, {@code op_names},
  * {@code exclude}) and say how to compress them ({@code sparsity}, {@code quant_bits}, …).
  *
- * <p>Parsing only checks JSON syntax. Everything else is checked by {@link #validate} when a
+ * <p>Parsing only checks JSON syntax, strictly ({@link StrictJson}). Everything else is checked by {@link #validate} when a
  * compressor's {@code compress()} runs, against the algorithm's {@link ConfigSchema} and the model:
  * all problems are collected into one {@link ConfigException}.
  *
@@ -43,16 +42,24 @@ public final class ConfigList {
     }
 
     /**
-     * Parses a JSON list of entries.
+     * Parses a JSON list of entries. The text must be strict JSON ({@link StrictJson}: no comments,
+     * single quotes, unquoted names, trailing commas, {@code NaN}, duplicate keys or trailing text).
      *
      * @throws ConfigException when the text is not JSON or not a list
      */
     public static ConfigList fromJson(String json) {
+        return fromJson(ConfigException.CONFIG_LIST, json);
+    }
+
+    private static ConfigList fromJson(String subject, String json) {
         JsonElement root;
         try {
-            root = JsonParser.parseString(json);
+            root = StrictJson.parse(json);
         } catch (JsonParseException e) {
-            throw new ConfigException(List.of("config_list: not valid JSON: " + e.getMessage()));
+            throw new ConfigException(subject, List.of("config_list: not valid JSON: " + e.getMessage()));
+        }
+        if (!root.isJsonArray()) {
+            throw new ConfigException(subject, List.of("config_list: expected a list of entries, got " + KeySpec.describe(root)));
         }
         return fromJson(root);
     }
@@ -67,9 +74,13 @@ public final class ConfigList {
         return new ConfigList(list);
     }
 
-    /** Reads a JSON list of entries from a file. */
+    /**
+     * Reads a JSON list of entries from a file, as {@link #fromJson(String)} parses it.
+     *
+     * @throws ConfigException naming the file when it is not JSON or not a list
+     */
     public static ConfigList fromFile(Path path) throws IOException {
-        return fromJson(Files.readString(path));
+        return fromJson(ConfigException.CONFIG_LIST + " " + path, Files.readString(path));
     }
 
     /** A builder that takes entries as Java maps (numbers, strings, booleans, lists, maps). */
@@ -111,6 +122,19 @@ public final class ConfigList {
      * @throws ConfigException listing every problem
      */
     public List<LayerConfig> validate(ConfigSchema schema, Module model) {
+        Validation v = check(schema, model);
+        if (!v.errors().isEmpty()) {
+            throw new ConfigException(v.errors());
+        }
+        return v.configs();
+    }
+
+    /**
+     * Checks every entry as {@link #validate} does, without throwing: the problems found and the entries
+     * that passed. An entry's {@code op_types}/{@code op_names} are matched against the model whenever
+     * they are well formed, also when another key of the entry is wrong, so one run reports both.
+     */
+    public Validation check(ConfigSchema schema, Module model) {
         List<String> errors = new ArrayList<>();
         Map<String, Module> modules = model.namedModules();
         Set<String> typesInModel = new HashSet<>();
@@ -119,7 +143,9 @@ public final class ConfigList {
                 typesInModel.add(m.typeName());
             }
         });
-        List<LayerConfig> out = new ArrayList<>();
+        List<LayerConfig> valid = new ArrayList<>();
+        List<LayerConfig> rejected = new ArrayList<>();
+        boolean allMatchable = true;
         if (entries.isEmpty()) {
             errors.add("config_list: is empty; give at least one entry");
         }
@@ -128,6 +154,7 @@ public final class ConfigList {
             JsonElement element = entries.get(i);
             if (!element.isJsonObject()) {
                 errors.add(at + ": expected an object, got " + KeySpec.describe(element));
+                allMatchable = false;
                 continue;
             }
             JsonObject entry = element.getAsJsonObject();
@@ -161,20 +188,97 @@ public final class ConfigList {
             if (entry.has(ConfigKeys.SPARSITY) && entry.has(ConfigKeys.SPARSITY_PER_LAYER)) {
                 errors.add(at + ": sparsity and sparsity_per_layer mean the same; give one");
             }
-            if (errors.size() > before) {
-                continue;
+            boolean matchable = hasWellFormedSelection(entry);
+            if (matchable) {
+                checkSelectionMatchesModel(at, entry, modules, typesInModel, model.typeName(), errors);
             }
-            checkSelectionMatchesModel(at, entry, modules, typesInModel, model.typeName(), errors);
             if (errors.size() == before) {
                 LayerConfig config = new LayerConfig(i, entry);
                 checkBitsCoverTypes(at, config, errors);
-                out.add(config);
+                (errors.size() == before ? valid : rejected).add(config);
+            } else if (matchable) {
+                rejected.add(new LayerConfig(i, entry));
+            } else {
+                allMatchable = false;
             }
         }
-        if (!errors.isEmpty()) {
-            throw new ConfigException(errors);
+        return new Validation(valid, rejected, allMatchable, errors);
+    }
+
+    /**
+     * Whether the keys that select layers ({@code op_types}, {@code op_names}, {@code exclude}) are absent
+     * or well formed (a list of strings, a boolean), whatever the schema says: then the entry's
+     * matches can be computed.
+     */
+    private static boolean hasWellFormedSelection(JsonObject entry) {
+        List<String> problems = new ArrayList<>();
+        for (String key : List.of(ConfigKeys.OP_TYPES, ConfigKeys.OP_NAMES)) {
+            if (entry.has(key)) {
+                KeySpec.stringList().check(key, entry.get(key), problems);
+            }
         }
-        return out;
+        if (entry.has(ConfigKeys.EXCLUDE)) {
+            KeySpec.bool().check(ConfigKeys.EXCLUDE, entry.get(ConfigKeys.EXCLUDE), problems);
+        }
+        return problems.isEmpty();
+    }
+
+    /**
+     * The outcome of {@link #check}: every problem, the entries that passed, and which layer gets which
+     * entry where that is known.
+     */
+    public static final class Validation {
+        private final List<LayerConfig> configs;
+        private final List<LayerConfig> rejected;
+        private final boolean allMatchable;
+        private final List<String> errors;
+
+        Validation(List<LayerConfig> configs, List<LayerConfig> rejected, boolean allMatchable, List<String> errors) {
+            this.configs = List.copyOf(configs);
+            this.rejected = List.copyOf(rejected);
+            this.allMatchable = allMatchable;
+            this.errors = List.copyOf(errors);
+        }
+
+        /** Every problem found, in entry order; empty when the list is valid. */
+        public List<String> errors() {
+            return errors;
+        }
+
+        /** The entries without problems, typed, in list order. */
+        public List<LayerConfig> configs() {
+            return configs;
+        }
+
+        /**
+         * The valid entry each layer gets, by NNI's rule (the last entry that matches the layer's name
+         * and type), for each {@code name → type} of {@code layers} in their order. Layers whose last
+         * matching entry has problems are left out (the checks of that entry would not apply to them),
+         * and so are all layers when an entry's selection cannot be read (a malformed
+         * {@code op_types}, {@code op_names} or {@code exclude}, or an entry that is not an object):
+         * which entry they get is then unknown.
+         */
+        public Map<String, LayerConfig> assign(Map<String, String> layers) {
+            Map<String, LayerConfig> out = new java.util.LinkedHashMap<>();
+            if (!allMatchable) {
+                return out;
+            }
+            List<LayerConfig> all = new ArrayList<>(configs);
+            all.addAll(rejected);
+            all.sort(java.util.Comparator.comparingInt(LayerConfig::index));
+            layers.forEach((name, type) -> {
+                LayerConfig chosen = null;
+                for (LayerConfig c : all) {
+                    if (c.matches(name, type)) {
+                        chosen = c;
+                    }
+                }
+                if (chosen != null && configs.contains(chosen)) {
+                    out.put(name, chosen);
+                }
+            });
+            return out;
+        }
     }
 
     private static void checkSelectionMatchesModel(String at, JsonObject entry, Map<String, Module> modules,
@@ -217,10 +321,36 @@ public final class ConfigList {
         private Builder() {
         }
 
-        /** Adds one entry; values are converted as Gson converts them. */
+        /**
+         * Adds one entry; values are converted as Gson converts them.
+         *
+         * @throws ConfigException naming the key when a value is a NaN or infinite number, which JSON (and so a
+         *                         config list) cannot hold
+         */
         public Builder add(Map<String, ?> entry) {
+            List<String> errors = new ArrayList<>();
+            nonFinite("config_list[" + entries.size() + "]", entry, errors);
+            if (!errors.isEmpty()) {
+                throw new ConfigException(errors);
+            }
             entries.add(GSON.toJsonTree(entry));
             return this;
+        }
+
+        private static void nonFinite(String path, Object value, List<String> errors) {
+            if (value instanceof Double || value instanceof Float) {
+                double d = ((Number) value).doubleValue();
+                if (!Double.isFinite(d)) {
+                    errors.add(path + ": " + d + " is not a number JSON can hold");
+                }
+            } else if (value instanceof Map<?, ?> m) {
+                m.forEach((k, v) -> nonFinite(path + "." + k, v, errors));
+            } else if (value instanceof Collection<?> c) {
+                int i = 0;
+                for (Object v : c) {
+                    nonFinite(path + "[" + i++ + "]", v, errors);
+                }
+            }
         }
 
         /** Adds several entries. */

@@ -2,6 +2,7 @@ package dev.shrink4j.compress.config;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonPrimitive;
+import java.math.BigDecimal;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -42,15 +43,20 @@ public interface KeySpec {
         };
     }
 
-    /** An integer in {@code [min, max]}. */
+    /**
+     * An integer in {@code [min, max]}. A JSON number is an integer when its value is whole, whatever its
+     * spelling: {@code 8}, {@code 8.0} and {@code 8e0} are all 8 (NNI's files write {@code 8}); {@code 2.5}
+     * is not an integer, and {@code 1e20} is an integer outside any int range. Compared exactly, so no
+     * value is rounded or wrapped into range.
+     */
     static KeySpec integer(long min, long max) {
         return (path, value, errors) -> {
-            if (!isInteger(value)) {
+            BigDecimal v = wholeNumber(value);
+            if (v == null) {
                 errors.add(path + ": expected an integer, got " + describe(value));
                 return;
             }
-            long v = value.getAsLong();
-            if (v < min || v > max) {
+            if (v.compareTo(BigDecimal.valueOf(min)) < 0 || v.compareTo(BigDecimal.valueOf(max)) > 0) {
                 errors.add(path + ": " + value.getAsString() + " is outside [" + min + ", "
                         + (max == Long.MAX_VALUE ? "∞" : Long.toString(max)) + "]");
             }
@@ -160,11 +166,25 @@ public interface KeySpec {
     }
 
     private static boolean isInteger(JsonElement v) {
+        return wholeNumber(v) != null;
+    }
+
+    /**
+     * The exact value of a JSON number that is a whole number ({@code 8}, {@code 8.0}, {@code 1e20}), or
+     * null (not a number, a fraction such as {@code 2.5}, or not finite). Reads the number's text, so
+     * {@code 1e20} is neither rounded to a double nor wrapped to a long; callers compare it with their range.
+     */
+    static BigDecimal wholeNumber(JsonElement v) {
         if (!isNumber(v)) {
-            return false;
+            return null;
         }
-        double d = v.getAsDouble();
-        return d == Math.rint(d) && !Double.isInfinite(d);
+        BigDecimal d;
+        try {
+            d = new BigDecimal(v.getAsString());
+        } catch (NumberFormatException e) {
+            return null; // NaN or Infinity given from Java, or an exponent beyond BigDecimal's range
+        }
+        return d.signum() == 0 || d.stripTrailingZeros().scale() <= 0 ? d : null;
     }
 
     private static String format(double d) {

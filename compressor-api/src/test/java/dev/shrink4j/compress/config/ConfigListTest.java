@@ -4,12 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.shrink4j.nn.zoo.LeNet5;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ConfigListTest {
 
@@ -131,6 +134,61 @@ class ConfigListTest {
             assertEquals("invalid config list: config_list[0]: expected an object, got number 3", error(PRUNER, "[3]"));
             assertEquals("invalid config list: config_list: expected a list of entries, got object {\"sparsity\":0.5}",
                     assertThrows(ConfigException.class, () -> ConfigList.fromJson("{\"sparsity\": 0.5}")).getMessage());
+        }
+
+        @Test
+        void integersAreWholeNumbersComparedExactly() {
+            ConfigSchema schema = ConfigSchema.builder("TestQuantizer").addAll(ConfigSchema.QUANTIZATION)
+                    .key("prune_iterations", KeySpec.integer(1, Integer.MAX_VALUE)).build();
+            String entry = "{\"quant_types\": [\"weight\"], \"quant_bits\": 8, \"op_types\": [\"Conv2d\"], ";
+            assertEquals("invalid config list: config_list[0].quant_start_step: expected an integer, got number 2.5",
+                    error(schema, "[" + entry + "\"quant_start_step\": 2.5}]"));
+            assertEquals("invalid config list: config_list[0].quant_start_step: 1e20 is outside [0, 2147483647]",
+                    error(schema, "[" + entry + "\"quant_start_step\": 1e20}]"));
+            // 2^64 + 1 wraps to 1 as a long: compared exactly, it is out of range
+            assertEquals("invalid config list: config_list[0].prune_iterations: 18446744073709551617 is outside [1, 2147483647]",
+                    error(schema, "[" + entry + "\"prune_iterations\": 18446744073709551617}]"));
+            assertEquals("invalid config list: config_list[0].quant_bits: 1e999 is outside [1, 32]",
+                    error(schema, "[{\"quant_types\": [\"weight\"], \"quant_bits\": 1e999, \"op_types\": [\"Conv2d\"]}]"));
+            assertEquals("invalid config list: config_list[0].sparsity: 1e999 is outside [0, 1)",
+                    error(PRUNER, "[{\"sparsity\": 1e999, \"op_types\": [\"Conv2d\"]}]"));
+            // a whole number written with a fraction or an exponent is that integer
+            LayerConfig c = ConfigList.fromJson("[" + entry + "\"quant_start_step\": 2.0, \"prune_iterations\": 3e0}]")
+                    .validate(schema, model).get(0);
+            assertEquals(2, c.quantStartStep());
+            assertEquals(3, c.getInt("prune_iterations", 0));
+            assertEquals(8, ConfigList.fromJson("[{\"quant_types\": [\"weight\"], \"quant_bits\": 8.0, \"op_types\": [\"Conv2d\"]}]")
+                    .validate(schema, model).get(0).quantBits(QuantType.WEIGHT));
+        }
+
+        @Test
+        void selectionIsMatchedAgainstTheModelAlsoWhenAnotherKeyIsWrong() {
+            ConfigException e = assertThrows(ConfigException.class, () -> ConfigList.fromJson(
+                    "[{\"sparsity\": \"0.5\", \"op_names\": [\"conv9\"]}, {\"sparsity\": 0.5, \"op_types\": \"Conv2d\"}]")
+                    .validate(PRUNER, model));
+            assertEquals(List.of("config_list[0].sparsity: expected a number, got string \"0.5\"",
+                    "config_list[0].op_names: \"conv9\" matches no module in LeNet5",
+                    "config_list[1].op_types: expected a list of strings, got string \"Conv2d\""), e.errors());
+        }
+
+        @Test
+        void textThatIsNotStrictJsonIsRefusedNamingTheFile(@TempDir Path dir) throws Exception {
+            assertEquals("invalid config list: config_list: not valid JSON: malformed JSON at line 1 column 4 path $[0]."
+                    + StrictJsonTest.HINT, assertThrows(ConfigException.class,
+                            () -> ConfigList.fromJson("[{'sparsity': 0.5, 'op_types': ['default']}]")).getMessage());
+            Path file = Files.writeString(dir.resolve("list.json"), "[{\"sparsity\": 0.5, \"sparsity\": 0.6, \"op_types\": [\"default\"]}]");
+            assertEquals("invalid config list " + file + ": config_list: not valid JSON: duplicate key \"sparsity\" at line 1 column 21"
+                    + " path $[0].sparsity", assertThrows(ConfigException.class, () -> ConfigList.fromFile(file)).getMessage());
+        }
+
+        @Test
+        void nonFiniteNumbersFromJavaAreRefusedNamingTheKey() {
+            assertEquals("invalid config list (2 errors):\n  config_list[1].quant_bits.weight: Infinity is not a number JSON can hold\n"
+                    + "  config_list[1].sparsity: NaN is not a number JSON can hold",
+                    assertThrows(ConfigException.class, () -> ConfigList.builder()
+                            .add(Map.of("sparsity", 0.5, "op_types", List.of("default")))
+                            .add(new java.util.TreeMap<>(Map.of("sparsity", Double.NaN, "quant_bits", Map.of("weight",
+                                    Double.POSITIVE_INFINITY))))).getMessage());
         }
 
         @Test

@@ -84,6 +84,7 @@ public final class ObserverQuantizer extends Quantizer {
     protected List<String> validateLayer(LayerInfo layer, LayerConfig config) {
         List<String> errors = new ArrayList<>(super.validateLayer(layer, config));
         errors.addAll(QuantBuffers.bitErrors(config));
+        errors.addAll(QuantBuffers.shapeErrors(layer, config, dummyInput != null));
         return errors;
     }
 

@@ -109,6 +109,7 @@ public final class QatQuantizer extends Quantizer {
     protected List<String> validateLayer(LayerInfo layer, LayerConfig config) {
         List<String> errors = new ArrayList<>(super.validateLayer(layer, config));
         errors.addAll(QuantBuffers.bitErrors(config));
+        errors.addAll(QuantBuffers.shapeErrors(layer, config, dummyInput != null));
         return errors;
     }
 
@@ -374,7 +375,8 @@ public final class QatQuantizer extends Quantizer {
         /** The EMA decay of the tracked activation ranges, in [0, 1); default 0.99 (NNI). */
         public Builder optEmaDecay(double decay) {
             if (!(decay >= 0 && decay < 1)) {
-                throw new IllegalArgumentException("EMA decay " + decay + " is outside [0, 1)");
+                throw new IllegalArgumentException("QatQuantizer: ema_decay (the EMA decay of activation ranges) " + decay
+                        + " is outside [0, 1)");
             }
             this.emaDecay = decay;
             return this;

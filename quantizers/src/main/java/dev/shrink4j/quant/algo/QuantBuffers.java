@@ -2,7 +2,9 @@ package dev.shrink4j.quant.algo;
 
 import dev.shrink4j.collect.observe.RangeObserver;
 import dev.shrink4j.compress.ModuleWrapper;
+import dev.shrink4j.compress.LayerInfo;
 import dev.shrink4j.compress.config.LayerConfig;
+import dev.shrink4j.compress.config.QuantDtype;
 import dev.shrink4j.compress.config.QuantScheme;
 import dev.shrink4j.compress.config.QuantType;
 import dev.shrink4j.nn.Module;
@@ -104,8 +106,10 @@ final class QuantBuffers {
     }
 
     /**
-     * Problems with the bit widths of a config entry for QParams: each quant type needs a width in
-     * {@code [1, 31]} (the schema allows 32, which QParams' grid cannot hold).
+     * Problems with the integer grid of a config entry for QParams: each quant type needs a width in
+     * {@code [1, 31]} (the schema allows 32, which QParams' grid cannot hold), and {@code quant_dtype: int}
+     * needs at least 2 bits: its grid {@code [−2^(b−1) + 1, 2^(b−1) − 1]} is {@code [0, 0]} for one bit,
+     * a single value with no step (uint's {@code [0, 1]} works).
      */
     static List<String> bitErrors(LayerConfig c) {
         List<String> errors = new ArrayList<>();
@@ -115,6 +119,32 @@ final class QuantBuffers {
             if (bits < 1 || bits > 31) {
                 errors.add("config_list[" + c.index() + "].quant_bits: " + type.key() + " width " + bits
                         + " is outside [1, 31]");
+            } else if (c.quantDtype() == QuantDtype.INT && bits < 2) {
+                errors.add("config_list[" + c.index() + "].quant_bits: " + type.key() + " width " + bits
+                        + " with quant_dtype int gives the grid [" + QuantDtype.INT.qmin(bits) + ", "
+                        + QuantDtype.INT.qmax(bits) + "], a single value; int needs at least 2 bits (uint has [0, 1] for 1 bit)");
+            }
+        }
+        return errors;
+    }
+
+    /**
+     * Problems with per-channel activation ranges of {@code layer}: the qparams need the activation's
+     * shape ({@link #activationShape}), which without a traced dummy input is known only for Conv2d and
+     * Linear layers. With a dummy input ({@code traced}) the trace decides at {@code compress()}.
+     */
+    static List<String> shapeErrors(LayerInfo layer, LayerConfig c, boolean traced) {
+        List<String> errors = new ArrayList<>();
+        QuantScheme scheme = c.quantScheme();
+        if (!scheme.perChannel() || traced) {
+            return errors;
+        }
+        for (QuantType type : new QuantType[] {QuantType.INPUT, QuantType.OUTPUT}) {
+            if (c.quantTypes().contains(type) && inferredShape(layer.module(), type) == null) {
+                errors.add("config_list[" + c.index() + "].quant_scheme: " + scheme.key() + " " + type.key()
+                        + " quantization of " + layer.name() + " (" + layer.type() + ") needs the " + type.key()
+                        + "'s channel count, known without a dummy input only for Conv2d and Linear layers;"
+                        + " pass a dummy input or use a per_tensor scheme");
             }
         }
         return errors;

@@ -4,9 +4,11 @@ import static dev.shrink4j.quant.algo.QuantTestUtil.set;
 import static dev.shrink4j.quant.algo.QuantTestUtil.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.shrink4j.compress.ModuleWrapper;
+import dev.shrink4j.compress.config.ConfigException;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.nn.layers.BatchNorm2d;
 import dev.shrink4j.nn.layers.Conv2d;
@@ -70,6 +72,31 @@ class QatQuantizerTest {
         r = convWeightQParams("per_channel_symmetric", "int");
         assertArrayEquals(new float[] {9f / 127, 18f / 127}, r[0], 1e-7f);
         assertArrayEquals(new float[] {0f, 0f}, r[1]);
+    }
+
+    @Test
+    void oneBitIntGridIsRefusedAtCompressAndOneBitUintWorks() {
+        try (Sequential net = new Sequential(new Linear(2, 2, false));
+                QatQuantizer q = new QatQuantizer(net, ConfigList.fromJson("[{\"quant_types\": [\"weight\", \"output\"],"
+                        + " \"quant_bits\": {\"weight\": 1, \"output\": 8}, \"quant_dtype\": \"int\", \"op_types\": [\"Linear\"]}]"),
+                        null)) {
+            // int's grid for 1 bit is [−2^0 + 1, 2^0 − 1] = [0, 0]: QParams used to refuse it at the first forward
+            assertEquals("invalid config list: config_list[0].quant_bits: weight width 1 with quant_dtype int gives the grid"
+                    + " [0, 0], a single value; int needs at least 2 bits (uint has [0, 1] for 1 bit)",
+                    assertThrows(ConfigException.class, q::compress).getMessage());
+            assertFalse(q.isCompressed());
+        }
+        try (Sequential net = new Sequential(new Linear(2, 2, false));
+                QatQuantizer q = new QatQuantizer(net,
+                        ConfigList.fromJson("[{\"quant_types\": [\"weight\"], \"quant_bits\": 1, \"op_types\": [\"Linear\"]}]"), null)) {
+            Linear fc = (Linear) net.get(0);
+            q.compress();
+            // uint 1 bit, affine: range [−1, 3] → scale 4 / (1 − 0) = 4, zero point 0 − round(−0.25) = 0;
+            // q = round(clamp(w / 4, 0, 1)): −1 → 0, 3 → round(0.75) = 1, 1 → round(0.25) = 0, 2 → round(0.5) = 0 (half to even)
+            set(fc.weight(), new float[] {-1f, 3f, 1f, 2f});
+            net.call(Tensor.create(new float[] {1f, 1f}, 1, 2));
+            assertArrayEquals(new float[] {0f, 4f, 0f, 0f}, values(fc.parametrized("weight")));
+        }
     }
 
     @Test
@@ -208,8 +235,12 @@ class QatQuantizerTest {
         try (Sequential net = new Sequential(new Linear(2, 2), new ReLU());
                 QatQuantizer q = new QatQuantizer(net, config("[\"output\"]",
                         "\"quant_scheme\": \"per_channel_affine\"", "[\"ReLU\"]"), null)) {
-            assertEquals("1 (ReLU): per_channel_affine output quantization needs the output shape; pass a dummy input",
-                    assertThrows(IllegalArgumentException.class, q::compress).getMessage());
+            // refused by compress()'s checks, before anything is wrapped
+            assertEquals("invalid config list: config_list[0].quant_scheme: per_channel_affine output quantization of 1 (ReLU)"
+                    + " needs the output's channel count, known without a dummy input only for Conv2d and Linear layers;"
+                    + " pass a dummy input or use a per_tensor scheme",
+                    assertThrows(ConfigException.class, q::compress).getMessage());
+            assertFalse(q.isCompressed());
         }
         try (Sequential net = new Sequential(new Linear(2, 3), new ReLU());
                 QatQuantizer q = QatQuantizer.builder().setModel(net).setConfigList(config("[\"output\"]",
