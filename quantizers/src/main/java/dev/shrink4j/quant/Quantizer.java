@@ -284,7 +284,7 @@ public abstract class Quantizer extends Compressor {
     }
 
     /**
-     * Writes every export into {@code dir} under the standard names: {@value #FAKE_QUANT_FILE},
+     * Writes every export into {@code dir} (an existing directory) under the standard names: {@value #FAKE_QUANT_FILE},
      * {@value #INT8_FILE} (where the quantizer's weights have an integer grid; otherwise no such file
      * is left in {@code dir}, and the result says why), {@value #MODEL_FILE} and
      * {@value #CALIBRATION_FILE}, each safetensors file with {@code metadata} (see
