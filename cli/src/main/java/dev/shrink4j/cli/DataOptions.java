@@ -3,6 +3,7 @@ package dev.shrink4j.cli;
 import dev.shrink4j.cli.algo.CompressionConfig;
 import dev.shrink4j.data.DataLoader;
 import dev.shrink4j.data.Dataset;
+import dev.shrink4j.data.Normalization;
 import dev.shrink4j.data.Split;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -57,14 +58,23 @@ public final class DataOptions {
 
     /** The test split, limited by {@code --test-samples}. */
     public Dataset test() {
-        return load(Split.TEST, testSamples, "--test-samples");
+        return test(spec().normalization());
+    }
+
+    /** The test split, limited by {@code --test-samples}, normalised with {@code normalization}. */
+    public Dataset test(Normalization normalization) {
+        return load(Split.TEST, testSamples, "--test-samples", normalization);
     }
 
     private Dataset load(Split split, int limit, String option) {
+        return load(split, limit, option, spec().normalization());
+    }
+
+    private Dataset load(Split split, int limit, String option, Normalization normalization) {
         if (limit < 0) {
             throw new UsageException(option + " must be 0 (all) or positive, got " + limit);
         }
-        Dataset full = spec().load(dataDir, split);
+        Dataset full = spec().load(dataDir, split, normalization);
         if (limit == 0 || limit >= full.size()) {
             return full;
         }

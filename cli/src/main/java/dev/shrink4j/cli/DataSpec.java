@@ -4,6 +4,7 @@ import dev.shrink4j.data.Cifar10;
 import dev.shrink4j.data.Dataset;
 import dev.shrink4j.data.FashionMnist;
 import dev.shrink4j.data.Mnist;
+import dev.shrink4j.data.Normalization;
 import dev.shrink4j.data.Split;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -77,11 +78,25 @@ public enum DataSpec {
 
     /** Loads one split from {@code directory} (null: {@link #defaultDirectory()}), normalised as usual for the dataset. */
     public Dataset load(Path directory, Split split) {
+        return load(directory, split, normalization());
+    }
+
+    /** Loads one split from {@code directory} (null: {@link #defaultDirectory()}), normalised with {@code normalization}. */
+    public Dataset load(Path directory, Split split, Normalization normalization) {
         Path dir = directory == null ? defaultDirectory() : directory;
         return switch (this) {
-            case FASHION_MNIST -> FashionMnist.load(dir, split);
-            case MNIST -> Mnist.load(dir, split);
-            case CIFAR10 -> Cifar10.load(dir, split);
+            case FASHION_MNIST -> FashionMnist.load(dir, split, normalization);
+            case MNIST -> Mnist.load(dir, split, normalization);
+            case CIFAR10 -> Cifar10.load(dir, split, normalization);
+        };
+    }
+
+    /** The dataset's usual input normalisation (its training-set mean and standard deviation). */
+    public Normalization normalization() {
+        return switch (this) {
+            case FASHION_MNIST -> Normalization.FASHION_MNIST;
+            case MNIST -> Normalization.MNIST;
+            case CIFAR10 -> Normalization.CIFAR10;
         };
     }
 

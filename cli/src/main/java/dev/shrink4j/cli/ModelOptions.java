@@ -6,7 +6,8 @@ import picocli.CommandLine.Option;
 
 /**
  * The required {@code --arch} of the commands that work on a zoo model ({@code train}, {@code prune},
- * {@code quantize}, {@code evaluate}), and creating that model. {@code --weights} is not here: its help
+ * {@code quantize}), and creating that model. ({@code evaluate} declares its own, optional {@code --arch}:
+ * it can take the architecture from the weights file's metadata.) {@code --weights} is not here: its help
  * text differs between the commands ("trained weights" for the compressors, "weights" for
  * {@code evaluate}, optional for {@code inspect}), and picocli takes option descriptions from the
  * annotation alone.

@@ -1,7 +1,9 @@
 package dev.shrink4j.cli;
 
+import dev.shrink4j.data.Normalization;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.StateDictException;
+import dev.shrink4j.nn.io.ModelMetadata;
 import dev.shrink4j.nn.io.SafeTensors;
 import dev.shrink4j.nn.io.SafeTensorsException;
 import dev.shrink4j.nn.zoo.ModelZoo;
@@ -50,6 +52,14 @@ public final class Models {
     }
 
     /**
+     * The metadata shrink4j writes into the model files of {@code arch} sized and normalised for
+     * {@code data}: architecture, dataset and the dataset's input normalisation (see {@link ModelMetadata}).
+     */
+    public static ModelMetadata metadata(String arch, DataSpec data) {
+        return ModelMetadata.empty().withArch(arch).withDataset(data.cliName()).withNormalization(data.normalization());
+    }
+
+    /**
      * Loads a safetensors state dict (strict) into {@code model}.
      *
      * @throws UsageException when the file is missing, not safetensors, or does not fit the model (keys, shapes,
@@ -64,6 +74,45 @@ public final class Models {
             throw new UsageException("weights file " + file + (onlyValues ? "" : " does not fit " + arch)
                     + ": " + e.getMessage().replaceFirst("\n  ", " ").replace("\n  ", "; ").replaceFirst("^Error\\(s\\) in loading state dict for [^:]*: ", ""), e);
         }
+    }
+
+    /**
+     * The {@code __metadata__} of a safetensors file the user named; {@code what} says which ("weights").
+     *
+     * @throws UsageException when the file is missing or not a safetensors file
+     */
+    public static ModelMetadata readMetadata(Path file, String what) {
+        if (!Files.isRegularFile(file)) {
+            throw new UsageException(what + " file " + file + " does not exist");
+        }
+        try {
+            return ModelMetadata.read(file);
+        } catch (SafeTensorsException e) {
+            throw new UsageException(what + " file " + file + " is not a valid safetensors file: " + e.problem(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read " + file, e);
+        }
+    }
+
+    /**
+     * The input normalisation recorded in {@code file}'s metadata, or {@code data}'s usual one when it
+     * records none.
+     *
+     * @throws UsageException naming the file when the recorded normalisation is malformed or has a
+     *     channel count other than 1 and the dataset's
+     */
+    public static Normalization normalization(ModelMetadata metadata, Path file, DataSpec data) {
+        Normalization n;
+        try {
+            n = metadata.normalization().orElse(data.normalization());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("weights file " + file + ": " + e.getMessage(), e);
+        }
+        if (n.channels() != 1 && n.channels() != data.channels()) {
+            throw new UsageException("weights file " + file + ": its metadata normalises " + n.channels() + " input channels, "
+                    + data.cliName() + " has " + data.channels());
+        }
+        return n;
     }
 
     /**

@@ -5,6 +5,9 @@ import dev.shrink4j.cli.algo.Driver;
 import dev.shrink4j.cli.report.ResultRow;
 import dev.shrink4j.cli.report.RunReport;
 import dev.shrink4j.data.DataLoader;
+import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.io.ModelMetadata;
+import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.nn.train.Evaluation;
 import dev.shrink4j.nn.train.Evaluator;
 import dev.shrink4j.prune.Pruner;
@@ -15,8 +18,8 @@ import java.util.Map;
 /**
  * One pruning run as {@code prune} and {@code demo} do it: fresh model with the given weights →
  * pruner from the config → statistics batches (data-driven pruners) → for each of the driver's
- * rounds, {@code epochs} fine-tuning epochs → export of {@code model.safetensors} (masked weights)
- * and {@code masks.safetensors} → measurements.
+ * rounds, {@code epochs} fine-tuning epochs → export of {@value #MODEL} (masked weights) and
+ * {@value #MASKS}, both with the run's {@link #metadata} → measurements.
  *
  * @param arch     architecture
  * @param data     dataset (model sizing)
@@ -26,6 +29,11 @@ import java.util.Map;
  * @param seed     shuffling seed
  */
 public record PruningRun(String arch, DataSpec data, Path weights, int epochs, double lr, long seed) {
+
+    /** The masked weights. */
+    public static final String MODEL = "model.safetensors";
+    /** The masks. */
+    public static final String MASKS = "masks.safetensors";
 
     /** What one run produced. */
     public record Outcome(Map<String, Double> sparsity, ResultRow row, boolean evaluated) {
@@ -40,30 +48,51 @@ public record PruningRun(String arch, DataSpec data, Path weights, int epochs, d
      */
     public Outcome run(CompressionConfig cfg, DataLoader train, DataLoader test, Path dir, RunReport report, String name,
             double baselineAccuracy) throws IOException {
-        Driver driver = cfg.driver();
         return CompressionSetup.run(arch, data, weights, epochs > 0, lr, cfg, Pruner.class, (model, sgd, pruner) -> {
-            int statistics = driver.statisticsBatches(cfg.options());
-            if (statistics > 0) {
-                Training.runStatistics(model, train, statistics, pruner, driver, name + " statistics", System.err);
-                driver.afterStatistics(pruner);
-            }
-            int rounds = driver.rounds(pruner);
-            for (int round = 0; round < rounds; round++) {
-                driver.onRoundStart(pruner, round);
-                if (epochs > 0) {
-                    Training.fit(model, sgd, train, test, epochs, pruner, driver, report, rounds == 1 ? name : name + " round " + round);
-                }
-            }
+            prune(cfg, model, sgd, pruner, train, test, report, name);
             Map<String, Double> sparsity = pruner.layerSparsity();
             long[] nz = Measurements.nonzeroParams(model);
             long flops = Measurements.effectiveFlops(model, data.inputShape(1));
-            Path modelFile = dir.resolve("model.safetensors");
-            pruner.exportModel(modelFile, dir.resolve("masks.safetensors"));
+            Path modelFile = export(cfg, pruner, dir);
             Evaluation e = test == null ? null : new Evaluator().evaluate(model, test);
             ResultRow row = new ResultRow(name, e == null ? Double.NaN : e.accuracy(),
                     e == null ? Double.NaN : 100 * (e.accuracy() - baselineAccuracy), nz[0], nz[1], flops,
                     Measurements.gzipSize(modelFile), "masked fp32", e == null ? Double.NaN : e.meanBatchMillis());
             return new Outcome(sparsity, row, e != null);
         });
+    }
+
+    /**
+     * The run's pruning on a model {@code pruner} has compressed: the statistics batches the driver asks
+     * for (then its mask computation), then for each of its rounds {@code epochs} fine-tuning epochs
+     * with {@code optimizer} (null when {@code epochs} is 0).
+     */
+    public void prune(CompressionConfig cfg, Module model, Optimizer optimizer, Pruner pruner, DataLoader train,
+            DataLoader test, RunReport report, String name) {
+        Driver driver = cfg.driver();
+        int statistics = driver.statisticsBatches(cfg.options());
+        if (statistics > 0) {
+            Training.runStatistics(model, train, statistics, pruner, driver, name + " statistics", System.err);
+            driver.afterStatistics(pruner);
+        }
+        int rounds = driver.rounds(pruner);
+        for (int round = 0; round < rounds; round++) {
+            driver.onRoundStart(pruner, round);
+            if (epochs > 0) {
+                Training.fit(model, optimizer, train, test, epochs, pruner, driver, report, rounds == 1 ? name : name + " round " + round);
+            }
+        }
+    }
+
+    /** Writes {@value #MODEL} and {@value #MASKS} into {@code dir} with the run's {@link #metadata}; returns the model file. */
+    public Path export(CompressionConfig cfg, Pruner pruner, Path dir) throws IOException {
+        Path modelFile = dir.resolve(MODEL);
+        pruner.exportModel(modelFile, dir.resolve(MASKS), metadata(cfg));
+        return modelFile;
+    }
+
+    /** The metadata of the run's exports: architecture, dataset and its normalisation, algorithm and config file. */
+    public ModelMetadata metadata(CompressionConfig cfg) {
+        return Models.metadata(arch, data).withAlgorithm(cfg.spec().name(), cfg.toJson());
     }
 }

@@ -8,9 +8,13 @@ import dev.shrink4j.compress.Compressor;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.QuantType;
 import dev.shrink4j.data.DataLoader;
+import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.io.ModelMetadata;
+import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.nn.train.Evaluation;
 import dev.shrink4j.nn.train.Evaluator;
 import dev.shrink4j.quant.Quantizer;
+import dev.shrink4j.quant.export.ExportedFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,6 +38,7 @@ import java.util.List;
  *   <li>{@value #MODEL} and {@value #CALIBRATION}: the full-precision weights and the calibration
  *       config, which {@code evaluate --config C --calibration F} loads back into a fresh quantizer.</li>
  * </ul>
+ * {@link Quantizer#exportAll} writes them, each safetensors file with the run's {@link #metadata}.
  * With neither calibration batches nor epochs, weight quantization is computed from the weights
  * alone; quantized activations then have no range, which is a usage error.
  *
@@ -49,13 +54,13 @@ public record QuantizationRun(String arch, DataSpec data, Path weights, int cali
         long seed) {
 
     /** The full-precision weights. */
-    public static final String MODEL = "model.safetensors";
+    public static final String MODEL = Quantizer.MODEL_FILE;
     /** The calibration config (NNI's {@code calibration_config}). */
-    public static final String CALIBRATION = "calibration.json";
+    public static final String CALIBRATION = Quantizer.CALIBRATION_FILE;
     /** The fake-quantized weights. */
-    public static final String FAKE_QUANT = "model-fakequant.safetensors";
+    public static final String FAKE_QUANT = Quantizer.FAKE_QUANT_FILE;
     /** The integer weights. */
-    public static final String INT8 = "model-int8.safetensors";
+    public static final String INT8 = Quantizer.INT8_FILE;
 
     /**
      * What one run produced.
@@ -97,56 +102,69 @@ public record QuantizationRun(String arch, DataSpec data, Path weights, int cali
      */
     public Outcome run(CompressionConfig cfg, DataLoader train, DataLoader test, Path dir, RunReport report, String name,
             double baselineAccuracy) throws IOException {
-        Driver driver = cfg.driver();
         return CompressionSetup.run(arch, data, weights, epochs > 0, lr, cfg, Quantizer.class, (model, sgd, quantizer) -> {
-            List<String> activations = quantizedActivations(quantizer);
-            if (!needsTrainingData() && !activations.isEmpty()) {
-                throw new UsageException("config " + cfg.source() + ": " + cfg.spec().name() + " quantizes activations ("
-                        + String.join(", ", activations.subList(0, Math.min(3, activations.size())))
-                        + (activations.size() > 3 ? ", …" : "") + ") whose ranges come from data; give --calibration-batches K "
-                        + "or --epochs N (with --data), or quantize weights only");
-            }
-            if (calibrationBatches > 0) {
-                Training.runStatistics(model, train, calibrationBatches, quantizer, driver, name + " calibration", System.err);
-            }
-            try {
-                driver.afterStatistics(quantizer);
-            } catch (IllegalStateException e) {
-                if (calibrationBatches > 0) {
-                    throw e;
-                }
-                // the observer fixes its ranges here and has seen no batch
-                throw new UsageException("--calibration-batches 0: " + cfg.spec().name() + " needs calibration batches: "
-                        + e.getMessage(), e);
-            }
-            if (epochs > 0) {
-                Training.fit(model, sgd, train, test, epochs, quantizer, driver, report, name);
-            }
-            // The fake-quant export comes first: it runs the weight parametrizations on the final
-            // weights, so quantizers that compute weight qparams in forward (QAT) store the ones the
-            // other exports and the calibration config must agree with.
-            Path fakeQuant = dir.resolve(FAKE_QUANT);
-            quantizer.exportFakeQuant(fakeQuant);
-            Path int8 = dir.resolve(INT8);
-            String int8Skipped = null;
-            try {
-                quantizer.exportInt8(int8);
-            } catch (UnsupportedOperationException e) {
-                int8Skipped = e.getMessage();
-                Files.deleteIfExists(int8); // a stale file of an earlier run would be mistaken for this one's
-            }
-            Path modelFile = dir.resolve(MODEL);
-            quantizer.exportModel(modelFile, dir.resolve(CALIBRATION));
+            quantize(cfg, model, sgd, quantizer, train, test, report, name);
+            ExportedFiles files = export(cfg, quantizer, dir);
+            String int8Skipped = files.int8Skipped();
             Evaluation e = test == null ? null : new Evaluator().evaluate(model, test);
             long[] nz = Measurements.nonzeroParams(model);
-            Path sized = int8Skipped == null ? int8 : fakeQuant;
+            Path sized = int8Skipped == null ? files.int8() : files.fakeQuant();
             ResultRow row = new ResultRow(name, e == null ? Double.NaN : e.accuracy(),
                     e == null ? Double.NaN : 100 * (e.accuracy() - baselineAccuracy), nz[0], nz[1],
                     Measurements.denseFlops(model, data.inputShape(1)), Measurements.gzipSize(sized),
                     int8Skipped == null ? "int8" : "fake-quant fp32", e == null ? Double.NaN : e.meanBatchMillis());
-            return new Outcome(row, e != null, Files.size(modelFile), Files.size(fakeQuant),
-                    int8Skipped == null ? Files.size(int8) : -1, int8Skipped);
+            return new Outcome(row, e != null, Files.size(files.model()), Files.size(files.fakeQuant()),
+                    int8Skipped == null ? Files.size(files.int8()) : -1, int8Skipped);
         });
+    }
+
+    /**
+     * The run's quantization on a model {@code quantizer} has compressed: the calibration batches, the
+     * driver's call after them, then {@code epochs} fine-tuning epochs with {@code optimizer} (null when
+     * {@code epochs} is 0).
+     *
+     * @throws UsageException when the config quantizes activations but the run gives them no data
+     */
+    public void quantize(CompressionConfig cfg, Module model, Optimizer optimizer, Quantizer quantizer, DataLoader train,
+            DataLoader test, RunReport report, String name) {
+        Driver driver = cfg.driver();
+        List<String> activations = quantizedActivations(quantizer);
+        if (!needsTrainingData() && !activations.isEmpty()) {
+            throw new UsageException("config " + cfg.source() + ": " + cfg.spec().name() + " quantizes activations ("
+                    + String.join(", ", activations.subList(0, Math.min(3, activations.size())))
+                    + (activations.size() > 3 ? ", …" : "") + ") whose ranges come from data; give --calibration-batches K "
+                    + "or --epochs N (with --data), or quantize weights only");
+        }
+        if (calibrationBatches > 0) {
+            Training.runStatistics(model, train, calibrationBatches, quantizer, driver, name + " calibration", System.err);
+        }
+        try {
+            driver.afterStatistics(quantizer);
+        } catch (IllegalStateException e) {
+            if (calibrationBatches > 0) {
+                throw e;
+            }
+            // the observer fixes its ranges here and has seen no batch
+            throw new UsageException("--calibration-batches 0: " + cfg.spec().name() + " needs calibration batches: "
+                    + e.getMessage(), e);
+        }
+        if (epochs > 0) {
+            Training.fit(model, optimizer, train, test, epochs, quantizer, driver, report, name);
+        }
+    }
+
+    /**
+     * Writes every export into {@code dir} ({@link Quantizer#exportAll}: {@value #FAKE_QUANT},
+     * {@value #INT8} where there is an integer grid, {@value #MODEL}, {@value #CALIBRATION}) with the run's
+     * {@link #metadata}.
+     */
+    public ExportedFiles export(CompressionConfig cfg, Quantizer quantizer, Path dir) throws IOException {
+        return quantizer.exportAll(dir, metadata(cfg));
+    }
+
+    /** The metadata of the run's exports: architecture, dataset and its normalisation, algorithm and config file. */
+    public ModelMetadata metadata(CompressionConfig cfg) {
+        return Models.metadata(arch, data).withAlgorithm(cfg.spec().name(), cfg.toJson());
     }
 
     /** {@code conv1 input}, … for every quantized input or output of the compressor's layers. */

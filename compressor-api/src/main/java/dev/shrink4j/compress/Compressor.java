@@ -7,6 +7,7 @@ import dev.shrink4j.compress.config.LayerConfig;
 import dev.shrink4j.nn.HookHandle;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.TensorChecks;
+import dev.shrink4j.nn.io.ModelMetadata;
 import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.nn.optim.StepListener;
 import java.util.ArrayList;
@@ -231,6 +232,22 @@ public abstract class Compressor implements AutoCloseable {
     /** The model this compressor works on. */
     public final Module model() {
         return model;
+    }
+
+    /** The config list it was given (as given, before validation against the model). */
+    public final ConfigList configList() {
+        return configList;
+    }
+
+    /**
+     * The metadata of this compressor's exported files: {@code base} with
+     * {@value dev.shrink4j.nn.io.ModelMetadata#ALGORITHM} (the class name) and
+     * {@value dev.shrink4j.nn.io.ModelMetadata#CONFIG} ({@code {"config_list": [...]}}) unless
+     * {@code base} sets them (the command line records its own algorithm name and config file).
+     */
+    public final ModelMetadata exportMetadata(ModelMetadata base) {
+        return base.withDefault(ModelMetadata.ALGORITHM, getClass().getSimpleName())
+                .withDefault(ModelMetadata.CONFIG, "{\"config_list\":" + configList.toJson() + "}");
     }
 
     /** The optimizer it hooks into, if any. */

@@ -9,6 +9,7 @@ import dev.shrink4j.compress.config.ConfigSchema;
 import dev.shrink4j.compress.config.LayerConfig;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.TensorChecks;
+import dev.shrink4j.nn.io.ModelMetadata;
 import dev.shrink4j.nn.optim.Optimizer;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -207,6 +208,14 @@ public abstract class Pruner extends Compressor {
      */
     public void exportModel(Path modelPath, Path maskPath) throws IOException {
         PrunerExport.exportModel(this, modelPath, maskPath);
+    }
+
+    /**
+     * As {@link #exportModel(Path, Path)}, with {@code metadata} (architecture, input normalisation, …)
+     * in both files' {@code __metadata__}; see {@link PrunerExport}.
+     */
+    public void exportModel(Path modelPath, Path maskPath, ModelMetadata metadata) throws IOException {
+        PrunerExport.exportModel(this, modelPath, maskPath, metadata);
     }
 
     /** Multiplies a fresh model's weights by the masks in {@code maskPath}; see {@link PrunerExport}. */

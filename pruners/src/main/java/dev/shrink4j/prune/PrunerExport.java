@@ -2,6 +2,7 @@ package dev.shrink4j.prune;
 
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.TensorChecks;
+import dev.shrink4j.nn.io.ModelMetadata;
 import dev.shrink4j.nn.io.SafeTensors;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -22,6 +23,14 @@ import org.bytedeco.pytorch.Tensor;
  *       mask, under the original keys ({@code conv1.weight}), loadable by plain PyTorch;</li>
  *   <li>the mask file holds {@code <layer>.weight_mask} and {@code <layer>.bias_mask}.</li>
  * </ul>
+ * Both carry {@link ModelMetadata} ({@code __metadata__}): the version, the algorithm and its config,
+ * what the caller adds (architecture, input normalisation) and their {@code contents}
+ * ({@value ModelMetadata#MASKED_WEIGHTS}, {@value ModelMetadata#MASKS}).
+ *
+ * <p>Reloading: the model file alone, loaded strictly into a fresh model of the same architecture,
+ * computes exactly what the pruned model computes (its masked values are what the masked forward
+ * multiplied in); {@link #applyCompressionResults} with the mask file on top changes nothing
+ * (masks are 0/1), and is how masks are applied to other weights of that architecture.
  */
 public final class PrunerExport {
 
@@ -30,10 +39,19 @@ public final class PrunerExport {
 
     /** Writes the masked weights to {@code modelPath} and the masks to {@code maskPath} (NNI's {@code export_model}). */
     public static void exportModel(Pruner pruner, Path modelPath, Path maskPath) throws IOException {
+        exportModel(pruner, modelPath, maskPath, ModelMetadata.empty());
+    }
+
+    /**
+     * Writes the masked weights to {@code modelPath} and the masks to {@code maskPath} (skipped when
+     * null), each with {@code metadata} completed by {@link Pruner#exportMetadata} and its contents.
+     */
+    public static void exportModel(Pruner pruner, Path modelPath, Path maskPath, ModelMetadata metadata) throws IOException {
+        ModelMetadata meta = pruner.exportMetadata(metadata);
         try (PointerScope scope = new PointerScope()) {
-            SafeTensors.save(pruner.maskedStateDict(), modelPath);
+            SafeTensors.save(pruner.maskedStateDict(), meta.withContents(ModelMetadata.MASKED_WEIGHTS).asMap(), modelPath);
             if (maskPath != null) {
-                SafeTensors.save(pruner.masks(), maskPath);
+                SafeTensors.save(pruner.masks(), meta.withContents(ModelMetadata.MASKS).asMap(), maskPath);
             }
         }
     }

@@ -11,13 +11,16 @@ import dev.shrink4j.compress.config.ConfigSchema;
 import dev.shrink4j.compress.config.LayerConfig;
 import dev.shrink4j.compress.config.QuantType;
 import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.io.ModelMetadata;
 import dev.shrink4j.nn.io.SafeTensors;
 import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.quant.export.CalibrationConfig;
 import dev.shrink4j.quant.export.CalibrationRestore;
+import dev.shrink4j.quant.export.ExportedFiles;
 import dev.shrink4j.quant.export.IntegerWeights;
 import dev.shrink4j.quant.export.ModelExport;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -44,11 +47,28 @@ import org.slf4j.LoggerFactory;
  * optimizer steps ({@link #steps()}) for {@code quant_start_step}; algorithms decide what to do
  * before it ({@link #quantizationStarted(ModuleWrapper)}).
  *
- * <p>Exports (all files written atomically): {@link #exportModel} (full-precision state dict with
- * PyTorch names + NNI calibration JSON, read back by {@link #loadCalibrationConfig(Path)} into a
- * freshly compressed quantizer), {@link #exportFakeQuant} (the weights forward computes with, every
- * quantizer) and {@link #exportInt8} (integer weights with scale and zero point, where the weights lie
- * on an at most 8-bit {@link QParams} grid; algorithms describe their grid in {@link #integerGrid}).
+ * <p>Exports (all files written atomically; {@link #exportAll} writes all of them): {@link #exportModel}
+ * (full-precision state dict with PyTorch names + NNI calibration JSON, read back by
+ * {@link #loadCalibrationConfig(Path)} into a freshly compressed quantizer), {@link #exportFakeQuant}
+ * (the weights forward computes with, every quantizer) and {@link #exportInt8} (integer weights with
+ * scale and zero point, where the weights lie on an at most 8-bit {@link QParams} grid; algorithms
+ * describe their grid in {@link #integerGrid}). The order of the exports does not matter: each runs the
+ * weight parametrizations on the current weights first, so quantizers that compute weight qparams in
+ * forward (QAT, naive) export the ones of the current weights even when no forward ran after the last
+ * optimizer step. Each safetensors file carries {@link ModelMetadata}.
+ *
+ * <p>What reloads into a fresh, uncompressed model of the same architecture, and computes what the
+ * quantized model computes in evaluation mode:
+ * <ul>
+ *   <li>{@value #MODEL_FILE} + {@value #CALIBRATION_FILE}: load the weights, compress the fresh model
+ *       with the same quantizer and config list, {@link #loadCalibrationConfig(Path)}: the whole
+ *       quantized forward, activations included ({@code shrink4j evaluate --config --calibration});</li>
+ *   <li>{@value #FAKE_QUANT_FILE}: loaded into the plain model, the forward with quantized weights.
+ *       That is the whole quantized forward when only weights are quantized; quantized inputs and
+ *       outputs need the calibration (previous item);</li>
+ *   <li>{@value #INT8_FILE}: {@link IntegerWeights#dequantize(Map)} gives back the fake-quant state
+ *       dict bit for bit.</li>
+ * </ul>
  *
  * <p>A custom quantizer overrides one method:
  * <pre>{@code
@@ -61,6 +81,15 @@ import org.slf4j.LoggerFactory;
 public abstract class Quantizer extends Compressor {
 
     private static final Logger LOG = LoggerFactory.getLogger(Quantizer.class);
+
+    /** {@link #exportAll}'s full-precision weights. */
+    public static final String MODEL_FILE = "model.safetensors";
+    /** {@link #exportAll}'s calibration config (NNI's {@code calibration_config}). */
+    public static final String CALIBRATION_FILE = "calibration.json";
+    /** {@link #exportAll}'s fake-quantized weights. */
+    public static final String FAKE_QUANT_FILE = "model-fakequant.safetensors";
+    /** {@link #exportAll}'s integer weights. */
+    public static final String INT8_FILE = "model-int8.safetensors";
 
     private long steps;
 
@@ -203,9 +232,13 @@ public abstract class Quantizer extends Compressor {
                 wrapper.config().quantDtype());
     }
 
-    /** Every wrapped layer's calibration entry, keyed by layer name (NNI's {@code calibration_config}). */
+    /**
+     * Every wrapped layer's calibration entry, keyed by layer name (NNI's {@code calibration_config}),
+     * for the current weights: the weight parametrizations run first (see {@link #refreshWeights()}).
+     */
     public final JsonObject calibrationConfig() {
         requireCompressed();
+        refreshWeights();
         JsonObject out = new JsonObject();
         for (ModuleWrapper w : getModulesWrapper()) {
             out.add(w.name(), CalibrationConfig.ordered(calibration(w)));
@@ -214,15 +247,69 @@ public abstract class Quantizer extends Compressor {
     }
 
     /**
+     * Runs every weight parametrization once on the current weights, without gradient, and discards
+     * the result: quantizers that store weight qparams as forward computes them (QAT's
+     * {@code weight_scale}, naive's growing scale) then hold the ones of the current weights, as the
+     * next forward would leave them. Every export calls it, so exports agree with each other and with
+     * the next forward whatever ran before (an optimizer step changes the weights after the last
+     * forward). Idempotent: a second call changes nothing.
+     */
+    protected final void refreshWeights() {
+        try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+            for (ModuleWrapper w : weightQuantized()) {
+                w.module().parametrized("weight");
+            }
+        }
+    }
+
+    /**
      * Writes the full-precision model state dict (safetensors, PyTorch names) to {@code modelPath} and
      * the {@link #calibrationConfig()} as JSON to {@code calibrationPath} (skipped when null), with
      * nothing half-done ({@link ModelExport}). The model stays wrapped.
      */
     public final void exportModel(Path modelPath, Path calibrationPath) throws IOException {
+        exportModel(modelPath, calibrationPath, ModelMetadata.empty());
+    }
+
+    /**
+     * As {@link #exportModel(Path, Path)}, with {@code metadata} completed by {@link #exportMetadata}
+     * and contents {@value ModelMetadata#WEIGHTS} in the model file.
+     */
+    public final void exportModel(Path modelPath, Path calibrationPath, ModelMetadata metadata) throws IOException {
         JsonObject calibration = calibrationConfig();
         try (PointerScope scope = new PointerScope()) {
-            ModelExport.writeModel(model().stateDict(), modelPath, calibration, calibrationPath);
+            ModelExport.writeModel(model().stateDict(), exportMetadata(metadata).withContents(ModelMetadata.WEIGHTS).asMap(),
+                    modelPath, calibration, calibrationPath);
         }
+    }
+
+    /**
+     * Writes every export into {@code dir} (an existing directory) under the standard names: {@value #FAKE_QUANT_FILE},
+     * {@value #INT8_FILE} (where the quantizer's weights have an integer grid; otherwise no such file
+     * is left in {@code dir}, and the result says why), {@value #MODEL_FILE} and
+     * {@value #CALIBRATION_FILE}, each safetensors file with {@code metadata} (see
+     * {@link #exportMetadata}) and its contents. All from the same weights and qparams
+     * ({@link #refreshWeights()}), so the files agree with each other and with the next forward.
+     *
+     * @return the files written
+     */
+    public final ExportedFiles exportAll(Path dir, ModelMetadata metadata) throws IOException {
+        requireCompressed();
+        Path fakeQuant = dir.resolve(FAKE_QUANT_FILE);
+        exportFakeQuant(fakeQuant, metadata);
+        Path int8 = dir.resolve(INT8_FILE);
+        String int8Skipped = null;
+        try {
+            exportInt8(int8, metadata);
+        } catch (UnsupportedOperationException e) {
+            int8Skipped = e.getMessage();
+            LOG.info("{}: no {} ({})", getClass().getSimpleName(), INT8_FILE, int8Skipped);
+            Files.deleteIfExists(int8); // a stale file of an earlier export would be mistaken for this one's
+        }
+        Path model = dir.resolve(MODEL_FILE);
+        Path calibration = dir.resolve(CALIBRATION_FILE);
+        exportModel(model, calibration, metadata);
+        return new ExportedFiles(model, calibration, fakeQuant, int8Skipped == null ? int8 : null, int8Skipped);
     }
 
     /** Reads a calibration file and restores it; see {@link #loadCalibrationConfig(JsonObject)}. */
@@ -268,8 +355,10 @@ public abstract class Quantizer extends Compressor {
 
     /**
      * The model state dict with each weight-quantized layer's {@code weight} replaced by the value
-     * forward computes with (its parametrizations applied, without gradient). The replaced tensors are
-     * fresh, owned by the caller's scope; the others are the live parameters and buffers.
+     * forward computes with (its parametrizations applied, without gradient), then completed by
+     * {@link #completeForwardStateDict} so that a plain model loading it computes the quantized
+     * forward's weights and biases. The replaced tensors are fresh, owned by the caller's scope; the
+     * others are the live parameters and buffers.
      */
     public final Map<String, Tensor> fakeQuantStateDict() {
         requireCompressed();
@@ -278,8 +367,20 @@ public abstract class Quantizer extends Compressor {
             for (ModuleWrapper w : weightQuantized()) {
                 out.put(w.name() + ".weight", w.module().parametrized("weight").detach());
             }
+            completeForwardStateDict(out);
         }
         return out;
+    }
+
+    /**
+     * Completes the fake-quant state dict where the algorithm changes more than the weights forward
+     * computes with, so that a plain model loading it computes what the wrapped layers compute (QAT's
+     * batch-norm folding moves the batch norm into the convolution's weight and bias). Runs without
+     * gradient; replace entries with fresh tensors, never modify the live ones. Default: nothing.
+     *
+     * @param stateDict the model's state dict with the quantized weights already in place
+     */
+    protected void completeForwardStateDict(Map<String, Tensor> stateDict) {
     }
 
     /**
@@ -313,8 +414,17 @@ public abstract class Quantizer extends Compressor {
 
     /** Writes {@link #fakeQuantStateDict()} as safetensors, atomically. */
     public final void exportFakeQuant(Path path) throws IOException {
+        exportFakeQuant(path, ModelMetadata.empty());
+    }
+
+    /**
+     * As {@link #exportFakeQuant(Path)}, with {@code metadata} completed by {@link #exportMetadata} and
+     * contents {@value ModelMetadata#FAKE_QUANT_WEIGHTS}.
+     */
+    public final void exportFakeQuant(Path path, ModelMetadata metadata) throws IOException {
         try (PointerScope scope = new PointerScope()) {
-            SafeTensors.save(fakeQuantStateDict(), path);
+            SafeTensors.save(fakeQuantStateDict(),
+                    exportMetadata(metadata).withContents(ModelMetadata.FAKE_QUANT_WEIGHTS).asMap(), path);
         }
     }
 
@@ -328,8 +438,19 @@ public abstract class Quantizer extends Compressor {
      * @throws UnsupportedOperationException naming the quantizer and layer when there is no grid
      */
     public final void exportInt8(Path path) throws IOException {
+        exportInt8(path, ModelMetadata.empty());
+    }
+
+    /**
+     * As {@link #exportInt8(Path)}, with {@code metadata} completed by {@link #exportMetadata} and
+     * contents {@value ModelMetadata#INT8_WEIGHTS}.
+     *
+     * @throws UnsupportedOperationException naming the quantizer and layer when there is no grid
+     */
+    public final void exportInt8(Path path, ModelMetadata metadata) throws IOException {
         try (PointerScope scope = new PointerScope()) {
-            SafeTensors.save(integerStateDict(), path);
+            SafeTensors.save(integerStateDict(), exportMetadata(metadata).withContents(ModelMetadata.INT8_WEIGHTS).asMap(),
+                    path);
         }
     }
 

@@ -208,6 +208,25 @@ public record CompressionConfig(String source, AlgorithmSpec spec, ConfigList co
         return parsed;
     }
 
+    /**
+     * The config as a config file says it, compact: the algorithm ({@code "pruner": NAME} or
+     * {@code "quantizer": NAME}), its options, the {@code "finetune"} recipe when there is one, and the
+     * config list. {@link #parse} reads it back to an equal config; exports record it in their metadata.
+     */
+    public String toJson() {
+        JsonObject o = new JsonObject();
+        o.addProperty(spec.kind().key(), spec.name());
+        options.toJson().entrySet().forEach(e -> o.add(e.getKey(), e.getValue()));
+        JsonObject recipe = finetune.toJson();
+        if (!recipe.isEmpty()) {
+            o.add(FinetuneRecipe.KEY, recipe);
+        }
+        JsonArray list = new JsonArray();
+        configList.entries().forEach(e -> list.add(e.deepCopy()));
+        o.add(CONFIG_LIST, list);
+        return o.toString();
+    }
+
     /** How training drives this config's algorithm with its options. */
     public Driver driver() {
         return spec.driver(options);

@@ -20,6 +20,7 @@ import dev.shrink4j.data.DataLoader;
 import dev.shrink4j.data.Dataset;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.io.AtomicFiles;
+import dev.shrink4j.nn.io.ModelMetadata;
 import dev.shrink4j.nn.io.SafeTensors;
 import dev.shrink4j.nn.train.Evaluation;
 import dev.shrink4j.nn.train.Evaluator;
@@ -186,7 +187,8 @@ public final class DemoCommand extends Subcommand {
             Training.fitFromScratch(model, train, test, epochs, baselineLr, report, "baseline");
             Files.createDirectories(dir);
             try (PointerScope s = new PointerScope()) {
-                SafeTensors.save(model.stateDict(), weights);
+                SafeTensors.save(model.stateDict(), Models.metadata(arch, dataSpec).withContents(ModelMetadata.WEIGHTS).asMap(),
+                        weights);
             }
         }
         return weights;

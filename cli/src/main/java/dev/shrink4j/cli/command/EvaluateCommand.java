@@ -1,15 +1,17 @@
 package dev.shrink4j.cli.command;
 
-import dev.shrink4j.cli.DataOptions;
 import dev.shrink4j.cli.Compressors;
+import dev.shrink4j.cli.DataOptions;
 import dev.shrink4j.cli.DataSpec;
-import dev.shrink4j.cli.ModelOptions;
+import dev.shrink4j.cli.Models;
 import dev.shrink4j.cli.Shrink4j;
 import dev.shrink4j.cli.UsageException;
 import dev.shrink4j.cli.algo.AlgorithmKind;
 import dev.shrink4j.cli.algo.CompressionConfig;
 import dev.shrink4j.data.Dataset;
+import dev.shrink4j.data.Normalization;
 import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.io.ModelMetadata;
 import dev.shrink4j.nn.io.SafeTensorsException;
 import dev.shrink4j.nn.train.Evaluation;
 import dev.shrink4j.nn.train.Evaluator;
@@ -29,6 +31,8 @@ import picocli.CommandLine.Option;
  * with {@code --masks}, of the pruned model; with {@code --config} (a quantizer) and
  * {@code --calibration}, of the quantized model: the quantizer is re-created on the weights
  * ({@code quantize}'s full-precision {@code model.safetensors}) and loads the calibration config.
+ * Without {@code --arch} the architecture recorded in the weights file's metadata is used; the test
+ * images are normalised as the metadata records (else as usual for the dataset).
  */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, description = "Evaluate saved weights on the test set.")
 public final class EvaluateCommand extends Subcommand {
@@ -36,8 +40,8 @@ public final class EvaluateCommand extends Subcommand {
     @Mixin
     DataOptions data;
 
-    @Mixin
-    ModelOptions model;
+    @Option(names = "--arch", description = "model architecture (see 'inspect'; default: the one the weights file records)")
+    String arch;
 
     @Option(names = "--weights", required = true, description = "weights (safetensors)")
     Path weights;
@@ -58,9 +62,13 @@ public final class EvaluateCommand extends Subcommand {
             throw new UsageException(config == null ? "--calibration needs --config naming the quantizer it belongs to"
                     : "--config needs --calibration (the calibration.json that 'quantize' wrote with it)");
         }
+        ModelMetadata metadata = Models.readMetadata(weights, "weights");
+        String archName = arch != null ? arch : metadata.arch().orElseThrow(() -> new UsageException("--arch is needed: "
+                + weights + " records no architecture in its metadata"));
         CompressionConfig cfg = config == null ? null : CompressionConfig.read(config, registry(), AlgorithmKind.QUANTIZER,
-                Compressors.check(model.arch(), dataSpec, c -> false));
-        try (Module net = model.load(dataSpec, weights)) {
+                Compressors.check(archName, dataSpec, c -> false));
+        Normalization normalization = Models.normalization(metadata, weights, dataSpec);
+        try (Module net = Models.load(archName, dataSpec, weights)) {
             if (masks != null) {
                 if (!Files.isRegularFile(masks)) {
                     throw new UsageException("masks file " + masks + " does not exist");
@@ -74,7 +82,7 @@ public final class EvaluateCommand extends Subcommand {
                 }
             }
             try (Quantizer quantizer = cfg == null ? null : quantize(net, cfg, dataSpec)) {
-                evaluate(net);
+                evaluate(net, normalization);
             }
         }
         return Shrink4j.EXIT_OK;
@@ -99,9 +107,9 @@ public final class EvaluateCommand extends Subcommand {
         }
     }
 
-    private void evaluate(Module model) {
+    private void evaluate(Module model, Normalization normalization) {
         Evaluation e;
-        try (Dataset test = data.test()) {
+        try (Dataset test = data.test(normalization)) {
             e = new Evaluator().evaluate(model, data.testLoader(test));
         }
         PrintWriter out = console();

@@ -4,6 +4,7 @@ import dev.shrink4j.cli.DataOptions;
 import dev.shrink4j.cli.DataSpec;
 import dev.shrink4j.cli.Measurements;
 import dev.shrink4j.cli.ModelOptions;
+import dev.shrink4j.cli.Models;
 import dev.shrink4j.cli.OutputOptions;
 import dev.shrink4j.cli.Shrink4j;
 import dev.shrink4j.cli.Training;
@@ -13,6 +14,7 @@ import dev.shrink4j.cli.report.RunReport;
 import dev.shrink4j.data.DataLoader;
 import dev.shrink4j.data.Dataset;
 import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.io.ModelMetadata;
 import dev.shrink4j.nn.io.SafeTensors;
 import dev.shrink4j.nn.train.Evaluation;
 import dev.shrink4j.nn.train.Evaluator;
@@ -60,7 +62,8 @@ public final class TrainCommand extends Subcommand {
             Path out = output.create();
             Path weights = out.resolve("model.safetensors");
             try (PointerScope s = new PointerScope()) {
-                SafeTensors.save(net.stateDict(), weights);
+                SafeTensors.save(net.stateDict(), Models.metadata(arch, dataSpec).withContents(ModelMetadata.WEIGHTS).asMap(),
+                        weights);
             }
             long[] nz = Measurements.nonzeroParams(net);
             report.addResult(new ResultRow(arch, e.accuracy(), 0, nz[0], nz[1],

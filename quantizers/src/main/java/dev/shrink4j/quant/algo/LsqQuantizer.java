@@ -28,6 +28,8 @@ import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.Tensor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Learned step size quantization (Esser et al., <a href="https://arxiv.org/abs/1902.08153">LSQ</a>;
@@ -48,13 +50,16 @@ import org.bytedeco.pytorch.Tensor;
  * inputs and outputs from the first batch that reaches the layer (NNI initialises them from the
  * first training batch).
  *
- * <p><b>Optimizer.</b> The step sizes must be trained with the weights, so the optimizer is required
- * and {@code compress()} adds every step size to it as one new parameter group, as NNI's
+ * <p><b>Optimizer.</b> The step sizes are trained with the weights: {@code compress()} adds every step
+ * size to the optimizer as one new parameter group, as NNI's
  * {@code optimizer.add_param_group({"params": scale})} does: through
  * {@link Optimizer#addParamGroup(List)}, the group gets the first group's options (momentum, weight
  * decay, betas, …) and its current learning rate, as PyTorch fills a new group from the optimizer's
  * defaults. {@link #stepSizes()} lists the added parameters. {@link #unwrap()} removes the group
- * again, keeping the state of the optimizer's other groups.
+ * again, keeping the state of the optimizer's other groups. Without an optimizer (null) nothing trains
+ * them: the step sizes stay at their initial values or at those {@link #loadCalibrationConfig} restores,
+ * which is how an exported model is evaluated ({@code shrink4j evaluate --config --calibration}) or
+ * quantized without fine-tuning.
  *
  * <p><b>Export.</b> Calibration: {@code weight_scale = s}, {@code weight_zero_point = 0}; inputs and
  * outputs as NNI records them, {@code tracked_max = s·qmax}, {@code tracked_min = −tracked_max}.
@@ -71,6 +76,8 @@ public final class LsqQuantizer extends Quantizer {
     /** Buffer name of the output step size. */
     public static final String OUTPUT_SCALE = "output_scale";
 
+    private static final Logger LOG = LoggerFactory.getLogger(LsqQuantizer.class);
+
     private static final String INITIALIZED = "_initialized";
 
     private final List<Tensor> stepSizes = new ArrayList<>();
@@ -79,18 +86,11 @@ public final class LsqQuantizer extends Quantizer {
 
     /**
      * @param optimizer the training optimizer (e.g. {@link Sgd} or {@link Adam}); the step sizes are
-     *     added to it as a new parameter group by {@link #compress()}
-     * @throws IllegalArgumentException when the optimizer is null
+     *     added to it as a new parameter group by {@link #compress()}. Null when nothing is trained
+     *     (evaluating restored step sizes): they then stay fixed.
      */
     public LsqQuantizer(Module model, ConfigList configList, Optimizer optimizer) {
-        super(model, configList, requireOptimizer(optimizer));
-    }
-
-    private static Optimizer requireOptimizer(Optimizer optimizer) {
-        if (optimizer == null) {
-            throw new IllegalArgumentException("LsqQuantizer trains its step sizes with the model's optimizer; got none");
-        }
-        return optimizer;
+        super(model, configList, optimizer);
     }
 
     @Override
@@ -159,13 +159,21 @@ public final class LsqQuantizer extends Quantizer {
         }
     }
 
-    /** Adds the step sizes to the optimizer as one parameter group with its first group's options. */
+    /**
+     * Adds the step sizes to the optimizer as one parameter group with its first group's options;
+     * without an optimizer they stay fixed (logged).
+     */
     @Override
     protected void afterWrap() {
-        if (!stepSizes.isEmpty()) {
+        if (stepSizes.isEmpty()) {
+            return;
+        }
+        if (optimizer().isPresent()) {
             List<Tensor> group = List.copyOf(stepSizes);
-            optimizer().orElseThrow().addParamGroup(group);
+            optimizer().get().addParamGroup(group);
             addedGroup = group;
+        } else {
+            LOG.info("LsqQuantizer has no optimizer: its {} step size(s) stay fixed", stepSizes.size());
         }
     }
 

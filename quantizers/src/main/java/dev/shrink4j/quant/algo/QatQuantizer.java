@@ -66,6 +66,18 @@ import org.bytedeco.pytorch.global.torch;
  * γ and β through both folded terms. With quantization off (or at high bit widths) the folded
  * layer equals convolution followed by batch norm in evaluation mode.
  *
+ * <p><b>Exports of folded layers.</b> {@link #exportModel} writes the model as it is stored: the
+ * unfolded {@code W}, {@code b} and the batch norm's own parameters and statistics, which a fresh model
+ * compressed with the same fold pairs and given the calibration folds again (the calibration's
+ * {@code weight_scale} is that of the folded weight). {@link #exportFakeQuant} and {@link #exportInt8}
+ * write what the quantized forward computes, as a plain model computes it: the convolution's weight is
+ * the fake-quantized folded weight {@code fq(W·γ/σ)} (its integers in the int8 file), its bias the
+ * folded bias {@code β + (b − μ)·γ/σ}, and the batch norm an identity ({@code running_mean = 0},
+ * {@code running_var = 1 − eps}, so that {@code sqrt(running_var + eps) = 1}, {@code γ = 1},
+ * {@code β = 0}). A convolution without bias cannot hold the folded bias; its batch norm's {@code β}
+ * holds it instead (or, without affine parameters, {@code running_mean = −bias}). So the batch norm is
+ * applied once, in the convolution.
+ *
  * <p><b>Loop</b>: {@code compress()}, then train as usual with the optimizer given here (it counts
  * steps); switch to {@code eval()} to evaluate with the stored activation qparams.
  */
@@ -222,6 +234,42 @@ public final class QatQuantizer extends Quantizer {
             folded = folded.add(bn.parametrized("bias"));
         }
         return folded.sub(b);
+    }
+
+    /**
+     * Folded layers: the convolution gets the folded bias and the batch norm becomes an identity (see
+     * "Exports of folded layers" in the class documentation); the folded weight is already in place.
+     */
+    @Override
+    protected void completeForwardStateDict(Map<String, Tensor> stateDict) {
+        Map<String, String> pairs = foldedPairs();
+        for (Map.Entry<String, BatchNorm> e : folds.entrySet()) {
+            String convName = e.getKey();
+            String bnName = pairs.get(convName);
+            BatchNorm bn = e.getValue();
+            Conv2d conv = (Conv2d) getWrapper(convName).module();
+            Tensor b = conv.bias() == null ? torch.zeros_like(bn.runningMean()) : conv.parametrized("bias").detach();
+            Tensor foldedBias = b.sub(bn.runningMean()).mul(foldFactor(bn).detach());
+            if (bn.affine()) {
+                foldedBias = foldedBias.add(bn.parametrized("bias").detach());
+            }
+            Tensor zeros = torch.zeros_like(bn.runningMean());
+            Tensor mean = zeros;
+            Tensor beta = zeros;
+            if (conv.bias() != null) {
+                stateDict.put(convName + ".bias", foldedBias);
+            } else if (bn.affine()) {
+                beta = foldedBias;
+            } else {
+                mean = foldedBias.neg();
+            }
+            stateDict.put(bnName + ".running_mean", mean);
+            stateDict.put(bnName + ".running_var", torch.full_like(bn.runningVar(), new Scalar(1.0 - bn.eps())));
+            if (bn.affine()) {
+                stateDict.put(bnName + ".weight", torch.ones_like(bn.weight()));
+                stateDict.put(bnName + ".bias", beta);
+            }
+        }
     }
 
     @Override

@@ -24,12 +24,19 @@ public final class ModelExport {
      */
     public static void writeModel(Map<String, Tensor> stateDict, Path modelPath, JsonObject calibration,
             Path calibrationPath) throws IOException {
+        writeModel(stateDict, Map.of(), modelPath, calibration, calibrationPath);
+    }
+
+    /** As {@link #writeModel(Map, Path, JsonObject, Path)}, with {@code metadata} in the model file's header. */
+    public static void writeModel(Map<String, Tensor> stateDict, Map<String, String> metadata, Path modelPath,
+            JsonObject calibration, Path calibrationPath) throws IOException {
         Objects.requireNonNull(stateDict, "stateDict");
+        Objects.requireNonNull(metadata, "metadata");
         Objects.requireNonNull(modelPath, "modelPath");
         String json = calibrationPath == null ? null
                 : CalibrationConfig.toJson(Objects.requireNonNull(calibration, "calibration"));
         AtomicFiles.write(modelPath, tmp -> {
-            SafeTensors.save(stateDict, tmp);
+            SafeTensors.save(stateDict, metadata, tmp);
             if (json != null) {
                 AtomicFiles.writeString(calibrationPath, json);
             }

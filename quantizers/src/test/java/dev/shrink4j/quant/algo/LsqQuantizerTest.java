@@ -165,11 +165,23 @@ class LsqQuantizerTest {
     }
 
     @Test
-    void needsAnOptimizerAndTwoBits() {
+    void withoutAnOptimizerTheStepsStayFixed() {
+        // evaluating an exported model: no optimizer, so nothing trains the steps (mean|w| = 0.5, bits 4: s = 1/sqrt(7))
+        try (OneLinear net = new OneLinear(2, 2, new float[] {0.5f, -1f, 0.25f, 0.25f});
+                LsqQuantizer q = new LsqQuantizer(net, config("[\"weight\", \"input\"]", 4), null)) {
+            q.compress();
+            net.call(Tensor.create(new float[] {1f, -3f}, 1, 2)).sum().backward();
+            net.call(Tensor.create(new float[] {10f, 10f}, 1, 2));
+            assertEquals(1 / Math.sqrt(7), q.getWrapper("fc").getBuffer(CalibrationKeys.WEIGHT_SCALE).item_double(), 1e-7);
+            // input: initialised from the first batch (mean|x| = 2: s = 4/sqrt(7)), then left as it is
+            assertEquals(4 / Math.sqrt(7), q.getWrapper("fc").getBuffer(LsqQuantizer.INPUT_SCALE).item_double(), 1e-6);
+            assertTrue(q.optimizer().isEmpty());
+        }
+    }
+
+    @Test
+    void needsTwoBits() {
         try (OneLinear net = new OneLinear(2, 2, new float[4])) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> new LsqQuantizer(net, config("[\"weight\"]", 4), null));
-            assertEquals("LsqQuantizer trains its step sizes with the model's optimizer; got none", e.getMessage());
             try (Sgd sgd = Sgd.builder().setLearningRate(0.1).build(net.parameters());
                     LsqQuantizer q = new LsqQuantizer(net, config("[\"weight\"]", 1), sgd)) {
                 ConfigException c = assertThrows(ConfigException.class, q::compress);
