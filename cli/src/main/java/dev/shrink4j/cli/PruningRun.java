@@ -32,9 +32,9 @@ public record PruningRun(String arch, DataSpec data, Path weights, int epochs, d
     }
 
     /**
-     * Runs {@code cfg}, writing into {@code dir}; training curves go into {@code report} as
-     * {@code name}. Loaders may be null when the run needs no data (no statistics, no epochs, no
-     * evaluation).
+     * Runs {@code cfg}, writing into {@code dir}; training curves and the per-layer sparsity of the
+     * pruned model go into {@code report} as {@code name}. Loaders may be null when the run needs no
+     * data (no statistics, no epochs, no evaluation).
      *
      * @param baselineAccuracy for the Δ column (NaN when unknown)
      */
@@ -55,6 +55,7 @@ public record PruningRun(String arch, DataSpec data, Path weights, int epochs, d
                 }
             }
             Map<String, Double> sparsity = pruner.layerSparsity();
+            report.setLayerSparsity(name, Measurements.layerZeroShare(model));
             long[] nz = Measurements.nonzeroParams(model);
             long flops = Measurements.effectiveFlops(model, data.inputShape(1));
             Path modelFile = dir.resolve("model.safetensors");
