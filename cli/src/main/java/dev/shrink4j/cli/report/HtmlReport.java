@@ -256,8 +256,8 @@ public final class HtmlReport {
             return byWhat.keySet().iterator().next();
         }
         StringBuilder sb = new StringBuilder();
-        byWhat.forEach((what, methods) -> sb.append(sb.length() == 0 ? "" : "; ").append(what).append(" (")
-                .append(String.join(", ", methods)).append(")"));
+        byWhat.forEach((what, methods) -> sb.append(sb.length() == 0 ? "" : "; ").append(what).append(" for ")
+                .append(String.join(", ", methods)));
         return sb.toString();
     }
 

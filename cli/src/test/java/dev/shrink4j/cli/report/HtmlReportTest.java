@@ -153,8 +153,8 @@ class HtmlReportTest {
         assertTrue(results > 0 && html.indexOf("</table>", results) < footer && footer < pareto && pareto < sparsity
                 && sparsity < settings, html);
         assertFalse(html.substring(settings).contains("FLOPs"), "the footer is no setting");
-        assertTrue(html.contains("Size: gzip of the fp32 safetensors (baseline); gzip of the masked fp32 safetensors "
-                + "(level 90%); gzip of the int8 safetensors (qat). Latency: libtorch forward of a test batch of 64."), html);
+        assertTrue(html.contains("Size: gzip of the fp32 safetensors for baseline; gzip of the masked fp32 safetensors "
+                + "for level 90%; gzip of the int8 safetensors for qat. Latency: libtorch forward of a test batch of 64."), html);
         for (String alt : List.of("Test accuracy against deployed size", "Test accuracy against deployed latency",
                 "Zero weights per layer at each sweep point")) {
             assertTrue(html.contains("<img alt=\"" + alt + "\""), alt);
