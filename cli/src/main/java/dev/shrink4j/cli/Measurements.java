@@ -11,6 +11,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 import org.bytedeco.javacpp.PointerScope;
@@ -45,6 +46,24 @@ public final class Measurements {
             }
         }
         return new long[] {nonzero, total};
+    }
+
+    /**
+     * Per convolution and linear layer, in model order: the share of its weight elements that are zero
+     * as forward computes with them (pruning masks and quantization applied). The same measure for
+     * every method, so that a pruner's masks and a quantizer's rounding to zero compare on one chart.
+     */
+    public static Map<String, Double> layerZeroShare(Module model) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+            model.namedModules().forEach((name, m) -> {
+                if (m instanceof Conv2d || m instanceof Linear) {
+                    Tensor w = m.isParametrized("weight") ? m.parametrized("weight") : m.getParameter("weight");
+                    out.put(name, 1.0 - w.count_nonzero().item_long() / (double) w.numel());
+                }
+            });
+        }
+        return out;
     }
 
     /**

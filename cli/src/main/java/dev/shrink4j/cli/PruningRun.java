@@ -40,9 +40,9 @@ public record PruningRun(String arch, DataSpec data, Path weights, int epochs, d
     }
 
     /**
-     * Runs {@code cfg}, writing into {@code dir}; training curves go into {@code report} as
-     * {@code name}. Loaders may be null when the run needs no data (no statistics, no epochs, no
-     * evaluation).
+     * Runs {@code cfg}, writing into {@code dir}; training curves and the per-layer sparsity of the
+     * pruned model go into {@code report} as {@code name}. Loaders may be null when the run needs no
+     * data (no statistics, no epochs, no evaluation).
      *
      * @param baselineAccuracy for the Δ column (NaN when unknown)
      */
@@ -51,6 +51,7 @@ public record PruningRun(String arch, DataSpec data, Path weights, int epochs, d
         return CompressionSetup.run(arch, data, weights, epochs > 0, lr, cfg, Pruner.class, (model, sgd, pruner) -> {
             prune(cfg, model, sgd, pruner, train, test, report, name);
             Map<String, Double> sparsity = pruner.layerSparsity();
+            report.setLayerSparsity(name, Measurements.layerZeroShare(model));
             long[] nz = Measurements.nonzeroParams(model);
             long flops = Measurements.effectiveFlops(model, data.inputShape(1));
             Path modelFile = export(cfg, pruner, dir);

@@ -93,9 +93,9 @@ public record QuantizationRun(String arch, DataSpec data, Path weights, int cali
     }
 
     /**
-     * Runs {@code cfg}, writing into {@code dir}; training curves go into {@code report} as
-     * {@code name}. {@code train} may be null when {@link #needsTrainingData()} is false, {@code test}
-     * when there is no evaluation.
+     * Runs {@code cfg}, writing into {@code dir}; training curves and the per-layer share of zero
+     * weights of the quantized model go into {@code report} as {@code name}. {@code train} may be null
+     * when {@link #needsTrainingData()} is false, {@code test} when there is no evaluation.
      *
      * @param baselineAccuracy for the Δ column (NaN when unknown)
      * @throws UsageException when the config quantizes activations but the run gives them no data
@@ -108,6 +108,7 @@ public record QuantizationRun(String arch, DataSpec data, Path weights, int cali
             String int8Skipped = files.int8Skipped();
             Evaluation e = test == null ? null : new Evaluator().evaluate(model, test);
             long[] nz = Measurements.nonzeroParams(model);
+            report.setLayerSparsity(name, Measurements.layerZeroShare(model));
             Path sized = int8Skipped == null ? files.int8() : files.fakeQuant();
             ResultRow row = new ResultRow(name, e == null ? Double.NaN : e.accuracy(),
                     e == null ? Double.NaN : 100 * (e.accuracy() - baselineAccuracy), nz[0], nz[1],

@@ -85,10 +85,22 @@ public final class Shrink4j implements Runnable {
         cl.setErr(err);
         cl.setParameterExceptionHandler((ex, args) -> {
             CommandLine c = ex.getCommandLine();
-            c.getErr().println("shrink4j: " + oneLine(ex.getMessage()) + " (see '" + c.getCommandSpec().qualifiedName()
+            c.getErr().println("shrink4j: " + oneLine(usageMessage(ex)) + " (see '" + c.getCommandSpec().qualifiedName()
                     + " --help')");
             c.getErr().flush();
             return EXIT_USAGE;
+        });
+        // picocli skips its check for unmatched arguments when --help or --version is given, so
+        // "shrink4j speedup --help" printed the top-level help and exited 0; the check is made here for
+        // every command line, help or not.
+        CommandLine.IExecutionStrategy runLast = new CommandLine.RunLast();
+        cl.setExecutionStrategy(parseResult -> {
+            for (CommandLine.ParseResult pr = parseResult; pr != null; pr = pr.subcommand()) {
+                if (!pr.unmatched().isEmpty()) {
+                    throw new CommandLine.UnmatchedArgumentException(pr.commandSpec().commandLine(), pr.unmatched());
+                }
+            }
+            return runLast.execute(parseResult);
         });
         cl.setExecutionExceptionHandler((ex, c, parseResult) -> {
             Logger log = LoggerFactory.getLogger(Shrink4j.class);
@@ -105,6 +117,20 @@ public final class Shrink4j implements Runnable {
             return EXIT_FAILURE;
         });
         return cl;
+    }
+
+    /**
+     * What a parse error says: picocli's message, except that a word where a subcommand belongs is
+     * named as an unknown subcommand, with the known ones.
+     */
+    static String usageMessage(CommandLine.ParameterException ex) {
+        CommandLine c = ex.getCommandLine();
+        if (ex instanceof CommandLine.UnmatchedArgumentException u && !c.getSubcommands().isEmpty()
+                && !u.getUnmatched().isEmpty() && !u.getUnmatched().get(0).startsWith("-")) {
+            return "unknown subcommand '" + u.getUnmatched().get(0) + "' (known: " + String.join(", ",
+                    c.getSubcommands().keySet().stream().filter(n -> !n.equals("help")).toList()) + ")";
+        }
+        return ex.getMessage();
     }
 
     /** Mistakes of the user, as opposed to failures of the run. */

@@ -20,6 +20,7 @@ import dev.shrink4j.nn.train.TrainingListener;
 import java.io.PrintStream;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 
@@ -30,6 +31,11 @@ public final class Training {
     public static final double DEFAULT_FINETUNE_LR = 0.001;
 
     private Training() {
+    }
+
+    /** A fine-tune as the reports' settings describe it: {@code "2 epoch(s), Adam lr 0.002, batch size 32"}. */
+    public static String recipe(int epochs, double lr, int batchSize) {
+        return String.format(Locale.ROOT, "%d epoch(s), Adam lr %s, batch size %d", epochs, lr, batchSize);
     }
 
     /**

@@ -25,6 +25,34 @@ class Shrink4jTest {
     }
 
     @Test
+    void unknownSubcommandIsAUsageErrorWithOrWithoutHelp() {
+        String expected = "shrink4j: unknown subcommand 'speedup' (known: inspect, train, prune, quantize, evaluate, demo) "
+                + "(see 'shrink4j --help')\n";
+        for (String[] args : new String[][] {{"speedup"}, {"speedup", "--help"}, {"speedup", "-h"}, {"--help", "speedup"},
+                {"speedup", "--version"}}) {
+            CliTests.Result r = CliTests.run(args);
+            assertEquals(2, r.code(), String.join(" ", args));
+            assertEquals(expected, r.err(), String.join(" ", args));
+            assertEquals("", r.out(), "no help printed for " + String.join(" ", args));
+        }
+    }
+
+    @Test
+    void strayArgumentOfASubcommandIsAUsageErrorEvenWithHelp() {
+        CliTests.Result r = CliTests.run("inspect", "bogus", "--help");
+        assertEquals(2, r.code());
+        assertEquals("shrink4j: Unmatched argument at index 1: 'bogus' (see 'shrink4j inspect --help')\n", r.err());
+        assertEquals("", r.out());
+    }
+
+    @Test
+    void topLevelHelpStillExitsZero() {
+        CliTests.Result r = CliTests.run("--help");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("Usage: shrink4j [-hV] [COMMAND]"), r.out());
+    }
+
+    @Test
     void unknownOptionIsAUsageErrorOnOneLine() {
         CliTests.Result r = CliTests.run("inspect", "--arch", "lenet5", "--bogus");
         assertEquals(2, r.code());

@@ -13,6 +13,9 @@ import dev.shrink4j.cli.Training;
 import dev.shrink4j.cli.UsageException;
 import dev.shrink4j.cli.algo.AlgorithmKind;
 import dev.shrink4j.cli.algo.CompressionConfig;
+import dev.shrink4j.cli.report.DeployedModel;
+import dev.shrink4j.cli.report.HeadlessChromium;
+import dev.shrink4j.cli.report.HtmlReport;
 import dev.shrink4j.cli.report.ResultRow;
 import dev.shrink4j.cli.report.ResultsTable;
 import dev.shrink4j.cli.report.RunReport;
@@ -30,7 +33,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import org.bytedeco.javacpp.PointerScope;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -38,12 +44,18 @@ import picocli.CommandLine.Option;
 /**
  * {@code shrink4j demo}: trains (or reuses) a baseline, compresses it with each method of
  * {@code --methods} (each {@code configs/<method>.json}, a pruner or a quantizer), fine-tunes briefly, and
- * prints one results table; writes {@code report.html}, {@code report.json} and {@code results.md}, and
- * each method's exports into {@code <out>/<method>/} ({@link PruningRun}, {@link QuantizationRun}).
+ * prints one results table; writes {@code report.html}, {@code report.json} and {@code results.md}, a
+ * screenshot of the report ({@code report.png}, when headless Chromium is installed), and each method's
+ * exports into {@code <out>/<method>/} ({@link PruningRun}, {@link QuantizationRun}).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Train a baseline, compress it with several methods and compare them in one table.")
 public final class DemoCommand extends Subcommand {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DemoCommand.class);
+
+    /** The screenshot of the report, beside it (written when Chromium is installed). */
+    static final String SCREENSHOT = "report.png";
 
     /** What the table's FLOPs and size columns mean. */
     static final String FOOTER = "FLOPs: multiply-accumulates of one forward pass of one sample; convolution and linear layers "
@@ -93,6 +105,10 @@ public final class DemoCommand extends Subcommand {
     @Option(names = "--out", defaultValue = "runs/demo", description = "output directory (default: ${DEFAULT-VALUE})")
     Path out;
 
+    @Option(names = "--screenshot", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "write report.png, a screenshot of the report, when headless Chromium is installed (default: on)")
+    boolean screenshot;
+
     @Override
     int run() throws IOException {
         if (epochs < 1) {
@@ -118,6 +134,7 @@ public final class DemoCommand extends Subcommand {
             DataLoader trainLoader = data.trainLoader(train, common.seed());
             DataLoader testLoader = data.testLoader(test);
             Path baseline = baseline(dataSpec, trainLoader, testLoader, report, console);
+            int testBatch = testLoader.batchSize();
             ResultRow base;
             try (Module model = Models.load(arch, dataSpec, baseline)) {
                 Evaluation e = new Evaluator().evaluate(model, testLoader);
@@ -125,7 +142,7 @@ public final class DemoCommand extends Subcommand {
                 base = new ResultRow("baseline (fp32)", e.accuracy(), 0, nz[0], nz[1], Measurements.denseFlops(model,
                         dataSpec.inputShape(1)), Measurements.gzipSize(baseline), "fp32", e.meanBatchMillis());
             }
-            report.addResult(base);
+            report.addResult(base).addDeployed(DeployedModel.measured(base, true, testBatch));
             console.printf(Locale.ROOT, "baseline: test accuracy %.2f%%%n", 100 * base.accuracy());
             for (int i = 0; i < configs.size(); i++) {
                 CompressionConfig cfg = configs.get(i);
@@ -137,17 +154,17 @@ public final class DemoCommand extends Subcommand {
                 double methodLr = finetune.lr(cfg);
                 int methodEpochs = cfg.finetune().epochs(finetuneEpochs, DEFAULT_FINETUNE_EPOCHS);
                 DataLoader finetuneLoader = data.finetuneLoader(train, common.seed(), cfg);
-                report.setting("finetune " + method, String.format(Locale.ROOT, "%d epoch(s), Adam lr %s, batch size %d",
-                        methodEpochs, methodLr, finetuneLoader.batchSize()));
+                report.setting("finetune " + method, Training.recipe(methodEpochs, methodLr, finetuneLoader.batchSize()));
                 ResultRow row;
                 if (cfg.spec().kind() == AlgorithmKind.PRUNER) {
                     PruningRun.Outcome o = new PruningRun(arch, dataSpec, baseline, methodEpochs, methodLr, common.seed())
                             .run(cfg, finetuneLoader, testLoader, dir, report, method, base.accuracy());
-                    report.setLayerSparsity(o.sparsity());
                     row = o.row();
                 } else {
                     int calibration = calibrationBatches != null ? calibrationBatches
                             : cfg.driver().statisticsBatches(cfg.options());
+                    report.setting("calibration " + method, String.format(Locale.ROOT, "%d batch(es) of %d", calibration,
+                            finetuneLoader.batchSize()));
                     QuantizationRun.Outcome o = new QuantizationRun(arch, dataSpec, baseline, calibration, methodEpochs, methodLr,
                             common.seed()).run(cfg, finetuneLoader, testLoader, dir, report, method, base.accuracy());
                     if (o.int8Skipped() != null) {
@@ -156,7 +173,7 @@ public final class DemoCommand extends Subcommand {
                     }
                     row = o.row();
                 }
-                report.addResult(row);
+                report.addResult(row).addDeployed(DeployedModel.measured(row, false, testBatch));
                 console.printf(Locale.ROOT, "%s: test accuracy %.2f%% (%+.2f pt)%n", method, 100 * row.accuracy(),
                         row.deltaAccuracy());
             }
@@ -164,11 +181,37 @@ public final class DemoCommand extends Subcommand {
         String table = ResultsTable.markdown(report.results()) + "\n" + FOOTER + "\n";
         console.println();
         console.print(table);
-        report.setting("footer", FOOTER);
+        report.setResultsFooter(FOOTER);
         report.write(out);
         AtomicFiles.writeString(out.resolve("results.md"), table);
         console.println("wrote " + out.resolve("report.html") + ", " + out.resolve("results.md"));
+        if (screenshot) {
+            screenshot(out.resolve("report.html"), out.resolve(SCREENSHOT), console);
+        }
         return Shrink4j.EXIT_OK;
+    }
+
+    /**
+     * A PNG of the report as a browser shows it, for the README and for a look without a browser: taken
+     * with headless Chromium when it is installed, else skipped with a line saying so. A browser that
+     * fails is reported and the run still succeeds: its results are written.
+     */
+    private static void screenshot(Path html, Path png, PrintWriter console) {
+        Optional<HeadlessChromium> chromium = HeadlessChromium.find();
+        if (chromium.isEmpty()) {
+            console.println("no screenshot of the report: Chromium is not installed (" + HeadlessChromium.INSTALL_HINT + ")");
+            return;
+        }
+        try {
+            HeadlessChromium.Screenshot shot = chromium.get().screenshot(html, png, HtmlReport.SCREENSHOT_WIDTH);
+            console.printf(Locale.ROOT, "wrote %s (%d x %d, %s)%n", png, shot.width(), shot.height(), chromium.get().executable());
+            for (String problem : shot.page().problems()) {
+                LOG.warn("{} in a browser: {}", html, problem);
+            }
+        } catch (IOException e) {
+            LOG.debug("screenshot of {} failed", html, e);
+            console.println("no screenshot of the report: " + Shrink4j.oneLine(e.getMessage()));
+        }
     }
 
     /** The baseline checkpoint, keyed by arch, dataset, seed and epochs: trained now unless an earlier run left it. */
@@ -179,8 +222,10 @@ public final class DemoCommand extends Subcommand {
         Path weights = dir.resolve("model.safetensors");
         if (Files.isRegularFile(weights)) {
             console.println("reusing baseline " + weights);
+            report.setting("baseline_weights", weights + " (trained by an earlier run)");
             return weights;
         }
+        report.setting("baseline_weights", weights + " (trained by this run)");
         console.printf("training baseline %s for %d epoch(s)%n", arch, epochs);
         console.flush();
         try (Module model = Models.create(arch, dataSpec)) {

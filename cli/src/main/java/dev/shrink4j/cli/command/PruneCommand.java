@@ -4,18 +4,23 @@ import dev.shrink4j.cli.Compressors;
 import dev.shrink4j.cli.DataOptions;
 import dev.shrink4j.cli.DataSpec;
 import dev.shrink4j.cli.FinetuneOptions;
+import dev.shrink4j.cli.Measurements;
 import dev.shrink4j.cli.ModelOptions;
 import dev.shrink4j.cli.OutputOptions;
 import dev.shrink4j.cli.Shrink4j;
 import dev.shrink4j.cli.PruningRun;
+import dev.shrink4j.cli.Training;
 import dev.shrink4j.cli.UsageException;
 import dev.shrink4j.cli.algo.AlgorithmKind;
 import dev.shrink4j.cli.algo.CompressionConfig;
+import dev.shrink4j.cli.report.DeployedModel;
+import dev.shrink4j.cli.report.Rounding;
 import dev.shrink4j.cli.report.RunReport;
 import dev.shrink4j.cli.report.SweepPoint;
 import dev.shrink4j.data.DataLoader;
 import dev.shrink4j.data.Dataset;
 import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.train.Evaluation;
 import dev.shrink4j.nn.train.Evaluator;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -24,6 +29,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -84,21 +90,39 @@ public final class PruneCommand extends Subcommand {
         boolean needsData = epochs > 0 || cfg.driver().statisticsBatches(cfg.options()) > 0 || sweep != null;
         RunReport report = new RunReport("prune " + model.arch() + " with " + cfg.spec().name(), invocation())
                 .setModel(model.arch(), dataSpec.cliName());
-        report.setting("config", cfg.source()).setting("pruner", cfg.spec().name()).setting("options", cfg.options().toString())
-                .setting("config_list", cfg.configList().toJson()).setting("finetune", cfg.finetune().toJson().toString())
-                .setting("epochs", epochs).setting("seed", common.seed());
+        report.setting("config", cfg.source()).setting("pruner", cfg.spec().name()).setting("options", cfg.options().toString());
+        if (sweep == null) {
+            report.setting("config_list", cfg.configList().toJson());
+        } else {
+            // what ran: each sweep point's list, not the config file's sparsity the sweep replaced
+            report.setting("sweep", sweep.stream().map(String::valueOf).collect(Collectors.joining(", "))
+                    + " (each replaces the sparsity of every config_list entry)");
+            for (double s : sweep) {
+                report.setting(String.format(Locale.ROOT, "config_list at sparsity %s", s), cfg.withSparsity(s).configList().toJson());
+            }
+        }
+        report.setting("epochs", epochs).setting("seed", common.seed());
         Path out = output.create();
         try (Dataset train = needsData ? data.train() : null; Dataset test = needsData ? data.test() : null) {
             PrintWriter console = console();
+            report.setting("finetune", epochs == 0 ? "none (masks only)"
+                    : Training.recipe(epochs, finetune.lr(cfg), data.finetuneLoader(train, common.seed(), cfg).batchSize()));
             if (test != null) {
+                DataLoader testLoader = data.testLoader(test);
+                Evaluation e;
                 try (Module baseline = model.load(dataSpec, weights)) {
-                    baselineAccuracy = new Evaluator().evaluate(baseline, data.testLoader(test)).accuracy();
+                    e = new Evaluator().evaluate(baseline, testLoader);
                 }
-                report.setting("baseline_accuracy", baselineAccuracy);
+                baselineAccuracy = e.accuracy();
+                report.setting("baseline_accuracy", Rounding.accuracy(baselineAccuracy));
+                if (sweep != null) {
+                    // the Pareto charts' reference point: the weights the sweep starts from
+                    report.addDeployed(DeployedModel.measured("baseline (fp32)", true, baselineAccuracy,
+                            Measurements.gzipSize(weights), "fp32", e.meanBatchMillis(), testLoader.batchSize()));
+                }
             }
             if (sweep == null) {
                 PruningRun.Outcome o = pruneOnce(cfg, dataSpec, train, test, out, report, cfg.spec().name());
-                report.setLayerSparsity(o.sparsity());
                 printSparsity(console, o.sparsity());
                 console.printf(Locale.ROOT, "nonzero parameters: %,d of %,d (%.1f%%); effective FLOPs: %,d%s%n", o.row().nonzeroParams(),
                         o.row().totalParams(), 100.0 * o.row().nonzeroParams() / o.row().totalParams(), o.row().flops(),
@@ -112,13 +136,13 @@ public final class PruneCommand extends Subcommand {
                     Files.createDirectories(dir);
                     String name = String.format(Locale.ROOT, "%s %.0f%%", cfg.spec().name(), 100 * s);
                     PruningRun.Outcome o = pruneOnce(cfg.withSparsity(s), dataSpec, train, test, dir, report, name);
-                    report.addResult(o.row());
+                    report.addResult(o.row()).addDeployed(DeployedModel.measured(o.row(), false, data.batchSize()));
                     report.addSweepPoint(new SweepPoint(s, o.row().accuracy(), (double) o.row().nonzeroParams() / o.row().totalParams()));
-                    report.setLayerSparsity(o.sparsity());
                     console.printf(Locale.ROOT, "sparsity %.2f: test accuracy %.2f%%, nonzero %.1f%%%n", s, 100 * o.row().accuracy(),
                             100.0 * o.row().nonzeroParams() / o.row().totalParams());
                 }
             }
+            report.setResultsFooter(DemoCommand.FOOTER);
             report.write(out);
             console.println("wrote " + out.resolve(sweep == null ? "model.safetensors" : "sparsity-*") + ", "
                     + out.resolve("report.html"));

@@ -8,9 +8,11 @@ import dev.shrink4j.cli.ModelOptions;
 import dev.shrink4j.cli.OutputOptions;
 import dev.shrink4j.cli.QuantizationRun;
 import dev.shrink4j.cli.Shrink4j;
+import dev.shrink4j.cli.Training;
 import dev.shrink4j.cli.algo.AlgorithmKind;
 import dev.shrink4j.cli.algo.CompressionConfig;
 import dev.shrink4j.cli.report.ResultsTable;
+import dev.shrink4j.cli.report.Rounding;
 import dev.shrink4j.cli.report.RunReport;
 import dev.shrink4j.data.Dataset;
 import dev.shrink4j.nn.Module;
@@ -78,16 +80,18 @@ public final class QuantizeCommand extends Subcommand {
                 .setModel(model.arch(), dataSpec.cliName());
         report.setting("config", cfg.source()).setting("quantizer", cfg.spec().name()).setting("options", cfg.options().toString())
                 .setting("config_list", cfg.configList().toJson()).setting("calibration_batches", calibration)
-                .setting("finetune", cfg.finetune().toJson().toString()).setting("epochs", epochs).setting("seed", common.seed());
+                .setting("epochs", epochs).setting("seed", common.seed());
         Path out = output.create();
         PrintWriter console = console();
         try (Dataset train = run.needsTrainingData() ? data.train() : null; Dataset test = readData ? data.test() : null) {
+            report.setting("finetune", epochs == 0 ? "none" : Training.recipe(epochs, finetune.lr(cfg),
+                    data.finetuneLoader(train, common.seed(), cfg).batchSize()));
             double baseline = Double.NaN;
             if (test != null) {
                 try (Module unquantized = model.load(dataSpec, weights)) {
                     baseline = new Evaluator().evaluate(unquantized, data.testLoader(test)).accuracy();
                 }
-                report.setting("baseline_accuracy", baseline);
+                report.setting("baseline_accuracy", Rounding.accuracy(baseline));
             }
             QuantizationRun.Outcome o = run.run(cfg, train == null ? null : data.finetuneLoader(train, common.seed(), cfg),
                     test == null ? null : data.testLoader(test), out, report, cfg.spec().name(), baseline);

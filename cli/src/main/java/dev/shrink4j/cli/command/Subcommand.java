@@ -43,9 +43,26 @@ abstract class Subcommand implements Callable<Integer> {
         return spec.commandLine().getOut();
     }
 
-    /** The command line as typed, for reports: {@code shrink4j prune --arch lenet5 ...}. */
+    /**
+     * The command line as typed, for reports: {@code shrink4j prune --arch lenet5 ...}. picocli's
+     * original arguments are the whole command line, subcommand name included, so they follow the
+     * root command's name; arguments a shell would split or expand are single-quoted so that the line
+     * can be pasted back.
+     */
     final String invocation() {
-        return spec.qualifiedName() + " " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        StringBuilder line = new StringBuilder(spec.root().name());
+        for (String arg : spec.commandLine().getParseResult().originalArgs()) {
+            line.append(' ').append(shellQuoted(arg));
+        }
+        return line.toString();
+    }
+
+    /** {@code arg} as a POSIX shell reads it back: unchanged when it is plain, else in single quotes. */
+    static String shellQuoted(String arg) {
+        if (!arg.isEmpty() && arg.matches("[A-Za-z0-9_./=,:@%+-]+")) {
+            return arg;
+        }
+        return "'" + arg.replace("'", "'\\''") + "'";
     }
 
     /** The algorithms config files may name. */

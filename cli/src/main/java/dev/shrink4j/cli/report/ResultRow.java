@@ -14,7 +14,18 @@ package dev.shrink4j.cli.report;
  * @param artifact        what {@code sizeBytes} measures: {@code fp32}, {@code masked fp32},
  *                        {@code int8} or {@code fake-quant fp32} (null: not said)
  * @param latencyMs       mean forward latency per batch (ms)
+ *
+ * <p>The accuracy is kept to {@value Rounding#ACCURACY_DECIMALS} decimals, its difference to
+ * {@value Rounding#DELTA_POINTS_DECIMALS} decimals of a point and the latency to a microsecond: what
+ * was measured, without the noise of the arithmetic that derived them.
  */
 public record ResultRow(String method, double accuracy, double deltaAccuracy, long nonzeroParams, long totalParams,
         long flops, long sizeBytes, String artifact, double latencyMs) {
+
+    /** Rounds the measured values. */
+    public ResultRow {
+        accuracy = Rounding.accuracy(accuracy);
+        deltaAccuracy = Rounding.decimals(deltaAccuracy, Rounding.DELTA_POINTS_DECIMALS);
+        latencyMs = Rounding.decimals(latencyMs, Rounding.MILLIS_DECIMALS);
+    }
 }

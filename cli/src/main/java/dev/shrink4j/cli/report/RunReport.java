@@ -2,6 +2,7 @@ package dev.shrink4j.cli.report;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import com.google.gson.ToNumberPolicy;
 import dev.shrink4j.nn.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -12,12 +13,16 @@ import java.util.Map;
 
 /**
  * Everything a run measured, for machines ({@code report.json}) and people ({@code report.html},
- * see {@link HtmlReport}). Mutable while the run fills it in; written atomically.
+ * see {@link HtmlReport}): the settings that ran, the results table and its footer, per-layer
+ * sparsity of each run, the Pareto charts' points ({@link DeployedModel}), training curves and sweep
+ * points. Measured numbers are kept rounded to what was measured ({@link Rounding}). Mutable while the
+ * run fills it in; written atomically.
  */
 public final class RunReport {
 
+    // LONG_OR_DOUBLE: a setting written as 5 reads back as 5, not 5.0 (Gson's default for untyped numbers)
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
-            .disableHtmlEscaping().create();
+            .disableHtmlEscaping().setObjectToNumberStrategy(ToNumberPolicy.LONG_OR_DOUBLE).create();
 
     private String title;
     private String command;
@@ -27,7 +32,9 @@ public final class RunReport {
     private String createdAt;
     private final Map<String, Object> settings = new LinkedHashMap<>();
     private final List<ResultRow> results = new ArrayList<>();
-    private final Map<String, Double> layerSparsity = new LinkedHashMap<>();
+    private String resultsFooter;
+    private final Map<String, Map<String, Double>> layerSparsity = new LinkedHashMap<>();
+    private final List<DeployedModel> deployed = new ArrayList<>();
     private final List<EpochPoint> trainingCurves = new ArrayList<>();
     private final List<SweepPoint> sweep = new ArrayList<>();
 
@@ -91,15 +98,44 @@ public final class RunReport {
         return results;
     }
 
-    /** Records per-layer sparsity of the compressed model. */
-    public RunReport setLayerSparsity(Map<String, Double> sparsity) {
-        layerSparsity.clear();
-        layerSparsity.putAll(sparsity);
+    /** What the results table's columns mean, shown under it (null: nothing). */
+    public RunReport setResultsFooter(String footer) {
+        this.resultsFooter = footer;
         return this;
     }
 
-    public Map<String, Double> layerSparsity() {
+    public String resultsFooter() {
+        return resultsFooter;
+    }
+
+    /**
+     * Records the per-layer sparsity of one run's compressed model (a method of the demo, a point of a
+     * sweep), replacing an earlier record of the same run. Shares are kept to
+     * {@value Rounding#SHARE_DECIMALS} decimals.
+     *
+     * @param run      the run, as its results row names it
+     * @param sparsity layer → share of its weights that are zero
+     */
+    public RunReport setLayerSparsity(String run, Map<String, Double> sparsity) {
+        Map<String, Double> rounded = new LinkedHashMap<>();
+        sparsity.forEach((layer, share) -> rounded.put(layer, Rounding.decimals(share, Rounding.SHARE_DECIMALS)));
+        layerSparsity.put(run, rounded);
+        return this;
+    }
+
+    /** Run → layer → share of zero weights, in the order the runs were recorded. */
+    public Map<String, Map<String, Double>> layerSparsity() {
         return layerSparsity;
+    }
+
+    /** Adds a point of the Pareto charts (accuracy against deployed size and latency). */
+    public RunReport addDeployed(DeployedModel model) {
+        deployed.add(model);
+        return this;
+    }
+
+    public List<DeployedModel> deployed() {
+        return deployed;
     }
 
     /** Adds a training-curve point. */

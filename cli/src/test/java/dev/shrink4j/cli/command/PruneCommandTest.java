@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shrink4j.cli.CliTests;
+import dev.shrink4j.cli.report.DeployedModel;
 import dev.shrink4j.cli.report.RunReport;
 import dev.shrink4j.nn.io.SafeTensors;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
@@ -46,9 +48,17 @@ class PruneCommandTest {
             assertEquals(0, 840 - model.get("fc3.weight").count_nonzero().item_long()); // excluded: untouched
         }
         RunReport report = RunReport.fromJson(Files.readString(out.resolve("report.json")));
-        assertEquals(0.5, report.layerSparsity().get("conv1"));
-        assertEquals(0.5, report.layerSparsity().get("fc2"));
-        assertTrue(Files.readString(out.resolve("report.html")).contains("Per-layer sparsity"));
+        // the command line once, as typed (it was "shrink4j prune prune --arch ...")
+        assertEquals("shrink4j prune --arch lenet5 --weights " + w + " --config " + dir.resolve("c.json") + " --out " + out,
+                report.command());
+        // every layer, as the pruned model computes: half of each selected layer's weights, none of fc3's
+        assertEquals(Map.of("test-magnitude", Map.of("conv1", 0.5, "conv2", 0.5, "fc1", 0.5, "fc2", 0.5, "fc3", 0.0)),
+                report.layerSparsity());
+        assertEquals("none (masks only)", report.settings().get("finetune"));
+        assertEquals(List.of(), report.deployed(), "no Pareto chart for one run");
+        String html = Files.readString(out.resolve("report.html"));
+        assertTrue(html.contains("Per-layer sparsity"));
+        assertTrue(html.contains("<code>shrink4j prune --arch lenet5 --weights "), html);
         assertTrue(r.out().contains("  conv2   50.00%\n"), r.out());
     }
 
@@ -78,9 +88,34 @@ class PruneCommandTest {
         RunReport report = RunReport.fromJson(Files.readString(out.resolve("report.json")));
         assertEquals(2, report.sweep().size());
         assertEquals(0.25, report.sweep().get(0).sparsity());
-        assertEquals(0.5, report.layerSparsity().get("conv2")); // the last sweep point's layers: 8 of 16 filters
+        // every sweep point's layers: 1 of conv1's 6 filters and 4 of conv2's 16 at 25%, 3 and 8 at 50%
+        assertEquals(List.of("apoz 25%", "apoz 50%"), List.copyOf(report.layerSparsity().keySet()));
+        assertEquals(Map.of("conv1", 0.166667, "conv2", 0.25, "fc1", 0.0, "fc2", 0.0, "fc3", 0.0),
+                report.layerSparsity().get("apoz 25%"));
+        assertEquals(Map.of("conv1", 0.5, "conv2", 0.5, "fc1", 0.0, "fc2", 0.0, "fc3", 0.0),
+                report.layerSparsity().get("apoz 50%"));
+        // the settings say what ran: the swept sparsities in the list, not the config's 0.5 alone
+        assertEquals("0.25, 0.5 (each replaces the sparsity of every config_list entry)", report.settings().get("sweep"));
+        assertEquals(null, report.settings().get("config_list"));
+        assertTrue(String.valueOf(report.settings().get("config_list at sparsity 0.25")).contains("\"sparsity\":0.25"),
+                report.settings().toString());
+        // the config recommends nothing: Adam at the default 0.001, in --batch-size 8
+        assertEquals("1 epoch(s), Adam lr 0.001, batch size 8", report.settings().get("finetune"));
+        // Pareto points: the dense baseline, then each sweep point as its results row measured it
+        assertEquals(List.of("baseline (fp32)", "apoz 25%", "apoz 50%"),
+                report.deployed().stream().map(DeployedModel::method).toList());
+        assertTrue(report.deployed().get(0).baseline());
+        assertEquals(report.settings().get("baseline_accuracy"), report.deployed().get(0).accuracy());
+        for (int i = 0; i < 2; i++) {
+            assertEquals(report.results().get(i).accuracy(), report.deployed().get(i + 1).accuracy());
+            assertEquals(report.results().get(i).sizeBytes(), report.deployed().get(i + 1).sizeBytes());
+            assertEquals(report.results().get(i).latencyMs(), report.deployed().get(i + 1).latencyMs());
+        }
         assertTrue(Files.isRegularFile(out.resolve("sparsity-0.25/masks.safetensors")));
-        assertTrue(Files.readString(out.resolve("report.html")).contains("Accuracy against sparsity"));
+        String html = Files.readString(out.resolve("report.html"));
+        assertTrue(html.contains("Accuracy against sparsity"));
+        assertTrue(html.contains("<img alt=\"Test accuracy against deployed size\""), html);
+        assertTrue(html.contains("<img alt=\"Zero weights per layer at each sweep point\""), html);
     }
 
     @Test
