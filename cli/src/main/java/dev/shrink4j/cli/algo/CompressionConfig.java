@@ -10,7 +10,7 @@ import dev.shrink4j.compress.config.ConfigException;
 import dev.shrink4j.compress.config.ConfigKeys;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.compress.config.KeySpec;
-import dev.shrink4j.compress.config.StrictJson;
+import dev.shrink4j.nn.io.StrictJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -79,7 +79,7 @@ class CompressionConfigTest {
                 error("{\"pruner\": \"level\", " + list.replace("0.5", "NaN") + "}"));
         assertEquals("config c.json: not valid JSON (malformed JSON at line 1 column 50 path $.config_list[0].sparsity" + hint,
                 error("{\"pruner\": \"level\", " + list.replace("0.5", "Infinity") + "}"));
-        assertEquals("config c.json: not valid JSON (unexpected text after the top-level value at line 1 column 83 path $)",
+        assertEquals("config c.json: not valid JSON (more than one top-level value at line 1 column 83 path $)",
                 error("{\"pruner\": \"level\", " + list + "} {}"));
         assertEquals("config c.json: not valid JSON (duplicate key \"sparsity\" at line 1 column 56 path $.config_list[0].sparsity)",
                 error("{\"pruner\": \"level\", " + list.replace("0.5,", "0.5, \"sparsity\": 0.6,") + "}"));

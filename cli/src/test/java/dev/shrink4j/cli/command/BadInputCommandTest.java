@@ -140,7 +140,7 @@ class BadInputCommandTest {
                 evaluate(w, "--config", qat, "--calibration", cal.toString()));
 
         Files.writeString(cal, "{\"conv1\": {\"weight_bits\": 8}, \"conv1\": {\"weight_bits\": 8}}");
-        assertUsageError("shrink4j evaluate: " + cal + ": duplicate name \"conv1\" in $",
+        assertUsageError("shrink4j evaluate: " + cal + ": duplicate key \"conv1\" at line 1 column 32 path $.conv1",
                 evaluate(w, "--config", qat, "--calibration", cal.toString()));
 
         Files.writeString(cal, "{\"fc1\": {\"weight_bits\": 8, \"weight_scale\": 1e39, \"tracked_max_input\": 1e400}}");

@@ -57,16 +57,16 @@ class CalibrationErrorsTest {
     void lenientJsonIsRefused() throws IOException {
         String message = loadError("{fc1: {\"weight_scale\": 0.25}}");
         assertEquals("FILE: not valid JSON: malformed JSON at line 1 column 3 path $. (strict JSON: no comments, single"
-                + " quotes, unquoted names, NaN, Infinity or trailing data)", message);
+                + " quotes, unquoted names or values such as NaN or Infinity, trailing commas or leading zeros)", message);
         assertTrue(loadError("{\"fc1\": {\"tracked_min_output\": NaN}}").startsWith("FILE: not valid JSON: "));
         assertTrue(loadError("// comment\n{}").startsWith("FILE: not valid JSON: "));
     }
 
     @Test
     void aLayerOrKeyNamedTwiceIsRefusedRatherThanTheFirstDropped() throws IOException {
-        assertEquals("FILE: duplicate name \"fc1\" in $",
+        assertEquals("FILE: duplicate key \"fc1\" at line 1 column 34 path $.fc1",
                 loadError("{\"fc1\": {\"weight_scale\": 0.25}, \"fc1\": {\"weight_scale\": 0.5}}"));
-        assertEquals("FILE: duplicate name \"weight_scale\" in $.fc1",
+        assertEquals("FILE: duplicate key \"weight_scale\" at line 1 column 33 path $.fc1.weight_scale",
                 loadError("{\"fc1\": {\"weight_scale\": 0.25, \"weight_scale\": 0.5}}"));
     }
 
