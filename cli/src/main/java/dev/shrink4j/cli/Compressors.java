@@ -6,6 +6,7 @@ import dev.shrink4j.cli.algo.CompressionConfig;
 import dev.shrink4j.compress.Compressor;
 import dev.shrink4j.compress.config.ConfigException;
 import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.RandomState;
 import dev.shrink4j.nn.optim.Adam;
 import dev.shrink4j.nn.optim.Optimizer;
 import java.util.ArrayList;
@@ -72,25 +73,30 @@ public final class Compressors {
      * @throws UsageException when {@code arch} is unknown
      */
     public static CompressionConfig.ModelCheck check(String arch, DataSpec data, Predicate<CompressionConfig> finetunes) {
-        return cfg -> {
-            try (Module model = Models.create(arch, data);
-                 Optimizer optimizer = finetunes.test(cfg)
-                         ? Adam.builder().setLearningRate(CHECK_LR).build(model.parameters()) : null) {
-                List<String> problems = new ArrayList<>();
-                Compressor c = build(cfg, cfg.options(), model, optimizer, data, problems);
-                if (c == null && !cfg.options().names().isEmpty()) {
-                    c = build(cfg, AlgorithmOptions.empty(), model, optimizer, data, problems);
-                }
-                if (c != null) {
-                    try (Compressor built = c) {
-                        built.validate();
-                    } catch (ConfigException e) {
-                        problems.addAll(e.errors());
-                    }
-                }
-                return problems;
+        // The check's throw-away model draws its initial weights from the global generator: restore it, so
+        // a seeded run trains and shuffles exactly as it would without the check.
+        return cfg -> RandomState.preserving(() -> problems(cfg, arch, data, finetunes));
+    }
+
+    private static List<String> problems(CompressionConfig cfg, String arch, DataSpec data,
+            Predicate<CompressionConfig> finetunes) {
+        try (Module model = Models.create(arch, data);
+             Optimizer optimizer = finetunes.test(cfg)
+                     ? Adam.builder().setLearningRate(CHECK_LR).build(model.parameters()) : null) {
+            List<String> problems = new ArrayList<>();
+            Compressor c = build(cfg, cfg.options(), model, optimizer, data, problems);
+            if (c == null && !cfg.options().names().isEmpty()) {
+                c = build(cfg, AlgorithmOptions.empty(), model, optimizer, data, problems);
             }
-        };
+            if (c != null) {
+                try (Compressor built = c) {
+                    built.validate();
+                } catch (ConfigException e) {
+                    problems.addAll(e.errors());
+                }
+            }
+            return problems;
+        }
     }
 
     /**

@@ -55,6 +55,17 @@ class CompressionConfigTest {
                 + "{\"exclude\":true,\"op_names\":[\"fc3\"]}]", c.withSparsity(0.9).configList().toJson());
     }
 
+    @Test
+    void theModelCheckLeavesTheSeededRandomStreamAsItWas() {
+        // a seeded run must train and shuffle the same whether or not its config was checked first
+        org.bytedeco.pytorch.global.torch.manual_seed(42);
+        double expected = org.bytedeco.pytorch.global.torch.rand(16).sum().item_double();
+        org.bytedeco.pytorch.global.torch.manual_seed(42);
+        CompressionConfig.parse("c.json", "{\"pruner\": \"level\", \"config_list\": [{\"sparsity\": 0.5,"
+                + " \"op_types\": [\"default\"]}]}", registry, null, Compressors.check("lenet5", DataSpec.FASHION_MNIST, c -> true));
+        assertEquals(expected, org.bytedeco.pytorch.global.torch.rand(16).sum().item_double());
+    }
+
     private String errorOnLenet5(String json, boolean finetunes) {
         return assertThrows(ConfigException.class, () -> CompressionConfig.parse("c.json", json, registry, null,
                 Compressors.check("lenet5", DataSpec.FASHION_MNIST, c -> finetunes))).getMessage();
