@@ -47,7 +47,7 @@ class AgpTrainingMemoryTest {
             assertEquals(32, agp.currentEpoch());
             // the schedule ran to its end (epoch 32): floor(72·0.8) = 57 of conv's weights, floor(3920·0.8) = 3136 of fc's
             assertEquals(Map.of("conv", 57 / 72.0, "fc", 3136 / 3920.0), agp.layerSparsity());
-            assertTrue(g.growth() < TrainingMemory.LIMIT_BYTES, "resident memory grew by " + (g.growth() >> 20)
+            assertTrue(g.growth() < TrainingMemory.LIMIT_BYTES, "native resident memory (Java heap excluded) grew by " + (g.growth() >> 20)
                     + " MB over 3000 AGP steps");
         }
     }

@@ -31,7 +31,7 @@ class TrainerMemoryTest {
             TrainingMemory.Growth g = TrainingMemory.measure(trainer, loader);
             LOG.info("3000 tiny-CNN steps at batch 16: {}", g);
             assertEquals(3300, g.steps());
-            assertTrue(g.growth() < TrainingMemory.LIMIT_BYTES, "resident memory grew by " + (g.growth() >> 20)
+            assertTrue(g.growth() < TrainingMemory.LIMIT_BYTES, "native resident memory (Java heap excluded) grew by " + (g.growth() >> 20)
                     + " MB over 3000 steps");
         }
     }

@@ -74,16 +74,18 @@ public final class TrainingMemory {
      * What one check measured.
      *
      * @param residentBefore the resident set after the warm-up, in bytes
-     * @param growth         its growth over the measured steps, in bytes
+     * @param growth         its growth over the measured steps less the Java heap's committed growth,
+     *                       in bytes: native memory
+     * @param heapGrowth     the Java heap's committed growth over the measured steps, in bytes
      * @param millisPerStep  wall time per measured step
      * @param steps          the trainer's step count at the end (warm-up included)
      */
-    public record Growth(long residentBefore, long growth, double millisPerStep, long steps) {
-        /** {@code "resident memory 412 MB → growth 3 MB, 0.61 ms/step"}. */
+    public record Growth(long residentBefore, long growth, long heapGrowth, double millisPerStep, long steps) {
+        /** {@code "resident memory 412 MB → native growth 3 MB (Java heap +0 MB), 0.61 ms/step"}. */
         @Override
         public String toString() {
-            return String.format(java.util.Locale.ROOT, "resident memory %d MB → growth %d MB, %.2f ms/step",
-                    residentBefore >> 20, growth >> 20, millisPerStep);
+            return String.format(java.util.Locale.ROOT, "resident memory %d MB → native growth %d MB (Java heap +%d MB),"
+                    + " %.2f ms/step", residentBefore >> 20, growth >> 20, heapGrowth >> 20, millisPerStep);
         }
     }
 
@@ -96,9 +98,15 @@ public final class TrainingMemory {
         System.gc();
         long before = MemoryProbe.residentBytes();
         long t0 = System.nanoTime();
+        long heapBefore = Runtime.getRuntime().totalMemory();
         trainer.fit(loader, MEASURED_EPOCHS);
-        long growth = MemoryProbe.residentBytes() - before;
+        long residentGrowth = MemoryProbe.residentBytes() - before;
+        // The JVM may grow its heap (committed 24 → 201 MB measured in a full module run) to hold garbage
+        // the collector has not yet reclaimed; that is bounded by -Xmx and is not a native leak, which is
+        // what this check is for. Resident pages of the heap are at most its committed growth.
+        long heapGrowth = Math.max(0, Runtime.getRuntime().totalMemory() - heapBefore);
         double steps = (double) MEASURED_EPOCHS * loader.batchCount();
-        return new Growth(before, growth, (System.nanoTime() - t0) / 1e6 / steps, trainer.step());
+        return new Growth(before, residentGrowth - heapGrowth, heapGrowth, (System.nanoTime() - t0) / 1e6 / steps,
+                trainer.step());
     }
 }
