@@ -82,16 +82,7 @@ public final class Models {
      * @throws UsageException when the file is missing or not a safetensors file
      */
     public static ModelMetadata readMetadata(Path file, String what) {
-        if (!Files.isRegularFile(file)) {
-            throw new UsageException(what + " file " + file + " does not exist");
-        }
-        try {
-            return ModelMetadata.read(file);
-        } catch (SafeTensorsException e) {
-            throw new UsageException(what + " file " + file + " is not a valid safetensors file: " + e.problem(), e);
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not read " + file, e);
-        }
+        return readSafeTensors(file, what, ModelMetadata::read);
     }
 
     /**
@@ -121,15 +112,26 @@ public final class Models {
      * @throws UsageException when the file is missing or not a safetensors file
      */
     public static Map<String, Tensor> readTensors(Path file, String what) {
+        return readSafeTensors(file, what, SafeTensors::load);
+    }
+
+    /** Reads a user-named safetensors file with {@code reader}: a missing or invalid file is a usage error. */
+    private static <T> T readSafeTensors(Path file, String what, IOFunction<T> reader) {
         if (!Files.isRegularFile(file)) {
             throw new UsageException(what + " file " + file + " does not exist");
         }
         try {
-            return SafeTensors.load(file);
+            return reader.read(file);
         } catch (SafeTensorsException e) {
             throw new UsageException(what + " file " + file + " is not a valid safetensors file: " + e.problem(), e);
         } catch (IOException e) {
             throw new UncheckedIOException("could not read " + file, e);
         }
+    }
+
+    /** A reader of one file that may fail with an {@link IOException}. */
+    @FunctionalInterface
+    private interface IOFunction<T> {
+        T read(Path file) throws IOException;
     }
 }
