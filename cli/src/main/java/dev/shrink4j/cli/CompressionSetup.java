@@ -1,6 +1,6 @@
 package dev.shrink4j.cli;
 
-import dev.shrink4j.cli.algo.CompressionConfig;
+import dev.shrink4j.algorithms.CompressionConfig;
 import dev.shrink4j.compress.Compressor;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Optimizer;

@@ -1,8 +1,8 @@
 package dev.shrink4j.cli;
 
-import dev.shrink4j.cli.algo.AlgorithmContext;
-import dev.shrink4j.cli.algo.AlgorithmOptions;
-import dev.shrink4j.cli.algo.CompressionConfig;
+import dev.shrink4j.algorithms.AlgorithmContext;
+import dev.shrink4j.algorithms.AlgorithmOptions;
+import dev.shrink4j.algorithms.CompressionConfig;
 import dev.shrink4j.compress.Compressor;
 import dev.shrink4j.compress.config.ConfigException;
 import dev.shrink4j.nn.Module;
@@ -60,8 +60,8 @@ public final class Compressors {
 
     /**
      * The check of a config against a fresh {@code arch} model for {@code data}, for
-     * {@link CompressionConfig#read(java.nio.file.Path, dev.shrink4j.cli.algo.AlgorithmRegistry,
-     * dev.shrink4j.cli.algo.AlgorithmKind, CompressionConfig.ModelCheck)}: builds the config's algorithm
+     * {@link CompressionConfig#read(java.nio.file.Path, dev.shrink4j.algorithms.AlgorithmRegistry,
+     * dev.shrink4j.algorithms.AlgorithmKind, CompressionConfig.ModelCheck)}: builds the config's algorithm
      * (with an optimizer when {@code finetunes} says the run will have one, since some algorithms need it)
      * and runs {@link Compressor#validate()}, which wraps nothing. Problems reported: the algorithm
      * refusing its options (its builder's message, e.g. {@code AgpPruner: initial_sparsity 1.5 is outside
@@ -95,7 +95,7 @@ public final class Compressors {
 
     /**
      * The config's compressor with {@code options}, not compressed; null when the algorithm refuses the
-     * options or the run (its factory throws {@link UsageException} or {@link IllegalArgumentException}, the
+     * options or the run (its factory throws {@link dev.shrink4j.algorithms.AlgorithmException} or {@link IllegalArgumentException}, the
      * builders' contract for bad arguments), with the reason added to {@code problems}.
      */
     private static Compressor build(CompressionConfig cfg, AlgorithmOptions options, Module model, Optimizer optimizer,
@@ -103,7 +103,7 @@ public final class Compressors {
         try {
             return cfg.spec().factory().create(new AlgorithmContext(model, cfg.configList(), optimizer, options,
                     data.inputShape(1)));
-        } catch (UsageException | IllegalArgumentException e) {
+        } catch (UsageException | IllegalArgumentException e) { // AlgorithmException is an IllegalArgumentException
             String problem = Shrink4j.oneLine(e.getMessage());
             if (!problems.contains(problem)) {
                 problems.add(problem);

@@ -1,6 +1,6 @@
 package dev.shrink4j.cli;
 
-import dev.shrink4j.cli.algo.CompressionConfig;
+import dev.shrink4j.algorithms.CompressionConfig;
 import dev.shrink4j.data.DataLoader;
 import dev.shrink4j.data.Dataset;
 import dev.shrink4j.data.Normalization;

@@ -1,6 +1,6 @@
 package dev.shrink4j.cli;
 
-import dev.shrink4j.cli.algo.CompressionConfig;
+import dev.shrink4j.algorithms.CompressionConfig;
 import picocli.CommandLine.Option;
 
 /**

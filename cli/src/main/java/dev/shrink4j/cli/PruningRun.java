@@ -1,7 +1,8 @@
 package dev.shrink4j.cli;
 
-import dev.shrink4j.cli.algo.CompressionConfig;
-import dev.shrink4j.cli.algo.Driver;
+import dev.shrink4j.algorithms.CompressionConfig;
+import dev.shrink4j.compress.protocol.DataDriven;
+import dev.shrink4j.compress.protocol.Iterative;
 import dev.shrink4j.cli.report.ResultRow;
 import dev.shrink4j.cli.report.RunReport;
 import dev.shrink4j.data.DataLoader;
@@ -17,7 +18,7 @@ import java.util.Map;
 
 /**
  * One pruning run as {@code prune} and {@code demo} do it: fresh model with the given weights →
- * pruner from the config → statistics batches (data-driven pruners) → for each of the driver's
+ * pruner from the config → statistics batches (data-driven pruners) → for each of the pruner's
  * rounds, {@code epochs} fine-tuning epochs → export of {@value #MODEL} (masked weights) and
  * {@value #MASKS}, both with the run's {@link #metadata} → measurements.
  *
@@ -64,23 +65,25 @@ public record PruningRun(String arch, DataSpec data, Path weights, int epochs, d
     }
 
     /**
-     * The run's pruning on a model {@code pruner} has compressed: the statistics batches the driver asks
-     * for (then its mask computation), then for each of its rounds {@code epochs} fine-tuning epochs
-     * with {@code optimizer} (null when {@code epochs} is 0).
+     * The run's pruning on a model {@code pruner} has compressed: the statistics batches a
+     * {@link DataDriven} pruner asks for (then its mask computation), then for each round of an
+     * {@link Iterative} one (one round otherwise) {@code epochs} fine-tuning epochs with {@code optimizer}
+     * (null when {@code epochs} is 0).
      */
     public void prune(CompressionConfig cfg, Module model, Optimizer optimizer, Pruner pruner, DataLoader train,
             DataLoader test, RunReport report, String name) {
-        Driver driver = cfg.driver();
-        int statistics = driver.statisticsBatches(cfg.options());
-        if (statistics > 0) {
-            Training.runStatistics(model, train, statistics, pruner, driver, name + " statistics", System.err);
-            driver.afterStatistics(pruner);
+        if (pruner instanceof DataDriven dataDriven && dataDriven.statisticsBatches() > 0) {
+            Training.runStatistics(model, train, dataDriven.statisticsBatches(), dataDriven, name + " statistics", System.err);
+            dataDriven.finishStatistics();
         }
-        int rounds = driver.rounds(pruner);
+        Iterative iterative = pruner instanceof Iterative i ? i : null;
+        int rounds = iterative == null ? 1 : iterative.rounds();
         for (int round = 0; round < rounds; round++) {
-            driver.onRoundStart(pruner, round);
+            if (iterative != null) {
+                iterative.startRound(round);
+            }
             if (epochs > 0) {
-                Training.fit(model, optimizer, train, test, epochs, pruner, driver, report, rounds == 1 ? name : name + " round " + round);
+                Training.fit(model, optimizer, train, test, epochs, pruner, report, rounds == 1 ? name : name + " round " + round);
             }
         }
     }

@@ -1,7 +1,8 @@
 package dev.shrink4j.cli;
 
-import dev.shrink4j.cli.algo.CompressionConfig;
-import dev.shrink4j.cli.algo.Driver;
+import dev.shrink4j.algorithms.CompressionConfig;
+import dev.shrink4j.compress.protocol.DataDriven;
+import dev.shrink4j.compress.protocol.StatisticsPass;
 import dev.shrink4j.cli.report.ResultRow;
 import dev.shrink4j.cli.report.RunReport;
 import dev.shrink4j.compress.Compressor;
@@ -24,7 +25,7 @@ import java.util.List;
 /**
  * One quantization run as {@code quantize} and {@code demo} do it: fresh model with the given
  * weights → quantizer from the config → {@code calibrationBatches} batches of training data run as
- * the algorithm's driver says (the observer watches them in evaluation mode and then fixes its
+ * a data-driven quantizer's statistics pass says (the observer watches them in evaluation mode and then fixes its
  * ranges; QAT, LSQ and the others run training-mode forwards without optimizer steps, which
  * initialise their activation ranges) → {@code epochs} fine-tuning epochs with the quantizer's
  * optimizer (the observer's are quantization-aware training through its fixed ranges) → exports →
@@ -120,15 +121,14 @@ public record QuantizationRun(String arch, DataSpec data, Path weights, int cali
     }
 
     /**
-     * The run's quantization on a model {@code quantizer} has compressed: the calibration batches, the
-     * driver's call after them, then {@code epochs} fine-tuning epochs with {@code optimizer} (null when
+     * The run's quantization on a model {@code quantizer} has compressed: the calibration batches, a
+     * {@link DataDriven} quantizer's {@link DataDriven#finishStatistics()} after them, then {@code epochs} fine-tuning epochs with {@code optimizer} (null when
      * {@code epochs} is 0).
      *
      * @throws UsageException when the config quantizes activations but the run gives them no data
      */
     public void quantize(CompressionConfig cfg, Module model, Optimizer optimizer, Quantizer quantizer, DataLoader train,
             DataLoader test, RunReport report, String name) {
-        Driver driver = cfg.driver();
         List<String> activations = quantizedActivations(quantizer);
         if (!needsTrainingData() && !activations.isEmpty()) {
             throw new UsageException("config " + cfg.source() + ": " + cfg.spec().name() + " quantizes activations ("
@@ -136,11 +136,15 @@ public record QuantizationRun(String arch, DataSpec data, Path weights, int cali
                     + (activations.size() > 3 ? ", …" : "") + ") whose ranges come from data; give --calibration-batches K "
                     + "or --epochs N (with --data), or quantize weights only");
         }
+        DataDriven dataDriven = quantizer instanceof DataDriven d ? d : null;
         if (calibrationBatches > 0) {
-            Training.runStatistics(model, train, calibrationBatches, quantizer, driver, name + " calibration", System.err);
+            Training.runStatistics(model, train, calibrationBatches, dataDriven != null ? dataDriven : FORWARD_TRAIN,
+                    name + " calibration", System.err);
         }
         try {
-            driver.afterStatistics(quantizer);
+            if (dataDriven != null) {
+                dataDriven.finishStatistics();
+            }
         } catch (IllegalStateException e) {
             if (calibrationBatches > 0) {
                 throw e;
@@ -150,7 +154,7 @@ public record QuantizationRun(String arch, DataSpec data, Path weights, int cali
                     + e.getMessage(), e);
         }
         if (epochs > 0) {
-            Training.fit(model, optimizer, train, test, epochs, quantizer, driver, report, name);
+            Training.fit(model, optimizer, train, test, epochs, quantizer, report, name);
         }
     }
 
@@ -167,6 +171,26 @@ public record QuantizationRun(String arch, DataSpec data, Path weights, int cali
     public ModelMetadata metadata(CompressionConfig cfg) {
         return Models.metadata(arch, data).withAlgorithm(cfg.spec().name(), cfg.toJson());
     }
+
+    /**
+     * Calibration of a quantizer that collects nothing itself: forward passes in training mode, without
+     * gradients, so that ranges tracked while training (QAT's EMA) see the batches.
+     */
+    private static final DataDriven FORWARD_TRAIN = new DataDriven() {
+        @Override
+        public int statisticsBatches() {
+            return 0;
+        }
+
+        @Override
+        public StatisticsPass statisticsPass() {
+            return StatisticsPass.FORWARD_TRAIN;
+        }
+
+        @Override
+        public void finishStatistics() {
+        }
+    };
 
     /** {@code conv1 input}, … for every quantized input or output of the compressor's layers. */
     private static List<String> quantizedActivations(Compressor c) {

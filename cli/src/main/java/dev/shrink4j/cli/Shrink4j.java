@@ -1,7 +1,7 @@
 package dev.shrink4j.cli;
 
-import dev.shrink4j.cli.algo.AlgorithmRegistry;
-import dev.shrink4j.cli.algo.BuiltinAlgorithms;
+import dev.shrink4j.algorithms.AlgorithmException;
+import dev.shrink4j.algorithms.AlgorithmRegistry;
 import dev.shrink4j.cli.command.InspectCommand;
 import dev.shrink4j.cli.command.DemoCommand;
 import dev.shrink4j.cli.command.EvaluateCommand;
@@ -65,7 +65,7 @@ public final class Shrink4j implements Runnable {
 
     /** Runs the command line and exits with its code. */
     public static void main(String[] args) {
-        System.exit(execute(BuiltinAlgorithms.registry(), new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+        System.exit(execute(AlgorithmRegistry.load(), new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }
 
     /**
@@ -135,8 +135,8 @@ public final class Shrink4j implements Runnable {
 
     /** Mistakes of the user, as opposed to failures of the run. */
     static boolean isUsageError(Throwable ex) {
-        return ex instanceof UsageException || ex instanceof ConfigException || ex instanceof StateDictException
-                || ex instanceof DatasetException;
+        return ex instanceof UsageException || ex instanceof AlgorithmException || ex instanceof ConfigException
+                || ex instanceof StateDictException || ex instanceof DatasetException;
     }
 
     /** The message folded into one line (multi-line messages list problems; they are joined with "; "). */

@@ -1,10 +1,11 @@
 package dev.shrink4j.cli;
 
-import dev.shrink4j.cli.algo.Driver;
-import dev.shrink4j.cli.algo.StatisticsPass;
 import dev.shrink4j.cli.report.EpochPoint;
 import dev.shrink4j.cli.report.RunReport;
 import dev.shrink4j.compress.Compressor;
+import dev.shrink4j.compress.protocol.DataDriven;
+import dev.shrink4j.compress.protocol.Scheduled;
+import dev.shrink4j.compress.protocol.StatisticsPass;
 import dev.shrink4j.data.Batch;
 import dev.shrink4j.data.DataLoader;
 import dev.shrink4j.nn.Module;
@@ -62,38 +63,45 @@ public final class Training {
             throw new UsageException("--lr must be positive, got " + lr);
         }
         try (Optimizer adam = Adam.builder().setLearningRate(lr).build(model.parameters())) {
-            return fit(model, adam, new CosineAnnealingLr(adam, epochs), train, test, epochs, null, null, report, run);
+            return fit(model, adam, new CosineAnnealingLr(adam, epochs), train, test, epochs, null, report, run);
         }
     }
 
     /**
      * Trains {@code epochs} epochs with a progress bar, evaluating on {@code test} after each, and
-     * records the curve in {@code report} as run {@code run}. With a compressor, its driver is told of each
-     * epoch start and each finished step (the compressor's optimizer hooks run by themselves). The learning
+     * records the curve in {@code report} as run {@code run}. With a compressor, it is told of each epoch
+     * start ({@code updateEpoch(epoch)}), and a {@link Scheduled} one also of each finished step, in its
+     * ticks (the compressor's optimizer hooks run by themselves). The learning
      * rate follows a cosine from the optimizer's current rate to 0 over the epochs: a fine-tune that ends at a
      * small rate settles where the constant rate leaves it noisy (LeNet-5, L1 filter 50%: measured in the
      * README).
      */
     public static List<EpochResult> fit(Module model, Optimizer optimizer, DataLoader train, DataLoader test, int epochs,
-            Compressor compressor, Driver driver, RunReport report, String run) {
-        return fit(model, optimizer, new CosineAnnealingLr(optimizer, epochs), train, test, epochs, compressor, driver,
+            Compressor compressor, RunReport report, String run) {
+        return fit(model, optimizer, new CosineAnnealingLr(optimizer, epochs), train, test, epochs, compressor,
                 report, run);
     }
 
     private static List<EpochResult> fit(Module model, Optimizer optimizer, LrScheduler scheduler, DataLoader train,
-            DataLoader test, int epochs, Compressor compressor, Driver driver, RunReport report, String run) {
+            DataLoader test, int epochs, Compressor compressor, RunReport report, String run) {
         Trainer.Builder builder = Trainer.builder().setModel(model).setOptimizer(optimizer).optValidation(test);
         builder.optLrScheduler(scheduler);
         if (compressor != null) {
             builder.addListener(new TrainingListener() {
                 @Override
                 public void onEpochStart(Trainer trainer, int epoch) {
-                    driver.onEpochStart(compressor, epoch);
+                    if (compressor instanceof Scheduled scheduled) {
+                        scheduled.onEpochStart(epoch);
+                    } else {
+                        compressor.updateEpoch(epoch);
+                    }
                 }
 
                 @Override
                 public void onBatchEnd(Trainer trainer, BatchResult batch) {
-                    driver.onBatchEnd(compressor, batch);
+                    if (compressor instanceof Scheduled scheduled) {
+                        scheduled.onBatchEnd(batch.epoch(), batch.batch(), batch.batchCount());
+                    }
                 }
             });
         }
@@ -108,14 +116,14 @@ public final class Training {
     }
 
     /**
-     * Runs {@code batches} batches of {@code loader} through the model as the driver's
-     * {@link Driver#statisticsPass()} says, starting new epochs of the loader when needed, without
-     * optimizer steps: after each batch the driver's {@link Driver#afterStatisticsBatch} runs, then
-     * gradients are cleared. Progress goes to {@code progress}.
+     * Runs {@code batches} batches of {@code loader} through the model as the compressor's
+     * {@link DataDriven#statisticsPass()} says, starting new epochs of the loader when needed, without
+     * optimizer steps: after each batch its {@link DataDriven#afterStatisticsBatch} runs, then gradients
+     * are cleared. Progress goes to {@code progress}.
      */
-    public static void runStatistics(Module model, DataLoader loader, int batches, Compressor compressor, Driver driver,
+    public static void runStatistics(Module model, DataLoader loader, int batches, DataDriven compressor,
             String what, PrintStream progress) {
-        StatisticsPass pass = driver.statisticsPass();
+        StatisticsPass pass = compressor.statisticsPass();
         if (batches <= 0) {
             return;
         }
@@ -136,13 +144,13 @@ public final class Training {
                     Batch b = it.next();
                     if (pass == StatisticsPass.FORWARD_BACKWARD) {
                         loss.compute(model.call(b.x()), b.y()).backward();
-                        driver.afterStatisticsBatch(compressor);
+                        compressor.afterStatisticsBatch();
                         model.zeroGrad();
                     } else {
                         try (NoGradGuard g = new NoGradGuard()) {
                             model.call(b.x());
                         }
-                        driver.afterStatisticsBatch(compressor);
+                        compressor.afterStatisticsBatch();
                     }
                 }
                 done++;

@@ -11,8 +11,8 @@ import dev.shrink4j.cli.QuantizationRun;
 import dev.shrink4j.cli.Shrink4j;
 import dev.shrink4j.cli.Training;
 import dev.shrink4j.cli.UsageException;
-import dev.shrink4j.cli.algo.AlgorithmKind;
-import dev.shrink4j.cli.algo.CompressionConfig;
+import dev.shrink4j.algorithms.AlgorithmKind;
+import dev.shrink4j.algorithms.CompressionConfig;
 import dev.shrink4j.cli.report.DeployedModel;
 import dev.shrink4j.cli.report.HeadlessChromium;
 import dev.shrink4j.cli.report.HtmlReport;
@@ -162,7 +162,7 @@ public final class DemoCommand extends Subcommand {
                     row = o.row();
                 } else {
                     int calibration = calibrationBatches != null ? calibrationBatches
-                            : cfg.driver().statisticsBatches(cfg.options());
+                            : cfg.statisticsBatches();
                     report.setting("calibration " + method, String.format(Locale.ROOT, "%d batch(es) of %d", calibration,
                             finetuneLoader.batchSize()));
                     QuantizationRun.Outcome o = new QuantizationRun(arch, dataSpec, baseline, calibration, methodEpochs, methodLr,

@@ -7,7 +7,7 @@ import dev.shrink4j.cli.Compressors;
 import dev.shrink4j.cli.DataSpec;
 import dev.shrink4j.cli.Models;
 import dev.shrink4j.cli.Shrink4j;
-import dev.shrink4j.cli.algo.CompressionConfig;
+import dev.shrink4j.algorithms.CompressionConfig;
 import dev.shrink4j.compress.Compressor;
 import dev.shrink4j.compress.LayerSelection;
 import dev.shrink4j.nn.Module;

@@ -11,8 +11,8 @@ import dev.shrink4j.cli.Shrink4j;
 import dev.shrink4j.cli.PruningRun;
 import dev.shrink4j.cli.Training;
 import dev.shrink4j.cli.UsageException;
-import dev.shrink4j.cli.algo.AlgorithmKind;
-import dev.shrink4j.cli.algo.CompressionConfig;
+import dev.shrink4j.algorithms.AlgorithmKind;
+import dev.shrink4j.algorithms.CompressionConfig;
 import dev.shrink4j.cli.report.DeployedModel;
 import dev.shrink4j.cli.report.Rounding;
 import dev.shrink4j.cli.report.RunReport;
@@ -87,7 +87,7 @@ public final class PruneCommand extends Subcommand {
                 throw new UsageException("--sweep: sparsity " + s + " is outside [0, 1)");
             }
         }
-        boolean needsData = epochs > 0 || cfg.driver().statisticsBatches(cfg.options()) > 0 || sweep != null;
+        boolean needsData = epochs > 0 || cfg.statisticsBatches() > 0 || sweep != null;
         RunReport report = new RunReport("prune " + model.arch() + " with " + cfg.spec().name(), invocation())
                 .setModel(model.arch(), dataSpec.cliName());
         report.setting("config", cfg.source()).setting("pruner", cfg.spec().name()).setting("options", cfg.options().toString());

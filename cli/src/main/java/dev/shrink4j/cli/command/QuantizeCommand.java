@@ -9,8 +9,8 @@ import dev.shrink4j.cli.OutputOptions;
 import dev.shrink4j.cli.QuantizationRun;
 import dev.shrink4j.cli.Shrink4j;
 import dev.shrink4j.cli.Training;
-import dev.shrink4j.cli.algo.AlgorithmKind;
-import dev.shrink4j.cli.algo.CompressionConfig;
+import dev.shrink4j.algorithms.AlgorithmKind;
+import dev.shrink4j.algorithms.CompressionConfig;
 import dev.shrink4j.cli.report.ResultsTable;
 import dev.shrink4j.cli.report.Rounding;
 import dev.shrink4j.cli.report.RunReport;
@@ -71,7 +71,7 @@ public final class QuantizeCommand extends Subcommand {
         CompressionConfig cfg = CompressionConfig.read(config, registry(), AlgorithmKind.QUANTIZER,
                 Compressors.check(model.arch(), dataSpec, c -> epochs > 0));
         int calibration = calibrationBatches != null ? calibrationBatches
-                : cfg.driver().statisticsBatches(cfg.options());
+                : cfg.statisticsBatches();
         QuantizationRun run = new QuantizationRun(model.arch(), dataSpec, weights, calibration, epochs,
                 finetune.lr(cfg), common.seed());
         // Accuracy needs the test set: read it when training data is read anyway or a dataset was named.

@@ -2,7 +2,7 @@ package dev.shrink4j.cli.command;
 
 import dev.shrink4j.cli.CommonOptions;
 import dev.shrink4j.cli.Shrink4j;
-import dev.shrink4j.cli.algo.AlgorithmRegistry;
+import dev.shrink4j.algorithms.AlgorithmRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;

@@ -3,6 +3,10 @@ package dev.shrink4j.cli.algo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.shrink4j.algorithms.AlgorithmKind;
+import dev.shrink4j.algorithms.AlgorithmRegistry;
+import dev.shrink4j.algorithms.BuiltinAlgorithms;
+import dev.shrink4j.algorithms.CompressionConfig;
 import dev.shrink4j.cli.Compressors;
 import dev.shrink4j.cli.DataSpec;
 import dev.shrink4j.compress.config.ConfigException;
@@ -22,7 +26,7 @@ class CompressionConfigTest {
                 + "\"config_list\": [{\"sparsity\": 0.5, \"op_types\": [\"Conv2d\"]}]}", registry, AlgorithmKind.PRUNER);
         assertEquals("taylor-fo", c.spec().name());
         assertEquals(3, c.options().getInt("statistics_batch_num", 1));
-        assertEquals(3, c.driver().statisticsBatches(c.options()));
+        assertEquals(3, c.statisticsBatches());
         assertEquals(1, c.configList().size());
     }
 

@@ -8,6 +8,9 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import dev.shrink4j.algorithms.AlgorithmRegistry;
+import dev.shrink4j.algorithms.BuiltinAlgorithms;
+import dev.shrink4j.algorithms.CompressionConfig;
 import dev.shrink4j.cli.Compressors;
 import dev.shrink4j.cli.DataSpec;
 import dev.shrink4j.cli.Models;
@@ -15,13 +18,16 @@ import dev.shrink4j.cli.Training;
 import dev.shrink4j.compress.Compressor;
 import dev.shrink4j.compress.config.ConfigException;
 import dev.shrink4j.compress.config.StrictJson;
+import dev.shrink4j.compress.protocol.DataDriven;
+import dev.shrink4j.compress.protocol.Iterative;
+import dev.shrink4j.compress.protocol.Scheduled;
 import dev.shrink4j.data.Batch;
 import dev.shrink4j.data.DataLoader;
 import dev.shrink4j.data.Dataset;
+import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Adam;
 import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.nn.train.Loss;
-import dev.shrink4j.nn.Module;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -202,16 +208,21 @@ class ConfigFuzzTest {
                 Optimizer optimizer = Adam.builder().setLearningRate(1e-3).build(model.parameters());
                 Compressor c = Compressors.create(cfg, model, optimizer, target.data(), Compressor.class)) {
             DataLoader loader = target.loader();
-            Driver driver = cfg.driver();
-            int statistics = driver.statisticsBatches(cfg.options());
-            if (statistics <= MAX_STATISTICS_BATCHES) {
-                Training.runStatistics(model, loader, statistics, c, driver, name, new PrintStream(OutputStream.nullOutputStream()));
+            int statistics = cfg.statisticsBatches();
+            if (statistics <= MAX_STATISTICS_BATCHES && c instanceof DataDriven d) {
+                Training.runStatistics(model, loader, statistics, d, name, new PrintStream(OutputStream.nullOutputStream()));
                 if (statistics > 0) {
-                    driver.afterStatistics(c);
+                    d.finishStatistics();
                 }
             }
-            driver.onRoundStart(c, 0);
-            driver.onEpochStart(c, 0);
+            if (c instanceof Iterative i) {
+                i.startRound(0);
+            }
+            if (c instanceof Scheduled s) {
+                s.onEpochStart(0);
+            } else {
+                c.updateEpoch(0);
+            }
             model.train();
             Batch b = loader.iterator().next();
             Loss.crossEntropy().compute(model.call(b.x()), b.y()).backward();

@@ -2,11 +2,19 @@ package dev.shrink4j.cli.algo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.shrink4j.algorithms.AlgorithmContext;
+import dev.shrink4j.algorithms.AlgorithmKind;
+import dev.shrink4j.algorithms.AlgorithmRegistry;
+import dev.shrink4j.algorithms.AlgorithmSpec;
+import dev.shrink4j.algorithms.BuiltinAlgorithms;
+import dev.shrink4j.algorithms.CompressionConfig;
+import dev.shrink4j.algorithms.FinetuneRecipe;
 import dev.shrink4j.compress.Compressor;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Sgd;
 import dev.shrink4j.nn.zoo.ModelZoo;
 import dev.shrink4j.prune.AgpPruner;
+import dev.shrink4j.prune.AgpSchedule;
 import dev.shrink4j.prune.FilterPruner;
 import dev.shrink4j.prune.Pruner;
 import java.nio.file.Files;
@@ -89,7 +97,7 @@ class ExampleConfigsTest {
         AlgorithmRegistry registry = BuiltinAlgorithms.registry();
         CompressionConfig cfg = CompressionConfig.read(CONFIGS.resolve("agp.json"), registry, AlgorithmKind.PRUNER);
         // frequency 0.1 over epochs [0, 1]: ten ticks per epoch, ticks 0..10
-        assertEquals(new AgpSchedule(10, 0, 10, 1), AgpSchedule.of(cfg.options()));
+        assertEquals(new AgpSchedule(10, 0, 10, 1), BuiltinAlgorithms.agpSchedule(cfg.options()));
         assertEquals(new FinetuneRecipe(0.002, 32, null), cfg.finetune());
         try (Run r = compress(registry, "agp", "lenet5", 1, 28)) {
             AgpPruner agp = (AgpPruner) r.c();

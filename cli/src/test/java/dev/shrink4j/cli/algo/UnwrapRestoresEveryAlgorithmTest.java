@@ -8,9 +8,17 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.shrink4j.algorithms.AlgorithmContext;
+import dev.shrink4j.algorithms.AlgorithmRegistry;
+import dev.shrink4j.algorithms.AlgorithmSpec;
+import dev.shrink4j.algorithms.BuiltinAlgorithms;
+import dev.shrink4j.algorithms.CompressionConfig;
 import dev.shrink4j.cli.Training;
 import dev.shrink4j.compress.Compressor;
 import dev.shrink4j.compress.LayerInfo;
+import dev.shrink4j.compress.protocol.DataDriven;
+import dev.shrink4j.compress.protocol.Iterative;
+import dev.shrink4j.compress.protocol.Scheduled;
 import dev.shrink4j.data.DataLoader;
 import dev.shrink4j.data.Dataset;
 import dev.shrink4j.nn.Module;
@@ -23,8 +31,8 @@ import dev.shrink4j.nn.train.Trainer;
 import dev.shrink4j.nn.train.TrainingListener;
 import dev.shrink4j.nn.zoo.ModelZoo;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,7 +51,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * For every algorithm in the registry (the built-in ones and any added later): compress a small model
- * with the algorithm's example config, feed it its statistics batches as the command line's driver
+ * with the algorithm's example config, feed it its statistics batches as the command line
  * does, train 3 steps (per round), unwrap, and check that the model and the optimizer are as they
  * were: the same parameter groups with the same tensors, no step listener, no hook or parametrization
  * on any module, the model's own state-dict keys and shapes, a forward identical to an uncompressed
@@ -115,28 +123,34 @@ class UnwrapRestoresEveryAlgorithmTest {
 
     /** Statistics batches, then rounds of {@value #TRAINING_STEPS} steps, as the prune/quantize commands drive them. */
     private static void drive(Compressor c, CompressionConfig cfg, Module model, DataLoader loader, Sgd sgd, String where) {
-        Driver driver = cfg.driver();
-        int statistics = driver.statisticsBatches(cfg.options());
-        if (statistics > 0) {
-            Training.runStatistics(model, loader, statistics, c, driver, where + " statistics",
+        if (c instanceof DataDriven d && d.statisticsBatches() > 0) {
+            Training.runStatistics(model, loader, d.statisticsBatches(), d, where + " statistics",
                     new PrintStream(OutputStream.nullOutputStream()));
-            driver.afterStatistics(c);
+            d.finishStatistics();
         }
-        int rounds = driver.rounds(c);
+        int rounds = c instanceof Iterative i ? i.rounds() : 1;
         for (int round = 0; round < rounds; round++) {
-            driver.onRoundStart(c, round);
+            if (c instanceof Iterative i) {
+                i.startRound(round);
+            }
             List<Double> losses = new ArrayList<>();
             Trainer trainer = Trainer.builder().setModel(model).setOptimizer(sgd).optProgressBar(false)
                     .addListener(new TrainingListener() {
                         @Override
                         public void onEpochStart(Trainer t, int epoch) {
-                            driver.onEpochStart(c, epoch);
+                            if (c instanceof Scheduled s) {
+                                s.onEpochStart(epoch);
+                            } else {
+                                c.updateEpoch(epoch);
+                            }
                         }
 
                         @Override
                         public void onBatchEnd(Trainer t, BatchResult batch) {
                             losses.add(batch.loss());
-                            driver.onBatchEnd(c, batch);
+                            if (c instanceof Scheduled s) {
+                                s.onBatchEnd(batch.epoch(), batch.batch(), batch.batchCount());
+                            }
                         }
                     }).build();
             List<EpochResult> epochs = trainer.fit(loader, 1);

@@ -1,4 +1,4 @@
-package dev.shrink4j.cli.algo;
+package dev.shrink4j.algorithms;
 
 /** Whether an algorithm prunes or quantizes; a config file names it under this key. */
 public enum AlgorithmKind {

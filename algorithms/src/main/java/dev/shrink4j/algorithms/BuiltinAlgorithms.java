@@ -1,16 +1,15 @@
-package dev.shrink4j.cli.algo;
+package dev.shrink4j.algorithms;
 
-import dev.shrink4j.compress.Compressor;
 import dev.shrink4j.prune.ActivationApozRankFilterPruner;
 import dev.shrink4j.prune.ActivationMeanRankFilterPruner;
 import dev.shrink4j.prune.AgpPruner;
+import dev.shrink4j.prune.AgpSchedule;
 import dev.shrink4j.prune.FilterPruner;
 import dev.shrink4j.prune.FpgmPruner;
 import dev.shrink4j.prune.L1FilterPruner;
 import dev.shrink4j.prune.L2FilterPruner;
 import dev.shrink4j.prune.LevelPruner;
 import dev.shrink4j.prune.LotteryTicketPruner;
-import dev.shrink4j.prune.ScoreCollectingFilterPruner;
 import dev.shrink4j.prune.SlimPruner;
 import dev.shrink4j.prune.TaylorFoWeightFilterPruner;
 import dev.shrink4j.quant.algo.BnnQuantizer;
@@ -19,13 +18,17 @@ import dev.shrink4j.quant.algo.LsqQuantizer;
 import dev.shrink4j.quant.algo.NaiveQuantizer;
 import dev.shrink4j.quant.algo.ObserverQuantizer;
 import dev.shrink4j.quant.algo.QatQuantizer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
  * shrink4j's own algorithms, one {@link AlgorithmSpec} each: the names config files use, with the
- * options each accepts (NNI's names) and how training drives it.
+ * options each accepts (NNI's names). It is the {@link AlgorithmProvider} listed in this module's
+ * {@code META-INF/services}; how training drives each compressor is the compressor's own
+ * ({@link dev.shrink4j.compress.protocol}).
  */
-public final class BuiltinAlgorithms {
+public final class BuiltinAlgorithms implements AlgorithmProvider {
 
     /** The option naming the batches a data-driven pruner collects statistics on (NNI's name). */
     public static final String STATISTICS_BATCH_NUM = "statistics_batch_num";
@@ -34,115 +37,88 @@ public final class BuiltinAlgorithms {
     public static final String DEPENDENCY_AWARE = "dependency_aware";
 
     /** The observer's default {@code --calibration-batches}: it has no other source of activation ranges. */
-    public static final int OBSERVER_CALIBRATION_BATCHES = 10;
+    public static final int OBSERVER_CALIBRATION_BATCHES = ObserverQuantizer.DEFAULT_CALIBRATION_BATCHES;
 
-    private BuiltinAlgorithms() {
+    /** The provider (public for {@link java.util.ServiceLoader}). */
+    public BuiltinAlgorithms() {
     }
 
-    /** A new registry holding every built-in algorithm. */
+    /** A new registry holding every built-in algorithm (and no other provider's). */
     public static AlgorithmRegistry registry() {
         AlgorithmRegistry r = new AlgorithmRegistry();
-        r.register(AlgorithmSpec.of("level", AlgorithmKind.PRUNER, "single weights of smallest magnitude, per layer",
+        new BuiltinAlgorithms().algorithms().forEach(r::register);
+        return r;
+    }
+
+    /** Every built-in algorithm, pruners first. */
+    @Override
+    public List<AlgorithmSpec> algorithms() {
+        List<AlgorithmSpec> r = new ArrayList<>();
+        r.add(AlgorithmSpec.of("level", AlgorithmKind.PRUNER, "single weights of smallest magnitude, per layer",
                 ctx -> new LevelPruner(ctx.model(), ctx.configList(), ctx.optimizer())));
-        r.register(filterPruner("l1-filter", "Conv2d filters of smallest L1 norm", L1FilterPruner::builder));
-        r.register(filterPruner("l2-filter", "Conv2d filters of smallest L2 norm", L2FilterPruner::builder));
-        r.register(filterPruner("fpgm", "Conv2d filters nearest the geometric median of their layer", FpgmPruner::builder));
-        r.register(AlgorithmSpec.of("slim", AlgorithmKind.PRUNER,
+        r.add(filterPruner("l1-filter", "Conv2d filters of smallest L1 norm", L1FilterPruner::builder));
+        r.add(filterPruner("l2-filter", "Conv2d filters of smallest L2 norm", L2FilterPruner::builder));
+        r.add(filterPruner("fpgm", "Conv2d filters nearest the geometric median of their layer", FpgmPruner::builder));
+        r.add(AlgorithmSpec.of("slim", AlgorithmKind.PRUNER,
                         "network slimming: BatchNorm2d channels of smallest |γ| under one global threshold; fine-tuning adds "
                                 + "the L1 penalty scale·sign(γ) to γ's gradient",
                         ctx -> SlimPruner.builder().setModel(ctx.model()).setConfigList(ctx.configList()).optOptimizer(ctx.optimizer())
                                 .optScale(ctx.options().getDouble("scale", SlimPruner.DEFAULT_SCALE)).build())
                 .withOption("scale", OptionType.NUMBER));
-        r.register(AlgorithmSpec.of("taylor-fo", AlgorithmKind.PRUNER,
+        r.add(AlgorithmSpec.of("taylor-fo", AlgorithmKind.PRUNER,
                         "Conv2d filters by first-order Taylor importance (weight × gradient)²",
                         ctx -> TaylorFoWeightFilterPruner.builder().setModel(ctx.model()).setConfigList(ctx.configList())
                                 .optOptimizer(ctx.optimizer()).optStatisticsBatchNum(ctx.options().getInt(STATISTICS_BATCH_NUM, 1))
                                 .optGlobalSort(ctx.options().getBoolean("global_sort", false)).build())
                 .withOption(STATISTICS_BATCH_NUM, OptionType.INTEGER).withOption("global_sort", OptionType.BOOLEAN)
-                .withDriver(new Driver() {
-                    @Override
-                    public int statisticsBatches(AlgorithmOptions options) {
-                        return options.getInt(STATISTICS_BATCH_NUM, 1);
-                    }
-
-                    @Override
-                    public StatisticsPass statisticsPass() {
-                        return StatisticsPass.FORWARD_BACKWARD;
-                    }
-
-                    @Override
-                    public void afterStatisticsBatch(Compressor c) {
-                        ((TaylorFoWeightFilterPruner) c).accumulate();
-                    }
-
-                    @Override
-                    public void afterStatistics(Compressor c) {
-                        ((TaylorFoWeightFilterPruner) c).updateMask();
-                    }
-                }));
-        r.register(AlgorithmSpec.of("apoz", AlgorithmKind.PRUNER,
+                .withStatisticsBatches(BuiltinAlgorithms::statisticsBatchNum));
+        r.add(AlgorithmSpec.of("apoz", AlgorithmKind.PRUNER,
                         "Conv2d filters by average percentage of zeros of their activations",
                         ctx -> ActivationApozRankFilterPruner.builder().setModel(ctx.model()).setConfigList(ctx.configList())
                                 .optOptimizer(ctx.optimizer()).optStatisticsBatchNum(ctx.options().getInt(STATISTICS_BATCH_NUM, 1))
                                 .optActivation(ctx.options().getString("activation", "relu")).build())
                 .withOption(STATISTICS_BATCH_NUM, OptionType.INTEGER).withOption("activation", OptionType.STRING)
-                .withDriver(activationStatistics()));
-        r.register(AlgorithmSpec.of("mean-activation", AlgorithmKind.PRUNER, "Conv2d filters by mean activation",
+                .withStatisticsBatches(BuiltinAlgorithms::statisticsBatchNum));
+        r.add(AlgorithmSpec.of("mean-activation", AlgorithmKind.PRUNER, "Conv2d filters by mean activation",
                         ctx -> ActivationMeanRankFilterPruner.builder().setModel(ctx.model()).setConfigList(ctx.configList())
                                 .optOptimizer(ctx.optimizer()).optStatisticsBatchNum(ctx.options().getInt(STATISTICS_BATCH_NUM, 1))
                                 .optActivation(ctx.options().getString("activation", "relu")).build())
                 .withOption(STATISTICS_BATCH_NUM, OptionType.INTEGER).withOption("activation", OptionType.STRING)
-                .withDriver(activationStatistics()));
-        r.register(AlgorithmSpec.of("agp", AlgorithmKind.PRUNER,
+                .withStatisticsBatches(BuiltinAlgorithms::statisticsBatchNum));
+        r.add(AlgorithmSpec.of("agp", AlgorithmKind.PRUNER,
                         "automated gradual pruning: sparsity grows along a cubic schedule over the fine-tuning epochs",
-                        ctx -> {
-                            AgpSchedule schedule = AgpSchedule.of(ctx.options());
-                            return AgpPruner.builder().setModel(ctx.model()).setConfigList(ctx.configList())
-                                    .optOptimizer(ctx.optimizer())
-                                    .optInitialSparsity(ctx.options().getDouble("initial_sparsity", 0.0))
-                                    .optStartEpoch(schedule.startTick()).optEndEpoch(schedule.endTick())
-                                    .optFrequency(schedule.frequencyTicks())
-                                    .optPruningAlgorithm(ctx.options().getString("pruning_algorithm", "level")).build();
-                        })
+                        ctx -> AgpPruner.builder().setModel(ctx.model()).setConfigList(ctx.configList())
+                                .optOptimizer(ctx.optimizer())
+                                .optInitialSparsity(ctx.options().getDouble("initial_sparsity", 0.0))
+                                .optSchedule(agpSchedule(ctx.options()))
+                                .optPruningAlgorithm(ctx.options().getString("pruning_algorithm", "level")).build())
                 .withOption("initial_sparsity", OptionType.NUMBER).withOption("start_epoch", OptionType.NUMBER)
                 .withOption("end_epoch", OptionType.NUMBER).withOption("frequency", OptionType.NUMBER)
                 .withOption("pruning_algorithm", OptionType.STRING)
-                .withDriverOf(options -> AgpSchedule.of(options).driver()));
-        r.register(AlgorithmSpec.of("lottery-ticket", AlgorithmKind.PRUNER,
+                .withOptionCheck(BuiltinAlgorithms::agpSchedule));
+        r.add(AlgorithmSpec.of("lottery-ticket", AlgorithmKind.PRUNER,
                         "iterative magnitude pruning over prune_iterations rounds, rewinding to the initial weights",
                         ctx -> new LotteryTicketPruner(ctx.model(), ctx.configList(), ctx.optimizer(),
                                 ctx.options().getBoolean("reset_weights", true)))
-                .withOption("reset_weights", OptionType.BOOLEAN)
-                .withDriver(new Driver() {
-                    @Override
-                    public int rounds(Compressor c) {
-                        return ((LotteryTicketPruner) c).pruneIterations() + 1;
-                    }
-
-                    @Override
-                    public void onRoundStart(Compressor c, int round) {
-                        ((LotteryTicketPruner) c).pruneIterationStart();
-                    }
-                }));
-        r.register(AlgorithmSpec.of("naive", AlgorithmKind.QUANTIZER, "8-bit symmetric weights with a growing scale",
+                .withOption("reset_weights", OptionType.BOOLEAN));
+        r.add(AlgorithmSpec.of("naive", AlgorithmKind.QUANTIZER, "8-bit symmetric weights with a growing scale",
                 ctx -> new NaiveQuantizer(ctx.model(), ctx.configList(), ctx.optimizer())));
-        r.register(AlgorithmSpec.of("qat", AlgorithmKind.QUANTIZER,
+        r.add(AlgorithmSpec.of("qat", AlgorithmKind.QUANTIZER,
                         "quantization-aware training: EMA-tracked ranges, fake-quantized weights and activations",
                         ctx -> QatQuantizer.builder().setModel(ctx.model()).setConfigList(ctx.configList())
                                 .optOptimizer(ctx.optimizer()).optEmaDecay(ctx.options().getDouble("ema_decay", 0.99)).build())
                 .withOption("ema_decay", OptionType.NUMBER));
-        r.register(AlgorithmSpec.of("dorefa", AlgorithmKind.QUANTIZER, "DoReFa-Net weights: tanh-normalised, k-bit uniform",
+        r.add(AlgorithmSpec.of("dorefa", AlgorithmKind.QUANTIZER, "DoReFa-Net weights: tanh-normalised, k-bit uniform",
                 ctx -> new DoReFaQuantizer(ctx.model(), ctx.configList(), ctx.optimizer())));
-        r.register(AlgorithmSpec.of("bnn", AlgorithmKind.QUANTIZER, "binarized weights and activations (sign)",
+        r.add(AlgorithmSpec.of("bnn", AlgorithmKind.QUANTIZER, "binarized weights and activations (sign)",
                 ctx -> new BnnQuantizer(ctx.model(), ctx.configList(), ctx.optimizer())));
-        r.register(AlgorithmSpec.of("lsq", AlgorithmKind.QUANTIZER, "learned step size quantization",
+        r.add(AlgorithmSpec.of("lsq", AlgorithmKind.QUANTIZER, "learned step size quantization",
                 ctx -> new LsqQuantizer(ctx.model(), ctx.configList(), ctx.optimizer())));
-        r.register(AlgorithmSpec.of("observer", AlgorithmKind.QUANTIZER,
+        r.add(AlgorithmSpec.of("observer", AlgorithmKind.QUANTIZER,
                         "post-training quantization: min/max observers over calibration batches, then fixed scales",
                         ctx -> new ObserverQuantizer(ctx.model(), ctx.configList()))
-                .withDriver(Driver.collecting(o -> OBSERVER_CALIBRATION_BATCHES, StatisticsPass.FORWARD_EVAL,
-                        c -> ((ObserverQuantizer) c).fix())));
-        return r;
+                .withStatisticsBatches(o -> OBSERVER_CALIBRATION_BATCHES));
+        return List.copyOf(r);
     }
 
     /**
@@ -161,9 +137,23 @@ public final class BuiltinAlgorithms {
         }).withOption(DEPENDENCY_AWARE, OptionType.BOOLEAN);
     }
 
-    /** APoZ and mean activation: forward passes (evaluation mode, so batch norm is untouched), then the masks. */
-    private static Driver activationStatistics() {
-        return Driver.collecting(o -> o.getInt(STATISTICS_BATCH_NUM, 1), StatisticsPass.FORWARD_EVAL,
-                c -> ((ScoreCollectingFilterPruner) c).updateMask());
+    /** The statistics batches of Taylor, APoZ and mean activation: {@code statistics_batch_num}, default 1. */
+    private static int statisticsBatchNum(AlgorithmOptions options) {
+        return options.getInt(STATISTICS_BATCH_NUM, 1);
+    }
+
+    /**
+     * AGP's schedule from a config file's options (defaults: start 0, end 10, frequency 1, NNI's).
+     *
+     * @throws AlgorithmException naming the option when the options make no valid schedule
+     */
+    public static AgpSchedule agpSchedule(AlgorithmOptions options) {
+        try {
+            return AgpSchedule.of(options.getDouble("start_epoch", AgpSchedule.DEFAULT_START_EPOCH),
+                    options.getDouble("end_epoch", AgpSchedule.DEFAULT_END_EPOCH),
+                    options.getDouble("frequency", AgpSchedule.DEFAULT_FREQUENCY));
+        } catch (IllegalArgumentException e) {
+            throw new AlgorithmException(e.getMessage(), e);
+        }
     }
 }

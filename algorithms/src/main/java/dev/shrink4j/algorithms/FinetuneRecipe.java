@@ -1,9 +1,8 @@
-package dev.shrink4j.cli.algo;
+package dev.shrink4j.algorithms;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
-import dev.shrink4j.cli.UsageException;
 import dev.shrink4j.compress.config.KeySpec;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -37,14 +36,14 @@ public record FinetuneRecipe(Double lr, Integer batchSize, Integer epochs) {
     /**
      * Reads the {@code "finetune"} object.
      *
-     * @throws UsageException naming every key that is unknown, of the wrong type or out of range (joined by
+     * @throws AlgorithmException naming every key that is unknown, of the wrong type or out of range (joined by
      *                        {@code "; "})
      */
     public static FinetuneRecipe fromJson(JsonElement json) {
         List<String> problems = new ArrayList<>();
         FinetuneRecipe recipe = fromJson(json, problems);
         if (!problems.isEmpty()) {
-            throw new UsageException(String.join("; ", problems));
+            throw new AlgorithmException(String.join("; ", problems));
         }
         return recipe;
     }

@@ -1,11 +1,10 @@
-package dev.shrink4j.cli.algo;
+package dev.shrink4j.algorithms;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonPrimitive;
-import dev.shrink4j.cli.UsageException;
 import dev.shrink4j.compress.config.ConfigException;
 import dev.shrink4j.compress.config.ConfigKeys;
 import dev.shrink4j.compress.config.ConfigList;
@@ -67,7 +66,7 @@ public record CompressionConfig(String source, AlgorithmSpec spec, ConfigList co
      * Reads and checks a config file without a model ({@link ModelCheck#NONE}).
      *
      * @param expected the kind the command needs, or null for either
-     * @throws UsageException when the file does not exist or cannot be read
+     * @throws AlgorithmException when the file does not exist or cannot be read
      * @throws ConfigException naming the file and every problem in it
      */
     public static CompressionConfig read(Path file, AlgorithmRegistry registry, AlgorithmKind expected) {
@@ -78,18 +77,18 @@ public record CompressionConfig(String source, AlgorithmSpec spec, ConfigList co
      * Reads a config file and checks it, also against the model with {@code check}.
      *
      * @param expected the kind the command needs, or null for either
-     * @throws UsageException when the file does not exist or cannot be read
+     * @throws AlgorithmException when the file does not exist or cannot be read
      * @throws ConfigException naming the file and every problem in it
      */
     public static CompressionConfig read(Path file, AlgorithmRegistry registry, AlgorithmKind expected, ModelCheck check) {
         if (!Files.isRegularFile(file)) {
-            throw new UsageException("config file " + file + " does not exist");
+            throw new AlgorithmException("config file " + file + " does not exist");
         }
         String text;
         try {
             text = Files.readString(file);
         } catch (IOException e) {
-            throw new UsageException("config file " + file + " cannot be read: " + e.getMessage(), e);
+            throw new AlgorithmException("config file " + file + " cannot be read: " + e.getMessage(), e);
         }
         return parse(file.toString(), text, registry, expected, check);
     }
@@ -164,7 +163,7 @@ public record CompressionConfig(String source, AlgorithmSpec spec, ConfigList co
         }
         try {
             return registry.get(kind, name.getAsString());
-        } catch (UsageException e) {
+        } catch (AlgorithmException e) {
             problems.add(e.getMessage());
             return null;
         }
@@ -172,7 +171,7 @@ public record CompressionConfig(String source, AlgorithmSpec spec, ConfigList co
 
     /**
      * The file's algorithm options that are known and well typed; a problem is added for the unknown
-     * ones (one line), each mistyped one, and a schedule the options cannot make ({@link AlgorithmSpec#driver}).
+     * ones (one line), each mistyped one, and options that fail the spec's check together ({@link AlgorithmSpec#checkOptions}).
      */
     private static AlgorithmOptions options(JsonObject obj, AlgorithmSpec spec, Set<String> problems) {
         JsonObject options = new JsonObject();
@@ -201,8 +200,8 @@ public record CompressionConfig(String source, AlgorithmSpec spec, ConfigList co
         problems.addAll(mistyped);
         AlgorithmOptions parsed = new AlgorithmOptions(options);
         try {
-            spec.driver(parsed); // a schedule that cannot run is an error of the file, reported now
-        } catch (UsageException e) {
+            spec.checkOptions(parsed); // a schedule that cannot run is an error of the file, reported now
+        } catch (AlgorithmException e) {
             problems.add(e.getMessage());
         }
         return parsed;
@@ -227,9 +226,12 @@ public record CompressionConfig(String source, AlgorithmSpec spec, ConfigList co
         return o.toString();
     }
 
-    /** How training drives this config's algorithm with its options. */
-    public Driver driver() {
-        return spec.driver(options);
+    /**
+     * The statistics (or calibration) batches this config's compressor needs before its masks or ranges
+     * are final, known before it is built ({@link AlgorithmSpec#statisticsBatches(AlgorithmOptions)}).
+     */
+    public int statisticsBatches() {
+        return spec.statisticsBatches(options);
     }
 
     private static String knownOptions(AlgorithmSpec spec) {

@@ -1,4 +1,4 @@
-package dev.shrink4j.cli.algo;
+package dev.shrink4j.algorithms;
 
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.nn.Module;

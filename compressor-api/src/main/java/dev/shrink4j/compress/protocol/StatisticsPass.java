@@ -1,8 +1,8 @@
-package dev.shrink4j.cli.algo;
+package dev.shrink4j.compress.protocol;
 
 /**
- * How the command line feeds statistics or calibration batches of training data to a compressor
- * before its masks or quantization ranges are final.
+ * How a training loop feeds statistics or calibration batches of training data to a {@link DataDriven}
+ * compressor before its masks or quantization ranges are final.
  */
 public enum StatisticsPass {
     /** Forward passes in evaluation mode, without gradients (observers that only watch). */

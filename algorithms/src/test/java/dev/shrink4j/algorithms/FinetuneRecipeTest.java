@@ -1,4 +1,4 @@
-package dev.shrink4j.cli.algo;
+package dev.shrink4j.algorithms;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.google.gson.JsonParser;
-import dev.shrink4j.cli.UsageException;
 import dev.shrink4j.compress.config.ConfigException;
 import org.junit.jupiter.api.Test;
 
@@ -17,7 +16,7 @@ class FinetuneRecipeTest {
     }
 
     private static String error(String json) {
-        return assertThrows(UsageException.class, () -> parse(json)).getMessage();
+        return assertThrows(AlgorithmException.class, () -> parse(json)).getMessage();
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.shrink4j.cli.algo;
+package dev.shrink4j.algorithms;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
