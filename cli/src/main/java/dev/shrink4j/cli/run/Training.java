@@ -1,4 +1,4 @@
-package dev.shrink4j.cli;
+package dev.shrink4j.cli.run;
 
 import dev.shrink4j.cli.report.EpochPoint;
 import dev.shrink4j.cli.report.RunReport;

@@ -1,4 +1,4 @@
-package dev.shrink4j.cli;
+package dev.shrink4j.cli.run;
 
 import dev.shrink4j.algorithms.CompressionConfig;
 import dev.shrink4j.compress.Compressor;

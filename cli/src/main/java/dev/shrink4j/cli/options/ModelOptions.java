@@ -1,5 +1,7 @@
-package dev.shrink4j.cli;
+package dev.shrink4j.cli.options;
 
+import dev.shrink4j.cli.run.DataSpec;
+import dev.shrink4j.cli.run.Models;
 import dev.shrink4j.nn.Module;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;

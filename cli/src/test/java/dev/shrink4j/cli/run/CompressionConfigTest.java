@@ -1,4 +1,4 @@
-package dev.shrink4j.cli.algo;
+package dev.shrink4j.cli.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,8 +7,6 @@ import dev.shrink4j.algorithms.AlgorithmKind;
 import dev.shrink4j.algorithms.AlgorithmRegistry;
 import dev.shrink4j.algorithms.BuiltinAlgorithms;
 import dev.shrink4j.algorithms.CompressionConfig;
-import dev.shrink4j.cli.Compressors;
-import dev.shrink4j.cli.DataSpec;
 import dev.shrink4j.compress.config.ConfigException;
 import org.junit.jupiter.api.Test;
 

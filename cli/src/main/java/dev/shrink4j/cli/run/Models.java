@@ -1,4 +1,4 @@
-package dev.shrink4j.cli;
+package dev.shrink4j.cli.run;
 
 import dev.shrink4j.data.Normalization;
 import dev.shrink4j.nn.Module;

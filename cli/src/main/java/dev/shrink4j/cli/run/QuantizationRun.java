@@ -1,13 +1,13 @@
-package dev.shrink4j.cli;
+package dev.shrink4j.cli.run;
 
 import dev.shrink4j.algorithms.CompressionConfig;
-import dev.shrink4j.compress.protocol.DataDriven;
-import dev.shrink4j.compress.protocol.StatisticsPass;
 import dev.shrink4j.cli.report.ResultRow;
 import dev.shrink4j.cli.report.RunReport;
 import dev.shrink4j.compress.Compressor;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.QuantType;
+import dev.shrink4j.compress.protocol.DataDriven;
+import dev.shrink4j.compress.protocol.StatisticsPass;
 import dev.shrink4j.data.DataLoader;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.io.ModelMetadata;

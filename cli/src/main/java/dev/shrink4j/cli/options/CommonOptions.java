@@ -1,5 +1,6 @@
-package dev.shrink4j.cli;
+package dev.shrink4j.cli.options;
 
+import dev.shrink4j.cli.run.UsageException;
 import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Option;
 

@@ -1,4 +1,4 @@
-package dev.shrink4j.cli.algo;
+package dev.shrink4j.cli.run;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -13,7 +13,6 @@ import dev.shrink4j.algorithms.AlgorithmRegistry;
 import dev.shrink4j.algorithms.AlgorithmSpec;
 import dev.shrink4j.algorithms.BuiltinAlgorithms;
 import dev.shrink4j.algorithms.CompressionConfig;
-import dev.shrink4j.cli.Training;
 import dev.shrink4j.compress.Compressor;
 import dev.shrink4j.compress.LayerInfo;
 import dev.shrink4j.compress.protocol.DataDriven;

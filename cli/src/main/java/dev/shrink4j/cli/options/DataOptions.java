@@ -1,6 +1,8 @@
-package dev.shrink4j.cli;
+package dev.shrink4j.cli.options;
 
 import dev.shrink4j.algorithms.CompressionConfig;
+import dev.shrink4j.cli.run.DataSpec;
+import dev.shrink4j.cli.run.UsageException;
 import dev.shrink4j.data.DataLoader;
 import dev.shrink4j.data.Dataset;
 import dev.shrink4j.data.Normalization;

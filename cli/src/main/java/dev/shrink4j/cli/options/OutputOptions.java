@@ -1,4 +1,4 @@
-package dev.shrink4j.cli;
+package dev.shrink4j.cli.options;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.shrink4j.cli;
+package dev.shrink4j.cli.run;
 
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.layers.Conv2d;

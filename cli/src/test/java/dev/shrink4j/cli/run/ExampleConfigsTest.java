@@ -1,4 +1,4 @@
-package dev.shrink4j.cli.algo;
+package dev.shrink4j.cli.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package dev.shrink4j.cli;
+package dev.shrink4j.cli.run;
 
 import dev.shrink4j.data.Cifar10;
 import dev.shrink4j.data.Dataset;

@@ -1,4 +1,4 @@
-package dev.shrink4j.cli.algo;
+package dev.shrink4j.cli.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,10 +11,6 @@ import com.google.gson.JsonPrimitive;
 import dev.shrink4j.algorithms.AlgorithmRegistry;
 import dev.shrink4j.algorithms.BuiltinAlgorithms;
 import dev.shrink4j.algorithms.CompressionConfig;
-import dev.shrink4j.cli.Compressors;
-import dev.shrink4j.cli.DataSpec;
-import dev.shrink4j.cli.Models;
-import dev.shrink4j.cli.Training;
 import dev.shrink4j.compress.Compressor;
 import dev.shrink4j.compress.config.ConfigException;
 import dev.shrink4j.compress.config.StrictJson;

@@ -1,10 +1,10 @@
-package dev.shrink4j.cli;
+package dev.shrink4j.cli.run;
 
 import dev.shrink4j.algorithms.CompressionConfig;
-import dev.shrink4j.compress.protocol.DataDriven;
-import dev.shrink4j.compress.protocol.Iterative;
 import dev.shrink4j.cli.report.ResultRow;
 import dev.shrink4j.cli.report.RunReport;
+import dev.shrink4j.compress.protocol.DataDriven;
+import dev.shrink4j.compress.protocol.Iterative;
 import dev.shrink4j.data.DataLoader;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.io.ModelMetadata;

@@ -1,4 +1,4 @@
-package dev.shrink4j.cli;
+package dev.shrink4j.cli.run;
 
 import dev.shrink4j.algorithms.AlgorithmContext;
 import dev.shrink4j.algorithms.AlgorithmOptions;
@@ -104,7 +104,7 @@ public final class Compressors {
             return cfg.spec().factory().create(new AlgorithmContext(model, cfg.configList(), optimizer, options,
                     data.inputShape(1)));
         } catch (UsageException | IllegalArgumentException e) { // AlgorithmException is an IllegalArgumentException
-            String problem = Shrink4j.oneLine(e.getMessage());
+            String problem = Messages.oneLine(e.getMessage());
             if (!problems.contains(problem)) {
                 problems.add(problem);
             }

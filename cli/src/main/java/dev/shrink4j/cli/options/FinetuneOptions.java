@@ -1,6 +1,7 @@
-package dev.shrink4j.cli;
+package dev.shrink4j.cli.options;
 
 import dev.shrink4j.algorithms.CompressionConfig;
+import dev.shrink4j.cli.run.Training;
 import picocli.CommandLine.Option;
 
 /**

@@ -1,8 +1,8 @@
-package dev.shrink4j.cli;
+package dev.shrink4j.cli.run;
 
 /**
  * A mistake of the user (unknown architecture, missing file, invalid config): the command line prints
- * the message as one line and exits with {@link Shrink4j#EXIT_USAGE}, without a stack trace. The
+ * the message as one line and exits with exit code 2 (usage), without a stack trace. The
  * message names the culprit: the option or file, the value, and what was expected.
  */
 public class UsageException extends RuntimeException {
