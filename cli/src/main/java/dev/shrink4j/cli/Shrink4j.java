@@ -1,13 +1,17 @@
 package dev.shrink4j.cli;
 
-import dev.shrink4j.cli.algo.AlgorithmRegistry;
-import dev.shrink4j.cli.algo.BuiltinAlgorithms;
-import dev.shrink4j.cli.command.InspectCommand;
+import dev.shrink4j.algorithms.AlgorithmException;
+import dev.shrink4j.algorithms.AlgorithmRegistry;
+import dev.shrink4j.cli.command.CommandRoot;
 import dev.shrink4j.cli.command.DemoCommand;
 import dev.shrink4j.cli.command.EvaluateCommand;
+import dev.shrink4j.cli.command.ExitCodes;
+import dev.shrink4j.cli.command.InspectCommand;
 import dev.shrink4j.cli.command.PruneCommand;
 import dev.shrink4j.cli.command.QuantizeCommand;
 import dev.shrink4j.cli.command.TrainCommand;
+import dev.shrink4j.cli.run.Messages;
+import dev.shrink4j.cli.run.UsageException;
 import dev.shrink4j.compress.config.ConfigException;
 import dev.shrink4j.data.DatasetException;
 import dev.shrink4j.nn.StateDictException;
@@ -33,14 +37,14 @@ import picocli.CommandLine.Spec;
         description = "Model compression (pruning, quantization) on libtorch.",
         subcommands = {InspectCommand.class, TrainCommand.class, PruneCommand.class, QuantizeCommand.class, EvaluateCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 2 usage or config error, 1 runtime failure."})
-public final class Shrink4j implements Runnable {
+public final class Shrink4j implements Runnable, CommandRoot {
 
     /** Success. */
-    public static final int EXIT_OK = 0;
+    public static final int EXIT_OK = ExitCodes.OK;
     /** The run failed (a bug, out of memory, a native error). */
-    public static final int EXIT_FAILURE = 1;
+    public static final int EXIT_FAILURE = ExitCodes.FAILURE;
     /** A usage or config mistake, reported in one line. */
-    public static final int EXIT_USAGE = 2;
+    public static final int EXIT_USAGE = ExitCodes.USAGE;
 
     private final AlgorithmRegistry registry;
 
@@ -53,6 +57,7 @@ public final class Shrink4j implements Runnable {
     }
 
     /** The algorithms config files may name. */
+    @Override
     public AlgorithmRegistry registry() {
         return registry;
     }
@@ -65,7 +70,7 @@ public final class Shrink4j implements Runnable {
 
     /** Runs the command line and exits with its code. */
     public static void main(String[] args) {
-        System.exit(execute(BuiltinAlgorithms.registry(), new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+        System.exit(execute(AlgorithmRegistry.load(), new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }
 
     /**
@@ -135,25 +140,12 @@ public final class Shrink4j implements Runnable {
 
     /** Mistakes of the user, as opposed to failures of the run. */
     static boolean isUsageError(Throwable ex) {
-        return ex instanceof UsageException || ex instanceof ConfigException || ex instanceof StateDictException
-                || ex instanceof DatasetException;
+        return ex instanceof UsageException || ex instanceof AlgorithmException || ex instanceof ConfigException
+                || ex instanceof StateDictException || ex instanceof DatasetException;
     }
 
-    /** The message folded into one line (multi-line messages list problems; they are joined with "; "). */
+    /** The message folded into one line ({@link Messages#oneLine}). */
     public static String oneLine(String message) {
-        if (message == null) {
-            return "(no message)";
-        }
-        String[] lines = message.strip().split("\\R");
-        StringBuilder sb = new StringBuilder(lines[0].strip());
-        for (int i = 1; i < lines.length; i++) {
-            String l = lines[i].strip();
-            if (l.isEmpty() || l.startsWith("at ") || l.startsWith("Exception raised from")) {
-                // libtorch appends its C++ trace: the first line says what went wrong
-                break;
-            }
-            sb.append(sb.charAt(sb.length() - 1) == ':' ? " " : "; ").append(l);
-        }
-        return sb.toString();
+        return Messages.oneLine(message);
     }
 }

@@ -11,12 +11,19 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.shrink4j.cli.algo.AlgorithmKind;
-import dev.shrink4j.cli.algo.AlgorithmRegistry;
-import dev.shrink4j.cli.algo.AlgorithmSpec;
-import dev.shrink4j.cli.algo.BuiltinAlgorithms;
-import dev.shrink4j.cli.algo.CompressionConfig;
+import dev.shrink4j.algorithms.AlgorithmKind;
+import dev.shrink4j.algorithms.AlgorithmRegistry;
+import dev.shrink4j.algorithms.AlgorithmSpec;
+import dev.shrink4j.algorithms.BuiltinAlgorithms;
+import dev.shrink4j.algorithms.CompressionConfig;
 import dev.shrink4j.cli.report.RunReport;
+import dev.shrink4j.cli.run.CompressionSetup;
+import dev.shrink4j.cli.run.Compressors;
+import dev.shrink4j.cli.run.DataSpec;
+import dev.shrink4j.cli.run.Models;
+import dev.shrink4j.cli.run.PruningRun;
+import dev.shrink4j.cli.run.QuantizationRun;
+import dev.shrink4j.cli.run.Training;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.QuantType;
 import dev.shrink4j.data.DataLoader;
@@ -160,7 +167,7 @@ class ExportReloadTest {
     private void checkQuantizer(CompressionConfig cfg) throws IOException {
         Setup s = Setup.of(cfg, dir);
         Path out = Files.createDirectories(dir.resolve("out"));
-        QuantizationRun run = new QuantizationRun(s.arch, s.data, s.weights, cfg.driver().statisticsBatches(cfg.options()), 1,
+        QuantizationRun run = new QuantizationRun(s.arch, s.data, s.weights, cfg.statisticsBatches(), 1,
                 Training.DEFAULT_FINETUNE_LR, 1);
         Map<String, Tensor> forwardWeights = new LinkedHashMap<>();
         ExportedFiles[] files = new ExportedFiles[1];

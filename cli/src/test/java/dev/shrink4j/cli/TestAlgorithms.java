@@ -1,10 +1,10 @@
 package dev.shrink4j.cli;
 
-import dev.shrink4j.cli.algo.AlgorithmKind;
-import dev.shrink4j.cli.algo.AlgorithmRegistry;
-import dev.shrink4j.cli.algo.AlgorithmSpec;
-import dev.shrink4j.cli.algo.BuiltinAlgorithms;
-import dev.shrink4j.cli.algo.OptionType;
+import dev.shrink4j.algorithms.AlgorithmKind;
+import dev.shrink4j.algorithms.AlgorithmRegistry;
+import dev.shrink4j.algorithms.AlgorithmSpec;
+import dev.shrink4j.algorithms.BuiltinAlgorithms;
+import dev.shrink4j.algorithms.OptionType;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Optimizer;

@@ -2,6 +2,7 @@ package dev.shrink4j.prune;
 
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.ConfigList;
+import dev.shrink4j.compress.protocol.Scheduled;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.prune.maskers.IterativeFilterNormMasker;
@@ -47,8 +48,12 @@ import org.slf4j.LoggerFactory;
  * agp.compress();
  * for (int epoch = 0; epoch < 12; epoch++) { agp.updateEpoch(epoch); trainOneEpoch(); }
  * }</pre>
+ *
+ * <p>A fractional schedule ({@link AgpSchedule}, {@link Builder#optSchedule}) counts in ticks of
+ * {@code 1/k} epoch; a training loop then moves it through {@link Scheduled}'s
+ * {@code onEpochStart}/{@code onBatchEnd}.
  */
-public final class AgpPruner extends Pruner {
+public final class AgpPruner extends Pruner implements Scheduled {
 
     private static final Logger LOG = LoggerFactory.getLogger(AgpPruner.class);
 
@@ -75,6 +80,7 @@ public final class AgpPruner extends Pruner {
     private final int startEpoch;
     private final int endEpoch;
     private final int frequency;
+    private final int ticksPerEpoch;
     private final Set<String> calculated = new HashSet<>();
     private int nowEpoch;
 
@@ -84,6 +90,13 @@ public final class AgpPruner extends Pruner {
         this.startEpoch = b.startEpoch;
         this.endEpoch = b.endEpoch;
         this.frequency = b.frequency;
+        this.ticksPerEpoch = b.ticksPerEpoch;
+    }
+
+    /** Schedule counts per training epoch: 1 for NNI's schedule, {@code k} for a frequency of {@code 1/k} epoch. */
+    @Override
+    public int ticksPerEpoch() {
+        return ticksPerEpoch;
     }
 
     /** A builder: {@code set…} required, {@code opt…} optional. */
@@ -208,6 +221,7 @@ public final class AgpPruner extends Pruner {
         private int startEpoch;
         private int endEpoch = 10;
         private int frequency = 1;
+        private int ticksPerEpoch = 1;
 
         private Builder() {
         }
@@ -251,6 +265,19 @@ public final class AgpPruner extends Pruner {
         /** {@code frequency}: epochs between mask updates, default 1. */
         public Builder optFrequency(int frequency) {
             this.frequency = frequency;
+            return this;
+        }
+
+        /**
+         * The whole schedule in ticks ({@link AgpSchedule#of}: epochs that may be fractional): sets
+         * {@code start_epoch}, {@code end_epoch} and {@code frequency} in ticks and the ticks per epoch.
+         */
+        public Builder optSchedule(AgpSchedule schedule) {
+            Objects.requireNonNull(schedule, "schedule");
+            this.startEpoch = schedule.startTick();
+            this.endEpoch = schedule.endTick();
+            this.frequency = schedule.frequencyTicks();
+            this.ticksPerEpoch = schedule.ticksPerEpoch();
             return this;
         }
 
@@ -305,6 +332,9 @@ public final class AgpPruner extends Pruner {
             }
             if (frequency < 1) {
                 throw new IllegalArgumentException("AgpPruner: frequency must be at least 1, got " + frequency);
+            }
+            if (ticksPerEpoch < 1) {
+                throw new IllegalArgumentException("AgpPruner: ticks per epoch must be at least 1, got " + ticksPerEpoch);
             }
             return new AgpPruner(this);
         }

@@ -6,6 +6,7 @@ import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.compress.config.ConfigSchema;
 import dev.shrink4j.compress.config.KeySpec;
 import dev.shrink4j.compress.config.LayerConfig;
+import dev.shrink4j.compress.protocol.Iterative;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.nn.optim.ParamGroup;
@@ -44,7 +45,7 @@ import org.bytedeco.pytorch.global.torch;
  * </ul>
  * The bias is never pruned.
  */
-public final class LotteryTicketPruner extends Pruner {
+public final class LotteryTicketPruner extends Pruner implements Iterative {
 
     /** Config key: the number of pruning rounds after the unpruned round 0. */
     public static final String PRUNE_ITERATIONS = "prune_iterations";
@@ -110,6 +111,18 @@ public final class LotteryTicketPruner extends Pruner {
     public int pruneIterations() {
         requireCompressed();
         return pruneIterations;
+    }
+
+    /** {@code N + 1}: round 0 keeps every weight, rounds 1 … N prune. */
+    @Override
+    public int rounds() {
+        return pruneIterations() + 1;
+    }
+
+    /** {@link #pruneIterationStart()}: the rounds start in order, so {@code round} is the next one. */
+    @Override
+    public void startRound(int round) {
+        pruneIterationStart();
     }
 
     /** The rounds, {@code 0 … N} (NNI's {@code get_prune_iterations()}: round 0 keeps every weight). */

@@ -5,6 +5,8 @@ import dev.shrink4j.collect.ChannelStatisticsCollector;
 import dev.shrink4j.compress.LayerInfo;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.ConfigList;
+import dev.shrink4j.compress.protocol.DataDriven;
+import dev.shrink4j.compress.protocol.StatisticsPass;
 import dev.shrink4j.compress.config.LayerConfig;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Optimizer;
@@ -27,7 +29,7 @@ import org.bytedeco.pytorch.Tensor;
  * each layer once, {@code if_calculated}). Without one, run the calibration batches and call
  * {@link #updateMask()}. Until then the masks are all ones.
  */
-public abstract class ScoreCollectingFilterPruner extends Pruner {
+public abstract class ScoreCollectingFilterPruner extends Pruner implements DataDriven {
 
     private final ChannelStatisticsCollector collector;
     private final CollectedScoreFilterMasker scoreMasker;
@@ -68,6 +70,27 @@ public abstract class ScoreCollectingFilterPruner extends Pruner {
     /** How many batches each layer needs ({@code statistics_batch_num}). */
     public final int statisticsBatchNum() {
         return statisticsBatchNum;
+    }
+
+    /** {@link #statisticsBatchNum()}: a training loop runs these before {@link #finishStatistics()}. */
+    @Override
+    public final int statisticsBatches() {
+        return statisticsBatchNum;
+    }
+
+    /**
+     * Forward passes in evaluation mode (activation statistics; batch norm is untouched); pruners that
+     * need gradients override this.
+     */
+    @Override
+    public StatisticsPass statisticsPass() {
+        return StatisticsPass.FORWARD_EVAL;
+    }
+
+    /** {@link #updateMask()}: the masks from the collected statistics. */
+    @Override
+    public final void finishStatistics() {
+        updateMask();
     }
 
     /**

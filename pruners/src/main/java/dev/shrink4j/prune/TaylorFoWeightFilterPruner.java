@@ -5,6 +5,7 @@ import dev.shrink4j.compress.LayerInfo;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.compress.config.LayerConfig;
+import dev.shrink4j.compress.protocol.StatisticsPass;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.prune.maskers.CollectedScoreFilterMasker;
@@ -116,6 +117,18 @@ public final class TaylorFoWeightFilterPruner extends ScoreCollectingFilterPrune
         if (isCollecting() && !allReady()) {
             taylorCollector().accumulate();
         }
+    }
+
+    /** Forward and backward passes: the Taylor scores need the gradients. */
+    @Override
+    public StatisticsPass statisticsPass() {
+        return StatisticsPass.FORWARD_BACKWARD;
+    }
+
+    /** {@link #accumulate()}: one batch of Taylor scores from the statistics batch's gradients. */
+    @Override
+    public void afterStatisticsBatch() {
+        accumulate();
     }
 
     /** Accumulates this step's batch, then computes the masks if every layer has enough batches. */

@@ -1,24 +1,24 @@
 package dev.shrink4j.cli.command;
 
-import dev.shrink4j.cli.Compressors;
-import dev.shrink4j.cli.DataOptions;
-import dev.shrink4j.cli.DataSpec;
-import dev.shrink4j.cli.FinetuneOptions;
-import dev.shrink4j.cli.Measurements;
-import dev.shrink4j.cli.Models;
-import dev.shrink4j.cli.PruningRun;
-import dev.shrink4j.cli.QuantizationRun;
-import dev.shrink4j.cli.Shrink4j;
-import dev.shrink4j.cli.Training;
-import dev.shrink4j.cli.UsageException;
-import dev.shrink4j.cli.algo.AlgorithmKind;
-import dev.shrink4j.cli.algo.CompressionConfig;
+import dev.shrink4j.algorithms.AlgorithmKind;
+import dev.shrink4j.algorithms.CompressionConfig;
+import dev.shrink4j.cli.options.DataOptions;
+import dev.shrink4j.cli.options.FinetuneOptions;
 import dev.shrink4j.cli.report.DeployedModel;
 import dev.shrink4j.cli.report.HeadlessChromium;
 import dev.shrink4j.cli.report.HtmlReport;
 import dev.shrink4j.cli.report.ResultRow;
 import dev.shrink4j.cli.report.ResultsTable;
 import dev.shrink4j.cli.report.RunReport;
+import dev.shrink4j.cli.run.Compressors;
+import dev.shrink4j.cli.run.DataSpec;
+import dev.shrink4j.cli.run.Measurements;
+import dev.shrink4j.cli.run.Messages;
+import dev.shrink4j.cli.run.Models;
+import dev.shrink4j.cli.run.PruningRun;
+import dev.shrink4j.cli.run.QuantizationRun;
+import dev.shrink4j.cli.run.Training;
+import dev.shrink4j.cli.run.UsageException;
 import dev.shrink4j.data.DataLoader;
 import dev.shrink4j.data.Dataset;
 import dev.shrink4j.nn.Module;
@@ -162,13 +162,13 @@ public final class DemoCommand extends Subcommand {
                     row = o.row();
                 } else {
                     int calibration = calibrationBatches != null ? calibrationBatches
-                            : cfg.driver().statisticsBatches(cfg.options());
+                            : cfg.statisticsBatches();
                     report.setting("calibration " + method, String.format(Locale.ROOT, "%d batch(es) of %d", calibration,
                             finetuneLoader.batchSize()));
                     QuantizationRun.Outcome o = new QuantizationRun(arch, dataSpec, baseline, calibration, methodEpochs, methodLr,
                             common.seed()).run(cfg, finetuneLoader, testLoader, dir, report, method, base.accuracy());
                     if (o.int8Skipped() != null) {
-                        console.println(method + ": no int8 export (" + Shrink4j.oneLine(o.int8Skipped())
+                        console.println(method + ": no int8 export (" + Messages.oneLine(o.int8Skipped())
                                 + "); its size is the fake-quantized fp32 file's");
                     }
                     row = o.row();
@@ -188,7 +188,7 @@ public final class DemoCommand extends Subcommand {
         if (screenshot) {
             screenshot(out.resolve("report.html"), out.resolve(SCREENSHOT), console);
         }
-        return Shrink4j.EXIT_OK;
+        return ExitCodes.OK;
     }
 
     /**
@@ -210,7 +210,7 @@ public final class DemoCommand extends Subcommand {
             }
         } catch (IOException e) {
             LOG.debug("screenshot of {} failed", html, e);
-            console.println("no screenshot of the report: " + Shrink4j.oneLine(e.getMessage()));
+            console.println("no screenshot of the report: " + Messages.oneLine(e.getMessage()));
         }
     }
 

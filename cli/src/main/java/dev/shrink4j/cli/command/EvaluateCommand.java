@@ -1,13 +1,13 @@
 package dev.shrink4j.cli.command;
 
-import dev.shrink4j.cli.Compressors;
-import dev.shrink4j.cli.DataOptions;
-import dev.shrink4j.cli.DataSpec;
-import dev.shrink4j.cli.Models;
-import dev.shrink4j.cli.Shrink4j;
-import dev.shrink4j.cli.UsageException;
-import dev.shrink4j.cli.algo.AlgorithmKind;
-import dev.shrink4j.cli.algo.CompressionConfig;
+import dev.shrink4j.algorithms.AlgorithmKind;
+import dev.shrink4j.algorithms.CompressionConfig;
+import dev.shrink4j.cli.options.DataOptions;
+import dev.shrink4j.cli.run.Compressors;
+import dev.shrink4j.cli.run.DataSpec;
+import dev.shrink4j.cli.run.Messages;
+import dev.shrink4j.cli.run.Models;
+import dev.shrink4j.cli.run.UsageException;
 import dev.shrink4j.data.Dataset;
 import dev.shrink4j.data.Normalization;
 import dev.shrink4j.nn.Module;
@@ -76,7 +76,7 @@ public final class EvaluateCommand extends Subcommand {
                 try {
                     Pruner.applyCompressionResults(net, masks);
                 } catch (IllegalArgumentException e) {
-                    throw new UsageException(Shrink4j.oneLine(e.getMessage()), e);
+                    throw new UsageException(Messages.oneLine(e.getMessage()), e);
                 } catch (SafeTensorsException e) {
                     throw new UsageException("masks file " + masks + " is not a valid safetensors file: " + e.problem(), e);
                 }
@@ -85,7 +85,7 @@ public final class EvaluateCommand extends Subcommand {
                 evaluate(net, normalization);
             }
         }
-        return Shrink4j.EXIT_OK;
+        return ExitCodes.OK;
     }
 
     /** The config's quantizer over {@code model}, compressed, with the calibration loaded. */
@@ -98,7 +98,7 @@ public final class EvaluateCommand extends Subcommand {
             try {
                 q.loadCalibrationConfig(calibration);
             } catch (IllegalArgumentException e) {
-                throw new UsageException(Shrink4j.oneLine(e.getMessage()), e);
+                throw new UsageException(Messages.oneLine(e.getMessage()), e);
             }
             return q;
         } catch (RuntimeException | IOException e) {

@@ -3,11 +3,10 @@ package dev.shrink4j.cli.command;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import dev.shrink4j.cli.Compressors;
-import dev.shrink4j.cli.DataSpec;
-import dev.shrink4j.cli.Models;
-import dev.shrink4j.cli.Shrink4j;
-import dev.shrink4j.cli.algo.CompressionConfig;
+import dev.shrink4j.algorithms.CompressionConfig;
+import dev.shrink4j.cli.run.Compressors;
+import dev.shrink4j.cli.run.DataSpec;
+import dev.shrink4j.cli.run.Models;
 import dev.shrink4j.compress.Compressor;
 import dev.shrink4j.compress.LayerSelection;
 import dev.shrink4j.nn.Module;
@@ -98,7 +97,7 @@ public final class InspectCommand extends Subcommand {
             }
             out.flush();
         }
-        return Shrink4j.EXIT_OK;
+        return ExitCodes.OK;
     }
 
     private static JsonObject assignment(Module model, CompressionConfig cfg, DataSpec dataSpec) {

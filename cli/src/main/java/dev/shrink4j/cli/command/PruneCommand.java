@@ -1,22 +1,21 @@
 package dev.shrink4j.cli.command;
 
-import dev.shrink4j.cli.Compressors;
-import dev.shrink4j.cli.DataOptions;
-import dev.shrink4j.cli.DataSpec;
-import dev.shrink4j.cli.FinetuneOptions;
-import dev.shrink4j.cli.Measurements;
-import dev.shrink4j.cli.ModelOptions;
-import dev.shrink4j.cli.OutputOptions;
-import dev.shrink4j.cli.Shrink4j;
-import dev.shrink4j.cli.PruningRun;
-import dev.shrink4j.cli.Training;
-import dev.shrink4j.cli.UsageException;
-import dev.shrink4j.cli.algo.AlgorithmKind;
-import dev.shrink4j.cli.algo.CompressionConfig;
+import dev.shrink4j.algorithms.AlgorithmKind;
+import dev.shrink4j.algorithms.CompressionConfig;
+import dev.shrink4j.cli.options.DataOptions;
+import dev.shrink4j.cli.options.FinetuneOptions;
+import dev.shrink4j.cli.options.ModelOptions;
+import dev.shrink4j.cli.options.OutputOptions;
 import dev.shrink4j.cli.report.DeployedModel;
 import dev.shrink4j.cli.report.Rounding;
 import dev.shrink4j.cli.report.RunReport;
 import dev.shrink4j.cli.report.SweepPoint;
+import dev.shrink4j.cli.run.Compressors;
+import dev.shrink4j.cli.run.DataSpec;
+import dev.shrink4j.cli.run.Measurements;
+import dev.shrink4j.cli.run.PruningRun;
+import dev.shrink4j.cli.run.Training;
+import dev.shrink4j.cli.run.UsageException;
 import dev.shrink4j.data.DataLoader;
 import dev.shrink4j.data.Dataset;
 import dev.shrink4j.nn.Module;
@@ -87,7 +86,7 @@ public final class PruneCommand extends Subcommand {
                 throw new UsageException("--sweep: sparsity " + s + " is outside [0, 1)");
             }
         }
-        boolean needsData = epochs > 0 || cfg.driver().statisticsBatches(cfg.options()) > 0 || sweep != null;
+        boolean needsData = epochs > 0 || cfg.statisticsBatches() > 0 || sweep != null;
         RunReport report = new RunReport("prune " + model.arch() + " with " + cfg.spec().name(), invocation())
                 .setModel(model.arch(), dataSpec.cliName());
         report.setting("config", cfg.source()).setting("pruner", cfg.spec().name()).setting("options", cfg.options().toString());
@@ -147,7 +146,7 @@ public final class PruneCommand extends Subcommand {
             console.println("wrote " + out.resolve(sweep == null ? "model.safetensors" : "sparsity-*") + ", "
                     + out.resolve("report.html"));
         }
-        return Shrink4j.EXIT_OK;
+        return ExitCodes.OK;
     }
 
     private PruningRun.Outcome pruneOnce(CompressionConfig cfg, DataSpec dataSpec, Dataset train, Dataset test, Path dir,

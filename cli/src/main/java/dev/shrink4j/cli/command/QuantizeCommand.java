@@ -1,19 +1,19 @@
 package dev.shrink4j.cli.command;
 
-import dev.shrink4j.cli.Compressors;
-import dev.shrink4j.cli.DataOptions;
-import dev.shrink4j.cli.DataSpec;
-import dev.shrink4j.cli.FinetuneOptions;
-import dev.shrink4j.cli.ModelOptions;
-import dev.shrink4j.cli.OutputOptions;
-import dev.shrink4j.cli.QuantizationRun;
-import dev.shrink4j.cli.Shrink4j;
-import dev.shrink4j.cli.Training;
-import dev.shrink4j.cli.algo.AlgorithmKind;
-import dev.shrink4j.cli.algo.CompressionConfig;
+import dev.shrink4j.algorithms.AlgorithmKind;
+import dev.shrink4j.algorithms.CompressionConfig;
+import dev.shrink4j.cli.options.DataOptions;
+import dev.shrink4j.cli.options.FinetuneOptions;
+import dev.shrink4j.cli.options.ModelOptions;
+import dev.shrink4j.cli.options.OutputOptions;
 import dev.shrink4j.cli.report.ResultsTable;
 import dev.shrink4j.cli.report.Rounding;
 import dev.shrink4j.cli.report.RunReport;
+import dev.shrink4j.cli.run.Compressors;
+import dev.shrink4j.cli.run.DataSpec;
+import dev.shrink4j.cli.run.Messages;
+import dev.shrink4j.cli.run.QuantizationRun;
+import dev.shrink4j.cli.run.Training;
 import dev.shrink4j.data.Dataset;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.train.Evaluator;
@@ -71,7 +71,7 @@ public final class QuantizeCommand extends Subcommand {
         CompressionConfig cfg = CompressionConfig.read(config, registry(), AlgorithmKind.QUANTIZER,
                 Compressors.check(model.arch(), dataSpec, c -> epochs > 0));
         int calibration = calibrationBatches != null ? calibrationBatches
-                : cfg.driver().statisticsBatches(cfg.options());
+                : cfg.statisticsBatches();
         QuantizationRun run = new QuantizationRun(model.arch(), dataSpec, weights, calibration, epochs,
                 finetune.lr(cfg), common.seed());
         // Accuracy needs the test set: read it when training data is read anyway or a dataset was named.
@@ -112,7 +112,7 @@ public final class QuantizeCommand extends Subcommand {
                     + QuantizationRun.FAKE_QUANT + (o.int8Skipped() == null ? ", " + QuantizationRun.INT8 : "") + ", "
                     + out.resolve("report.html"));
         }
-        return Shrink4j.EXIT_OK;
+        return ExitCodes.OK;
     }
 
     /** Whether the command line named a dataset ({@code --data}, {@code --data-dir} or a sample limit). */
@@ -129,7 +129,7 @@ public final class QuantizeCommand extends Subcommand {
             console.printf(Locale.ROOT, ", int8 %s (%,d bytes, %.1fx smaller)%n", ResultsTable.humanBytes(o.int8Bytes()),
                     o.int8Bytes(), (double) o.fp32Bytes() / o.int8Bytes());
         } else {
-            console.printf("%nint8 export skipped: %s%n", Shrink4j.oneLine(o.int8Skipped()));
+            console.printf("%nint8 export skipped: %s%n", Messages.oneLine(o.int8Skipped()));
         }
     }
 }

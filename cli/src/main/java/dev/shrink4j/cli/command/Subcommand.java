@@ -1,8 +1,7 @@
 package dev.shrink4j.cli.command;
 
-import dev.shrink4j.cli.CommonOptions;
-import dev.shrink4j.cli.Shrink4j;
-import dev.shrink4j.cli.algo.AlgorithmRegistry;
+import dev.shrink4j.algorithms.AlgorithmRegistry;
+import dev.shrink4j.cli.options.CommonOptions;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -21,7 +20,7 @@ import picocli.CommandLine.Spec;
 abstract class Subcommand implements Callable<Integer> {
 
     @ParentCommand
-    Shrink4j parent;
+    CommandRoot parent;
 
     @Spec
     CommandSpec spec;

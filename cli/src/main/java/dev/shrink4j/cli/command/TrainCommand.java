@@ -1,16 +1,15 @@
 package dev.shrink4j.cli.command;
 
-import dev.shrink4j.cli.DataOptions;
-import dev.shrink4j.cli.DataSpec;
-import dev.shrink4j.cli.Measurements;
-import dev.shrink4j.cli.ModelOptions;
-import dev.shrink4j.cli.Models;
-import dev.shrink4j.cli.OutputOptions;
-import dev.shrink4j.cli.Shrink4j;
-import dev.shrink4j.cli.Training;
-import dev.shrink4j.cli.UsageException;
+import dev.shrink4j.cli.options.DataOptions;
+import dev.shrink4j.cli.options.ModelOptions;
+import dev.shrink4j.cli.options.OutputOptions;
 import dev.shrink4j.cli.report.ResultRow;
 import dev.shrink4j.cli.report.RunReport;
+import dev.shrink4j.cli.run.DataSpec;
+import dev.shrink4j.cli.run.Measurements;
+import dev.shrink4j.cli.run.Models;
+import dev.shrink4j.cli.run.Training;
+import dev.shrink4j.cli.run.UsageException;
 import dev.shrink4j.data.DataLoader;
 import dev.shrink4j.data.Dataset;
 import dev.shrink4j.nn.Module;
@@ -71,6 +70,6 @@ public final class TrainCommand extends Subcommand {
             report.write(out);
             console().printf("test %s%nwrote %s and %s%n", e, weights, out.resolve("report.html"));
         }
-        return Shrink4j.EXIT_OK;
+        return ExitCodes.OK;
     }
 }

@@ -7,6 +7,8 @@ import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.compress.config.LayerConfig;
 import dev.shrink4j.compress.config.QuantType;
+import dev.shrink4j.compress.protocol.DataDriven;
+import dev.shrink4j.compress.protocol.StatisticsPass;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.quant.QParams;
 import dev.shrink4j.quant.Quantizer;
@@ -54,9 +56,12 @@ import org.slf4j.LoggerFactory;
  * {@code quant_dtype} (defaults {@code per_tensor_affine}, {@code uint}). NNI hard-codes int8
  * symmetric weights and reduced-range uint8 outputs; here the config chooses.
  */
-public final class ObserverQuantizer extends Quantizer {
+public final class ObserverQuantizer extends Quantizer implements DataDriven {
 
     private static final Logger LOG = LoggerFactory.getLogger(ObserverQuantizer.class);
+
+    /** The default number of calibration batches: the observer has no other source of activation ranges. */
+    public static final int DEFAULT_CALIBRATION_BATCHES = 10;
 
     private final Tensor dummyInput;
     private final Map<String, Map<QuantType, MinMaxObserver>> observers = new LinkedHashMap<>();
@@ -124,6 +129,24 @@ public final class ObserverQuantizer extends Quantizer {
         fix();
         LOG.info("{} calibrated on {} batch(es)", getClass().getSimpleName(), n);
         return n;
+    }
+
+    /** {@value #DEFAULT_CALIBRATION_BATCHES} calibration batches (a training loop may run another number). */
+    @Override
+    public int statisticsBatches() {
+        return DEFAULT_CALIBRATION_BATCHES;
+    }
+
+    /** Forward passes in evaluation mode: the observers only watch. */
+    @Override
+    public StatisticsPass statisticsPass() {
+        return StatisticsPass.FORWARD_EVAL;
+    }
+
+    /** {@link #fix()}: the ranges observed become fixed scales. */
+    @Override
+    public void finishStatistics() {
+        fix();
     }
 
     /**

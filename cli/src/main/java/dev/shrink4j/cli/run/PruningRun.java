@@ -1,0 +1,102 @@
+package dev.shrink4j.cli.run;
+
+import dev.shrink4j.algorithms.CompressionConfig;
+import dev.shrink4j.cli.report.ResultRow;
+import dev.shrink4j.cli.report.RunReport;
+import dev.shrink4j.compress.protocol.DataDriven;
+import dev.shrink4j.compress.protocol.Iterative;
+import dev.shrink4j.data.DataLoader;
+import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.io.ModelMetadata;
+import dev.shrink4j.nn.optim.Optimizer;
+import dev.shrink4j.nn.train.Evaluation;
+import dev.shrink4j.nn.train.Evaluator;
+import dev.shrink4j.prune.Pruner;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * One pruning run as {@code prune} and {@code demo} do it: fresh model with the given weights →
+ * pruner from the config → statistics batches (data-driven pruners) → for each of the pruner's
+ * rounds, {@code epochs} fine-tuning epochs → export of {@value #MODEL} (masked weights) and
+ * {@value #MASKS}, both with the run's {@link #metadata} → measurements.
+ *
+ * @param arch     architecture
+ * @param data     dataset (model sizing)
+ * @param weights  the trained weights to start from
+ * @param epochs   fine-tuning epochs per round (0: masks only)
+ * @param lr       fine-tuning learning rate
+ * @param seed     shuffling seed
+ */
+public record PruningRun(String arch, DataSpec data, Path weights, int epochs, double lr, long seed) {
+
+    /** The masked weights. */
+    public static final String MODEL = "model.safetensors";
+    /** The masks. */
+    public static final String MASKS = "masks.safetensors";
+
+    /** What one run produced. */
+    public record Outcome(Map<String, Double> sparsity, ResultRow row, boolean evaluated) {
+    }
+
+    /**
+     * Runs {@code cfg}, writing into {@code dir}; training curves and the per-layer sparsity of the
+     * pruned model go into {@code report} as {@code name}. Loaders may be null when the run needs no
+     * data (no statistics, no epochs, no evaluation).
+     *
+     * @param baselineAccuracy for the Δ column (NaN when unknown)
+     */
+    public Outcome run(CompressionConfig cfg, DataLoader train, DataLoader test, Path dir, RunReport report, String name,
+            double baselineAccuracy) throws IOException {
+        return CompressionSetup.run(arch, data, weights, epochs > 0, lr, cfg, Pruner.class, (model, sgd, pruner) -> {
+            prune(cfg, model, sgd, pruner, train, test, report, name);
+            Map<String, Double> sparsity = pruner.layerSparsity();
+            report.setLayerSparsity(name, Measurements.layerZeroShare(model));
+            long[] nz = Measurements.nonzeroParams(model);
+            long flops = Measurements.effectiveFlops(model, data.inputShape(1));
+            Path modelFile = export(cfg, pruner, dir);
+            Evaluation e = test == null ? null : new Evaluator().evaluate(model, test);
+            ResultRow row = new ResultRow(name, e == null ? Double.NaN : e.accuracy(),
+                    e == null ? Double.NaN : 100 * (e.accuracy() - baselineAccuracy), nz[0], nz[1], flops,
+                    Measurements.gzipSize(modelFile), "masked fp32", e == null ? Double.NaN : e.meanBatchMillis());
+            return new Outcome(sparsity, row, e != null);
+        });
+    }
+
+    /**
+     * The run's pruning on a model {@code pruner} has compressed: the statistics batches a
+     * {@link DataDriven} pruner asks for (then its mask computation), then for each round of an
+     * {@link Iterative} one (one round otherwise) {@code epochs} fine-tuning epochs with {@code optimizer}
+     * (null when {@code epochs} is 0).
+     */
+    public void prune(CompressionConfig cfg, Module model, Optimizer optimizer, Pruner pruner, DataLoader train,
+            DataLoader test, RunReport report, String name) {
+        if (pruner instanceof DataDriven dataDriven && dataDriven.statisticsBatches() > 0) {
+            Training.runStatistics(model, train, dataDriven.statisticsBatches(), dataDriven, name + " statistics", System.err);
+            dataDriven.finishStatistics();
+        }
+        Iterative iterative = pruner instanceof Iterative i ? i : null;
+        int rounds = iterative == null ? 1 : iterative.rounds();
+        for (int round = 0; round < rounds; round++) {
+            if (iterative != null) {
+                iterative.startRound(round);
+            }
+            if (epochs > 0) {
+                Training.fit(model, optimizer, train, test, epochs, pruner, report, rounds == 1 ? name : name + " round " + round);
+            }
+        }
+    }
+
+    /** Writes {@value #MODEL} and {@value #MASKS} into {@code dir} with the run's {@link #metadata}; returns the model file. */
+    public Path export(CompressionConfig cfg, Pruner pruner, Path dir) throws IOException {
+        Path modelFile = dir.resolve(MODEL);
+        pruner.exportModel(modelFile, dir.resolve(MASKS), metadata(cfg));
+        return modelFile;
+    }
+
+    /** The metadata of the run's exports: architecture, dataset and its normalisation, algorithm and config file. */
+    public ModelMetadata metadata(CompressionConfig cfg) {
+        return Models.metadata(arch, data).withAlgorithm(cfg.spec().name(), cfg.toJson());
+    }
+}
