@@ -11,6 +11,7 @@ import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.layers.Linear;
 import dev.shrink4j.nn.layers.ReLU;
 import dev.shrink4j.nn.optim.Sgd;
+import dev.shrink4j.quant.core.Ste;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;

@@ -11,7 +11,7 @@ import dev.shrink4j.nn.optim.Sgd;
 import dev.shrink4j.nn.train.Trainer;
 import dev.shrink4j.nn.zoo.LeNet5;
 import dev.shrink4j.quant.Quantizer;
-import dev.shrink4j.quant.Ste;
+import dev.shrink4j.quant.core.Ste;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -14,7 +14,7 @@ import org.bytedeco.pytorch.Tensor;
  * wrapper or module and created outside any step scope; {@link #observe} updates them in place
  * ({@code copy_}) under a {@code NoGradGuard}, so their identity never changes and it may run inside
  * step scopes. An observer only collects: turning the range into scale and zero point is done by
- * the quantizers ({@code dev.shrink4j.quant.QParams}).
+ * the quantizers ({@code dev.shrink4j.quant.core.QParams}).
  *
  * <p>A tensor holding NaN or infinite values is refused with a {@link NonFiniteRangeException}
  * that names the observer's {@link #label()} (quantizers label each observer with its layer), and

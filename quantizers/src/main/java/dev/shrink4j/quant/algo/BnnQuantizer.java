@@ -9,8 +9,8 @@ import dev.shrink4j.compress.config.QuantType;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.quant.Quantizer;
-import dev.shrink4j.quant.Ste;
-import dev.shrink4j.quant.QParams;
+import dev.shrink4j.quant.core.QParams;
+import dev.shrink4j.quant.core.Ste;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 

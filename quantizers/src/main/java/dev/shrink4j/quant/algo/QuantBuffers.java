@@ -1,8 +1,8 @@
 package dev.shrink4j.quant.algo;
 
 import dev.shrink4j.collect.observe.RangeObserver;
-import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.LayerInfo;
+import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.LayerConfig;
 import dev.shrink4j.compress.config.QuantDtype;
 import dev.shrink4j.compress.config.QuantScheme;
@@ -10,8 +10,8 @@ import dev.shrink4j.compress.config.QuantType;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.layers.Conv2d;
 import dev.shrink4j.nn.layers.Linear;
-import dev.shrink4j.quant.CalibrationKeys;
-import dev.shrink4j.quant.QParams;
+import dev.shrink4j.quant.core.CalibrationKeys;
+import dev.shrink4j.quant.core.QParams;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -6,6 +6,6 @@
  * {@link dev.shrink4j.quant.algo.DoReFaQuantizer} (DoReFa weight quantization),
  * {@link dev.shrink4j.quant.algo.BnnQuantizer} (binarized networks) and
  * {@link dev.shrink4j.quant.algo.LsqQuantizer} (learned step size quantization). Scale and zero point
- * come from {@link dev.shrink4j.quant.QParams}.
+ * come from {@link dev.shrink4j.quant.core.QParams}.
  */
 package dev.shrink4j.quant.algo;

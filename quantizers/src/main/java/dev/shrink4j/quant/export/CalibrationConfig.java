@@ -9,7 +9,7 @@ import com.google.gson.JsonParseException;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.QuantType;
 import dev.shrink4j.nn.io.StrictJson;
-import dev.shrink4j.quant.CalibrationKeys;
+import dev.shrink4j.quant.core.CalibrationKeys;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;

@@ -5,7 +5,7 @@ import com.google.gson.JsonObject;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.QuantType;
 import dev.shrink4j.nn.TensorChecks;
-import dev.shrink4j.quant.CalibrationKeys;
+import dev.shrink4j.quant.core.CalibrationKeys;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

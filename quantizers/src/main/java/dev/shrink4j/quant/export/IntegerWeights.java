@@ -1,6 +1,6 @@
 package dev.shrink4j.quant.export;
 
-import dev.shrink4j.quant.QParams;
+import dev.shrink4j.quant.core.QParams;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

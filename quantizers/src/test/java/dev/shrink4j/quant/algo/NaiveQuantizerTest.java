@@ -10,7 +10,7 @@ import dev.shrink4j.compress.config.ConfigException;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.nn.layers.Linear;
 import dev.shrink4j.nn.layers.Sequential;
-import dev.shrink4j.quant.CalibrationKeys;
+import dev.shrink4j.quant.core.CalibrationKeys;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 

@@ -16,7 +16,7 @@ import dev.shrink4j.nn.layers.Linear;
 import dev.shrink4j.nn.layers.ReLU;
 import dev.shrink4j.nn.layers.Sequential;
 import dev.shrink4j.nn.optim.Sgd;
-import dev.shrink4j.quant.CalibrationKeys;
+import dev.shrink4j.quant.core.CalibrationKeys;
 import java.util.Map;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;

@@ -1,4 +1,4 @@
-package dev.shrink4j.quant;
+package dev.shrink4j.quant.core;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package dev.shrink4j.quant;
+package dev.shrink4j.quant.core;
 
 import dev.shrink4j.collect.observe.Ranges;
 import dev.shrink4j.compress.config.QuantDtype;
