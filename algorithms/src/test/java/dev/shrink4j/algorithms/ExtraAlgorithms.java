@@ -3,9 +3,9 @@ package dev.shrink4j.algorithms;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Optimizer;
-import dev.shrink4j.prune.Masks;
 import dev.shrink4j.prune.Pruner;
-import dev.shrink4j.prune.Ranking;
+import dev.shrink4j.prune.core.Masks;
+import dev.shrink4j.prune.core.Ranking;
 import java.util.List;
 import org.bytedeco.pytorch.global.torch;
 

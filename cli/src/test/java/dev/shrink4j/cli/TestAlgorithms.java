@@ -8,9 +8,9 @@ import dev.shrink4j.algorithms.OptionType;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Optimizer;
-import dev.shrink4j.prune.Masks;
 import dev.shrink4j.prune.Pruner;
-import dev.shrink4j.prune.Ranking;
+import dev.shrink4j.prune.core.Masks;
+import dev.shrink4j.prune.core.Ranking;
 import org.bytedeco.pytorch.global.torch;
 
 /**

@@ -5,6 +5,7 @@ import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.compress.protocol.Scheduled;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Optimizer;
+import dev.shrink4j.prune.core.WeightMasker;
 import dev.shrink4j.prune.maskers.IterativeFilterNormMasker;
 import dev.shrink4j.prune.maskers.IterativeLevelMasker;
 import java.util.HashSet;
@@ -33,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * {@code (t − t0) % frequency == 0}, and {@code end_epoch} itself. Since {@code t0 + span} is a
  * pruning epoch, the layer is at exactly {@code s_f} (the formula's cube is exactly 0 there) from
  * then on, and at {@code end_epoch} at the latest. Each layer prunes {@code floor(n·s_t)} units
- * ({@link Ranking}); the inner maskers rank the masked weights, with pruned ones below every live
+ * ({@link dev.shrink4j.prune.core.Ranking}); the inner maskers rank the masked weights, with pruned ones below every live
  * one, so what was pruned stays pruned. (NNI asserts {@code span > 0}; here a zero span prunes to
  * {@code s_f} at once, as NNI 2.x does for a one-iteration schedule.)
  *

@@ -7,6 +7,7 @@ import dev.shrink4j.compress.config.LayerConfig;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.layers.Conv2d;
 import dev.shrink4j.nn.optim.Optimizer;
+import dev.shrink4j.prune.core.Ranking;
 import dev.shrink4j.prune.graph.DependencyGraph;
 import dev.shrink4j.prune.graph.Group;
 import dev.shrink4j.prune.graph.HasChannelDependencies;

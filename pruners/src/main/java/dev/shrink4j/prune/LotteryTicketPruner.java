@@ -10,6 +10,7 @@ import dev.shrink4j.compress.protocol.Iterative;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.nn.optim.ParamGroup;
+import dev.shrink4j.prune.core.Masks;
 import dev.shrink4j.prune.maskers.IterativeLevelMasker;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,7 +34,7 @@ import org.bytedeco.pytorch.global.torch;
  *   <li>masks: round 0 all ones; round {@code k ≥ 1} level masks at sparsity
  *       {@code s_k = 1 − (1 − s)^(k/N)} (each round keeps the share {@code (1 − s)^(1/N)} of the
  *       weights the previous round kept; {@code s_N = s} exactly), i.e. the {@code floor(n·s_k)}
- *       weights of smallest {@code |W · mask|} are pruned ({@link Ranking}), computed on the weights
+ *       weights of smallest {@code |W · mask|} are pruned ({@link dev.shrink4j.prune.core.Ranking}), computed on the weights
  *       trained in round {@code k − 1} times the current mask, with pruned weights ranked below every
  *       live one, so a pruned weight stays pruned ({@link IterativeLevelMasker}). NNI computes
  *       {@code 1 − ((1 − s)^(1/N))^k}, the same number up to rounding, which could move

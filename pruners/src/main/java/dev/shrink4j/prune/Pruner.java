@@ -11,6 +11,8 @@ import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.TensorChecks;
 import dev.shrink4j.nn.io.ModelMetadata;
 import dev.shrink4j.nn.optim.Optimizer;
+import dev.shrink4j.prune.core.Masks;
+import dev.shrink4j.prune.core.WeightMasker;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -46,10 +48,10 @@ import org.bytedeco.pytorch.global.torch;
  */
 public abstract class Pruner extends Compressor {
 
-    /** Buffer name of the weight mask. */
-    public static final String WEIGHT_MASK = "weight_mask";
-    /** Buffer name of the bias mask. */
-    public static final String BIAS_MASK = "bias_mask";
+    /** Buffer name of the weight mask ({@link Masks#WEIGHT_MASK}). */
+    public static final String WEIGHT_MASK = Masks.WEIGHT_MASK;
+    /** Buffer name of the bias mask ({@link Masks#BIAS_MASK}). */
+    public static final String BIAS_MASK = Masks.BIAS_MASK;
 
     private final WeightMasker masker;
 

@@ -7,6 +7,7 @@ import dev.shrink4j.compress.config.LayerConfig;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.layers.BatchNorm2d;
 import dev.shrink4j.nn.optim.Optimizer;
+import dev.shrink4j.prune.core.Masks;
 import dev.shrink4j.prune.maskers.SlimMasker;
 import java.util.ArrayList;
 import java.util.List;

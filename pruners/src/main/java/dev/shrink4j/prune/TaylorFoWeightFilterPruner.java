@@ -8,6 +8,7 @@ import dev.shrink4j.compress.config.LayerConfig;
 import dev.shrink4j.compress.protocol.StatisticsPass;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Optimizer;
+import dev.shrink4j.prune.core.Ranking;
 import dev.shrink4j.prune.maskers.CollectedScoreFilterMasker;
 import java.util.ArrayList;
 import java.util.List;

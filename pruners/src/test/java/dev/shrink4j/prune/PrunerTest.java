@@ -11,6 +11,7 @@ import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.layers.Linear;
 import dev.shrink4j.nn.optim.Sgd;
 import dev.shrink4j.nn.zoo.LeNet5;
+import dev.shrink4j.prune.core.Masks;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

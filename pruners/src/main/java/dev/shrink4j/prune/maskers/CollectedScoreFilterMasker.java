@@ -2,10 +2,9 @@ package dev.shrink4j.prune.maskers;
 
 import dev.shrink4j.collect.ChannelStatisticsCollector;
 import dev.shrink4j.compress.ModuleWrapper;
-import dev.shrink4j.prune.Masks;
-import dev.shrink4j.prune.Pruner;
-import dev.shrink4j.prune.Ranking;
-import dev.shrink4j.prune.WeightMasker;
+import dev.shrink4j.prune.core.Masks;
+import dev.shrink4j.prune.core.Ranking;
+import dev.shrink4j.prune.core.WeightMasker;
 import java.util.Objects;
 import org.bytedeco.pytorch.Tensor;
 
@@ -62,10 +61,10 @@ public final class CollectedScoreFilterMasker implements WeightMasker {
      * {@code weight_mask · expand(filterKeep)} and {@code bias_mask · filterKeep}.
      */
     public static Masks onBaseMasks(ModuleWrapper wrapper, Tensor filterKeep) {
-        Tensor weightMask = wrapper.getBuffer(Pruner.WEIGHT_MASK);
+        Tensor weightMask = wrapper.getBuffer(Masks.WEIGHT_MASK);
         Tensor keep = filterKeep.to(weightMask.scalar_type());
         Tensor newWeight = weightMask.mul(Ranking.expandToWeight(keep, weightMask));
-        Tensor newBias = wrapper.hasBuffer(Pruner.BIAS_MASK) ? wrapper.getBuffer(Pruner.BIAS_MASK).mul(keep) : null;
+        Tensor newBias = wrapper.hasBuffer(Masks.BIAS_MASK) ? wrapper.getBuffer(Masks.BIAS_MASK).mul(keep) : null;
         return new Masks(newWeight, newBias);
     }
 }

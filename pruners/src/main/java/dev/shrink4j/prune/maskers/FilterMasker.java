@@ -1,10 +1,9 @@
 package dev.shrink4j.prune.maskers;
 
 import dev.shrink4j.compress.ModuleWrapper;
-import dev.shrink4j.prune.Masks;
-import dev.shrink4j.prune.Pruner;
-import dev.shrink4j.prune.Ranking;
-import dev.shrink4j.prune.WeightMasker;
+import dev.shrink4j.prune.core.Masks;
+import dev.shrink4j.prune.core.Ranking;
+import dev.shrink4j.prune.core.WeightMasker;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -82,7 +81,7 @@ public abstract class FilterMasker implements WeightMasker {
             // recomputing at the same or a higher sparsity never revives it; −MAX_VALUE stays above the
             // −∞ of the common filters below.
             // masks are 0/1, so a filter's largest mask value is 0 exactly when all of it is pruned
-            Tensor alreadyPruned = wrapper.getBuffer(Pruner.WEIGHT_MASK).flatten(1, -1).amax(new long[] {1}, false).eq(new Scalar(0));
+            Tensor alreadyPruned = wrapper.getBuffer(Masks.WEIGHT_MASK).flatten(1, -1).amax(new long[] {1}, false).eq(new Scalar(0));
             scores = scores.masked_fill(alreadyPruned, new Scalar(-Float.MAX_VALUE));
             if (commonPruned != null) {
                 Tensor forced = commonPruned.to(torch.ScalarType.Bool);

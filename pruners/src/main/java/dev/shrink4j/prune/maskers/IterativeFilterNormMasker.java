@@ -1,10 +1,9 @@
 package dev.shrink4j.prune.maskers;
 
 import dev.shrink4j.compress.ModuleWrapper;
-import dev.shrink4j.prune.Masks;
-import dev.shrink4j.prune.Pruner;
-import dev.shrink4j.prune.Ranking;
-import dev.shrink4j.prune.WeightMasker;
+import dev.shrink4j.prune.core.Masks;
+import dev.shrink4j.prune.core.Ranking;
+import dev.shrink4j.prune.core.WeightMasker;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.Tensor;
@@ -42,7 +41,7 @@ public final class IterativeFilterNormMasker implements WeightMasker {
 
     @Override
     public Masks calcMask(double sparsity, ModuleWrapper wrapper) {
-        Tensor mask = wrapper.getBuffer(Pruner.WEIGHT_MASK);
+        Tensor mask = wrapper.getBuffer(Masks.WEIGHT_MASK);
         long filters = mask.size(0);
         Tensor masked = wrapper.weight().detach().mul(mask).reshape(filters, -1);
         Tensor norms = masked.norm(new ScalarOptional(new Scalar((double) p)), new long[] {1}, false);
@@ -50,6 +49,6 @@ public final class IterativeFilterNormMasker implements WeightMasker {
         // dead filters: 0 - 1 = -1; live ones: norm - 0
         Tensor scores = norms.sub(alive.neg().add(new Scalar(1.0)));
         Tensor keep = Ranking.keepMask(scores, sparsity).to(mask.scalar_type());
-        return new Masks(Ranking.expandToWeight(keep, mask), wrapper.hasBuffer(Pruner.BIAS_MASK) ? keep : null);
+        return new Masks(Ranking.expandToWeight(keep, mask), wrapper.hasBuffer(Masks.BIAS_MASK) ? keep : null);
     }
 }

@@ -1,10 +1,9 @@
 package dev.shrink4j.prune.maskers;
 
 import dev.shrink4j.compress.ModuleWrapper;
-import dev.shrink4j.prune.Masks;
-import dev.shrink4j.prune.Pruner;
-import dev.shrink4j.prune.Ranking;
-import dev.shrink4j.prune.WeightMasker;
+import dev.shrink4j.prune.core.Masks;
+import dev.shrink4j.prune.core.Ranking;
+import dev.shrink4j.prune.core.WeightMasker;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 
@@ -20,7 +19,7 @@ public final class IterativeLevelMasker implements WeightMasker {
 
     @Override
     public Masks calcMask(double sparsity, ModuleWrapper wrapper) {
-        Tensor mask = wrapper.getBuffer(Pruner.WEIGHT_MASK);
+        Tensor mask = wrapper.getBuffer(Masks.WEIGHT_MASK);
         Tensor live = wrapper.weight().detach().mul(mask).abs();
         // pruned entries: |W·0| = 0 → 0 - 1·1 = -1; live entries: |W| - 0
         Tensor scores = live.sub(mask.neg().add(new Scalar(1.0)));

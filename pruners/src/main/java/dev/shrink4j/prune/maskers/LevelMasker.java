@@ -1,9 +1,9 @@
 package dev.shrink4j.prune.maskers;
 
 import dev.shrink4j.compress.ModuleWrapper;
-import dev.shrink4j.prune.Masks;
-import dev.shrink4j.prune.Ranking;
-import dev.shrink4j.prune.WeightMasker;
+import dev.shrink4j.prune.core.Masks;
+import dev.shrink4j.prune.core.Ranking;
+import dev.shrink4j.prune.core.WeightMasker;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 

@@ -1,9 +1,9 @@
 package dev.shrink4j.prune.maskers;
 
 import dev.shrink4j.compress.ModuleWrapper;
-import dev.shrink4j.prune.Masks;
-import dev.shrink4j.prune.Ranking;
-import dev.shrink4j.prune.WeightMasker;
+import dev.shrink4j.prune.core.Masks;
+import dev.shrink4j.prune.core.Ranking;
+import dev.shrink4j.prune.core.WeightMasker;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.shrink4j.prune;
+package dev.shrink4j.prune.core;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package dev.shrink4j.prune;
+package dev.shrink4j.prune.core;
 
 import java.util.Objects;
 import org.bytedeco.pytorch.Tensor;
@@ -10,6 +10,11 @@ import org.bytedeco.pytorch.Tensor;
  * @param biasMask   same shape as the bias; null exactly when the layer has no bias
  */
 public record Masks(Tensor weightMask, Tensor biasMask) {
+
+    /** Buffer name of the weight mask in a pruned layer's wrapper. */
+    public static final String WEIGHT_MASK = "weight_mask";
+    /** Buffer name of the bias mask in a pruned layer's wrapper. */
+    public static final String BIAS_MASK = "bias_mask";
 
     public Masks {
         Objects.requireNonNull(weightMask, "weightMask");

@@ -1,10 +1,10 @@
-package dev.shrink4j.prune;
+package dev.shrink4j.prune.core;
 
 import dev.shrink4j.compress.ModuleWrapper;
 
 /**
  * Computes a layer's masks for a target sparsity: the math of a pruning algorithm, separate from
- * its lifecycle (a {@link Pruner} <em>has</em> a masker). Called inside a step scope; the returned
+ * its lifecycle (a {@link dev.shrink4j.prune.Pruner} <em>has</em> a masker). Called inside a step scope; the returned
  * tensors are temporaries that the pruner copies into the wrapper's owned mask buffers.
  */
 @FunctionalInterface

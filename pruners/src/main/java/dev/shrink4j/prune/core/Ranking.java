@@ -1,4 +1,4 @@
-package dev.shrink4j.prune;
+package dev.shrink4j.prune.core;
 
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
