@@ -31,7 +31,7 @@ import org.bytedeco.pytorch.global.torch;
  *   <li>{@code P} <em>lands</em> at a consumer when, for every probe, exactly one input channel is NaN
  *       there; its landing is the list of those channel indices. Two convolutions with the same number
  *       of output channels and the same landing at the same consumer had their outputs combined
- *       element-wise on the same channels: a {@link Dependency}.</li>
+ *       element-wise on the same channels: a {@link ChannelCoupling}.</li>
  * </ol>
  * This finds residual adds through identity shortcuts (the NaN flows through the shortcut, not
  * through the blocked convolutions) and through downsample convolutions, also when the sum is then
@@ -54,9 +54,9 @@ public final class ChannelDependencyTracer {
      * Traces {@code model} with an all-ones input of {@code inputShape}.
      *
      * @param producers the convolutions to probe, by name
-     * @return the dependencies found, each linking the first producer aligned with a consumer to each other one
+     * @return the couplings found, each linking the first producer aligned with a consumer to each other one
      */
-    public static List<Dependency> trace(Module model, Map<String, Node> producers, long... inputShape) {
+    public static List<ChannelCoupling> trace(Module model, Map<String, Node> producers, long... inputShape) {
         Map<String, Module> modules = model.namedModules();
         Map<String, Module> mixers = new LinkedHashMap<>();
         modules.forEach((name, m) -> {
@@ -91,11 +91,11 @@ public final class ChannelDependencyTracer {
                         aligned.computeIfAbsent(site + "\u0000" + p.outChannels() + "\u0000" + positions,
                                 k -> new ArrayList<>()).add(p));
             }
-            List<Dependency> out = new ArrayList<>();
+            List<ChannelCoupling> out = new ArrayList<>();
             aligned.forEach((key, ps) -> {
                 String site = key.substring(0, key.indexOf('\u0000'));
                 for (Node other : ps.subList(1, ps.size())) {
-                    out.add(new Dependency(ps.get(0), other, site));
+                    out.add(new ChannelCoupling(ps.get(0), other, site));
                 }
             });
             return out;

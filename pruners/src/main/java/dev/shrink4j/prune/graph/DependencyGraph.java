@@ -12,7 +12,7 @@ import java.util.Set;
 
 /**
  * The channel dependencies of a model's convolutions: its {@link Node}s (every {@code Conv2d}, in
- * model order), the {@link Dependency} edges between them, and the {@link Group}s (connected
+ * model order), the {@link ChannelCoupling} edges between them, and the {@link Group}s (connected
  * components of two or more nodes) that must be pruned on the same output channels.
  *
  * <p>Build it with {@link #of(Module, long...)}: a model implementing {@link HasChannelDependencies}
@@ -22,13 +22,13 @@ import java.util.Set;
 public final class DependencyGraph {
 
     private final Map<String, Node> nodes;
-    private final List<Dependency> dependencies;
+    private final List<ChannelCoupling> couplings;
     private final List<Group> groups;
 
-    private DependencyGraph(Map<String, Node> nodes, List<Dependency> dependencies) {
+    private DependencyGraph(Map<String, Node> nodes, List<ChannelCoupling> couplings) {
         this.nodes = Collections.unmodifiableMap(new LinkedHashMap<>(nodes));
-        this.dependencies = List.copyOf(dependencies);
-        this.groups = List.copyOf(components(this.nodes, this.dependencies));
+        this.couplings = List.copyOf(couplings);
+        this.groups = List.copyOf(components(this.nodes, this.couplings));
     }
 
     /**
@@ -64,7 +64,7 @@ public final class DependencyGraph {
      */
     public static DependencyGraph declared(Module model, List<Set<String>> sets) {
         Map<String, Node> nodes = convolutions(model);
-        List<Dependency> deps = new ArrayList<>();
+        List<ChannelCoupling> couplings = new ArrayList<>();
         for (int i = 0; i < sets.size(); i++) {
             List<String> names = new ArrayList<>(sets.get(i));
             String at = "channel dependency set " + i + " " + names;
@@ -86,10 +86,10 @@ public final class DependencyGraph {
                     throw new IllegalArgumentException(at + ": " + members.get(0) + " and " + other
                             + " cannot share channels");
                 }
-                deps.add(new Dependency(members.get(0), other, "declared"));
+                couplings.add(new ChannelCoupling(members.get(0), other, "declared"));
             }
         }
-        return new DependencyGraph(nodes, deps);
+        return new DependencyGraph(nodes, couplings);
     }
 
     private static Map<String, Node> convolutions(Module model) {
@@ -103,12 +103,12 @@ public final class DependencyGraph {
     }
 
     /** Union-find over the edges; groups of two or more, ordered by their first node's model order. */
-    private static List<Group> components(Map<String, Node> nodes, List<Dependency> deps) {
+    private static List<Group> components(Map<String, Node> nodes, List<ChannelCoupling> couplings) {
         Map<String, String> parent = new LinkedHashMap<>();
         nodes.keySet().forEach(n -> parent.put(n, n));
-        for (Dependency d : deps) {
-            String a = root(parent, d.trigger().name());
-            String b = root(parent, d.handler().name());
+        for (ChannelCoupling c : couplings) {
+            String a = root(parent, c.first().name());
+            String b = root(parent, c.second().name());
             if (!a.equals(b)) {
                 parent.put(b, a);
             }
@@ -140,9 +140,9 @@ public final class DependencyGraph {
         return nodes;
     }
 
-    /** The edges found (or declared). */
-    public List<Dependency> dependencies() {
-        return dependencies;
+    /** The couplings found (or declared): the graph's edges. */
+    public List<ChannelCoupling> couplings() {
+        return couplings;
     }
 
     /** The groups of two or more nodes that must share pruned channels. */

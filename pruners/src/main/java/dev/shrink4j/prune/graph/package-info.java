@@ -1,7 +1,7 @@
 /**
- * Channel dependencies for dependency-aware filter pruning, in Torch-Pruning's vocabulary: a
- * {@link dev.shrink4j.prune.graph.Node} is a convolution, a {@link dev.shrink4j.prune.graph.Dependency}
- * says that pruning output channels of one node requires pruning the same channels of another (their
+ * Channel dependencies for dependency-aware filter pruning: a {@link dev.shrink4j.prune.graph.Node} is a
+ * convolution, a {@link dev.shrink4j.prune.graph.ChannelCoupling} says that two nodes' output channels are
+ * coupled index for index, so pruning channels of one requires pruning the same channels of the other (their
  * outputs meet in an element-wise add or multiply, e.g. a residual connection), and a
  * {@link dev.shrink4j.prune.graph.Group} is a set of nodes that must be pruned on the same channels.
  *

@@ -64,7 +64,7 @@ class DependencyGraphTest {
             assertEquals(List.of("a", "b"), g.groups().get(0).names());
             assertEquals("a ⇔ b (4 channels)\n", g.details());
             assertEquals("a (Conv2d, 4 out channels) ⇒ b (Conv2d, 4 out channels) (via head)".replace(
-                    " (Conv2d, 4 out channels)", ""), g.dependencies().get(0).toString());
+                    " (Conv2d, 4 out channels)", ""), g.couplings().get(0).toString());
             assertTrue(g.groupOf("b").isPresent());
             assertFalse(g.groupOf("c").isPresent());
             assertTrue(m.isTraining() && m.a.isTraining(), "training mode restored");
