@@ -1,5 +1,7 @@
 package dev.shrink4j.prune;
 
+import dev.shrink4j.compress.CompressorBuilder;
+import dev.shrink4j.compress.SimpleCompressorBuilder;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Optimizer;
@@ -34,6 +36,16 @@ public class LevelPruner extends Pruner {
      *                  {@link #updateMask()}), but it is available to subclasses' step hooks
      */
     public LevelPruner(Module model, ConfigList configList, Optimizer optimizer) {
-        super(model, configList, optimizer, new LevelMasker());
+        this(builder().setModel(model).setConfigList(configList).optOptimizer(optimizer));
+    }
+
+    /** Built from a {@link #builder()}. */
+    protected LevelPruner(CompressorBuilder<?> b) {
+        super(b, new LevelMasker());
+    }
+
+    /** A builder: {@code setModel}, {@code setConfigList} required, {@code optOptimizer} optional. */
+    public static SimpleCompressorBuilder<LevelPruner> builder() {
+        return new SimpleCompressorBuilder<>("LevelPruner", LevelPruner::new);
     }
 }

@@ -1,6 +1,7 @@
 package dev.shrink4j.quant.algo;
 
 import dev.shrink4j.compress.ModuleWrapper;
+import dev.shrink4j.compress.SimpleCompressorBuilder;
 import dev.shrink4j.compress.config.ConfigKeys;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.compress.config.ConfigSchema;
@@ -31,7 +32,16 @@ public final class BnnQuantizer extends Quantizer {
 
     /** @param optimizer may be null: BNN keeps no per-step state */
     public BnnQuantizer(Module model, ConfigList configList, Optimizer optimizer) {
-        super(model, configList, optimizer);
+        this(builder().setModel(model).setConfigList(configList).optOptimizer(optimizer));
+    }
+
+    private BnnQuantizer(SimpleCompressorBuilder<BnnQuantizer> b) {
+        super(b);
+    }
+
+    /** A builder: {@code setModel}, {@code setConfigList} required, {@code optOptimizer} optional. */
+    public static SimpleCompressorBuilder<BnnQuantizer> builder() {
+        return new SimpleCompressorBuilder<>("BnnQuantizer", BnnQuantizer::new);
     }
 
     @Override

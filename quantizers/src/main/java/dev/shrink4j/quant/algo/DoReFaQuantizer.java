@@ -1,6 +1,7 @@
 package dev.shrink4j.quant.algo;
 
 import dev.shrink4j.compress.ModuleWrapper;
+import dev.shrink4j.compress.SimpleCompressorBuilder;
 import dev.shrink4j.compress.config.ConfigKeys;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.compress.config.ConfigSchema;
@@ -43,7 +44,16 @@ public final class DoReFaQuantizer extends Quantizer {
 
     /** @param optimizer may be null: DoReFa keeps no per-step state */
     public DoReFaQuantizer(Module model, ConfigList configList, Optimizer optimizer) {
-        super(model, configList, optimizer);
+        this(builder().setModel(model).setConfigList(configList).optOptimizer(optimizer));
+    }
+
+    private DoReFaQuantizer(SimpleCompressorBuilder<DoReFaQuantizer> b) {
+        super(b);
+    }
+
+    /** A builder: {@code setModel}, {@code setConfigList} required, {@code optOptimizer} optional. */
+    public static SimpleCompressorBuilder<DoReFaQuantizer> builder() {
+        return new SimpleCompressorBuilder<>("DoReFaQuantizer", DoReFaQuantizer::new);
     }
 
     @Override

@@ -4,6 +4,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.shrink4j.compress.LayerInfo;
 import dev.shrink4j.compress.ModuleWrapper;
+import dev.shrink4j.compress.SimpleCompressorBuilder;
 import dev.shrink4j.compress.config.ConfigKeys;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.compress.config.ConfigSchema;
@@ -90,7 +91,16 @@ public final class LsqQuantizer extends Quantizer {
      *     (evaluating restored step sizes): they then stay fixed.
      */
     public LsqQuantizer(Module model, ConfigList configList, Optimizer optimizer) {
-        super(model, configList, optimizer);
+        this(builder().setModel(model).setConfigList(configList).optOptimizer(optimizer));
+    }
+
+    private LsqQuantizer(SimpleCompressorBuilder<LsqQuantizer> b) {
+        super(b);
+    }
+
+    /** A builder: {@code setModel}, {@code setConfigList} required, {@code optOptimizer} optional. */
+    public static SimpleCompressorBuilder<LsqQuantizer> builder() {
+        return new SimpleCompressorBuilder<>("LsqQuantizer", LsqQuantizer::new);
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.shrink4j.quant.algo;
 
 import dev.shrink4j.compress.LayerInfo;
 import dev.shrink4j.compress.ModuleWrapper;
+import dev.shrink4j.compress.SimpleCompressorBuilder;
 import dev.shrink4j.compress.config.ConfigKeys;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.compress.config.ConfigSchema;
@@ -46,7 +47,16 @@ public final class NaiveQuantizer extends Quantizer {
      * @param optimizer  the training optimizer, or null
      */
     public NaiveQuantizer(Module model, ConfigList configList, Optimizer optimizer) {
-        super(model, configList, optimizer);
+        this(builder().setModel(model).setConfigList(configList).optOptimizer(optimizer));
+    }
+
+    private NaiveQuantizer(SimpleCompressorBuilder<NaiveQuantizer> b) {
+        super(b);
+    }
+
+    /** A builder: {@code setModel}, {@code setConfigList} required, {@code optOptimizer} optional. */
+    public static SimpleCompressorBuilder<NaiveQuantizer> builder() {
+        return new SimpleCompressorBuilder<>("NaiveQuantizer", NaiveQuantizer::new);
     }
 
     @Override
