@@ -10,8 +10,10 @@ import dev.shrink4j.nn.optim.Optimizer;
  * list ({@link #setConfigList}, required) and the training optimizer ({@link #optOptimizer}, optional,
  * null for one-shot use). Each compressor's builder extends this with its own {@code opt…} options and
  * range checks ({@link #check()}), and its {@code build()} calls the compressor's constructor taking
- * the builder, which runs {@link #check()} once through {@link Compressor#Compressor(CompressorBuilder)}.
+ * the builder, which runs {@link #check()} through {@link Compressor#Compressor(CompressorBuilder)}.
  * Public constructors of the compressors are sugar for their builder, so they validate the same way.
+ * A compressor without options of its own uses {@link SimpleCompressorBuilder}, whose {@code build()}
+ * checks and calls the public {@code (model, configList, optimizer)} constructor.
  *
  * <p><b>Missing fields.</b> A missing model or config list is always an
  * {@link IllegalArgumentException} with the message {@code "<Compressor>: setModel(...) was not

@@ -1,26 +1,40 @@
 package dev.shrink4j.compress;
 
+import dev.shrink4j.compress.config.ConfigList;
+import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.optim.Optimizer;
 import java.util.Objects;
-import java.util.function.Function;
 
 /**
  * The {@link CompressorBuilder} of a compressor with no options of its own beyond the model, the
  * config list and the optimizer (e.g. {@code LevelPruner}, {@code NaiveQuantizer}): {@link #build()}
- * hands this builder to the compressor's constructor, which checks it
- * ({@link Compressor#Compressor(CompressorBuilder)}).
+ * runs {@link #check()} and calls the compressor's public {@code (model, configList, optimizer)}
+ * constructor, which checks the same fields with the same message
+ * ({@link Compressor#Compressor(Module, ConfigList, Optimizer)}).
  *
  * @param <C> the compressor built
  */
 public final class SimpleCompressorBuilder<C extends Compressor>
         extends CompressorBuilder<SimpleCompressorBuilder<C>> {
 
-    private final Function<SimpleCompressorBuilder<C>, C> constructor;
+    /**
+     * A compressor's {@code (model, configList, optimizer)} constructor.
+     *
+     * @param <C> the compressor it makes
+     */
+    @FunctionalInterface
+    public interface Constructor<C extends Compressor> {
+        /** The compressor of {@code model} and {@code configList}, trained with {@code optimizer} (may be null). */
+        C create(Module model, ConfigList configList, Optimizer optimizer);
+    }
+
+    private final Constructor<C> constructor;
 
     /**
      * @param compressor  the simple class name of the compressor built, for error messages
-     * @param constructor the compressor's constructor taking this builder
+     * @param constructor the compressor's {@code (model, configList, optimizer)} constructor
      */
-    public SimpleCompressorBuilder(String compressor, Function<SimpleCompressorBuilder<C>, C> constructor) {
+    public SimpleCompressorBuilder(String compressor, Constructor<C> constructor) {
         super(compressor);
         this.constructor = Objects.requireNonNull(constructor, "constructor");
     }
@@ -32,6 +46,7 @@ public final class SimpleCompressorBuilder<C extends Compressor>
      *                                  {@code setConfigList}) when a required field is missing
      */
     public C build() {
-        return constructor.apply(this);
+        check();
+        return constructor.create(model(), configList(), optimizer());
     }
 }

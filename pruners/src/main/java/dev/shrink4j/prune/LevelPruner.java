@@ -1,6 +1,5 @@
 package dev.shrink4j.prune;
 
-import dev.shrink4j.compress.CompressorBuilder;
 import dev.shrink4j.compress.SimpleCompressorBuilder;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.nn.Module;
@@ -36,12 +35,7 @@ public class LevelPruner extends Pruner {
      *                  {@link #updateMask()}), but it is available to subclasses' step hooks
      */
     public LevelPruner(Module model, ConfigList configList, Optimizer optimizer) {
-        this(builder().setModel(model).setConfigList(configList).optOptimizer(optimizer));
-    }
-
-    /** Built from a {@link #builder()}. */
-    protected LevelPruner(CompressorBuilder<?> b) {
-        super(b, new LevelMasker());
+        super(model, configList, optimizer, new LevelMasker());
     }
 
     /** A builder: {@code setModel}, {@code setConfigList} required, {@code optOptimizer} optional. */

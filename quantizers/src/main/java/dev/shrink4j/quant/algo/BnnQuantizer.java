@@ -32,16 +32,7 @@ public final class BnnQuantizer extends Quantizer {
 
     /** @param optimizer may be null: BNN keeps no per-step state */
     public BnnQuantizer(Module model, ConfigList configList, Optimizer optimizer) {
-        this(builder().setModel(model).setConfigList(configList).optOptimizer(optimizer));
-    }
-
-    private BnnQuantizer(SimpleCompressorBuilder<BnnQuantizer> b) {
-        super(b);
-    }
-
-    /** A builder: {@code setModel}, {@code setConfigList} required, {@code optOptimizer} optional. */
-    public static SimpleCompressorBuilder<BnnQuantizer> builder() {
-        return new SimpleCompressorBuilder<>("BnnQuantizer", BnnQuantizer::new);
+        super(model, configList, optimizer);
     }
 
     @Override
@@ -79,5 +70,10 @@ public final class BnnQuantizer extends Quantizer {
     @Override
     protected QParams integerGrid(ModuleWrapper wrapper) {
         return new QParams(Tensor.create(new float[] {1f}, 1).squeeze(), Tensor.create(new float[] {0f}, 1).squeeze(), -1, 1);
+    }
+
+    /** A builder: {@code setModel}, {@code setConfigList} required, {@code optOptimizer} optional. */
+    public static SimpleCompressorBuilder<BnnQuantizer> builder() {
+        return new SimpleCompressorBuilder<>("BnnQuantizer", BnnQuantizer::new);
     }
 }

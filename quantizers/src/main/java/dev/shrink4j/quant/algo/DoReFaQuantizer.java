@@ -44,16 +44,7 @@ public final class DoReFaQuantizer extends Quantizer {
 
     /** @param optimizer may be null: DoReFa keeps no per-step state */
     public DoReFaQuantizer(Module model, ConfigList configList, Optimizer optimizer) {
-        this(builder().setModel(model).setConfigList(configList).optOptimizer(optimizer));
-    }
-
-    private DoReFaQuantizer(SimpleCompressorBuilder<DoReFaQuantizer> b) {
-        super(b);
-    }
-
-    /** A builder: {@code setModel}, {@code setConfigList} required, {@code optOptimizer} optional. */
-    public static SimpleCompressorBuilder<DoReFaQuantizer> builder() {
-        return new SimpleCompressorBuilder<>("DoReFaQuantizer", DoReFaQuantizer::new);
+        super(model, configList, optimizer);
     }
 
     @Override
@@ -88,5 +79,10 @@ public final class DoReFaQuantizer extends Quantizer {
         throw new UnsupportedOperationException("DoReFaQuantizer cannot export integer weights for " + wrapper.name()
                 + ": its levels 2·r/K − 1 are not float32 multiples of one scale, so dequantized integers would not"
                 + " reproduce the fake-quantized weights bit-exactly; use exportFakeQuant");
+    }
+
+    /** A builder: {@code setModel}, {@code setConfigList} required, {@code optOptimizer} optional. */
+    public static SimpleCompressorBuilder<DoReFaQuantizer> builder() {
+        return new SimpleCompressorBuilder<>("DoReFaQuantizer", DoReFaQuantizer::new);
     }
 }

@@ -91,16 +91,7 @@ public final class LsqQuantizer extends Quantizer {
      *     (evaluating restored step sizes): they then stay fixed.
      */
     public LsqQuantizer(Module model, ConfigList configList, Optimizer optimizer) {
-        this(builder().setModel(model).setConfigList(configList).optOptimizer(optimizer));
-    }
-
-    private LsqQuantizer(SimpleCompressorBuilder<LsqQuantizer> b) {
-        super(b);
-    }
-
-    /** A builder: {@code setModel}, {@code setConfigList} required, {@code optOptimizer} optional. */
-    public static SimpleCompressorBuilder<LsqQuantizer> builder() {
-        return new SimpleCompressorBuilder<>("LsqQuantizer", LsqQuantizer::new);
+        super(model, configList, optimizer);
     }
 
     @Override
@@ -333,5 +324,10 @@ public final class LsqQuantizer extends Quantizer {
 
     private static double scalar(Tensor t) {
         return t.detach().item_double();
+    }
+
+    /** A builder: {@code setModel}, {@code setConfigList} required, {@code optOptimizer} optional. */
+    public static SimpleCompressorBuilder<LsqQuantizer> builder() {
+        return new SimpleCompressorBuilder<>("LsqQuantizer", LsqQuantizer::new);
     }
 }

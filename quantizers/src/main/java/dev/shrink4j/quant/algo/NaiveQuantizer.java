@@ -47,16 +47,7 @@ public final class NaiveQuantizer extends Quantizer {
      * @param optimizer  the training optimizer, or null
      */
     public NaiveQuantizer(Module model, ConfigList configList, Optimizer optimizer) {
-        this(builder().setModel(model).setConfigList(configList).optOptimizer(optimizer));
-    }
-
-    private NaiveQuantizer(SimpleCompressorBuilder<NaiveQuantizer> b) {
-        super(b);
-    }
-
-    /** A builder: {@code setModel}, {@code setConfigList} required, {@code optOptimizer} optional. */
-    public static SimpleCompressorBuilder<NaiveQuantizer> builder() {
-        return new SimpleCompressorBuilder<>("NaiveQuantizer", NaiveQuantizer::new);
+        super(model, configList, optimizer);
     }
 
     @Override
@@ -107,5 +98,10 @@ public final class NaiveQuantizer extends Quantizer {
     /** The layer's current scale (the {@code weight_scale} buffer's value). */
     public double scale(String layerName) {
         return getWrapper(layerName).getBuffer(CalibrationKeys.WEIGHT_SCALE).item_double();
+    }
+
+    /** A builder: {@code setModel}, {@code setConfigList} required, {@code optOptimizer} optional. */
+    public static SimpleCompressorBuilder<NaiveQuantizer> builder() {
+        return new SimpleCompressorBuilder<>("NaiveQuantizer", NaiveQuantizer::new);
     }
 }
