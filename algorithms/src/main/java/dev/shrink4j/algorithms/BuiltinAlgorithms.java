@@ -1,5 +1,6 @@
 package dev.shrink4j.algorithms;
 
+import dev.shrink4j.compress.CompressorBuilder;
 import dev.shrink4j.prune.ActivationApozRankFilterPruner;
 import dev.shrink4j.prune.ActivationMeanRankFilterPruner;
 import dev.shrink4j.prune.AgpPruner;
@@ -55,40 +56,39 @@ public final class BuiltinAlgorithms implements AlgorithmProvider {
     public List<AlgorithmSpec> algorithms() {
         List<AlgorithmSpec> r = new ArrayList<>();
         r.add(AlgorithmSpec.of("level", AlgorithmKind.PRUNER, "single weights of smallest magnitude, per layer",
-                ctx -> new LevelPruner(ctx.model(), ctx.configList(), ctx.optimizer())));
+                ctx -> with(LevelPruner.builder(), ctx).build()));
         r.add(filterPruner("l1-filter", "Conv2d filters of smallest L1 norm", L1FilterPruner::builder));
         r.add(filterPruner("l2-filter", "Conv2d filters of smallest L2 norm", L2FilterPruner::builder));
         r.add(filterPruner("fpgm", "Conv2d filters nearest the geometric median of their layer", FpgmPruner::builder));
         r.add(AlgorithmSpec.of("slim", AlgorithmKind.PRUNER,
                         "network slimming: BatchNorm2d channels of smallest |γ| under one global threshold; fine-tuning adds "
                                 + "the L1 penalty scale·sign(γ) to γ's gradient",
-                        ctx -> SlimPruner.builder().setModel(ctx.model()).setConfigList(ctx.configList()).optOptimizer(ctx.optimizer())
+                        ctx -> with(SlimPruner.builder(), ctx)
                                 .optScale(ctx.options().getDouble("scale", SlimPruner.DEFAULT_SCALE)).build())
                 .withOption("scale", OptionType.NUMBER));
         r.add(AlgorithmSpec.of("taylor-fo", AlgorithmKind.PRUNER,
                         "Conv2d filters by first-order Taylor importance (weight × gradient)²",
-                        ctx -> TaylorFoWeightFilterPruner.builder().setModel(ctx.model()).setConfigList(ctx.configList())
-                                .optOptimizer(ctx.optimizer()).optStatisticsBatchNum(ctx.options().getInt(STATISTICS_BATCH_NUM, 1))
+                        ctx -> with(TaylorFoWeightFilterPruner.builder(), ctx)
+                                .optStatisticsBatchNum(ctx.options().getInt(STATISTICS_BATCH_NUM, 1))
                                 .optGlobalSort(ctx.options().getBoolean("global_sort", false)).build())
                 .withOption(STATISTICS_BATCH_NUM, OptionType.INTEGER).withOption("global_sort", OptionType.BOOLEAN)
                 .withStatisticsBatches(BuiltinAlgorithms::statisticsBatchNum));
         r.add(AlgorithmSpec.of("apoz", AlgorithmKind.PRUNER,
                         "Conv2d filters by average percentage of zeros of their activations",
-                        ctx -> ActivationApozRankFilterPruner.builder().setModel(ctx.model()).setConfigList(ctx.configList())
-                                .optOptimizer(ctx.optimizer()).optStatisticsBatchNum(ctx.options().getInt(STATISTICS_BATCH_NUM, 1))
+                        ctx -> with(ActivationApozRankFilterPruner.builder(), ctx)
+                                .optStatisticsBatchNum(ctx.options().getInt(STATISTICS_BATCH_NUM, 1))
                                 .optActivation(ctx.options().getString("activation", "relu")).build())
                 .withOption(STATISTICS_BATCH_NUM, OptionType.INTEGER).withOption("activation", OptionType.STRING)
                 .withStatisticsBatches(BuiltinAlgorithms::statisticsBatchNum));
         r.add(AlgorithmSpec.of("mean-activation", AlgorithmKind.PRUNER, "Conv2d filters by mean activation",
-                        ctx -> ActivationMeanRankFilterPruner.builder().setModel(ctx.model()).setConfigList(ctx.configList())
-                                .optOptimizer(ctx.optimizer()).optStatisticsBatchNum(ctx.options().getInt(STATISTICS_BATCH_NUM, 1))
+                        ctx -> with(ActivationMeanRankFilterPruner.builder(), ctx)
+                                .optStatisticsBatchNum(ctx.options().getInt(STATISTICS_BATCH_NUM, 1))
                                 .optActivation(ctx.options().getString("activation", "relu")).build())
                 .withOption(STATISTICS_BATCH_NUM, OptionType.INTEGER).withOption("activation", OptionType.STRING)
                 .withStatisticsBatches(BuiltinAlgorithms::statisticsBatchNum));
         r.add(AlgorithmSpec.of("agp", AlgorithmKind.PRUNER,
                         "automated gradual pruning: sparsity grows along a cubic schedule over the fine-tuning epochs",
-                        ctx -> AgpPruner.builder().setModel(ctx.model()).setConfigList(ctx.configList())
-                                .optOptimizer(ctx.optimizer())
+                        ctx -> with(AgpPruner.builder(), ctx)
                                 .optInitialSparsity(ctx.options().getDouble("initial_sparsity", 0.0))
                                 .optSchedule(agpSchedule(ctx.options()))
                                 .optPruningAlgorithm(ctx.options().getString("pruning_algorithm", "level")).build())
@@ -98,25 +98,24 @@ public final class BuiltinAlgorithms implements AlgorithmProvider {
                 .withOptionCheck(BuiltinAlgorithms::agpSchedule));
         r.add(AlgorithmSpec.of("lottery-ticket", AlgorithmKind.PRUNER,
                         "iterative magnitude pruning over prune_iterations rounds, rewinding to the initial weights",
-                        ctx -> new LotteryTicketPruner(ctx.model(), ctx.configList(), ctx.optimizer(),
-                                ctx.options().getBoolean("reset_weights", true)))
+                        ctx -> with(LotteryTicketPruner.builder(), ctx)
+                                .optResetWeights(ctx.options().getBoolean("reset_weights", true)).build())
                 .withOption("reset_weights", OptionType.BOOLEAN));
         r.add(AlgorithmSpec.of("naive", AlgorithmKind.QUANTIZER, "8-bit symmetric weights with a growing scale",
-                ctx -> new NaiveQuantizer(ctx.model(), ctx.configList(), ctx.optimizer())));
+                ctx -> with(NaiveQuantizer.builder(), ctx).build()));
         r.add(AlgorithmSpec.of("qat", AlgorithmKind.QUANTIZER,
                         "quantization-aware training: EMA-tracked ranges, fake-quantized weights and activations",
-                        ctx -> QatQuantizer.builder().setModel(ctx.model()).setConfigList(ctx.configList())
-                                .optOptimizer(ctx.optimizer()).optEmaDecay(ctx.options().getDouble("ema_decay", 0.99)).build())
+                        ctx -> with(QatQuantizer.builder(), ctx).optEmaDecay(ctx.options().getDouble("ema_decay", 0.99)).build())
                 .withOption("ema_decay", OptionType.NUMBER));
         r.add(AlgorithmSpec.of("dorefa", AlgorithmKind.QUANTIZER, "DoReFa-Net weights: tanh-normalised, k-bit uniform",
-                ctx -> new DoReFaQuantizer(ctx.model(), ctx.configList(), ctx.optimizer())));
+                ctx -> with(DoReFaQuantizer.builder(), ctx).build()));
         r.add(AlgorithmSpec.of("bnn", AlgorithmKind.QUANTIZER, "binarized weights and activations (sign)",
-                ctx -> new BnnQuantizer(ctx.model(), ctx.configList(), ctx.optimizer())));
+                ctx -> with(BnnQuantizer.builder(), ctx).build()));
         r.add(AlgorithmSpec.of("lsq", AlgorithmKind.QUANTIZER, "learned step size quantization",
-                ctx -> new LsqQuantizer(ctx.model(), ctx.configList(), ctx.optimizer())));
+                ctx -> with(LsqQuantizer.builder(), ctx).build()));
         r.add(AlgorithmSpec.of("observer", AlgorithmKind.QUANTIZER,
                         "post-training quantization: min/max observers over calibration batches, then fixed scales",
-                        ctx -> new ObserverQuantizer(ctx.model(), ctx.configList()))
+                        ctx -> ObserverQuantizer.builder().setModel(ctx.model()).setConfigList(ctx.configList()).build())
                 .withStatisticsBatches(o -> OBSERVER_CALIBRATION_BATCHES));
         return List.copyOf(r);
     }
@@ -125,16 +124,20 @@ public final class BuiltinAlgorithms implements AlgorithmProvider {
      * A one-shot filter pruner; {@code "dependency_aware": true} prunes the same channels in
      * convolutions joined by a residual add (the model is traced with one sample's input shape).
      */
-    private static AlgorithmSpec filterPruner(String name, String description,
-            Supplier<FilterPruner.Builder<? extends FilterPruner>> builder) {
+    private static <P extends FilterPruner> AlgorithmSpec filterPruner(String name, String description,
+            Supplier<FilterPruner.Builder<P>> builder) {
         return AlgorithmSpec.of(name, AlgorithmKind.PRUNER, description, ctx -> {
-            FilterPruner.Builder<? extends FilterPruner> b = builder.get().setModel(ctx.model()).setConfigList(ctx.configList())
-                    .optOptimizer(ctx.optimizer());
+            FilterPruner.Builder<P> b = with(builder.get(), ctx);
             if (ctx.options().getBoolean(DEPENDENCY_AWARE, false)) {
                 b.optDependencyAware(ctx.inputShape());
             }
             return b.build();
         }).withOption(DEPENDENCY_AWARE, OptionType.BOOLEAN);
+    }
+
+    /** {@code builder} given the context's model, config list and optimizer. */
+    private static <B extends CompressorBuilder<B>> B with(B builder, AlgorithmContext ctx) {
+        return builder.setModel(ctx.model()).setConfigList(ctx.configList()).optOptimizer(ctx.optimizer());
     }
 
     /** The statistics batches of Taylor, APoZ and mean activation: {@code statistics_batch_num}, default 1. */

@@ -16,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -59,11 +58,31 @@ public abstract class Compressor implements AutoCloseable {
      * @param model      the model to compress
      * @param configList which layers, and how
      * @param optimizer  the optimizer training will use, or null when there is none (one-shot use)
+     * @throws IllegalArgumentException {@code "<Class>: setModel(...) was not called"} (resp.
+     *                                  {@code setConfigList}) when the model or config list is null,
+     *                                  as {@link CompressorBuilder} reports it
      */
     protected Compressor(Module model, ConfigList configList, Optimizer optimizer) {
-        this.model = Objects.requireNonNull(model, "model");
-        this.configList = Objects.requireNonNull(configList, "configList");
+        CompressorBuilder.requireSet(model, getClass().getSimpleName(), "setModel");
+        CompressorBuilder.requireSet(configList, getClass().getSimpleName(), "setConfigList");
+        this.model = model;
+        this.configList = configList;
         this.optimizer = optimizer;
+    }
+
+    /**
+     * The compressor {@code builder} describes, after {@link CompressorBuilder#check()} (the one
+     * validation of required fields and option ranges).
+     *
+     * @throws IllegalArgumentException naming the first missing or invalid field
+     */
+    protected Compressor(CompressorBuilder<?> builder) {
+        this(checked(builder).model(), builder.configList(), builder.optimizer());
+    }
+
+    private static CompressorBuilder<?> checked(CompressorBuilder<?> builder) {
+        builder.check();
+        return builder;
     }
 
     /** The keys this algorithm accepts in config-list entries, and the ones it requires. */

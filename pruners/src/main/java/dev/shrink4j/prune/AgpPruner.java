@@ -1,10 +1,8 @@
 package dev.shrink4j.prune;
 
+import dev.shrink4j.compress.CompressorBuilder;
 import dev.shrink4j.compress.ModuleWrapper;
-import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.compress.protocol.Scheduled;
-import dev.shrink4j.nn.Module;
-import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.prune.core.WeightMasker;
 import dev.shrink4j.prune.maskers.IterativeFilterNormMasker;
 import dev.shrink4j.prune.maskers.IterativeLevelMasker;
@@ -86,7 +84,7 @@ public final class AgpPruner extends Pruner implements Scheduled {
     private int nowEpoch;
 
     private AgpPruner(Builder b) {
-        super(b.model, b.configList, b.optimizer, b.masker);
+        super(b, b.masker);
         this.initialSparsity = b.initialSparsity;
         this.startEpoch = b.startEpoch;
         this.endEpoch = b.endEpoch;
@@ -213,10 +211,7 @@ public final class AgpPruner extends Pruner implements Scheduled {
     }
 
     /** Builder for {@link AgpPruner}. */
-    public static final class Builder {
-        private Module model;
-        private ConfigList configList;
-        private Optimizer optimizer;
+    public static final class Builder extends CompressorBuilder<Builder> {
         private WeightMasker masker = Criterion.LEVEL.masker();
         private double initialSparsity;
         private int startEpoch;
@@ -225,24 +220,7 @@ public final class AgpPruner extends Pruner implements Scheduled {
         private int ticksPerEpoch = 1;
 
         private Builder() {
-        }
-
-        /** The model to prune. */
-        public Builder setModel(Module model) {
-            this.model = model;
-            return this;
-        }
-
-        /** Which layers, with their final sparsity {@code s_f}. */
-        public Builder setConfigList(ConfigList configList) {
-            this.configList = configList;
-            return this;
-        }
-
-        /** The training optimizer: masks are then recomputed at its first step of each pruning epoch. */
-        public Builder optOptimizer(Optimizer optimizer) {
-            this.optimizer = optimizer;
-            return this;
+            super("AgpPruner");
         }
 
         /** {@code initial_sparsity} {@code s_i}, default 0. */
@@ -317,9 +295,13 @@ public final class AgpPruner extends Pruner implements Scheduled {
          * @throws IllegalArgumentException naming the first option out of range
          */
         public AgpPruner build() {
-            if (model == null || configList == null) {
-                throw new IllegalArgumentException("AgpPruner: setModel and setConfigList are required");
-            }
+            return new AgpPruner(this);
+        }
+
+        /** The required fields, then the schedule's ranges. */
+        @Override
+        protected void check() {
+            super.check();
             if (!(initialSparsity >= 0 && initialSparsity < 1)) {
                 throw new IllegalArgumentException("AgpPruner: initial_sparsity " + initialSparsity + " is outside [0, 1)");
             }
@@ -337,7 +319,6 @@ public final class AgpPruner extends Pruner implements Scheduled {
             if (ticksPerEpoch < 1) {
                 throw new IllegalArgumentException("AgpPruner: ticks per epoch must be at least 1, got " + ticksPerEpoch);
             }
-            return new AgpPruner(this);
         }
     }
 }

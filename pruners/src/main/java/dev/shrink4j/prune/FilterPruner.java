@@ -1,5 +1,6 @@
 package dev.shrink4j.prune;
 
+import dev.shrink4j.compress.CompressorBuilder;
 import dev.shrink4j.compress.LayerInfo;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.ConfigList;
@@ -64,7 +65,10 @@ public abstract class FilterPruner extends Pruner {
 
     /** Built from a {@link Builder}. */
     protected FilterPruner(Builder<?> b, FilterMasker masker) {
-        this(b.model, b.configList, b.optimizer, masker, b.dependencyAware, b.dummyInputShape);
+        super(b, masker);
+        this.filterMasker = masker;
+        this.dependencyAware = b.dependencyAware;
+        this.dummyInputShape = b.dummyInputShape.clone();
     }
 
     /** The filter masker (the importance criterion). */
@@ -165,36 +169,14 @@ public abstract class FilterPruner extends Pruner {
      *
      * @param <P> the pruner built
      */
-    public static final class Builder<P extends FilterPruner> {
-        private final String algorithm;
+    public static final class Builder<P extends FilterPruner> extends CompressorBuilder<Builder<P>> {
         private final Function<Builder<P>, P> factory;
-        private Module model;
-        private ConfigList configList;
-        private Optimizer optimizer;
         private boolean dependencyAware;
         private long[] dummyInputShape = new long[0];
 
         Builder(String algorithm, Function<Builder<P>, P> factory) {
-            this.algorithm = algorithm;
+            super(algorithm);
             this.factory = factory;
-        }
-
-        /** The model to prune (required). */
-        public Builder<P> setModel(Module m) {
-            this.model = m;
-            return this;
-        }
-
-        /** Which layers, at what sparsity (required). */
-        public Builder<P> setConfigList(ConfigList c) {
-            this.configList = c;
-            return this;
-        }
-
-        /** The training optimizer. */
-        public Builder<P> optOptimizer(Optimizer o) {
-            this.optimizer = o;
-            return this;
         }
 
         /**
@@ -209,18 +191,23 @@ public abstract class FilterPruner extends Pruner {
             return this;
         }
 
-        /** The pruner. */
-        public P build() {
-            if (model == null || configList == null) {
-                throw new IllegalArgumentException(algorithm + " needs a model and a config list: call "
-                        + (model == null ? "setModel" : "setConfigList"));
-            }
+        @Override
+        protected void check() {
+            super.check();
             if (dependencyAware && dummyInputShape.length == 0
-                    && !(model instanceof HasChannelDependencies)) {
-                throw new IllegalArgumentException(algorithm + ": dependency-aware pruning of " + model.typeName()
-                        + " needs a dummy input shape (optDependencyAware(1, 3, 32, 32)), since it does not"
-                        + " implement HasChannelDependencies");
+                    && !(model() instanceof HasChannelDependencies)) {
+                throw new IllegalArgumentException(compressorName() + ": dependency-aware pruning of "
+                        + model().typeName() + " needs a dummy input shape (optDependencyAware(1, 3, 32, 32)), since it"
+                        + " does not implement HasChannelDependencies");
             }
+        }
+
+        /**
+         * The pruner.
+         *
+         * @throws IllegalArgumentException naming the first missing or invalid option
+         */
+        public P build() {
             return factory.apply(this);
         }
     }

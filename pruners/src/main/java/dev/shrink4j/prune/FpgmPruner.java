@@ -31,7 +31,7 @@ public class FpgmPruner extends FilterPruner {
 
     /** A one-shot pruner, not dependency-aware; {@code optimizer} may be null. */
     public FpgmPruner(Module model, ConfigList configList, Optimizer optimizer) {
-        super(model, configList, optimizer, new FpgmMasker(), false, null);
+        this(builder().setModel(model).setConfigList(configList).optOptimizer(optimizer));
     }
 
     /** Built from a {@link #builder()}. */

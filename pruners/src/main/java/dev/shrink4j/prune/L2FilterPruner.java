@@ -31,7 +31,7 @@ public class L2FilterPruner extends FilterPruner {
 
     /** A one-shot pruner, not dependency-aware; {@code optimizer} may be null. */
     public L2FilterPruner(Module model, ConfigList configList, Optimizer optimizer) {
-        super(model, configList, optimizer, new L2FilterMasker(), false, null);
+        this(builder().setModel(model).setConfigList(configList).optOptimizer(optimizer));
     }
 
     /** Built from a {@link #builder()}. */

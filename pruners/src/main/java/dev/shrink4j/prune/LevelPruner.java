@@ -1,5 +1,6 @@
 package dev.shrink4j.prune;
 
+import dev.shrink4j.compress.SimpleCompressorBuilder;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Optimizer;
@@ -35,5 +36,10 @@ public class LevelPruner extends Pruner {
      */
     public LevelPruner(Module model, ConfigList configList, Optimizer optimizer) {
         super(model, configList, optimizer, new LevelMasker());
+    }
+
+    /** A builder: {@code setModel}, {@code setConfigList} required, {@code optOptimizer} optional. */
+    public static SimpleCompressorBuilder<LevelPruner> builder() {
+        return new SimpleCompressorBuilder<>("LevelPruner", LevelPruner::new);
     }
 }

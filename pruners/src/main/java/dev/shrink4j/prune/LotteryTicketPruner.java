@@ -1,5 +1,6 @@
 package dev.shrink4j.prune;
 
+import dev.shrink4j.compress.CompressorBuilder;
 import dev.shrink4j.compress.LayerInfo;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.ConfigList;
@@ -60,7 +61,7 @@ public final class LotteryTicketPruner extends Pruner implements Iterative {
 
     /** Resetting weights and optimizer at each round. */
     public LotteryTicketPruner(Module model, ConfigList configList, Optimizer optimizer) {
-        this(model, configList, optimizer, true);
+        this(builder().setModel(model).setConfigList(configList).optOptimizer(optimizer));
     }
 
     /**
@@ -68,8 +69,41 @@ public final class LotteryTicketPruner extends Pruner implements Iterative {
      * @param resetWeights whether each round rewinds the model and optimizer to their state at {@code compress()}
      */
     public LotteryTicketPruner(Module model, ConfigList configList, Optimizer optimizer, boolean resetWeights) {
-        super(model, configList, optimizer, new IterativeLevelMasker());
-        this.resetWeights = resetWeights;
+        this(builder().setModel(model).setConfigList(configList).optOptimizer(optimizer).optResetWeights(resetWeights));
+    }
+
+    private LotteryTicketPruner(Builder b) {
+        super(b, new IterativeLevelMasker());
+        this.resetWeights = b.resetWeights;
+    }
+
+    /** A builder: {@code setModel}, {@code setConfigList}, then {@code optOptimizer}, {@code optResetWeights}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builder for {@link LotteryTicketPruner}: {@code set…} required, {@code opt…} optional. */
+    public static final class Builder extends CompressorBuilder<Builder> {
+        private boolean resetWeights = true;
+
+        private Builder() {
+            super("LotteryTicketPruner");
+        }
+
+        /** {@code reset_weights}: whether each round rewinds the model and optimizer to their state at {@code compress()}, default true. */
+        public Builder optResetWeights(boolean resetWeights) {
+            this.resetWeights = resetWeights;
+            return this;
+        }
+
+        /**
+         * The pruner.
+         *
+         * @throws IllegalArgumentException naming the first missing field
+         */
+        public LotteryTicketPruner build() {
+            return new LotteryTicketPruner(this);
+        }
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.shrink4j.prune;
 
 import dev.shrink4j.compress.Compressor;
+import dev.shrink4j.compress.CompressorBuilder;
 import dev.shrink4j.compress.LayerInfo;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.ConfigKeys;
@@ -63,6 +64,12 @@ public abstract class Pruner extends Compressor {
      */
     protected Pruner(Module model, ConfigList configList, Optimizer optimizer, WeightMasker masker) {
         super(model, configList, optimizer);
+        this.masker = Objects.requireNonNull(masker, "masker");
+    }
+
+    /** The pruner {@code builder} describes (checked once by {@link CompressorBuilder#check()}), masking with {@code masker}. */
+    protected Pruner(CompressorBuilder<?> builder, WeightMasker masker) {
+        super(builder);
         this.masker = Objects.requireNonNull(masker, "masker");
     }
 

@@ -2,6 +2,7 @@ package dev.shrink4j.prune;
 
 import dev.shrink4j.collect.ActivationFunctions;
 import dev.shrink4j.collect.ChannelStatisticsCollector;
+import dev.shrink4j.compress.CompressorBuilder;
 import dev.shrink4j.compress.LayerInfo;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.ConfigList;
@@ -51,7 +52,21 @@ public abstract class ScoreCollectingFilterPruner extends Pruner implements Data
      * collector its pruner uses).
      */
     ScoreCollectingFilterPruner(Builder<?> b, ChannelStatisticsCollector collector) {
-        this(b.model, b.configList, b.optimizer, collector, b.statisticsBatchNum);
+        this(b, collector, masker(b, collector));
+    }
+
+    /** The masker, made after the builder's check so a bad option is reported with the pruner's name. */
+    private static CollectedScoreFilterMasker masker(Builder<?> b, ChannelStatisticsCollector collector) {
+        b.check();
+        return new CollectedScoreFilterMasker(collector, b.statisticsBatchNum);
+    }
+
+    private ScoreCollectingFilterPruner(Builder<?> b, ChannelStatisticsCollector collector,
+            CollectedScoreFilterMasker masker) {
+        super(b, masker);
+        this.collector = collector;
+        this.scoreMasker = masker;
+        this.statisticsBatchNum = b.statisticsBatchNum;
     }
 
     private ScoreCollectingFilterPruner(Module model, ConfigList configList, Optimizer optimizer,
@@ -99,36 +114,12 @@ public abstract class ScoreCollectingFilterPruner extends Pruner implements Data
      *
      * @param <B> the concrete builder
      */
-    public abstract static class Builder<B extends Builder<B>> {
-        Module model;
-        ConfigList configList;
-        Optimizer optimizer;
+    public abstract static class Builder<B extends Builder<B>> extends CompressorBuilder<B> {
         int statisticsBatchNum = 1;
 
-        Builder() {
-        }
-
-        @SuppressWarnings("unchecked")
-        final B self() {
-            return (B) this;
-        }
-
-        /** The model to prune. */
-        public B setModel(Module model) {
-            this.model = model;
-            return self();
-        }
-
-        /** Which Conv2d layers, at what sparsity. */
-        public B setConfigList(ConfigList configList) {
-            this.configList = configList;
-            return self();
-        }
-
-        /** The training optimizer: masks are then computed in its after-step hook. Default none. */
-        public B optOptimizer(Optimizer optimizer) {
-            this.optimizer = optimizer;
-            return self();
+        /** @param pruner the pruner's simple class name, for error messages */
+        Builder(String pruner) {
+            super(pruner);
         }
 
         /** {@code statistics_batch_num}: batches of statistics before the masks are computed, default 1 (NNI's). */
@@ -138,12 +129,11 @@ public abstract class ScoreCollectingFilterPruner extends Pruner implements Data
         }
 
         /** Throws naming the first missing or invalid option. */
-        void check(String pruner) {
-            if (model == null || configList == null) {
-                throw new IllegalArgumentException(pruner + ": setModel and setConfigList are required");
-            }
+        @Override
+        protected void check() {
+            super.check();
             if (statisticsBatchNum < 1) {
-                throw new IllegalArgumentException(pruner + ": statistics_batch_num must be at least 1, got "
+                throw new IllegalArgumentException(compressorName() + ": statistics_batch_num must be at least 1, got "
                         + statisticsBatchNum);
             }
         }
@@ -160,7 +150,6 @@ public abstract class ScoreCollectingFilterPruner extends Pruner implements Data
     public abstract static class ActivationBuilder<P extends ScoreCollectingFilterPruner, B extends ActivationBuilder<P, B>>
             extends Builder<B> {
         UnaryOperator<Tensor> activation = ActivationFunctions.RELU;
-        private final String pruner;
         private final Function<B, P> constructor;
 
         /**
@@ -168,7 +157,7 @@ public abstract class ScoreCollectingFilterPruner extends Pruner implements Data
          * @param constructor builds the pruner from this (checked) builder
          */
         ActivationBuilder(String pruner, Function<B, P> constructor) {
-            this.pruner = pruner;
+            super(pruner);
             this.constructor = constructor;
         }
 
@@ -190,7 +179,6 @@ public abstract class ScoreCollectingFilterPruner extends Pruner implements Data
          * @throws IllegalArgumentException naming the first missing or invalid option
          */
         public P build() {
-            check(pruner);
             return constructor.apply(self());
         }
     }

@@ -1,5 +1,6 @@
 package dev.shrink4j.prune;
 
+import dev.shrink4j.compress.CompressorBuilder;
 import dev.shrink4j.compress.LayerInfo;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.ConfigList;
@@ -58,7 +59,7 @@ public class SlimPruner extends Pruner {
 
     /** Built from a {@link #builder()}. */
     protected SlimPruner(Builder b) {
-        super(b.model, b.configList, b.optimizer, new SlimMasker());
+        super(b, new SlimMasker());
         this.scale = b.scale;
         this.maskOnCompress = b.maskOnCompress;
     }
@@ -126,32 +127,12 @@ public class SlimPruner extends Pruner {
     }
 
     /** Builder for {@link SlimPruner}: {@code set…} required, {@code opt…} optional. */
-    public static final class Builder {
-        private Module model;
-        private ConfigList configList;
-        private Optimizer optimizer;
+    public static final class Builder extends CompressorBuilder<Builder> {
         private double scale = DEFAULT_SCALE;
         private boolean maskOnCompress = true;
 
         private Builder() {
-        }
-
-        /** The model to prune (required). */
-        public Builder setModel(Module m) {
-            this.model = m;
-            return this;
-        }
-
-        /** Which BatchNorm2d layers, at what (single) sparsity (required). */
-        public Builder setConfigList(ConfigList c) {
-            this.configList = c;
-            return this;
-        }
-
-        /** The training optimizer: enables the sparsity penalty on γ gradients. */
-        public Builder optOptimizer(Optimizer o) {
-            this.optimizer = o;
-            return this;
+            super("SlimPruner");
         }
 
         /** The penalty scale, ≥ 0 (default {@value SlimPruner#DEFAULT_SCALE}). */
@@ -169,12 +150,12 @@ public class SlimPruner extends Pruner {
             return this;
         }
 
-        /** The pruner. */
+        /**
+         * The pruner.
+         *
+         * @throws IllegalArgumentException naming the first missing field
+         */
         public SlimPruner build() {
-            if (model == null || configList == null) {
-                throw new IllegalArgumentException("SlimPruner needs a model and a config list: call "
-                        + (model == null ? "setModel" : "setConfigList"));
-            }
             return new SlimPruner(this);
         }
     }

@@ -65,6 +65,7 @@ public final class TaylorFoWeightFilterPruner extends ScoreCollectingFilterPrune
         private boolean globalSort;
 
         private Builder() {
+            super("TaylorFoWeightFilterPruner");
         }
 
         /** {@code global_sort}: rank the filters of all selected layers together, default false. */
@@ -79,7 +80,6 @@ public final class TaylorFoWeightFilterPruner extends ScoreCollectingFilterPrune
          * @throws IllegalArgumentException naming the first missing or invalid option
          */
         public TaylorFoWeightFilterPruner build() {
-            check("TaylorFoWeightFilterPruner");
             return new TaylorFoWeightFilterPruner(this);
         }
     }

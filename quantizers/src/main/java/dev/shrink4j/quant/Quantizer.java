@@ -3,6 +3,7 @@ package dev.shrink4j.quant;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.shrink4j.compress.Compressor;
+import dev.shrink4j.compress.CompressorBuilder;
 import dev.shrink4j.compress.LayerInfo;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.ConfigKeys;
@@ -103,6 +104,11 @@ public abstract class Quantizer extends Compressor {
      */
     protected Quantizer(Module model, ConfigList configList, Optimizer optimizer) {
         super(model, configList, optimizer);
+    }
+
+    /** The quantizer {@code builder} describes, checked once by {@link CompressorBuilder#check()}. */
+    protected Quantizer(CompressorBuilder<?> builder) {
+        super(builder);
     }
 
     /** The standard quantization keys, with {@code quant_types} and {@code quant_bits} required. */

@@ -1,6 +1,7 @@
 package dev.shrink4j.quant.algo;
 
 import dev.shrink4j.compress.ModuleWrapper;
+import dev.shrink4j.compress.SimpleCompressorBuilder;
 import dev.shrink4j.compress.config.ConfigKeys;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.compress.config.ConfigSchema;
@@ -69,5 +70,10 @@ public final class BnnQuantizer extends Quantizer {
     @Override
     protected QParams integerGrid(ModuleWrapper wrapper) {
         return new QParams(Tensor.create(new float[] {1f}, 1).squeeze(), Tensor.create(new float[] {0f}, 1).squeeze(), -1, 1);
+    }
+
+    /** A builder: {@code setModel}, {@code setConfigList} required, {@code optOptimizer} optional. */
+    public static SimpleCompressorBuilder<BnnQuantizer> builder() {
+        return new SimpleCompressorBuilder<>("BnnQuantizer", BnnQuantizer::new);
     }
 }

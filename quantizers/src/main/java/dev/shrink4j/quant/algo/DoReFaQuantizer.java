@@ -1,6 +1,7 @@
 package dev.shrink4j.quant.algo;
 
 import dev.shrink4j.compress.ModuleWrapper;
+import dev.shrink4j.compress.SimpleCompressorBuilder;
 import dev.shrink4j.compress.config.ConfigKeys;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.compress.config.ConfigSchema;
@@ -78,5 +79,10 @@ public final class DoReFaQuantizer extends Quantizer {
         throw new UnsupportedOperationException("DoReFaQuantizer cannot export integer weights for " + wrapper.name()
                 + ": its levels 2·r/K − 1 are not float32 multiples of one scale, so dequantized integers would not"
                 + " reproduce the fake-quantized weights bit-exactly; use exportFakeQuant");
+    }
+
+    /** A builder: {@code setModel}, {@code setConfigList} required, {@code optOptimizer} optional. */
+    public static SimpleCompressorBuilder<DoReFaQuantizer> builder() {
+        return new SimpleCompressorBuilder<>("DoReFaQuantizer", DoReFaQuantizer::new);
     }
 }

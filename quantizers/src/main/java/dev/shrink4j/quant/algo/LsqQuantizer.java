@@ -4,6 +4,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.shrink4j.compress.LayerInfo;
 import dev.shrink4j.compress.ModuleWrapper;
+import dev.shrink4j.compress.SimpleCompressorBuilder;
 import dev.shrink4j.compress.config.ConfigKeys;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.compress.config.ConfigSchema;
@@ -323,5 +324,10 @@ public final class LsqQuantizer extends Quantizer {
 
     private static double scalar(Tensor t) {
         return t.detach().item_double();
+    }
+
+    /** A builder: {@code setModel}, {@code setConfigList} required, {@code optOptimizer} optional. */
+    public static SimpleCompressorBuilder<LsqQuantizer> builder() {
+        return new SimpleCompressorBuilder<>("LsqQuantizer", LsqQuantizer::new);
     }
 }

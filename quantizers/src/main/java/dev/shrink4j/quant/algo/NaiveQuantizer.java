@@ -2,6 +2,7 @@ package dev.shrink4j.quant.algo;
 
 import dev.shrink4j.compress.LayerInfo;
 import dev.shrink4j.compress.ModuleWrapper;
+import dev.shrink4j.compress.SimpleCompressorBuilder;
 import dev.shrink4j.compress.config.ConfigKeys;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.compress.config.ConfigSchema;
@@ -97,5 +98,10 @@ public final class NaiveQuantizer extends Quantizer {
     /** The layer's current scale (the {@code weight_scale} buffer's value). */
     public double scale(String layerName) {
         return getWrapper(layerName).getBuffer(CalibrationKeys.WEIGHT_SCALE).item_double();
+    }
+
+    /** A builder: {@code setModel}, {@code setConfigList} required, {@code optOptimizer} optional. */
+    public static SimpleCompressorBuilder<NaiveQuantizer> builder() {
+        return new SimpleCompressorBuilder<>("NaiveQuantizer", NaiveQuantizer::new);
     }
 }

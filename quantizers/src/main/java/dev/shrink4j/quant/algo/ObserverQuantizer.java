@@ -2,6 +2,7 @@ package dev.shrink4j.quant.algo;
 
 import com.google.gson.JsonObject;
 import dev.shrink4j.collect.observe.MinMaxObserver;
+import dev.shrink4j.compress.CompressorBuilder;
 import dev.shrink4j.compress.LayerInfo;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.ConfigList;
@@ -81,8 +82,57 @@ public final class ObserverQuantizer extends Quantizer implements DataDriven {
      *                   null when not needed (the caller keeps ownership)
      */
     public ObserverQuantizer(Module model, ConfigList configList, Tensor dummyInput) {
-        super(model, configList, null);
-        this.dummyInput = dummyInput;
+        this(builder().setModel(model).setConfigList(configList).optDummyInput(dummyInput));
+    }
+
+    private ObserverQuantizer(Builder b) {
+        super(b);
+        this.dummyInput = b.dummyInput;
+    }
+
+    /** A builder: {@code setModel}, {@code setConfigList} required, {@code optDummyInput} optional. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Builder for {@link ObserverQuantizer}: {@code set…} required, {@code opt…} optional. It takes no
+     * optimizer: calibration trains nothing, so {@code optOptimizer} with an optimizer is an error.
+     */
+    public static final class Builder extends CompressorBuilder<Builder> {
+        private Tensor dummyInput;
+
+        private Builder() {
+            super("ObserverQuantizer");
+        }
+
+        /**
+         * An input traced once at {@code compress()} for the activation shapes that per-channel
+         * input/output ranges need on layers other than Conv2d and Linear (the caller keeps ownership).
+         */
+        public Builder optDummyInput(Tensor dummyInput) {
+            this.dummyInput = dummyInput;
+            return this;
+        }
+
+        /**
+         * The quantizer (call {@code compress()}, then {@link ObserverQuantizer#calibrate}).
+         *
+         * @throws IllegalArgumentException naming the first missing field
+         */
+        public ObserverQuantizer build() {
+            return new ObserverQuantizer(this);
+        }
+
+        /** The required fields, and no optimizer. */
+        @Override
+        protected void check() {
+            super.check();
+            if (optimizer() != null) {
+                throw new IllegalArgumentException("ObserverQuantizer: calibrates without training and takes no"
+                        + " optimizer; do not call optOptimizer(...)");
+            }
+        }
     }
 
     @Override

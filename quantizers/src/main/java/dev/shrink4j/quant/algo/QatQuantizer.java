@@ -2,6 +2,7 @@ package dev.shrink4j.quant.algo;
 
 import com.google.gson.JsonObject;
 import dev.shrink4j.collect.observe.EmaObserver;
+import dev.shrink4j.compress.CompressorBuilder;
 import dev.shrink4j.compress.LayerInfo;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.ConfigList;
@@ -100,12 +101,7 @@ public final class QatQuantizer extends Quantizer {
     }
 
     private QatQuantizer(Builder b) {
-        super(Objects.requireNonNull(b.model, "setModel is required"),
-                Objects.requireNonNull(b.configList, "setConfigList is required"), b.optimizer);
-        if (b.foldBatchNorm && b.dummyInput == null) {
-            throw new IllegalArgumentException("optFoldBatchNorm(true) finds conv→bn pairs by tracing; give "
-                    + "optDummyInput or name the pairs with optFoldPair");
-        }
+        super(b);
         this.dummyInput = b.dummyInput;
         this.foldBatchNorm = b.foldBatchNorm;
         this.explicitPairs = new LinkedHashMap<>(b.pairs);
@@ -367,34 +363,14 @@ public final class QatQuantizer extends Quantizer {
     }
 
     /** Builds a {@link QatQuantizer}; {@code set…} required, {@code opt…} optional (DJL style). */
-    public static final class Builder {
-        private Module model;
-        private ConfigList configList;
-        private Optimizer optimizer;
+    public static final class Builder extends CompressorBuilder<Builder> {
         private Tensor dummyInput;
         private boolean foldBatchNorm;
         private final Map<String, String> pairs = new LinkedHashMap<>();
         private double emaDecay = EmaObserver.DEFAULT_DECAY;
 
         private Builder() {
-        }
-
-        /** The model to quantize. */
-        public Builder setModel(Module model) {
-            this.model = model;
-            return this;
-        }
-
-        /** Which layers, quant types, bits, schemes. */
-        public Builder setConfigList(ConfigList configList) {
-            this.configList = configList;
-            return this;
-        }
-
-        /** The training optimizer; its steps count towards {@code quant_start_step}. */
-        public Builder optOptimizer(Optimizer optimizer) {
-            this.optimizer = optimizer;
-            return this;
+            super("QatQuantizer");
         }
 
         /**
@@ -433,6 +409,16 @@ public final class QatQuantizer extends Quantizer {
         /** The quantizer (call {@code compress()} on it). */
         public QatQuantizer build() {
             return new QatQuantizer(this);
+        }
+
+        /** The required fields, then batch-norm folding's need of a dummy input. */
+        @Override
+        protected void check() {
+            super.check();
+            if (foldBatchNorm && dummyInput == null) {
+                throw new IllegalArgumentException("optFoldBatchNorm(true) finds conv→bn pairs by tracing; give "
+                        + "optDummyInput or name the pairs with optFoldPair");
+            }
         }
     }
 }
