@@ -96,7 +96,8 @@ public abstract class Compressor implements AutoCloseable {
 
     /**
      * Problems with one selected layer for this algorithm (e.g. it has no weight to prune), as
-     * messages naming the entry and the layer. Called for every selected layer before any wrapping.
+     * messages naming the entry and the layer. Called for every selected layer before any wrapping,
+     * once its type is known to be one the schema allows ({@link ConfigSchema.Builder#allowTypes}).
      */
     protected List<String> validateLayer(LayerInfo layer, LayerConfig config) {
         return List.of();
@@ -195,7 +196,9 @@ public abstract class Compressor implements AutoCloseable {
     /**
      * Runs the checks {@link #compress()} starts with, without wrapping anything: the config list
      * against the algorithm's {@link #configSchema()} and the model ({@link ConfigList#check}), then
-     * {@link #validateLayer} for every layer whose entry is valid. Every problem goes into one
+     * for every layer whose entry is valid its type against the schema's
+     * {@link ConfigSchema#allowedTypes() allowed types} and, when it has one of them,
+     * {@link #validateLayer}. Every problem goes into one
      * exception, so a config list with a wrong type in one entry and an unsuitable layer in another
      * reports both. A layer is checked only when the entry it gets is known and valid (see
      * {@link ConfigList.Validation#assign}). A valid list that selects no layer (every layer it matches
@@ -215,7 +218,8 @@ public abstract class Compressor implements AutoCloseable {
     }
 
     private Selection checkConfig() {
-        ConfigList.Validation validation = configList.check(configSchema(), model);
+        ConfigSchema schema = configSchema();
+        ConfigList.Validation validation = configList.check(schema, model);
         List<String> errors = new ArrayList<>(validation.errors());
         Map<String, Module> modules = model.namedModules();
         Map<String, String> types = new LinkedHashMap<>();
@@ -243,7 +247,13 @@ public abstract class Compressor implements AutoCloseable {
         // a problem of an entry (not of a layer) comes back once for every layer the entry selects
         Set<String> distinct = new LinkedHashSet<>(errors);
         for (LayerSelection s : selected) {
-            distinct.addAll(validateLayer(s.layer(), s.config()));
+            // a layer of a type the algorithm does not take is reported once; its other checks assume the type
+            String typeProblem = schema.typeProblem(s.config().index(), s.layer().name(), s.layer().module());
+            if (typeProblem != null) {
+                distinct.add(typeProblem);
+            } else {
+                distinct.addAll(validateLayer(s.layer(), s.config()));
+            }
         }
         return new Selection(selected, excluded, List.copyOf(distinct));
     }

@@ -1,10 +1,9 @@
 package dev.shrink4j.prune;
 
 import dev.shrink4j.compress.CompressorBuilder;
-import dev.shrink4j.compress.LayerInfo;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.ConfigList;
-import dev.shrink4j.compress.config.LayerConfig;
+import dev.shrink4j.compress.config.ConfigSchema;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.layers.Conv2d;
 import dev.shrink4j.nn.optim.Optimizer;
@@ -94,13 +93,10 @@ public abstract class FilterPruner extends Pruner {
         return out;
     }
 
+    /** Adds: only Conv2d layers (these pruners remove convolution filters). */
     @Override
-    protected List<String> validateLayer(LayerInfo layer, LayerConfig config) {
-        if (!(layer.module() instanceof Conv2d)) {
-            return List.of("config_list[" + config.index() + "]: " + layer.name() + " (" + layer.type()
-                    + ") is not a Conv2d; " + getClass().getSimpleName() + " prunes Conv2d filters only");
-        }
-        return super.validateLayer(layer, config);
+    protected ConfigSchema.Builder schemaBuilder() {
+        return super.schemaBuilder().allowTypes("prunes Conv2d filters only", Conv2d.class);
     }
 
     @Override

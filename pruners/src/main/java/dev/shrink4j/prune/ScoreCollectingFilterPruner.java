@@ -3,12 +3,12 @@ package dev.shrink4j.prune;
 import dev.shrink4j.collect.ActivationFunctions;
 import dev.shrink4j.collect.ChannelStatisticsCollector;
 import dev.shrink4j.compress.CompressorBuilder;
-import dev.shrink4j.compress.LayerInfo;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.compress.protocol.DataDriven;
 import dev.shrink4j.compress.protocol.StatisticsPass;
-import dev.shrink4j.compress.config.LayerConfig;
+import dev.shrink4j.compress.config.ConfigSchema;
+import dev.shrink4j.nn.layers.Conv2d;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.prune.maskers.CollectedScoreFilterMasker;
@@ -193,15 +193,15 @@ public abstract class ScoreCollectingFilterPruner extends Pruner implements Data
         return collectorId != null;
     }
 
-    /** Only Conv2d layers: these pruners remove convolution filters. */
+    /**
+     * Adds: only Conv2d layers (these pruners remove convolution filters), reported in these pruners'
+     * own words ({@code "config_list[0]: fc is a Linear; ... prunes Conv2d filters only"}).
+     */
     @Override
-    protected List<String> validateLayer(LayerInfo layer, LayerConfig config) {
-        List<String> errors = new ArrayList<>(super.validateLayer(layer, config));
-        if (!"Conv2d".equals(layer.type())) {
-            errors.add("config_list[" + config.index() + "]: " + layer.name() + " is a " + layer.type() + "; "
-                    + getClass().getSimpleName() + " prunes Conv2d filters only");
-        }
-        return errors;
+    protected ConfigSchema.Builder schemaBuilder() {
+        String algorithm = getClass().getSimpleName();
+        return super.schemaBuilder().allowTypes((entry, layer, type) -> "config_list[" + entry + "]: " + layer
+                + " is a " + type + "; " + algorithm + " prunes Conv2d filters only", Conv2d.class);
     }
 
     /** Attaches the collector; the masks stay all ones until enough batches were seen. */

@@ -4,6 +4,7 @@ import dev.shrink4j.compress.CompressorBuilder;
 import dev.shrink4j.compress.LayerInfo;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.ConfigList;
+import dev.shrink4j.compress.config.ConfigSchema;
 import dev.shrink4j.compress.config.LayerConfig;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.layers.BatchNorm2d;
@@ -74,12 +75,14 @@ public class SlimPruner extends Pruner {
         return scale;
     }
 
+    /** Adds: only BatchNorm2d layers (their scaling factors are what Slim ranks). */
+    @Override
+    protected ConfigSchema.Builder schemaBuilder() {
+        return super.schemaBuilder().allowTypes("prunes BatchNorm2d channels only", BatchNorm2d.class);
+    }
+
     @Override
     protected List<String> validateLayer(LayerInfo layer, LayerConfig config) {
-        if (!(layer.module() instanceof BatchNorm2d)) {
-            return List.of("config_list[" + config.index() + "]: " + layer.name() + " (" + layer.type()
-                    + ") is not a BatchNorm2d; SlimPruner prunes BatchNorm2d channels only");
-        }
         List<String> errors = new ArrayList<>(super.validateLayer(layer, config));
         if (firstConfig == null) {
             firstConfig = config;

@@ -1,5 +1,7 @@
 package dev.shrink4j.compress.config;
 
+import dev.shrink4j.nn.Module;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -8,13 +10,15 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * The keys one algorithm accepts in a config-list entry, how each is checked, and which must be
- * present in entries that are not {@code exclude}. Built from the standard key groups plus the
- * algorithm's own keys:
+ * The keys one algorithm accepts in a config-list entry, how each is checked, which must be
+ * present in entries that are not {@code exclude}, and which layer types the algorithm can compress.
+ * Built from the standard key groups plus the algorithm's own keys:
  *
  * <pre>{@code
  * ConfigSchema schema = ConfigSchema.builder("AgpPruner").addAll(ConfigSchema.PRUNING)
  *         .key("frequency", KeySpec.integer(1, 1000)).build();
+ * ConfigSchema filters = ConfigSchema.builder("L1FilterPruner").addAll(ConfigSchema.PRUNING)
+ *         .allowTypes("prunes Conv2d filters only", Conv2d.class).build();
  * }</pre>
  */
 public final class ConfigSchema {
@@ -54,11 +58,29 @@ public final class ConfigSchema {
     private final String algorithm;
     private final Map<String, KeySpec> keys;
     private final List<List<String>> required;
+    private final List<Class<? extends Module>> allowedTypes;
+    private final TypeRejection typeRejection;
 
     private ConfigSchema(Builder b) {
         this.algorithm = b.algorithm;
         this.keys = Collections.unmodifiableMap(new LinkedHashMap<>(b.keys));
         this.required = List.copyOf(b.required);
+        this.allowedTypes = List.copyOf(b.allowedTypes);
+        this.typeRejection = b.typeRejection;
+    }
+
+    /**
+     * The message for a selected layer whose module type the algorithm does not compress.
+     */
+    @FunctionalInterface
+    public interface TypeRejection {
+        /**
+         * @param entry the index of the config-list entry that selects the layer
+         * @param layer the layer's qualified name ({@code conv1})
+         * @param type  the layer's module type name ({@code Linear})
+         * @return one message naming the entry and the layer
+         */
+        String message(int entry, String layer, String type);
     }
 
     /** Starts a schema for the algorithm named in messages (e.g. {@code "LevelPruner"}). */
@@ -84,6 +106,26 @@ public final class ConfigSchema {
         return required;
     }
 
+    /**
+     * The module types the algorithm compresses (a layer must be an instance of one of them), or an
+     * empty list when it takes any layer.
+     */
+    public List<Class<? extends Module>> allowedTypes() {
+        return allowedTypes;
+    }
+
+    /**
+     * What is wrong with the type of layer {@code name} selected by entry {@code entry}, or
+     * {@code null} when its module is an instance of an {@link #allowedTypes() allowed type} (or any
+     * type is allowed).
+     */
+    public String typeProblem(int entry, String name, Module module) {
+        if (allowedTypes.isEmpty() || allowedTypes.stream().anyMatch(t -> t.isInstance(module))) {
+            return null;
+        }
+        return typeRejection.message(entry, name, module.typeName());
+    }
+
     /** The accepted keys sorted, for messages. */
     public String acceptedKeys() {
         return String.join(", ", new TreeSet<>(keys.keySet()));
@@ -94,6 +136,8 @@ public final class ConfigSchema {
         private final String algorithm;
         private final Map<String, KeySpec> keys = new LinkedHashMap<>();
         private final List<List<String>> required = new ArrayList<>();
+        private final List<Class<? extends Module>> allowedTypes = new ArrayList<>();
+        private TypeRejection typeRejection;
 
         private Builder(String algorithm) {
             this.algorithm = algorithm;
@@ -114,6 +158,38 @@ public final class ConfigSchema {
         /** Requires one of {@code alternatives} in every entry that is not {@code exclude}. */
         public Builder require(String... alternatives) {
             required.add(List.of(alternatives));
+            return this;
+        }
+
+        /**
+         * Limits the layers the algorithm compresses to instances of {@code types}; a selected layer of
+         * another type is reported as {@code "config_list[<i>]: <layer> (<Type>) is not a <A or B>;
+         * <algorithm> <scope>"}, e.g. {@code "config_list[0]: fc (Linear) is not a Conv2d; L1FilterPruner
+         * prunes Conv2d filters only"}.
+         *
+         * @param scope what the algorithm does, completing the message ({@code "prunes Conv2d filters only"})
+         */
+        @SafeVarargs
+        public final Builder allowTypes(String scope, Class<? extends Module>... types) {
+            String allowed = String.join(" or ", java.util.Arrays.stream(types).map(Class::getSimpleName).toList());
+            return allowTypes((entry, layer, type) -> "config_list[" + entry + "]: " + layer + " (" + type
+                    + ") is not a " + allowed + "; " + algorithm + " " + scope, types);
+        }
+
+        /**
+         * Limits the layers the algorithm compresses to instances of {@code types}, reporting a selected
+         * layer of another type with {@code rejection}'s message. Replaces an earlier limit.
+         *
+         * @throws IllegalArgumentException when no type is given
+         */
+        @SafeVarargs
+        public final Builder allowTypes(TypeRejection rejection, Class<? extends Module>... types) {
+            if (types.length == 0) {
+                throw new IllegalArgumentException(algorithm + ": allowTypes needs at least one type");
+            }
+            allowedTypes.clear();
+            allowedTypes.addAll(List.of(types));
+            typeRejection = java.util.Objects.requireNonNull(rejection, "rejection");
             return this;
         }
 
