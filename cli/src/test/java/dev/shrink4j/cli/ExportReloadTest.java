@@ -25,7 +25,6 @@ import dev.shrink4j.cli.run.PruningRun;
 import dev.shrink4j.cli.run.QuantizationRun;
 import dev.shrink4j.cli.run.Training;
 import dev.shrink4j.compress.ModuleWrapper;
-import dev.shrink4j.compress.config.QuantType;
 import dev.shrink4j.data.DataLoader;
 import dev.shrink4j.data.Dataset;
 import dev.shrink4j.nn.Module;
@@ -33,6 +32,8 @@ import dev.shrink4j.nn.io.ModelMetadata;
 import dev.shrink4j.nn.io.SafeTensors;
 import dev.shrink4j.prune.Pruner;
 import dev.shrink4j.quant.Quantizer;
+import dev.shrink4j.quant.config.QuantConfig;
+import dev.shrink4j.quant.config.QuantType;
 import dev.shrink4j.quant.export.ExportedFiles;
 import dev.shrink4j.quant.export.IntegerWeights;
 import java.io.IOException;
@@ -181,7 +182,7 @@ class ExportReloadTest {
                         assertArrayEquals(before, outputs(model, s.input), "exporting changed the quantized model's outputs");
                         try (NoGradGuard g = new NoGradGuard()) {
                             for (ModuleWrapper w : quantizer.getModulesWrapper()) {
-                                if (w.config().quantTypes().contains(QuantType.WEIGHT)) {
+                                if (QuantConfig.types(w.config()).contains(QuantType.WEIGHT)) {
                                     forwardWeights.put(w.name() + ".weight", w.module().parametrized("weight").detach().clone());
                                 }
                             }

@@ -10,11 +10,12 @@ import dev.shrink4j.compress.config.ConfigKeys;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.compress.config.ConfigSchema;
 import dev.shrink4j.compress.config.LayerConfig;
-import dev.shrink4j.compress.config.QuantType;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.io.ModelMetadata;
 import dev.shrink4j.nn.io.SafeTensors;
 import dev.shrink4j.nn.optim.Optimizer;
+import dev.shrink4j.quant.config.QuantConfig;
+import dev.shrink4j.quant.config.QuantType;
 import dev.shrink4j.quant.core.CalibrationKeys;
 import dev.shrink4j.quant.core.QParams;
 import dev.shrink4j.quant.core.Ste;
@@ -129,7 +130,7 @@ public abstract class Quantizer extends Compressor {
     @Override
     protected List<String> validateLayer(LayerInfo layer, LayerConfig config) {
         List<String> errors = new ArrayList<>();
-        if (config.quantTypes().contains(QuantType.WEIGHT) && layer.module().getParameter("weight") == null) {
+        if (QuantConfig.types(config).contains(QuantType.WEIGHT) && layer.module().getParameter("weight") == null) {
             errors.add("config_list[" + config.index() + "]: " + layer.name() + " (" + layer.type()
                     + ") has no weight to quantize");
         }
@@ -150,7 +151,7 @@ public abstract class Quantizer extends Compressor {
     @Override
     protected final void wrap(ModuleWrapper w) {
         initialize(w);
-        Set<QuantType> types = w.config().quantTypes();
+        Set<QuantType> types = QuantConfig.types(w.config());
         if (types.contains(QuantType.WEIGHT)) {
             w.track(w.module().registerParametrization("weight", weight -> quantizeWeight(weight, w)));
         }
@@ -202,7 +203,7 @@ public abstract class Quantizer extends Compressor {
 
     /** The bit width reported for {@code type} of a layer in calibration and exports: its {@code quant_bits}. */
     protected int exportedBits(ModuleWrapper wrapper, QuantType type) {
-        return wrapper.config().quantBits(type);
+        return QuantConfig.bits(wrapper.config(), type);
     }
 
     /**
@@ -238,7 +239,7 @@ public abstract class Quantizer extends Compressor {
         }
         return QParams.of(wrapper.getBuffer(CalibrationKeys.WEIGHT_SCALE),
                 wrapper.getBuffer(CalibrationKeys.WEIGHT_ZERO_POINT), exportedBits(wrapper, QuantType.WEIGHT),
-                wrapper.config().quantDtype());
+                QuantConfig.dtype(wrapper.config()));
     }
 
     /**
@@ -464,6 +465,6 @@ public abstract class Quantizer extends Compressor {
     }
 
     private List<ModuleWrapper> weightQuantized() {
-        return getModulesWrapper().stream().filter(w -> w.config().quantTypes().contains(QuantType.WEIGHT)).toList();
+        return getModulesWrapper().stream().filter(w -> QuantConfig.types(w.config()).contains(QuantType.WEIGHT)).toList();
     }
 }

@@ -11,6 +11,7 @@ import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.layers.Linear;
 import dev.shrink4j.nn.layers.ReLU;
 import dev.shrink4j.nn.optim.Sgd;
+import dev.shrink4j.quant.config.QuantConfig;
 import dev.shrink4j.quant.core.Ste;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
@@ -72,8 +73,8 @@ class QuantizerTest {
             q.compress();
             // only fc is selected; the later entry wins for it: quant_types [output]
             assertEquals(java.util.List.of("fc"), q.getModulesWrapper().stream().map(ModuleWrapper::name).toList());
-            assertEquals(java.util.Set.of(dev.shrink4j.compress.config.QuantType.OUTPUT),
-                    q.getWrapper("fc").config().quantTypes());
+            assertEquals(java.util.Set.of(dev.shrink4j.quant.config.QuantType.OUTPUT),
+                    QuantConfig.types(q.getWrapper("fc").config()));
             Tensor x = Tensor.create(new float[] {1f, 2f}, 1, 2);
             assertArrayEquals(new float[] {1.9f, 2.4f}, values(net.call(x)), 1e-6f, "before quant_start_step");
             sgd.step();

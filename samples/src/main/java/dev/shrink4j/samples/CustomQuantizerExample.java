@@ -2,7 +2,6 @@ package dev.shrink4j.samples;
 
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.ConfigList;
-import dev.shrink4j.compress.config.QuantType;
 import dev.shrink4j.data.DataLoader;
 import dev.shrink4j.data.Dataset;
 import dev.shrink4j.nn.Module;
@@ -11,6 +10,8 @@ import dev.shrink4j.nn.optim.Sgd;
 import dev.shrink4j.nn.train.Trainer;
 import dev.shrink4j.nn.zoo.LeNet5;
 import dev.shrink4j.quant.Quantizer;
+import dev.shrink4j.quant.config.QuantConfig;
+import dev.shrink4j.quant.config.QuantType;
 import dev.shrink4j.quant.core.Ste;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -43,7 +44,7 @@ public final class CustomQuantizerExample {
 
         @Override
         public Tensor quantizeWeight(Tensor w, ModuleWrapper wrapper) {
-            double levels = (1L << (wrapper.config().quantBits(QuantType.WEIGHT) - 1)) - 1;   // 7 for 4 bits
+            double levels = (1L << (QuantConfig.bits(wrapper.config(), QuantType.WEIGHT) - 1)) - 1;   // 7 for 4 bits
             Tensor step = w.detach().abs().max().div(new Scalar(levels)).clamp_min(new Scalar(1e-12));
             return Ste.straightThrough(w, w.detach().div(step).round().mul(step));
         }

@@ -5,7 +5,6 @@ import dev.shrink4j.cli.report.ResultRow;
 import dev.shrink4j.cli.report.RunReport;
 import dev.shrink4j.compress.Compressor;
 import dev.shrink4j.compress.ModuleWrapper;
-import dev.shrink4j.compress.config.QuantType;
 import dev.shrink4j.compress.protocol.DataDriven;
 import dev.shrink4j.compress.protocol.StatisticsPass;
 import dev.shrink4j.data.DataLoader;
@@ -15,6 +14,8 @@ import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.nn.train.Evaluation;
 import dev.shrink4j.nn.train.Evaluator;
 import dev.shrink4j.quant.Quantizer;
+import dev.shrink4j.quant.config.QuantConfig;
+import dev.shrink4j.quant.config.QuantType;
 import dev.shrink4j.quant.export.ExportedFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -197,7 +198,7 @@ public record QuantizationRun(String arch, DataSpec data, Path weights, int cali
         List<String> out = new ArrayList<>();
         for (ModuleWrapper w : c.getModulesWrapper()) {
             for (QuantType t : new QuantType[] {QuantType.INPUT, QuantType.OUTPUT}) {
-                if (w.config().quantTypes().contains(t)) {
+                if (QuantConfig.types(w.config()).contains(t)) {
                     out.add(w.name() + " " + t.key());
                 }
             }

@@ -13,6 +13,8 @@ public final class ConfigKeys {
     public static final String QUANT_START_STEP = "quant_start_step";
     public static final String QUANT_SCHEME = "quant_scheme";
     public static final String QUANT_DTYPE = "quant_dtype";
+    /** The values {@code quant_types} accepts, in the order quantizers apply them: weight, input, output. */
+    public static final java.util.List<String> QUANT_TYPE_NAMES = java.util.List.of("weight", "input", "output");
     /** The op type that stands for the weighted layers (Conv2d and Linear). */
     public static final String DEFAULT_OP_TYPE = "default";
 

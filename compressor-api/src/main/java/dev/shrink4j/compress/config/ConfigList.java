@@ -308,9 +308,10 @@ public final class ConfigList {
         if (config.exclude() || !config.raw().has(ConfigKeys.QUANT_BITS) || !config.raw().get(ConfigKeys.QUANT_BITS).isJsonObject()) {
             return;
         }
-        for (QuantType t : config.quantTypes()) {
-            if (!config.raw().getAsJsonObject(ConfigKeys.QUANT_BITS).has(t.key())) {
-                errors.add(at + ".quant_bits: no bit width for quant type \"" + t.key() + "\"");
+        List<String> types = config.getStrings(ConfigKeys.QUANT_TYPES);
+        for (String t : ConfigKeys.QUANT_TYPE_NAMES) { // in this order, whatever the entry's order
+            if (types.contains(t) && !config.raw().getAsJsonObject(ConfigKeys.QUANT_BITS).has(t)) {
+                errors.add(at + ".quant_bits: no bit width for quant type \"" + t + "\"");
             }
         }
     }

@@ -43,7 +43,7 @@ public final class ConfigSchema {
         pruning.put(ConfigKeys.SPARSITY_PER_LAYER, KeySpec.fraction());
         PRUNING = Collections.unmodifiableMap(pruning);
         Map<String, KeySpec> quant = new LinkedHashMap<>(selection);
-        quant.put(ConfigKeys.QUANT_TYPES, KeySpec.stringListOf("weight", "input", "output"));
+        quant.put(ConfigKeys.QUANT_TYPES, KeySpec.stringListOf(ConfigKeys.QUANT_TYPE_NAMES.toArray(String[]::new)));
         quant.put(ConfigKeys.QUANT_BITS, KeySpec.bits());
         quant.put(ConfigKeys.QUANT_START_STEP, KeySpec.integer(0, Integer.MAX_VALUE));
         quant.put(ConfigKeys.QUANT_SCHEME, KeySpec.oneOf("per_tensor_affine", "per_tensor_symmetric",

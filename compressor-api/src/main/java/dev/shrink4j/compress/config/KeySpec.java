@@ -122,7 +122,7 @@ public interface KeySpec {
         return (path, value, errors) -> {
             if (value.isJsonObject()) {
                 for (Map.Entry<String, JsonElement> e : value.getAsJsonObject().entrySet()) {
-                    if (QuantType.fromKey(e.getKey()) == null) {
+                    if (!ConfigKeys.QUANT_TYPE_NAMES.contains(e.getKey())) {
                         errors.add(path + ": unknown quant type \"" + e.getKey() + "\"; expected weight, input or output");
                     } else {
                         oneWidth.check(path + "." + e.getKey(), e.getValue(), errors);

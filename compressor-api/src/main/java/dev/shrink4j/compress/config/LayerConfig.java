@@ -4,13 +4,13 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 
 /**
  * One validated config-list entry with typed accessors. Algorithm-specific keys are read with
- * {@link #getDouble}, {@link #getInt}, {@link #getBoolean}, {@link #getString}.
+ * {@link #getDouble}, {@link #getInt}, {@link #getBoolean}, {@link #getString}, {@link #getStrings};
+ * the quantization settings as types with {@code dev.shrink4j.quant.config.QuantConfig}.
  */
 public final class LayerConfig {
 
@@ -35,7 +35,7 @@ public final class LayerConfig {
     /** {@code op_types} with {@code "default"} expanded to the weighted layer types; empty when absent. */
     public List<String> opTypes() {
         List<String> out = new ArrayList<>();
-        for (String t : strings(ConfigKeys.OP_TYPES)) {
+        for (String t : getStrings(ConfigKeys.OP_TYPES)) {
             if (ConfigKeys.DEFAULT_OP_TYPE.equals(t)) {
                 out.addAll(ConfigList.DEFAULT_OP_TYPES);
             } else {
@@ -47,7 +47,7 @@ public final class LayerConfig {
 
     /** {@code op_names}; empty when absent. */
     public List<String> opNames() {
-        return strings(ConfigKeys.OP_NAMES);
+        return getStrings(ConfigKeys.OP_NAMES);
     }
 
     /** Whether {@code op_types} was given. */
@@ -84,44 +84,9 @@ public final class LayerConfig {
         throw new IllegalStateException("config_list[" + index + "] has no sparsity");
     }
 
-    /** {@code quant_types}; empty when absent. */
-    public Set<QuantType> quantTypes() {
-        Set<QuantType> out = EnumSet.noneOf(QuantType.class);
-        for (String t : strings(ConfigKeys.QUANT_TYPES)) {
-            out.add(QuantType.fromKey(t));
-        }
-        return Collections.unmodifiableSet(out);
-    }
-
-    /** The bit width for {@code type}: the per-type value of {@code quant_bits}, or its single value. */
-    public int quantBits(QuantType type) {
-        JsonElement bits = raw.get(ConfigKeys.QUANT_BITS);
-        if (bits == null) {
-            throw new IllegalStateException("config_list[" + index + "] has no quant_bits");
-        }
-        if (bits.isJsonObject()) {
-            JsonElement b = bits.getAsJsonObject().get(type.key());
-            if (b == null) {
-                throw new IllegalStateException("config_list[" + index + "].quant_bits has no \"" + type.key() + "\"");
-            }
-            return b.getAsInt();
-        }
-        return bits.getAsInt();
-    }
-
     /** {@code quant_start_step}, default 0. */
     public int quantStartStep() {
         return getInt(ConfigKeys.QUANT_START_STEP, 0);
-    }
-
-    /** {@code quant_scheme}, default {@code per_tensor_affine}. */
-    public QuantScheme quantScheme() {
-        return QuantScheme.fromKey(getString(ConfigKeys.QUANT_SCHEME, "per_tensor_affine"));
-    }
-
-    /** {@code quant_dtype}, default {@code uint}. */
-    public QuantDtype quantDtype() {
-        return QuantDtype.fromKey(getString(ConfigKeys.QUANT_DTYPE, "uint"));
     }
 
     /** Whether the entry has {@code key}. */
@@ -149,7 +114,8 @@ public final class LayerConfig {
         return raw.has(key) ? raw.get(key).getAsString() : fallback;
     }
 
-    private List<String> strings(String key) {
+    /** A key holding a list of strings; empty when absent. */
+    public List<String> getStrings(String key) {
         List<String> out = new ArrayList<>();
         if (raw.has(key)) {
             raw.getAsJsonArray(key).forEach(e -> out.add(e.getAsString()));

@@ -6,10 +6,11 @@ import dev.shrink4j.compress.config.ConfigKeys;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.compress.config.ConfigSchema;
 import dev.shrink4j.compress.config.KeySpec;
-import dev.shrink4j.compress.config.QuantType;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.quant.Quantizer;
+import dev.shrink4j.quant.config.QuantConfig;
+import dev.shrink4j.quant.config.QuantType;
 import dev.shrink4j.quant.core.QParams;
 import dev.shrink4j.quant.core.Ste;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -57,7 +58,7 @@ public final class DoReFaQuantizer extends Quantizer {
 
     @Override
     public Tensor quantizeWeight(Tensor weight, ModuleWrapper wrapper) {
-        return Ste.straightThrough(weight, quantize(weight, wrapper.config().quantBits(QuantType.WEIGHT)));
+        return Ste.straightThrough(weight, quantize(weight, QuantConfig.bits(wrapper.config(), QuantType.WEIGHT)));
     }
 
     /** The DoReFa value of {@code w} for {@code bits} (no gradient). */

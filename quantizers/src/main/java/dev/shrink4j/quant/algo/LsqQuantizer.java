@@ -10,12 +10,13 @@ import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.compress.config.ConfigSchema;
 import dev.shrink4j.compress.config.KeySpec;
 import dev.shrink4j.compress.config.LayerConfig;
-import dev.shrink4j.compress.config.QuantType;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Adam;
 import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.nn.optim.Sgd;
 import dev.shrink4j.quant.Quantizer;
+import dev.shrink4j.quant.config.QuantConfig;
+import dev.shrink4j.quant.config.QuantType;
 import dev.shrink4j.quant.core.CalibrationKeys;
 import dev.shrink4j.quant.core.QParams;
 import dev.shrink4j.quant.core.Ste;
@@ -106,10 +107,10 @@ public final class LsqQuantizer extends Quantizer {
     @Override
     protected List<String> validateLayer(LayerInfo layer, LayerConfig config) {
         List<String> errors = new ArrayList<>(super.validateLayer(layer, config));
-        for (QuantType t : config.quantTypes()) {
-            if (config.quantBits(t) < 2) {
+        for (QuantType t : QuantConfig.types(config)) {
+            if (QuantConfig.bits(config, t) < 2) {
                 errors.add("config_list[" + config.index() + "].quant_bits: " + layer.name() + " " + t.key()
-                        + " has " + config.quantBits(t) + " bit(s); LSQ needs at least 2 (qmax = 2^(b-1) - 1 > 0)");
+                        + " has " + QuantConfig.bits(config, t) + " bit(s); LSQ needs at least 2 (qmax = 2^(b-1) - 1 > 0)");
             }
         }
         return errors;
@@ -135,12 +136,12 @@ public final class LsqQuantizer extends Quantizer {
 
     @Override
     protected void initialize(ModuleWrapper wrapper) {
-        for (QuantType type : wrapper.config().quantTypes()) {
+        for (QuantType type : QuantConfig.types(wrapper.config())) {
             Tensor s;
             try (NoGradGuard g = new NoGradGuard()) {
                 s = Tensor.create(new float[] {1f}, 1).squeeze();
                 if (type == QuantType.WEIGHT) {
-                    s.copy_(initialStep(wrapper.weight(), wrapper.config().quantBits(type)));
+                    s.copy_(initialStep(wrapper.weight(), QuantConfig.bits(wrapper.config(), type)));
                 }
             }
             s.requires_grad_(true);
@@ -148,7 +149,7 @@ public final class LsqQuantizer extends Quantizer {
             stepSizes.add(s);
             wrapper.setAttribute(type.key() + INITIALIZED, type == QuantType.WEIGHT);
         }
-        if (wrapper.config().quantTypes().contains(QuantType.WEIGHT)) {
+        if (QuantConfig.types(wrapper.config()).contains(QuantType.WEIGHT)) {
             wrapper.registerBuffer(CalibrationKeys.WEIGHT_ZERO_POINT, Tensor.create(new float[] {0f}, 1).squeeze());
         }
     }
@@ -221,7 +222,7 @@ public final class LsqQuantizer extends Quantizer {
     }
 
     private Tensor quantize(Tensor x, ModuleWrapper wrapper, QuantType type) {
-        int bits = wrapper.config().quantBits(type);
+        int bits = QuantConfig.bits(wrapper.config(), type);
         Tensor s = wrapper.getBuffer(scaleName(type));
         if (!Boolean.TRUE.equals(wrapper.getAttribute(type.key() + INITIALIZED))) {
             try (NoGradGuard g = new NoGradGuard()) {
@@ -250,7 +251,7 @@ public final class LsqQuantizer extends Quantizer {
     /** The grid {@code [qmin, qmax]} with scale {@code s} and zero point 0. */
     @Override
     protected QParams integerGrid(ModuleWrapper wrapper) {
-        int bits = wrapper.config().quantBits(QuantType.WEIGHT);
+        int bits = QuantConfig.bits(wrapper.config(), QuantType.WEIGHT);
         return new QParams(wrapper.getBuffer(CalibrationKeys.WEIGHT_SCALE).detach(),
                 wrapper.getBuffer(CalibrationKeys.WEIGHT_ZERO_POINT), qmin(bits), qmax(bits));
     }
@@ -260,8 +261,8 @@ public final class LsqQuantizer extends Quantizer {
     protected JsonObject calibration(ModuleWrapper wrapper) {
         JsonObject entry = CalibrationConfig.fromBuffers(wrapper, t -> exportedBits(wrapper, t));
         for (QuantType type : List.of(QuantType.INPUT, QuantType.OUTPUT)) {
-            if (wrapper.config().quantTypes().contains(type)) {
-                double max = scalar(wrapper.getBuffer(scaleName(type))) * qmax(wrapper.config().quantBits(type));
+            if (QuantConfig.types(wrapper.config()).contains(type)) {
+                double max = scalar(wrapper.getBuffer(scaleName(type))) * qmax(QuantConfig.bits(wrapper.config(), type));
                 entry.addProperty(trackedMin(type), -max);
                 entry.addProperty(trackedMax(type), max);
             }
@@ -286,7 +287,7 @@ public final class LsqQuantizer extends Quantizer {
                 continue;
             }
             String layer = wrapper.name();
-            if (!wrapper.config().quantTypes().contains(type)) {
+            if (!QuantConfig.types(wrapper.config()).contains(type)) {
                 restore.problem(layer, min != null ? trackedMin(type) : trackedMax(type),
                         layer + " does not quantize its " + type.key());
                 continue;
@@ -307,7 +308,7 @@ public final class LsqQuantizer extends Quantizer {
                 continue;
             }
             restore.set(layer, trackedMax(type), wrapper.getBuffer(scaleName(type)),
-                    new double[] {hi / qmax(wrapper.config().quantBits(type))});
+                    new double[] {hi / qmax(QuantConfig.bits(wrapper.config(), type))});
             String flag = type.key() + INITIALIZED;
             restore.onApply(() -> wrapper.setAttribute(flag, true));
         }

@@ -1,10 +1,10 @@
 package dev.shrink4j.quant.algo;
 
-import dev.shrink4j.compress.config.QuantType;
 import dev.shrink4j.nn.HookHandle;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.layers.BatchNorm;
 import dev.shrink4j.nn.layers.Conv2d;
+import dev.shrink4j.quant.config.QuantType;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

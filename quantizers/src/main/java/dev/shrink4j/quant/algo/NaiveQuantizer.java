@@ -8,11 +8,12 @@ import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.compress.config.ConfigSchema;
 import dev.shrink4j.compress.config.KeySpec;
 import dev.shrink4j.compress.config.LayerConfig;
-import dev.shrink4j.compress.config.QuantDtype;
-import dev.shrink4j.compress.config.QuantType;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.quant.Quantizer;
+import dev.shrink4j.quant.config.QuantConfig;
+import dev.shrink4j.quant.config.QuantDtype;
+import dev.shrink4j.quant.config.QuantType;
 import dev.shrink4j.quant.core.CalibrationKeys;
 import dev.shrink4j.quant.core.QParams;
 import dev.shrink4j.quant.core.Ste;
@@ -58,8 +59,8 @@ public final class NaiveQuantizer extends Quantizer {
     @Override
     protected List<String> validateLayer(LayerInfo layer, LayerConfig config) {
         List<String> errors = new java.util.ArrayList<>(super.validateLayer(layer, config));
-        if (config.quantTypes().contains(QuantType.WEIGHT) && config.quantBits(QuantType.WEIGHT) != 8) {
-            errors.add("config_list[" + config.index() + "].quant_bits: " + config.quantBits(QuantType.WEIGHT)
+        if (QuantConfig.types(config).contains(QuantType.WEIGHT) && QuantConfig.bits(config, QuantType.WEIGHT) != 8) {
+            errors.add("config_list[" + config.index() + "].quant_bits: " + QuantConfig.bits(config, QuantType.WEIGHT)
                     + " is not supported; NaiveQuantizer quantizes weights to 8 bits");
         }
         return errors;

@@ -7,11 +7,12 @@ import dev.shrink4j.compress.LayerInfo;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.compress.config.LayerConfig;
-import dev.shrink4j.compress.config.QuantType;
 import dev.shrink4j.compress.protocol.DataDriven;
 import dev.shrink4j.compress.protocol.StatisticsPass;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.quant.Quantizer;
+import dev.shrink4j.quant.config.QuantConfig;
+import dev.shrink4j.quant.config.QuantType;
 import dev.shrink4j.quant.core.QParams;
 import dev.shrink4j.quant.export.CalibrationRestore;
 import java.util.ArrayList;
@@ -219,15 +220,15 @@ public final class ObserverQuantizer extends Quantizer implements DataDriven {
         try (PointerScope scope = new PointerScope()) {
             for (ModuleWrapper w : getModulesWrapper()) {
                 LayerConfig c = w.config();
-                if (c.quantTypes().contains(QuantType.WEIGHT)) {
-                    QParams.fromTensor(w.weight(), QuantType.WEIGHT, c.quantBits(QuantType.WEIGHT), c.quantDtype(),
-                            c.quantScheme()).copyTo(w.getBuffer(QuantBuffers.scale(QuantType.WEIGHT)),
+                if (QuantConfig.types(c).contains(QuantType.WEIGHT)) {
+                    QParams.fromTensor(w.weight(), QuantType.WEIGHT, QuantConfig.bits(c, QuantType.WEIGHT), QuantConfig.dtype(c),
+                            QuantConfig.scheme(c)).copyTo(w.getBuffer(QuantBuffers.scale(QuantType.WEIGHT)),
                             w.getBuffer(QuantBuffers.zeroPoint(QuantType.WEIGHT)));
                 }
                 for (Map.Entry<QuantType, MinMaxObserver> e : observers.get(w.name()).entrySet()) {
                     QuantType type = e.getKey();
-                    QParams.fromRange(e.getValue().min(), e.getValue().max(), c.quantBits(type), c.quantDtype(),
-                            c.quantScheme()).copyTo(w.getBuffer(QuantBuffers.scale(type)),
+                    QParams.fromRange(e.getValue().min(), e.getValue().max(), QuantConfig.bits(c, type), QuantConfig.dtype(c),
+                            QuantConfig.scheme(c)).copyTo(w.getBuffer(QuantBuffers.scale(type)),
                             w.getBuffer(QuantBuffers.zeroPoint(type)));
                 }
             }
@@ -251,8 +252,8 @@ public final class ObserverQuantizer extends Quantizer implements DataDriven {
                 LayerConfig c = wrapper.config();
                 for (Map.Entry<QuantType, MinMaxObserver> e : observers.get(wrapper.name()).entrySet()) {
                     QuantType type = e.getKey();
-                    QParams.fromRange(e.getValue().min(), e.getValue().max(), c.quantBits(type), c.quantDtype(),
-                            c.quantScheme()).copyTo(wrapper.getBuffer(QuantBuffers.scale(type)),
+                    QParams.fromRange(e.getValue().min(), e.getValue().max(), QuantConfig.bits(c, type), QuantConfig.dtype(c),
+                            QuantConfig.scheme(c)).copyTo(wrapper.getBuffer(QuantBuffers.scale(type)),
                             wrapper.getBuffer(QuantBuffers.zeroPoint(type)));
                 }
             }

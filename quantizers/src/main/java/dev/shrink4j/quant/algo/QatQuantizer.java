@@ -7,12 +7,13 @@ import dev.shrink4j.compress.LayerInfo;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.compress.config.LayerConfig;
-import dev.shrink4j.compress.config.QuantType;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.layers.BatchNorm;
 import dev.shrink4j.nn.layers.Conv2d;
 import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.quant.Quantizer;
+import dev.shrink4j.quant.config.QuantConfig;
+import dev.shrink4j.quant.config.QuantType;
 import dev.shrink4j.quant.core.QParams;
 import dev.shrink4j.quant.export.CalibrationRestore;
 import java.util.ArrayList;
@@ -147,7 +148,7 @@ public final class QatQuantizer extends Quantizer {
             throw new IllegalArgumentException("batch-norm folding: " + w.name() + " is a " + w.type()
                     + ", expected Conv2d");
         }
-        if (!w.config().quantTypes().contains(QuantType.WEIGHT)) {
+        if (!QuantConfig.types(w.config()).contains(QuantType.WEIGHT)) {
             throw new IllegalArgumentException("batch-norm folding: " + w.name() + " must have \"weight\" in "
                     + "quant_types (config_list[" + w.config().index() + "]) to fold " + bnName);
         }
@@ -276,8 +277,8 @@ public final class QatQuantizer extends Quantizer {
             return w;
         }
         LayerConfig c = wrapper.config();
-        QParams qp = QParams.fromTensor(w, QuantType.WEIGHT, c.quantBits(QuantType.WEIGHT), c.quantDtype(),
-                c.quantScheme());
+        QParams qp = QParams.fromTensor(w, QuantType.WEIGHT, QuantConfig.bits(c, QuantType.WEIGHT), QuantConfig.dtype(c),
+                QuantConfig.scheme(c));
         qp.copyTo(wrapper.getBuffer(QuantBuffers.scale(QuantType.WEIGHT)),
                 wrapper.getBuffer(QuantBuffers.zeroPoint(QuantType.WEIGHT)));
         return qp.fakeQuantizeClipped(w);
@@ -309,7 +310,7 @@ public final class QatQuantizer extends Quantizer {
                 throw new IllegalStateException(w.name() + ": the " + type.key() + " range has never been tracked; "
                         + "run training-mode forwards (or load " + QuantBuffers.scale(type) + ") before evaluating");
             }
-            qp = QParams.fromRange(observer.min(), observer.max(), c.quantBits(type), c.quantDtype(), c.quantScheme());
+            qp = QParams.fromRange(observer.min(), observer.max(), QuantConfig.bits(c, type), QuantConfig.dtype(c), QuantConfig.scheme(c));
             qp.copyTo(w.getBuffer(QuantBuffers.scale(type)), w.getBuffer(QuantBuffers.zeroPoint(type)));
         } else {
             qp = QuantBuffers.stored(w, type);
@@ -330,10 +331,10 @@ public final class QatQuantizer extends Quantizer {
             LayerConfig c = wrapper.config();
             try (PointerScope scope = new PointerScope()) {
                 for (QuantType type : new QuantType[] {QuantType.INPUT, QuantType.OUTPUT}) {
-                    if (c.quantTypes().contains(type)) {
+                    if (QuantConfig.types(c).contains(type)) {
                         QParams.fromRange(wrapper.getBuffer(QuantBuffers.trackedMin(type)),
-                                wrapper.getBuffer(QuantBuffers.trackedMax(type)), c.quantBits(type), c.quantDtype(),
-                                c.quantScheme()).copyTo(wrapper.getBuffer(QuantBuffers.scale(type)),
+                                wrapper.getBuffer(QuantBuffers.trackedMax(type)), QuantConfig.bits(c, type), QuantConfig.dtype(c),
+                                QuantConfig.scheme(c)).copyTo(wrapper.getBuffer(QuantBuffers.scale(type)),
                                 wrapper.getBuffer(QuantBuffers.zeroPoint(type)));
                     }
                 }

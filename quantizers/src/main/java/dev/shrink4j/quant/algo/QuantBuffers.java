@@ -4,12 +4,13 @@ import dev.shrink4j.collect.observe.RangeObserver;
 import dev.shrink4j.compress.LayerInfo;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.LayerConfig;
-import dev.shrink4j.compress.config.QuantDtype;
-import dev.shrink4j.compress.config.QuantScheme;
-import dev.shrink4j.compress.config.QuantType;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.layers.Conv2d;
 import dev.shrink4j.nn.layers.Linear;
+import dev.shrink4j.quant.config.QuantConfig;
+import dev.shrink4j.quant.config.QuantDtype;
+import dev.shrink4j.quant.config.QuantScheme;
+import dev.shrink4j.quant.config.QuantType;
 import dev.shrink4j.quant.core.CalibrationKeys;
 import dev.shrink4j.quant.core.QParams;
 import java.util.ArrayList;
@@ -88,14 +89,14 @@ final class QuantBuffers {
     static <O extends RangeObserver> Map<QuantType, O> registerObserved(ModuleWrapper w, ModelTrace trace,
             ObserverFactory<O> observers) {
         LayerConfig c = w.config();
-        if (c.quantTypes().contains(QuantType.WEIGHT)) {
-            registerQParams(w, QuantType.WEIGHT, QParams.shape(w.weight().shape(), QuantType.WEIGHT, c.quantScheme()));
+        if (QuantConfig.types(c).contains(QuantType.WEIGHT)) {
+            registerQParams(w, QuantType.WEIGHT, QParams.shape(w.weight().shape(), QuantType.WEIGHT, QuantConfig.scheme(c)));
         }
         Map<QuantType, O> out = new LinkedHashMap<>();
         for (QuantType type : new QuantType[] {QuantType.INPUT, QuantType.OUTPUT}) {
-            if (c.quantTypes().contains(type)) {
-                registerActivation(w, type, activationShape(w, type, c.quantScheme(), trace));
-                int dim = c.quantScheme().perChannel() ? QParams.channelDim(type) : RangeObserver.PER_TENSOR;
+            if (QuantConfig.types(c).contains(type)) {
+                registerActivation(w, type, activationShape(w, type, QuantConfig.scheme(c), trace));
+                int dim = QuantConfig.scheme(c).perChannel() ? QParams.channelDim(type) : RangeObserver.PER_TENSOR;
                 O observer = observers.create(w.getBuffer(trackedMin(type)), w.getBuffer(trackedMax(type)), dim);
                 // a NaN or infinite activation is reported as "<layer> <input|output>"
                 observer.label(w.name() + " " + type.key());
@@ -113,13 +114,13 @@ final class QuantBuffers {
      */
     static List<String> bitErrors(LayerConfig c) {
         List<String> errors = new ArrayList<>();
-        for (QuantType type : c.quantTypes()) {
+        for (QuantType type : QuantConfig.types(c)) {
             // the config list has already checked that every quant type has a width
-            int bits = c.quantBits(type);
+            int bits = QuantConfig.bits(c, type);
             if (bits < 1 || bits > 31) {
                 errors.add("config_list[" + c.index() + "].quant_bits: " + type.key() + " width " + bits
                         + " is outside [1, 31]");
-            } else if (c.quantDtype() == QuantDtype.INT && bits < 2) {
+            } else if (QuantConfig.dtype(c) == QuantDtype.INT && bits < 2) {
                 errors.add("config_list[" + c.index() + "].quant_bits: " + type.key() + " width " + bits
                         + " with quant_dtype int gives the grid [" + QuantDtype.INT.qmin(bits) + ", "
                         + QuantDtype.INT.qmax(bits) + "], a single value; int needs at least 2 bits (uint has [0, 1] for 1 bit)");
@@ -135,12 +136,12 @@ final class QuantBuffers {
      */
     static List<String> shapeErrors(LayerInfo layer, LayerConfig c, boolean traced) {
         List<String> errors = new ArrayList<>();
-        QuantScheme scheme = c.quantScheme();
+        QuantScheme scheme = QuantConfig.scheme(c);
         if (!scheme.perChannel() || traced) {
             return errors;
         }
         for (QuantType type : new QuantType[] {QuantType.INPUT, QuantType.OUTPUT}) {
-            if (c.quantTypes().contains(type) && inferredShape(layer.module(), type) == null) {
+            if (QuantConfig.types(c).contains(type) && inferredShape(layer.module(), type) == null) {
                 errors.add("config_list[" + c.index() + "].quant_scheme: " + scheme.key() + " " + type.key()
                         + " quantization of " + layer.name() + " (" + layer.type() + ") needs the " + type.key()
                         + "'s channel count, known without a dummy input only for Conv2d and Linear layers;"
@@ -152,8 +153,8 @@ final class QuantBuffers {
 
     /** The layer's stored qparams of {@code type} for its configured bits and dtype. */
     static QParams stored(ModuleWrapper w, QuantType type) {
-        return QParams.of(w.getBuffer(scale(type)), w.getBuffer(zeroPoint(type)), w.config().quantBits(type),
-                w.config().quantDtype());
+        return QParams.of(w.getBuffer(scale(type)), w.getBuffer(zeroPoint(type)), QuantConfig.bits(w.config(), type),
+                QuantConfig.dtype(w.config()));
     }
 
     /** Whether the stored scale of {@code type} has been computed (a computed scale is never 0). */

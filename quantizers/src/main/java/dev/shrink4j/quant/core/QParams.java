@@ -1,9 +1,9 @@
 package dev.shrink4j.quant.core;
 
 import dev.shrink4j.collect.observe.Ranges;
-import dev.shrink4j.compress.config.QuantDtype;
-import dev.shrink4j.compress.config.QuantScheme;
-import dev.shrink4j.compress.config.QuantType;
+import dev.shrink4j.quant.config.QuantDtype;
+import dev.shrink4j.quant.config.QuantScheme;
+import dev.shrink4j.quant.config.QuantType;
 import java.util.Objects;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;

@@ -7,8 +7,9 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import dev.shrink4j.compress.ModuleWrapper;
-import dev.shrink4j.compress.config.QuantType;
 import dev.shrink4j.nn.io.StrictJson;
+import dev.shrink4j.quant.config.QuantConfig;
+import dev.shrink4j.quant.config.QuantType;
 import dev.shrink4j.quant.core.CalibrationKeys;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -58,7 +59,7 @@ public final class CalibrationConfig {
      */
     public static JsonObject fromBuffers(ModuleWrapper wrapper, ToIntFunction<QuantType> bits) {
         JsonObject entry = new JsonObject();
-        for (QuantType type : wrapper.config().quantTypes()) {
+        for (QuantType type : QuantConfig.types(wrapper.config())) {
             entry.addProperty(bitsKey(type), bits.applyAsInt(type));
         }
         for (String key : CalibrationKeys.TENSOR_KEYS) {

@@ -3,8 +3,9 @@ package dev.shrink4j.quant.export;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.shrink4j.compress.ModuleWrapper;
-import dev.shrink4j.compress.config.QuantType;
 import dev.shrink4j.nn.TensorChecks;
+import dev.shrink4j.quant.config.QuantConfig;
+import dev.shrink4j.quant.config.QuantType;
 import dev.shrink4j.quant.core.CalibrationKeys;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -155,7 +156,7 @@ public final class CalibrationRestore {
      */
     public void restoreBuffers(ModuleWrapper wrapper, JsonObject values, ToIntFunction<QuantType> bits) {
         String layer = wrapper.name();
-        Set<QuantType> types = wrapper.config().quantTypes();
+        Set<QuantType> types = QuantConfig.types(wrapper.config());
         for (Map.Entry<String, JsonElement> e : values.entrySet()) {
             String key = e.getKey();
             QuantType bitsOf = bitsType(key);

@@ -8,10 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.ConfigList;
-import dev.shrink4j.compress.config.QuantDtype;
 import dev.shrink4j.nn.layers.Linear;
 import dev.shrink4j.nn.layers.ReLU;
 import dev.shrink4j.nn.layers.Sequential;
+import dev.shrink4j.quant.config.QuantDtype;
 import dev.shrink4j.quant.core.CalibrationKeys;
 import dev.shrink4j.quant.core.QParams;
 import java.util.List;

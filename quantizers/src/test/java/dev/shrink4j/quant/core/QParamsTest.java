@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.shrink4j.compress.config.QuantDtype;
-import dev.shrink4j.compress.config.QuantScheme;
-import dev.shrink4j.compress.config.QuantType;
+import dev.shrink4j.quant.config.QuantDtype;
+import dev.shrink4j.quant.config.QuantScheme;
+import dev.shrink4j.quant.config.QuantType;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;

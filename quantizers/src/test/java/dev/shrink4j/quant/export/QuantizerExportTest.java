@@ -9,13 +9,14 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.ConfigList;
-import dev.shrink4j.compress.config.QuantType;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.io.SafeTensors;
 import dev.shrink4j.nn.layers.Linear;
 import dev.shrink4j.nn.optim.Sgd;
 import dev.shrink4j.quant.Quantizer;
 import dev.shrink4j.quant.algo.LsqQuantizer;
+import dev.shrink4j.quant.config.QuantConfig;
+import dev.shrink4j.quant.config.QuantType;
 import dev.shrink4j.quant.core.CalibrationKeys;
 import dev.shrink4j.quant.core.QParams;
 import java.io.IOException;
@@ -63,13 +64,13 @@ class QuantizerExportTest {
 
         @Override
         protected void initialize(ModuleWrapper w) {
-            if (w.config().quantTypes().contains(QuantType.WEIGHT)) {
-                QParams p = QParams.fromTensor(w.weight(), QuantType.WEIGHT, w.config().quantBits(QuantType.WEIGHT),
-                        w.config().quantDtype(), w.config().quantScheme());
+            if (QuantConfig.types(w.config()).contains(QuantType.WEIGHT)) {
+                QParams p = QParams.fromTensor(w.weight(), QuantType.WEIGHT, QuantConfig.bits(w.config(), QuantType.WEIGHT),
+                        QuantConfig.dtype(w.config()), QuantConfig.scheme(w.config()));
                 w.registerBuffer(CalibrationKeys.WEIGHT_SCALE, p.scale().clone());
                 w.registerBuffer(CalibrationKeys.WEIGHT_ZERO_POINT, p.zeroPoint().clone());
             }
-            if (w.config().quantTypes().contains(QuantType.OUTPUT)) {
+            if (QuantConfig.types(w.config()).contains(QuantType.OUTPUT)) {
                 w.registerBuffer(CalibrationKeys.TRACKED_MIN_OUTPUT, torch.zeros());
                 w.registerBuffer(CalibrationKeys.TRACKED_MAX_OUTPUT, torch.zeros());
             }
@@ -78,7 +79,7 @@ class QuantizerExportTest {
         @Override
         public Tensor quantizeWeight(Tensor weight, ModuleWrapper w) {
             return QParams.of(w.getBuffer(CalibrationKeys.WEIGHT_SCALE), w.getBuffer(CalibrationKeys.WEIGHT_ZERO_POINT),
-                    w.config().quantBits(QuantType.WEIGHT), w.config().quantDtype()).fakeQuantizeStraight(weight);
+                    QuantConfig.bits(w.config(), QuantType.WEIGHT), QuantConfig.dtype(w.config())).fakeQuantizeStraight(weight);
         }
 
         @Override

@@ -1,4 +1,4 @@
-package dev.shrink4j.compress.config;
+package dev.shrink4j.quant.config;
 
 import java.util.Locale;
 
