@@ -1,5 +1,6 @@
 package dev.shrink4j.cli;
 
+import static dev.shrink4j.nn.TensorDifferences.maxAbsDiff;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -276,15 +277,6 @@ class ExportReloadTest {
         } finally {
             model.train(training);
         }
-    }
-
-    static double maxAbsDiff(float[] a, float[] b) {
-        assertEquals(a.length, b.length);
-        double max = 0;
-        for (int i = 0; i < a.length; i++) {
-            max = Math.max(max, Math.abs((double) a[i] - b[i]));
-        }
-        return max;
     }
 
     private static CompressionConfig read(AlgorithmRegistry registry, String algorithm) {

@@ -1,5 +1,6 @@
 package dev.shrink4j.quant.algo;
 
+import static dev.shrink4j.nn.TensorDifferences.maxAbsDiff;
 import static dev.shrink4j.quant.algo.QuantTestUtil.set;
 import static dev.shrink4j.quant.algo.QuantTestUtil.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -60,15 +61,6 @@ class QatFoldingExportTest {
         try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
             return values(net.call(x));
         }
-    }
-
-    static double maxAbsDiff(float[] a, float[] b) {
-        assertEquals(a.length, b.length);
-        double max = 0;
-        for (int i = 0; i < a.length; i++) {
-            max = Math.max(max, Math.abs((double) a[i] - b[i]));
-        }
-        return max;
     }
 
     @ParameterizedTest(name = "conv bias {0}, affine batch norm {1}")
