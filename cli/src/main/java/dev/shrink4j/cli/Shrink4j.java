@@ -13,7 +13,7 @@ import dev.shrink4j.cli.command.TrainCommand;
 import dev.shrink4j.cli.run.Messages;
 import dev.shrink4j.cli.run.UsageException;
 import dev.shrink4j.compress.config.ConfigException;
-import dev.shrink4j.data.DatasetException;
+import dev.shrink4j.workbench.data.DatasetException;
 import dev.shrink4j.nn.StateDictException;
 import java.io.PrintWriter;
 import java.util.Objects;

@@ -1,7 +1,7 @@
 package dev.shrink4j.cli;
 
 import dev.shrink4j.nn.io.SafeTensors;
-import dev.shrink4j.nn.zoo.LeNet5;
+import dev.shrink4j.workbench.zoo.LeNet5;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -14,7 +14,7 @@ import dev.shrink4j.compress.config.LayerConfig;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.nn.optim.Sgd;
-import dev.shrink4j.nn.zoo.LeNet5;
+import dev.shrink4j.workbench.zoo.LeNet5;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

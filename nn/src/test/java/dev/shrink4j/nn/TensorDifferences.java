@@ -2,7 +2,10 @@ package dev.shrink4j.nn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** Comparisons of model outputs shared by the modules' tests (the nn test-jar). */
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.pytorch.Tensor;
+
+/** Comparisons of tensors and model outputs shared by the modules' tests (the nn test-jar). */
 public final class TensorDifferences {
 
     private TensorDifferences() {
@@ -16,5 +19,15 @@ public final class TensorDifferences {
             max = Math.max(max, Math.abs((double) a[i] - b[i]));
         }
         return max;
+    }
+
+    /** The raw bytes of a tensor in row-major order: what "bit-identical" compares. */
+    public static byte[] rawBytes(Tensor t) {
+        Tensor c = t.detach().contiguous();
+        byte[] out = new byte[(int) c.nbytes()];
+        if (out.length > 0) {
+            new BytePointer(c.data_ptr()).get(out);
+        }
+        return out;
     }
 }

@@ -10,7 +10,7 @@ import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.prune.core.Ranking;
 import dev.shrink4j.prune.graph.DependencyGraph;
 import dev.shrink4j.prune.graph.Group;
-import dev.shrink4j.prune.graph.HasChannelDependencies;
+import dev.shrink4j.nn.HasChannelDependencies;
 import dev.shrink4j.prune.maskers.FilterMasker;
 import java.util.ArrayList;
 import java.util.HashSet;

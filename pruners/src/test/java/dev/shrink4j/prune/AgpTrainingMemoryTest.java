@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shrink4j.compress.config.ConfigList;
-import dev.shrink4j.data.Dataset;
+import dev.shrink4j.workbench.data.Dataset;
 import dev.shrink4j.nn.optim.Sgd;
-import dev.shrink4j.nn.train.Trainer;
-import dev.shrink4j.nn.train.TrainingListener;
-import dev.shrink4j.nn.train.TrainingMemory;
+import dev.shrink4j.workbench.train.Trainer;
+import dev.shrink4j.workbench.train.TrainingListener;
+import dev.shrink4j.workbench.train.TrainingMemory;
 import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

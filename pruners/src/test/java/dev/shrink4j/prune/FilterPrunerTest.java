@@ -10,7 +10,7 @@ import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.layers.Conv2d;
 import dev.shrink4j.nn.layers.Linear;
-import dev.shrink4j.nn.zoo.ModelZoo;
+import dev.shrink4j.workbench.zoo.ModelZoo;
 import dev.shrink4j.prune.core.Ranking;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -10,7 +10,7 @@ import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.layers.Linear;
 import dev.shrink4j.nn.optim.Sgd;
-import dev.shrink4j.nn.zoo.LeNet5;
+import dev.shrink4j.workbench.zoo.LeNet5;
 import dev.shrink4j.prune.core.Masks;
 import java.util.ArrayList;
 import java.util.List;

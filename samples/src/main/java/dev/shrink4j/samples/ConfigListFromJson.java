@@ -2,7 +2,7 @@ package dev.shrink4j.samples;
 
 import dev.shrink4j.compress.config.ConfigException;
 import dev.shrink4j.compress.config.ConfigList;
-import dev.shrink4j.nn.zoo.LeNet5;
+import dev.shrink4j.workbench.zoo.LeNet5;
 import dev.shrink4j.prune.LevelPruner;
 import java.io.IOException;
 import java.nio.file.Files;

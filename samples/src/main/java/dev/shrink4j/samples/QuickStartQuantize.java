@@ -1,12 +1,12 @@
 package dev.shrink4j.samples;
 
 import dev.shrink4j.compress.config.ConfigList;
-import dev.shrink4j.data.DataLoader;
-import dev.shrink4j.data.Dataset;
+import dev.shrink4j.workbench.data.DataLoader;
+import dev.shrink4j.workbench.data.Dataset;
 import dev.shrink4j.nn.optim.Sgd;
-import dev.shrink4j.nn.train.Evaluator;
-import dev.shrink4j.nn.train.Trainer;
-import dev.shrink4j.nn.zoo.LeNet5;
+import dev.shrink4j.workbench.train.Evaluator;
+import dev.shrink4j.workbench.train.Trainer;
+import dev.shrink4j.workbench.zoo.LeNet5;
 import dev.shrink4j.quant.algo.QatQuantizer;
 import java.io.IOException;
 import java.nio.file.Files;

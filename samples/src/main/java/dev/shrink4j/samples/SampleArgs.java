@@ -1,14 +1,14 @@
 package dev.shrink4j.samples;
 
-import dev.shrink4j.data.DataLoader;
-import dev.shrink4j.data.Dataset;
-import dev.shrink4j.data.FashionMnist;
-import dev.shrink4j.data.Split;
+import dev.shrink4j.workbench.data.DataLoader;
+import dev.shrink4j.workbench.data.Dataset;
+import dev.shrink4j.workbench.data.FashionMnist;
+import dev.shrink4j.workbench.data.Split;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.io.SafeTensors;
 import dev.shrink4j.nn.optim.Optimizer;
-import dev.shrink4j.nn.train.Evaluator;
-import dev.shrink4j.nn.train.Trainer;
+import dev.shrink4j.workbench.train.Evaluator;
+import dev.shrink4j.workbench.train.Trainer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;

@@ -1,17 +1,17 @@
 package dev.shrink4j.samples;
 
-import dev.shrink4j.data.DataLoader;
-import dev.shrink4j.data.Dataset;
-import dev.shrink4j.data.FashionMnist;
-import dev.shrink4j.data.Split;
+import dev.shrink4j.workbench.data.DataLoader;
+import dev.shrink4j.workbench.data.Dataset;
+import dev.shrink4j.workbench.data.FashionMnist;
+import dev.shrink4j.workbench.data.Split;
 import dev.shrink4j.nn.optim.Adam;
 import dev.shrink4j.nn.optim.CosineAnnealingLr;
 import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.nn.optim.Sgd;
-import dev.shrink4j.nn.train.EpochResult;
-import dev.shrink4j.nn.train.Evaluation;
-import dev.shrink4j.nn.train.Trainer;
-import dev.shrink4j.nn.zoo.LeNet5;
+import dev.shrink4j.workbench.train.EpochResult;
+import dev.shrink4j.workbench.train.Evaluation;
+import dev.shrink4j.workbench.train.Trainer;
+import dev.shrink4j.workbench.zoo.LeNet5;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -6,9 +6,9 @@ import static dev.shrink4j.samples.SampleTesting.zeros;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.shrink4j.data.Dataset;
+import dev.shrink4j.workbench.data.Dataset;
 import dev.shrink4j.nn.io.SafeTensors;
-import dev.shrink4j.nn.zoo.LeNet5;
+import dev.shrink4j.workbench.zoo.LeNet5;
 import java.nio.file.Path;
 import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;

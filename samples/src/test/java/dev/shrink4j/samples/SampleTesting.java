@@ -1,6 +1,6 @@
 package dev.shrink4j.samples;
 
-import dev.shrink4j.data.TestFiles;
+import dev.shrink4j.workbench.data.TestFiles;
 import java.nio.file.Path;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;

@@ -3,10 +3,10 @@ package dev.shrink4j.cli.options;
 import dev.shrink4j.algorithms.CompressionConfig;
 import dev.shrink4j.cli.run.DataSpec;
 import dev.shrink4j.cli.run.UsageException;
-import dev.shrink4j.data.DataLoader;
-import dev.shrink4j.data.Dataset;
-import dev.shrink4j.data.Normalization;
-import dev.shrink4j.data.Split;
+import dev.shrink4j.workbench.data.DataLoader;
+import dev.shrink4j.workbench.data.Dataset;
+import dev.shrink4j.nn.Normalization;
+import dev.shrink4j.workbench.data.Split;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 

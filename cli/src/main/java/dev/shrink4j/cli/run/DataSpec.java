@@ -1,11 +1,11 @@
 package dev.shrink4j.cli.run;
 
-import dev.shrink4j.data.Cifar10;
-import dev.shrink4j.data.Dataset;
-import dev.shrink4j.data.FashionMnist;
-import dev.shrink4j.data.Mnist;
-import dev.shrink4j.data.Normalization;
-import dev.shrink4j.data.Split;
+import dev.shrink4j.workbench.data.Cifar10;
+import dev.shrink4j.workbench.data.Dataset;
+import dev.shrink4j.workbench.data.FashionMnist;
+import dev.shrink4j.workbench.data.Mnist;
+import dev.shrink4j.nn.Normalization;
+import dev.shrink4j.workbench.data.Split;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;

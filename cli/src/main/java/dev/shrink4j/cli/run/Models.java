@@ -1,12 +1,12 @@
 package dev.shrink4j.cli.run;
 
-import dev.shrink4j.data.Normalization;
+import dev.shrink4j.nn.Normalization;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.StateDictException;
 import dev.shrink4j.nn.io.ModelMetadata;
 import dev.shrink4j.nn.io.SafeTensors;
 import dev.shrink4j.nn.io.SafeTensorsException;
-import dev.shrink4j.nn.zoo.ModelZoo;
+import dev.shrink4j.workbench.zoo.ModelZoo;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

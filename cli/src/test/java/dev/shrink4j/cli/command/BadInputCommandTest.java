@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.shrink4j.cli.CliTests;
 import dev.shrink4j.cli.TinyIdx;
 import dev.shrink4j.nn.io.SafeTensors;
-import dev.shrink4j.nn.zoo.LeNet5;
+import dev.shrink4j.workbench.zoo.LeNet5;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -7,7 +7,7 @@ import dev.shrink4j.cli.CliTests;
 import dev.shrink4j.cli.TinyIdx;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.io.SafeTensors;
-import dev.shrink4j.nn.zoo.ModelZoo;
+import dev.shrink4j.workbench.zoo.ModelZoo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Writer;

@@ -55,7 +55,7 @@ class TrainEvaluateCommandTest {
     void evaluateWithMasksOfAnotherModelIsAUsageError() throws Exception {
         Path w = dir.resolve("w.safetensors");
         Path m = dir.resolve("m.safetensors");
-        try (PointerScope s = new PointerScope(); dev.shrink4j.nn.zoo.LeNet5 net = new dev.shrink4j.nn.zoo.LeNet5(10)) {
+        try (PointerScope s = new PointerScope(); dev.shrink4j.workbench.zoo.LeNet5 net = new dev.shrink4j.workbench.zoo.LeNet5(10)) {
             SafeTensors.save(net.stateDict(), w);
             SafeTensors.save(java.util.Map.of("conv9.weight_mask", org.bytedeco.pytorch.global.torch.ones(2)), m);
         }

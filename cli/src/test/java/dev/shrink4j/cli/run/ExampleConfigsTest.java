@@ -12,7 +12,7 @@ import dev.shrink4j.algorithms.FinetuneRecipe;
 import dev.shrink4j.compress.Compressor;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Sgd;
-import dev.shrink4j.nn.zoo.ModelZoo;
+import dev.shrink4j.workbench.zoo.ModelZoo;
 import dev.shrink4j.prune.AgpPruner;
 import dev.shrink4j.prune.AgpSchedule;
 import dev.shrink4j.prune.FilterPruner;

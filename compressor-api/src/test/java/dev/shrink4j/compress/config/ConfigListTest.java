@@ -3,7 +3,7 @@ package dev.shrink4j.compress.config;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.shrink4j.nn.zoo.LeNet5;
+import dev.shrink4j.workbench.zoo.LeNet5;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

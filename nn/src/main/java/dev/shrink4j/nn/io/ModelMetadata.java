@@ -4,7 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import dev.shrink4j.data.Normalization;
+import dev.shrink4j.nn.Normalization;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -13,7 +13,7 @@ import java.util.Objects;
  * @param second the other, with the same number of output channels
  * @param site   where the two outputs meet: the consuming layer's name,
  *               {@link ChannelDependencyTracer#OUTPUT} for the model's output, or {@code declared} when the
- *               model declared the coupling ({@link HasChannelDependencies})
+ *               model declared the coupling ({@link dev.shrink4j.nn.HasChannelDependencies})
  */
 public record ChannelCoupling(Node first, Node second, String site) {
 

@@ -1,5 +1,6 @@
 package dev.shrink4j.prune.graph;
 
+import dev.shrink4j.nn.HasChannelDependencies;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.layers.Conv2d;
 import java.util.ArrayList;

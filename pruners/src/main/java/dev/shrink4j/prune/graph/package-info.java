@@ -6,7 +6,7 @@
  * {@link dev.shrink4j.prune.graph.Group} is a set of nodes that must be pruned on the same channels.
  *
  * <p>Our module tree has no traced graph, so {@link dev.shrink4j.prune.graph.DependencyGraph} gets the
- * dependencies either from the model's own declaration ({@link dev.shrink4j.prune.graph.HasChannelDependencies})
+ * dependencies either from the model's own declaration ({@link dev.shrink4j.nn.HasChannelDependencies})
  * or empirically from {@link dev.shrink4j.prune.graph.ChannelDependencyTracer}, which marks one output
  * channel of a convolution with NaN and watches where it arrives.
  */

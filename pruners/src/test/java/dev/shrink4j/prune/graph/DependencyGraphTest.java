@@ -1,5 +1,6 @@
 package dev.shrink4j.prune.graph;
 
+import dev.shrink4j.nn.HasChannelDependencies;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,9 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.layers.Conv2d;
-import dev.shrink4j.nn.zoo.ModelZoo;
-import dev.shrink4j.nn.zoo.ResNet;
-import dev.shrink4j.nn.zoo.ShortcutOption;
+import dev.shrink4j.workbench.zoo.ModelZoo;
+import dev.shrink4j.workbench.zoo.ResNet;
+import dev.shrink4j.workbench.zoo.ShortcutOption;
 import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;

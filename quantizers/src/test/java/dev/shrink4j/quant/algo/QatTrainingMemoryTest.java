@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shrink4j.compress.config.ConfigList;
-import dev.shrink4j.data.Dataset;
+import dev.shrink4j.workbench.data.Dataset;
 import dev.shrink4j.nn.optim.Sgd;
-import dev.shrink4j.nn.train.Trainer;
-import dev.shrink4j.nn.train.TrainingMemory;
+import dev.shrink4j.workbench.train.Trainer;
+import dev.shrink4j.workbench.train.TrainingMemory;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;

@@ -1,7 +1,7 @@
 package dev.shrink4j.samples.bench;
 
 import dev.shrink4j.compress.config.ConfigList;
-import dev.shrink4j.nn.zoo.Vgg;
+import dev.shrink4j.workbench.zoo.Vgg;
 import dev.shrink4j.prune.FpgmPruner;
 import dev.shrink4j.prune.L1FilterPruner;
 import dev.shrink4j.prune.L2FilterPruner;
