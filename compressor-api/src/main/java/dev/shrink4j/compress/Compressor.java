@@ -16,8 +16,10 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.slf4j.Logger;
@@ -318,19 +320,45 @@ public abstract class Compressor implements AutoCloseable {
     }
 
     /**
-     * Sets an attribute on every wrapper: a tensor becomes a buffer (each wrapper gets its own
-     * copy), anything else a plain attribute (NNI's {@code set_wrappers_attribute}).
+     * Registers a copy of {@code value} (detached, no gradient) as buffer {@code name} on every wrapper,
+     * each wrapper its own copy: the tensor half of NNI's {@code set_wrappers_attribute}. The caller
+     * keeps ownership of {@code value}.
+     *
+     * <p>NNI's one method took any object and made a tensor a buffer and anything else a plain attribute,
+     * read back by name and cast. Here the two halves are separate and typed: this method for buffers
+     * (saved in {@link #stateDict()}), {@link #putWrappersState} for other per-layer state.
+     *
+     * @throws IllegalArgumentException when a wrapper already has a buffer of that name, or the name is invalid
      */
-    public final void setWrappersAttribute(String name, Object value) {
+    public final void registerWrappersBuffer(String name, Tensor value) {
         requireCompressed();
+        Objects.requireNonNull(value, () -> "buffer \"" + name + "\" is null");
         for (ModuleWrapper w : wrappers) {
-            if (value instanceof Tensor t) {
-                try (NoGradGuard g = new NoGradGuard()) {
-                    w.registerBuffer(name, t.detach().clone());
-                }
-            } else {
-                w.setAttribute(name, value);
+            if (w.hasBuffer(name)) { // checked for all first, so a clash leaves no wrapper with a new buffer
+                throw new IllegalArgumentException(w.name() + " already has buffer \"" + name + "\"");
             }
+        }
+        for (ModuleWrapper w : wrappers) {
+            try (NoGradGuard g = new NoGradGuard()) {
+                w.registerBuffer(name, value.detach().clone());
+            }
+        }
+    }
+
+    /**
+     * Stores {@code valueFor.apply(wrapper)} as every wrapper's state under {@code key} (the typed
+     * half of NNI's {@code set_wrappers_attribute}; see {@link #registerWrappersBuffer}). A function,
+     * not a value: each wrapper owns its state and closes it on release, so each gets its own instance
+     * (an immutable value may be returned for all). Wrappers are visited in model order; when
+     * {@code valueFor} or a wrapper refuses, the wrappers before keep their new state.
+     *
+     * @throws IllegalArgumentException when a wrapper holds state under another key of that name
+     */
+    public final <T> void putWrappersState(StateKey<T> key, Function<? super ModuleWrapper, ? extends T> valueFor) {
+        requireCompressed();
+        Objects.requireNonNull(valueFor, "valueFor");
+        for (ModuleWrapper w : wrappers) {
+            w.putState(key, valueFor.apply(w));
         }
     }
 

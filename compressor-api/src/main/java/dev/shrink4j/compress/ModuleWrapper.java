@@ -6,26 +6,35 @@ import dev.shrink4j.nn.Module;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 
 /**
  * The compression state attached to one selected layer: buffers (masks, scales, observer ranges),
- * plain attributes, and the hooks and parametrizations the compressor installed on the module.
+ * typed state ({@link StateKey}: observers, flags), and the hooks and parametrizations the compressor
+ * installed on the module.
  *
  * <p>The wrapper is <em>attached</em>, not substituted: the module keeps its class, its fields and
  * its state-dict keys ({@code conv1.weight}); forward sees the compression through the
  * parametrizations and hooks recorded here. The wrapper owns its buffers (native tensors created
- * outside any step scope) and releases them, with every hook, in {@link #release()}.
+ * outside any step scope) and its state, and releases them, with every hook, in {@link #release()}.
+ *
+ * <p>Buffers and state differ in what they hold: buffers are tensors, saved under
+ * {@code <layer>.<buffer>} in the compressor's state dict and checked on load; state is any other
+ * per-layer object an algorithm keeps (the observers updating its buffers, "initialised" flags), never
+ * saved, stored and read through typed keys so that no reader casts.
  */
 public final class ModuleWrapper {
 
     private final LayerInfo layer;
     private final LayerConfig config;
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
-    private final Map<String, Object> attributes = new LinkedHashMap<>();
+    private final Map<StateKey<?>, Object> state = new LinkedHashMap<>();
     private final List<HookHandle> handles = new ArrayList<>();
     private boolean released;
 
@@ -126,19 +135,70 @@ public final class ModuleWrapper {
         return Collections.unmodifiableMap(new LinkedHashMap<>(buffers));
     }
 
-    /** Sets a plain (non-tensor) attribute, e.g. a step counter or a per-layer option. */
-    public void setAttribute(String name, Object value) {
-        attributes.put(name, value);
+    /**
+     * Stores {@code value} as this layer's state under {@code key}, replacing the value the key held.
+     * The wrapper owns its state: a replaced value that is {@link AutoCloseable} is closed (unless it is
+     * {@code value} itself), and so is every remaining one in {@link #release()}.
+     *
+     * @return {@code value}, so state is created and stored on one line
+     * @throws IllegalArgumentException when the wrapper holds state under another key of the same name
+     * @throws IllegalStateException    after {@link #release()}
+     */
+    public <T> T putState(StateKey<T> key, T value) {
+        checkOpen();
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(value, () -> layer.name() + ": state " + key + " is null; removeState(key) unsets it");
+        T checked = key.checked(value, layer.name());
+        for (StateKey<?> k : state.keySet()) {
+            if (k != key && k.name().equals(key.name())) {
+                throw new IllegalArgumentException(layer.name() + " already has state " + k
+                        + " under another key of that name; give each key its own name");
+            }
+        }
+        Object previous = state.put(key, checked); // a replacement keeps the key's place in the listing
+        if (previous != null && previous != checked) {
+            RuntimeException failure = close(key, previous, null);
+            if (failure != null) {
+                throw failure;
+            }
+        }
+        return checked;
     }
 
-    /** A plain attribute, or null when unset. */
-    public Object getAttribute(String name) {
-        return attributes.get(name);
+    /**
+     * This layer's state under {@code key}.
+     *
+     * @throws IllegalStateException naming the layer, the key and the state it has, when unset; or
+     *                               after {@link #release()}
+     */
+    public <T> T state(StateKey<T> key) {
+        checkOpen();
+        Object value = state.get(Objects.requireNonNull(key, "key"));
+        if (value == null) {
+            throw new IllegalStateException(layer.name() + " has no state " + key + "; it has "
+                    + (state.isEmpty() ? "none" : state.keySet().toString()));
+        }
+        return key.type().cast(value);
     }
 
-    /** The plain attributes (a copy). */
-    public Map<String, Object> attributes() {
-        return Collections.unmodifiableMap(new LinkedHashMap<>(attributes));
+    /** This layer's state under {@code key}, or empty when unset (or released). */
+    public <T> Optional<T> findState(StateKey<T> key) {
+        return Optional.ofNullable(state.get(Objects.requireNonNull(key, "key"))).map(key.type()::cast);
+    }
+
+    /**
+     * Removes the state under {@code key} and hands it back: the caller owns it again, so it is not
+     * closed.
+     *
+     * @return the value removed, or empty when the key held none
+     */
+    public <T> Optional<T> removeState(StateKey<T> key) {
+        return Optional.ofNullable(state.remove(Objects.requireNonNull(key, "key"))).map(key.type()::cast);
+    }
+
+    /** The keys this layer holds state under, in the order they were first set (for debugging and listings). */
+    public Set<StateKey<?>> stateKeys() {
+        return Collections.unmodifiableSet(new LinkedHashSet<>(state.keySet()));
     }
 
     /** Records a hook or parametrization installed for this layer, so {@link #release()} removes it. */
@@ -154,24 +214,62 @@ public final class ModuleWrapper {
     }
 
     /**
-     * Removes every tracked hook and parametrization (newest first), releases the buffers and drops
-     * the attributes (observers over those buffers among them). The module is left exactly as it was
-     * before wrapping. Idempotent.
+     * Removes every tracked hook and parametrization (newest first), closes the state values that are
+     * {@link AutoCloseable} (newest first; the buffers are still alive then, so a value may use them
+     * while closing), drops all state and releases the buffers. The module is left exactly as it was
+     * before wrapping. Idempotent. When a hook removal or a close fails, the rest still runs and the
+     * first failure is thrown (later ones suppressed).
      */
     public void release() {
         if (released) {
             return;
         }
         released = true;
+        RuntimeException failure = null;
         for (int i = handles.size() - 1; i >= 0; i--) {
-            handles.get(i).remove();
+            try {
+                handles.get(i).remove();
+            } catch (RuntimeException e) {
+                failure = first(failure, e);
+            }
         }
         handles.clear();
+        List<Map.Entry<StateKey<?>, Object>> values = new ArrayList<>(state.entrySet());
+        state.clear();
+        for (int i = values.size() - 1; i >= 0; i--) {
+            failure = close(values.get(i).getKey(), values.get(i).getValue(), failure);
+        }
         for (Tensor t : buffers.values()) {
             t.releaseReference();
         }
         buffers.clear();
-        attributes.clear();
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** Closes {@code value} when it is {@link AutoCloseable}; returns the first failure so far. */
+    private RuntimeException close(StateKey<?> key, Object value, RuntimeException failure) {
+        if (!(value instanceof AutoCloseable c)) {
+            return failure;
+        }
+        try {
+            c.close();
+            return failure;
+        } catch (RuntimeException e) {
+            return first(failure, e);
+        } catch (Exception e) {
+            return first(failure, new IllegalStateException(layer.name() + ": closing state " + key + " failed: "
+                    + e.getMessage(), e));
+        }
+    }
+
+    private static RuntimeException first(RuntimeException failure, RuntimeException e) {
+        if (failure == null) {
+            return e;
+        }
+        failure.addSuppressed(e);
+        return failure;
     }
 
     private void checkOpen() {

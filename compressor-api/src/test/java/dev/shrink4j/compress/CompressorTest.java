@@ -275,16 +275,23 @@ class CompressorTest {
     }
 
     @Test
-    void wrappersAttributesAndCollectors() {
+    void wrappersBuffersStateAndCollectors() {
         try (LeNet5 net = new LeNet5();
                 OnesMaskCompressor c = new OnesMaskCompressor(net, configs("[{\"sparsity\": 0.5, \"op_names\": [\"fc1\", \"fc2\"]}]"), null)) {
             c.compress();
-            c.setWrappersAttribute("threshold", torch.full(new long[] {1}, new org.bytedeco.pytorch.Scalar(2.5f)));
-            c.setWrappersAttribute("iterations", 3);
+            Tensor threshold = torch.full(new long[] {1}, new org.bytedeco.pytorch.Scalar(2.5f));
+            c.registerWrappersBuffer("threshold", threshold);
+            StateKey<Integer> iterations = StateKey.of("iterations", Integer.class);
+            c.putWrappersState(iterations, w -> w.name().length());
             for (ModuleWrapper w : c.getModulesWrapper()) {
                 assertEquals(2.5f, w.getBuffer("threshold").item_float());
-                assertEquals(3, w.getAttribute("iterations"));
+                assertEquals(3, w.state(iterations));
             }
+            threshold.fill_(new org.bytedeco.pytorch.Scalar(7f));
+            assertEquals(2.5f, c.getWrapper("fc1").getBuffer("threshold").item_float(), "each wrapper has its own copy");
+            IllegalArgumentException clash = assertThrows(IllegalArgumentException.class,
+                    () -> c.registerWrappersBuffer("threshold", threshold));
+            assertEquals("fc1 already has buffer \"threshold\"", clash.getMessage());
             assertEquals("fc2.threshold", new ArrayList<>(c.stateDict().keySet()).get(c.stateDict().size() - 1));
             List<String> seen = new ArrayList<>();
             int id = c.addActivationCollector(w -> w.module().registerForwardHook((m, x, y) -> {

@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import dev.shrink4j.compress.LayerInfo;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.SimpleCompressorBuilder;
+import dev.shrink4j.compress.StateKey;
 import dev.shrink4j.compress.config.ConfigKeys;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.compress.config.ConfigSchema;
@@ -25,7 +26,6 @@ import dev.shrink4j.quant.export.CalibrationRestore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarOptional;
@@ -80,7 +80,8 @@ public final class LsqQuantizer extends Quantizer {
 
     private static final Logger LOG = LoggerFactory.getLogger(LsqQuantizer.class);
 
-    private static final String INITIALIZED = "_initialized";
+    /** Which of the layer's step sizes have their initial value: typed state, so that no reader casts. */
+    private static final StateKey<LsqLayerState> STATE = StateKey.of("lsq_initialized", LsqLayerState.class);
 
     private final List<Tensor> stepSizes = new ArrayList<>();
     /** The parameter group {@link #afterWrap()} added, until {@link #undoAfterWrap()} removes it. */
@@ -136,6 +137,7 @@ public final class LsqQuantizer extends Quantizer {
 
     @Override
     protected void initialize(ModuleWrapper wrapper) {
+        LsqLayerState state = wrapper.putState(STATE, new LsqLayerState());
         for (QuantType type : QuantConfig.types(wrapper.config())) {
             Tensor s;
             try (NoGradGuard g = new NoGradGuard()) {
@@ -147,7 +149,10 @@ public final class LsqQuantizer extends Quantizer {
             s.requires_grad_(true);
             wrapper.registerBuffer(scaleName(type), s);
             stepSizes.add(s);
-            wrapper.setAttribute(type.key() + INITIALIZED, type == QuantType.WEIGHT);
+        }
+        // the weight's step is set above; an activation's comes from the first batch that reaches the layer
+        if (QuantConfig.types(wrapper.config()).contains(QuantType.WEIGHT)) {
+            state.markInitialized(QuantType.WEIGHT);
         }
         if (QuantConfig.types(wrapper.config()).contains(QuantType.WEIGHT)) {
             wrapper.registerBuffer(CalibrationKeys.WEIGHT_ZERO_POINT, Tensor.create(new float[] {0f}, 1).squeeze());
@@ -224,11 +229,12 @@ public final class LsqQuantizer extends Quantizer {
     private Tensor quantize(Tensor x, ModuleWrapper wrapper, QuantType type) {
         int bits = QuantConfig.bits(wrapper.config(), type);
         Tensor s = wrapper.getBuffer(scaleName(type));
-        if (!Boolean.TRUE.equals(wrapper.getAttribute(type.key() + INITIALIZED))) {
+        LsqLayerState state = wrapper.state(STATE);
+        if (!state.isInitialized(type)) {
             try (NoGradGuard g = new NoGradGuard()) {
                 s.copy_(initialStep(x, bits));
             }
-            wrapper.setAttribute(type.key() + INITIALIZED, true);
+            state.markInitialized(type);
         }
         return lsq(x, s, bits);
     }
@@ -309,8 +315,7 @@ public final class LsqQuantizer extends Quantizer {
             }
             restore.set(layer, trackedMax(type), wrapper.getBuffer(scaleName(type)),
                     new double[] {hi / qmax(QuantConfig.bits(wrapper.config(), type))});
-            String flag = type.key() + INITIALIZED;
-            restore.onApply(() -> wrapper.setAttribute(flag, true));
+            restore.onApply(() -> wrapper.state(STATE).markInitialized(type));
         }
         restore.restoreBuffers(wrapper, rest, t -> exportedBits(wrapper, t));
     }

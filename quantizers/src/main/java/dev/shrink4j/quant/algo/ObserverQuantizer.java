@@ -1,24 +1,17 @@
 package dev.shrink4j.quant.algo;
 
-import com.google.gson.JsonObject;
 import dev.shrink4j.collect.observe.MinMaxObserver;
-import dev.shrink4j.compress.CompressorBuilder;
-import dev.shrink4j.compress.LayerInfo;
+import dev.shrink4j.collect.observe.RangeObserver;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.ConfigList;
-import dev.shrink4j.compress.config.LayerConfig;
 import dev.shrink4j.compress.protocol.DataDriven;
 import dev.shrink4j.compress.protocol.StatisticsPass;
 import dev.shrink4j.nn.Module;
-import dev.shrink4j.quant.Quantizer;
 import dev.shrink4j.quant.config.QuantConfig;
 import dev.shrink4j.quant.config.QuantType;
 import dev.shrink4j.quant.core.QParams;
-import dev.shrink4j.quant.export.CalibrationRestore;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -58,16 +51,13 @@ import org.slf4j.LoggerFactory;
  * {@code quant_dtype} (defaults {@code per_tensor_affine}, {@code uint}). NNI hard-codes int8
  * symmetric weights and reduced-range uint8 outputs; here the config chooses.
  */
-public final class ObserverQuantizer extends Quantizer implements DataDriven {
+public final class ObserverQuantizer extends ObservingQuantizer implements DataDriven {
 
     private static final Logger LOG = LoggerFactory.getLogger(ObserverQuantizer.class);
 
     /** The default number of calibration batches: the observer has no other source of activation ranges. */
     public static final int DEFAULT_CALIBRATION_BATCHES = 10;
 
-    private final Tensor dummyInput;
-    private final Map<String, Map<QuantType, MinMaxObserver>> observers = new LinkedHashMap<>();
-    private ModelTrace trace;
     private boolean fixed;
     /** Layers whose calibration was restored by {@link #loadCalibrationConfig}. */
     private final Set<String> restored = new HashSet<>();
@@ -87,8 +77,7 @@ public final class ObserverQuantizer extends Quantizer implements DataDriven {
     }
 
     private ObserverQuantizer(Builder b) {
-        super(b);
-        this.dummyInput = b.dummyInput;
+        super(b, MinMaxObserver::new);
     }
 
     /** A builder: {@code setModel}, {@code setConfigList} required, {@code optDummyInput} optional. */
@@ -100,29 +89,10 @@ public final class ObserverQuantizer extends Quantizer implements DataDriven {
      * Builder for {@link ObserverQuantizer}: {@code set…} required, {@code opt…} optional. It takes no
      * optimizer: calibration trains nothing, so {@code optOptimizer} with an optimizer is an error.
      */
-    public static final class Builder extends CompressorBuilder<Builder> {
-        private Tensor dummyInput;
+    public static final class Builder extends ObservingQuantizer.Builder<ObserverQuantizer, Builder> {
 
         private Builder() {
-            super("ObserverQuantizer");
-        }
-
-        /**
-         * An input traced once at {@code compress()} for the activation shapes that per-channel
-         * input/output ranges need on layers other than Conv2d and Linear (the caller keeps ownership).
-         */
-        public Builder optDummyInput(Tensor dummyInput) {
-            this.dummyInput = dummyInput;
-            return this;
-        }
-
-        /**
-         * The quantizer (call {@code compress()}, then {@link ObserverQuantizer#calibrate}).
-         *
-         * @throws IllegalArgumentException naming the first missing field
-         */
-        public ObserverQuantizer build() {
-            return new ObserverQuantizer(this);
+            super("ObserverQuantizer", ObserverQuantizer::new);
         }
 
         /** The required fields, and no optimizer. */
@@ -134,22 +104,6 @@ public final class ObserverQuantizer extends Quantizer implements DataDriven {
                         + " optimizer; do not call optOptimizer(...)");
             }
         }
-    }
-
-    @Override
-    protected List<String> validateLayer(LayerInfo layer, LayerConfig config) {
-        List<String> errors = new ArrayList<>(super.validateLayer(layer, config));
-        errors.addAll(QuantBuffers.bitErrors(config));
-        errors.addAll(QuantBuffers.shapeErrors(layer, config, dummyInput != null));
-        return errors;
-    }
-
-    @Override
-    protected void initialize(ModuleWrapper w) {
-        if (trace == null && dummyInput != null) {
-            trace = ModelTrace.run(model(), dummyInput);
-        }
-        observers.put(w.name(), QuantBuffers.registerObserved(w, trace, MinMaxObserver::new));
     }
 
     /**
@@ -210,7 +164,7 @@ public final class ObserverQuantizer extends Quantizer implements DataDriven {
     public void fix() {
         requireCalibrating();
         for (ModuleWrapper w : getModulesWrapper()) {
-            for (Map.Entry<QuantType, MinMaxObserver> e : observers.get(w.name()).entrySet()) {
+            for (Map.Entry<QuantType, RangeObserver> e : observers(w).byType().entrySet()) {
                 if (!e.getValue().hasObserved()) {
                     throw new IllegalStateException(w.name() + ": no " + e.getKey().key()
                             + " was observed; run calibration batches through the model before fix()");
@@ -219,17 +173,11 @@ public final class ObserverQuantizer extends Quantizer implements DataDriven {
         }
         try (PointerScope scope = new PointerScope()) {
             for (ModuleWrapper w : getModulesWrapper()) {
-                LayerConfig c = w.config();
-                if (QuantConfig.types(c).contains(QuantType.WEIGHT)) {
-                    QParams.fromTensor(w.weight(), QuantType.WEIGHT, QuantConfig.bits(c, QuantType.WEIGHT), QuantConfig.dtype(c),
-                            QuantConfig.scheme(c)).copyTo(w.getBuffer(QuantBuffers.scale(QuantType.WEIGHT)),
-                            w.getBuffer(QuantBuffers.zeroPoint(QuantType.WEIGHT)));
+                if (QuantConfig.types(w.config()).contains(QuantType.WEIGHT)) {
+                    storeWeightQParams(w, w.weight());
                 }
-                for (Map.Entry<QuantType, MinMaxObserver> e : observers.get(w.name()).entrySet()) {
-                    QuantType type = e.getKey();
-                    QParams.fromRange(e.getValue().min(), e.getValue().max(), QuantConfig.bits(c, type), QuantConfig.dtype(c),
-                            QuantConfig.scheme(c)).copyTo(w.getBuffer(QuantBuffers.scale(type)),
-                            w.getBuffer(QuantBuffers.zeroPoint(type)));
+                for (QuantType type : observers(w).byType().keySet()) {
+                    storeActivationQParams(w, type);
                 }
             }
         }
@@ -237,38 +185,19 @@ public final class ObserverQuantizer extends Quantizer implements DataDriven {
     }
 
     /**
-     * Restores the buffers as by default ({@code weight_scale}, {@code weight_zero_point},
-     * {@code tracked_min/max_<type>}); once the whole config has been applied, each restored layer's
-     * activation qparams are computed from its restored ranges exactly as {@link #fix()} computes
-     * them, and when every quantized layer has been restored the quantizer is fixed: a model
-     * re-created from {@link #exportModel} output computes as the calibrated one did. A config that
-     * leaves out layers leaves the quantizer calibrating (those layers have no ranges yet).
+     * A restored layer's activation qparams are computed from its restored ranges exactly as
+     * {@link #fix()} computes them ({@link ObservingQuantizer#restoreCalibration}); when every quantized
+     * layer has been restored the quantizer is fixed: a model re-created from {@link #exportModel}
+     * output computes as the calibrated one did. A config that leaves out layers leaves the quantizer
+     * calibrating (those layers have no ranges yet).
      */
     @Override
-    protected void restoreCalibration(ModuleWrapper wrapper, JsonObject values, CalibrationRestore restore) {
-        super.restoreCalibration(wrapper, values, restore);
-        restore.onApply(() -> {
-            try (PointerScope scope = new PointerScope()) {
-                LayerConfig c = wrapper.config();
-                for (Map.Entry<QuantType, MinMaxObserver> e : observers.get(wrapper.name()).entrySet()) {
-                    QuantType type = e.getKey();
-                    QParams.fromRange(e.getValue().min(), e.getValue().max(), QuantConfig.bits(c, type), QuantConfig.dtype(c),
-                            QuantConfig.scheme(c)).copyTo(wrapper.getBuffer(QuantBuffers.scale(type)),
-                            wrapper.getBuffer(QuantBuffers.zeroPoint(type)));
-                }
-            }
-            restored.add(wrapper.name());
-            if (!fixed && restored.size() == getModulesWrapper().size()) {
-                fixed = true;
-                LOG.info("{} fixed from a calibration config", getClass().getSimpleName());
-            }
-        });
-    }
-
-    /** Drops the observers: they update wrapper buffers, which unwrapping releases next. */
-    @Override
-    protected void undoAfterWrap() {
-        observers.clear();
+    void restored(ModuleWrapper wrapper) {
+        restored.add(wrapper.name());
+        if (!fixed && restored.size() == getModulesWrapper().size()) {
+            fixed = true;
+            LOG.info("{} fixed from a calibration config", getClass().getSimpleName());
+        }
     }
 
     /** Whether {@link #fix()} has run: forward is fake-quantized and observes nothing. */
@@ -304,7 +233,7 @@ public final class ObserverQuantizer extends Quantizer implements DataDriven {
         if (fixed) {
             return QuantBuffers.stored(w, type).fakeQuantizeClipped(x);
         }
-        observers.get(w.name()).get(type).observe(x);
+        observers(w).of(type).observe(x);
         return x;
     }
 }

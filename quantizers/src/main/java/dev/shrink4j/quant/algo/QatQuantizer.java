@@ -1,27 +1,19 @@
 package dev.shrink4j.quant.algo;
 
-import com.google.gson.JsonObject;
 import dev.shrink4j.collect.observe.EmaObserver;
-import dev.shrink4j.compress.CompressorBuilder;
-import dev.shrink4j.compress.LayerInfo;
+import dev.shrink4j.collect.observe.RangeObserver;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.ConfigList;
-import dev.shrink4j.compress.config.LayerConfig;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.layers.BatchNorm;
 import dev.shrink4j.nn.layers.Conv2d;
 import dev.shrink4j.nn.optim.Optimizer;
-import dev.shrink4j.quant.Quantizer;
 import dev.shrink4j.quant.config.QuantConfig;
 import dev.shrink4j.quant.config.QuantType;
 import dev.shrink4j.quant.core.QParams;
-import dev.shrink4j.quant.export.CalibrationRestore;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -80,16 +72,18 @@ import org.bytedeco.pytorch.global.torch;
  * holds it instead (or, without affine parameters, {@code running_mean = −bias}). So the batch norm is
  * applied once, in the convolution.
  *
+ * <p><b>Restoring a calibration</b> ({@link #loadCalibrationConfig}): each restored layer's input/output
+ * scale and zero point are computed from its restored {@code tracked_min/max_<type>} as a training
+ * forward computes them, so evaluation of a re-created model uses the ranges training ended with (the
+ * stored activation qparams themselves are not part of the calibration config).
+ *
  * <p><b>Loop</b>: {@code compress()}, then train as usual with the optimizer given here (it counts
  * steps); switch to {@code eval()} to evaluate with the stored activation qparams.
  */
-public final class QatQuantizer extends Quantizer {
+public final class QatQuantizer extends ObservingQuantizer {
 
-    private final Tensor dummyInput;
     private final boolean foldBatchNorm;
     private final Map<String, String> explicitPairs;
-    private final double emaDecay;
-    private ModelTrace trace;
     private final Map<String, BatchNorm> folds = new LinkedHashMap<>();
 
     /**
@@ -102,11 +96,9 @@ public final class QatQuantizer extends Quantizer {
     }
 
     private QatQuantizer(Builder b) {
-        super(b);
-        this.dummyInput = b.dummyInput;
+        super(b, (min, max, dim) -> new EmaObserver(min, max, dim, b.emaDecay));
         this.foldBatchNorm = b.foldBatchNorm;
         this.explicitPairs = new LinkedHashMap<>(b.pairs);
-        this.emaDecay = b.emaDecay;
     }
 
     /** A builder: {@code setModel}, {@code setConfigList} required; the rest optional. */
@@ -114,22 +106,10 @@ public final class QatQuantizer extends Quantizer {
         return new Builder();
     }
 
-    @Override
-    protected List<String> validateLayer(LayerInfo layer, LayerConfig config) {
-        List<String> errors = new ArrayList<>(super.validateLayer(layer, config));
-        errors.addAll(QuantBuffers.bitErrors(config));
-        errors.addAll(QuantBuffers.shapeErrors(layer, config, dummyInput != null));
-        return errors;
-    }
-
+    /** Adds: the batch-norm fold of the layer, when it has one. */
     @Override
     protected void initialize(ModuleWrapper w) {
-        if (trace == null && dummyInput != null) {
-            // before any layer of this quantizer has hooks: the trace sees the float model
-            trace = ModelTrace.run(model(), dummyInput);
-        }
-        QuantBuffers.registerObserved(w, trace, (min, max, dim) -> new EmaObserver(min, max, dim, emaDecay))
-                .forEach((type, observer) -> w.setAttribute(observerKey(type), observer));
+        super.initialize(w);
         String bnName = foldTarget(w.name());
         if (bnName != null) {
             initializeFold(w, bnName);
@@ -140,7 +120,7 @@ public final class QatQuantizer extends Quantizer {
         if (explicitPairs.containsKey(conv)) {
             return explicitPairs.get(conv);
         }
-        return foldBatchNorm ? trace.convBnPairs().get(conv) : null;
+        return foldBatchNorm ? trace().convBnPairs().get(conv) : null;
     }
 
     private void initializeFold(ModuleWrapper w, String bnName) {
@@ -276,12 +256,7 @@ public final class QatQuantizer extends Quantizer {
         if (!quantizationStarted(wrapper)) {
             return w;
         }
-        LayerConfig c = wrapper.config();
-        QParams qp = QParams.fromTensor(w, QuantType.WEIGHT, QuantConfig.bits(c, QuantType.WEIGHT), QuantConfig.dtype(c),
-                QuantConfig.scheme(c));
-        qp.copyTo(wrapper.getBuffer(QuantBuffers.scale(QuantType.WEIGHT)),
-                wrapper.getBuffer(QuantBuffers.zeroPoint(QuantType.WEIGHT)));
-        return qp.fakeQuantizeClipped(w);
+        return storeWeightQParams(wrapper, w).fakeQuantizeClipped(w);
     }
 
     @Override
@@ -295,7 +270,7 @@ public final class QatQuantizer extends Quantizer {
     }
 
     private Tensor quantizeActivation(Tensor x, ModuleWrapper w, QuantType type) {
-        EmaObserver observer = observer(w, type);
+        RangeObserver observer = observers(w).of(type);
         boolean training = w.module().isTraining();
         if (training) {
             observer.observe(x);
@@ -303,51 +278,17 @@ public final class QatQuantizer extends Quantizer {
         if (!quantizationStarted(w)) {
             return x;
         }
-        LayerConfig c = w.config();
         QParams qp;
         if (training || !QuantBuffers.hasStoredScale(w, type)) {
             if (!observer.hasObserved() && !training) {
                 throw new IllegalStateException(w.name() + ": the " + type.key() + " range has never been tracked; "
                         + "run training-mode forwards (or load " + QuantBuffers.scale(type) + ") before evaluating");
             }
-            qp = QParams.fromRange(observer.min(), observer.max(), QuantConfig.bits(c, type), QuantConfig.dtype(c), QuantConfig.scheme(c));
-            qp.copyTo(w.getBuffer(QuantBuffers.scale(type)), w.getBuffer(QuantBuffers.zeroPoint(type)));
+            qp = storeActivationQParams(w, type);
         } else {
             qp = QuantBuffers.stored(w, type);
         }
         return qp.fakeQuantizeClipped(x);
-    }
-
-    /**
-     * Restores the buffers as by default; once applied, each restored layer's input/output scale and
-     * zero point are computed from its restored {@code tracked_min/max_<type>} as a training forward
-     * computes them, so evaluation of a re-created model uses the ranges training ended with (the
-     * stored qparams themselves are not part of the calibration config).
-     */
-    @Override
-    protected void restoreCalibration(ModuleWrapper wrapper, JsonObject values, CalibrationRestore restore) {
-        super.restoreCalibration(wrapper, values, restore);
-        restore.onApply(() -> {
-            LayerConfig c = wrapper.config();
-            try (PointerScope scope = new PointerScope()) {
-                for (QuantType type : new QuantType[] {QuantType.INPUT, QuantType.OUTPUT}) {
-                    if (QuantConfig.types(c).contains(type)) {
-                        QParams.fromRange(wrapper.getBuffer(QuantBuffers.trackedMin(type)),
-                                wrapper.getBuffer(QuantBuffers.trackedMax(type)), QuantConfig.bits(c, type), QuantConfig.dtype(c),
-                                QuantConfig.scheme(c)).copyTo(wrapper.getBuffer(QuantBuffers.scale(type)),
-                                wrapper.getBuffer(QuantBuffers.zeroPoint(type)));
-                    }
-                }
-            }
-        });
-    }
-
-    private static String observerKey(QuantType type) {
-        return type.key() + "_observer";
-    }
-
-    private static EmaObserver observer(ModuleWrapper w, QuantType type) {
-        return (EmaObserver) w.getAttribute(observerKey(type));
     }
 
     /** The conv → batch-norm pairs being folded, by layer name (after {@link #compress()}). */
@@ -364,25 +305,13 @@ public final class QatQuantizer extends Quantizer {
     }
 
     /** Builds a {@link QatQuantizer}; {@code set…} required, {@code opt…} optional (DJL style). */
-    public static final class Builder extends CompressorBuilder<Builder> {
-        private Tensor dummyInput;
+    public static final class Builder extends ObservingQuantizer.Builder<QatQuantizer, Builder> {
         private boolean foldBatchNorm;
         private final Map<String, String> pairs = new LinkedHashMap<>();
         private double emaDecay = EmaObserver.DEFAULT_DECAY;
 
         private Builder() {
-            super("QatQuantizer");
-        }
-
-        /**
-         * An input traced once at {@code compress()} (no gradient, evaluation mode): gives the
-         * activation shapes for per-channel input/output quantization of layers other than Conv2d
-         * and Linear, and the conv → batch-norm pairs for {@link #optFoldBatchNorm}. The caller keeps
-         * ownership.
-         */
-        public Builder optDummyInput(Tensor dummyInput) {
-            this.dummyInput = dummyInput;
-            return this;
+            super("QatQuantizer", QatQuantizer::new);
         }
 
         /** Folds every traced Conv2d → BatchNorm pair whose conv is wrapped (needs {@link #optDummyInput}). */
@@ -405,11 +334,6 @@ public final class QatQuantizer extends Quantizer {
             }
             this.emaDecay = decay;
             return this;
-        }
-
-        /** The quantizer (call {@code compress()} on it). */
-        public QatQuantizer build() {
-            return new QatQuantizer(this);
         }
 
         /** The required fields, then batch-norm folding's need of a dummy input. */
