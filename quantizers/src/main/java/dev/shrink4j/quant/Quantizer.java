@@ -9,6 +9,7 @@ import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.ConfigKeys;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.compress.config.ConfigSchema;
+import dev.shrink4j.compress.config.KeySpec;
 import dev.shrink4j.compress.config.LayerConfig;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.io.ModelMetadata;
@@ -47,7 +48,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code input}: a forward pre-hook replaces the input with {@link #quantizeInput};</li>
  *   <li>{@code output}: a forward hook replaces the output with {@link #quantizeOutput}.</li>
  * </ul>
- * The three methods are the overridable points; each returns a tensor whose gradient is what
+ * The three methods are the overridable points (an algorithm that treats inputs and outputs alike
+ * overrides {@link #quantizeActivation} instead of the last two); each returns a tensor whose gradient is what
  * training sees, so non-differentiable arithmetic is wrapped with {@link Ste}. The base counts
  * optimizer steps ({@link #steps()}) for {@code quant_start_step}; algorithms decide what to do
  * before it ({@link #quantizationStarted(ModuleWrapper)}).
@@ -118,6 +120,17 @@ public abstract class Quantizer extends Compressor {
                 .require(ConfigKeys.QUANT_TYPES).require(ConfigKeys.QUANT_BITS);
     }
 
+    /**
+     * The keys of an algorithm without scheme, dtype or start step: the selection keys, {@code quant_types}
+     * limited to {@code quantTypes} and {@code quant_bits}, both required.
+     */
+    protected final ConfigSchema.Builder typesAndBitsSchemaBuilder(String... quantTypes) {
+        return ConfigSchema.builder(getClass().getSimpleName()).addAll(ConfigSchema.SELECTION)
+                .key(ConfigKeys.QUANT_TYPES, KeySpec.stringListOf(quantTypes))
+                .key(ConfigKeys.QUANT_BITS, KeySpec.bits())
+                .require(ConfigKeys.QUANT_TYPES).require(ConfigKeys.QUANT_BITS);
+    }
+
     @Override
     protected ConfigSchema configSchema() {
         return schemaBuilder().build();
@@ -173,14 +186,23 @@ public abstract class Quantizer extends Compressor {
         return weight;
     }
 
-    /** The input forward receives. Default: unchanged. */
+    /** The input forward receives. Default: {@link #quantizeActivation} of {@link QuantType#INPUT}. */
     public Tensor quantizeInput(Tensor input, ModuleWrapper wrapper) {
-        return input;
+        return quantizeActivation(input, wrapper, QuantType.INPUT);
     }
 
-    /** The output callers receive. Default: unchanged. */
+    /** The output callers receive. Default: {@link #quantizeActivation} of {@link QuantType#OUTPUT}. */
     public Tensor quantizeOutput(Tensor output, ModuleWrapper wrapper) {
-        return output;
+        return quantizeActivation(output, wrapper, QuantType.OUTPUT);
+    }
+
+    /**
+     * The input ({@code type} {@link QuantType#INPUT}) or output ({@link QuantType#OUTPUT}) forward goes
+     * on with, for algorithms that quantize both alike (what {@link #quantizeInput} and
+     * {@link #quantizeOutput} return unless overridden). Default: unchanged.
+     */
+    protected Tensor quantizeActivation(Tensor x, ModuleWrapper wrapper, QuantType type) {
+        return x;
     }
 
     /** Counts the step; subclasses that override call {@code super.afterOptimizerStep()}. */

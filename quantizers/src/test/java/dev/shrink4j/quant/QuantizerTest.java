@@ -103,6 +103,37 @@ class QuantizerTest {
         }
     }
 
+    /** Rounds inputs and outputs alike, to a multiple of 1 (input) or of 0.25 (output), recording what it saw. */
+    static final class ActivationRounder extends Quantizer {
+        final java.util.List<String> seen = new java.util.ArrayList<>();
+
+        ActivationRounder(Module model, ConfigList configList) {
+            super(model, configList, null);
+        }
+
+        @Override
+        protected Tensor quantizeActivation(Tensor x, ModuleWrapper wrapper, dev.shrink4j.quant.config.QuantType type) {
+            seen.add(wrapper.name() + " " + type.key());
+            double step = type == dev.shrink4j.quant.config.QuantType.INPUT ? 1.0 : 0.25;
+            return Ste.straightThrough(x, x.div(new Scalar(step)).round().mul(new Scalar(step)));
+        }
+    }
+
+    @Test
+    void quantizeActivationServesInputsAndOutputsWithTheirType() {
+        try (Net net = new Net();
+                ActivationRounder q = new ActivationRounder(net, ConfigList.fromJson(
+                        "[{\"quant_types\": [\"input\", \"output\"], \"quant_bits\": 8, \"op_names\": [\"fc\"]}]"))) {
+            try (NoGradGuard g = new NoGradGuard()) {
+                net.fc.weight().copy_(Tensor.create(new float[] {0.3f, 0.8f, -0.2f, 1.3f}, 2, 2));
+            }
+            q.compress();
+            // input [0.9, 2.2] → [1, 2]; fc: [0.3 + 1.6, −0.2 + 2.6] = [1.9, 2.4] → quarters [2, 2.5]
+            assertArrayEquals(new float[] {2f, 2.5f}, values(net.fc.call(Tensor.create(new float[] {0.9f, 2.2f}, 1, 2))));
+            assertEquals(java.util.List.of("fc input", "fc output"), q.seen);
+        }
+    }
+
     @Test
     void quantStartStepWithoutOptimizerIsRejected() {
         try (Net net = new Net();

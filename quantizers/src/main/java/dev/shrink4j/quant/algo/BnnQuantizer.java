@@ -2,10 +2,8 @@ package dev.shrink4j.quant.algo;
 
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.SimpleCompressorBuilder;
-import dev.shrink4j.compress.config.ConfigKeys;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.compress.config.ConfigSchema;
-import dev.shrink4j.compress.config.KeySpec;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.quant.Quantizer;
@@ -37,10 +35,7 @@ public final class BnnQuantizer extends Quantizer {
 
     @Override
     protected ConfigSchema configSchema() {
-        return ConfigSchema.builder("BnnQuantizer").addAll(ConfigSchema.SELECTION)
-                .key(ConfigKeys.QUANT_TYPES, KeySpec.stringListOf("weight", "output"))
-                .key(ConfigKeys.QUANT_BITS, KeySpec.bits())
-                .require(ConfigKeys.QUANT_TYPES).require(ConfigKeys.QUANT_BITS).build();
+        return typesAndBitsSchemaBuilder("weight", "output").build();
     }
 
     @Override

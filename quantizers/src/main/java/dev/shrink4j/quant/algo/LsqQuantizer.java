@@ -6,10 +6,8 @@ import dev.shrink4j.compress.LayerInfo;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.SimpleCompressorBuilder;
 import dev.shrink4j.compress.StateKey;
-import dev.shrink4j.compress.config.ConfigKeys;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.compress.config.ConfigSchema;
-import dev.shrink4j.compress.config.KeySpec;
 import dev.shrink4j.compress.config.LayerConfig;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Adam;
@@ -81,7 +79,7 @@ public final class LsqQuantizer extends Quantizer {
     private static final Logger LOG = LoggerFactory.getLogger(LsqQuantizer.class);
 
     /** Which of the layer's step sizes have their initial value: typed state, so that no reader casts. */
-    private static final StateKey<LsqLayerState> STATE = StateKey.of("lsq_initialized", LsqLayerState.class);
+    static final StateKey<LsqLayerState> STATE = StateKey.of("lsq_initialized", LsqLayerState.class);
 
     private final List<Tensor> stepSizes = new ArrayList<>();
     /** The parameter group {@link #afterWrap()} added, until {@link #undoAfterWrap()} removes it. */
@@ -98,10 +96,7 @@ public final class LsqQuantizer extends Quantizer {
 
     @Override
     protected ConfigSchema configSchema() {
-        return ConfigSchema.builder("LsqQuantizer").addAll(ConfigSchema.SELECTION)
-                .key(ConfigKeys.QUANT_TYPES, KeySpec.stringListOf("weight", "input", "output"))
-                .key(ConfigKeys.QUANT_BITS, KeySpec.bits())
-                .require(ConfigKeys.QUANT_TYPES).require(ConfigKeys.QUANT_BITS).build();
+        return typesAndBitsSchemaBuilder("weight", "input", "output").build();
     }
 
     /** Adds: every quantized tensor needs at least 2 bits ({@code qmax = 0} has no step). */
@@ -217,13 +212,8 @@ public final class LsqQuantizer extends Quantizer {
     }
 
     @Override
-    public Tensor quantizeInput(Tensor input, ModuleWrapper wrapper) {
-        return quantize(input, wrapper, QuantType.INPUT);
-    }
-
-    @Override
-    public Tensor quantizeOutput(Tensor output, ModuleWrapper wrapper) {
-        return quantize(output, wrapper, QuantType.OUTPUT);
+    protected Tensor quantizeActivation(Tensor x, ModuleWrapper wrapper, QuantType type) {
+        return quantize(x, wrapper, type);
     }
 
     private Tensor quantize(Tensor x, ModuleWrapper wrapper, QuantType type) {

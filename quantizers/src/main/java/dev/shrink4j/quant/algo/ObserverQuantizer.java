@@ -219,17 +219,9 @@ public final class ObserverQuantizer extends ObservingQuantizer implements DataD
         return fixed ? QuantBuffers.stored(wrapper, QuantType.WEIGHT).fakeQuantizeClipped(weight) : weight;
     }
 
+    /** Calibrating: observes {@code x} and passes it on; fixed: fake-quantizes it with the fixed qparams. */
     @Override
-    public Tensor quantizeInput(Tensor input, ModuleWrapper wrapper) {
-        return activation(input, wrapper, QuantType.INPUT);
-    }
-
-    @Override
-    public Tensor quantizeOutput(Tensor output, ModuleWrapper wrapper) {
-        return activation(output, wrapper, QuantType.OUTPUT);
-    }
-
-    private Tensor activation(Tensor x, ModuleWrapper w, QuantType type) {
+    protected Tensor quantizeActivation(Tensor x, ModuleWrapper w, QuantType type) {
         if (fixed) {
             return QuantBuffers.stored(w, type).fakeQuantizeClipped(x);
         }

@@ -259,17 +259,9 @@ public final class QatQuantizer extends ObservingQuantizer {
         return storeWeightQParams(wrapper, w).fakeQuantizeClipped(w);
     }
 
+    /** See "Activations" in the class documentation. */
     @Override
-    public Tensor quantizeInput(Tensor input, ModuleWrapper wrapper) {
-        return quantizeActivation(input, wrapper, QuantType.INPUT);
-    }
-
-    @Override
-    public Tensor quantizeOutput(Tensor output, ModuleWrapper wrapper) {
-        return quantizeActivation(output, wrapper, QuantType.OUTPUT);
-    }
-
-    private Tensor quantizeActivation(Tensor x, ModuleWrapper w, QuantType type) {
+    protected Tensor quantizeActivation(Tensor x, ModuleWrapper w, QuantType type) {
         RangeObserver observer = observers(w).of(type);
         boolean training = w.module().isTraining();
         if (training) {

@@ -3,13 +3,17 @@ package dev.shrink4j.quant.algo;
 import static dev.shrink4j.quant.algo.OneLinear.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonParser;
+import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.ConfigException;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.nn.optim.Sgd;
+import dev.shrink4j.quant.config.QuantType;
 import dev.shrink4j.quant.core.CalibrationKeys;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
@@ -161,6 +165,43 @@ class LsqQuantizerTest {
             assertEquals(4 / Math.sqrt(127), q.getWrapper("fc").getBuffer(LsqQuantizer.INPUT_SCALE).item_double(), 1e-6,
                     "later batches leave the step to the optimizer");
             assertEquals(2, q.stepSizes().size());
+        }
+    }
+
+    @Test
+    void layerStateRecordsWhichStepsHaveTheirInitialValue() {
+        try (OneLinear net = new OneLinear(2, 2, new float[] {0.5f, -1f, 0.25f, 0.25f});
+                LsqQuantizer q = new LsqQuantizer(net, config("[\"weight\", \"input\", \"output\"]", 4), null)) {
+            q.compress();
+            ModuleWrapper w = q.getWrapper("fc");
+            assertEquals("[\"lsq_initialized\" (LsqLayerState)]", w.stateKeys().toString());
+            LsqLayerState state = w.state(LsqQuantizer.STATE);
+            assertEquals("LsqLayerState(initialized [weight])", state.toString(), "the weight's step is set when wrapped");
+            assertEquals(1.0, w.getBuffer(LsqQuantizer.INPUT_SCALE).item_double(), "an activation's waits for a batch");
+            net.call(Tensor.create(new float[] {1f, -3f}, 1, 2));
+            assertTrue(state.isInitialized(QuantType.INPUT));
+            assertTrue(state.isInitialized(QuantType.OUTPUT));
+            q.unwrap();
+            assertTrue(w.stateKeys().isEmpty());
+        }
+    }
+
+    @Test
+    void aRestoredActivationStepIsNotReplacedByTheFirstBatch() {
+        try (OneLinear net = new OneLinear(2, 2, new float[] {1f, 0f, 0f, 1f});
+                LsqQuantizer q = new LsqQuantizer(net, config("[\"input\"]", 4), null)) {
+            q.compress();
+            ModuleWrapper w = q.getWrapper("fc");
+            LsqLayerState state = w.state(LsqQuantizer.STATE);
+            assertFalse(state.isInitialized(QuantType.INPUT));
+            // step = tracked_max / qmax = 0.7 / 7
+            q.loadCalibrationConfig(JsonParser.parseString(
+                    "{\"fc\": {\"input_bits\": 4, \"tracked_min_input\": -0.7, \"tracked_max_input\": 0.7}}").getAsJsonObject());
+            assertTrue(state.isInitialized(QuantType.INPUT));
+            // mean|x| = 2 would give 4/sqrt(7) = 1.51 as the first batch's step; the restored 0.1 stays:
+            // x/s = 10, −30 clamp to 7, −8
+            assertArrayEquals(new float[] {0.7f, -0.8f}, values(net.call(Tensor.create(new float[] {1f, -3f}, 1, 2))), 1e-6f);
+            assertEquals(0.1, w.getBuffer(LsqQuantizer.INPUT_SCALE).item_double(), 1e-7);
         }
     }
 

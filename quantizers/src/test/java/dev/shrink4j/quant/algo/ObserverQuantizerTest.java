@@ -4,14 +4,19 @@ import static dev.shrink4j.quant.algo.QuantTestUtil.set;
 import static dev.shrink4j.quant.algo.QuantTestUtil.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.shrink4j.collect.observe.MinMaxObserver;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.nn.layers.Linear;
 import dev.shrink4j.nn.layers.ReLU;
 import dev.shrink4j.nn.layers.Sequential;
 import dev.shrink4j.quant.config.QuantDtype;
+import dev.shrink4j.quant.config.QuantType;
 import dev.shrink4j.quant.core.CalibrationKeys;
 import dev.shrink4j.quant.core.QParams;
 import java.util.List;
@@ -40,6 +45,31 @@ class ObserverQuantizerTest {
             Tensor.create(new float[] {0.5f, -0.25f, 1f, 2f, 0f, 0.75f}, 2, 3),
             Tensor.create(new float[] {-1f, 0.5f, 0.5f}, 1, 3),
             Tensor.create(new float[] {3f, 1f, -0.5f, 0f, 0f, 2.5f}, 2, 3));
+
+    @Test
+    void eachLayerKeepsItsMinMaxObserversAsTypedStateOverItsTrackedRange() {
+        try (Sequential net = net(); ObserverQuantizer q = new ObserverQuantizer(net, CONFIG)) {
+            q.compress();
+            ModuleWrapper fc = q.getWrapper("0");
+            ModuleWrapper relu = q.getWrapper("1");
+            assertEquals(List.of(QuantType.INPUT), List.copyOf(ObservingQuantizer.observers(fc).byType().keySet()),
+                    "weights have no observer: fix() takes their range from the weight itself");
+            assertEquals(List.of(QuantType.OUTPUT), List.copyOf(ObservingQuantizer.observers(relu).byType().keySet()));
+            MinMaxObserver input = assertInstanceOf(MinMaxObserver.class, ObservingQuantizer.observers(fc).of(QuantType.INPUT));
+            assertSame(fc.getBuffer(CalibrationKeys.TRACKED_MIN_INPUT), input.min());
+            assertSame(fc.getBuffer(CalibrationKeys.TRACKED_MAX_INPUT), input.max());
+            net.eval();
+            try (NoGradGuard g = new NoGradGuard()) {
+                BATCHES.forEach(net::call);
+            }
+            assertEquals(3, input.batches());
+            assertEquals(-1f, input.min().item_float());
+            assertEquals(3f, input.max().item_float());
+            q.unwrap();
+            assertTrue(fc.stateKeys().isEmpty());
+            assertTrue(relu.stateKeys().isEmpty());
+        }
+    }
 
     @Test
     void calibrationTracksGlobalRangesThenFixesQParamsAndFakeQuantizes() {

@@ -5,8 +5,12 @@ import static dev.shrink4j.quant.algo.QuantTestUtil.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.shrink4j.collect.observe.EmaObserver;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.ConfigException;
 import dev.shrink4j.compress.config.ConfigList;
@@ -16,7 +20,9 @@ import dev.shrink4j.nn.layers.Linear;
 import dev.shrink4j.nn.layers.ReLU;
 import dev.shrink4j.nn.layers.Sequential;
 import dev.shrink4j.nn.optim.Sgd;
+import dev.shrink4j.quant.config.QuantType;
 import dev.shrink4j.quant.core.CalibrationKeys;
+import java.util.List;
 import java.util.Map;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -129,6 +135,35 @@ class QatQuantizerTest {
             // the weight's own range holds every element: gradient 1 everywhere, dy/dW = x
             y.sum().backward();
             assertArrayEquals(new float[] {1f, 4f, 1f, 4f}, values(fc.weight().grad()));
+        }
+    }
+
+    @Test
+    void eachLayerKeepsItsEmaObserversAsTypedStateOverItsTrackedRange() {
+        try (Sequential net = new Sequential(new Linear(2, 2), new ReLU());
+                Sgd sgd = Sgd.builder().setLearningRate(0.0).build(net.parameters());
+                QatQuantizer q = QatQuantizer.builder().setModel(net).setConfigList(config("[\"output\"]", "", "[\"ReLU\"]"))
+                        .optOptimizer(sgd).optEmaDecay(0.9).build()) {
+            q.compress();
+            ModuleWrapper w = q.getWrapper("1");
+            assertEquals("[\"activation_observers\" (LayerObservers)]", w.stateKeys().toString());
+            LayerObservers observers = ObservingQuantizer.observers(w);
+            assertEquals(List.of(QuantType.OUTPUT), List.copyOf(observers.byType().keySet()));
+            EmaObserver output = assertInstanceOf(EmaObserver.class, observers.of(QuantType.OUTPUT));
+            assertEquals(0.9, output.decay(), "the builder's decay");
+            assertSame(w.getBuffer(CalibrationKeys.TRACKED_MIN_OUTPUT), output.min());
+            assertSame(w.getBuffer(CalibrationKeys.TRACKED_MAX_OUTPUT), output.max());
+            assertEquals("1 output", output.label());
+            // first batch: range [0, 0.2] copied, then one EMA update with itself
+            net.get(1).call(Tensor.create(new float[] {-0.2f, 0f, 0.1f, 0.2f}, 2, 2));
+            assertEquals(0.2f, output.max().item_float(), 1e-7f);
+            // second batch: 0.9·0.2 + 0.1·0.8 = 0.26
+            net.get(1).call(Tensor.create(new float[] {0.2f, 0.4f, 0.6f, 0.8f}, 2, 2));
+            assertEquals(0.26f, w.getBuffer(CalibrationKeys.TRACKED_MAX_OUTPUT).item_float(), 1e-7f);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> observers.of(QuantType.INPUT));
+            assertEquals("no input observer: the layer observes [output]", e.getMessage());
+            q.unwrap();
+            assertTrue(w.stateKeys().isEmpty(), "unwrapping drops the observers with the buffers they update");
         }
     }
 
