@@ -215,8 +215,8 @@ public final class ModuleWrapper {
 
     /**
      * Removes every tracked hook and parametrization (newest first), closes the state values that are
-     * {@link AutoCloseable} (newest first; the buffers are still alive then, so a value may use them
-     * while closing), drops all state and releases the buffers. The module is left exactly as it was
+     * {@link AutoCloseable} (in the reverse order of {@link #stateKeys()}; the buffers are still alive
+     * then, so a value may use them while closing), drops all state and releases the buffers. The module is left exactly as it was
      * before wrapping. Idempotent. When a hook removal or a close fails, the rest still runs and the
      * first failure is thrown (later ones suppressed).
      */
