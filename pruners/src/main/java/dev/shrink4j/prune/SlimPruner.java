@@ -9,11 +9,11 @@ import dev.shrink4j.compress.config.LayerConfig;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.layers.BatchNorm2d;
 import dev.shrink4j.nn.optim.Optimizer;
-import dev.shrink4j.prune.core.Masks;
-import dev.shrink4j.prune.maskers.SlimMasker;
+import dev.shrink4j.prune.allocate.GlobalAllocator;
+import dev.shrink4j.prune.allocate.ImportanceMasker;
+import dev.shrink4j.prune.importance.BatchNormScaleImportance;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
@@ -21,7 +21,7 @@ import org.bytedeco.pytorch.Tensor;
 
 /**
  * Network slimming (NNI's {@code SlimPruner}; Liu et al., "Learning Efficient Convolutional Networks
- * through Network Slimming"), with a {@link SlimMasker}. Selects {@code BatchNorm2d} layers
+ * through Network Slimming"): {@link BatchNormScaleImportance} under one {@link GlobalAllocator}. Selects {@code BatchNorm2d} layers
  * ({@code op_types: ["BatchNorm2d"]}); selecting anything else is a config error.
  *
  * <p><b>Sparsity training.</b> With an optimizer, before each optimizer step the L1 subgradient of
@@ -31,7 +31,9 @@ import org.bytedeco.pytorch.Tensor;
  *
  * <p><b>Masks.</b> One global threshold over all selected layers: of the {@code N} channels in total,
  * exactly {@code floor(N·s)} with the smallest {@code |γ · weight_mask|} are pruned, ties in (layer
- * order, channel index) order; the pruned channel's β is masked too (the bias mask follows). NNI
+ * order, channel index) order, channels already pruned first; the pruned channel's β is masked too (the
+ * bias mask follows). Unlike NNI, which prunes every channel equal to the k-th smallest |γ|, ties never
+ * prune more than {@code floor(N·s)}. NNI
  * prunes slim with one sparsity, so every config entry that selects a layer must give the same
  * sparsity (else a config error). Masks are computed in {@code compress()} unless
  * {@link Builder#optMaskOnCompress(boolean) optMaskOnCompress(false)}: then they stay all ones until
@@ -43,6 +45,7 @@ public class SlimPruner extends Pruner {
     /** The default sparsity-regularisation scale {@code s} of the paper. */
     public static final double DEFAULT_SCALE = 1e-4;
 
+    private final ImportanceMasker slimMasker;
     private final double scale;
     private final boolean maskOnCompress;
     private LayerConfig firstConfig;
@@ -60,7 +63,12 @@ public class SlimPruner extends Pruner {
 
     /** Built from a {@link #builder()}. */
     protected SlimPruner(Builder b) {
-        super(b, new SlimMasker());
+        this(b, new ImportanceMasker(new BatchNormScaleImportance(), new GlobalAllocator()));
+    }
+
+    private SlimPruner(Builder b, ImportanceMasker masker) {
+        super(b, masker);
+        this.slimMasker = masker;
         this.scale = b.scale;
         this.maskOnCompress = b.maskOnCompress;
     }
@@ -97,7 +105,6 @@ public class SlimPruner extends Pruner {
 
     @Override
     protected void afterWrap() {
-        ((SlimMasker) masker()).bind(getModulesWrapper());
         if (maskOnCompress) {
             updateMask();
         }
@@ -106,13 +113,13 @@ public class SlimPruner extends Pruner {
     /** Recomputes every layer's masks under one global ranking. */
     @Override
     public void updateMask() {
-        List<ModuleWrapper> layers = getModulesWrapper();
-        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
-            Map<String, Masks> masks = SlimMasker.calcMasks(targetSparsity(layers.get(0)), layers);
-            for (ModuleWrapper w : layers) {
-                setMasks(w, masks.get(w.name()));
-            }
-        }
+        calcMasks(slimMasker, getModulesWrapper(), getModulesWrapper());
+    }
+
+    /** Recomputes one layer's masks: its share of the global ranking over every selected layer. */
+    @Override
+    public void calcMask(ModuleWrapper wrapper) {
+        calcMasks(slimMasker, getModulesWrapper(), List.of(wrapper));
     }
 
     /** Adds {@code scale · sign(γ)} to each selected γ's gradient (layers without a gradient this step are left alone, as the optimizer leaves them). */

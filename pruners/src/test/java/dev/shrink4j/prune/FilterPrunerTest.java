@@ -12,6 +12,7 @@ import dev.shrink4j.nn.layers.Conv2d;
 import dev.shrink4j.nn.layers.Linear;
 import dev.shrink4j.workbench.zoo.ModelZoo;
 import dev.shrink4j.prune.core.Ranking;
+import dev.shrink4j.prune.importance.ImportanceInput;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -102,7 +103,7 @@ class FilterPrunerTest {
             l2.compress();
             assertArrayEquals(new float[] {0, 4}, filterSums(l1.weightMask("conv1")), "L1 3 < 4 prunes filter 0");
             assertArrayEquals(new float[] {4, 0}, filterSums(l2.weightMask("conv1")), "L2 2 < 3 prunes filter 1");
-            assertArrayEquals(new float[] {0, 4}, values(l1.filterMasker().importance(l1.getWrapper("conv1"))),
+            assertArrayEquals(new float[] {0, 4}, values(l1.importance().scores(ImportanceInput.of(l1.getWrapper("conv1")))),
                     "importance is measured on the masked weight");
         }
     }
@@ -116,7 +117,7 @@ class FilterPrunerTest {
             p.compress();
             assertArrayEquals(new float[] {125, 125, 125, 125, 0, 0, 125, 125, 125, 125},
                     filterSums(p.weightMask("conv1")), "floor(10·0.2) = 2: the two middle filters");
-            float[] scores = values(p.filterMasker().importance(p.getWrapper("conv1")));
+            float[] scores = values(p.importance().scores(ImportanceInput.of(p.getWrapper("conv1"))));
             float[] expected = {45, 37, 31, 27, 25, 25, 27, 31, 37, 45};
             for (int i = 0; i < 10; i++) {
                 assertEquals(expected[i] * Math.sqrt(125), scores[i], 1e-3, "score of filter " + i);

@@ -1,6 +1,5 @@
-package dev.shrink4j.prune.maskers;
+package dev.shrink4j.prune.importance;
 
-import dev.shrink4j.compress.ModuleWrapper;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -11,9 +10,8 @@ import org.bytedeco.pytorch.global.torch;
  * filter {@code i} is {@code Σ_j ‖W_i − W_j‖₂}, its summed Euclidean distance to every filter of the
  * layer, on the stored (unmasked) weights flattened, as NNI computes it: the geometric median is the
  * layer's as trained, not pulled towards the origin by filters that are zero only through their mask
- * (those are kept pruned by {@link FilterMasker}'s already-pruned rule). The filters closest to the geometric median have the smallest
- * sum: they are the most replaceable by the others and are pruned first. Counting and layout:
- * {@link FilterMasker}.
+ * (allocators keep those pruned by their already-pruned rule). The filters closest to the geometric
+ * median have the smallest sum: they are the most replaceable by the others and are pruned first.
  *
  * <p>Computed with one matrix product, not by looping over filters: the {@code [n, n]} squared
  * distances are {@code ‖W_i‖² + ‖W_j‖² − 2·W_i·W_j} (the form {@code torch.cdist} uses for large
@@ -21,17 +19,18 @@ import org.bytedeco.pytorch.global.torch;
  * (e.g. small integer weights); otherwise up to float rounding, which matters only between filters
  * whose summed distances differ by less than that.
  */
-public final class FpgmMasker extends FilterMasker {
+public final class FpgmImportance implements Importance {
 
-    /** The stored weight, detached: distances are measured between the layer's trained filters. */
+    /** {@link Granularity#OUTPUT_UNIT}. */
     @Override
-    protected Tensor scoredWeight(ModuleWrapper wrapper) {
-        return wrapper.weight().detach();
+    public Granularity granularity() {
+        return Granularity.OUTPUT_UNIT;
     }
 
+    /** One summed distance per filter, {@code [out]}, on the stored weight. */
     @Override
-    public Tensor filterImportance(Tensor weight) {
-        Tensor flat = weight.flatten(1, -1).to(torch.ScalarType.Float).contiguous();
+    public Tensor scores(ImportanceInput input) {
+        Tensor flat = input.weight().detach().flatten(1, -1).to(torch.ScalarType.Float).contiguous();
         // ‖a − b‖² = ‖a‖² + ‖b‖² − 2·a·b: one matrix product; clamped at 0 against rounding below zero.
         Tensor sq = flat.mul(flat).sum(1).unsqueeze(1);
         Tensor d2 = sq.add(sq.t()).sub(torch.mm(flat, flat.t()).mul(new Scalar(2)));
