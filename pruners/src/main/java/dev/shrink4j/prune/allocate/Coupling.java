@@ -80,7 +80,7 @@ final class Coupling {
             if (l.granularity() != Granularity.OUTPUT_UNIT || l.units() != first.units()) {
                 throw new IllegalArgumentException("dependency group " + members.stream().map(LayerScores::layer).toList()
                         + " needs output-unit scores of one size; " + first.layer() + " has " + first.units() + " "
-                        + first.granularity() + " scores, " + l.layer() + " " + l.units() + " " + l.granularity());
+                        + first.granularity() + " scores, " + l.layer() + " has " + l.units() + " " + l.granularity() + " scores");
             }
             Tensor scores = l.scores().to(torch.ScalarType.Float);
             sum = sum == null ? scores : sum.add(scores);
