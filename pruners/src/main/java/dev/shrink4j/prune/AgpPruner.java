@@ -5,8 +5,7 @@ import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.protocol.Scheduled;
 import dev.shrink4j.prune.allocate.ImportanceMasker;
 import dev.shrink4j.prune.core.WeightMasker;
-import dev.shrink4j.prune.importance.FilterNormImportance;
-import dev.shrink4j.prune.importance.MagnitudeImportance;
+import dev.shrink4j.prune.importance.Importances;
 import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
@@ -59,19 +58,19 @@ public final class AgpPruner extends Pruner implements Scheduled {
 
     /** The inner masking rules NNI's AGP offers by name ({@code 'level'}, {@code 'l1'}, {@code 'l2'}). */
     public enum Criterion {
-        /** Fine-grained, by weight magnitude ({@link MagnitudeImportance}). */
+        /** Fine-grained, by weight magnitude ({@link Importances#MAGNITUDE}). */
         LEVEL,
-        /** Whole filters (output units), by L1 norm ({@link FilterNormImportance#l1()}). */
+        /** Whole filters (output units), by L1 norm ({@link Importances#L1_FILTER_NORM}). */
         L1_FILTER,
-        /** Whole filters (output units), by L2 norm ({@link FilterNormImportance#l2()}). */
+        /** Whole filters (output units), by L2 norm ({@link Importances#L2_FILTER_NORM}). */
         L2_FILTER;
 
         /** A fresh masker for this criterion: its importance allocated per layer. */
         public WeightMasker masker() {
             return ImportanceMasker.perLayer(switch (this) {
-                case LEVEL -> new MagnitudeImportance();
-                case L1_FILTER -> FilterNormImportance.l1();
-                case L2_FILTER -> FilterNormImportance.l2();
+                case LEVEL -> Importances.MAGNITUDE;
+                case L1_FILTER -> Importances.L1_FILTER_NORM;
+                case L2_FILTER -> Importances.L2_FILTER_NORM;
             });
         }
     }

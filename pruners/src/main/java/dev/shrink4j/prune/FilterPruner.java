@@ -66,7 +66,7 @@ public abstract class FilterPruner extends Pruner {
     private DependencyGraph graph;
     private final Map<String, List<ModuleWrapper>> groupOf = new LinkedHashMap<>();
     private SparsityAllocator allocator = new PerLayerAllocator();
-    private Double sharedSparsity;
+    private final SharedSparsity sharedSparsity = new SharedSparsity();
 
     /** Built from a builder, scoring filters with {@code importance}. */
     protected FilterPruner(BaseBuilder<?> b, Importance importance) {
@@ -77,9 +77,27 @@ public abstract class FilterPruner extends Pruner {
         this.dummyInputShape = b.dummyInputShape.clone();
     }
 
+    /** Adds: only Conv2d layers (these pruners remove convolution filters). */
+    @Override
+    protected ConfigSchema.Builder schemaBuilder() {
+        return super.schemaBuilder().allowTypes("prunes Conv2d filters only", Conv2d.class);
+    }
+
     /** The importance criterion filters are ranked by. */
     public final Importance importance() {
         return importance;
+    }
+
+    /** Adds, with global sort: every selected layer has the sparsity of the first. */
+    @Override
+    protected List<String> validateLayer(LayerInfo layer, LayerConfig config) {
+        List<String> errors = new ArrayList<>(super.validateLayer(layer, config));
+        LayerConfig first = globalSort && !config.exclude() ? sharedSparsity.conflictOf(config) : null;
+        if (first != null) {
+            errors.add("config_list[" + config.index() + "]: " + layer.name() + " has sparsity " + config.sparsity()
+                    + " but global_sort needs one sparsity for all layers (the first selected layer has " + first.sparsity() + ")");
+        }
+        return errors;
     }
 
     /** Whether channel-dependency groups are pruned together. */
@@ -90,48 +108,6 @@ public abstract class FilterPruner extends Pruner {
     /** Whether the filters of all selected layers are ranked together. */
     public final boolean globalSort() {
         return globalSort;
-    }
-
-    /**
-     * How the masks are allocated: per layer until {@code compress()}, then per layer, per dependency
-     * group or globally, as the options say.
-     */
-    public final SparsityAllocator allocator() {
-        return allocator;
-    }
-
-    /** The dependency graph, once {@code compress()} ran in dependency-aware mode. */
-    public final Optional<DependencyGraph> dependencyGraph() {
-        return Optional.ofNullable(graph);
-    }
-
-    /** The groups of wrapped layers pruned on common channels (each of two or more selected layers). */
-    public final List<List<String>> dependencyGroups() {
-        List<List<String>> out = new ArrayList<>();
-        groupOf.values().stream().distinct().forEach(g -> out.add(g.stream().map(ModuleWrapper::name).toList()));
-        return out;
-    }
-
-    /** Adds: only Conv2d layers (these pruners remove convolution filters). */
-    @Override
-    protected ConfigSchema.Builder schemaBuilder() {
-        return super.schemaBuilder().allowTypes("prunes Conv2d filters only", Conv2d.class);
-    }
-
-    /** Adds, with global sort: every selected layer has the sparsity of the first. */
-    @Override
-    protected List<String> validateLayer(LayerInfo layer, LayerConfig config) {
-        List<String> errors = new ArrayList<>(super.validateLayer(layer, config));
-        if (globalSort && !config.exclude()) {
-            double s = config.sparsity();
-            if (sharedSparsity == null) {
-                sharedSparsity = s;
-            } else if (sharedSparsity != s) {
-                errors.add("config_list[" + config.index() + "]: " + layer.name() + " has sparsity " + s
-                        + " but global_sort needs one sparsity for all layers (the first selected layer has " + sharedSparsity + ")");
-            }
-        }
-        return errors;
     }
 
     /** Plans the allocation, then computes every mask (one-shot). */
@@ -166,6 +142,26 @@ public abstract class FilterPruner extends Pruner {
                 : dependencyAware ? new DependencyGroupAllocator(groups) : new PerLayerAllocator();
     }
 
+    /**
+     * How the masks are allocated: per layer until {@code compress()}, then per layer, per dependency
+     * group or globally, as the options say.
+     */
+    public final SparsityAllocator allocator() {
+        return allocator;
+    }
+
+    /** The dependency graph, once {@code compress()} ran in dependency-aware mode. */
+    public final Optional<DependencyGraph> dependencyGraph() {
+        return Optional.ofNullable(graph);
+    }
+
+    /** The groups of wrapped layers pruned on common channels (each of two or more selected layers). */
+    public final List<List<String>> dependencyGroups() {
+        List<List<String>> out = new ArrayList<>();
+        groupOf.values().stream().distinct().forEach(g -> out.add(g.stream().map(ModuleWrapper::name).toList()));
+        return out;
+    }
+
     /** Recomputes every layer's masks through the allocator. */
     @Override
     public void updateMask() {
@@ -198,6 +194,18 @@ public abstract class FilterPruner extends Pruner {
             super(pruner);
         }
 
+        /** Throws naming the first missing or invalid option. */
+        @Override
+        protected void check() {
+            super.check();
+            if (dependencyAware && dummyInputShape.length == 0
+                    && !(model() instanceof HasChannelDependencies)) {
+                throw new IllegalArgumentException(compressorName() + ": dependency-aware pruning of "
+                        + model().typeName() + " needs a dummy input shape (optDependencyAware(1, 3, 32, 32)), since it"
+                        + " does not implement HasChannelDependencies");
+            }
+        }
+
         /**
          * {@code dependency_aware}: prunes channel-dependency groups on common channels.
          *
@@ -214,18 +222,6 @@ public abstract class FilterPruner extends Pruner {
         public B optGlobalSort(boolean globalSort) {
             this.globalSort = globalSort;
             return self();
-        }
-
-        /** Throws naming the first missing or invalid option. */
-        @Override
-        protected void check() {
-            super.check();
-            if (dependencyAware && dummyInputShape.length == 0
-                    && !(model() instanceof HasChannelDependencies)) {
-                throw new IllegalArgumentException(compressorName() + ": dependency-aware pruning of "
-                        + model().typeName() + " needs a dummy input shape (optDependencyAware(1, 3, 32, 32)), since it"
-                        + " does not implement HasChannelDependencies");
-            }
         }
     }
 

@@ -3,10 +3,10 @@ package dev.shrink4j.prune;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Optimizer;
-import dev.shrink4j.prune.importance.FpgmImportance;
+import dev.shrink4j.prune.importance.Importances;
 
 /**
- * One-shot filter pruning of {@code Conv2d} layers by {@link FpgmImportance}. Filters with the smallest summed distance {@code Σ_j ‖W_i − W_j‖₂} to the layer's other filters, on the stored weights as NNI measures them (the ones nearest the geometric median, the most replaceable) are pruned (NNI's {@code FPGMPruner}; He et al., "Filter Pruning via Geometric Median").
+ * One-shot filter pruning of {@code Conv2d} layers by {@link Importances#FPGM}. Filters with the smallest summed distance {@code Σ_j ‖W_i − W_j‖₂} to the layer's other filters, on the stored weights as NNI measures them (the ones nearest the geometric median, the most replaceable) are pruned (NNI's {@code FPGMPruner}; He et al., "Filter Pruning via Geometric Median").
  *
  * <p>Rule, per selected layer with {@code n} output filters and sparsity {@code s}: exactly
  * {@code floor(n·s)} filters with the lowest importance are pruned, lower filter index first on
@@ -37,7 +37,7 @@ public class FpgmPruner extends FilterPruner {
 
     /** Built from a {@link #builder()}. */
     protected FpgmPruner(Builder<FpgmPruner> b) {
-        super(b, new FpgmImportance());
+        super(b, Importances.FPGM);
     }
 
     /**

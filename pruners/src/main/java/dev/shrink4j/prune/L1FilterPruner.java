@@ -3,10 +3,10 @@ package dev.shrink4j.prune;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Optimizer;
-import dev.shrink4j.prune.importance.FilterNormImportance;
+import dev.shrink4j.prune.importance.Importances;
 
 /**
- * One-shot filter pruning of {@code Conv2d} layers by {@link FilterNormImportance#l1()}. Filters with the smallest L1 norm {@code Σ|W_i|} of the masked weight are pruned (NNI's {@code L1FilterPruner}; Li et al., "Pruning Filters for Efficient ConvNets").
+ * One-shot filter pruning of {@code Conv2d} layers by {@link Importances#L1_FILTER_NORM}. Filters with the smallest L1 norm {@code Σ|W_i|} of the masked weight are pruned (NNI's {@code L1FilterPruner}; Li et al., "Pruning Filters for Efficient ConvNets").
  *
  * <p>Rule, per selected layer with {@code n} output filters and sparsity {@code s}: exactly
  * {@code floor(n·s)} filters with the lowest importance are pruned, lower filter index first on
@@ -37,7 +37,7 @@ public class L1FilterPruner extends FilterPruner {
 
     /** Built from a {@link #builder()}. */
     protected L1FilterPruner(Builder<L1FilterPruner> b) {
-        super(b, FilterNormImportance.l1());
+        super(b, Importances.L1_FILTER_NORM);
     }
 
     /**

@@ -3,10 +3,10 @@ package dev.shrink4j.prune;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Optimizer;
-import dev.shrink4j.prune.importance.FilterNormImportance;
+import dev.shrink4j.prune.importance.Importances;
 
 /**
- * One-shot filter pruning of {@code Conv2d} layers by {@link FilterNormImportance#l2()}. Filters with the smallest L2 norm {@code sqrt(Σ W_i²)} of the masked weight are pruned (NNI's {@code L2FilterPruner}).
+ * One-shot filter pruning of {@code Conv2d} layers by {@link Importances#L2_FILTER_NORM}. Filters with the smallest L2 norm {@code sqrt(Σ W_i²)} of the masked weight are pruned (NNI's {@code L2FilterPruner}).
  *
  * <p>Rule, per selected layer with {@code n} output filters and sparsity {@code s}: exactly
  * {@code floor(n·s)} filters with the lowest importance are pruned, lower filter index first on
@@ -37,7 +37,7 @@ public class L2FilterPruner extends FilterPruner {
 
     /** Built from a {@link #builder()}. */
     protected L2FilterPruner(Builder<L2FilterPruner> b) {
-        super(b, FilterNormImportance.l2());
+        super(b, Importances.L2_FILTER_NORM);
     }
 
     /**

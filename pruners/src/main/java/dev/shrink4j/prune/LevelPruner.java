@@ -5,10 +5,10 @@ import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.prune.allocate.ImportanceMasker;
-import dev.shrink4j.prune.importance.MagnitudeImportance;
+import dev.shrink4j.prune.importance.Importances;
 
 /**
- * One-shot fine-grained magnitude pruning (NNI's {@code LevelPruner}): {@link MagnitudeImportance}
+ * One-shot fine-grained magnitude pruning (NNI's {@code LevelPruner}): {@link Importances#MAGNITUDE}
  * allocated per layer ({@link ImportanceMasker#perLayer}).
  *
  * <p>Rule, per selected layer with {@code n} weight elements and sparsity {@code s}: exactly
@@ -38,7 +38,7 @@ public class LevelPruner extends Pruner {
      *                  {@link #updateMask()}), but it is available to subclasses' step hooks
      */
     public LevelPruner(Module model, ConfigList configList, Optimizer optimizer) {
-        super(model, configList, optimizer, ImportanceMasker.perLayer(new MagnitudeImportance()));
+        super(model, configList, optimizer, ImportanceMasker.perLayer(Importances.MAGNITUDE));
     }
 
     /** A builder: {@code setModel}, {@code setConfigList} required, {@code optOptimizer} optional. */

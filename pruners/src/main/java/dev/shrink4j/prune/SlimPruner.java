@@ -11,7 +11,7 @@ import dev.shrink4j.nn.layers.BatchNorm2d;
 import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.prune.allocate.GlobalAllocator;
 import dev.shrink4j.prune.allocate.ImportanceMasker;
-import dev.shrink4j.prune.importance.BatchNormScaleImportance;
+import dev.shrink4j.prune.importance.Importances;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
@@ -21,7 +21,7 @@ import org.bytedeco.pytorch.Tensor;
 
 /**
  * Network slimming (NNI's {@code SlimPruner}; Liu et al., "Learning Efficient Convolutional Networks
- * through Network Slimming"): {@link BatchNormScaleImportance} under one {@link GlobalAllocator}. Selects {@code BatchNorm2d} layers
+ * through Network Slimming"): {@link Importances#BATCH_NORM_SCALE} under one {@link GlobalAllocator}. Selects {@code BatchNorm2d} layers
  * ({@code op_types: ["BatchNorm2d"]}); selecting anything else is a config error.
  *
  * <p><b>Sparsity training.</b> With an optimizer, before each optimizer step the L1 subgradient of
@@ -48,7 +48,7 @@ public class SlimPruner extends Pruner {
     private final ImportanceMasker slimMasker;
     private final double scale;
     private final boolean maskOnCompress;
-    private LayerConfig firstConfig;
+    private final SharedSparsity sharedSparsity = new SharedSparsity();
     private final List<Integer> reported = new ArrayList<>();
 
     /** One-shot slimming without sparsity training: masks from the current γ. */
@@ -63,7 +63,7 @@ public class SlimPruner extends Pruner {
 
     /** Built from a {@link #builder()}. */
     protected SlimPruner(Builder b) {
-        this(b, new ImportanceMasker(new BatchNormScaleImportance(), new GlobalAllocator()));
+        this(b, new ImportanceMasker(Importances.BATCH_NORM_SCALE, new GlobalAllocator()));
     }
 
     private SlimPruner(Builder b, ImportanceMasker masker) {
@@ -92,12 +92,11 @@ public class SlimPruner extends Pruner {
     @Override
     protected List<String> validateLayer(LayerInfo layer, LayerConfig config) {
         List<String> errors = new ArrayList<>(super.validateLayer(layer, config));
-        if (firstConfig == null) {
-            firstConfig = config;
-        } else if (config.sparsity() != firstConfig.sparsity() && !reported.contains(config.index())) {
+        LayerConfig first = sharedSparsity.conflictOf(config);
+        if (first != null && !reported.contains(config.index())) {
             reported.add(config.index());
             errors.add("config_list[" + config.index() + "].sparsity: " + config.sparsity() + " differs from config_list["
-                    + firstConfig.index() + "].sparsity " + firstConfig.sparsity()
+                    + first.index() + "].sparsity " + first.sparsity()
                     + "; SlimPruner ranks all selected BatchNorm2d layers under one global sparsity");
         }
         return errors;

@@ -111,21 +111,23 @@ class FilterPrunerTest {
             }
         }
         // NNI's second case: sparsity 0.6 on the same weights → floor(6) lowest: 4, 5 (25), 3, 6 (27), 2, 7 (31).
-        try (OneConv m = new OneConv(5, 10, 5, false); FpgmPruner p = new FpgmPruner(m, conv(0.6))) {
-            fillFilters(m.conv1.weight(), 1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
-            p.compress();
-            assertArrayEquals(new float[] {125, 125, 0, 0, 0, 0, 0, 0, 125, 125}, filterSums(p.weightMask("conv1")));
-            assertEquals(0.6, p.layerSparsity().get("conv1"), 1e-12);
-        }
+        assertArrayEquals(new float[] {125, 125, 0, 0, 0, 0, 0, 0, 125, 125},
+                fpgmFilterSums(0.6, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10));
     }
 
     @Test
     void fpgmWithFiveFiltersPrunesTheMiddleOne() {
         // Σ_j |i − j| over 5 filters: 10 7 6 7 10 → floor(5·0.2) = 1: filter 2.
-        try (OneConv m = new OneConv(5, 5, 5, false); FpgmPruner p = new FpgmPruner(m, conv(0.2))) {
-            fillFilters(m.conv1.weight(), 1, 2, 3, 4, 5);
+        assertArrayEquals(new float[] {125, 125, 0, 125, 125}, fpgmFilterSums(0.2, 1, 2, 3, 4, 5));
+    }
+
+    /** conv1's per-filter mask sums after FPGM pruned a 5 → n 5×5 convolution whose filter i is {@code scale[i]}·ones. */
+    static float[] fpgmFilterSums(double sparsity, float... scale) {
+        try (OneConv m = new OneConv(5, scale.length, 5, false); FpgmPruner p = new FpgmPruner(m, conv(sparsity))) {
+            fillFilters(m.conv1.weight(), scale);
             p.compress();
-            assertArrayEquals(new float[] {125, 125, 0, 125, 125}, filterSums(p.weightMask("conv1")));
+            assertEquals(Math.floor(scale.length * sparsity) / scale.length, p.layerSparsity().get("conv1"), 1e-12);
+            return filterSums(p.weightMask("conv1"));
         }
     }
 

@@ -36,11 +36,6 @@ final class Coupling {
         }
     }
 
-    /** The groups, in the order given. */
-    List<List<String>> groups() {
-        return groupOf.values().stream().distinct().toList();
-    }
-
     /** The group {@code layer} is in, or null. */
     List<String> groupOf(String layer) {
         return groupOf.get(layer);

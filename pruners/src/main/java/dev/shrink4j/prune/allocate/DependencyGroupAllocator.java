@@ -33,11 +33,6 @@ public final class DependencyGroupAllocator implements SparsityAllocator {
         this.coupling = new Coupling(groups);
     }
 
-    /** The groups, in the order given. */
-    public List<List<String>> groups() {
-        return coupling.groups();
-    }
-
     /**
      * The masks; a group's members must all be given.
      *

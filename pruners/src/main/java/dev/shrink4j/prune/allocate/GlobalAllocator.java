@@ -45,11 +45,6 @@ public final class GlobalAllocator implements SparsityAllocator {
         this.coupling = new Coupling(groups);
     }
 
-    /** The groups whose channels are ranked as shared units, in the order given. */
-    public List<List<String>> groups() {
-        return coupling.groups();
-    }
-
     /**
      * The masks of one ranking over all {@code layers}.
      *

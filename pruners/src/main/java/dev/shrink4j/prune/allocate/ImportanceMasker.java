@@ -17,7 +17,7 @@ import java.util.function.ToDoubleFunction;
  * several layers in one call, which is what a global or dependency-group allocator needs.
  *
  * <pre>{@code
- * WeightMasker l1 = ImportanceMasker.perLayer(FilterNormImportance.l1());
+ * WeightMasker l1 = ImportanceMasker.perLayer(Importances.L1_FILTER_NORM);
  * }</pre>
  */
 public final class ImportanceMasker implements WeightMasker {

@@ -17,31 +17,24 @@ class GlobalAllocatorTest {
         // a (9, 4), b (1, .25): floor(4·.5) = 2 lowest across both layers, both units of b
         Map<String, Masks> m = new GlobalAllocator().allocate(List.of(Scores.units("a", 0.5, new float[] {9, 4}),
                 Scores.units("b", 0.5, new float[] {1, 0.25f})));
-        assertArrayEquals(new float[] {1, 1}, Scores.unitKeep(m.get("a")));
-        assertArrayEquals(new float[] {0, 0}, Scores.unitKeep(m.get("b")));
+        assertEquals("a 11, b 00", Scores.keeps(m));
         assertArrayEquals(new float[] {0, 0}, values(m.get("b").biasMask()));
     }
 
     @Test
     void tiesGoInLayerOrderThenUnitOrder() {
         // a (2, 1, 3), b (1, 5): floor(5·.4) = 2 → both 1s, a1 and b0; floor(5·.2) = 1 → of the tied 1s, a1 (a comes first)
-        List<LayerScores> layers = List.of(Scores.units("a", 0.4, new float[] {2, 1, 3}), Scores.units("b", 0.4, new float[] {1, 5}));
-        Map<String, Masks> m = new GlobalAllocator().allocate(layers);
-        assertArrayEquals(new float[] {1, 0, 1}, Scores.unitKeep(m.get("a")));
-        assertArrayEquals(new float[] {0, 1}, Scores.unitKeep(m.get("b")));
-        Map<String, Masks> one = new GlobalAllocator().allocate(List.of(Scores.units("a", 0.2, new float[] {2, 1, 3}),
-                Scores.units("b", 0.2, new float[] {1, 5})));
-        assertArrayEquals(new float[] {1, 0, 1}, Scores.unitKeep(one.get("a")));
-        assertArrayEquals(new float[] {1, 1}, Scores.unitKeep(one.get("b")));
+        assertEquals("a 101, b 01", Scores.keeps(new GlobalAllocator().allocate(List.of(
+                Scores.units("a", 0.4, new float[] {2, 1, 3}), Scores.units("b", 0.4, new float[] {1, 5})))));
+        assertEquals("a 101, b 11", Scores.keeps(new GlobalAllocator().allocate(List.of(
+                Scores.units("a", 0.2, new float[] {2, 1, 3}), Scores.units("b", 0.2, new float[] {1, 5})))));
     }
 
     @Test
     void unitsAlreadyPrunedGoFirstAndNoLayerIsSkippedForBeingSmall() {
         // b's single unit is pruned but scores 7: it goes first, then a's lowest; floor(3·.67) = 2
-        Map<String, Masks> m = new GlobalAllocator().allocate(List.of(Scores.units("a", 0.67, new float[] {2, 1}),
-                Scores.units("b", 0.67, new float[] {7}, 0)));
-        assertArrayEquals(new float[] {1, 0}, Scores.unitKeep(m.get("a")));
-        assertArrayEquals(new float[] {0}, Scores.unitKeep(m.get("b")));
+        assertEquals("a 10, b 0", Scores.keeps(new GlobalAllocator().allocate(List.of(Scores.units("a", 0.67, new float[] {2, 1}),
+                Scores.units("b", 0.67, new float[] {7}, 0)))));
     }
 
     @Test
@@ -59,26 +52,18 @@ class GlobalAllocatorTest {
     void aDependencyGroupRanksEachSharedChannelOnceByTheMeanOfItsMembers() {
         // group {a, b}: a (1 5 3 2), b (4 1 1 1) → means 2.5 3 2 1.5; c alone: 1 .5 8 3. N = 4 + 4 = 8 units,
         // floor(8·.5) = 4 lowest: c1 (.5), c0 (1), g3 (1.5), g2 (2). By the sum (5 6 4 3) g2 would stay and c3 go.
-        GlobalAllocator allocator = new GlobalAllocator(List.of(List.of("a", "b")));
-        Map<String, Masks> m = allocator.allocate(List.of(Scores.units("a", 0.5, new float[] {1, 5, 3, 2}),
-                Scores.units("b", 0.5, new float[] {4, 1, 1, 1}), Scores.units("c", 0.5, new float[] {1, 0.5f, 8, 3})));
-        assertEquals(List.of("a", "b", "c"), List.copyOf(m.keySet()));
-        assertArrayEquals(new float[] {1, 1, 0, 0}, Scores.unitKeep(m.get("a")));
-        assertArrayEquals(new float[] {1, 1, 0, 0}, Scores.unitKeep(m.get("b")));
-        assertArrayEquals(new float[] {0, 0, 1, 1}, Scores.unitKeep(m.get("c")));
-        assertEquals(List.of(List.of("a", "b")), allocator.groups());
+        assertEquals("a 1100, b 1100, c 0011", Scores.keeps(new GlobalAllocator(List.of(List.of("a", "b"))).allocate(List.of(
+                Scores.units("a", 0.5, new float[] {1, 5, 3, 2}), Scores.units("b", 0.5, new float[] {4, 1, 1, 1}),
+                Scores.units("c", 0.5, new float[] {1, 0.5f, 8, 3})))));
     }
 
     @Test
     void aSharedChannelCountsAsAlreadyPrunedWhenEveryMemberPrunedIt() {
         // channel 0 pruned in both (scores 9 and 9), channel 1 only in a: floor(6·.34) = 2 → g0, then the lowest mean
-        GlobalAllocator allocator = new GlobalAllocator(List.of(List.of("a", "b")));
-        Map<String, Masks> m = allocator.allocate(List.of(Scores.units("a", 0.34, new float[] {9, 1, 5}, 0, 1),
-                Scores.units("b", 0.34, new float[] {9, 5, 2}, 0), Scores.units("c", 0.34, new float[] {4, 6, 7})));
         // means: g = (9, 3, 3.5) with g0 already pruned; c = (4, 6, 7) → g0, then g1 (3)
-        assertArrayEquals(new float[] {0, 0, 1}, Scores.unitKeep(m.get("a")));
-        assertArrayEquals(new float[] {0, 0, 1}, Scores.unitKeep(m.get("b")));
-        assertArrayEquals(new float[] {1, 1, 1}, Scores.unitKeep(m.get("c")));
+        assertEquals("a 001, b 001, c 111", Scores.keeps(new GlobalAllocator(List.of(List.of("a", "b"))).allocate(List.of(
+                Scores.units("a", 0.34, new float[] {9, 1, 5}, 0, 1), Scores.units("b", 0.34, new float[] {9, 5, 2}, 0),
+                Scores.units("c", 0.34, new float[] {4, 6, 7})))));
     }
 
     @Test

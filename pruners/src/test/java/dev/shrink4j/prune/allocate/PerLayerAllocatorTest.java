@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.shrink4j.prune.core.Masks;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class PerLayerAllocatorTest {
@@ -55,11 +54,8 @@ class PerLayerAllocatorTest {
 
     @Test
     void eachLayerIsAllocatedOnItsOwnInOrder() {
-        Map<String, Masks> masks = allocator.allocate(List.of(Scores.units("b", 0.5, new float[] {1, 2}),
-                Scores.units("a", 0.5, new float[] {9, 8})));
-        assertEquals(List.of("b", "a"), List.copyOf(masks.keySet()));
-        assertArrayEquals(new float[] {0, 1}, Scores.unitKeep(masks.get("b")));
-        assertArrayEquals(new float[] {1, 0}, Scores.unitKeep(masks.get("a")));
+        assertEquals("b 01, a 10", Scores.keeps(allocator.allocate(List.of(Scores.units("b", 0.5, new float[] {1, 2}),
+                Scores.units("a", 0.5, new float[] {9, 8})))));
         IllegalArgumentException twice = assertThrows(IllegalArgumentException.class, () -> allocator.allocate(List.of(
                 Scores.units("a", 0.5, new float[] {1, 2}), Scores.units("a", 0.5, new float[] {1, 2}))));
         assertEquals("a was given to the allocator twice", twice.getMessage());

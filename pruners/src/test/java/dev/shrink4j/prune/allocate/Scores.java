@@ -4,6 +4,8 @@ import static dev.shrink4j.prune.TensorValues.values;
 
 import dev.shrink4j.prune.core.Masks;
 import dev.shrink4j.prune.importance.Granularity;
+import java.util.Map;
+import java.util.StringJoiner;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -30,6 +32,22 @@ final class Scores {
     static LayerScores elements(String layer, double sparsity, long rows, long cols, float[] scores, float[] mask) {
         return new LayerScores(layer, Granularity.ELEMENT, Tensor.create(scores, rows, cols), Tensor.create(mask, rows, cols),
                 true, sparsity);
+    }
+
+    /**
+     * Each layer's {@link #unitKeep}, in the map's order: {@code "a 1100, b 0011"} for layer a keeping its units
+     * 0 and 1 and layer b its units 2 and 3.
+     */
+    static String keeps(Map<String, Masks> masks) {
+        StringJoiner out = new StringJoiner(", ");
+        masks.forEach((layer, m) -> {
+            StringBuilder digits = new StringBuilder();
+            for (float k : unitKeep(m)) {
+                digits.append((int) k);
+            }
+            out.add(layer + " " + digits);
+        });
+        return out.toString();
     }
 
     /** Per unit: 1 when the unit's weight mask keeps it (read from its first weight), 0 when pruned. */
