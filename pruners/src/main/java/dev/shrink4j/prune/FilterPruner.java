@@ -144,7 +144,8 @@ public abstract class FilterPruner extends Pruner {
 
     /**
      * How the masks are allocated: per layer until {@code compress()}, then per layer, per dependency
-     * group or globally, as the options say.
+     * group or globally, as the options say. ({@link #masker()} is this pruner's importance allocated per
+     * layer, for a layer on its own.)
      */
     public final SparsityAllocator allocator() {
         return allocator;

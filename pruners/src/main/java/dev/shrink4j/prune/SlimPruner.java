@@ -21,8 +21,9 @@ import org.bytedeco.pytorch.Tensor;
 
 /**
  * Network slimming (NNI's {@code SlimPruner}; Liu et al., "Learning Efficient Convolutional Networks
- * through Network Slimming"): {@link Importances#BATCH_NORM_SCALE} under one {@link GlobalAllocator}. Selects {@code BatchNorm2d} layers
- * ({@code op_types: ["BatchNorm2d"]}); selecting anything else is a config error.
+ * through Network Slimming"): {@link Importances#BATCH_NORM_SCALE} under one {@link GlobalAllocator}.
+ * Selects {@code BatchNorm2d} layers ({@code op_types: ["BatchNorm2d"]}); selecting anything else is a
+ * config error.
  *
  * <p><b>Sparsity training.</b> With an optimizer, before each optimizer step the L1 subgradient of
  * the scaling factors is added to their gradients: {@code γ.grad += scale · sign(γ)} for every
@@ -33,9 +34,8 @@ import org.bytedeco.pytorch.Tensor;
  * exactly {@code floor(N·s)} with the smallest {@code |γ · weight_mask|} are pruned, ties in (layer
  * order, channel index) order, channels already pruned first; the pruned channel's β is masked too (the
  * bias mask follows). Unlike NNI, which prunes every channel equal to the k-th smallest |γ|, ties never
- * prune more than {@code floor(N·s)}. NNI
- * prunes slim with one sparsity, so every config entry that selects a layer must give the same
- * sparsity (else a config error). Masks are computed in {@code compress()} unless
+ * prune more than {@code floor(N·s)}. NNI prunes slim with one sparsity, so every config entry that
+ * selects a layer must give the same sparsity (else a config error). Masks are computed in {@code compress()} unless
  * {@link Builder#optMaskOnCompress(boolean) optMaskOnCompress(false)}: then they stay all ones until
  * {@link #updateMask()}, the usual flow being compress → sparsity-train → {@code updateMask()} →
  * fine-tune. γ and β are masked through the layer's parametrizations ({@code weight}, {@code bias}).
