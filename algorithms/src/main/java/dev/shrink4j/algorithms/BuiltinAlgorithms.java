@@ -11,6 +11,7 @@ import dev.shrink4j.prune.L1FilterPruner;
 import dev.shrink4j.prune.L2FilterPruner;
 import dev.shrink4j.prune.LevelPruner;
 import dev.shrink4j.prune.LotteryTicketPruner;
+import dev.shrink4j.prune.ScoreCollectingFilterPruner;
 import dev.shrink4j.prune.SlimPruner;
 import dev.shrink4j.prune.TaylorFoWeightFilterPruner;
 import dev.shrink4j.quant.algo.BnnQuantizer;
@@ -36,6 +37,9 @@ public final class BuiltinAlgorithms implements AlgorithmProvider {
 
     /** The option making a filter pruner dependency-aware (NNI's name). */
     public static final String DEPENDENCY_AWARE = "dependency_aware";
+
+    /** The option ranking a filter pruner's filters across all selected layers (NNI's name). */
+    public static final String GLOBAL_SORT = "global_sort";
 
     /** The observer's default {@code --calibration-batches}: it has no other source of activation ranges. */
     public static final int OBSERVER_CALIBRATION_BATCHES = ObserverQuantizer.DEFAULT_CALIBRATION_BATCHES;
@@ -66,26 +70,16 @@ public final class BuiltinAlgorithms implements AlgorithmProvider {
                         ctx -> with(SlimPruner.builder(), ctx)
                                 .optScale(ctx.options().getDouble("scale", SlimPruner.DEFAULT_SCALE)).build())
                 .withOption("scale", OptionType.NUMBER));
-        r.add(AlgorithmSpec.of("taylor-fo", AlgorithmKind.PRUNER,
-                        "Conv2d filters by first-order Taylor importance (weight × gradient)²",
-                        ctx -> with(TaylorFoWeightFilterPruner.builder(), ctx)
-                                .optStatisticsBatchNum(ctx.options().getInt(STATISTICS_BATCH_NUM, 1))
-                                .optGlobalSort(ctx.options().getBoolean("global_sort", false)).build())
-                .withOption(STATISTICS_BATCH_NUM, OptionType.INTEGER).withOption("global_sort", OptionType.BOOLEAN)
-                .withStatisticsBatches(BuiltinAlgorithms::statisticsBatchNum));
-        r.add(AlgorithmSpec.of("apoz", AlgorithmKind.PRUNER,
-                        "Conv2d filters by average percentage of zeros of their activations",
-                        ctx -> with(ActivationApozRankFilterPruner.builder(), ctx)
-                                .optStatisticsBatchNum(ctx.options().getInt(STATISTICS_BATCH_NUM, 1))
-                                .optActivation(ctx.options().getString("activation", "relu")).build())
-                .withOption(STATISTICS_BATCH_NUM, OptionType.INTEGER).withOption("activation", OptionType.STRING)
-                .withStatisticsBatches(BuiltinAlgorithms::statisticsBatchNum));
-        r.add(AlgorithmSpec.of("mean-activation", AlgorithmKind.PRUNER, "Conv2d filters by mean activation",
-                        ctx -> with(ActivationMeanRankFilterPruner.builder(), ctx)
-                                .optStatisticsBatchNum(ctx.options().getInt(STATISTICS_BATCH_NUM, 1))
-                                .optActivation(ctx.options().getString("activation", "relu")).build())
-                .withOption(STATISTICS_BATCH_NUM, OptionType.INTEGER).withOption("activation", OptionType.STRING)
-                .withStatisticsBatches(BuiltinAlgorithms::statisticsBatchNum));
+        r.add(collectingPruner("taylor-fo", "Conv2d filters by first-order Taylor importance (weight × gradient)²",
+                ctx -> withCollecting(TaylorFoWeightFilterPruner.builder(), ctx).build()));
+        r.add(collectingPruner("apoz", "Conv2d filters by average percentage of zeros of their activations",
+                ctx -> withCollecting(ActivationApozRankFilterPruner.builder(), ctx)
+                        .optActivation(ctx.options().getString("activation", "relu")).build())
+                .withOption("activation", OptionType.STRING));
+        r.add(collectingPruner("mean-activation", "Conv2d filters by mean activation",
+                ctx -> withCollecting(ActivationMeanRankFilterPruner.builder(), ctx)
+                        .optActivation(ctx.options().getString("activation", "relu")).build())
+                .withOption("activation", OptionType.STRING));
         r.add(AlgorithmSpec.of("agp", AlgorithmKind.PRUNER,
                         "automated gradual pruning: sparsity grows along a cubic schedule over the fine-tuning epochs",
                         ctx -> with(AgpPruner.builder(), ctx)
@@ -120,19 +114,39 @@ public final class BuiltinAlgorithms implements AlgorithmProvider {
         return List.copyOf(r);
     }
 
-    /**
-     * A one-shot filter pruner; {@code "dependency_aware": true} prunes the same channels in
-     * convolutions joined by a residual add (the model is traced with one sample's input shape).
-     */
+    /** A one-shot filter pruner, with the filter pruners' options ({@link #withFilterOptions}). */
     private static <P extends FilterPruner> AlgorithmSpec filterPruner(String name, String description,
             Supplier<FilterPruner.Builder<P>> builder) {
-        return AlgorithmSpec.of(name, AlgorithmKind.PRUNER, description, ctx -> {
-            FilterPruner.Builder<P> b = with(builder.get(), ctx);
-            if (ctx.options().getBoolean(DEPENDENCY_AWARE, false)) {
-                b.optDependencyAware(ctx.inputShape());
-            }
-            return b.build();
-        }).withOption(DEPENDENCY_AWARE, OptionType.BOOLEAN);
+        return AlgorithmSpec.of(name, AlgorithmKind.PRUNER, description, ctx -> withFilterOptions(builder.get(), ctx).build())
+                .withOption(DEPENDENCY_AWARE, OptionType.BOOLEAN).withOption(GLOBAL_SORT, OptionType.BOOLEAN);
+    }
+
+    /**
+     * A filter pruner fed by collected statistics: {@code statistics_batch_num} and the filter pruners'
+     * options, needing that many statistics batches.
+     */
+    private static AlgorithmSpec collectingPruner(String name, String description, AlgorithmSpec.Factory factory) {
+        return AlgorithmSpec.of(name, AlgorithmKind.PRUNER, description, factory)
+                .withOption(STATISTICS_BATCH_NUM, OptionType.INTEGER).withOption(DEPENDENCY_AWARE, OptionType.BOOLEAN)
+                .withOption(GLOBAL_SORT, OptionType.BOOLEAN).withStatisticsBatches(BuiltinAlgorithms::statisticsBatchNum);
+    }
+
+    /** {@code builder} with the context's {@code statistics_batch_num} and the filter pruners' options. */
+    private static <B extends ScoreCollectingFilterPruner.Builder<B>> B withCollecting(B builder, AlgorithmContext ctx) {
+        return withFilterOptions(builder, ctx).optStatisticsBatchNum(ctx.options().getInt(STATISTICS_BATCH_NUM, 1));
+    }
+
+    /**
+     * {@code builder} given the context, with the options of every filter pruner: {@code "dependency_aware": true}
+     * prunes the same channels in convolutions joined by a residual add (the model is traced with one
+     * sample's input shape); {@code "global_sort": true} ranks the filters of all selected layers together.
+     */
+    private static <B extends FilterPruner.BaseBuilder<B>> B withFilterOptions(B builder, AlgorithmContext ctx) {
+        with(builder, ctx).optGlobalSort(ctx.options().getBoolean(GLOBAL_SORT, false));
+        if (ctx.options().getBoolean(DEPENDENCY_AWARE, false)) {
+            builder.optDependencyAware(ctx.inputShape());
+        }
+        return builder;
     }
 
     /** {@code builder} given the context's model, config list and optimizer. */

@@ -15,6 +15,7 @@ import dev.shrink4j.nn.optim.Optimizer;
  * filters the {@code floor(n·sparsity)} with the lowest scores are pruned (lower index first on
  * ties), weights and bias. Masks are computed once (see {@link ScoreCollectingFilterPruner}) and the
  * collector is then removed.
+ * {@code dependency_aware} and {@code global_sort} allocate as in every {@link FilterPruner}.
  *
  * <pre>{@code
  * var pruner = new ActivationApozRankFilterPruner(model, configList, null);

@@ -15,6 +15,7 @@ import dev.shrink4j.nn.optim.Optimizer;
  * forward passes (default 1, as NNI); of a layer's {@code n} filters the {@code floor(n·sparsity)}
  * with the smallest means are pruned (lower index first on ties), weights and bias. Masks are
  * computed once (see {@link ScoreCollectingFilterPruner}) and the collector is then removed.
+ * {@code dependency_aware} and {@code global_sort} allocate as in every {@link FilterPruner}.
  */
 public final class ActivationMeanRankFilterPruner extends ScoreCollectingFilterPruner {
 

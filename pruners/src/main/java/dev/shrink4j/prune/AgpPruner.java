@@ -3,9 +3,9 @@ package dev.shrink4j.prune;
 import dev.shrink4j.compress.CompressorBuilder;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.protocol.Scheduled;
+import dev.shrink4j.prune.allocate.ImportanceMasker;
 import dev.shrink4j.prune.core.WeightMasker;
-import dev.shrink4j.prune.maskers.IterativeFilterNormMasker;
-import dev.shrink4j.prune.maskers.IterativeLevelMasker;
+import dev.shrink4j.prune.importance.Importances;
 import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * pruning epoch, the layer is at exactly {@code s_f} (the formula's cube is exactly 0 there) from
  * then on, and at {@code end_epoch} at the latest. Each layer prunes {@code floor(n·s_t)} units
  * ({@link dev.shrink4j.prune.core.Ranking}); the inner maskers rank the masked weights, with pruned ones below every live
- * one, so what was pruned stays pruned. (NNI asserts {@code span > 0}; here a zero span prunes to
+ * one ({@link dev.shrink4j.prune.allocate.LayerScores#rankable()}), so what was pruned stays pruned. (NNI asserts {@code span > 0}; here a zero span prunes to
  * {@code s_f} at once, as NNI 2.x does for a one-iteration schedule.)
  *
  * <p>When: at {@code compress()} for epoch 0 (at {@code s_i} when {@code start_epoch = 0}); after
@@ -58,20 +58,20 @@ public final class AgpPruner extends Pruner implements Scheduled {
 
     /** The inner masking rules NNI's AGP offers by name ({@code 'level'}, {@code 'l1'}, {@code 'l2'}). */
     public enum Criterion {
-        /** Fine-grained, by weight magnitude ({@link IterativeLevelMasker}). */
+        /** Fine-grained, by weight magnitude ({@link Importances#MAGNITUDE}). */
         LEVEL,
-        /** Whole filters, by L1 norm ({@link IterativeFilterNormMasker#l1()}). */
+        /** Whole filters (output units), by L1 norm ({@link Importances#L1_FILTER_NORM}). */
         L1_FILTER,
-        /** Whole filters, by L2 norm ({@link IterativeFilterNormMasker#l2()}). */
+        /** Whole filters (output units), by L2 norm ({@link Importances#L2_FILTER_NORM}). */
         L2_FILTER;
 
-        /** A fresh masker for this criterion. */
+        /** A fresh masker for this criterion: its importance allocated per layer. */
         public WeightMasker masker() {
-            return switch (this) {
-                case LEVEL -> new IterativeLevelMasker();
-                case L1_FILTER -> IterativeFilterNormMasker.l1();
-                case L2_FILTER -> IterativeFilterNormMasker.l2();
-            };
+            return ImportanceMasker.perLayer(switch (this) {
+                case LEVEL -> Importances.MAGNITUDE;
+                case L1_FILTER -> Importances.L1_FILTER_NORM;
+                case L2_FILTER -> Importances.L2_FILTER_NORM;
+            });
         }
     }
 

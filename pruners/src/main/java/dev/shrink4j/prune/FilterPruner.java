@@ -1,96 +1,80 @@
 package dev.shrink4j.prune;
 
 import dev.shrink4j.compress.CompressorBuilder;
+import dev.shrink4j.compress.LayerInfo;
 import dev.shrink4j.compress.ModuleWrapper;
-import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.compress.config.ConfigSchema;
-import dev.shrink4j.nn.Module;
+import dev.shrink4j.compress.config.LayerConfig;
+import dev.shrink4j.nn.HasChannelDependencies;
 import dev.shrink4j.nn.layers.Conv2d;
-import dev.shrink4j.nn.optim.Optimizer;
-import dev.shrink4j.prune.core.Ranking;
+import dev.shrink4j.prune.allocate.DependencyGroupAllocator;
+import dev.shrink4j.prune.allocate.GlobalAllocator;
+import dev.shrink4j.prune.allocate.ImportanceMasker;
+import dev.shrink4j.prune.allocate.PerLayerAllocator;
+import dev.shrink4j.prune.allocate.SparsityAllocator;
 import dev.shrink4j.prune.graph.DependencyGraph;
 import dev.shrink4j.prune.graph.Group;
-import dev.shrink4j.nn.HasChannelDependencies;
-import dev.shrink4j.prune.maskers.FilterMasker;
+import dev.shrink4j.prune.importance.Importance;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Function;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.Scalar;
-import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Base of the one-shot filter pruners ({@link L1FilterPruner}, {@link L2FilterPruner},
- * {@link FpgmPruner}): prunes whole output filters of {@code Conv2d} layers, ranked by the
- * {@link FilterMasker} it has. Only {@code Conv2d} layers may be selected; selecting anything else
- * is a config error naming the entry and the layer.
+ * Base of the filter pruners (L1, L2, FPGM, and through {@link ScoreCollectingFilterPruner} Taylor,
+ * APoZ and mean activation): prunes whole output filters of {@code Conv2d} layers, scored by its
+ * {@link Importance} and allocated by a {@link SparsityAllocator}. Only {@code Conv2d} layers may be
+ * selected; selecting anything else is a config error naming the entry and the layer.
  *
- * <p><b>Dependency-aware mode</b> (NNI's {@code dependency_aware=True}, {@link Builder#optDependencyAware}):
+ * <p><b>Per layer</b> (default, {@link PerLayerAllocator}): of a layer's {@code n} filters exactly
+ * {@code floor(n·s)} with the lowest importance are pruned, lower filter index first on ties, filters
+ * already pruned (all-zero weight mask) before any other, so recomputing never revives one; the bias
+ * mask follows the filter mask; a layer with fewer than 2 filters keeps all-ones masks (logged).
+ *
+ * <p><b>Dependency-aware</b> (NNI's {@code dependency_aware=True}, {@link BaseBuilder#optDependencyAware}):
  * convolutions whose outputs are combined element-wise (a residual add) must prune the same channels,
  * or the add would mix pruned and kept channels. The {@link DependencyGraph} is built once in
- * {@code compress()} (declared by the model, or traced with a dummy input). For each group, counting
- * only its selected layers: the importances of the members are summed per channel, and
- * {@code floor(n·s_min)} channels with the lowest sum are pruned in every member ({@code s_min} the
- * smallest sparsity in the group); each member then prunes up to its own {@code floor(n·s)} by its own
- * importance. With equal sparsities all members get identical filter masks.
+ * {@code compress()} (declared by the model, or traced with a dummy input); its groups, counting only
+ * selected layers, are allocated by a {@link DependencyGroupAllocator}: the members' importances are
+ * summed per channel and {@code floor(n·s_min)} channels with the lowest sum are pruned in every member
+ * ({@code s_min} the smallest sparsity in the group); each member then prunes up to its own
+ * {@code floor(n·s)} by its own importance. With equal sparsities all members get identical filter masks.
+ *
+ * <p><b>Global sort</b> (NNI's {@code global_sort=True}, {@link BaseBuilder#optGlobalSort}): the filters of all
+ * selected layers are ranked together ({@link GlobalAllocator}) and the {@code floor(N·s)} lowest
+ * importances across all of them are pruned, so layers lose different shares; every selected layer must
+ * then have the same sparsity (a config error otherwise). Scores are compared across layers as they are:
+ * the criterion should be comparable between layers (Taylor's and APoZ's are; raw filter norms favour
+ * layers with larger fan-in).
+ *
+ * <p><b>Both</b>: the global ranking counts each dependency group's shared channel as <em>one</em> unit,
+ * scored by the mean of its members' importances and pruned in every member or in none; {@code N} counts
+ * a shared channel once.
  */
 public abstract class FilterPruner extends Pruner {
 
     private static final Logger LOG = LoggerFactory.getLogger(FilterPruner.class);
 
-    private final FilterMasker filterMasker;
+    private final Importance importance;
     private final boolean dependencyAware;
+    private final boolean globalSort;
     private final long[] dummyInputShape;
     private DependencyGraph graph;
     private final Map<String, List<ModuleWrapper>> groupOf = new LinkedHashMap<>();
+    private SparsityAllocator allocator = new PerLayerAllocator();
+    private final SharedSparsity sharedSparsity = new SharedSparsity();
 
-    /** A filter pruner; {@code dependencyAware} needs a dummy input shape unless the model declares its groups. */
-    protected FilterPruner(Module model, ConfigList configList, Optimizer optimizer, FilterMasker masker,
-            boolean dependencyAware, long[] dummyInputShape) {
-        super(model, configList, optimizer, masker);
-        this.filterMasker = masker;
-        this.dependencyAware = dependencyAware;
-        this.dummyInputShape = dummyInputShape == null ? new long[0] : dummyInputShape.clone();
-    }
-
-    /** Built from a {@link Builder}. */
-    protected FilterPruner(Builder<?> b, FilterMasker masker) {
-        super(b, masker);
-        this.filterMasker = masker;
+    /** Built from a builder, scoring filters with {@code importance}. */
+    protected FilterPruner(BaseBuilder<?> b, Importance importance) {
+        super(b, ImportanceMasker.perLayer(importance));
+        this.importance = importance;
         this.dependencyAware = b.dependencyAware;
+        this.globalSort = b.globalSort;
         this.dummyInputShape = b.dummyInputShape.clone();
-    }
-
-    /** The filter masker (the importance criterion). */
-    public final FilterMasker filterMasker() {
-        return filterMasker;
-    }
-
-    /** Whether channel-dependency groups are pruned together. */
-    public final boolean isDependencyAware() {
-        return dependencyAware;
-    }
-
-    /** The dependency graph, once {@code compress()} ran in dependency-aware mode. */
-    public final Optional<DependencyGraph> dependencyGraph() {
-        return Optional.ofNullable(graph);
-    }
-
-    /** The groups of wrapped layers pruned on common channels (each of two or more selected layers). */
-    public final List<List<String>> dependencyGroups() {
-        List<List<String>> out = new ArrayList<>();
-        new LinkedHashMap<>(groupOf).values().stream().distinct()
-                .forEach(g -> out.add(g.stream().map(ModuleWrapper::name).toList()));
-        return out;
     }
 
     /** Adds: only Conv2d layers (these pruners remove convolution filters). */
@@ -99,8 +83,47 @@ public abstract class FilterPruner extends Pruner {
         return super.schemaBuilder().allowTypes("prunes Conv2d filters only", Conv2d.class);
     }
 
+    /** The importance criterion filters are ranked by. */
+    public final Importance importance() {
+        return importance;
+    }
+
+    /** Adds, with global sort: every selected layer has the sparsity of the first. */
+    @Override
+    protected List<String> validateLayer(LayerInfo layer, LayerConfig config) {
+        List<String> errors = new ArrayList<>(super.validateLayer(layer, config));
+        LayerConfig first = globalSort && !config.exclude() ? sharedSparsity.conflictOf(config) : null;
+        if (first != null) {
+            errors.add("config_list[" + config.index() + "]: " + layer.name() + " has sparsity " + config.sparsity()
+                    + " but global_sort needs one sparsity for all layers (the first selected layer has " + first.sparsity() + ")");
+        }
+        return errors;
+    }
+
+    /** Whether channel-dependency groups are pruned together. */
+    public final boolean isDependencyAware() {
+        return dependencyAware;
+    }
+
+    /** Whether the filters of all selected layers are ranked together. */
+    public final boolean globalSort() {
+        return globalSort;
+    }
+
+    /** Plans the allocation, then computes every mask (one-shot). */
     @Override
     protected void afterWrap() {
+        planAllocation();
+        updateMask();
+    }
+
+    /**
+     * Finds the dependency groups among the wrapped layers (dependency-aware mode) and chooses the
+     * allocator; subclasses that compute masks later call this from their {@link #afterWrap()}.
+     */
+    protected final void planAllocation() {
+        groupOf.clear();
+        graph = null;
         if (dependencyAware) {
             graph = DependencyGraph.of(model(), dummyInputShape);
             Map<String, ModuleWrapper> byName = new LinkedHashMap<>();
@@ -114,79 +137,65 @@ public abstract class FilterPruner extends Pruner {
                 }
             }
         }
-        updateMask();
-    }
-
-    @Override
-    public void updateMask() {
-        Set<List<ModuleWrapper>> done = new HashSet<>();
-        for (ModuleWrapper w : getModulesWrapper()) {
-            List<ModuleWrapper> group = groupOf.get(w.name());
-            if (group == null) {
-                calcMask(w);
-            } else if (done.add(group)) {
-                calcGroup(group, group);
-            }
-        }
-    }
-
-    /** Recomputes one layer's masks; a layer in a dependency group takes its group's common channels into account. */
-    @Override
-    public void calcMask(ModuleWrapper wrapper) {
-        List<ModuleWrapper> group = groupOf.get(wrapper.name());
-        if (group == null) {
-            super.calcMask(wrapper);
-        } else {
-            calcGroup(group, List.of(wrapper));
-        }
-    }
-
-    private void calcGroup(List<ModuleWrapper> group, List<ModuleWrapper> targets) {
-        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
-            double minSparsity = Double.POSITIVE_INFINITY;
-            Tensor sum = null;
-            for (ModuleWrapper w : group) {
-                minSparsity = Math.min(minSparsity, targetSparsity(w));
-                Tensor importance = filterMasker.importance(w).to(torch.ScalarType.Float);
-                sum = sum == null ? importance : sum.add(importance);
-            }
-            long n = group.get(0).weight().size(0);
-            Tensor commonPruned = Ranking.keepMaskPruning(sum, n < 2 ? 0 : Ranking.prunedCount(n, minSparsity))
-                    .eq(new Scalar(0f));
-            for (ModuleWrapper w : targets) {
-                setMasks(w, filterMasker.calcMask(targetSparsity(w), w, commonPruned));
-            }
-        }
+        List<List<String>> groups = dependencyGroups();
+        allocator = globalSort ? new GlobalAllocator(groups)
+                : dependencyAware ? new DependencyGroupAllocator(groups) : new PerLayerAllocator();
     }
 
     /**
-     * Builder shared by the filter pruners: {@code setModel} and {@code setConfigList} are required;
-     * {@code optOptimizer} and {@code optDependencyAware} are optional.
-     *
-     * @param <P> the pruner built
+     * How the masks are allocated: per layer until {@code compress()}, then per layer, per dependency
+     * group or globally, as the options say. ({@link #masker()} is this pruner's importance allocated per
+     * layer, for a layer on its own.)
      */
-    public static final class Builder<P extends FilterPruner> extends CompressorBuilder<Builder<P>> {
-        private final Function<Builder<P>, P> factory;
+    public final SparsityAllocator allocator() {
+        return allocator;
+    }
+
+    /** The dependency graph, once {@code compress()} ran in dependency-aware mode. */
+    public final Optional<DependencyGraph> dependencyGraph() {
+        return Optional.ofNullable(graph);
+    }
+
+    /** The groups of wrapped layers pruned on common channels (each of two or more selected layers). */
+    public final List<List<String>> dependencyGroups() {
+        List<List<String>> out = new ArrayList<>();
+        groupOf.values().stream().distinct().forEach(g -> out.add(g.stream().map(ModuleWrapper::name).toList()));
+        return out;
+    }
+
+    /** Recomputes every layer's masks through the allocator. */
+    @Override
+    public void updateMask() {
+        calcMasks(new ImportanceMasker(importance, allocator), getModulesWrapper(), getModulesWrapper());
+    }
+
+    /**
+     * Recomputes one layer's masks; what it is ranked with (its dependency group, or every layer under
+     * global sort) is scored too, but only this layer's masks change.
+     */
+    @Override
+    public void calcMask(ModuleWrapper wrapper) {
+        List<ModuleWrapper> rankedWith = globalSort ? getModulesWrapper() : groupOf.getOrDefault(wrapper.name(), List.of(wrapper));
+        calcMasks(new ImportanceMasker(importance, allocator), rankedWith, List.of(wrapper));
+    }
+
+    /**
+     * Options shared by the filter pruners' builders: {@code setModel} and {@code setConfigList} are
+     * required; {@code optOptimizer}, {@code optDependencyAware} and {@code optGlobalSort} are optional.
+     *
+     * @param <B> the concrete builder
+     */
+    public abstract static class BaseBuilder<B extends BaseBuilder<B>> extends CompressorBuilder<B> {
         private boolean dependencyAware;
         private long[] dummyInputShape = new long[0];
+        private boolean globalSort;
 
-        Builder(String algorithm, Function<Builder<P>, P> factory) {
-            super(algorithm);
-            this.factory = factory;
+        /** @param pruner the pruner's simple class name, for error messages */
+        protected BaseBuilder(String pruner) {
+            super(pruner);
         }
 
-        /**
-         * Prunes channel-dependency groups on common channels.
-         *
-         * @param inputShape the dummy input's shape for tracing, e.g. {@code 1, 3, 32, 32}; may be empty when
-         *                   the model implements {@link HasChannelDependencies}
-         */
-        public Builder<P> optDependencyAware(long... inputShape) {
-            this.dependencyAware = true;
-            this.dummyInputShape = inputShape == null ? new long[0] : inputShape.clone();
-            return this;
-        }
-
+        /** Throws naming the first missing or invalid option. */
         @Override
         protected void check() {
             super.check();
@@ -196,6 +205,38 @@ public abstract class FilterPruner extends Pruner {
                         + model().typeName() + " needs a dummy input shape (optDependencyAware(1, 3, 32, 32)), since it"
                         + " does not implement HasChannelDependencies");
             }
+        }
+
+        /**
+         * {@code dependency_aware}: prunes channel-dependency groups on common channels.
+         *
+         * @param inputShape the dummy input's shape for tracing, e.g. {@code 1, 3, 32, 32}; may be empty when
+         *                   the model implements {@link HasChannelDependencies}
+         */
+        public B optDependencyAware(long... inputShape) {
+            this.dependencyAware = true;
+            this.dummyInputShape = inputShape == null ? new long[0] : inputShape.clone();
+            return self();
+        }
+
+        /** {@code global_sort}: rank the filters of all selected layers together, default false. */
+        public B optGlobalSort(boolean globalSort) {
+            this.globalSort = globalSort;
+            return self();
+        }
+    }
+
+    /**
+     * Builder of the one-shot filter pruners (L1, L2, FPGM).
+     *
+     * @param <P> the pruner built
+     */
+    public static final class Builder<P extends FilterPruner> extends BaseBuilder<Builder<P>> {
+        private final Function<Builder<P>, P> factory;
+
+        Builder(String algorithm, Function<Builder<P>, P> factory) {
+            super(algorithm);
+            this.factory = factory;
         }
 
         /**

@@ -3,17 +3,18 @@ package dev.shrink4j.prune;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Optimizer;
-import dev.shrink4j.prune.maskers.L1FilterMasker;
+import dev.shrink4j.prune.importance.Importances;
 
 /**
- * One-shot filter pruning of {@code Conv2d} layers with a {@link L1FilterMasker}. Filters with the smallest L1 norm {@code Σ|W_i|} of the masked weight are pruned (NNI's {@code L1FilterPruner}; Li et al., "Pruning Filters for Efficient ConvNets").
+ * One-shot filter pruning of {@code Conv2d} layers by {@link Importances#L1_FILTER_NORM}. Filters with the smallest L1 norm {@code Σ|W_i|} of the masked weight are pruned (NNI's {@code L1FilterPruner}; Li et al., "Pruning Filters for Efficient ConvNets").
  *
  * <p>Rule, per selected layer with {@code n} output filters and sparsity {@code s}: exactly
  * {@code floor(n·s)} filters with the lowest importance are pruned, lower filter index first on
  * ties, filters already pruned (all-zero weight mask) before any other, so recomputing never revives
  * one; the bias mask follows the filter mask; a layer with fewer than 2 filters keeps all-ones masks
  * (logged). With {@code floor(n·s) = 0} nothing is pruned.
- * Only {@code Conv2d} layers may be selected. For dependency-aware pruning see {@link FilterPruner}.
+ * Only {@code Conv2d} layers may be selected. For dependency-aware pruning and global sort see
+ * {@link FilterPruner}.
  *
  * <pre>{@code
  * L1FilterPruner pruner = L1FilterPruner.builder().setModel(model)
@@ -36,10 +37,13 @@ public class L1FilterPruner extends FilterPruner {
 
     /** Built from a {@link #builder()}. */
     protected L1FilterPruner(Builder<L1FilterPruner> b) {
-        super(b, new L1FilterMasker());
+        super(b, Importances.L1_FILTER_NORM);
     }
 
-    /** A builder: {@code setModel}, {@code setConfigList}, then {@code optOptimizer}, {@code optDependencyAware}. */
+    /**
+     * A builder: {@code setModel}, {@code setConfigList}, then {@code optOptimizer}, {@code optDependencyAware},
+     * {@code optGlobalSort}.
+     */
     public static Builder<L1FilterPruner> builder() {
         return new Builder<>("L1FilterPruner", L1FilterPruner::new);
     }

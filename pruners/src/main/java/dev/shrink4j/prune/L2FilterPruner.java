@@ -3,17 +3,18 @@ package dev.shrink4j.prune;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Optimizer;
-import dev.shrink4j.prune.maskers.L2FilterMasker;
+import dev.shrink4j.prune.importance.Importances;
 
 /**
- * One-shot filter pruning of {@code Conv2d} layers with a {@link L2FilterMasker}. Filters with the smallest L2 norm {@code sqrt(Σ W_i²)} of the masked weight are pruned (NNI's {@code L2FilterPruner}).
+ * One-shot filter pruning of {@code Conv2d} layers by {@link Importances#L2_FILTER_NORM}. Filters with the smallest L2 norm {@code sqrt(Σ W_i²)} of the masked weight are pruned (NNI's {@code L2FilterPruner}).
  *
  * <p>Rule, per selected layer with {@code n} output filters and sparsity {@code s}: exactly
  * {@code floor(n·s)} filters with the lowest importance are pruned, lower filter index first on
  * ties, filters already pruned (all-zero weight mask) before any other, so recomputing never revives
  * one; the bias mask follows the filter mask; a layer with fewer than 2 filters keeps all-ones masks
  * (logged). With {@code floor(n·s) = 0} nothing is pruned.
- * Only {@code Conv2d} layers may be selected. For dependency-aware pruning see {@link FilterPruner}.
+ * Only {@code Conv2d} layers may be selected. For dependency-aware pruning and global sort see
+ * {@link FilterPruner}.
  *
  * <pre>{@code
  * L2FilterPruner pruner = L2FilterPruner.builder().setModel(model)
@@ -36,10 +37,13 @@ public class L2FilterPruner extends FilterPruner {
 
     /** Built from a {@link #builder()}. */
     protected L2FilterPruner(Builder<L2FilterPruner> b) {
-        super(b, new L2FilterMasker());
+        super(b, Importances.L2_FILTER_NORM);
     }
 
-    /** A builder: {@code setModel}, {@code setConfigList}, then {@code optOptimizer}, {@code optDependencyAware}. */
+    /**
+     * A builder: {@code setModel}, {@code setConfigList}, then {@code optOptimizer}, {@code optDependencyAware},
+     * {@code optGlobalSort}.
+     */
     public static Builder<L2FilterPruner> builder() {
         return new Builder<>("L2FilterPruner", L2FilterPruner::new);
     }

@@ -12,7 +12,8 @@ import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.nn.optim.ParamGroup;
 import dev.shrink4j.prune.core.Masks;
-import dev.shrink4j.prune.maskers.IterativeLevelMasker;
+import dev.shrink4j.prune.allocate.ImportanceMasker;
+import dev.shrink4j.prune.importance.Importances;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,7 +38,7 @@ import org.bytedeco.pytorch.global.torch;
  *       weights the previous round kept; {@code s_N = s} exactly), i.e. the {@code floor(n·s_k)}
  *       weights of smallest {@code |W · mask|} are pruned ({@link dev.shrink4j.prune.core.Ranking}), computed on the weights
  *       trained in round {@code k − 1} times the current mask, with pruned weights ranked below every
- *       live one, so a pruned weight stays pruned ({@link IterativeLevelMasker}). NNI computes
+ *       live one, so a pruned weight stays pruned ({@link Importances#MAGNITUDE} allocated per layer). NNI computes
  *       {@code 1 − ((1 − s)^(1/N))^k}, the same number up to rounding, which could move
  *       {@code floor(n·s_k)} by one where {@code n·s_k} is an integer;</li>
  *   <li>then, with {@code reset_weights} (default), every model parameter and buffer is restored to
@@ -73,7 +74,7 @@ public final class LotteryTicketPruner extends Pruner implements Iterative {
     }
 
     private LotteryTicketPruner(Builder b) {
-        super(b, new IterativeLevelMasker());
+        super(b, ImportanceMasker.perLayer(Importances.MAGNITUDE));
         this.resetWeights = b.resetWeights;
     }
 

@@ -12,6 +12,7 @@ import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.TensorChecks;
 import dev.shrink4j.nn.io.ModelMetadata;
 import dev.shrink4j.nn.optim.Optimizer;
+import dev.shrink4j.prune.allocate.ImportanceMasker;
 import dev.shrink4j.prune.core.Masks;
 import dev.shrink4j.prune.core.WeightMasker;
 import java.io.IOException;
@@ -143,6 +144,20 @@ public abstract class Pruner extends Compressor {
     public void calcMask(ModuleWrapper wrapper) {
         try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
             setMasks(wrapper, masker.calcMask(targetSparsity(wrapper), wrapper));
+        }
+    }
+
+    /**
+     * Allocates the layers {@code ranked} together through {@code masker} (as a global or
+     * dependency-group allocator needs) and copies the masks of {@code targets} (some of {@code ranked})
+     * into their buffers. Runs in its own pointer scope.
+     */
+    protected final void calcMasks(ImportanceMasker masker, List<ModuleWrapper> ranked, List<ModuleWrapper> targets) {
+        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
+            Map<String, Masks> masks = masker.calcMasks(ranked, this::targetSparsity);
+            for (ModuleWrapper w : targets) {
+                setMasks(w, masks.get(w.name()));
+            }
         }
     }
 

@@ -2,16 +2,12 @@ package dev.shrink4j.prune;
 
 import dev.shrink4j.collect.ActivationFunctions;
 import dev.shrink4j.collect.ChannelStatisticsCollector;
-import dev.shrink4j.compress.CompressorBuilder;
 import dev.shrink4j.compress.ModuleWrapper;
-import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.compress.protocol.DataDriven;
 import dev.shrink4j.compress.protocol.StatisticsPass;
 import dev.shrink4j.compress.config.ConfigSchema;
 import dev.shrink4j.nn.layers.Conv2d;
-import dev.shrink4j.nn.Module;
-import dev.shrink4j.nn.optim.Optimizer;
-import dev.shrink4j.prune.maskers.CollectedScoreFilterMasker;
+import dev.shrink4j.prune.importance.CollectedChannelImportance;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -23,58 +19,42 @@ import org.bytedeco.pytorch.Tensor;
  * Lifecycle shared by the data-driven filter pruners (APoZ, mean activation, Taylor): Conv2d layers
  * only; a {@link ChannelStatisticsCollector} is attached to every wrapper in {@code compress()}
  * ({@link #addActivationCollector}); once every layer has seen {@code statistics_batch_num} batches
- * the masks are computed, once, and the collector is removed.
+ * the masks are computed, once, from the collected scores ({@link CollectedChannelImportance}) and the
+ * collector is removed. Allocation, with {@code dependency_aware} and {@code global_sort}, is
+ * {@link FilterPruner}'s; the dependency graph is built in {@code compress()}, before the collector is
+ * attached.
  *
  * <p>With an optimizer the masks are computed in its after-step hook, the first step at which every
  * layer has enough batches (NNI patches {@code optimizer.step} with {@code update_mask} and computes
  * each layer once, {@code if_calculated}). Without one, run the calibration batches and call
  * {@link #updateMask()}. Until then the masks are all ones.
  */
-public abstract class ScoreCollectingFilterPruner extends Pruner implements DataDriven {
+public abstract class ScoreCollectingFilterPruner extends FilterPruner implements DataDriven {
 
     private final ChannelStatisticsCollector collector;
-    private final CollectedScoreFilterMasker scoreMasker;
-    private final int statisticsBatchNum;
+    private final CollectedChannelImportance scoreImportance;
     private Integer collectorId;
     private boolean masksComputed;
-
-    /**
-     * @param statisticsBatchNum batches of statistics each layer needs before masks are computed (≥ 1)
-     */
-    protected ScoreCollectingFilterPruner(Module model, ConfigList configList, Optimizer optimizer,
-            ChannelStatisticsCollector collector, int statisticsBatchNum) {
-        this(model, configList, optimizer, collector, new CollectedScoreFilterMasker(collector, statisticsBatchNum),
-                statisticsBatchNum);
-    }
 
     /**
      * The pruner a builder describes, fed by {@code collector} (so a builder need not know which
      * collector its pruner uses).
      */
     ScoreCollectingFilterPruner(Builder<?> b, ChannelStatisticsCollector collector) {
-        this(b, collector, masker(b, collector));
+        this(b, collector, importance(b, collector));
     }
 
-    /** The masker, made after the builder's check so a bad option is reported with the pruner's name. */
-    private static CollectedScoreFilterMasker masker(Builder<?> b, ChannelStatisticsCollector collector) {
+    /** The importance, made after the builder's check so a bad option is reported with the pruner's name. */
+    private static CollectedChannelImportance importance(Builder<?> b, ChannelStatisticsCollector collector) {
         b.check();
-        return new CollectedScoreFilterMasker(collector, b.statisticsBatchNum);
+        return new CollectedChannelImportance(collector, b.statisticsBatchNum);
     }
 
     private ScoreCollectingFilterPruner(Builder<?> b, ChannelStatisticsCollector collector,
-            CollectedScoreFilterMasker masker) {
-        super(b, masker);
+            CollectedChannelImportance importance) {
+        super(b, importance);
         this.collector = collector;
-        this.scoreMasker = masker;
-        this.statisticsBatchNum = b.statisticsBatchNum;
-    }
-
-    private ScoreCollectingFilterPruner(Module model, ConfigList configList, Optimizer optimizer,
-            ChannelStatisticsCollector collector, CollectedScoreFilterMasker masker, int statisticsBatchNum) {
-        super(model, configList, optimizer, masker);
-        this.collector = collector;
-        this.scoreMasker = masker;
-        this.statisticsBatchNum = statisticsBatchNum;
+        this.scoreImportance = importance;
     }
 
     /** The collector feeding the scores (readable after the masks are computed). */
@@ -84,13 +64,13 @@ public abstract class ScoreCollectingFilterPruner extends Pruner implements Data
 
     /** How many batches each layer needs ({@code statistics_batch_num}). */
     public final int statisticsBatchNum() {
-        return statisticsBatchNum;
+        return scoreImportance.statisticsBatchNum();
     }
 
     /** {@link #statisticsBatchNum()}: a training loop runs these before {@link #finishStatistics()}. */
     @Override
     public final int statisticsBatches() {
-        return statisticsBatchNum;
+        return statisticsBatchNum();
     }
 
     /**
@@ -114,7 +94,7 @@ public abstract class ScoreCollectingFilterPruner extends Pruner implements Data
      *
      * @param <B> the concrete builder
      */
-    public abstract static class Builder<B extends Builder<B>> extends CompressorBuilder<B> {
+    public abstract static class Builder<B extends Builder<B>> extends FilterPruner.BaseBuilder<B> {
         int statisticsBatchNum = 1;
 
         /** @param pruner the pruner's simple class name, for error messages */
@@ -204,9 +184,13 @@ public abstract class ScoreCollectingFilterPruner extends Pruner implements Data
                 + " is a " + type + "; " + algorithm + " prunes Conv2d filters only", Conv2d.class);
     }
 
-    /** Attaches the collector; the masks stay all ones until enough batches were seen. */
+    /**
+     * Plans the allocation (tracing the model when dependency-aware), then attaches the collector; the
+     * masks stay all ones until enough batches were seen.
+     */
     @Override
     protected void afterWrap() {
+        planAllocation();
         collectorId = addActivationCollector(collector);
     }
 
@@ -221,7 +205,7 @@ public abstract class ScoreCollectingFilterPruner extends Pruner implements Data
     /** Whether every wrapped layer has {@code statistics_batch_num} batches. */
     protected final boolean allReady() {
         for (ModuleWrapper w : getModulesWrapper()) {
-            if (!scoreMasker.isReady(w)) {
+            if (!scoreImportance.isReady(w.name())) {
                 return false;
             }
         }
@@ -242,24 +226,17 @@ public abstract class ScoreCollectingFilterPruner extends Pruner implements Data
         }
         List<String> missing = new ArrayList<>();
         for (ModuleWrapper w : getModulesWrapper()) {
-            if (!scoreMasker.isReady(w)) {
+            if (!scoreImportance.isReady(w.name())) {
                 missing.add(w.name() + " (" + collector.batches(w.name()) + ")");
             }
         }
         if (!missing.isEmpty()) {
-            throw new IllegalStateException(getClass().getSimpleName() + " needs " + statisticsBatchNum
+            throw new IllegalStateException(getClass().getSimpleName() + " needs " + statisticsBatchNum()
                     + " batch(es) of statistics per layer before computing masks; seen so far: " + String.join(", ", missing));
         }
-        computeMasks();
+        super.updateMask();
         masksComputed = true;
         removeActivationCollector(collectorId);
         collectorId = null;
-    }
-
-    /** Computes the masks once every layer is ready; by default layer by layer through the masker. */
-    protected void computeMasks() {
-        for (ModuleWrapper w : getModulesWrapper()) {
-            calcMask(w);
-        }
     }
 }

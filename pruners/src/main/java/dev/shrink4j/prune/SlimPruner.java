@@ -9,11 +9,11 @@ import dev.shrink4j.compress.config.LayerConfig;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.layers.BatchNorm2d;
 import dev.shrink4j.nn.optim.Optimizer;
-import dev.shrink4j.prune.core.Masks;
-import dev.shrink4j.prune.maskers.SlimMasker;
+import dev.shrink4j.prune.allocate.GlobalAllocator;
+import dev.shrink4j.prune.allocate.ImportanceMasker;
+import dev.shrink4j.prune.importance.Importances;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
@@ -21,8 +21,9 @@ import org.bytedeco.pytorch.Tensor;
 
 /**
  * Network slimming (NNI's {@code SlimPruner}; Liu et al., "Learning Efficient Convolutional Networks
- * through Network Slimming"), with a {@link SlimMasker}. Selects {@code BatchNorm2d} layers
- * ({@code op_types: ["BatchNorm2d"]}); selecting anything else is a config error.
+ * through Network Slimming"): {@link Importances#BATCH_NORM_SCALE} under one {@link GlobalAllocator}.
+ * Selects {@code BatchNorm2d} layers ({@code op_types: ["BatchNorm2d"]}); selecting anything else is a
+ * config error.
  *
  * <p><b>Sparsity training.</b> With an optimizer, before each optimizer step the L1 subgradient of
  * the scaling factors is added to their gradients: {@code γ.grad += scale · sign(γ)} for every
@@ -31,9 +32,10 @@ import org.bytedeco.pytorch.Tensor;
  *
  * <p><b>Masks.</b> One global threshold over all selected layers: of the {@code N} channels in total,
  * exactly {@code floor(N·s)} with the smallest {@code |γ · weight_mask|} are pruned, ties in (layer
- * order, channel index) order; the pruned channel's β is masked too (the bias mask follows). NNI
- * prunes slim with one sparsity, so every config entry that selects a layer must give the same
- * sparsity (else a config error). Masks are computed in {@code compress()} unless
+ * order, channel index) order, channels already pruned first; the pruned channel's β is masked too (the
+ * bias mask follows). Unlike NNI, which prunes every channel equal to the k-th smallest |γ|, ties never
+ * prune more than {@code floor(N·s)}. NNI prunes slim with one sparsity, so every config entry that
+ * selects a layer must give the same sparsity (else a config error). Masks are computed in {@code compress()} unless
  * {@link Builder#optMaskOnCompress(boolean) optMaskOnCompress(false)}: then they stay all ones until
  * {@link #updateMask()}, the usual flow being compress → sparsity-train → {@code updateMask()} →
  * fine-tune. γ and β are masked through the layer's parametrizations ({@code weight}, {@code bias}).
@@ -43,9 +45,10 @@ public class SlimPruner extends Pruner {
     /** The default sparsity-regularisation scale {@code s} of the paper. */
     public static final double DEFAULT_SCALE = 1e-4;
 
+    private final ImportanceMasker slimMasker;
     private final double scale;
     private final boolean maskOnCompress;
-    private LayerConfig firstConfig;
+    private final SharedSparsity sharedSparsity = new SharedSparsity();
     private final List<Integer> reported = new ArrayList<>();
 
     /** One-shot slimming without sparsity training: masks from the current γ. */
@@ -60,7 +63,12 @@ public class SlimPruner extends Pruner {
 
     /** Built from a {@link #builder()}. */
     protected SlimPruner(Builder b) {
-        super(b, new SlimMasker());
+        this(b, new ImportanceMasker(Importances.BATCH_NORM_SCALE, new GlobalAllocator()));
+    }
+
+    private SlimPruner(Builder b, ImportanceMasker masker) {
+        super(b, masker);
+        this.slimMasker = masker;
         this.scale = b.scale;
         this.maskOnCompress = b.maskOnCompress;
     }
@@ -84,12 +92,11 @@ public class SlimPruner extends Pruner {
     @Override
     protected List<String> validateLayer(LayerInfo layer, LayerConfig config) {
         List<String> errors = new ArrayList<>(super.validateLayer(layer, config));
-        if (firstConfig == null) {
-            firstConfig = config;
-        } else if (config.sparsity() != firstConfig.sparsity() && !reported.contains(config.index())) {
+        LayerConfig first = sharedSparsity.conflictOf(config);
+        if (first != null && !reported.contains(config.index())) {
             reported.add(config.index());
             errors.add("config_list[" + config.index() + "].sparsity: " + config.sparsity() + " differs from config_list["
-                    + firstConfig.index() + "].sparsity " + firstConfig.sparsity()
+                    + first.index() + "].sparsity " + first.sparsity()
                     + "; SlimPruner ranks all selected BatchNorm2d layers under one global sparsity");
         }
         return errors;
@@ -97,7 +104,6 @@ public class SlimPruner extends Pruner {
 
     @Override
     protected void afterWrap() {
-        ((SlimMasker) masker()).bind(getModulesWrapper());
         if (maskOnCompress) {
             updateMask();
         }
@@ -106,13 +112,13 @@ public class SlimPruner extends Pruner {
     /** Recomputes every layer's masks under one global ranking. */
     @Override
     public void updateMask() {
-        List<ModuleWrapper> layers = getModulesWrapper();
-        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
-            Map<String, Masks> masks = SlimMasker.calcMasks(targetSparsity(layers.get(0)), layers);
-            for (ModuleWrapper w : layers) {
-                setMasks(w, masks.get(w.name()));
-            }
-        }
+        calcMasks(slimMasker, getModulesWrapper(), getModulesWrapper());
+    }
+
+    /** Recomputes one layer's masks: its share of the global ranking over every selected layer. */
+    @Override
+    public void calcMask(ModuleWrapper wrapper) {
+        calcMasks(slimMasker, getModulesWrapper(), List.of(wrapper));
     }
 
     /** Adds {@code scale · sign(γ)} to each selected γ's gradient (layers without a gradient this step are left alone, as the optimizer leaves them). */

@@ -1,20 +1,10 @@
 package dev.shrink4j.prune;
 
 import dev.shrink4j.collect.TaylorScoreCollector;
-import dev.shrink4j.compress.LayerInfo;
-import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.ConfigList;
-import dev.shrink4j.compress.config.LayerConfig;
 import dev.shrink4j.compress.protocol.StatisticsPass;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Optimizer;
-import dev.shrink4j.prune.core.Ranking;
-import dev.shrink4j.prune.maskers.CollectedScoreFilterMasker;
-import java.util.ArrayList;
-import java.util.List;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.Tensor;
 
 /**
  * Prunes the Conv2d filters with the smallest first-order Taylor importance (Molchanov et al.,
@@ -36,14 +26,12 @@ import org.bytedeco.pytorch.Tensor;
  *       different shares. All entries must then share one sparsity. (NNI takes
  *       {@code config_list[0]['sparsity']}, derives one threshold, and then counts weights below it
  *       rather than filters; this implements the stated intent.)</li>
+ *   <li>{@code dependency_aware}: residual groups on common channels, as every {@link FilterPruner}.</li>
  * </ul>
  * Without an optimizer: after each {@code backward()} call {@link #accumulate()}, then
  * {@link #updateMask()}.
  */
 public final class TaylorFoWeightFilterPruner extends ScoreCollectingFilterPruner {
-
-    private final boolean globalSort;
-    private Double sharedSparsity;
 
     /** Per-layer ranking with {@code statistics_batch_num = 1}. */
     public TaylorFoWeightFilterPruner(Module model, ConfigList configList, Optimizer optimizer) {
@@ -52,26 +40,20 @@ public final class TaylorFoWeightFilterPruner extends ScoreCollectingFilterPrune
 
     private TaylorFoWeightFilterPruner(Builder b) {
         super(b, new TaylorScoreCollector());
-        this.globalSort = b.globalSort;
     }
 
-    /** A builder for the non-default options ({@code statistics_batch_num}, {@code global_sort}). */
+    /**
+     * A builder for the non-default options ({@code statistics_batch_num}, {@code global_sort},
+     * {@code dependency_aware}).
+     */
     public static Builder builder() {
         return new Builder();
     }
 
     /** Builder for {@link TaylorFoWeightFilterPruner}. */
     public static final class Builder extends ScoreCollectingFilterPruner.Builder<Builder> {
-        private boolean globalSort;
-
         private Builder() {
             super("TaylorFoWeightFilterPruner");
-        }
-
-        /** {@code global_sort}: rank the filters of all selected layers together, default false. */
-        public Builder optGlobalSort(boolean globalSort) {
-            this.globalSort = globalSort;
-            return this;
         }
 
         /**
@@ -84,29 +66,9 @@ public final class TaylorFoWeightFilterPruner extends ScoreCollectingFilterPrune
         }
     }
 
-    /** Whether filters are ranked across all layers. */
-    public boolean globalSort() {
-        return globalSort;
-    }
-
     /** The Taylor collector. */
     public TaylorScoreCollector taylorCollector() {
         return (TaylorScoreCollector) collector();
-    }
-
-    @Override
-    protected List<String> validateLayer(LayerInfo layer, LayerConfig config) {
-        List<String> errors = new ArrayList<>(super.validateLayer(layer, config));
-        if (globalSort && !config.exclude()) {
-            double s = config.sparsity();
-            if (sharedSparsity == null) {
-                sharedSparsity = s;
-            } else if (sharedSparsity != s) {
-                errors.add("config_list[" + config.index() + "]: " + layer.name() + " has sparsity " + s
-                        + " but global_sort needs one sparsity for all layers (the first selected layer has " + sharedSparsity + ")");
-            }
-        }
-        return errors;
     }
 
     /**
@@ -137,37 +99,5 @@ public final class TaylorFoWeightFilterPruner extends ScoreCollectingFilterPrune
     protected void afterOptimizerStep() {
         accumulate();
         super.afterOptimizerStep();
-    }
-
-    @Override
-    protected void computeMasks() {
-        if (!globalSort) {
-            super.computeMasks();
-            return;
-        }
-        List<ModuleWrapper> wrappers = getModulesWrapper();
-        double sparsity = wrappers.get(0).config().sparsity();
-        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
-            List<double[]> perLayer = new ArrayList<>();
-            int total = 0;
-            for (ModuleWrapper w : wrappers) {
-                double[] s = collector().scores(w.name());
-                perLayer.add(s);
-                total += s.length;
-            }
-            double[] all = new double[total];
-            int at = 0;
-            for (double[] s : perLayer) {
-                System.arraycopy(s, 0, all, at, s.length);
-                at += s.length;
-            }
-            Tensor keep = Ranking.keepMaskPruning(Tensor.create(all, total), Ranking.prunedCount(total, sparsity));
-            at = 0;
-            for (int i = 0; i < wrappers.size(); i++) {
-                int n = perLayer.get(i).length;
-                setMasks(wrappers.get(i), CollectedScoreFilterMasker.onBaseMasks(wrappers.get(i), keep.narrow(0, at, n)));
-                at += n;
-            }
-        }
     }
 }

@@ -1,7 +1,7 @@
 package dev.shrink4j.prune;
 
-import static dev.shrink4j.prune.PrunerTest.set;
-import static dev.shrink4j.prune.PrunerTest.values;
+import static dev.shrink4j.prune.TensorValues.set;
+import static dev.shrink4j.prune.TensorValues.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,23 +10,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shrink4j.compress.config.ConfigException;
 import dev.shrink4j.compress.config.ConfigList;
-import dev.shrink4j.nn.Module;
-import dev.shrink4j.nn.layers.Conv2d;
 import dev.shrink4j.nn.optim.Sgd;
+import dev.shrink4j.prune.TestConvs.AddedConvs;
+import dev.shrink4j.prune.TestConvs.OneConv;
+import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 
 class ActivationRankFilterPrunersTest {
-
-    /** One 1×1 convolution, 1 → 4 channels: channel c outputs {@code w[c]·x + b[c]}. */
-    static final class OneConv extends Module {
-        final Conv2d conv = registerModule("conv", new Conv2d(1, 4, 1));
-
-        @Override
-        protected Tensor forward(Tensor x) {
-            return conv.call(x);
-        }
-    }
 
     static final ConfigList HALF = ConfigList.fromJson("[{\"sparsity\": 0.5, \"op_types\": [\"Conv2d\"]}]");
 
@@ -36,7 +27,7 @@ class ActivationRankFilterPrunersTest {
      * ch2 (0, .5, 1.5, 0): APoZ 1/2, mean 0.5; ch3 (.1, .2, .3, 0): APoZ 1/4, mean 0.15.
      */
     static OneConv handSetModel() {
-        OneConv m = new OneConv();
+        OneConv m = new OneConv(1, 4);
         set(m.conv.weight(), new float[] {1f, -1f, 1f, 0.1f});
         set(m.conv.bias(), new float[] {0f, 0f, -1.5f, 0f});
         return m;
@@ -100,6 +91,63 @@ class ActivationRankFilterPrunersTest {
         }
     }
 
+    /**
+     * x = (1, 2, 3, −1) into {@code a(x) + b(x)} (1×1, 4 channels each). Channel c outputs {@code w[c]·x + bias[c]};
+     * {@code (w, bias)} = (1, 0) gives ReLU (1, 2, 3, 0), (0, 0) zeros, (1, −1.5) (0, .5, 1.5, 0), (0, 1) ones,
+     * (−1, 0) (0, 0, 0, 1).
+     */
+    static AddedConvs addedConvs(float[] aW, float[] aBias, float[] bW, float[] bBias) {
+        AddedConvs m = new AddedConvs(4, false);
+        set(m.a.weight(), aW);
+        set(m.a.bias(), aBias);
+        set(m.b.weight(), bW);
+        set(m.b.bias(), bBias);
+        return m;
+    }
+
+    @Test
+    void apozDependencyAwarePrunesAddedConvolutionsOnCommonChannels() {
+        // 1 − APoZ: a = (.75, 0, .5, 1), b = (.25, 1, .75, .5). Alone a prunes {1, 2} and b {0, 3}; dependency-aware
+        // the sums (1, 1, 1.25, 1.5) give the common channels {0, 1}.
+        float[] aW = {1, 0, 1, 0};
+        float[] aBias = {0, 0, -1.5f, 1};
+        float[] bW = {-1, 0, 1, 1};
+        float[] bBias = {0, 1, 0, -1.5f};
+        for (boolean aware : new boolean[] {false, true}) {
+            ActivationApozRankFilterPruner.Builder b = ActivationApozRankFilterPruner.builder().setConfigList(HALF);
+            try (AddedConvs model = addedConvs(aW, aBias, bW, bBias);
+                    ActivationApozRankFilterPruner pruner = (aware ? b.optDependencyAware(1, 1, 1, 4) : b).setModel(model).build()) {
+                pruner.compress();
+                assertEquals(0, pruner.apozCollector().batches("a"), "tracing the groups is not a statistics batch");
+                model.call(input());
+                pruner.updateMask();
+                assertArrayEquals(new double[] {0.75, 0, 0.5, 1}, pruner.apozCollector().scores("a"));
+                assertArrayEquals(new double[] {0.25, 1, 0.75, 0.5}, pruner.apozCollector().scores("b"));
+                assertArrayEquals(aware ? new float[] {0, 0, 1, 1} : new float[] {1, 0, 0, 1}, values(pruner.masks().get("a.bias_mask")));
+                assertArrayEquals(aware ? new float[] {0, 0, 1, 1} : new float[] {0, 1, 1, 0}, values(pruner.masks().get("b.bias_mask")));
+                assertEquals(aware ? List.of(List.of("a", "b")) : List.of(), pruner.dependencyGroups());
+            }
+        }
+    }
+
+    @Test
+    void meanActivationGlobalSortRanksTheChannelsOfBothLayersTogether() {
+        // means a = (1.5, 0, .5, 1), b = (1.5, 1, 1.5, 1). Per layer a loses {1, 2}, b the tied {1, 3}; globally
+        // floor(8·0.5) = 4: a1 (0), a2 (.5), then the 1s in layer order, a3 and b1.
+        for (boolean global : new boolean[] {false, true}) {
+            try (AddedConvs model = addedConvs(new float[] {1, 0, 1, 0}, new float[] {0, 0, -1.5f, 1}, new float[] {1, 0, 1, 0},
+                    new float[] {0, 1, 0, 1}); ActivationMeanRankFilterPruner pruner = ActivationMeanRankFilterPruner.builder()
+                            .setModel(model).setConfigList(HALF).optGlobalSort(global).build()) {
+                pruner.compress();
+                model.call(input());
+                pruner.updateMask();
+                assertArrayEquals(new double[] {1.5, 1, 1.5, 1}, pruner.meanCollector().mean("b"));
+                assertArrayEquals(global ? new float[] {1, 0, 0, 0} : new float[] {1, 0, 0, 1}, values(pruner.weightMask("a")));
+                assertArrayEquals(global ? new float[] {1, 0, 1, 1} : new float[] {1, 0, 1, 0}, values(pruner.weightMask("b")));
+            }
+        }
+    }
+
     @Test
     void relu6ByNameCapsActivations() {
         try (OneConv model = handSetModel();
@@ -115,7 +163,7 @@ class ActivationRankFilterPrunersTest {
                 () -> ActivationApozRankFilterPruner.builder().optActivation("tanh"));
         assertEquals("activation \"tanh\" is not supported; expected one of relu, relu6, identity", bad.getMessage());
         IllegalArgumentException batches = assertThrows(IllegalArgumentException.class,
-                () -> ActivationApozRankFilterPruner.builder().setModel(new OneConv()).setConfigList(HALF)
+                () -> ActivationApozRankFilterPruner.builder().setModel(new OneConv(1, 4)).setConfigList(HALF)
                         .optStatisticsBatchNum(0).build());
         assertEquals("ActivationApozRankFilterPruner: statistics_batch_num must be at least 1, got 0", batches.getMessage());
     }
@@ -126,7 +174,7 @@ class ActivationRankFilterPrunersTest {
                 ActivationApozRankFilterPruner pruner = new ActivationApozRankFilterPruner(model,
                         ConfigList.fromJson("[{\"sparsity\": 0.5, \"op_types\": [\"Linear\"]}]"), null)) {
             ConfigException e = assertThrows(ConfigException.class, pruner::compress);
-            assertEquals(java.util.List.of("config_list[0]: fc is a Linear; ActivationApozRankFilterPruner prunes Conv2d filters only"),
+            assertEquals(List.of("config_list[0]: fc is a Linear; ActivationApozRankFilterPruner prunes Conv2d filters only"),
                     e.errors());
         }
     }

@@ -1,5 +1,7 @@
 package dev.shrink4j.prune;
 
+import static dev.shrink4j.prune.TensorValues.set;
+import static dev.shrink4j.prune.TensorValues.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,7 +13,9 @@ import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.layers.Conv2d;
 import dev.shrink4j.nn.layers.Linear;
 import dev.shrink4j.workbench.zoo.ModelZoo;
+import dev.shrink4j.prune.TestConvs.AddedConvs;
 import dev.shrink4j.prune.core.Ranking;
+import dev.shrink4j.prune.importance.ImportanceInput;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -40,26 +44,10 @@ class FilterPrunerTest {
         }
     }
 
-    /** Two convolutions whose outputs are added: {@code a(x) + b(x)}, then a 1×1 convolution. */
-    static final class TwoConvAdd extends Module {
-        final Conv2d a = registerModule("a", new Conv2d(1, 4, 1));
-        final Conv2d b = registerModule("b", new Conv2d(1, 4, 1));
-        final Conv2d head = registerModule("head", new Conv2d(4, 2, 1));
-
-        @Override
-        protected Tensor forward(Tensor x) {
-            return head.call(a.call(x).add(b.call(x)));
-        }
-    }
-
     static final String ALL_CONV = "[{\"sparsity\": %s, \"op_types\": [\"Conv2d\"]}]";
 
     static ConfigList conv(double s) {
         return ConfigList.fromJson(String.format(ALL_CONV, s));
-    }
-
-    static float[] values(Tensor t) {
-        return PrunerTest.values(t);
     }
 
     /** Per-filter sums of a weight mask. */
@@ -96,13 +84,13 @@ class FilterPrunerTest {
                 L1FilterPruner l1 = new L1FilterPruner(l1Model, conv(0.5));
                 L2FilterPruner l2 = new L2FilterPruner(l2Model, conv(0.5))) {
             float[] w = {3, 0, 0, 0, 1, 1, 1, 1};
-            PrunerTest.set(l1Model.conv1.weight(), w);
-            PrunerTest.set(l2Model.conv1.weight(), w);
+            set(l1Model.conv1.weight(), w);
+            set(l2Model.conv1.weight(), w);
             l1.compress();
             l2.compress();
             assertArrayEquals(new float[] {0, 4}, filterSums(l1.weightMask("conv1")), "L1 3 < 4 prunes filter 0");
             assertArrayEquals(new float[] {4, 0}, filterSums(l2.weightMask("conv1")), "L2 2 < 3 prunes filter 1");
-            assertArrayEquals(new float[] {0, 4}, values(l1.filterMasker().importance(l1.getWrapper("conv1"))),
+            assertArrayEquals(new float[] {0, 4}, values(l1.importance().scores(ImportanceInput.of(l1.getWrapper("conv1")))),
                     "importance is measured on the masked weight");
         }
     }
@@ -116,28 +104,30 @@ class FilterPrunerTest {
             p.compress();
             assertArrayEquals(new float[] {125, 125, 125, 125, 0, 0, 125, 125, 125, 125},
                     filterSums(p.weightMask("conv1")), "floor(10·0.2) = 2: the two middle filters");
-            float[] scores = values(p.filterMasker().importance(p.getWrapper("conv1")));
+            float[] scores = values(p.importance().scores(ImportanceInput.of(p.getWrapper("conv1"))));
             float[] expected = {45, 37, 31, 27, 25, 25, 27, 31, 37, 45};
             for (int i = 0; i < 10; i++) {
                 assertEquals(expected[i] * Math.sqrt(125), scores[i], 1e-3, "score of filter " + i);
             }
         }
         // NNI's second case: sparsity 0.6 on the same weights → floor(6) lowest: 4, 5 (25), 3, 6 (27), 2, 7 (31).
-        try (OneConv m = new OneConv(5, 10, 5, false); FpgmPruner p = new FpgmPruner(m, conv(0.6))) {
-            fillFilters(m.conv1.weight(), 1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
-            p.compress();
-            assertArrayEquals(new float[] {125, 125, 0, 0, 0, 0, 0, 0, 125, 125}, filterSums(p.weightMask("conv1")));
-            assertEquals(0.6, p.layerSparsity().get("conv1"), 1e-12);
-        }
+        assertArrayEquals(new float[] {125, 125, 0, 0, 0, 0, 0, 0, 125, 125},
+                fpgmFilterSums(0.6, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10));
     }
 
     @Test
     void fpgmWithFiveFiltersPrunesTheMiddleOne() {
         // Σ_j |i − j| over 5 filters: 10 7 6 7 10 → floor(5·0.2) = 1: filter 2.
-        try (OneConv m = new OneConv(5, 5, 5, false); FpgmPruner p = new FpgmPruner(m, conv(0.2))) {
-            fillFilters(m.conv1.weight(), 1, 2, 3, 4, 5);
+        assertArrayEquals(new float[] {125, 125, 0, 125, 125}, fpgmFilterSums(0.2, 1, 2, 3, 4, 5));
+    }
+
+    /** conv1's per-filter mask sums after FPGM pruned a 5 → n 5×5 convolution whose filter i is {@code scale[i]}·ones. */
+    static float[] fpgmFilterSums(double sparsity, float... scale) {
+        try (OneConv m = new OneConv(5, scale.length, 5, false); FpgmPruner p = new FpgmPruner(m, conv(sparsity))) {
+            fillFilters(m.conv1.weight(), scale);
             p.compress();
-            assertArrayEquals(new float[] {125, 125, 0, 125, 125}, filterSums(p.weightMask("conv1")));
+            assertEquals(Math.floor(scale.length * sparsity) / scale.length, p.layerSparsity().get("conv1"), 1e-12);
+            return filterSums(p.weightMask("conv1"));
         }
     }
 
@@ -194,14 +184,14 @@ class FilterPrunerTest {
     void dependencyAwarePrunesAddedConvolutionsOnTheSameChannelsBySummedImportance() {
         // L1 norms: a = 1 5 3 2, b = 4 1 1 1 → sums 5 6 4 3. Alone, a would prune {0, 3} and b {1, 2}; together
         // floor(4·0.5) = 2 channels with the lowest sums, {3, 2}, in both.
-        try (TwoConvAdd m = new TwoConvAdd();
-                L1FilterPruner alone = new L1FilterPruner(new TwoConvAdd(), ConfigList.fromJson(
+        try (AddedConvs m = new AddedConvs(4, true);
+                L1FilterPruner alone = new L1FilterPruner(new AddedConvs(4, true), ConfigList.fromJson(
                         "[{\"sparsity\": 0.5, \"op_names\": [\"a\", \"b\"]}]"));
                 L1FilterPruner aware = L1FilterPruner.builder().setModel(m).setConfigList(ConfigList.fromJson(
                         "[{\"sparsity\": 0.5, \"op_names\": [\"a\", \"b\"]}]")).optDependencyAware(1, 1, 2, 2).build()) {
             for (Module model : List.of(m, alone.model())) {
-                fillFilters(((TwoConvAdd) model).a.weight(), 1, 5, 3, 2);
-                fillFilters(((TwoConvAdd) model).b.weight(), 4, 1, 1, 1);
+                fillFilters(((AddedConvs) model).a.weight(), 1, 5, 3, 2);
+                fillFilters(((AddedConvs) model).b.weight(), 4, 1, 1, 1);
             }
             alone.compress();
             aware.compress();
@@ -218,11 +208,61 @@ class FilterPrunerTest {
     }
 
     @Test
+    void globalSortRanksTheFiltersOfAllLayersTogether() {
+        // L1 norms a = 1 5 3 2, b = 4 1 1 1: floor(8·0.5) = 4 lowest across both layers, all tied at 1: a0, then
+        // b1, b2, b3 in layer order. Per layer each would lose two.
+        try (AddedConvs m = new AddedConvs(4, false); L1FilterPruner p = L1FilterPruner.builder().setModel(m)
+                .setConfigList(conv(0.5)).optGlobalSort(true).build()) {
+            fillFilters(m.a.weight(), 1, 5, 3, 2);
+            fillFilters(m.b.weight(), 4, 1, 1, 1);
+            p.compress();
+            assertTrue(p.globalSort());
+            assertArrayEquals(new float[] {0, 1, 1, 1}, filterSums(p.weightMask("a")));
+            assertArrayEquals(new float[] {1, 0, 0, 0}, filterSums(p.weightMask("b")));
+            assertArrayEquals(new float[] {1, 0, 0, 0}, values(p.getWrapper("b").getBuffer(Pruner.BIAS_MASK)));
+            assertEquals(Map.of("a", 0.25, "b", 0.75), p.layerSparsity());
+            // recomputing one layer keeps it at its share of the global ranking
+            p.calcMask(p.getWrapper("b"));
+            assertArrayEquals(new float[] {1, 0, 0, 0}, filterSums(p.weightMask("b")));
+        }
+    }
+
+    @Test
+    void globalSortNeedsOneSparsity() {
+        try (AddedConvs m = new AddedConvs(4, false); L2FilterPruner p = L2FilterPruner.builder().setModel(m)
+                .setConfigList(ConfigList.fromJson("[{\"sparsity\": 0.5, \"op_names\": [\"a\"]},"
+                        + " {\"sparsity\": 0.25, \"op_names\": [\"b\"]}]")).optGlobalSort(true).build()) {
+            ConfigException e = assertThrows(ConfigException.class, p::compress);
+            assertEquals(List.of("config_list[1]: b has sparsity 0.25 but global_sort needs one sparsity for all layers"
+                    + " (the first selected layer has 0.5)"), e.errors());
+        }
+    }
+
+    @Test
+    void dependencyAwareGlobalSortRanksEachSharedChannelOnceByItsMeanImportance() {
+        // a + b feed c, so {a, b} is a group and c stands alone. L1 norms a = 1 5 3 2, b = 4 1 1 1 (means 2.5 3 2 1.5),
+        // c = 4·(.25 .125 2 .75) = 1 .5 8 3. Units: 4 shared channels + 4 filters of c; floor(8·0.5) = 4 lowest:
+        // c1 (.5), c0 (1), channel 3 (1.5), channel 2 (2).
+        try (AddedConvs m = new AddedConvs(4, true);
+                L1FilterPruner p = L1FilterPruner.builder().setModel(m).setConfigList(conv(0.5))
+                        .optDependencyAware(1, 1, 2, 2).optGlobalSort(true).build()) {
+            fillFilters(m.a.weight(), 1, 5, 3, 2);
+            fillFilters(m.b.weight(), 4, 1, 1, 1);
+            fillFilters(m.c.weight(), 0.25f, 0.125f, 2, 0.75f);
+            p.compress();
+            assertEquals(List.of(List.of("a", "b")), p.dependencyGroups());
+            assertArrayEquals(new float[] {1, 1, 0, 0}, filterSums(p.weightMask("a")));
+            assertArrayEquals(new float[] {1, 1, 0, 0}, filterSums(p.weightMask("b")));
+            assertArrayEquals(new float[] {0, 0, 4, 4}, filterSums(p.weightMask("c")));
+        }
+    }
+
+    @Test
     void dependencyAwareNeedsAnInputShapeForATracedModel() {
-        try (TwoConvAdd m = new TwoConvAdd()) {
+        try (AddedConvs m = new AddedConvs(4, true)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> FpgmPruner.builder().setModel(m).setConfigList(conv(0.5)).optDependencyAware().build());
-            assertEquals("FpgmPruner: dependency-aware pruning of TwoConvAdd needs a dummy input shape"
+            assertEquals("FpgmPruner: dependency-aware pruning of AddedConvs needs a dummy input shape"
                     + " (optDependencyAware(1, 3, 32, 32)), since it does not implement HasChannelDependencies",
                     e.getMessage());
         }

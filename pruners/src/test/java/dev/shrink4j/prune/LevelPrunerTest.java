@@ -16,10 +16,10 @@ class LevelPrunerTest {
         try (PrunerTest.OneLinear m = new PrunerTest.OneLinear(); LevelPruner p = new LevelPruner(m,
                 ConfigList.fromJson("[{\"sparsity\": 0.5, \"op_types\": [\"Linear\"]}]"))) {
             // |w| = .5 .1 2 .1 | 3 1 .2 .2 → floor(8·.5) = 4 pruned: .1 (1), .1 (3), then the tied .2s (6, 7)
-            PrunerTest.set(m.fc.weight(), new float[] {0.5f, -0.1f, 2f, 0.1f, -3f, 1f, 0.2f, -0.2f});
+            TensorValues.set(m.fc.weight(), new float[] {0.5f, -0.1f, 2f, 0.1f, -3f, 1f, 0.2f, -0.2f});
             p.compress();
-            assertArrayEquals(new float[] {1, 0, 1, 0, 1, 1, 0, 0}, PrunerTest.values(p.weightMask("fc")));
-            assertArrayEquals(new float[] {1, 1}, PrunerTest.values(p.getWrapper("fc").getBuffer(Pruner.BIAS_MASK)),
+            assertArrayEquals(new float[] {1, 0, 1, 0, 1, 1, 0, 0}, TensorValues.values(p.weightMask("fc")));
+            assertArrayEquals(new float[] {1, 1}, TensorValues.values(p.getWrapper("fc").getBuffer(Pruner.BIAS_MASK)),
                     "the bias is not pruned");
         }
     }
@@ -28,13 +28,13 @@ class LevelPrunerTest {
     void ranksTheAlreadyMaskedWeightSoPrunedElementsStayPruned() {
         try (PrunerTest.OneLinear m = new PrunerTest.OneLinear(); LevelPruner p = new LevelPruner(m,
                 ConfigList.fromJson("[{\"sparsity\": 0.25, \"op_types\": [\"Linear\"]}]"))) {
-            PrunerTest.set(m.fc.weight(), new float[] {8, 7, 6, 5, 4, 3, 2, 1});
+            TensorValues.set(m.fc.weight(), new float[] {8, 7, 6, 5, 4, 3, 2, 1});
             p.compress();
-            assertArrayEquals(new float[] {1, 1, 1, 1, 1, 1, 0, 0}, PrunerTest.values(p.weightMask("fc")));
+            assertArrayEquals(new float[] {1, 1, 1, 1, 1, 1, 0, 0}, TensorValues.values(p.weightMask("fc")));
             // the stored weights of the pruned elements grow: |w·m| is still 0, so they stay pruned
-            PrunerTest.set(m.fc.weight(), new float[] {8, 7, 6, 5, 4, 3, 20, 10});
+            TensorValues.set(m.fc.weight(), new float[] {8, 7, 6, 5, 4, 3, 20, 10});
             p.updateMask();
-            assertArrayEquals(new float[] {1, 1, 1, 1, 1, 1, 0, 0}, PrunerTest.values(p.weightMask("fc")));
+            assertArrayEquals(new float[] {1, 1, 1, 1, 1, 1, 0, 0}, TensorValues.values(p.weightMask("fc")));
         }
     }
 

@@ -1,7 +1,7 @@
 package dev.shrink4j.prune;
 
-import static dev.shrink4j.prune.PrunerTest.set;
-import static dev.shrink4j.prune.PrunerTest.values;
+import static dev.shrink4j.prune.TensorValues.set;
+import static dev.shrink4j.prune.TensorValues.values;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -142,7 +142,7 @@ class LotteryTicketPrunerTest {
 
     @Test
     void entriesMustAgreeOnPruneIterations() {
-        try (TaylorFoWeightFilterPrunerTest.TwoConvs model = new TaylorFoWeightFilterPrunerTest.TwoConvs();
+        try (TestConvs.AddedConvs model = new TestConvs.AddedConvs(2, false);
                 LotteryTicketPruner lt = new LotteryTicketPruner(model, ConfigList.fromJson("["
                         + "{\"sparsity\": 0.8, \"prune_iterations\": 3, \"op_names\": [\"a\"]},"
                         + "{\"sparsity\": 0.5, \"prune_iterations\": 2, \"op_names\": [\"b\"]}]"), null)) {

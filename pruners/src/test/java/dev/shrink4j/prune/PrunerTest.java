@@ -1,5 +1,7 @@
 package dev.shrink4j.prune;
 
+import static dev.shrink4j.prune.TensorValues.set;
+import static dev.shrink4j.prune.TensorValues.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,7 +17,6 @@ import dev.shrink4j.prune.core.Masks;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -47,19 +48,6 @@ class PrunerTest {
         @Override
         protected Tensor forward(Tensor x) {
             return fc.call(x);
-        }
-    }
-
-    static float[] values(Tensor t) {
-        Tensor c = t.detach().contiguous();
-        float[] out = new float[(int) c.numel()];
-        c.data_ptr_float().get(out);
-        return out;
-    }
-
-    static void set(Tensor target, float[] data) {
-        try (NoGradGuard g = new NoGradGuard()) {
-            target.copy_(Tensor.create(data, target.shape()));
         }
     }
 

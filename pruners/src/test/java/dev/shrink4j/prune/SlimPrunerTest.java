@@ -34,13 +34,13 @@ class SlimPrunerTest {
         // NNI test_torch_slim_pruner: γ1 = 0..4, γ2 = −(0..4); |γ| = 0 1 2 3 4 0 1 2 3 4, floor(10·0.2) = 2:
         // the two zeros, channel 0 of both layers.
         try (TwoBn m = new TwoBn(); SlimPruner p = new SlimPruner(m, BN_02)) {
-            PrunerTest.set(m.bn1.weight(), new float[] {0, 1, 2, 3, 4});
-            PrunerTest.set(m.bn2.weight(), new float[] {0, -1, -2, -3, -4});
+            TensorValues.set(m.bn1.weight(), new float[] {0, 1, 2, 3, 4});
+            TensorValues.set(m.bn2.weight(), new float[] {0, -1, -2, -3, -4});
             p.compress();
             for (String bn : new String[] {"bn1", "bn2"}) {
-                assertArrayEquals(new float[] {0, 1, 1, 1, 1}, PrunerTest.values(p.weightMask(bn)), bn);
+                assertArrayEquals(new float[] {0, 1, 1, 1, 1}, TensorValues.values(p.weightMask(bn)), bn);
                 assertArrayEquals(new float[] {0, 1, 1, 1, 1},
-                        PrunerTest.values(p.getWrapper(bn).getBuffer(Pruner.BIAS_MASK)), bn + ": β follows γ");
+                        TensorValues.values(p.getWrapper(bn).getBuffer(Pruner.BIAS_MASK)), bn + ": β follows γ");
                 assertEquals(0.2, p.layerSparsity().get(bn), 1e-12);
             }
         }
@@ -51,11 +51,11 @@ class SlimPrunerTest {
         // |γ| = .1 .2 .3 .4 .5 | 5 6 7 8 9 at sparsity 0.4 → 4 pruned, all in bn1
         try (TwoBn m = new TwoBn(); SlimPruner p = new SlimPruner(m, ConfigList.fromJson(
                 "[{\"sparsity\": 0.4, \"op_types\": [\"BatchNorm2d\"]}]"))) {
-            PrunerTest.set(m.bn1.weight(), new float[] {0.1f, 0.2f, 0.3f, 0.4f, 0.5f});
-            PrunerTest.set(m.bn2.weight(), new float[] {5, 6, 7, 8, 9});
+            TensorValues.set(m.bn1.weight(), new float[] {0.1f, 0.2f, 0.3f, 0.4f, 0.5f});
+            TensorValues.set(m.bn2.weight(), new float[] {5, 6, 7, 8, 9});
             p.compress();
-            assertArrayEquals(new float[] {0, 0, 0, 0, 1}, PrunerTest.values(p.weightMask("bn1")));
-            assertArrayEquals(new float[] {1, 1, 1, 1, 1}, PrunerTest.values(p.weightMask("bn2")));
+            assertArrayEquals(new float[] {0, 0, 0, 0, 1}, TensorValues.values(p.weightMask("bn1")));
+            assertArrayEquals(new float[] {1, 1, 1, 1, 1}, TensorValues.values(p.weightMask("bn2")));
         }
     }
 
@@ -64,20 +64,20 @@ class SlimPrunerTest {
         try (TwoBn m = new TwoBn(); Sgd sgd = Sgd.builder().setLearningRate(1.0).build(m.parameters());
                 SlimPruner p = SlimPruner.builder().setModel(m).setConfigList(BN_02).optOptimizer(sgd).optScale(0.5)
                         .optMaskOnCompress(false).build()) {
-            PrunerTest.set(m.bn1.weight(), new float[] {0, 1, 2, -3, 4});
+            TensorValues.set(m.bn1.weight(), new float[] {0, 1, 2, -3, 4});
             p.compress();
-            assertArrayEquals(new float[] {1, 1, 1, 1, 1}, PrunerTest.values(p.weightMask("bn1")), "no masks yet");
+            assertArrayEquals(new float[] {1, 1, 1, 1, 1}, TensorValues.values(p.weightMask("bn1")), "no masks yet");
             sgd.zeroGrad();
             m.call(torch.randn(2, 5, 3, 3)).sum().mul(new org.bytedeco.pytorch.Scalar(0)).backward();
             sgd.step();
             // γ ← γ − lr·(0 + 0.5·sign(γ))
-            assertArrayEquals(new float[] {0, 0.5f, 1.5f, -2.5f, 3.5f}, PrunerTest.values(m.bn1.weight()));
-            assertArrayEquals(new float[] {0.5f, 0.5f, 0.5f, 0.5f, 0.5f}, PrunerTest.values(m.bn2.weight()),
+            assertArrayEquals(new float[] {0, 0.5f, 1.5f, -2.5f, 3.5f}, TensorValues.values(m.bn1.weight()));
+            assertArrayEquals(new float[] {0.5f, 0.5f, 0.5f, 0.5f, 0.5f}, TensorValues.values(m.bn2.weight()),
                     "default γ = 1");
             p.updateMask();
             // |γ| = 0 .5 1.5 2.5 3.5 | .5 .5 .5 .5 .5: floor(10·0.2) = 2, the 0 and the first .5 (lower index)
-            assertArrayEquals(new float[] {0, 0, 1, 1, 1}, PrunerTest.values(p.weightMask("bn1")));
-            assertArrayEquals(new float[] {1, 1, 1, 1, 1}, PrunerTest.values(p.weightMask("bn2")));
+            assertArrayEquals(new float[] {0, 0, 1, 1, 1}, TensorValues.values(p.weightMask("bn1")));
+            assertArrayEquals(new float[] {1, 1, 1, 1, 1}, TensorValues.values(p.weightMask("bn2")));
         }
     }
 

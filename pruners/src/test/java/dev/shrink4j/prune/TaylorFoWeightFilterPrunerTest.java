@@ -1,51 +1,31 @@
 package dev.shrink4j.prune;
 
-import static dev.shrink4j.prune.PrunerTest.set;
-import static dev.shrink4j.prune.PrunerTest.values;
+import static dev.shrink4j.prune.TensorValues.set;
+import static dev.shrink4j.prune.TensorValues.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shrink4j.compress.config.ConfigList;
-import dev.shrink4j.nn.Module;
-import dev.shrink4j.nn.layers.Conv2d;
 import dev.shrink4j.nn.optim.Sgd;
+import dev.shrink4j.prune.TestConvs.AddedConvs;
+import dev.shrink4j.prune.TestConvs.OneConv;
 import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 
 class TaylorFoWeightFilterPrunerTest {
 
-    /** A 1×1 convolution 2 → 3: with loss = Σ output and a 1×1 input x, ∂L/∂W[f, i] = x[i]. */
-    static final class OneConv extends Module {
-        final Conv2d conv = registerModule("conv", new Conv2d(2, 3, 1));
-
-        @Override
-        protected Tensor forward(Tensor x) {
-            return conv.call(x);
-        }
-    }
-
-    /** Two parallel 1×1 convolutions 1 → 2, summed: with x = 1 and loss = Σ output, every gradient is 1. */
-    static final class TwoConvs extends Module {
-        final Conv2d a = registerModule("a", new Conv2d(1, 2, 1));
-        final Conv2d b = registerModule("b", new Conv2d(1, 2, 1));
-
-        @Override
-        protected Tensor forward(Tensor x) {
-            return a.call(x).add(b.call(x));
-        }
-    }
-
     /**
+     * A 1×1 convolution 2 → 3: with loss = Σ output and a 1×1 input x, ∂L/∂W[f, i] = x[i].
      * W = [[1, .5], [−1, 2], [.25, .5]], SGD lr 0.5. Step 1, x = (1, 2): grad rows (1, 2), updated
      * W1 = [[.5, −.5], [−1.5, 1], [−.25, −.5]] → Σ(W1·g)² = (1.25, 6.25, 1.0625). Step 2, x = (2, −1):
      * W2 = [[−.5, 0], [−2.5, 1.5], [−1.25, 0]] → (1, 27.25, 6.25). Totals (2.25, 33.5, 7.3125).
      */
     @Test
     void accumulatesTwoStepsAfterTheUpdateThenPrunesTheLowestFilter() {
-        try (OneConv model = new OneConv(); Sgd sgd = Sgd.builder().setLearningRate(0.5).build(model.parameters());
+        try (OneConv model = new OneConv(2, 3); Sgd sgd = Sgd.builder().setLearningRate(0.5).build(model.parameters());
                 TaylorFoWeightFilterPruner pruner = TaylorFoWeightFilterPruner.builder().setModel(model)
                         .setConfigList(ConfigList.fromJson("[{\"sparsity\": 0.5, \"op_types\": [\"Conv2d\"]}]"))
                         .optOptimizer(sgd).optStatisticsBatchNum(2).build()) {
@@ -74,11 +54,14 @@ class TaylorFoWeightFilterPrunerTest {
         sgd.step();
     }
 
-    /** Without an optimizer: accumulate() after backward; scores W² = a (9, 4), b (1, .25). */
+    /**
+     * Two parallel 1×1 convolutions 1 → 2, summed: with x = 1 and loss = Σ output, every gradient is 1. Without
+     * an optimizer: accumulate() after backward; scores W² = a (9, 4), b (1, .25).
+     */
     @Test
     void globalSortRanksFiltersAcrossLayers() {
         for (boolean global : new boolean[] {false, true}) {
-            try (TwoConvs model = new TwoConvs();
+            try (AddedConvs model = new AddedConvs(2, false);
                     TaylorFoWeightFilterPruner pruner = TaylorFoWeightFilterPruner.builder().setModel(model)
                             .setConfigList(ConfigList.fromJson("[{\"sparsity\": 0.5, \"op_types\": [\"Conv2d\"]}]"))
                             .optGlobalSort(global).build()) {

@@ -104,7 +104,7 @@ class CompressionConfigTest {
         // without a model: the algorithm's options, the finetune recipe and the shape of the file
         assertEquals("config c.json (4 errors):\n"
                 + "  unknown option \"statistics_batch\" for pruner \"taylor-fo\"; known options: statistics_batch_num (an integer),"
-                + " global_sort (true or false)\n"
+                + " dependency_aware (true or false), global_sort (true or false)\n"
                 + "  \"statistics_batch_num\" must be an integer, got 2.5\n"
                 + "  \"global_sort\" must be true or false, got \"yes\"\n"
                 + "  \"finetune\".\"batch_size\" must be a positive integer, got 0",
@@ -114,7 +114,8 @@ class CompressionConfigTest {
                 + "  \"config_list\" is missing", error("{\"sparsity\": 0.5}"));
         // with the model: also the config list's entries and the layers they select, in the same message
         assertEquals("config c.json (5 errors):\n"
-                + "  unknown option \"scale\" for pruner \"l1-filter\"; known options: dependency_aware (true or false)\n"
+                + "  unknown option \"scale\" for pruner \"l1-filter\"; known options: dependency_aware (true or false),"
+                + " global_sort (true or false)\n"
                 + "  \"finetune\".\"lr\" must be positive, got -1\n"
                 + "  config_list[0].sparsity: 1.5 is outside [0, 1)\n"
                 + "  config_list[1].op_names: \"fc9\" matches no module in LeNet5\n"

@@ -10,6 +10,7 @@ import dev.shrink4j.algorithms.BuiltinAlgorithms;
 import dev.shrink4j.algorithms.CompressionConfig;
 import dev.shrink4j.algorithms.FinetuneRecipe;
 import dev.shrink4j.compress.Compressor;
+import dev.shrink4j.compress.protocol.DataDriven;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Sgd;
 import dev.shrink4j.workbench.zoo.ModelZoo;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -111,23 +113,36 @@ class ExampleConfigsTest {
     }
 
     @Test
-    void dependencyAwareOptionReachesTheFilterPruner() {
-        // The grouping itself is tested in the pruners module (tracing ResNet-20 takes ~20 s); here, that the
-        // option reaches the builder with one sample's input shape, and that it is off by default.
+    void dependencyAwareAndGlobalSortReachEveryFilterPruner() {
+        // The grouping and the ranking themselves are tested in the pruners module (tracing ResNet-20 takes ~20 s);
+        // here, that each option reaches the builder (dependency_aware with one sample's input shape), that both
+        // are off by default, and which allocator they select. LeNet-5 has no residual group, so every mode of a
+        // one-shot pruner prunes floor(22·0.5) = 11 of the 6 + 16 filters of conv1 and conv2.
         AlgorithmRegistry registry = BuiltinAlgorithms.registry();
-        for (String name : List.of("l1-filter", "l2-filter", "fpgm")) {
-            for (boolean aware : new boolean[] {true, false}) {
-                CompressionConfig cfg = CompressionConfig.parse("<inline>", "{\"pruner\": \"" + name + "\""
-                        + (aware ? ", \"dependency_aware\": true" : "")
+        for (String name : FILTER_PRUNERS) {
+            for (String options : List.of("", ", \"dependency_aware\": true", ", \"global_sort\": true",
+                    ", \"dependency_aware\": true, \"global_sort\": true")) {
+                boolean aware = options.contains("dependency_aware");
+                boolean global = options.contains("global_sort");
+                CompressionConfig cfg = CompressionConfig.parse("<inline>", "{\"pruner\": \"" + name + "\"" + options
                         + ", \"config_list\": [{\"sparsity\": 0.5, \"op_types\": [\"Conv2d\"]}]}", registry, AlgorithmKind.PRUNER);
                 try (Module model = ModelZoo.create("lenet5", 1, 10);
                      Compressor c = cfg.spec().factory().create(new AlgorithmContext(model, cfg.configList(), null, cfg.options(),
                              new long[] {1, 1, 28, 28}))) {
                     c.compress();
                     FilterPruner p = (FilterPruner) c;
-                    assertEquals(aware, p.isDependencyAware(), name);
-                    assertEquals(aware, p.dependencyGraph().isPresent(), name);
-                    assertEquals(Map.of("conv1", 0.5, "conv2", 0.5), p.layerSparsity(), name);
+                    String at = name + options;
+                    assertEquals(aware, p.isDependencyAware(), at);
+                    assertEquals(global, p.globalSort(), at);
+                    assertEquals(aware, p.dependencyGraph().isPresent(), at);
+                    assertEquals(global ? "GlobalAllocator" : aware ? "DependencyGroupAllocator" : "PerLayerAllocator",
+                            p.allocator().getClass().getSimpleName(), at);
+                    if (!(c instanceof DataDriven)) {
+                        long pruned = p.masks().entrySet().stream().filter(e -> e.getKey().endsWith(".weight_mask"))
+                                .mapToLong(e -> e.getValue().flatten(1, -1).amax(new long[] {1}, false).eq(new Scalar(0))
+                                        .count_nonzero().item_long()).sum();
+                        assertEquals(11, pruned, at);
+                    }
                 }
             }
         }

@@ -7,7 +7,8 @@ import org.bytedeco.pytorch.Tensor;
  * The masks a {@link WeightMasker} computed for one layer: 1 keeps a weight, 0 prunes it.
  *
  * @param weightMask same shape as the layer's weight
- * @param biasMask   same shape as the bias; null exactly when the layer has no bias
+ * @param biasMask   same shape as the bias, or null to leave the bias mask as it is (a layer without bias,
+ *                   or a rule that does not prune the bias)
  */
 public record Masks(Tensor weightMask, Tensor biasMask) {
 
@@ -20,7 +21,7 @@ public record Masks(Tensor weightMask, Tensor biasMask) {
         Objects.requireNonNull(weightMask, "weightMask");
     }
 
-    /** Masks for a layer without bias. */
+    /** Masks that leave the bias mask as it is. */
     public static Masks of(Tensor weightMask) {
         return new Masks(weightMask, null);
     }

@@ -1,5 +1,6 @@
 package dev.shrink4j.prune.core;
 
+import static dev.shrink4j.prune.TensorValues.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -7,13 +8,6 @@ import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 
 class RankingTest {
-
-    static float[] values(Tensor t) {
-        Tensor c = t.contiguous();
-        float[] out = new float[(int) c.numel()];
-        c.data_ptr_float().get(out);
-        return out;
-    }
 
     @Test
     void prunesFloorOfNTimesSparsityLowestFirstAndLowerIndexOnTies() {
