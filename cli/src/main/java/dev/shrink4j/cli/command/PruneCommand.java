@@ -10,8 +10,8 @@ import dev.shrink4j.cli.report.DeployedModel;
 import dev.shrink4j.cli.report.Rounding;
 import dev.shrink4j.cli.report.RunReport;
 import dev.shrink4j.cli.report.SweepPoint;
-import dev.shrink4j.cli.run.Compressors;
 import dev.shrink4j.cli.run.DataSpec;
+import dev.shrink4j.cli.run.Models;
 import dev.shrink4j.cli.run.Measurements;
 import dev.shrink4j.cli.run.PruningRun;
 import dev.shrink4j.cli.run.Training;
@@ -80,7 +80,7 @@ public final class PruneCommand extends Subcommand {
         }
         DataSpec dataSpec = data.spec();
         CompressionConfig cfg = CompressionConfig.read(config, registry(), AlgorithmKind.PRUNER,
-                Compressors.check(model.arch(), dataSpec, c -> epochs > 0));
+                Models.configCheck(model.arch(), dataSpec, c -> epochs > 0));
         for (double s : sweep == null ? List.<Double>of() : sweep) {
             if (!(s >= 0 && s < 1)) {
                 throw new UsageException("--sweep: sparsity " + s + " is outside [0, 1)");

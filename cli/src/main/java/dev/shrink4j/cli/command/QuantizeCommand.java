@@ -9,8 +9,8 @@ import dev.shrink4j.cli.options.OutputOptions;
 import dev.shrink4j.cli.report.ResultsTable;
 import dev.shrink4j.cli.report.Rounding;
 import dev.shrink4j.cli.report.RunReport;
-import dev.shrink4j.cli.run.Compressors;
 import dev.shrink4j.cli.run.DataSpec;
+import dev.shrink4j.cli.run.Models;
 import dev.shrink4j.cli.run.Messages;
 import dev.shrink4j.cli.run.QuantizationRun;
 import dev.shrink4j.cli.run.Training;
@@ -69,7 +69,7 @@ public final class QuantizeCommand extends Subcommand {
     int run() throws IOException {
         DataSpec dataSpec = data.spec();
         CompressionConfig cfg = CompressionConfig.read(config, registry(), AlgorithmKind.QUANTIZER,
-                Compressors.check(model.arch(), dataSpec, c -> epochs > 0));
+                Models.configCheck(model.arch(), dataSpec, c -> epochs > 0));
         int calibration = calibrationBatches != null ? calibrationBatches
                 : cfg.statisticsBatches();
         QuantizationRun run = new QuantizationRun(model.arch(), dataSpec, weights, calibration, epochs,
