@@ -9,10 +9,14 @@ import dev.shrink4j.nn.io.SafeTensors;
 import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.workbench.train.Evaluator;
 import dev.shrink4j.workbench.train.Trainer;
+import dev.shrink4j.workbench.zoo.LeNet5;
+import dev.shrink4j.nn.optim.Sgd;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * The options shared by the quick-start samples, and the little they share besides: loading
@@ -87,6 +91,38 @@ public record SampleArgs(Path data, int limit, Path out, Path weights, long seed
         }
         try (full) {
             return full.limit(limit);
+        }
+    }
+
+    /**
+     * What a sample does with its baseline: compress {@code model}, fine-tune it with {@code sgd} over
+     * {@code trainLoader}, measure on {@code testLoader}, export.
+     *
+     * @param <R> the sample's result
+     */
+    @FunctionalInterface
+    public interface Body<R> {
+
+        /** Runs on the baseline, whose test accuracy is {@code baselineAccuracy}. */
+        R run(LeNet5 model, Sgd sgd, DataLoader trainLoader, DataLoader testLoader, double baselineAccuracy)
+                throws IOException;
+    }
+
+    /**
+     * The set-up every sample shares, then {@code body}: seeds torch with {@link #seed()}, creates
+     * {@link #out()}, loads the (cut) splits, makes a fresh LeNet-5 a {@link #baseline} with SGD (lr 0.01,
+     * momentum 0.9, which the body goes on fine-tuning with), measures its test accuracy and runs
+     * {@code body}; the datasets, model and optimizer are closed afterwards.
+     */
+    public <R> R withBaseline(Body<R> body) throws IOException {
+        torch.manual_seed(seed);
+        Files.createDirectories(out);
+        try (Dataset train = trainSet(); Dataset test = testSet(); LeNet5 model = new LeNet5();
+                Sgd sgd = Sgd.builder().setLearningRate(0.01).optMomentum(0.9).build(model.parameters())) {
+            DataLoader trainLoader = trainLoader(train);
+            DataLoader testLoader = testLoader(test);
+            baseline(model, sgd, trainLoader);
+            return body.run(model, sgd, trainLoader, testLoader, accuracy(model, testLoader));
         }
     }
 
