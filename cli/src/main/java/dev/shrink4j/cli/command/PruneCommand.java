@@ -2,9 +2,6 @@ package dev.shrink4j.cli.command;
 
 import dev.shrink4j.algorithms.AlgorithmKind;
 import dev.shrink4j.algorithms.CompressionConfig;
-import dev.shrink4j.cli.options.DataOptions;
-import dev.shrink4j.cli.options.FinetuneOptions;
-import dev.shrink4j.cli.options.ModelOptions;
 import dev.shrink4j.cli.options.OutputOptions;
 import dev.shrink4j.cli.report.DeployedModel;
 import dev.shrink4j.cli.report.Rounding;
@@ -44,25 +41,13 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "prune", mixinStandardHelpOptions = true,
         description = "Prune a trained model with the pruner a config file names, then fine-tune.")
-public final class PruneCommand extends Subcommand {
-
-    @Mixin
-    DataOptions data;
-
-    @Mixin
-    ModelOptions model;
-
-    @Option(names = "--weights", required = true, description = "trained weights (safetensors)")
-    Path weights;
+public final class PruneCommand extends CompressCommand {
 
     @Option(names = "--config", required = true, description = "config file naming a pruner, e.g. configs/level.json")
     Path config;
 
     @Option(names = "--epochs", defaultValue = "0", description = "fine-tuning epochs (default: ${DEFAULT-VALUE}: masks only)")
     int epochs;
-
-    @Mixin
-    FinetuneOptions finetune;
 
     @Option(names = "--sweep", split = ",", description = "sparsities to sweep, e.g. 0.5,0.7,0.9 (each replaces the config's)")
     List<Double> sweep;

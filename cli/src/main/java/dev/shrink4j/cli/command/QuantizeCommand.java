@@ -2,9 +2,6 @@ package dev.shrink4j.cli.command;
 
 import dev.shrink4j.algorithms.AlgorithmKind;
 import dev.shrink4j.algorithms.CompressionConfig;
-import dev.shrink4j.cli.options.DataOptions;
-import dev.shrink4j.cli.options.FinetuneOptions;
-import dev.shrink4j.cli.options.ModelOptions;
 import dev.shrink4j.cli.options.OutputOptions;
 import dev.shrink4j.cli.report.ResultsTable;
 import dev.shrink4j.cli.report.Rounding;
@@ -22,8 +19,8 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -37,16 +34,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "quantize", mixinStandardHelpOptions = true,
         description = "Quantize a trained model with the quantizer a config file names: calibrate, fine-tune, export.")
-public final class QuantizeCommand extends Subcommand {
-
-    @Mixin
-    DataOptions data;
-
-    @Mixin
-    ModelOptions model;
-
-    @Option(names = "--weights", required = true, description = "trained weights (safetensors)")
-    Path weights;
+public final class QuantizeCommand extends CompressCommand {
 
     @Option(names = "--config", required = true, description = "config file naming a quantizer, e.g. configs/qat.json")
     Path config;
@@ -58,9 +46,6 @@ public final class QuantizeCommand extends Subcommand {
     @Option(names = "--epochs", defaultValue = "0",
             description = "quantization-aware fine-tuning epochs (default: ${DEFAULT-VALUE})")
     int epochs;
-
-    @Mixin
-    FinetuneOptions finetune;
 
     @Mixin
     OutputOptions output;
