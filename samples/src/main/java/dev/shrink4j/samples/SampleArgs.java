@@ -2,7 +2,7 @@ package dev.shrink4j.samples;
 
 import dev.shrink4j.workbench.data.DataLoader;
 import dev.shrink4j.workbench.data.Dataset;
-import dev.shrink4j.workbench.data.FashionMnist;
+import dev.shrink4j.workbench.data.IdxDataset;
 import dev.shrink4j.workbench.data.Split;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.io.SafeTensors;
@@ -38,7 +38,7 @@ public record SampleArgs(Path data, int limit, Path out, Path weights, long seed
 
     /** The defaults: all of Fashion-MNIST from its default directory, output to {@code ./shrink4j-out}. */
     public static SampleArgs defaults() {
-        return new SampleArgs(FashionMnist.DEFAULT_DIRECTORY, 0, Path.of("shrink4j-out"), null, 0);
+        return new SampleArgs(IdxDataset.FASHION_MNIST.defaultDirectory(), 0, Path.of("shrink4j-out"), null, 0);
     }
 
     /**
@@ -77,12 +77,12 @@ public record SampleArgs(Path data, int limit, Path out, Path weights, long seed
 
     /** The training split, cut to {@link #limit()}; the caller closes it. */
     public Dataset trainSet() {
-        return cut(FashionMnist.load(data, Split.TRAIN));
+        return cut(IdxDataset.FASHION_MNIST.load(data, Split.TRAIN));
     }
 
     /** The test split, cut to {@link #limit()} too so that a short run stays short; the caller closes it. */
     public Dataset testSet() {
-        return cut(FashionMnist.load(data, Split.TEST));
+        return cut(IdxDataset.FASHION_MNIST.load(data, Split.TEST));
     }
 
     private Dataset cut(Dataset full) {

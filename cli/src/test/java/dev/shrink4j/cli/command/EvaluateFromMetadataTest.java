@@ -8,7 +8,7 @@ import dev.shrink4j.cli.CliTests;
 import dev.shrink4j.cli.TinyIdx;
 import dev.shrink4j.workbench.data.DataLoader;
 import dev.shrink4j.workbench.data.Dataset;
-import dev.shrink4j.workbench.data.FashionMnist;
+import dev.shrink4j.workbench.data.IdxDataset;
 import dev.shrink4j.nn.Normalization;
 import dev.shrink4j.workbench.data.Split;
 import dev.shrink4j.nn.io.ModelMetadata;
@@ -62,7 +62,7 @@ class EvaluateFromMetadataTest {
         assertEquals(accuracyAndLoss(withArch.out()), accuracyAndLoss(withoutArch.out()));
         Evaluation expected;
         try (LeNet5 net = new LeNet5(10); PointerScope s = new PointerScope();
-                Dataset test = FashionMnist.load(data, Split.TEST, Normalization.FASHION_MNIST)) {
+                Dataset test = IdxDataset.FASHION_MNIST.load(data, Split.TEST, Normalization.FASHION_MNIST)) {
             net.loadStateDict(SafeTensors.load(model), true);
             Pruner.applyCompressionResults(net, masks);
             expected = new Evaluator().evaluate(net, DataLoader.builder().setDataset(test).setBatchSize(10).build());
@@ -136,7 +136,7 @@ class EvaluateFromMetadataTest {
     }
 
     private static String evaluate(LeNet5 net, Path data, Normalization n) {
-        try (Dataset test = FashionMnist.load(data, Split.TEST, n)) {
+        try (Dataset test = IdxDataset.FASHION_MNIST.load(data, Split.TEST, n)) {
             Evaluation e = new Evaluator().evaluate(net, DataLoader.builder().setDataset(test).setBatchSize(10).build());
             return String.format(Locale.ROOT, "%.2f %.4f", 100 * e.accuracy(), e.loss());
         }
