@@ -1,20 +1,16 @@
 package dev.shrink4j.algorithms;
 
+import java.util.Locale;
+
 /** Whether an algorithm prunes or quantizes; a config file names it under this key. */
 public enum AlgorithmKind {
     /** Masks weights: {@code {"pruner": "level", ...}}. */
-    PRUNER("pruner"),
+    PRUNER,
     /** Quantizes weights and activations: {@code {"quantizer": "qat", ...}}. */
-    QUANTIZER("quantizer");
+    QUANTIZER;
 
-    private final String key;
-
-    AlgorithmKind(String key) {
-        this.key = key;
-    }
-
-    /** The key that names the algorithm in a config file. */
+    /** The key that names the algorithm in a config file: the kind's name in lower case ({@code "pruner"}). */
     public String key() {
-        return key;
+        return name().toLowerCase(Locale.ROOT);
     }
 }

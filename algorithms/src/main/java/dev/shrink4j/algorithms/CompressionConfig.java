@@ -47,7 +47,8 @@ public record CompressionConfig(String source, AlgorithmSpec spec, ConfigList co
 
     /**
      * Checks a parsed config against what it will compress, e.g. builds the algorithm over a fresh model
-     * of the command's {@code --arch} and validates the config list ({@code Compressors.check}).
+     * of the command's {@code --arch} and validates the config list
+     * ({@code dev.shrink4j.algorithms.run.CompressorFactory.modelCheck}).
      */
     @FunctionalInterface
     public interface ModelCheck {

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.shrink4j.compress.Compressor;
 import dev.shrink4j.compress.config.ConfigException;
-import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.OneLayer;
 import dev.shrink4j.nn.layers.Linear;
 import dev.shrink4j.prune.Pruner;
 import java.util.List;
@@ -20,16 +20,6 @@ class AlgorithmProviderTest {
 
     private static final String CONFIG = "{\"pruner\": \"" + ExtraAlgorithms.NAME + "\", \"note\": \"mine\", "
             + "\"config_list\": [{\"sparsity\": 0.5, \"op_types\": [\"Linear\"]}]}";
-
-    /** A one-layer model: a tree whose child is a Linear. */
-    static final class OneLinear extends Module {
-        final Linear fc = registerModule("fc", new Linear(4, 2));
-
-        @Override
-        protected Tensor forward(Tensor x) {
-            return fc.call(x);
-        }
-    }
 
     @Test
     void loadFindsTheBuiltinsFirstThenTheTestJarsProvider() {
@@ -50,11 +40,11 @@ class AlgorithmProviderTest {
         assertEquals(ExtraAlgorithms.NAME, cfg.spec().name());
         assertEquals("mine", cfg.options().getString("note", null));
         assertEquals(0, cfg.statisticsBatches());
-        try (OneLinear model = new OneLinear();
+        try (OneLayer<Linear> model = OneLayer.linear(4, 2);
                 Compressor c = cfg.spec().factory().create(new AlgorithmContext(model, cfg.configList(), null, cfg.options(),
                         new long[] {1, 4}))) {
             try (NoGradGuard g = new NoGradGuard()) {
-                model.fc.weight().copy_(Tensor.create(new float[] {0.5f, -0.1f, 2f, 0.3f, -3f, 1f, 0.2f, -0.4f}, 2, 4));
+                model.layer.weight().copy_(Tensor.create(new float[] {0.5f, -0.1f, 2f, 0.3f, -3f, 1f, 0.2f, -0.4f}, 2, 4));
             }
             c.compress();
             Pruner pruner = assertInstanceOf(Pruner.class, c);

@@ -1,11 +1,15 @@
 package dev.shrink4j.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.shrink4j.nn.io.SafeTensors;
 import dev.shrink4j.workbench.zoo.LeNet5;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.bytedeco.pytorch.global.torch;
 
 /** Runs the command line in-process and captures what it prints. */
@@ -13,6 +17,17 @@ public final class CliTests {
 
     /** Exit code, standard output and standard error of one run. */
     public record Result(int code, String out, String err) {
+
+        /** Checks that the run succeeded (exit code 0), showing its standard error otherwise. */
+        public void assertSucceeded() {
+            assertEquals(0, code, err);
+        }
+
+        /** Checks that the run was a usage error (exit code 2) that printed exactly {@code expectedErr}. */
+        public void assertUsageError(String expectedErr) {
+            assertEquals(2, code, err);
+            assertEquals(expectedErr, err);
+        }
     }
 
     private CliTests() {
@@ -23,6 +38,17 @@ public final class CliTests {
         StringWriter err = new StringWriter();
         int code = Shrink4j.execute(TestAlgorithms.registry(), new PrintWriter(out, true), new PrintWriter(err, true), args);
         return new Result(code, out.toString(), err.toString());
+    }
+
+    /**
+     * Runs {@code command} ({@code prune}, {@code quantize}) on LeNet-5 with {@code weights} and {@code config}
+     * into {@code out}, on one thread, with {@code more} arguments after those.
+     */
+    public static Result compress(String command, Path weights, Path config, Path out, String... more) {
+        List<String> args = new ArrayList<>(List.of(command, "--arch", "lenet5", "--weights", weights.toString(),
+                "--config", config.toString(), "--out", out.toString(), "--threads", "1"));
+        args.addAll(List.of(more));
+        return run(args.toArray(String[]::new));
     }
 
     /**

@@ -17,9 +17,9 @@ import dev.shrink4j.algorithms.AlgorithmRegistry;
 import dev.shrink4j.algorithms.AlgorithmSpec;
 import dev.shrink4j.algorithms.BuiltinAlgorithms;
 import dev.shrink4j.algorithms.CompressionConfig;
+import dev.shrink4j.algorithms.run.CompressorFactory;
 import dev.shrink4j.cli.report.RunReport;
 import dev.shrink4j.cli.run.CompressionSetup;
-import dev.shrink4j.cli.run.Compressors;
 import dev.shrink4j.cli.run.DataSpec;
 import dev.shrink4j.cli.run.Models;
 import dev.shrink4j.cli.run.PruningRun;
@@ -197,7 +197,7 @@ class ExportReloadTest {
         // full-precision weights + calibration, through a re-created quantizer (evaluate --config --calibration)
         double calibrated;
         try (Module fresh = Models.load(s.arch, s.data, f.model());
-                Quantizer q = Compressors.create(cfg, fresh, null, s.data, Quantizer.class)) {
+                Quantizer q = CompressorFactory.create(cfg, fresh, null, s.data.inputShape(1), Quantizer.class)) {
             q.loadCalibrationConfig(f.calibration());
             calibrated = maxAbsDiff(expected, outputs(fresh, s.input));
         }

@@ -40,23 +40,21 @@ class Shrink4jTest {
     @Test
     void strayArgumentOfASubcommandIsAUsageErrorEvenWithHelp() {
         CliTests.Result r = CliTests.run("inspect", "bogus", "--help");
-        assertEquals(2, r.code());
-        assertEquals("shrink4j: Unmatched argument at index 1: 'bogus' (see 'shrink4j inspect --help')\n", r.err());
+        r.assertUsageError("shrink4j: Unmatched argument at index 1: 'bogus' (see 'shrink4j inspect --help')\n");
         assertEquals("", r.out());
     }
 
     @Test
     void topLevelHelpStillExitsZero() {
         CliTests.Result r = CliTests.run("--help");
-        assertEquals(0, r.code(), r.err());
+        r.assertSucceeded();
         assertTrue(r.out().startsWith("Usage: shrink4j [-hV] [COMMAND]"), r.out());
     }
 
     @Test
     void unknownOptionIsAUsageErrorOnOneLine() {
         CliTests.Result r = CliTests.run("inspect", "--arch", "lenet5", "--bogus");
-        assertEquals(2, r.code());
-        assertEquals("shrink4j: Unknown option: '--bogus' (see 'shrink4j inspect --help')\n", r.err());
+        r.assertUsageError("shrink4j: Unknown option: '--bogus' (see 'shrink4j inspect --help')\n");
     }
 
     @Test
@@ -70,7 +68,7 @@ class Shrink4jTest {
     @Test
     void inspectListsLayersAndStateDict() {
         CliTests.Result r = CliTests.run("inspect", "--arch", "lenet5");
-        assertEquals(0, r.code(), r.err());
+        r.assertSucceeded();
         assertTrue(r.out().startsWith("lenet5 for fashion-mnist, input [1, 1, 28, 28]\n"), r.out());
         // conv1: 6·1·5·5 + 6 = 156 parameters
         assertTrue(r.out().matches("(?s).*conv1\\s+Conv2d\\s+\\[1, 6, 28, 28\\]\\s+156\\s.*"), r.out());
@@ -80,7 +78,7 @@ class Shrink4jTest {
     @Test
     void inspectJsonCountsParameters() {
         CliTests.Result r = CliTests.run("inspect", "--arch", "lenet5", "--json");
-        assertEquals(0, r.code(), r.err());
+        r.assertSucceeded();
         JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
         // LeNet-5: 156 + 2416 + 48120 + 10164 + 850
         assertEquals(61706, o.get("total_params").getAsLong());
@@ -93,7 +91,7 @@ class Shrink4jTest {
         Files.writeString(cfg, "{\"pruner\": \"test-magnitude\", \"config_list\": ["
                 + "{\"sparsity\": 0.5, \"op_types\": [\"Conv2d\"]}, {\"exclude\": true, \"op_names\": [\"conv2\"]}]}");
         CliTests.Result r = CliTests.run("inspect", "--arch", "lenet5", "--config", cfg.toString());
-        assertEquals(0, r.code(), r.err());
+        r.assertSucceeded();
         assertTrue(r.out().matches("(?s).*conv1\\s+Conv2d\\s+config_list\\[0\\]\\s+sparsity=0.5\n.*"), r.out());
         assertTrue(r.out().matches("(?s).*conv2\\s+Conv2d\\s+excluded by config_list\\[1\\].*"), r.out());
         assertTrue(r.out().matches("(?s).*fc1\\s+Linear\\s+not selected.*"), r.out());
@@ -102,9 +100,8 @@ class Shrink4jTest {
     @Test
     void unknownArchIsAUsageError() {
         CliTests.Result r = CliTests.run("inspect", "--arch", "alexnet");
-        assertEquals(2, r.code());
-        assertEquals("shrink4j inspect: --arch: unknown model \"alexnet\"; known models: lenet5, vgg, resnet20, resnet32, "
-                + "resnet56, mobilenetv2\n", r.err());
+        r.assertUsageError("shrink4j inspect: --arch: unknown model \"alexnet\"; known models: lenet5, vgg, resnet20, resnet32, "
+                + "resnet56, mobilenetv2\n");
     }
 
     @Test
@@ -119,8 +116,7 @@ class Shrink4jTest {
     void missingWeightsFileIsAUsageError() {
         Path missing = dir.resolve("nope.safetensors");
         CliTests.Result r = CliTests.run("inspect", "--arch", "lenet5", "--weights", missing.toString());
-        assertEquals(2, r.code());
-        assertEquals("shrink4j inspect: weights file " + missing + " does not exist\n", r.err());
+        r.assertUsageError("shrink4j inspect: weights file " + missing + " does not exist\n");
     }
 
     @Test
@@ -130,10 +126,9 @@ class Shrink4jTest {
             SafeTensors.save(m.stateDict(), w);
         }
         CliTests.Result r = CliTests.run("inspect", "--arch", "lenet5", "--weights", w.toString());
-        assertEquals(2, r.code());
-        assertEquals("shrink4j inspect: weights file " + w + " does not fit lenet5: size mismatch for fc3.weight: checkpoint "
+        r.assertUsageError("shrink4j inspect: weights file " + w + " does not fit lenet5: size mismatch for fc3.weight: checkpoint "
                 + "has shape [7, 84], the model has [10, 84]; size mismatch for fc3.bias: checkpoint has shape [7], the model "
-                + "has [10]\n", r.err());
+                + "has [10]\n");
     }
 
     @Test
@@ -152,8 +147,7 @@ class Shrink4jTest {
         Path cfg = dir.resolve("bad.json");
         Files.writeString(cfg, "{\"pruner\": \"test-magnitude\", \"config_list\": [{\"sparsity\": 1.5, \"op_types\": [\"Conv2d\"]}]}");
         CliTests.Result r = CliTests.run("inspect", "--arch", "lenet5", "--config", cfg.toString());
-        assertEquals(2, r.code());
-        assertEquals("shrink4j inspect: config " + cfg + ": config_list[0].sparsity: 1.5 is outside [0, 1)\n", r.err());
+        r.assertUsageError("shrink4j inspect: config " + cfg + ": config_list[0].sparsity: 1.5 is outside [0, 1)\n");
         assertEquals(1, r.err().lines().count(), r.err());
     }
 }

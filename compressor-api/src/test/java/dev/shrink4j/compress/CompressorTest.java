@@ -25,17 +25,26 @@ import org.junit.jupiter.api.Test;
 
 class CompressorTest {
 
-    /** A minimal compressor: a ones mask per layer, used through a parametrization; counts steps. */
-    static final class OnesMaskCompressor extends Compressor {
-        final List<String> events = new ArrayList<>();
+    /** A test compressor taking pruning config lists (a {@code sparsity} in each entry), named by its class. */
+    abstract static class SparsityCompressor extends Compressor {
 
-        OnesMaskCompressor(Module model, ConfigList configList, Optimizer optimizer) {
+        SparsityCompressor(Module model, ConfigList configList, Optimizer optimizer) {
             super(model, configList, optimizer);
         }
 
         @Override
         protected ConfigSchema configSchema() {
-            return ConfigSchema.builder("OnesMaskCompressor").addAll(ConfigSchema.PRUNING).require(ConfigKeys.SPARSITY).build();
+            return ConfigSchema.builder(getClass().getSimpleName()).addAll(ConfigSchema.PRUNING).require(ConfigKeys.SPARSITY)
+                    .build();
+        }
+    }
+
+    /** A minimal compressor: a ones mask per layer, used through a parametrization; counts steps. */
+    static final class OnesMaskCompressor extends SparsityCompressor {
+        final List<String> events = new ArrayList<>();
+
+        OnesMaskCompressor(Module model, ConfigList configList, Optimizer optimizer) {
+            super(model, configList, optimizer);
         }
 
         @Override
@@ -66,7 +75,7 @@ class CompressorTest {
      * Adds a parameter group (one scale per wrapped layer) to the optimizer in {@code afterWrap}, as LSQ
      * does, and takes it back in {@code undoAfterWrap}, recording what it saw there.
      */
-    static final class GroupAddingCompressor extends Compressor {
+    static final class GroupAddingCompressor extends SparsityCompressor {
         final List<Tensor> scales = new ArrayList<>();
         final List<String> undoSeen = new ArrayList<>();
         boolean groupAdded;
@@ -75,11 +84,6 @@ class CompressorTest {
 
         GroupAddingCompressor(Module model, ConfigList configList, Optimizer optimizer) {
             super(model, configList, optimizer);
-        }
-
-        @Override
-        protected ConfigSchema configSchema() {
-            return ConfigSchema.builder("GroupAddingCompressor").addAll(ConfigSchema.PRUNING).require(ConfigKeys.SPARSITY).build();
         }
 
         @Override

@@ -1,6 +1,7 @@
 package dev.shrink4j.nn;
 
 import java.util.Locale;
+import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
@@ -16,6 +17,13 @@ import org.bytedeco.pytorch.global.torch;
  */
 public final class TensorChecks {
 
+    /** PyTorch's names of the scalar types shrink4j reads and writes; others are named as libtorch names them. */
+    private static final Map<torch.ScalarType, String> DTYPE_NAMES = Map.of(
+            torch.ScalarType.Float, "float32", torch.ScalarType.Double, "float64", torch.ScalarType.Half, "float16",
+            torch.ScalarType.BFloat16, "bfloat16", torch.ScalarType.Long, "int64", torch.ScalarType.Int, "int32",
+            torch.ScalarType.Short, "int16", torch.ScalarType.Char, "int8", torch.ScalarType.Byte, "uint8",
+            torch.ScalarType.Bool, "bool");
+
     private TensorChecks() {
     }
 
@@ -27,28 +35,7 @@ public final class TensorChecks {
     /** PyTorch's name of a libtorch scalar type: {@code float32}, {@code int64}, {@code bool}, … */
     public static String dtypeName(torch.ScalarType type) {
         torch.ScalarType t = type.intern();
-        if (t == torch.ScalarType.Float) {
-            return "float32";
-        } else if (t == torch.ScalarType.Double) {
-            return "float64";
-        } else if (t == torch.ScalarType.Half) {
-            return "float16";
-        } else if (t == torch.ScalarType.BFloat16) {
-            return "bfloat16";
-        } else if (t == torch.ScalarType.Long) {
-            return "int64";
-        } else if (t == torch.ScalarType.Int) {
-            return "int32";
-        } else if (t == torch.ScalarType.Short) {
-            return "int16";
-        } else if (t == torch.ScalarType.Char) {
-            return "int8";
-        } else if (t == torch.ScalarType.Byte) {
-            return "uint8";
-        } else if (t == torch.ScalarType.Bool) {
-            return "bool";
-        }
-        return t.toString();
+        return DTYPE_NAMES.getOrDefault(t, t.toString());
     }
 
     /**

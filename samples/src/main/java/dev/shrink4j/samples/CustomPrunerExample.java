@@ -1,17 +1,12 @@
 package dev.shrink4j.samples;
 
 import dev.shrink4j.compress.config.ConfigList;
-import dev.shrink4j.workbench.data.DataLoader;
-import dev.shrink4j.workbench.data.Dataset;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Optimizer;
-import dev.shrink4j.nn.optim.Sgd;
 import dev.shrink4j.workbench.train.Trainer;
-import dev.shrink4j.workbench.zoo.LeNet5;
 import dev.shrink4j.prune.Pruner;
 import dev.shrink4j.prune.core.Masks;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.bytedeco.pytorch.Scalar;
@@ -58,15 +53,7 @@ public final class CustomPrunerExample {
 
     /** Runs the sample: baseline, prune 50% per row, fine-tune one epoch, export. */
     public static Result run(SampleArgs args) throws IOException {
-        torch.manual_seed(args.seed());
-        Files.createDirectories(args.out());
-        try (Dataset train = args.trainSet(); Dataset test = args.testSet(); LeNet5 model = new LeNet5();
-                Sgd sgd = Sgd.builder().setLearningRate(0.01).optMomentum(0.9).build(model.parameters())) {
-            DataLoader trainLoader = args.trainLoader(train);
-            DataLoader testLoader = SampleArgs.testLoader(test);
-            args.baseline(model, sgd, trainLoader);
-            double baseline = SampleArgs.accuracy(model, testLoader);
-
+        return args.withBaseline((model, sgd, trainLoader, testLoader, baseline) -> {
             ConfigList configList = ConfigList.fromJson("[{\"sparsity\": 0.5, \"op_types\": [\"default\"]}]");
             try (RowPruner pruner = new RowPruner(model, configList, sgd)) {
                 pruner.compress();
@@ -76,7 +63,7 @@ public final class CustomPrunerExample {
                 pruner.exportModel(args.out().resolve("lenet5-row-pruned.safetensors"), maskFile);
                 return new Result(baseline, accuracy, pruner.layerSparsity(), maskFile);
             }
-        }
+        });
     }
 
     /** Runs the sample and prints the accuracies and every layer's sparsity. */

@@ -2,23 +2,17 @@ package dev.shrink4j.samples;
 
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.ConfigList;
-import dev.shrink4j.workbench.data.DataLoader;
-import dev.shrink4j.workbench.data.Dataset;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Optimizer;
-import dev.shrink4j.nn.optim.Sgd;
 import dev.shrink4j.workbench.train.Trainer;
-import dev.shrink4j.workbench.zoo.LeNet5;
 import dev.shrink4j.quant.Quantizer;
 import dev.shrink4j.quant.config.QuantConfig;
 import dev.shrink4j.quant.config.QuantType;
 import dev.shrink4j.quant.core.Ste;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * A custom quantizer in a few lines: {@link SymmetricQuantizer} overrides
@@ -59,15 +53,7 @@ public final class CustomQuantizerExample {
 
     /** Runs the sample: baseline, 4-bit weights, fine-tune one epoch, export the fake-quantized weights. */
     public static Result run(SampleArgs args) throws IOException {
-        torch.manual_seed(args.seed());
-        Files.createDirectories(args.out());
-        try (Dataset train = args.trainSet(); Dataset test = args.testSet(); LeNet5 model = new LeNet5();
-                Sgd sgd = Sgd.builder().setLearningRate(0.01).optMomentum(0.9).build(model.parameters())) {
-            DataLoader trainLoader = args.trainLoader(train);
-            DataLoader testLoader = SampleArgs.testLoader(test);
-            args.baseline(model, sgd, trainLoader);
-            double baseline = SampleArgs.accuracy(model, testLoader);
-
+        return args.withBaseline((model, sgd, trainLoader, testLoader, baseline) -> {
             ConfigList configList = ConfigList.fromJson("[{\"quant_types\": [\"weight\"], \"quant_bits\": 4,"
                     + " \"op_types\": [\"default\"]}]");
             try (SymmetricQuantizer quantizer = new SymmetricQuantizer(model, configList, sgd)) {
@@ -78,7 +64,7 @@ public final class CustomQuantizerExample {
                 quantizer.exportFakeQuant(file);
                 return new Result(baseline, accuracy, file);
             }
-        }
+        });
     }
 
     /** Runs the sample and prints the accuracies and the file written. */

@@ -1,18 +1,12 @@
 package dev.shrink4j.samples;
 
 import dev.shrink4j.compress.config.ConfigList;
-import dev.shrink4j.workbench.data.DataLoader;
-import dev.shrink4j.workbench.data.Dataset;
-import dev.shrink4j.nn.optim.Sgd;
 import dev.shrink4j.workbench.train.Evaluator;
 import dev.shrink4j.workbench.train.Trainer;
-import dev.shrink4j.workbench.zoo.LeNet5;
 import dev.shrink4j.prune.LevelPruner;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * Quick start, pruning: LeNet-5 on Fashion-MNIST pruned to 80% sparsity in every Conv2d and Linear
@@ -40,16 +34,8 @@ public final class QuickStartPrune {
 
     /** Runs the sample; see the class documentation. */
     public static Result run(SampleArgs args) throws IOException {
-        torch.manual_seed(args.seed());
-        Files.createDirectories(args.out());
         Path out = args.out();
-        try (Dataset train = args.trainSet(); Dataset test = args.testSet(); LeNet5 model = new LeNet5();
-                Sgd sgd = Sgd.builder().setLearningRate(0.01).optMomentum(0.9).build(model.parameters())) {
-            DataLoader trainLoader = args.trainLoader(train);
-            DataLoader testLoader = SampleArgs.testLoader(test);
-            args.baseline(model, sgd, trainLoader);
-            double baseline = SampleArgs.accuracy(model, testLoader);
-
+        return args.withBaseline((model, sgd, trainLoader, testLoader, baseline) -> {
             // README:begin
             // Prune 80% of the weights of every Conv2d and Linear layer, smallest magnitude first.
             ConfigList configList = ConfigList.fromJson("[{\"sparsity\": 0.8, \"op_types\": [\"Conv2d\", \"Linear\"]}]");
@@ -65,7 +51,7 @@ public final class QuickStartPrune {
                     out.resolve("lenet5-pruned.safetensors"), out.resolve("lenet5-masks.safetensors"));
             pruner.close(); // unwraps the model and releases the masks
             return result;
-        }
+        });
     }
 
     /** Runs the sample and prints the accuracies, the sparsity of every layer and the files written. */

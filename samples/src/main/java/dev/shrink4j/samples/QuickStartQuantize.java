@@ -1,17 +1,11 @@
 package dev.shrink4j.samples;
 
 import dev.shrink4j.compress.config.ConfigList;
-import dev.shrink4j.workbench.data.DataLoader;
-import dev.shrink4j.workbench.data.Dataset;
-import dev.shrink4j.nn.optim.Sgd;
 import dev.shrink4j.workbench.train.Evaluator;
 import dev.shrink4j.workbench.train.Trainer;
-import dev.shrink4j.workbench.zoo.LeNet5;
 import dev.shrink4j.quant.algo.QatQuantizer;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * Quick start, quantization: quantization-aware training of LeNet-5 on Fashion-MNIST with 8-bit
@@ -37,16 +31,8 @@ public final class QuickStartQuantize {
 
     /** Runs the sample; see the class documentation. */
     public static Result run(SampleArgs args) throws IOException {
-        torch.manual_seed(args.seed());
-        Files.createDirectories(args.out());
         Path out = args.out();
-        try (Dataset train = args.trainSet(); Dataset test = args.testSet(); LeNet5 model = new LeNet5();
-                Sgd sgd = Sgd.builder().setLearningRate(0.01).optMomentum(0.9).build(model.parameters())) {
-            DataLoader trainLoader = args.trainLoader(train);
-            DataLoader testLoader = SampleArgs.testLoader(test);
-            args.baseline(model, sgd, trainLoader);
-            double baseline = SampleArgs.accuracy(model, testLoader);
-
+        return args.withBaseline((model, sgd, trainLoader, testLoader, baseline) -> {
             // README:begin
             // 8-bit fake quantization of the weights and inputs of every Conv2d and Linear layer.
             ConfigList configList = ConfigList.fromJson("[{\"quant_types\": [\"weight\", \"input\"], \"quant_bits\": 8,"
@@ -64,7 +50,7 @@ public final class QuickStartQuantize {
                     out.resolve("lenet5-calibration.json"), out.resolve("lenet5-int8.safetensors"));
             quantizer.close(); // unwraps the model
             return result;
-        }
+        });
     }
 
     /** Runs the sample and prints the accuracies and the files written. */

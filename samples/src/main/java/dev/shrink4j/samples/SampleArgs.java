@@ -2,17 +2,21 @@ package dev.shrink4j.samples;
 
 import dev.shrink4j.workbench.data.DataLoader;
 import dev.shrink4j.workbench.data.Dataset;
-import dev.shrink4j.workbench.data.FashionMnist;
+import dev.shrink4j.workbench.data.IdxDataset;
 import dev.shrink4j.workbench.data.Split;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.io.SafeTensors;
 import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.workbench.train.Evaluator;
 import dev.shrink4j.workbench.train.Trainer;
+import dev.shrink4j.workbench.zoo.LeNet5;
+import dev.shrink4j.nn.optim.Sgd;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * The options shared by the quick-start samples, and the little they share besides: loading
@@ -34,7 +38,7 @@ public record SampleArgs(Path data, int limit, Path out, Path weights, long seed
 
     /** The defaults: all of Fashion-MNIST from its default directory, output to {@code ./shrink4j-out}. */
     public static SampleArgs defaults() {
-        return new SampleArgs(FashionMnist.DEFAULT_DIRECTORY, 0, Path.of("shrink4j-out"), null, 0);
+        return new SampleArgs(IdxDataset.FASHION_MNIST.defaultDirectory(), 0, Path.of("shrink4j-out"), null, 0);
     }
 
     /**
@@ -73,12 +77,12 @@ public record SampleArgs(Path data, int limit, Path out, Path weights, long seed
 
     /** The training split, cut to {@link #limit()}; the caller closes it. */
     public Dataset trainSet() {
-        return cut(FashionMnist.load(data, Split.TRAIN));
+        return cut(IdxDataset.FASHION_MNIST.load(data, Split.TRAIN));
     }
 
     /** The test split, cut to {@link #limit()} too so that a short run stays short; the caller closes it. */
     public Dataset testSet() {
-        return cut(FashionMnist.load(data, Split.TEST));
+        return cut(IdxDataset.FASHION_MNIST.load(data, Split.TEST));
     }
 
     private Dataset cut(Dataset full) {
@@ -87,6 +91,38 @@ public record SampleArgs(Path data, int limit, Path out, Path weights, long seed
         }
         try (full) {
             return full.limit(limit);
+        }
+    }
+
+    /**
+     * What a sample does with its baseline: compress {@code model}, fine-tune it with {@code sgd} over
+     * {@code trainLoader}, measure on {@code testLoader}, export.
+     *
+     * @param <R> the sample's result
+     */
+    @FunctionalInterface
+    public interface Body<R> {
+
+        /** Runs on the baseline, whose test accuracy is {@code baselineAccuracy}. */
+        R run(LeNet5 model, Sgd sgd, DataLoader trainLoader, DataLoader testLoader, double baselineAccuracy)
+                throws IOException;
+    }
+
+    /**
+     * The set-up every sample shares, then {@code body}: seeds torch with {@link #seed()}, creates
+     * {@link #out()}, loads the (cut) splits, makes a fresh LeNet-5 a {@link #baseline} with SGD (lr 0.01,
+     * momentum 0.9, which the body goes on fine-tuning with), measures its test accuracy and runs
+     * {@code body}; the datasets, model and optimizer are closed afterwards.
+     */
+    public <R> R withBaseline(Body<R> body) throws IOException {
+        torch.manual_seed(seed);
+        Files.createDirectories(out);
+        try (Dataset train = trainSet(); Dataset test = testSet(); LeNet5 model = new LeNet5();
+                Sgd sgd = Sgd.builder().setLearningRate(0.01).optMomentum(0.9).build(model.parameters())) {
+            DataLoader trainLoader = trainLoader(train);
+            DataLoader testLoader = testLoader(test);
+            baseline(model, sgd, trainLoader);
+            return body.run(model, sgd, trainLoader, testLoader, accuracy(model, testLoader));
         }
     }
 

@@ -2,7 +2,7 @@ package dev.shrink4j.samples;
 
 import dev.shrink4j.workbench.data.DataLoader;
 import dev.shrink4j.workbench.data.Dataset;
-import dev.shrink4j.workbench.data.FashionMnist;
+import dev.shrink4j.workbench.data.IdxDataset;
 import dev.shrink4j.workbench.data.Split;
 import dev.shrink4j.nn.optim.Adam;
 import dev.shrink4j.nn.optim.CosineAnnealingLr;
@@ -39,7 +39,7 @@ public final class TrainLeNet5 {
             boolean progress) {
 
         static Options parse(String[] args) {
-            Path data = FashionMnist.DEFAULT_DIRECTORY;
+            Path data = IdxDataset.FASHION_MNIST.defaultDirectory();
             String optimizer = "adam";
             int epochs = 3;
             int batchSize = 32;
@@ -95,7 +95,7 @@ public final class TrainLeNet5 {
         PrintStream out = System.out;
         torch.manual_seed(o.seed());
         long t0 = System.nanoTime();
-        try (Dataset train = FashionMnist.load(o.data(), Split.TRAIN); Dataset test = FashionMnist.load(o.data(), Split.TEST);
+        try (Dataset train = IdxDataset.FASHION_MNIST.load(o.data(), Split.TRAIN); Dataset test = IdxDataset.FASHION_MNIST.load(o.data(), Split.TEST);
                 LeNet5 model = new LeNet5();
                 Optimizer optimizer = o.optimizer().equals("adam")
                         ? (Optimizer) Adam.builder().setLearningRate(o.lr()).build(model.parameters())

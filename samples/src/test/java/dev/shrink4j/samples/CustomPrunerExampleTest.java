@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.shrink4j.compress.config.ConfigList;
-import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.OneLayer;
 import dev.shrink4j.nn.io.SafeTensors;
 import dev.shrink4j.nn.layers.Linear;
 import java.nio.file.Path;
@@ -21,21 +21,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 class CustomPrunerExampleTest {
 
-    static final class OneLinear extends Module {
-        final Linear fc = registerModule("fc", new Linear(4, 2));
-
-        @Override
-        protected Tensor forward(Tensor x) {
-            return fc.call(x);
-        }
-    }
-
     @Test
     void prunesTheWeightsClosestToZeroInEachRow() {
-        try (OneLinear model = new OneLinear(); CustomPrunerExample.RowPruner pruner = new CustomPrunerExample.RowPruner(
+        try (OneLayer<Linear> model = OneLayer.linear(4, 2); CustomPrunerExample.RowPruner pruner = new CustomPrunerExample.RowPruner(
                 model, ConfigList.fromJson("[{\"sparsity\": 0.5, \"op_types\": [\"Linear\"]}]"), null)) {
             try (NoGradGuard g = new NoGradGuard()) {
-                model.fc.weight().copy_(Tensor.create(new float[] {0.5f, -0.1f, 2f, 0.1f, -3f, 1f, 0.2f, -0.2f}, 2, 4));
+                model.layer.weight().copy_(Tensor.create(new float[] {0.5f, -0.1f, 2f, 0.1f, -3f, 1f, 0.2f, -0.2f}, 2, 4));
             }
             pruner.compress();
             // row 0 |w| = .5 .1 2 .1 → the two .1 go (columns 1, 3); row 1 |w| = 3 1 .2 .2 → columns 2, 3

@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shrink4j.compress.config.ConfigList;
+import dev.shrink4j.nn.OneLayer;
 import dev.shrink4j.nn.io.SafeTensors;
+import dev.shrink4j.nn.layers.Linear;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Map;
@@ -23,20 +25,20 @@ class CustomQuantizerExampleTest {
 
     @Test
     void putsWeightsOnTheSymmetricGridAndPassesTheGradientStraightThrough() {
-        try (CustomPrunerExampleTest.OneLinear model = new CustomPrunerExampleTest.OneLinear();
+        try (OneLayer<Linear> model = OneLayer.linear(4, 2);
                 CustomQuantizerExample.SymmetricQuantizer q = new CustomQuantizerExample.SymmetricQuantizer(model,
                         ConfigList.fromJson("[{\"quant_types\": [\"weight\"], \"quant_bits\": 4, \"op_types\": [\"Linear\"]}]"),
                         null)) {
             try (NoGradGuard g = new NoGradGuard()) {
-                model.fc.weight().copy_(Tensor.create(new float[] {1.75f, -0.375f, 0.25f, 0.125f, 0f, 0.5f, -1f, 0.625f}, 2, 4));
-                model.fc.bias().zero_();
+                model.layer.weight().copy_(Tensor.create(new float[] {1.75f, -0.375f, 0.25f, 0.125f, 0f, 0.5f, -1f, 0.625f}, 2, 4));
+                model.layer.bias().zero_();
             }
             q.compress();
             // 4 bits: L = 7, step = 1.75/7 = 0.25; w/step = 7, −1.5, 1, .5, 0, 2, −4, 2.5 → half to even: 7, −2, 1, 0, 0, 2, −4, 2
             assertArrayEquals(new float[] {1.75f, -0.5f, 0.25f, 0f, 0f, 0.5f, -1f, 0.5f},
-                    values(model.fc.parametrized("weight")));
+                    values(model.layer.parametrized("weight")));
             model.call(Tensor.create(new float[] {1f, 2f, 3f, 4f}, 1, 4)).sum().backward();
-            assertArrayEquals(new float[] {1, 2, 3, 4, 1, 2, 3, 4}, values(model.fc.weight().grad()), "straight through");
+            assertArrayEquals(new float[] {1, 2, 3, 4, 1, 2, 3, 4}, values(model.layer.weight().grad()), "straight through");
         }
     }
 

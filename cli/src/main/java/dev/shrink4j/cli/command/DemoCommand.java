@@ -10,7 +10,6 @@ import dev.shrink4j.cli.report.HtmlReport;
 import dev.shrink4j.cli.report.ResultRow;
 import dev.shrink4j.cli.report.ResultsTable;
 import dev.shrink4j.cli.report.RunReport;
-import dev.shrink4j.cli.run.Compressors;
 import dev.shrink4j.cli.run.DataSpec;
 import dev.shrink4j.cli.run.Measurements;
 import dev.shrink4j.cli.run.Messages;
@@ -121,7 +120,7 @@ public final class DemoCommand extends Subcommand {
         // Check every config before the long work starts.
         List<CompressionConfig> configs = methods.stream()
                 .map(m -> CompressionConfig.read(configsDir.resolve(m + ".json"), registry(), null,
-                        Compressors.check(arch, dataSpec, c -> c.finetune().epochs(finetuneEpochs, DEFAULT_FINETUNE_EPOCHS) > 0)))
+                        Models.configCheck(arch, dataSpec, c -> c.finetune().epochs(finetuneEpochs, DEFAULT_FINETUNE_EPOCHS) > 0)))
                 .toList();
         PrintWriter console = console();
         RunReport report = new RunReport("shrink4j demo: " + arch + " on " + dataSpec.cliName(), invocation())

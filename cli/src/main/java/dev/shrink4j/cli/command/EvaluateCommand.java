@@ -3,7 +3,7 @@ package dev.shrink4j.cli.command;
 import dev.shrink4j.algorithms.AlgorithmKind;
 import dev.shrink4j.algorithms.CompressionConfig;
 import dev.shrink4j.cli.options.DataOptions;
-import dev.shrink4j.cli.run.Compressors;
+import dev.shrink4j.algorithms.run.CompressorFactory;
 import dev.shrink4j.cli.run.DataSpec;
 import dev.shrink4j.cli.run.Messages;
 import dev.shrink4j.cli.run.Models;
@@ -66,7 +66,7 @@ public final class EvaluateCommand extends Subcommand {
         String archName = arch != null ? arch : metadata.arch().orElseThrow(() -> new UsageException("--arch is needed: "
                 + weights + " records no architecture in its metadata"));
         CompressionConfig cfg = config == null ? null : CompressionConfig.read(config, registry(), AlgorithmKind.QUANTIZER,
-                Compressors.check(archName, dataSpec, c -> false));
+                Models.configCheck(archName, dataSpec, c -> false));
         Normalization normalization = Models.normalization(metadata, weights, dataSpec);
         try (Module net = Models.load(archName, dataSpec, weights)) {
             if (masks != null) {
@@ -93,7 +93,7 @@ public final class EvaluateCommand extends Subcommand {
         if (!Files.isRegularFile(calibration)) {
             throw new UsageException("calibration file " + calibration + " does not exist");
         }
-        Quantizer q = Compressors.create(cfg, model, null, dataSpec, Quantizer.class);
+        Quantizer q = CompressorFactory.create(cfg, model, null, dataSpec.inputShape(1), Quantizer.class);
         try {
             try {
                 q.loadCalibrationConfig(calibration);

@@ -4,7 +4,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.shrink4j.algorithms.CompressionConfig;
-import dev.shrink4j.cli.run.Compressors;
+import dev.shrink4j.algorithms.run.CompressorFactory;
 import dev.shrink4j.cli.run.DataSpec;
 import dev.shrink4j.cli.run.Models;
 import dev.shrink4j.compress.Compressor;
@@ -51,7 +51,7 @@ public final class InspectCommand extends Subcommand {
     int run() {
         DataSpec dataSpec = DataSpec.of(data);
         CompressionConfig cfg = config == null ? null : CompressionConfig.read(config, registry(), null,
-                Compressors.check(arch, dataSpec, c -> true));
+                Models.configCheck(arch, dataSpec, c -> true));
         try (Module model = weights == null ? Models.create(arch, dataSpec) : Models.load(arch, dataSpec, weights)) {
             ModelProfile profile = ModelProfiler.profile(model, dataSpec.inputShape(1));
             PrintWriter out = console();
@@ -118,7 +118,7 @@ public final class InspectCommand extends Subcommand {
     private static <T> T withCompressor(Module model, CompressionConfig cfg, DataSpec dataSpec, Function<Compressor, T> f) {
         // An optimizer as training would have one: some algorithms (LSQ) refuse to work without.
         try (Sgd sgd = Sgd.builder().setLearningRate(0.01).build(model.parameters());
-             Compressor c = Compressors.create(cfg, model, sgd, dataSpec, Compressor.class)) {
+             Compressor c = CompressorFactory.create(cfg, model, sgd, dataSpec.inputShape(1), Compressor.class)) {
             return f.apply(c);
         }
     }

@@ -2,16 +2,13 @@ package dev.shrink4j.cli.command;
 
 import dev.shrink4j.algorithms.AlgorithmKind;
 import dev.shrink4j.algorithms.CompressionConfig;
-import dev.shrink4j.cli.options.DataOptions;
-import dev.shrink4j.cli.options.FinetuneOptions;
-import dev.shrink4j.cli.options.ModelOptions;
 import dev.shrink4j.cli.options.OutputOptions;
 import dev.shrink4j.cli.report.DeployedModel;
 import dev.shrink4j.cli.report.Rounding;
 import dev.shrink4j.cli.report.RunReport;
 import dev.shrink4j.cli.report.SweepPoint;
-import dev.shrink4j.cli.run.Compressors;
 import dev.shrink4j.cli.run.DataSpec;
+import dev.shrink4j.cli.run.Models;
 import dev.shrink4j.cli.run.Measurements;
 import dev.shrink4j.cli.run.PruningRun;
 import dev.shrink4j.cli.run.Training;
@@ -44,25 +41,13 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "prune", mixinStandardHelpOptions = true,
         description = "Prune a trained model with the pruner a config file names, then fine-tune.")
-public final class PruneCommand extends Subcommand {
-
-    @Mixin
-    DataOptions data;
-
-    @Mixin
-    ModelOptions model;
-
-    @Option(names = "--weights", required = true, description = "trained weights (safetensors)")
-    Path weights;
+public final class PruneCommand extends CompressCommand {
 
     @Option(names = "--config", required = true, description = "config file naming a pruner, e.g. configs/level.json")
     Path config;
 
     @Option(names = "--epochs", defaultValue = "0", description = "fine-tuning epochs (default: ${DEFAULT-VALUE}: masks only)")
     int epochs;
-
-    @Mixin
-    FinetuneOptions finetune;
 
     @Option(names = "--sweep", split = ",", description = "sparsities to sweep, e.g. 0.5,0.7,0.9 (each replaces the config's)")
     List<Double> sweep;
@@ -80,7 +65,7 @@ public final class PruneCommand extends Subcommand {
         }
         DataSpec dataSpec = data.spec();
         CompressionConfig cfg = CompressionConfig.read(config, registry(), AlgorithmKind.PRUNER,
-                Compressors.check(model.arch(), dataSpec, c -> epochs > 0));
+                Models.configCheck(model.arch(), dataSpec, c -> epochs > 0));
         for (double s : sweep == null ? List.<Double>of() : sweep) {
             if (!(s >= 0 && s < 1)) {
                 throw new UsageException("--sweep: sparsity " + s + " is outside [0, 1)");

@@ -2,15 +2,12 @@ package dev.shrink4j.cli.command;
 
 import dev.shrink4j.algorithms.AlgorithmKind;
 import dev.shrink4j.algorithms.CompressionConfig;
-import dev.shrink4j.cli.options.DataOptions;
-import dev.shrink4j.cli.options.FinetuneOptions;
-import dev.shrink4j.cli.options.ModelOptions;
 import dev.shrink4j.cli.options.OutputOptions;
 import dev.shrink4j.cli.report.ResultsTable;
 import dev.shrink4j.cli.report.Rounding;
 import dev.shrink4j.cli.report.RunReport;
-import dev.shrink4j.cli.run.Compressors;
 import dev.shrink4j.cli.run.DataSpec;
+import dev.shrink4j.cli.run.Models;
 import dev.shrink4j.cli.run.Messages;
 import dev.shrink4j.cli.run.QuantizationRun;
 import dev.shrink4j.cli.run.Training;
@@ -22,8 +19,8 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -37,16 +34,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "quantize", mixinStandardHelpOptions = true,
         description = "Quantize a trained model with the quantizer a config file names: calibrate, fine-tune, export.")
-public final class QuantizeCommand extends Subcommand {
-
-    @Mixin
-    DataOptions data;
-
-    @Mixin
-    ModelOptions model;
-
-    @Option(names = "--weights", required = true, description = "trained weights (safetensors)")
-    Path weights;
+public final class QuantizeCommand extends CompressCommand {
 
     @Option(names = "--config", required = true, description = "config file naming a quantizer, e.g. configs/qat.json")
     Path config;
@@ -60,16 +48,13 @@ public final class QuantizeCommand extends Subcommand {
     int epochs;
 
     @Mixin
-    FinetuneOptions finetune;
-
-    @Mixin
     OutputOptions output;
 
     @Override
     int run() throws IOException {
         DataSpec dataSpec = data.spec();
         CompressionConfig cfg = CompressionConfig.read(config, registry(), AlgorithmKind.QUANTIZER,
-                Compressors.check(model.arch(), dataSpec, c -> epochs > 0));
+                Models.configCheck(model.arch(), dataSpec, c -> epochs > 0));
         int calibration = calibrationBatches != null ? calibrationBatches
                 : cfg.statisticsBatches();
         QuantizationRun run = new QuantizationRun(model.arch(), dataSpec, weights, calibration, epochs,

@@ -1,7 +1,5 @@
 package dev.shrink4j.cli.command;
 
-import dev.shrink4j.cli.options.DataOptions;
-import dev.shrink4j.cli.options.ModelOptions;
 import dev.shrink4j.cli.options.OutputOptions;
 import dev.shrink4j.cli.report.ResultRow;
 import dev.shrink4j.cli.report.RunReport;
@@ -26,13 +24,7 @@ import picocli.CommandLine.Option;
 
 /** {@code shrink4j train}: trains a zoo model and writes {@code model.safetensors} and a report with training curves. */
 @Command(name = "train", mixinStandardHelpOptions = true, description = "Train a model from the zoo.")
-public final class TrainCommand extends Subcommand {
-
-    @Mixin
-    DataOptions data;
-
-    @Mixin
-    ModelOptions model;
+public final class TrainCommand extends ModelCommand {
 
     @Option(names = "--epochs", defaultValue = "3", description = "training epochs (default: ${DEFAULT-VALUE})")
     int epochs;

@@ -1,6 +1,7 @@
 package dev.shrink4j.cli.run;
 
 import dev.shrink4j.algorithms.CompressionConfig;
+import dev.shrink4j.algorithms.run.CompressorFactory;
 import dev.shrink4j.compress.Compressor;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Optimizer;
@@ -45,7 +46,7 @@ public final class CompressionSetup {
         try (Module model = Models.create(arch, data);
              Optimizer optimizer = finetune ? Training.finetuneOptimizer(model, lr) : null) {
             Models.loadWeights(model, weights, arch);
-            try (C compressor = Compressors.create(cfg, model, optimizer, data, type)) {
+            try (C compressor = CompressorFactory.create(cfg, model, optimizer, data.inputShape(1), type)) {
                 return body.run(model, optimizer, compressor);
             }
         }

@@ -2,8 +2,7 @@ package dev.shrink4j.cli.run;
 
 import dev.shrink4j.workbench.data.Cifar10;
 import dev.shrink4j.workbench.data.Dataset;
-import dev.shrink4j.workbench.data.FashionMnist;
-import dev.shrink4j.workbench.data.Mnist;
+import dev.shrink4j.workbench.data.IdxDataset;
 import dev.shrink4j.nn.Normalization;
 import dev.shrink4j.workbench.data.Split;
 import java.nio.file.Path;
@@ -70,8 +69,8 @@ public enum DataSpec {
     /** Where the dataset is looked for when {@code --data-dir} is not given. */
     public Path defaultDirectory() {
         return switch (this) {
-            case FASHION_MNIST -> FashionMnist.DEFAULT_DIRECTORY;
-            case MNIST -> Mnist.DEFAULT_DIRECTORY;
+            case FASHION_MNIST -> IdxDataset.FASHION_MNIST.defaultDirectory();
+            case MNIST -> IdxDataset.MNIST.defaultDirectory();
             case CIFAR10 -> Path.of("/usr/share/datasets/cifar10");
         };
     }
@@ -85,8 +84,8 @@ public enum DataSpec {
     public Dataset load(Path directory, Split split, Normalization normalization) {
         Path dir = directory == null ? defaultDirectory() : directory;
         return switch (this) {
-            case FASHION_MNIST -> FashionMnist.load(dir, split, normalization);
-            case MNIST -> Mnist.load(dir, split, normalization);
+            case FASHION_MNIST -> IdxDataset.FASHION_MNIST.load(dir, split, normalization);
+            case MNIST -> IdxDataset.MNIST.load(dir, split, normalization);
             case CIFAR10 -> Cifar10.load(dir, split, normalization);
         };
     }

@@ -1,5 +1,7 @@
 package dev.shrink4j.cli.run;
 
+import dev.shrink4j.algorithms.CompressionConfig;
+import dev.shrink4j.algorithms.run.CompressorFactory;
 import dev.shrink4j.nn.Normalization;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.StateDictException;
@@ -12,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 
@@ -32,6 +35,18 @@ public final class Models {
         } catch (IllegalArgumentException e) {
             throw new UsageException("--arch: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The check of a config against a fresh {@code arch} model for {@code data}, for
+     * {@link CompressionConfig#read(Path, dev.shrink4j.algorithms.AlgorithmRegistry,
+     * dev.shrink4j.algorithms.AlgorithmKind, CompressionConfig.ModelCheck)}: {@link CompressorFactory#modelCheck}
+     * with an optimizer when {@code finetunes} says the run will have one.
+     *
+     * @throws UsageException (when the check runs) when {@code arch} is unknown
+     */
+    public static CompressionConfig.ModelCheck configCheck(String arch, DataSpec data, Predicate<CompressionConfig> finetunes) {
+        return CompressorFactory.modelCheck(() -> create(arch, data), data.inputShape(1), finetunes);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.shrink4j.cli.run;
 
 import dev.shrink4j.algorithms.CompressionConfig;
+import dev.shrink4j.algorithms.run.ProtocolTrainer;
 import dev.shrink4j.cli.report.ResultRow;
 import dev.shrink4j.cli.report.RunReport;
 import dev.shrink4j.compress.protocol.DataDriven;
@@ -72,20 +73,13 @@ public record PruningRun(String arch, DataSpec data, Path weights, int epochs, d
      */
     public void prune(CompressionConfig cfg, Module model, Optimizer optimizer, Pruner pruner, DataLoader train,
             DataLoader test, RunReport report, String name) {
-        if (pruner instanceof DataDriven dataDriven && dataDriven.statisticsBatches() > 0) {
-            Training.runStatistics(model, train, dataDriven.statisticsBatches(), dataDriven, name + " statistics", System.err);
-            dataDriven.finishStatistics();
+        ProtocolTrainer protocol = new ProtocolTrainer(model, pruner);
+        int statistics = protocol.statisticsBatches();
+        if (statistics > 0) {
+            Training.runStatistics(protocol, train, statistics, name + " statistics", System.err);
+            protocol.finishStatistics();
         }
-        Iterative iterative = pruner instanceof Iterative i ? i : null;
-        int rounds = iterative == null ? 1 : iterative.rounds();
-        for (int round = 0; round < rounds; round++) {
-            if (iterative != null) {
-                iterative.startRound(round);
-            }
-            if (epochs > 0) {
-                Training.fit(model, optimizer, train, test, epochs, pruner, report, rounds == 1 ? name : name + " round " + round);
-            }
-        }
+        Training.fineTune(protocol, model, optimizer, train, test, epochs, report, name);
     }
 
     /** Writes {@value #MODEL} and {@value #MASKS} into {@code dir} with the run's {@link #metadata}; returns the model file. */

@@ -1,12 +1,12 @@
 package dev.shrink4j.cli.run;
 
 import dev.shrink4j.algorithms.CompressionConfig;
+import dev.shrink4j.algorithms.run.ProtocolTrainer;
 import dev.shrink4j.cli.report.ResultRow;
 import dev.shrink4j.cli.report.RunReport;
 import dev.shrink4j.compress.Compressor;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.protocol.DataDriven;
-import dev.shrink4j.compress.protocol.StatisticsPass;
 import dev.shrink4j.workbench.data.DataLoader;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.io.ModelMetadata;
@@ -137,15 +137,14 @@ public record QuantizationRun(String arch, DataSpec data, Path weights, int cali
                     + (activations.size() > 3 ? ", …" : "") + ") whose ranges come from data; give --calibration-batches K "
                     + "or --epochs N (with --data), or quantize weights only");
         }
-        DataDriven dataDriven = quantizer instanceof DataDriven d ? d : null;
+        ProtocolTrainer protocol = new ProtocolTrainer(model, quantizer);
         if (calibrationBatches > 0) {
-            Training.runStatistics(model, train, calibrationBatches, dataDriven != null ? dataDriven : FORWARD_TRAIN,
-                    name + " calibration", System.err);
+            // a quantizer that is not data-driven sees training-mode forwards, so that ranges it tracks while
+            // training (QAT's moving averages) see the calibration batches
+            Training.runStatistics(protocol, train, calibrationBatches, name + " calibration", System.err);
         }
         try {
-            if (dataDriven != null) {
-                dataDriven.finishStatistics();
-            }
+            protocol.finishStatistics();
         } catch (IllegalStateException e) {
             if (calibrationBatches > 0) {
                 throw e;
@@ -154,9 +153,7 @@ public record QuantizationRun(String arch, DataSpec data, Path weights, int cali
             throw new UsageException("--calibration-batches 0: " + cfg.spec().name() + " needs calibration batches: "
                     + e.getMessage(), e);
         }
-        if (epochs > 0) {
-            Training.fit(model, optimizer, train, test, epochs, quantizer, report, name);
-        }
+        Training.fineTune(protocol, model, optimizer, train, test, epochs, report, name);
     }
 
     /**
@@ -172,26 +169,6 @@ public record QuantizationRun(String arch, DataSpec data, Path weights, int cali
     public ModelMetadata metadata(CompressionConfig cfg) {
         return Models.metadata(arch, data).withAlgorithm(cfg.spec().name(), cfg.toJson());
     }
-
-    /**
-     * Calibration of a quantizer that collects nothing itself: forward passes in training mode, without
-     * gradients, so that ranges tracked while training (QAT's EMA) see the batches.
-     */
-    private static final DataDriven FORWARD_TRAIN = new DataDriven() {
-        @Override
-        public int statisticsBatches() {
-            return 0;
-        }
-
-        @Override
-        public StatisticsPass statisticsPass() {
-            return StatisticsPass.FORWARD_TRAIN;
-        }
-
-        @Override
-        public void finishStatistics() {
-        }
-    };
 
     /** {@code conv1 input}, … for every quantized input or output of the compressor's layers. */
     private static List<String> quantizedActivations(Compressor c) {

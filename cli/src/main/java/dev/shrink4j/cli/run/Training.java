@@ -1,31 +1,26 @@
 package dev.shrink4j.cli.run;
 
+import dev.shrink4j.algorithms.run.ProtocolTrainer;
 import dev.shrink4j.cli.report.EpochPoint;
 import dev.shrink4j.cli.report.RunReport;
-import dev.shrink4j.compress.Compressor;
-import dev.shrink4j.compress.protocol.DataDriven;
-import dev.shrink4j.compress.protocol.Scheduled;
-import dev.shrink4j.compress.protocol.StatisticsPass;
-import dev.shrink4j.workbench.data.Batch;
 import dev.shrink4j.workbench.data.DataLoader;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Adam;
 import dev.shrink4j.nn.optim.CosineAnnealingLr;
 import dev.shrink4j.nn.optim.LrScheduler;
 import dev.shrink4j.nn.optim.Optimizer;
-import dev.shrink4j.workbench.train.BatchResult;
 import dev.shrink4j.workbench.train.EpochResult;
-import dev.shrink4j.workbench.train.Loss;
 import dev.shrink4j.workbench.train.Trainer;
 import dev.shrink4j.workbench.train.TrainingListener;
 import java.io.PrintStream;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.NoGradGuard;
 
-/** The training steps the subcommands share: the optimizer, fine-tuning under a compressor, statistics passes. */
+/**
+ * The training steps the subcommands share: the optimizer, training from scratch, and a compressor's
+ * statistics passes and fine-tuning as the library's {@link ProtocolTrainer} runs them, with the command
+ * line's progress lines and report curves.
+ */
 public final class Training {
 
     /** The fine-tuning learning rate when {@code --lr} is not given and the config recommends none. */
@@ -59,51 +54,41 @@ public final class Training {
      */
     public static List<EpochResult> fitFromScratch(Module model, DataLoader train, DataLoader test, int epochs, double lr,
             RunReport report, String run) {
-        if (!(lr > 0)) {
-            throw new UsageException("--lr must be positive, got " + lr);
-        }
-        try (Optimizer adam = Adam.builder().setLearningRate(lr).build(model.parameters())) {
+        try (Optimizer adam = finetuneOptimizer(model, lr)) {
             return fit(model, adam, new CosineAnnealingLr(adam, epochs), train, test, epochs, null, report, run);
         }
     }
 
     /**
-     * Trains {@code epochs} epochs with a progress bar, evaluating on {@code test} after each, and
-     * records the curve in {@code report} as run {@code run}. With a compressor, it is told of each epoch
-     * start ({@code updateEpoch(epoch)}), and a {@link Scheduled} one also of each finished step, in its
-     * ticks (the compressor's optimizer hooks run by themselves). The learning
-     * rate follows a cosine from the optimizer's current rate to 0 over the epochs: a fine-tune that ends at a
-     * small rate settles where the constant rate leaves it noisy (LeNet-5, L1 filter 50%: measured in the
-     * README).
+     * The fine-tuning of a run, as the compressor's training protocol says ({@link ProtocolTrainer#fineTune}):
+     * for each of its rounds, {@code epochs} epochs (none when {@code epochs} is 0) with a progress bar,
+     * evaluating on {@code test} after each and recording the curve in {@code report} as run {@code name}
+     * ({@code "name round r"} when there are several rounds). While training, the protocol tells the
+     * compressor of each epoch start and, when it is {@link dev.shrink4j.compress.protocol.Scheduled}, of each
+     * finished step. The learning rate of each round follows a cosine from the optimizer's current rate to 0
+     * over the epochs: a fine-tune that ends at a small rate settles where the constant rate leaves it noisy
+     * (LeNet-5, L1 filter 50%: measured in the README).
+     *
+     * @param optimizer the fine-tuning optimizer, or null when {@code epochs} is 0
      */
-    public static List<EpochResult> fit(Module model, Optimizer optimizer, DataLoader train, DataLoader test, int epochs,
-            Compressor compressor, RunReport report, String run) {
-        return fit(model, optimizer, new CosineAnnealingLr(optimizer, epochs), train, test, epochs, compressor,
-                report, run);
+    public static void fineTune(ProtocolTrainer protocol, Module model, Optimizer optimizer, DataLoader train,
+            DataLoader test, int epochs, RunReport report, String name) {
+        protocol.fineTune((round, rounds, listener) -> epochs == 0 ? List.of()
+                : fit(model, optimizer, new CosineAnnealingLr(optimizer, epochs), train, test, epochs, listener, report,
+                        rounds == 1 ? name : name + " round " + round));
     }
 
+    /**
+     * Trains {@code epochs} epochs with a progress bar, evaluating on {@code test} after each, and records the
+     * curve in {@code report} as run {@code run}; {@code protocol} (null when there is no compressor) listens
+     * to the trainer.
+     */
     private static List<EpochResult> fit(Module model, Optimizer optimizer, LrScheduler scheduler, DataLoader train,
-            DataLoader test, int epochs, Compressor compressor, RunReport report, String run) {
+            DataLoader test, int epochs, TrainingListener protocol, RunReport report, String run) {
         Trainer.Builder builder = Trainer.builder().setModel(model).setOptimizer(optimizer).optValidation(test);
         builder.optLrScheduler(scheduler);
-        if (compressor != null) {
-            builder.addListener(new TrainingListener() {
-                @Override
-                public void onEpochStart(Trainer trainer, int epoch) {
-                    if (compressor instanceof Scheduled scheduled) {
-                        scheduled.onEpochStart(epoch);
-                    } else {
-                        compressor.updateEpoch(epoch);
-                    }
-                }
-
-                @Override
-                public void onBatchEnd(Trainer trainer, BatchResult batch) {
-                    if (compressor instanceof Scheduled scheduled) {
-                        scheduled.onBatchEnd(batch.epoch(), batch.batch(), batch.batchCount());
-                    }
-                }
-            });
+        if (protocol != null) {
+            builder.addListener(protocol);
         }
         builder.addListener(new TrainingListener() {
             @Override
@@ -116,53 +101,25 @@ public final class Training {
     }
 
     /**
-     * Runs {@code batches} batches of {@code loader} through the model as the compressor's
-     * {@link DataDriven#statisticsPass()} says, starting new epochs of the loader when needed, without
-     * optimizer steps: after each batch its {@link DataDriven#afterStatisticsBatch} runs, then gradients
-     * are cleared. Progress goes to {@code progress}.
+     * Runs {@code batches} statistics (or calibration) batches of {@code loader} as {@code protocol}'s
+     * compressor asks ({@link ProtocolTrainer#runStatistics}), printing a progress line to {@code progress}
+     * at every tenth: {@code "<what>  40% 4/10 batches"}.
+     *
+     * @throws UsageException when {@code batches} are needed and the training set is empty
      */
-    public static void runStatistics(Module model, DataLoader loader, int batches, DataDriven compressor,
-            String what, PrintStream progress) {
-        StatisticsPass pass = compressor.statisticsPass();
-        if (batches <= 0) {
-            return;
+    public static void runStatistics(ProtocolTrainer protocol, DataLoader loader, int batches, String what,
+            PrintStream progress) {
+        if (batches > 0 && loader.batchCount() == 0) {
+            throw new UsageException("the training set is empty; " + what + " needs " + batches + " batches");
         }
-        boolean wasTraining = model.isTraining();
-        model.train(pass != StatisticsPass.FORWARD_EVAL);
-        Loss loss = Loss.crossEntropy();
-        int lastTenth = 0;
-        try {
-            Iterator<Batch> it = loader.iterator();
-            for (int done = 0; done < batches; ) {
-                if (!it.hasNext()) {
-                    it = loader.iterator();
-                    if (!it.hasNext()) {
-                        throw new UsageException("the training set is empty; " + what + " needs " + batches + " batches");
-                    }
-                }
-                try (PointerScope step = new PointerScope()) {
-                    Batch b = it.next();
-                    if (pass == StatisticsPass.FORWARD_BACKWARD) {
-                        loss.compute(model.call(b.x()), b.y()).backward();
-                        compressor.afterStatisticsBatch();
-                        model.zeroGrad();
-                    } else {
-                        try (NoGradGuard g = new NoGradGuard()) {
-                            model.call(b.x());
-                        }
-                        compressor.afterStatisticsBatch();
-                    }
-                }
-                done++;
-                int tenth = (int) (10L * done / batches);
-                if (tenth > lastTenth) {
-                    lastTenth = tenth;
-                    progress.printf("%s %3d%% %d/%d batches%n", what, 10 * tenth, done, batches);
-                    progress.flush();
-                }
+        int[] lastTenth = {0};
+        protocol.runStatistics(loader, batches, (done, total) -> {
+            int tenth = (int) (10L * done / total);
+            if (tenth > lastTenth[0]) {
+                lastTenth[0] = tenth;
+                progress.printf("%s %3d%% %d/%d batches%n", what, 10 * tenth, done, total);
+                progress.flush();
             }
-        } finally {
-            model.train(wasTraining);
-        }
+        });
     }
 }

@@ -192,14 +192,17 @@ class BadInputCommandTest {
         assertSameFiles(good, snapshot(out));
     }
 
+    /** {@code command} with the example config {@code config} fine-tuning LeNet-5 one epoch at {@code lr} on 40 tiny images. */
+    private CliTests.Result fineTuneOneEpoch(String command, String config, String lr, Path out) throws IOException {
+        Path data = TinyIdx.write(dir.resolve("data"), 40, 20);
+        return CliTests.compress(command, CliTests.lenet5Weights(dir), CONFIGS.resolve(config), out,
+                "--data-dir", data.toString(), "--batch-size", "8", "--epochs", "1", "--lr", lr);
+    }
+
     @Test
     void aDivergingFineTuneExits1AndWritesNoMasksOrModel() throws IOException {
-        Path data = TinyIdx.write(dir.resolve("data"), 40, 20);
         Path out = dir.resolve("prune");
-        Path w = CliTests.lenet5Weights(dir);
-        CliTests.Result r = CliTests.run("prune", "--arch", "lenet5", "--weights", w.toString(), "--config",
-                CONFIGS.resolve("level.json").toString(), "--data-dir", data.toString(), "--batch-size", "8", "--epochs", "1",
-                "--lr", "1e10", "--out", out.toString(), "--threads", "1");
+        CliTests.Result r = fineTuneOneEpoch("prune", "level.json", "1e10", out);
         // (Adam at 1e6 does not diverge here: with 90% of fc1 pruned the activations stay below float32's range)
         assertDiverged("prune", "1.0E10", r);
         assertEquals(Map.of(), snapshot(out), "nothing written");
@@ -207,12 +210,8 @@ class BadInputCommandTest {
 
     @Test
     void aDivergingQuantizationAwareFineTuneExits1NamingWhereItBrokeAndWritesNothing() throws IOException {
-        Path data = TinyIdx.write(dir.resolve("data"), 40, 20);
         Path out = dir.resolve("qat");
-        Path w = CliTests.lenet5Weights(dir);
-        CliTests.Result r = CliTests.run("quantize", "--arch", "lenet5", "--weights", w.toString(), "--config",
-                CONFIGS.resolve("qat.json").toString(), "--data-dir", data.toString(), "--batch-size", "8", "--epochs", "1",
-                "--lr", "1e20", "--out", out.toString(), "--threads", "1");
+        CliTests.Result r = fineTuneOneEpoch("quantize", "qat.json", "1e20", out);
         assertEquals(1, r.code(), r.err());
         assertEquals(1, r.err().lines().count(), r.err());
         // QAT observes every layer's input and output: the first NaN or Inf there is named before the loss sees it

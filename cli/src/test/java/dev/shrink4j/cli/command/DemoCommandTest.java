@@ -34,7 +34,7 @@ class DemoCommandTest {
                 "taylor-fo,agp,lottery-ticket", "--configs-dir", configs.toString(), "--runs-dir", dir.resolve("runs").toString(),
                 "--out", dir.resolve("demo").toString(), "--threads", "1", "--no-screenshot"};
         CliTests.Result r = CliTests.run(args);
-        assertEquals(0, r.code(), r.err());
+        r.assertSucceeded();
         assertTrue(r.out().contains("training baseline lenet5 for 1 epoch(s)"), r.out());
         assertTrue(r.out().contains("| method "), r.out());
         assertTrue(r.out().contains(DemoCommand.FOOTER), r.out());
@@ -67,7 +67,7 @@ class DemoCommandTest {
         CliTests.Result r = CliTests.run("demo", "--data-dir", data.toString(), "--epochs", "1", "--batch-size", "8",
                 "--methods", "level,qat,dorefa,observer", "--calibration-batches", "2", "--configs-dir", configs.toString(),
                 "--runs-dir", dir.resolve("runs").toString(), "--out", dir.resolve("demo").toString(), "--threads", "1");
-        assertEquals(0, r.code(), r.err());
+        r.assertSucceeded();
         String json = Files.readString(dir.resolve("demo/report.json"));
         RunReport report = RunReport.fromJson(json);
         // numbers as measured, without float noise such as -0.27000000000000357

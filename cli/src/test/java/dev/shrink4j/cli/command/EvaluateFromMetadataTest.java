@@ -8,7 +8,7 @@ import dev.shrink4j.cli.CliTests;
 import dev.shrink4j.cli.TinyIdx;
 import dev.shrink4j.workbench.data.DataLoader;
 import dev.shrink4j.workbench.data.Dataset;
-import dev.shrink4j.workbench.data.FashionMnist;
+import dev.shrink4j.workbench.data.IdxDataset;
 import dev.shrink4j.nn.Normalization;
 import dev.shrink4j.workbench.data.Split;
 import dev.shrink4j.nn.io.ModelMetadata;
@@ -62,7 +62,7 @@ class EvaluateFromMetadataTest {
         assertEquals(accuracyAndLoss(withArch.out()), accuracyAndLoss(withoutArch.out()));
         Evaluation expected;
         try (LeNet5 net = new LeNet5(10); PointerScope s = new PointerScope();
-                Dataset test = FashionMnist.load(data, Split.TEST, Normalization.FASHION_MNIST)) {
+                Dataset test = IdxDataset.FASHION_MNIST.load(data, Split.TEST, Normalization.FASHION_MNIST)) {
             net.loadStateDict(SafeTensors.load(model), true);
             Pruner.applyCompressionResults(net, masks);
             expected = new Evaluator().evaluate(net, DataLoader.builder().setDataset(test).setBatchSize(10).build());
@@ -83,7 +83,7 @@ class EvaluateFromMetadataTest {
         }
         CliTests.Result r = CliTests.run("evaluate", "--weights", weights.toString(), "--data-dir", data.toString(),
                 "--batch-size", "10");
-        assertEquals(0, r.code(), r.err());
+        r.assertSucceeded();
         String usual;
         String metadata;
         try (LeNet5 net = new LeNet5(10); PointerScope s = new PointerScope()) {
@@ -100,8 +100,7 @@ class EvaluateFromMetadataTest {
         Path data = TinyIdx.write(dir.resolve("data"), 10, 10);
         Path weights = CliTests.lenet5Weights(dir); // written without metadata
         CliTests.Result r = CliTests.run("evaluate", "--weights", weights.toString(), "--data-dir", data.toString());
-        assertEquals(2, r.code());
-        assertEquals("shrink4j evaluate: --arch is needed: " + weights + " records no architecture in its metadata\n", r.err());
+        r.assertUsageError("shrink4j evaluate: --arch is needed: " + weights + " records no architecture in its metadata\n");
     }
 
     @Test
@@ -112,9 +111,8 @@ class EvaluateFromMetadataTest {
             SafeTensors.save(net.stateDict(), Map.of("arch", "lenet5", "input_mean", "[0.5]", "input_std", "zero"), weights);
         }
         CliTests.Result r = CliTests.run("evaluate", "--weights", weights.toString(), "--data-dir", data.toString());
-        assertEquals(2, r.code());
-        assertEquals("shrink4j evaluate: weights file " + weights
-                + ": metadata input_std must be a non-empty JSON array of finite numbers, got zero\n", r.err());
+        r.assertUsageError("shrink4j evaluate: weights file " + weights
+                + ": metadata input_std must be a non-empty JSON array of finite numbers, got zero\n");
     }
 
     @Test
@@ -136,7 +134,7 @@ class EvaluateFromMetadataTest {
     }
 
     private static String evaluate(LeNet5 net, Path data, Normalization n) {
-        try (Dataset test = FashionMnist.load(data, Split.TEST, n)) {
+        try (Dataset test = IdxDataset.FASHION_MNIST.load(data, Split.TEST, n)) {
             Evaluation e = new Evaluator().evaluate(net, DataLoader.builder().setDataset(test).setBatchSize(10).build());
             return String.format(Locale.ROOT, "%.2f %.4f", 100 * e.accuracy(), e.loss());
         }

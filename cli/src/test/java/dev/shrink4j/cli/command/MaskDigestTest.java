@@ -61,7 +61,7 @@ class MaskDigestTest {
         CliTests.Result r = CliTests.run("prune", "--arch", arch, "--weights", weights(arch).toString(), "--config",
                 CONFIGS.resolve(pruner + ".json").toString(), "--data-dir", data.toString(), "--batch-size", "8",
                 "--epochs", "0", "--out", out.toString());
-        assertEquals(0, r.code(), r.err());
+        r.assertSucceeded();
         String digest = digest(out.resolve("masks.safetensors"));
         record(pruner, digest);
         String expected = expected().getProperty(pruner);

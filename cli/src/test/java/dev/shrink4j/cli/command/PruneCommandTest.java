@@ -36,7 +36,7 @@ class PruneCommandTest {
         Path out = dir.resolve("run");
         CliTests.Result r = CliTests.run("prune", "--arch", "lenet5", "--weights", w.toString(), "--config",
                 config(0.5).toString(), "--out", out.toString());
-        assertEquals(0, r.code(), r.err());
+        r.assertSucceeded();
         try (PointerScope s = new PointerScope()) {
             Map<String, Tensor> masks = SafeTensors.load(out.resolve("masks.safetensors"));
             assertEquals(java.util.List.of("conv1.weight_mask", "conv1.bias_mask", "conv2.weight_mask", "conv2.bias_mask",
@@ -69,7 +69,7 @@ class PruneCommandTest {
         for (String run : new String[] {"a", "b"}) {
             CliTests.Result r = CliTests.run("prune", "--arch", "lenet5", "--weights", w.toString(), "--config", cfg.toString(),
                     "--out", dir.resolve(run).toString(), "--epochs", "0");
-            assertEquals(0, r.code(), r.err());
+            r.assertSucceeded();
         }
         assertArrayEquals(Files.readAllBytes(dir.resolve("a/masks.safetensors")), Files.readAllBytes(dir.resolve("b/masks.safetensors")));
         assertArrayEquals(Files.readAllBytes(dir.resolve("a/model.safetensors")), Files.readAllBytes(dir.resolve("b/model.safetensors")));
@@ -82,9 +82,9 @@ class PruneCommandTest {
         Files.writeString(cfg, "{\"pruner\": \"apoz\", \"statistics_batch_num\": 2, \"config_list\": "
                 + "[{\"sparsity\": 0.5, \"op_types\": [\"Conv2d\"]}]}");
         Path out = dir.resolve("sweep");
-        CliTests.Result r = CliTests.run("prune", "--arch", "lenet5", "--weights", CliTests.lenet5Weights(dir).toString(), "--config", cfg.toString(),
-                "--data-dir", data.toString(), "--batch-size", "8", "--epochs", "1", "--sweep", "0.25,0.5", "--out", out.toString());
-        assertEquals(0, r.code(), r.err());
+        CliTests.Result r = CliTests.compress("prune", CliTests.lenet5Weights(dir), cfg, out,
+                "--data-dir", data.toString(), "--batch-size", "8", "--epochs", "1", "--sweep", "0.25,0.5");
+        r.assertSucceeded();
         RunReport report = RunReport.fromJson(Files.readString(out.resolve("report.json")));
         assertEquals(2, report.sweep().size());
         assertEquals(0.25, report.sweep().get(0).sparsity());
@@ -122,19 +122,15 @@ class PruneCommandTest {
     void quantizerConfigIsAUsageError() throws Exception {
         Path cfg = dir.resolve("q.json");
         Files.writeString(cfg, "{\"quantizer\": \"naive\", \"config_list\": []}");
-        CliTests.Result r = CliTests.run("prune", "--arch", "lenet5", "--weights", CliTests.lenet5Weights(dir).toString(), "--config",
-                cfg.toString(), "--out", dir.resolve("o").toString());
-        assertEquals(2, r.code());
-        assertEquals("shrink4j prune: config " + cfg + ": names a quantizer, this command needs a pruner\n", r.err());
+        CliTests.compress("prune", CliTests.lenet5Weights(dir), cfg, dir.resolve("o"))
+                .assertUsageError("shrink4j prune: config " + cfg + ": names a quantizer, this command needs a pruner\n");
     }
 
     @Test
     void missingConfigIsAUsageError() throws Exception {
         Path cfg = dir.resolve("missing.json");
-        CliTests.Result r = CliTests.run("prune", "--arch", "lenet5", "--weights", CliTests.lenet5Weights(dir).toString(), "--config",
-                cfg.toString(), "--out", dir.resolve("o").toString());
-        assertEquals(2, r.code());
-        assertEquals("shrink4j prune: config file " + cfg + " does not exist\n", r.err());
+        CliTests.compress("prune", CliTests.lenet5Weights(dir), cfg, dir.resolve("o"))
+                .assertUsageError("shrink4j prune: config file " + cfg + " does not exist\n");
     }
 
     @Test
@@ -144,12 +140,10 @@ class PruneCommandTest {
                 + "{\"sparsity\": 0.5, \"op_types\": [\"Conv2d\"], \"sparsty\": 0.5},"
                 + " {\"sparsity\": 0.5, \"op_names\": [\"fc1\"]}]}");
         Path out = dir.resolve("o");
-        CliTests.Result r = CliTests.run("prune", "--arch", "lenet5", "--weights", CliTests.lenet5Weights(dir).toString(), "--config",
-                cfg.toString(), "--epochs", "1", "--out", out.toString());
-        assertEquals(2, r.code());
-        assertEquals("shrink4j prune: config " + cfg + " (3 errors): \"dependency_aware\" must be true or false, got 1; "
+        CliTests.Result r = CliTests.compress("prune", CliTests.lenet5Weights(dir), cfg, out, "--epochs", "1");
+        r.assertUsageError("shrink4j prune: config " + cfg + " (3 errors): \"dependency_aware\" must be true or false, got 1; "
                 + "config_list[0]: unknown key \"sparsty\"; accepted keys: exclude, op_names, op_types, sparsity, sparsity_per_layer; "
-                + "config_list[1]: fc1 (Linear) is not a Conv2d; L1FilterPruner prunes Conv2d filters only\n", r.err());
+                + "config_list[1]: fc1 (Linear) is not a Conv2d; L1FilterPruner prunes Conv2d filters only\n");
         assertFalse(Files.exists(out), "checked before the output directory is created");
     }
 }

@@ -40,10 +40,7 @@ class QuantizeCommandTest {
     }
 
     private static CliTests.Result quantize(Path weights, Path config, Path out, String... more) {
-        List<String> args = new java.util.ArrayList<>(List.of("quantize", "--arch", "lenet5", "--weights", weights.toString(),
-                "--config", config.toString(), "--out", out.toString(), "--threads", "1"));
-        args.addAll(List.of(more));
-        return CliTests.run(args.toArray(String[]::new));
+        return CliTests.compress("quantize", weights, config, out, more);
     }
 
     @Test
@@ -51,7 +48,7 @@ class QuantizeCommandTest {
         Path w = CliTests.lenet5Weights(dir);
         Path out = dir.resolve("dorefa");
         CliTests.Result r = quantize(w, CONFIGS.resolve("dorefa.json"), out, "--calibration-batches", "0", "--epochs", "0");
-        assertEquals(0, r.code(), r.err());
+        r.assertSucceeded();
         assertTrue(r.out().contains("\nint8 export skipped: DoReFaQuantizer cannot export integer weights for conv2: its levels "
                 + "2·r/K − 1 are not float32 multiples of one scale"), r.out());
         assertFalse(Files.exists(out.resolve("model-int8.safetensors")));
@@ -89,7 +86,7 @@ class QuantizeCommandTest {
                 + "\"quant_bits\": {\"weight\": 8}, \"op_types\": [\"Conv2d\", \"Linear\"]}]}");
         Path out = dir.resolve("qat");
         CliTests.Result r = quantize(CliTests.lenet5Weights(dir), cfg, out, "--calibration-batches", "0");
-        assertEquals(0, r.code(), r.err());
+        r.assertSucceeded();
         try (PointerScope s = new PointerScope()) {
             Map<String, Tensor> int8 = SafeTensors.load(out.resolve("model-int8.safetensors"));
             Map<String, Tensor> fake = SafeTensors.load(out.resolve("model-fakequant.safetensors"));
@@ -116,7 +113,7 @@ class QuantizeCommandTest {
         Path cfg = CONFIGS.resolve("observer.json");
         Path out = dir.resolve("observer");
         CliTests.Result r = quantize(w, cfg, out, "--calibration-batches", "2", "--data-dir", data.toString(), "--batch-size", "8");
-        assertEquals(0, r.code(), r.err());
+        r.assertSucceeded();
         JsonObject conv1 = JsonParser.parseString(Files.readString(out.resolve("calibration.json"))).getAsJsonObject()
                 .getAsJsonObject("conv1");
         assertEquals(List.of("weight_bits", "weight_scale", "weight_zero_point", "input_bits", "tracked_min_input",
@@ -142,7 +139,7 @@ class QuantizeCommandTest {
         Path cfg = CONFIGS.resolve("qat.json");
         Path out = dir.resolve("qat");
         CliTests.Result r = quantize(CliTests.lenet5Weights(dir), cfg, out, "--epochs", "1", "--data-dir", data.toString(), "--batch-size", "8");
-        assertEquals(0, r.code(), r.err());
+        r.assertSucceeded();
         assertTrue(r.out().contains(", int8 "), r.out());
         RunReport report = RunReport.fromJson(Files.readString(out.resolve("report.json")));
         assertEquals(1, report.trainingCurves().size());
@@ -157,10 +154,9 @@ class QuantizeCommandTest {
     void activationsWithoutCalibrationOrEpochsAreAUsageError() throws Exception {
         Path cfg = CONFIGS.resolve("qat.json");
         CliTests.Result r = quantize(CliTests.lenet5Weights(dir), cfg, dir.resolve("o"), "--calibration-batches", "0", "--epochs", "0");
-        assertEquals(2, r.code());
-        assertEquals("shrink4j quantize: config " + cfg + ": qat quantizes activations (conv1 input, conv1 output, conv2 input, …) "
+        r.assertUsageError("shrink4j quantize: config " + cfg + ": qat quantizes activations (conv1 input, conv1 output, conv2 input, …) "
                 + "whose ranges come from data; give --calibration-batches K or --epochs N (with --data), or quantize weights "
-                + "only\n", r.err());
+                + "only\n");
     }
 
     @Test
@@ -168,25 +164,22 @@ class QuantizeCommandTest {
         Path data = TinyIdx.write(dir.resolve("data"), 16, 8);
         CliTests.Result r = quantize(CliTests.lenet5Weights(dir), CONFIGS.resolve("observer.json"), dir.resolve("o"), "--calibration-batches", "0",
                 "--epochs", "1", "--data-dir", data.toString(), "--batch-size", "8");
-        assertEquals(2, r.code());
-        assertEquals("shrink4j quantize: --calibration-batches 0: observer needs calibration batches: conv1: no input was "
-                + "observed; run calibration batches through the model before fix()\n", r.err());
+        r.assertUsageError("shrink4j quantize: --calibration-batches 0: observer needs calibration batches: conv1: no input was "
+                + "observed; run calibration batches through the model before fix()\n");
     }
 
     @Test
     void prunerConfigIsAUsageError() throws Exception {
         Path cfg = config("p.json", "{\"pruner\": \"test-magnitude\", \"config_list\": [{\"sparsity\": 0.5, \"op_types\": [\"default\"]}]}");
         CliTests.Result r = quantize(CliTests.lenet5Weights(dir), cfg, dir.resolve("o"));
-        assertEquals(2, r.code());
-        assertEquals("shrink4j quantize: config " + cfg + ": names a pruner, this command needs a quantizer\n", r.err());
+        r.assertUsageError("shrink4j quantize: config " + cfg + ": names a pruner, this command needs a quantizer\n");
     }
 
     @Test
     void calibrationWithoutConfigIsAUsageError() throws Exception {
         CliTests.Result r = CliTests.run("evaluate", "--arch", "lenet5", "--weights", CliTests.lenet5Weights(dir).toString(), "--calibration",
                 dir.resolve("c.json").toString());
-        assertEquals(2, r.code());
-        assertEquals("shrink4j evaluate: --calibration needs --config naming the quantizer it belongs to\n", r.err());
+        r.assertUsageError("shrink4j evaluate: --calibration needs --config naming the quantizer it belongs to\n");
     }
 
     /** The after-accuracy of {@code test accuracy A% before, B% after}. */
@@ -210,9 +203,8 @@ class QuantizeCommandTest {
                 + " \"quant_bits\": {\"weight\": 1}, \"quant_dtype\": \"int\", \"op_names\": [\"fc3\"]}]}");
         Path out = dir.resolve("o");
         CliTests.Result r = quantize(CliTests.lenet5Weights(dir), cfg, out, "--calibration-batches", "0");
-        assertEquals(2, r.code());
-        assertEquals("shrink4j quantize: config " + cfg + ": config_list[0].quant_bits: weight width 1 with quant_dtype int gives"
-                + " the grid [0, 0], a single value; int needs at least 2 bits (uint has [0, 1] for 1 bit)\n", r.err());
+        r.assertUsageError("shrink4j quantize: config " + cfg + ": config_list[0].quant_bits: weight width 1 with quant_dtype int gives"
+                + " the grid [0, 0], a single value; int needs at least 2 bits (uint has [0, 1] for 1 bit)\n");
         assertFalse(Files.exists(out));
     }
 }

@@ -43,7 +43,7 @@ class ThirdPartyAlgorithmCommandTest {
         Path out = dir.resolve("run");
         CliTests.Result r = run("prune", "--arch", "lenet5", "--weights", CliTests.lenet5Weights(dir).toString(), "--config",
                 cfg.toString(), "--epochs", "0", "--out", out.toString());
-        assertEquals(0, r.code(), r.err());
+        r.assertSucceeded();
         try (PointerScope s = new PointerScope()) {
             Map<String, Tensor> masks = SafeTensors.load(out.resolve("masks.safetensors"));
             // conv2: 16·6·5·5 = 2400 weights, floor(2400 · 0.5) = 1200 pruned; fc1: 120·400 = 48000, 24000 pruned

@@ -24,7 +24,7 @@ class TrainEvaluateCommandTest {
         Path out = dir.resolve("train");
         CliTests.Result r = CliTests.run("train", "--arch", "lenet5", "--data-dir", data.toString(), "--epochs", "2",
                 "--batch-size", "8", "--out", out.toString(), "--threads", "1");
-        assertEquals(0, r.code(), r.err());
+        r.assertSucceeded();
         try (PointerScope s = new PointerScope()) {
             assertEquals(10, SafeTensors.load(out.resolve("model.safetensors")).size()); // 5 layers × (weight, bias)
         }

@@ -42,6 +42,28 @@ public class ConfigException extends IllegalArgumentException {
                 : subject + " (" + errors.size() + " errors):\n  " + String.join("\n  ", errors);
     }
 
+    /**
+     * {@code message} folded into one problem line: its lines joined with {@code "; "} (with a space after a
+     * line ending in {@code ':'}), up to a stack trace, which libtorch appends to its errors (a line starting
+     * with {@code "at "} or {@code "Exception raised from"}); {@code "(no message)"} for null. An exception
+     * that becomes one problem of a config (a builder refusing an option) reads this way.
+     */
+    public static String oneLine(String message) {
+        if (message == null) {
+            return "(no message)";
+        }
+        String[] lines = message.strip().split("\\R");
+        StringBuilder sb = new StringBuilder(lines[0].strip());
+        for (int i = 1; i < lines.length; i++) {
+            String l = lines[i].strip();
+            if (l.isEmpty() || l.startsWith("at ") || l.startsWith("Exception raised from")) {
+                break; // the first lines say what went wrong; the trace after them says where in C++
+            }
+            sb.append(sb.charAt(sb.length() - 1) == ':' ? " " : "; ").append(l);
+        }
+        return sb.toString();
+    }
+
     /** What the problems are in ({@value #CONFIG_LIST}, or a file). */
     public String subject() {
         return subject;

@@ -3,16 +3,27 @@ package dev.shrink4j.compress.config;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import dev.shrink4j.nn.io.StrictJson;
 import dev.shrink4j.workbench.zoo.LeNet5;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class ConfigListTest {
 
@@ -39,94 +50,26 @@ class ConfigListTest {
     @Nested
     class RejectsBadConfig {
 
-        @Test
-        void unknownKey() {
-            assertEquals("invalid config list: config_list[0]: unknown key \"sparsty\"; accepted keys: exclude, op_names, "
-                    + "op_types, sparsity, sparsity_per_layer",
-                    error(PRUNER, "[{\"sparsity\": 0.5, \"sparsty\": 0.5, \"op_types\": [\"default\"]}]"));
+        /**
+         * Config lists with one kind of mistake each ({@code bad-config-lists.json} beside this class): the
+         * schema they are checked against ({@code "pruner"} or {@code "quantizer"}) and the message.
+         */
+        static Stream<Arguments> badLists() throws IOException {
+            try (InputStream in = ConfigListTest.class.getResourceAsStream("bad-config-lists.json")) {
+                JsonArray cases = StrictJson.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8)).getAsJsonArray();
+                List<Arguments> arguments = StreamSupport.stream(cases.spliterator(), false).map(JsonElement::getAsJsonObject)
+                        .map(c -> Arguments.of(c.get("mistake").getAsString(),
+                                c.get("schema").getAsString().equals("pruner") ? PRUNER : QUANTIZER,
+                                c.get("config_list").toString(), c.get("message").getAsString()))
+                        .toList();
+                return arguments.stream();
+            }
         }
 
-        @Test
-        void keyTheAlgorithmDoesNotAccept() {
-            assertEquals("invalid config list: config_list[0]: key \"quant_bits\" is not accepted by TestPruner; "
-                    + "accepted keys: exclude, op_names, op_types, sparsity, sparsity_per_layer",
-                    error(PRUNER, "[{\"sparsity\": 0.5, \"quant_bits\": 8, \"op_types\": [\"default\"]}]"));
-        }
-
-        @Test
-        void numberGivenAsString() {
-            assertEquals("invalid config list: config_list[0].sparsity: expected a number, got string \"0.2\"",
-                    error(PRUNER, "[{\"sparsity\": \"0.2\", \"op_types\": [\"default\"]}]"));
-        }
-
-        @Test
-        void sparsityOutsideItsRange() {
-            assertEquals("invalid config list: config_list[0].sparsity: 1.2 is outside [0, 1)",
-                    error(PRUNER, "[{\"sparsity\": 1.2, \"op_types\": [\"default\"]}]"));
-            assertEquals("invalid config list: config_list[0].sparsity: 1.0 is outside [0, 1)",
-                    error(PRUNER, "[{\"sparsity\": 1.0, \"op_types\": [\"default\"]}]"));
-            assertEquals("invalid config list: config_list[0].sparsity_per_layer: -0.1 is outside [0, 1)",
-                    error(PRUNER, "[{\"sparsity_per_layer\": -0.1, \"op_types\": [\"default\"]}]"));
-        }
-
-        @Test
-        void bitsOutsideTheirRange() {
-            assertEquals("invalid config list: config_list[0].quant_bits: 33 is outside [1, 32]",
-                    error(QUANTIZER, "[{\"quant_types\": [\"weight\"], \"quant_bits\": 33, \"op_types\": [\"default\"]}]"));
-            assertEquals("invalid config list: config_list[0].quant_bits.weight: 0 is outside [1, 32]",
-                    error(QUANTIZER, "[{\"quant_types\": [\"weight\"], \"quant_bits\": {\"weight\": 0}, \"op_types\": [\"Conv2d\"]}]"));
-            assertEquals("invalid config list: config_list[0].quant_bits: expected an integer or an object of integers "
-                    + "per quant type, got number 7.5",
-                    error(QUANTIZER, "[{\"quant_types\": [\"weight\"], \"quant_bits\": 7.5, \"op_types\": [\"Conv2d\"]}]"));
-        }
-
-        @Test
-        void bitsMissingForAQuantType() {
-            assertEquals("invalid config list: config_list[0].quant_bits: no bit width for quant type \"output\"",
-                    error(QUANTIZER, "[{\"quant_types\": [\"weight\", \"output\"], \"quant_bits\": {\"weight\": 8}, "
-                            + "\"op_types\": [\"Conv2d\"]}]"));
-        }
-
-        @Test
-        void unknownSchemeAndQuantType() {
-            assertEquals("invalid config list (2 errors):\n"
-                    + "  config_list[0].quant_types[1]: \"bias\" is not one of weight, input, output\n"
-                    + "  config_list[0].quant_scheme: \"per_layer\" is not one of per_tensor_affine, per_tensor_symmetric, "
-                    + "per_channel_affine, per_channel_symmetric",
-                    error(QUANTIZER, "[{\"quant_types\": [\"weight\", \"bias\"], \"quant_bits\": 8, "
-                            + "\"quant_scheme\": \"per_layer\", \"op_types\": [\"Conv2d\"]}]"));
-        }
-
-        @Test
-        void entryWithoutSelection() {
-            assertEquals("invalid config list: config_list[1]: needs op_types or op_names to select layers",
-                    error(PRUNER, "[{\"sparsity\": 0.5, \"op_types\": [\"default\"]}, {\"sparsity\": 0.5}]"));
-        }
-
-        @Test
-        void missingSparsity() {
-            assertEquals("invalid config list: config_list[0]: missing \"sparsity\" (or sparsity_per_layer), "
-                    + "required by TestPruner", error(PRUNER, "[{\"op_types\": [\"default\"]}]"));
-        }
-
-        @Test
-        void opNamesMatchingNothing() {
-            assertEquals("invalid config list: config_list[0].op_names: \"fc9\" matches no module in LeNet5",
-                    error(PRUNER, "[{\"sparsity\": 0.5, \"op_names\": [\"fc1\", \"fc9\"]}]"));
-        }
-
-        @Test
-        void opTypesMatchingNothing() {
-            assertEquals("invalid config list: config_list[0].op_types: \"Conv3d\" matches no module in LeNet5",
-                    error(PRUNER, "[{\"sparsity\": 0.5, \"op_types\": [\"Conv3d\"]}]"));
-        }
-
-        @Test
-        void wrongTypesForListsAndBooleans() {
-            assertEquals("invalid config list (2 errors):\n"
-                    + "  config_list[0].op_types: expected a list of strings, got string \"Conv2d\"\n"
-                    + "  config_list[0].exclude: expected true or false, got string \"yes\"",
-                    error(PRUNER, "[{\"sparsity\": 0.5, \"op_types\": \"Conv2d\", \"exclude\": \"yes\"}]"));
+        @ParameterizedTest(name = "{0}")
+        @MethodSource("badLists")
+        void eachMistakeIsReportedNamingTheEntryAndKey(String mistake, ConfigSchema schema, String json, String message) {
+            assertEquals(message, error(schema, json));
         }
 
         @Test

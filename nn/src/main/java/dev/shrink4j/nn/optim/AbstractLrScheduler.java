@@ -46,6 +46,29 @@ public abstract class AbstractLrScheduler implements LrScheduler {
         apply();
     }
 
+    /**
+     * A scheduler's period argument, checked.
+     *
+     * @throws IllegalArgumentException {@code "<scheduler>: <name> must be at least 1, got <value>"} when it is
+     *     shorter than one epoch
+     */
+    protected static long atLeastOneEpoch(String scheduler, String name, long value) {
+        if (value < 1) {
+            throw new IllegalArgumentException(scheduler + ": " + name + " must be at least 1, got " + value);
+        }
+        return value;
+    }
+
+    /**
+     * A scheduler's rate argument (a factor or a floor), checked.
+     *
+     * @throws IllegalArgumentException {@code "<scheduler>: <name> must be finite and non-negative, got <value>"}
+     */
+    protected static double finiteNonNegative(String scheduler, String name, double value) {
+        Optimizer.checkLearningRate(scheduler + ": " + name, value);
+        return value;
+    }
+
     @Override
     public final void step() {
         epoch++;

@@ -26,7 +26,7 @@ import org.bytedeco.pytorch.Tensor;
  *
  * <p>The moments live in libtorch, owned by this optimizer until {@link #close()}.
  */
-public final class Adam extends LibtorchOptimizer<AdamOptions> {
+public final class Adam extends LibtorchOptimizer<AdamOptions, Adam.Builder, Adam> {
 
     /**
      * Where β1 sits in the two doubles behind {@code AdamOptions.betas()}, a C++
@@ -59,28 +59,6 @@ public final class Adam extends LibtorchOptimizer<AdamOptions> {
         return new Builder();
     }
 
-    /**
-     * Adds a parameter group with its own options (PyTorch's {@code add_param_group}).
-     *
-     * @return this optimizer
-     * @throws IllegalArgumentException if {@code params} is empty, holds a non-leaf tensor, or shares a
-     *     parameter with an existing group
-     */
-    public Adam addParamGroup(List<Tensor> params, Builder options) {
-        addGroup(params, options.toOptions());
-        return this;
-    }
-
-    /**
-     * Adds a parameter group with the first group's options (betas, eps, weight decay, AMSGrad) and
-     * its current learning rate; see {@link Optimizer#addParamGroup(List)}.
-     */
-    @Override
-    public Adam addParamGroup(List<Tensor> params) {
-        addGroupLikeFirst(params);
-        return this;
-    }
-
     @Override
     AdamOptions copyOptions(AdamOptions template) {
         AdamOptions o = new AdamOptions(template.get_lr());
@@ -93,21 +71,14 @@ public final class Adam extends LibtorchOptimizer<AdamOptions> {
     }
 
     /** Options for {@link Adam}: {@code set…} required, {@code opt…} optional (defaults are PyTorch's). */
-    public static final class Builder {
-        private Double lr;
+    public static final class Builder extends OptionsBuilder<Builder, AdamOptions> {
         private double beta1 = 0.9;
         private double beta2 = 0.999;
         private double eps = 1e-8;
-        private double weightDecay;
         private boolean amsgrad;
 
         private Builder() {
-        }
-
-        /** The learning rate (required, ≥ 0; PyTorch's usual value is 1e-3). */
-        public Builder setLearningRate(double lr) {
-            this.lr = lr;
-            return this;
+            super("Adam");
         }
 
         /** The decay rates of the first and second moment estimates (default 0.9, 0.999), each in [0, 1). */
@@ -123,32 +94,20 @@ public final class Adam extends LibtorchOptimizer<AdamOptions> {
             return this;
         }
 
-        /** The L2 penalty added to the gradient, {@code wd·p} (default 0). */
-        public Builder optWeightDecay(double weightDecay) {
-            this.weightDecay = weightDecay;
-            return this;
-        }
-
         /** Whether to use the AMSGrad variant, which divides by the running maximum of {@code v} (default false). */
         public Builder optAmsgrad(boolean amsgrad) {
             this.amsgrad = amsgrad;
             return this;
         }
 
+        @Override
         AdamOptions toOptions() {
-            if (lr == null) {
-                throw new IllegalArgumentException("Adam: learning rate must be set");
-            }
-            Optimizer.checkLearningRate("Adam: learning rate", lr);
+            double lr = learningRate();
             checkBeta("beta1", beta1);
             checkBeta("beta2", beta2);
-            if (!(eps >= 0)) {
-                throw new IllegalArgumentException("Adam: eps must be non-negative, got " + eps);
-            }
-            if (!(weightDecay >= 0)) {
-                throw new IllegalArgumentException("Adam: weight decay must be non-negative, got " + weightDecay);
-            }
-            AdamOptions o = new AdamOptions(lr);
+            nonNegative("eps", eps);
+            double weightDecay = weightDecay();
+            AdamOptions o = new AdamOptions(lr); // native: made once every option is known to be valid
             o.betas().put(BETA1_SLOT, beta1).put(1 - BETA1_SLOT, beta2);
             o.eps().put(eps);
             o.weight_decay().put(weightDecay);

@@ -28,10 +28,8 @@ public final class CosineAnnealingLr extends AbstractLrScheduler {
     }
 
     private static Formula formula(long tMax, double etaMin) {
-        if (tMax < 1) {
-            throw new IllegalArgumentException("CosineAnnealingLr: tMax must be at least 1, got " + tMax);
-        }
-        Optimizer.checkLearningRate("CosineAnnealingLr: etaMin", etaMin);
+        atLeastOneEpoch("CosineAnnealingLr", "tMax", tMax);
+        finiteNonNegative("CosineAnnealingLr", "etaMin", etaMin);
         // (1 + cos)/2 lies in [0, 1]: the rate is a convex combination of base and etaMin, never negative.
         return (base, epoch) -> etaMin + (base - etaMin) * (1 + Math.cos(Math.PI * epoch / tMax)) / 2;
     }

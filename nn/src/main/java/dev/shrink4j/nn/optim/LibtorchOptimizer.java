@@ -21,8 +21,11 @@ import org.bytedeco.pytorch.TensorVector;
  * object, so they survive any enclosing {@code PointerScope}, and {@link #close()} releases them.
  *
  * @param <O> libtorch's options type ({@code SGDOptions}, {@code AdamOptions})
+ * @param <B> the builder of the optimizer's options ({@link Sgd.Builder}, {@link Adam.Builder})
+ * @param <S> the optimizer itself, returned by {@code addParamGroup} so calls chain
  */
-abstract class LibtorchOptimizer<O extends OptimizerOptions> extends Optimizer {
+abstract class LibtorchOptimizer<O extends OptimizerOptions, B extends LibtorchOptimizer.OptionsBuilder<B, O>,
+        S extends LibtorchOptimizer<O, B, S>> extends Optimizer {
 
     private final String name;
     private final BiFunction<TensorVector, O, org.bytedeco.pytorch.Optimizer> factory;
@@ -41,6 +44,35 @@ abstract class LibtorchOptimizer<O extends OptimizerOptions> extends Optimizer {
         this.factory = factory;
         adopt(params, options);
         optimizer = create();
+    }
+
+    /** This optimizer as its concrete type. */
+    @SuppressWarnings("unchecked")
+    private S self() {
+        return (S) this;
+    }
+
+    /**
+     * Adds a parameter group with its own options (PyTorch's {@code add_param_group}).
+     *
+     * @return this optimizer
+     * @throws IllegalArgumentException if an option is invalid, or {@code params} is empty, holds a non-leaf
+     *     tensor, or shares a parameter with an existing group
+     */
+    public final S addParamGroup(List<Tensor> params, B options) {
+        addGroup(params, options.toOptions());
+        return self();
+    }
+
+    /**
+     * Adds a parameter group with the first group's options (all but the learning rate: Sgd's momentum,
+     * dampening, weight decay and Nesterov; Adam's betas, eps, weight decay and AMSGrad) and its current
+     * learning rate; see {@link Optimizer#addParamGroup(List)}.
+     */
+    @Override
+    public final S addParamGroup(List<Tensor> params) {
+        addGroupLikeFirst(params);
+        return self();
     }
 
     /** Adds a group with its own options to the Java side and to the running native optimizer. */
@@ -211,6 +243,82 @@ abstract class LibtorchOptimizer<O extends OptimizerOptions> extends Optimizer {
         org.bytedeco.pytorch.Optimizer old = optimizer;
         optimizer = create();
         old.releaseReference();
+    }
+
+    /**
+     * What the builders of {@link Sgd} and {@link Adam} share ({@code set…} required, {@code opt…} optional;
+     * defaults are PyTorch's): the required learning rate, the L2 weight decay, and how options are checked,
+     * each message naming the optimizer and the option.
+     *
+     * @param <B> the concrete builder, returned by every setter so calls chain
+     * @param <O> libtorch's options type the builder makes
+     */
+    abstract static class OptionsBuilder<B extends OptionsBuilder<B, O>, O> {
+
+        private final String optimizer;
+        private Double lr;
+        private double weightDecay;
+
+        /** @param optimizer the optimizer's name in error messages ({@code "Sgd"}) */
+        OptionsBuilder(String optimizer) {
+            this.optimizer = optimizer;
+        }
+
+        /** This builder as its concrete type. */
+        @SuppressWarnings("unchecked")
+        private B self() {
+            return (B) this;
+        }
+
+        /** The learning rate (required, ≥ 0; PyTorch's usual value is 0.1 for SGD, 1e-3 for Adam). */
+        public final B setLearningRate(double lr) {
+            this.lr = lr;
+            return self();
+        }
+
+        /** The L2 penalty added to the gradient, {@code wd·p} (default 0). */
+        public final B optWeightDecay(double weightDecay) {
+            this.weightDecay = weightDecay;
+            return self();
+        }
+
+        /**
+         * The learning rate, checked.
+         *
+         * @throws IllegalArgumentException when it was not set, or is negative or not finite
+         */
+        final double learningRate() {
+            if (lr == null) {
+                throw new IllegalArgumentException(optimizer + ": learning rate must be set");
+            }
+            Optimizer.checkLearningRate(optimizer + ": learning rate", lr);
+            return lr;
+        }
+
+        /** The weight decay, checked as {@link #nonNegative} does. */
+        final double weightDecay() {
+            return nonNegative("weight decay", weightDecay);
+        }
+
+        /**
+         * {@code value}, checked.
+         *
+         * @throws IllegalArgumentException {@code "<optimizer>: <what> must be non-negative, got <value>"} when it
+         *     is negative or NaN
+         */
+        final double nonNegative(String what, double value) {
+            if (!(value >= 0)) {
+                throw new IllegalArgumentException(optimizer + ": " + what + " must be non-negative, got " + value);
+            }
+            return value;
+        }
+
+        /**
+         * The options, every one checked.
+         *
+         * @throws IllegalArgumentException naming the optimizer and the first invalid option
+         */
+        abstract O toOptions();
     }
 
     /** Releases the native optimizer (and its state) and the option templates. Idempotent. */

@@ -12,10 +12,10 @@ import org.bytedeco.pytorch.Tensor;
  */
 final class NativeParamGroup implements ParamGroup {
 
-    private final LibtorchOptimizer<?> owner;
+    private final LibtorchOptimizer<?, ?, ?> owner;
     private final List<Tensor> params;
 
-    NativeParamGroup(LibtorchOptimizer<?> owner, List<Tensor> params) {
+    NativeParamGroup(LibtorchOptimizer<?, ?, ?> owner, List<Tensor> params) {
         this.owner = owner;
         this.params = List.copyOf(params);
     }

@@ -23,7 +23,7 @@ import org.bytedeco.pytorch.Tensor;
  *
  * <p>The momentum buffers live in libtorch, owned by this optimizer until {@link #close()}.
  */
-public final class Sgd extends LibtorchOptimizer<SGDOptions> {
+public final class Sgd extends LibtorchOptimizer<SGDOptions, Sgd.Builder, Sgd> {
 
     private Sgd(List<Tensor> params, SGDOptions options) {
         super("Sgd", params, options, SGD::new);
@@ -32,28 +32,6 @@ public final class Sgd extends LibtorchOptimizer<SGDOptions> {
     /** A builder for the options of the first group. */
     public static Builder builder() {
         return new Builder();
-    }
-
-    /**
-     * Adds a parameter group with its own options (PyTorch's {@code add_param_group}).
-     *
-     * @return this optimizer
-     * @throws IllegalArgumentException if {@code params} is empty, holds a non-leaf tensor, or shares a
-     *     parameter with an existing group
-     */
-    public Sgd addParamGroup(List<Tensor> params, Builder options) {
-        addGroup(params, options.toOptions());
-        return this;
-    }
-
-    /**
-     * Adds a parameter group with the first group's options (momentum, dampening, weight decay,
-     * Nesterov) and its current learning rate; see {@link Optimizer#addParamGroup(List)}.
-     */
-    @Override
-    public Sgd addParamGroup(List<Tensor> params) {
-        addGroupLikeFirst(params);
-        return this;
     }
 
     @Override
@@ -67,20 +45,13 @@ public final class Sgd extends LibtorchOptimizer<SGDOptions> {
     }
 
     /** Options for {@link Sgd}: {@code set…} required, {@code opt…} optional (defaults are PyTorch's). */
-    public static final class Builder {
-        private Double lr;
+    public static final class Builder extends OptionsBuilder<Builder, SGDOptions> {
         private double momentum;
         private double dampening;
-        private double weightDecay;
         private boolean nesterov;
 
         private Builder() {
-        }
-
-        /** The learning rate (required, ≥ 0). */
-        public Builder setLearningRate(double lr) {
-            this.lr = lr;
-            return this;
+            super("Sgd");
         }
 
         /** The momentum factor (default 0: plain SGD). */
@@ -95,34 +66,22 @@ public final class Sgd extends LibtorchOptimizer<SGDOptions> {
             return this;
         }
 
-        /** The L2 penalty added to the gradient, {@code wd·p} (default 0). */
-        public Builder optWeightDecay(double weightDecay) {
-            this.weightDecay = weightDecay;
-            return this;
-        }
-
         /** Whether to use Nesterov momentum (default false). */
         public Builder optNesterov(boolean nesterov) {
             this.nesterov = nesterov;
             return this;
         }
 
+        @Override
         SGDOptions toOptions() {
-            if (lr == null) {
-                throw new IllegalArgumentException("Sgd: learning rate must be set");
-            }
-            Optimizer.checkLearningRate("Sgd: learning rate", lr);
-            if (!(momentum >= 0)) {
-                throw new IllegalArgumentException("Sgd: momentum must be non-negative, got " + momentum);
-            }
-            if (!(weightDecay >= 0)) {
-                throw new IllegalArgumentException("Sgd: weight decay must be non-negative, got " + weightDecay);
-            }
+            double lr = learningRate();
+            nonNegative("momentum", momentum);
+            double weightDecay = weightDecay();
             if (nesterov && (momentum <= 0 || dampening != 0)) {
                 throw new IllegalArgumentException("Sgd: Nesterov momentum requires a momentum and zero dampening, got momentum "
                         + momentum + ", dampening " + dampening);
             }
-            SGDOptions o = new SGDOptions(lr);
+            SGDOptions o = new SGDOptions(lr); // native: made once every option is known to be valid
             o.momentum().put(momentum);
             o.dampening().put(dampening);
             o.weight_decay().put(weightDecay);

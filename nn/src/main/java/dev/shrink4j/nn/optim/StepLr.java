@@ -22,13 +22,9 @@ public final class StepLr extends AbstractLrScheduler {
     }
 
     private static Formula formula(long stepSize, double gamma) {
-        if (stepSize < 1) {
-            throw new IllegalArgumentException("StepLr: stepSize must be at least 1, got " + stepSize);
-        }
-        if (!(gamma >= 0) || Double.isInfinite(gamma)) {
-            throw new IllegalArgumentException("StepLr: gamma must be finite and non-negative, got " + gamma);
-        }
-        return (base, epoch) -> base * Math.pow(gamma, Math.floorDiv(epoch, stepSize));
+        long period = atLeastOneEpoch("StepLr", "stepSize", stepSize);
+        double factor = finiteNonNegative("StepLr", "gamma", gamma);
+        return (base, epoch) -> base * Math.pow(factor, Math.floorDiv(epoch, period));
     }
 
     /** The number of epochs between decays. */

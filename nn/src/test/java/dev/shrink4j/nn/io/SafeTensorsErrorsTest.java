@@ -16,8 +16,12 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class SafeTensorsErrorsTest {
 
@@ -111,87 +115,55 @@ class SafeTensorsErrorsTest {
         assertEquals("header is not valid UTF-8", loadError(bytes));
     }
 
-    @Test
-    void unknownDtype() throws IOException {
-        assertEquals("tensor \"x\" has dtype \"F8_E4M3\", which cannot be loaded here; supported: " + SUPPORTED,
-                loadError("{\"x\":{\"dtype\":\"F8_E4M3\",\"shape\":[1],\"data_offsets\":[0,1]}}", zeros(1)));
+    /** An entry {@code "name": {"dtype": …, "shape": […], "data_offsets": […]}} of a header (without braces around it). */
+    private static String entry(String name, String dtype, String shape, String offsets) {
+        return "\"" + name + "\":{\"dtype\":\"" + dtype + "\",\"shape\":" + shape + ",\"data_offsets\":" + offsets + "}";
     }
 
-    @Test
-    void missingField() throws IOException {
-        assertEquals("tensor \"x\" has no \"shape\"", loadError("{\"x\":{\"dtype\":\"F32\",\"data_offsets\":[0,4]}}", zeros(4)));
+    /**
+     * Headers whose entries are wrong, the bytes of zeros in the data section after them, and the problem
+     * each is reported as: the tensor, the field and the value.
+     */
+    static Stream<Arguments> badEntries() {
+        String x = "{" + entry("x", "F32", "[1]", "[0,4]") + ",";
+        return Stream.of(
+                Arguments.of("unknown dtype", "{" + entry("x", "F8_E4M3", "[1]", "[0,1]") + "}", 1,
+                        "tensor \"x\" has dtype \"F8_E4M3\", which cannot be loaded here; supported: " + SUPPORTED),
+                Arguments.of("missing field", "{\"x\":{\"dtype\":\"F32\",\"data_offsets\":[0,4]}}", 4,
+                        "tensor \"x\" has no \"shape\""),
+                Arguments.of("negative dimension", "{" + entry("x", "F32", "[-1]", "[0,4]") + "}", 4,
+                        "tensor \"x\" has shape [-1], expected an array of non-negative integers"),
+                Arguments.of("fractional offset", "{" + entry("x", "F32", "[1]", "[0,4.5]") + "}", 4,
+                        "tensor \"x\" has data_offsets [0,4.5], expected an array of 2 non-negative integers"),
+                Arguments.of("offsets inconsistent with the shape", "{" + entry("fc1.weight", "F32", "[10,4]", "[0,100]") + "}",
+                        100, "tensor \"fc1.weight\" has data_offsets [0, 100] but shape [10, 4] of F32 needs 160 bytes"),
+                Arguments.of("offsets ending before they begin", "{" + entry("x", "F32", "[1]", "[8,4]") + "}", 8,
+                        "tensor \"x\" has data_offsets [8, 4]: end before begin"),
+                Arguments.of("offsets beyond the data", "{" + entry("fc1.weight", "F32", "[10,4]", "[0,160]") + "}", 100,
+                        "tensor \"fc1.weight\" has data_offsets [0, 160] but the data section is only 100 bytes (truncated file?)"),
+                Arguments.of("a gap between tensors", "{" + entry("a", "F32", "[1]", "[0,4]") + "," + entry("b", "F32", "[1]", "[8,12]")
+                        + "}", 12, "tensor \"b\" has data_offsets [8, 12] but should start at byte 4"
+                        + " (tensors must be packed without gaps or overlaps)"),
+                Arguments.of("overlapping tensors", "{" + entry("a", "F64", "[1]", "[0,8]") + "," + entry("b", "F64", "[1]", "[4,12]")
+                        + "}", 12, "tensor \"b\" has data_offsets [4, 12] but should start at byte 8"
+                        + " (tensors must be packed without gaps or overlaps)"),
+                Arguments.of("trailing bytes after the tensors", "{" + entry("a", "F32", "[1]", "[0,4]") + "}", 8,
+                        "tensors cover 4 bytes but the data section has 8 bytes"),
+                Arguments.of("metadata values that are not strings", "{\"__metadata__\":{\"format\":\"pt\",\"epoch\":3}}", 0,
+                        "\"__metadata__\" must be an object of strings, but \"epoch\" is 3"),
+                // both entries are valid on their own; a JSON object parser would silently keep the second
+                Arguments.of("a duplicate tensor name (rejected, not overwritten)", x + entry("x", "F32", "[1]", "[0,4]") + "}", 4,
+                        "header: duplicate key \"x\" at line 1 column 56 path $.x"),
+                Arguments.of("a duplicate field inside an entry",
+                        "{\"x\":{\"dtype\":\"F32\",\"dtype\":\"I32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4,
+                        "header: duplicate key \"dtype\" at line 1 column 22 path $.x.dtype"));
     }
 
-    @Test
-    void negativeDimension() throws IOException {
-        assertEquals("tensor \"x\" has shape [-1], expected an array of non-negative integers",
-                loadError("{\"x\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", zeros(4)));
-    }
-
-    @Test
-    void fractionalOffset() throws IOException {
-        assertEquals("tensor \"x\" has data_offsets [0,4.5], expected an array of 2 non-negative integers",
-                loadError("{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4.5]}}", zeros(4)));
-    }
-
-    @Test
-    void offsetsInconsistentWithShape() throws IOException {
-        assertEquals("tensor \"fc1.weight\" has data_offsets [0, 100] but shape [10, 4] of F32 needs 160 bytes",
-                loadError("{\"fc1.weight\":{\"dtype\":\"F32\",\"shape\":[10,4],\"data_offsets\":[0,100]}}", zeros(100)));
-    }
-
-    @Test
-    void offsetsEndBeforeBegin() throws IOException {
-        assertEquals("tensor \"x\" has data_offsets [8, 4]: end before begin",
-                loadError("{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,4]}}", zeros(8)));
-    }
-
-    @Test
-    void offsetsBeyondTheData() throws IOException {
-        assertEquals("tensor \"fc1.weight\" has data_offsets [0, 160] but the data section is only 100 bytes (truncated file?)",
-                loadError("{\"fc1.weight\":{\"dtype\":\"F32\",\"shape\":[10,4],\"data_offsets\":[0,160]}}", zeros(100)));
-    }
-
-    @Test
-    void gapBetweenTensors() throws IOException {
-        assertEquals("tensor \"b\" has data_offsets [8, 12] but should start at byte 4"
-                        + " (tensors must be packed without gaps or overlaps)",
-                loadError("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
-                        + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}", zeros(12)));
-    }
-
-    @Test
-    void overlappingTensors() throws IOException {
-        assertEquals("tensor \"b\" has data_offsets [4, 12] but should start at byte 8"
-                        + " (tensors must be packed without gaps or overlaps)",
-                loadError("{\"a\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]},"
-                        + "\"b\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[4,12]}}", zeros(12)));
-    }
-
-    @Test
-    void trailingBytesAfterTheTensors() throws IOException {
-        assertEquals("tensors cover 4 bytes but the data section has 8 bytes",
-                loadError("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", zeros(8)));
-    }
-
-    @Test
-    void metadataValuesMustBeStrings() throws IOException {
-        assertEquals("\"__metadata__\" must be an object of strings, but \"epoch\" is 3",
-                loadError("{\"__metadata__\":{\"format\":\"pt\",\"epoch\":3}}"));
-    }
-
-    @Test
-    void duplicateTensorNameIsRejectedNotOverwritten() throws IOException {
-        // Both entries are valid on their own; a JSON object parser would silently keep the second.
-        assertEquals("header: duplicate key \"x\" at line 1 column 56 path $.x",
-                loadError("{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
-                        + "\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", zeros(4)));
-    }
-
-    @Test
-    void duplicateFieldInsideAnEntryIsRejected() throws IOException {
-        assertEquals("header: duplicate key \"dtype\" at line 1 column 22 path $.x.dtype",
-                loadError("{\"x\":{\"dtype\":\"F32\",\"dtype\":\"I32\",\"shape\":[1],\"data_offsets\":[0,4]}}", zeros(4)));
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badEntries")
+    void badEntriesAreReportedNamingTheTensorAndField(String name, String header, int data, String problem)
+            throws IOException {
+        assertEquals(problem, loadError(header, zeros(data)));
     }
 
     @Test

@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -228,27 +229,21 @@ class SafeTensorsTest {
     }
 
     private static void assertValues(JsonObject parsed, String name, String dtype, String shape, double... values) {
-        JsonObject t = parsed.getAsJsonObject(name);
-        assertEquals(dtype, t.get("dtype").getAsString(), name);
-        assertEquals(shape, t.get("shape").toString(), name);
-        JsonArray v = t.getAsJsonArray("values");
-        double[] actual = new double[v.size()];
-        for (int i = 0; i < actual.length; i++) {
-            actual[i] = v.get(i).getAsDouble();
-        }
-        assertArrayEquals(values, actual, name);
+        JsonArray v = checkedValues(parsed, name, dtype, shape);
+        assertArrayEquals(values, IntStream.range(0, v.size()).mapToDouble(i -> v.get(i).getAsDouble()).toArray(), name);
     }
 
     private static void assertValues(JsonObject parsed, String name, String dtype, String shape, long... values) {
+        JsonArray v = checkedValues(parsed, name, dtype, shape);
+        assertArrayEquals(values, IntStream.range(0, v.size()).mapToLong(i -> v.get(i).getAsLong()).toArray(), name);
+    }
+
+    /** The {@code values} Python read for tensor {@code name}, after checking its dtype and shape. */
+    private static JsonArray checkedValues(JsonObject parsed, String name, String dtype, String shape) {
         JsonObject t = parsed.getAsJsonObject(name);
         assertEquals(dtype, t.get("dtype").getAsString(), name);
         assertEquals(shape, t.get("shape").toString(), name);
-        JsonArray v = t.getAsJsonArray("values");
-        long[] actual = new long[v.size()];
-        for (int i = 0; i < actual.length; i++) {
-            actual[i] = v.get(i).getAsLong();
-        }
-        assertArrayEquals(values, actual, name);
+        return t.getAsJsonArray("values");
     }
 
     static boolean python3Available() {

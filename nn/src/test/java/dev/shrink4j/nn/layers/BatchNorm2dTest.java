@@ -24,6 +24,15 @@ class BatchNorm2dTest {
         return Tensor.create(X, 1, 2, 2, 2);
     }
 
+    /**
+     * Runs {@code bn} on {@link #X} and checks the output against {@code (x − mean) / √(var + eps) · γ + β} per
+     * channel, to within {@code tolerance}.
+     */
+    private static void assertForward(BatchNorm2d bn, double[] mean, double[] var, double[] gamma, double[] beta,
+            float tolerance) {
+        assertArrayEquals(expected(mean, var, gamma, beta), values(bn.call(input())), tolerance);
+    }
+
     private static float[] expected(double[] mean, double[] var, double[] gamma, double[] beta) {
         float[] out = new float[X.length];
         for (int i = 0; i < X.length; i++) {
@@ -54,9 +63,7 @@ class BatchNorm2dTest {
         try (BatchNorm2d bn = new BatchNorm2d(2)) {
             set(bn.weight(), 2, 1);
             set(bn.bias(), 0, 1);
-            Tensor y = bn.call(input());
-            assertArrayEquals(expected(new double[] {2.5, 2}, new double[] {1.25, 4}, new double[] {2, 1},
-                    new double[] {0, 1}), values(y), 1e-6f);
+            assertForward(bn, new double[] {2.5, 2}, new double[] {1.25, 4}, new double[] {2, 1}, new double[] {0, 1}, 1e-6f);
             // running = 0.9 * running + 0.1 * batch; running_var starts at 1 and takes the unbiased variance.
             assertArrayEquals(new float[] {0.25f, 0.2f}, values(bn.runningMean()), 1e-7f);
             assertArrayEquals(new float[] {(float) (0.9 + 0.1 * 5 / 3.0), (float) (0.9 + 0.1 * 16 / 3.0)},
@@ -76,9 +83,7 @@ class BatchNorm2dTest {
             set(bn.runningVar(), 4, 0.25f);
             set(bn.weight(), 3, 1);
             bn.eval();
-            Tensor y = bn.call(input());
-            assertArrayEquals(expected(new double[] {1, 2}, new double[] {4, 0.25}, new double[] {3, 1},
-                    new double[] {0, 0}), values(y), 1e-5f);
+            assertForward(bn, new double[] {1, 2}, new double[] {4, 0.25}, new double[] {3, 1}, new double[] {0, 0}, 1e-5f);
             assertArrayEquals(new float[] {1, 2}, values(bn.runningMean()));
             assertArrayEquals(new float[] {4, 0.25f}, values(bn.runningVar()));
             assertEquals(0L, bn.numBatchesTracked().item_long());
@@ -103,9 +108,7 @@ class BatchNorm2dTest {
     void withoutAffineHasOnlyBuffers() {
         try (BatchNorm2d bn = BatchNorm2d.builder().setNumFeatures(2).optAffine(false).optMomentum(0.5).build()) {
             assertEquals(List.of("running_mean", "running_var", "num_batches_tracked"), List.copyOf(bn.stateDict().keySet()));
-            Tensor y = bn.call(input());
-            assertArrayEquals(expected(new double[] {2.5, 2}, new double[] {1.25, 4}, new double[] {1, 1},
-                    new double[] {0, 0}), values(y), 1e-6f);
+            assertForward(bn, new double[] {2.5, 2}, new double[] {1.25, 4}, new double[] {1, 1}, new double[] {0, 0}, 1e-6f);
             assertArrayEquals(new float[] {1.25f, 1f}, values(bn.runningMean()), 1e-7f);
         }
     }

@@ -64,14 +64,18 @@ class AdamTest {
     void threeStepsMatchBiasCorrectedAdamWithDefaults() {
         double[] start = {1.0, -2.0, 0.5};
         Tensor p = param(start);
-        Reference ref = new Reference(start, 0.01, 0.9, 0.999, 1e-8, 0, false);
         try (Adam adam = Adam.builder().setLearningRate(0.01).build(List.of(p))) {
-            for (int t = 0; t < 3; t++) {
-                double[] g = setGradOfSumOfSquares(p);
-                adam.step();
-                ref.step(g);
-                assertArrayEquals(ref.p, values(p), TOL);
-            }
+            assertThreeStepsMatch(adam, p, new Reference(start, 0.01, 0.9, 0.999, 1e-8, 0, false));
+        }
+    }
+
+    /** Steps {@code adam} three times on the gradient of {@code Σp²}, checking {@code p} against {@code ref} after each. */
+    private static void assertThreeStepsMatch(Adam adam, Tensor p, Reference ref) {
+        for (int t = 0; t < 3; t++) {
+            double[] g = setGradOfSumOfSquares(p);
+            adam.step();
+            ref.step(g);
+            assertArrayEquals(ref.p, values(p), TOL, "step " + (t + 1));
         }
     }
 
@@ -90,15 +94,9 @@ class AdamTest {
     void threeStepsMatchWithCustomBetasEpsAndWeightDecay() {
         double[] start = {1.0, -2.0, 0.5};
         Tensor p = param(start);
-        Reference ref = new Reference(start, 0.1, 0.5, 0.6, 1e-3, 0.1, false);
         try (Adam adam = Adam.builder().setLearningRate(0.1).optBetas(0.5, 0.6).optEps(1e-3).optWeightDecay(0.1)
                 .build(List.of(p))) {
-            for (int t = 0; t < 3; t++) {
-                double[] g = setGradOfSumOfSquares(p);
-                adam.step();
-                ref.step(g);
-                assertArrayEquals(ref.p, values(p), TOL);
-            }
+            assertThreeStepsMatch(adam, p, new Reference(start, 0.1, 0.5, 0.6, 1e-3, 0.1, false));
         }
     }
 

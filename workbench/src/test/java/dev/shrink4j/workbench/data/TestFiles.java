@@ -45,12 +45,12 @@ public final class TestFiles {
      * run the real-data tests, not report them as skipped.
      */
     public static Path fashionMnistDir() {
-        return find(FashionMnist.DEFAULT_DIRECTORY, "fashion-mnist");
+        return find(IdxDataset.FASHION_MNIST.defaultDirectory(), "fashion-mnist");
     }
 
     /** The MNIST directory, found like {@link #fashionMnistDir()}. */
     public static Path mnistDir() {
-        return find(Mnist.DEFAULT_DIRECTORY, "mnist");
+        return find(IdxDataset.MNIST.defaultDirectory(), "mnist");
     }
 
     private static Path find(Path preferred, String name) {

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shrink4j.workbench.data.DataLoader;
 import dev.shrink4j.workbench.data.Dataset;
-import dev.shrink4j.workbench.data.FashionMnist;
+import dev.shrink4j.workbench.data.IdxDataset;
 import dev.shrink4j.workbench.data.Split;
 import dev.shrink4j.workbench.data.TestFiles;
 import dev.shrink4j.nn.HookHandle;
@@ -116,7 +116,7 @@ class TrainerTest {
     @Tag("slow")
     void lossDecreasesOnAFashionMnistSubset() {
         torch.manual_seed(1);
-        try (Dataset full = FashionMnist.load(TestFiles.fashionMnistDir(), Split.TEST);
+        try (Dataset full = IdxDataset.FASHION_MNIST.load(TestFiles.fashionMnistDir(), Split.TEST);
              Dataset train = full.limit(2000); LeNet5 model = new LeNet5();
              Sgd sgd = Sgd.builder().setLearningRate(0.05).optMomentum(0.9).build(model.parameters())) {
             DataLoader loader = DataLoader.builder().setDataset(train).setBatchSize(32).optShuffle(1).build();

@@ -1,4 +1,4 @@
-package dev.shrink4j.cli.run;
+package dev.shrink4j.algorithms;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,16 +8,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.shrink4j.algorithms.AlgorithmContext;
-import dev.shrink4j.algorithms.AlgorithmRegistry;
-import dev.shrink4j.algorithms.AlgorithmSpec;
-import dev.shrink4j.algorithms.BuiltinAlgorithms;
-import dev.shrink4j.algorithms.CompressionConfig;
+import dev.shrink4j.algorithms.run.ProtocolTrainer;
 import dev.shrink4j.compress.Compressor;
 import dev.shrink4j.compress.LayerInfo;
-import dev.shrink4j.compress.protocol.DataDriven;
-import dev.shrink4j.compress.protocol.Iterative;
-import dev.shrink4j.compress.protocol.Scheduled;
 import dev.shrink4j.workbench.data.DataLoader;
 import dev.shrink4j.workbench.data.Dataset;
 import dev.shrink4j.nn.Module;
@@ -30,8 +23,6 @@ import dev.shrink4j.workbench.train.Trainer;
 import dev.shrink4j.workbench.train.TrainingListener;
 import dev.shrink4j.workbench.zoo.ModelZoo;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -111,7 +102,7 @@ class UnwrapRestoresEveryAlgorithmTest {
                     c.compress();
                     assertTrue(attachments(model) >= c.getModulesWrapper().size() && !c.getModulesWrapper().isEmpty(),
                             where + ": compress() wraps layers with hooks or parametrizations, which unwrap must remove");
-                    drive(c, cfg, model, loader, sgd, where);
+                    drive(c, model, loader, sgd, where);
                 } finally {
                     c.unwrap();
                 }
@@ -121,42 +112,24 @@ class UnwrapRestoresEveryAlgorithmTest {
     }
 
     /** Statistics batches, then rounds of {@value #TRAINING_STEPS} steps, as the prune/quantize commands drive them. */
-    private static void drive(Compressor c, CompressionConfig cfg, Module model, DataLoader loader, Sgd sgd, String where) {
-        if (c instanceof DataDriven d && d.statisticsBatches() > 0) {
-            Training.runStatistics(model, loader, d.statisticsBatches(), d, where + " statistics",
-                    new PrintStream(OutputStream.nullOutputStream()));
-            d.finishStatistics();
-        }
-        int rounds = c instanceof Iterative i ? i.rounds() : 1;
-        for (int round = 0; round < rounds; round++) {
-            if (c instanceof Iterative i) {
-                i.startRound(round);
-            }
+    private static void drive(Compressor c, Module model, DataLoader loader, Sgd sgd, String where) {
+        ProtocolTrainer protocol = new ProtocolTrainer(model, c);
+        protocol.collectStatistics(loader, ProtocolTrainer.Progress.NONE);
+        protocol.fineTune((round, rounds, listener) -> {
             List<Double> losses = new ArrayList<>();
-            Trainer trainer = Trainer.builder().setModel(model).setOptimizer(sgd).optProgressBar(false)
+            Trainer trainer = Trainer.builder().setModel(model).setOptimizer(sgd).optProgressBar(false).addListener(listener)
                     .addListener(new TrainingListener() {
-                        @Override
-                        public void onEpochStart(Trainer t, int epoch) {
-                            if (c instanceof Scheduled s) {
-                                s.onEpochStart(epoch);
-                            } else {
-                                c.updateEpoch(epoch);
-                            }
-                        }
-
                         @Override
                         public void onBatchEnd(Trainer t, BatchResult batch) {
                             losses.add(batch.loss());
-                            if (c instanceof Scheduled s) {
-                                s.onBatchEnd(batch.epoch(), batch.batch(), batch.batchCount());
-                            }
                         }
                     }).build();
             List<EpochResult> epochs = trainer.fit(loader, 1);
             assertEquals(1, epochs.size());
             assertEquals(TRAINING_STEPS, losses.size(), where);
             assertTrue(losses.stream().allMatch(Double::isFinite), where + ": compressed training losses " + losses);
-        }
+            return epochs;
+        });
     }
 
     private static void assertRestored(Module model, Sgd sgd, List<List<Tensor>> groups, Map<String, long[]> shapes,

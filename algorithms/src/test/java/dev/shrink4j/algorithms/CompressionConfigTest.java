@@ -1,13 +1,11 @@
-package dev.shrink4j.cli.run;
+package dev.shrink4j.algorithms;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.shrink4j.algorithms.AlgorithmKind;
-import dev.shrink4j.algorithms.AlgorithmRegistry;
-import dev.shrink4j.algorithms.BuiltinAlgorithms;
-import dev.shrink4j.algorithms.CompressionConfig;
+import dev.shrink4j.algorithms.run.CompressorFactory;
 import dev.shrink4j.compress.config.ConfigException;
+import dev.shrink4j.workbench.zoo.ModelZoo;
 import org.junit.jupiter.api.Test;
 
 class CompressionConfigTest {
@@ -64,13 +62,18 @@ class CompressionConfigTest {
         double expected = org.bytedeco.pytorch.global.torch.rand(16).sum().item_double();
         org.bytedeco.pytorch.global.torch.manual_seed(42);
         CompressionConfig.parse("c.json", "{\"pruner\": \"level\", \"config_list\": [{\"sparsity\": 0.5,"
-                + " \"op_types\": [\"default\"]}]}", registry, null, Compressors.check("lenet5", DataSpec.FASHION_MNIST, c -> true));
+                + " \"op_types\": [\"default\"]}]}", registry, null, lenet5Check(true));
         assertEquals(expected, org.bytedeco.pytorch.global.torch.rand(16).sum().item_double());
+    }
+
+    /** The check of a config against a fresh LeNet-5 for Fashion-MNIST, as {@code prune --arch lenet5} makes it. */
+    private static CompressionConfig.ModelCheck lenet5Check(boolean finetunes) {
+        return CompressorFactory.modelCheck(() -> ModelZoo.create("lenet5", 1, 10), new long[] {1, 1, 28, 28}, c -> finetunes);
     }
 
     private String errorOnLenet5(String json, boolean finetunes) {
         return assertThrows(ConfigException.class, () -> CompressionConfig.parse("c.json", json, registry, null,
-                Compressors.check("lenet5", DataSpec.FASHION_MNIST, c -> finetunes))).getMessage();
+                lenet5Check(finetunes))).getMessage();
     }
 
     @Test

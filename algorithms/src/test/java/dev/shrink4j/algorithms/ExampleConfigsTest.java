@@ -1,14 +1,7 @@
-package dev.shrink4j.cli.run;
+package dev.shrink4j.algorithms;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.shrink4j.algorithms.AlgorithmContext;
-import dev.shrink4j.algorithms.AlgorithmKind;
-import dev.shrink4j.algorithms.AlgorithmRegistry;
-import dev.shrink4j.algorithms.AlgorithmSpec;
-import dev.shrink4j.algorithms.BuiltinAlgorithms;
-import dev.shrink4j.algorithms.CompressionConfig;
-import dev.shrink4j.algorithms.FinetuneRecipe;
 import dev.shrink4j.compress.Compressor;
 import dev.shrink4j.compress.protocol.DataDriven;
 import dev.shrink4j.nn.Module;

@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class FashionMnistTest {
+class IdxDatasetTest {
 
     @TempDir
     Path dir;
@@ -27,7 +27,7 @@ class FashionMnistTest {
 
     @Test
     void missingFileSaysHowToInstallIt() {
-        DatasetException e = assertThrows(DatasetException.class, () -> FashionMnist.load(dir, Split.TRAIN));
+        DatasetException e = assertThrows(DatasetException.class, () -> IdxDataset.FASHION_MNIST.load(dir, Split.TRAIN));
         assertEquals(dir.resolve("train-images-idx3-ubyte.gz") + " not found: install Debian's dataset-fashion-mnist "
                 + "(apt-get install -y dataset-fashion-mnist) or pass --data-dir", e.getMessage());
     }
@@ -35,7 +35,7 @@ class FashionMnistTest {
     @Test
     void normalisesWithFashionMnistStatistics() throws IOException {
         writeTinyTestSplit();
-        try (Dataset ds = FashionMnist.load(dir, Split.TEST)) {
+        try (Dataset ds = IdxDataset.FASHION_MNIST.load(dir, Split.TEST)) {
             assertEquals("fashion-mnist/test", ds.name());
             assertEquals(2, ds.size());
             assertArrayEquals(new long[] {2, 1, 2, 2}, ds.images().shape());
@@ -56,8 +56,8 @@ class FashionMnistTest {
     @Test
     void customNormalisationAndMnistDefaults() throws IOException {
         writeTinyTestSplit();
-        try (Dataset scaled = FashionMnist.load(dir, Split.TEST, Normalization.SCALE_ONLY);
-             Dataset mnist = Mnist.load(dir, Split.TEST)) {
+        try (Dataset scaled = IdxDataset.FASHION_MNIST.load(dir, Split.TEST, Normalization.SCALE_ONLY);
+             Dataset mnist = IdxDataset.MNIST.load(dir, Split.TEST)) {
             assertEquals(0.2f, scaled.images().flatten(0, -1).get(1).item_float(), 1e-7);
             assertEquals((1.0 - 0.1307) / 0.3081, mnist.images().flatten(0, -1).get(2).item_float(), 1e-6);
         }
@@ -67,7 +67,7 @@ class FashionMnistTest {
     void acceptsUncompressedFiles() throws IOException {
         Files.write(dir.resolve("t10k-images-idx3-ubyte"), idx(new byte[] {0, 0, 0, 0}, 2051, 1, 2, 2));
         Files.write(dir.resolve("t10k-labels-idx1-ubyte"), idx(new byte[] {3}, 2049, 1));
-        try (Dataset ds = FashionMnist.load(dir, Split.TEST)) {
+        try (Dataset ds = IdxDataset.FASHION_MNIST.load(dir, Split.TEST)) {
             assertEquals(3L, ds.labels().get(0).item_long());
         }
     }
@@ -76,7 +76,7 @@ class FashionMnistTest {
     void countMismatchNamesBothFiles() throws IOException {
         writeGz(dir.resolve("t10k-images-idx3-ubyte.gz"), idx(new byte[8], 2051, 2, 2, 2));
         writeGz(dir.resolve("t10k-labels-idx1-ubyte.gz"), idx(new byte[] {1, 2, 3}, 2049, 3));
-        DatasetException e = assertThrows(DatasetException.class, () -> FashionMnist.load(dir, Split.TEST));
+        DatasetException e = assertThrows(DatasetException.class, () -> IdxDataset.FASHION_MNIST.load(dir, Split.TEST));
         assertEquals(dir.resolve("t10k-images-idx3-ubyte.gz") + " has 2 images but " + dir.resolve("t10k-labels-idx1-ubyte.gz")
                 + " has 3 labels; the two files must come from the same release", e.getMessage());
     }
@@ -85,13 +85,13 @@ class FashionMnistTest {
     void labelOutOfRangeIsReported() throws IOException {
         writeGz(dir.resolve("t10k-images-idx3-ubyte.gz"), idx(new byte[8], 2051, 2, 2, 2));
         writeGz(dir.resolve("t10k-labels-idx1-ubyte.gz"), idx(new byte[] {1, 12}, 2049, 2));
-        DatasetException e = assertThrows(DatasetException.class, () -> FashionMnist.load(dir, Split.TEST));
+        DatasetException e = assertThrows(DatasetException.class, () -> IdxDataset.FASHION_MNIST.load(dir, Split.TEST));
         assertEquals(dir.resolve("t10k-labels-idx1-ubyte.gz") + ": label 12 at index 1 is outside [0, 10)", e.getMessage());
     }
 
     @Test
     void loadsTheRealTestSet() {
-        try (Dataset ds = FashionMnist.load(TestFiles.fashionMnistDir(), Split.TEST)) {
+        try (Dataset ds = IdxDataset.FASHION_MNIST.load(TestFiles.fashionMnistDir(), Split.TEST)) {
             assertEquals(10_000, ds.size());
             assertArrayEquals(new long[] {1, 28, 28}, ds.imageShape());
             // The first test image is an ankle boot; each class has exactly 1,000 test images.

@@ -1,4 +1,4 @@
-package dev.shrink4j.cli.run;
+package dev.shrink4j.algorithms;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,14 +8,11 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
-import dev.shrink4j.algorithms.AlgorithmRegistry;
-import dev.shrink4j.algorithms.BuiltinAlgorithms;
-import dev.shrink4j.algorithms.CompressionConfig;
+import dev.shrink4j.algorithms.run.CompressorFactory;
+import dev.shrink4j.algorithms.run.ProtocolTrainer;
 import dev.shrink4j.compress.Compressor;
 import dev.shrink4j.compress.config.ConfigException;
 import dev.shrink4j.compress.protocol.DataDriven;
-import dev.shrink4j.compress.protocol.Iterative;
-import dev.shrink4j.compress.protocol.Scheduled;
 import dev.shrink4j.workbench.data.Batch;
 import dev.shrink4j.workbench.data.DataLoader;
 import dev.shrink4j.workbench.data.Dataset;
@@ -24,9 +21,8 @@ import dev.shrink4j.nn.io.StrictJson;
 import dev.shrink4j.nn.optim.Adam;
 import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.workbench.train.Loss;
+import dev.shrink4j.workbench.zoo.ModelZoo;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -116,11 +112,25 @@ class ConfigFuzzTest {
      * The model a config is checked and run on: LeNet-5, except for slim, which prunes BatchNorm2d
      * channels (LeNet-5 has none; its mutations run on ResNet-20, as ExampleConfigsTest does).
      */
-    record Target(String arch, DataSpec data, DataLoader loader) {
+    record Target(String arch, int channels, int size, DataLoader loader) {
         static Target of(Path file) {
             boolean bn = file.getFileName().toString().equals("slim.json");
-            return bn ? new Target("resnet20", DataSpec.CIFAR10, DataLoader.builder().setDataset(cifar).setBatchSize(2).build())
-                    : new Target("lenet5", DataSpec.FASHION_MNIST, DataLoader.builder().setDataset(fashion).setBatchSize(2).build());
+            return bn ? new Target("resnet20", 3, 32, DataLoader.builder().setDataset(cifar).setBatchSize(2).build())
+                    : new Target("lenet5", 1, 28, DataLoader.builder().setDataset(fashion).setBatchSize(2).build());
+        }
+
+        /** A fresh model of 10 classes, as {@code --arch} gives it. */
+        Module create() {
+            return ModelZoo.create(arch, channels, 10);
+        }
+
+        long[] inputShape() {
+            return new long[] {1, channels, size, size};
+        }
+
+        /** The config check the command line makes, with an optimizer. */
+        CompressionConfig.ModelCheck check() {
+            return CompressorFactory.modelCheck(this::create, inputShape(), c -> true);
         }
     }
 
@@ -145,7 +155,7 @@ class ConfigFuzzTest {
             String original = Files.readString(file);
             Target target = Target.of(file);
             // the unmutated file itself is accepted (or the ConfigException says why) and runs
-            CompressionConfig.parse(file.toString(), original, registry, null, Compressors.check(target.arch(), target.data(), c -> true));
+            CompressionConfig.parse(file.toString(), original, registry, null, target.check());
             assertEquals(Outcome.ACCEPTED, run(registry, target, file.getFileName().toString(), original));
             for (int i = 0; i < CASES_PER_FILE; i++) {
                 String text = original;
@@ -191,7 +201,7 @@ class ConfigFuzzTest {
     static Outcome run(AlgorithmRegistry registry, Target target, String name, String text) {
         CompressionConfig cfg;
         try {
-            cfg = CompressionConfig.parse(name, text, registry, null, Compressors.check(target.arch(), target.data(), c -> true));
+            cfg = CompressionConfig.parse(name, text, registry, null, target.check());
         } catch (ConfigException e) {
             String message = e.getMessage();
             if (!message.startsWith("config " + name) || message.contains("java.") || message.contains("com.google")) {
@@ -200,25 +210,18 @@ class ConfigFuzzTest {
             return Outcome.REJECTED;
         }
         try (PointerScope scope = new PointerScope();
-                Module model = Models.create(target.arch(), target.data());
+                Module model = target.create();
                 Optimizer optimizer = Adam.builder().setLearningRate(1e-3).build(model.parameters());
-                Compressor c = Compressors.create(cfg, model, optimizer, target.data(), Compressor.class)) {
+                Compressor c = CompressorFactory.create(cfg, model, optimizer, target.inputShape(), Compressor.class)) {
             DataLoader loader = target.loader();
             int statistics = cfg.statisticsBatches();
-            if (statistics <= MAX_STATISTICS_BATCHES && c instanceof DataDriven d) {
-                Training.runStatistics(model, loader, statistics, d, name, new PrintStream(OutputStream.nullOutputStream()));
-                if (statistics > 0) {
-                    d.finishStatistics();
-                }
+            ProtocolTrainer protocol = new ProtocolTrainer(model, c);
+            if (statistics > 0 && statistics <= MAX_STATISTICS_BATCHES && c instanceof DataDriven) {
+                protocol.runStatistics(loader, statistics, ProtocolTrainer.Progress.NONE);
+                protocol.finishStatistics();
             }
-            if (c instanceof Iterative i) {
-                i.startRound(0);
-            }
-            if (c instanceof Scheduled s) {
-                s.onEpochStart(0);
-            } else {
-                c.updateEpoch(0);
-            }
+            protocol.startRound(0);
+            protocol.listener().onEpochStart(null, 0); // what a trainer's first epoch start tells the compressor
             model.train();
             Batch b = loader.iterator().next();
             Loss.crossEntropy().compute(model.call(b.x()), b.y()).backward();

@@ -1,0 +1,21 @@
+package dev.shrink4j.cli.command;
+
+import dev.shrink4j.cli.options.FinetuneOptions;
+import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * A subcommand that compresses trained weights with the algorithm a config file names and fine-tunes
+ * ({@code prune}, {@code quantize}): besides a {@link ModelCommand}'s options, the required
+ * {@code --weights} and the fine-tuning {@code --lr}. {@code --config} and {@code --epochs} stay with each
+ * command, whose help says what its config names and what its epochs do.
+ */
+abstract class CompressCommand extends ModelCommand {
+
+    @Option(names = "--weights", required = true, description = "trained weights (safetensors)")
+    Path weights;
+
+    @Mixin
+    FinetuneOptions finetune;
+}
