@@ -55,7 +55,8 @@ public final class ModelGraph {
      * autograd graph explains any input that no module produced. The pass runs in evaluation mode (batch
      * norm statistics untouched, dropout off) with gradients recorded for the diagnosis; every module's
      * mode is restored and every hook removed afterwards, also when it fails. The caller's tensor is not
-     * modified.
+     * modified. Trace a model before a compressor wraps it: a forward pre-hook that replaces a module's input
+     * (input quantization) makes that input look computed outside any module.
      *
      * @throws TraceException naming each module (or {@code <output>}) whose input was computed outside any
      *                        module (a raw {@code add}, {@code cat}, {@code view} or in-place change in a
