@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
-import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -40,12 +39,14 @@ final class SpeedupPlan {
     private final Map<ChannelGroup, boolean[]> removed = new LinkedHashMap<>();
     private final Map<String, Integer> unmaskedRemovals = new LinkedHashMap<>();
 
-    /** The masks given for one layer. */
+    /** The masks given for one layer, as tensors (to multiply in) and as Java values (to classify). */
     private static final class LayerMasks {
         final String layer;
         final Module module;
         Tensor weight;
         Tensor bias;
+        float[] weightValues;
+        float[] biasValues;
 
         LayerMasks(String layer, Module module) {
             this.layer = layer;
@@ -134,17 +135,24 @@ final class SpeedupPlan {
             } else {
                 String dtype = mask.scalar_type().intern() == torch.ScalarType.Bool ? null
                         : TensorChecks.dtypeMismatch(mask, "the mask", param, join(layer, suffix));
-                String values = TensorChecks.nonBinary(mask);
-                if (dtype != null || values != null) {
-                    problems.add(key + ": " + (dtype != null ? dtype : values));
+                if (dtype != null) {
+                    problems.add(key + ": " + dtype);
+                    continue;
+                }
+                // One bulk copy per mask, then Java loops: a few native calls per layer instead of a dozen.
+                float[] values = values(mask);
+                if (!binary(values)) {
+                    problems.add(key + ": " + TensorChecks.nonBinary(mask));
                     continue;
                 }
                 LayerMasks lm = masks.computeIfAbsent(layer, k -> new LayerMasks(layer, module));
-                Tensor asFloat = mask.to(param.scalar_type());
+                Tensor asParamType = mask.to(param.scalar_type());
                 if (suffix.equals("weight")) {
-                    lm.weight = asFloat;
+                    lm.weight = asParamType;
+                    lm.weightValues = values;
                 } else {
-                    lm.bias = asFloat;
+                    lm.bias = asParamType;
+                    lm.biasValues = values;
                 }
             }
         }
@@ -161,20 +169,22 @@ final class SpeedupPlan {
             return;
         }
         if (lm.weight == null) {
-            if (!allOnes(lm.bias)) {
+            if (!allOnes(lm.biasValues)) {
                 leftMasked.put(lm.layer, "bias_mask without weight_mask");
             }
             return;
         }
-        long rows = lm.weight.size(0);
-        Tensor perRow = lm.weight.reshape(rows, -1);
-        long rowLength = perRow.size(1);
-        float[] kept = values(perRow.sum(1));
-        boolean[] pruned = new boolean[(int) rows];
+        int rows = (int) lm.weight.size(0);
+        int rowLength = lm.weightValues.length / rows;
+        boolean[] pruned = new boolean[rows];
         boolean structured = true;
-        for (int r = 0; r < rows; r++) {
-            pruned[r] = kept[r] == 0;
-            structured &= pruned[r] || kept[r] == rowLength;
+        for (int r = 0; r < rows && structured; r++) {
+            int kept = 0;
+            for (int i = r * rowLength; i < (r + 1) * rowLength; i++) {
+                kept += lm.weightValues[i] != 0 ? 1 : 0;
+            }
+            pruned[r] = kept == 0;
+            structured = pruned[r] || kept == rowLength;
         }
         if (!structured) {
             leftMasked.put(lm.layer, "unstructured weight_mask");
@@ -191,13 +201,13 @@ final class SpeedupPlan {
         // A mask that keeps every filter is a vote too: its layer keeps those channels, so a group member that
         // prunes one of them contradicts it.
         votes.add(new Vote(groups.member(lm.layer, ChannelDim.OUT), weightKey, pruned));
-        if (!any && lm.bias != null && !allOnes(lm.bias)) {
+        if (!any && lm.bias != null && !allOnes(lm.biasValues)) {
             leftMasked.put(lm.layer, "bias_mask without a pruned filter");
         }
     }
 
     private void checkBiasFollows(LayerMasks lm, boolean[] pruned) {
-        float[] bias = values(lm.bias);
+        float[] bias = lm.biasValues;
         List<Long> keptButPruned = new ArrayList<>();
         List<Long> prunedButKept = new ArrayList<>();
         boolean anyPruned = false;
@@ -401,8 +411,22 @@ final class SpeedupPlan {
                 .collect(Collectors.joining(", ", "[", indices.size() > SHOWN ? ", … " + indices.size() + " in all]" : "]"));
     }
 
-    private static boolean allOnes(Tensor mask) {
-        return mask.eq(new Scalar(1)).all().item_bool();
+    private static boolean allOnes(float[] mask) {
+        for (float v : mask) {
+            if (v != 1) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean binary(float[] mask) {
+        for (float v : mask) {
+            if (v != 0 && v != 1) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static float[] values(Tensor t) {
