@@ -5,12 +5,14 @@ import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.layers.AdaptiveAvgPool2d;
 import dev.shrink4j.nn.layers.AvgPool2d;
 import dev.shrink4j.nn.layers.BatchNorm;
+import dev.shrink4j.nn.layers.ChannelPad;
 import dev.shrink4j.nn.layers.Conv2d;
 import dev.shrink4j.nn.layers.Dropout;
 import dev.shrink4j.nn.layers.Flatten;
 import dev.shrink4j.nn.layers.Identity;
 import dev.shrink4j.nn.layers.Linear;
 import dev.shrink4j.nn.layers.MaxPool2d;
+import dev.shrink4j.nn.layers.Merge;
 import dev.shrink4j.nn.layers.ReLU;
 import dev.shrink4j.nn.layers.ReLU6;
 import java.util.ArrayList;
@@ -47,7 +49,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code ReLU}, {@code ReLU6}: {@code in.numel};
  *   <li>{@code AvgPool2d}, {@code MaxPool2d}: {@code out.numel};
  *   <li>{@code AdaptiveAvgPool2d}: {@code (inH/outH × inW/outW + 1) × out.numel} (adds plus one division);
- *   <li>{@code Flatten}, {@code Identity}, {@code Dropout}: 0.
+ *   <li>{@code Flatten}, {@code Identity}, {@code Dropout}: 0;
+ *   <li>the glue modules {@code Add}, {@code Concat} (any {@code Merge}) and {@code ChannelPad}: 0, as NNI
+ *       counts no residual addition or padding (they were raw tensor operations before they became modules).
  * </ul>
  * A leaf of another type counts 0 FLOPs (logged at debug level when it has no parameters, at warn
  * level when it has some); give it a counter with {@link #withCounter(Class, FlopCounter)}. Functional
@@ -108,6 +112,8 @@ public final class ModelProfiler {
         m.put(Flatten.class, (module, x, y) -> 0);
         m.put(Identity.class, (module, x, y) -> 0);
         m.put(Dropout.class, (module, x, y) -> 0);
+        m.put(Merge.class, (module, x, y) -> 0);
+        m.put(ChannelPad.class, (module, x, y) -> 0);
         return m;
     }
 

@@ -1,6 +1,7 @@
 package dev.shrink4j.workbench.zoo;
 
 import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.layers.Add;
 import dev.shrink4j.nn.layers.BatchNorm2d;
 import dev.shrink4j.nn.layers.Conv2d;
 import dev.shrink4j.nn.layers.Identity;
@@ -14,7 +15,8 @@ import org.bytedeco.pytorch.Tensor;
  * bias; {@code conv1} carries the stride). The shortcut is {@link Identity} when stride and channels
  * are unchanged, otherwise a {@link PadShortcut} (option A) or {@code Sequential(Conv2d 1×1, BatchNorm2d)}
  * (option B, keys {@code shortcut.0.weight}, {@code shortcut.1.*}). Keys as akamaster's
- * {@code BasicBlock}: {@code conv1, bn1, conv2, bn2, shortcut}; the ReLU modules hold no state.
+ * {@code BasicBlock}: {@code conv1, bn1, conv2, bn2, shortcut}; the ReLU modules and the residual sum
+ * ({@link Add} {@code add}, a module so that hooks and the model-graph tracer see it) hold no state.
  */
 public class BasicBlock extends Module {
 
@@ -25,6 +27,8 @@ public class BasicBlock extends Module {
     public final BatchNorm2d bn2;
     /** {@link Identity}, {@link PadShortcut} or a {@link Sequential} projection. */
     public final Module shortcut;
+    /** The residual sum {@code bn2(…) + shortcut(x)}. */
+    public final Add add;
     public final ReLU relu2;
 
     /** A block from {@code inPlanes} to {@code planes} channels with the given stride and shortcut option. */
@@ -43,6 +47,7 @@ public class BasicBlock extends Module {
             sc = new Sequential(ResNet.conv(inPlanes, planes, 1, stride), new BatchNorm2d(planes));
         }
         shortcut = registerModule("shortcut", sc);
+        add = registerModule("add", new Add());
         relu2 = registerModule("relu2", new ReLU());
     }
 
@@ -50,6 +55,6 @@ public class BasicBlock extends Module {
     protected Tensor forward(Tensor x) {
         Tensor out = relu1.call(bn1.call(conv1.call(x)));
         out = bn2.call(conv2.call(out));
-        return relu2.call(out.add(shortcut.call(x)));
+        return relu2.call(add.call(out, shortcut.call(x)));
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.shrink4j.nn.TensorDifferences;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -134,5 +135,19 @@ class MobileNetV2Test {
         imagenet.train();
         assertArrayEquals(new long[] {2, 1000}, imagenet.call(torch.randn(2, 3, 32, 32)).shape());
         assertTrue(imagenet.isTraining());
+    }
+
+    @Test
+    void theResidualAddModuleIsBitIdenticalToARawAdd() {
+        try (InvertedResidual block = new InvertedResidual(8, 8, 1, 6)) {
+            block.eval();
+            Tensor x = torch.randn(2, 8, 6, 6);
+            assertTrue(block.usesResidual());
+            assertTrue(block.namedChildren().containsKey("add"));
+            assertArrayEquals(TensorDifferences.rawBytes(x.add(block.conv.call(x))), TensorDifferences.rawBytes(block.call(x)));
+        }
+        try (InvertedResidual block = new InvertedResidual(8, 16, 1, 6)) {
+            assertFalse(block.namedChildren().containsKey("add"), "no Add module without a residual connection");
+        }
     }
 }

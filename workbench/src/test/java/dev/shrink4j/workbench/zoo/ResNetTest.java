@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.shrink4j.nn.TensorDifferences;
 import dev.shrink4j.nn.layers.Identity;
 import dev.shrink4j.nn.layers.Sequential;
 import java.util.ArrayList;
@@ -122,5 +123,18 @@ class ResNetTest {
     void rejectsDepthsThatAreNotSixNPlusTwo() {
         assertEquals("ResNet depth must be 6n + 2 with n >= 1 (20, 32, 44, 56, 110), got 18",
                 assertThrows(IllegalArgumentException.class, () -> new ResNet(18, ShortcutOption.A, 3, 10)).getMessage());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"A", "B"})
+    void theResidualAddModuleIsBitIdenticalToARawAdd(ShortcutOption option) {
+        try (BasicBlock block = new BasicBlock(16, 32, 2, option)) {
+            block.eval();
+            Tensor x = torch.randn(2, 16, 8, 8);
+            Tensor branch = block.bn2.call(block.conv2.call(block.relu1.call(block.bn1.call(block.conv1.call(x)))));
+            Tensor raw = torch.relu(branch.add(block.shortcut.call(x)));
+            assertArrayEquals(TensorDifferences.rawBytes(raw), TensorDifferences.rawBytes(block.call(x)));
+            assertEquals(Map.of(), block.add.stateDict(), "the Add module holds no state");
+        }
     }
 }
