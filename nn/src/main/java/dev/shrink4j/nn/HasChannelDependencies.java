@@ -10,7 +10,10 @@ import java.util.Set;
  * previous stage's shortcut producer) together with the last convolution of every block and the
  * block's downsample convolution where it has one.
  *
- * <p>{@code dev.shrink4j.prune.graph.DependencyGraph.of(model, inputShape)} prefers this declaration over tracing.
+ * <p>The filter pruners' dependency-aware mode ({@code dev.shrink4j.prune.FilterPruner}) takes this declaration
+ * instead of tracing the model ({@code dev.shrink4j.graph.ModelGraph}), so a model that declares needs no dummy
+ * input, and a model whose forward the tracer cannot follow (an operation outside any module) can still be
+ * pruned by groups. The names must be {@code Conv2d} layers of equal width; sets sharing a layer are merged.
  */
 public interface HasChannelDependencies {
 

@@ -5,6 +5,8 @@ import dev.shrink4j.compress.LayerInfo;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.ConfigSchema;
 import dev.shrink4j.compress.config.LayerConfig;
+import dev.shrink4j.graph.DependencyGroups;
+import dev.shrink4j.graph.ModelGraph;
 import dev.shrink4j.nn.HasChannelDependencies;
 import dev.shrink4j.nn.layers.Conv2d;
 import dev.shrink4j.prune.allocate.DependencyGroupAllocator;
@@ -12,15 +14,16 @@ import dev.shrink4j.prune.allocate.GlobalAllocator;
 import dev.shrink4j.prune.allocate.ImportanceMasker;
 import dev.shrink4j.prune.allocate.PerLayerAllocator;
 import dev.shrink4j.prune.allocate.SparsityAllocator;
-import dev.shrink4j.prune.graph.DependencyGraph;
-import dev.shrink4j.prune.graph.Group;
 import dev.shrink4j.prune.importance.Importance;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.global.torch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,9 +40,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Dependency-aware</b> (NNI's {@code dependency_aware=True}, {@link BaseBuilder#optDependencyAware}):
  * convolutions whose outputs are combined element-wise (a residual add) must prune the same channels,
- * or the add would mix pruned and kept channels. The {@link DependencyGraph} is built once in
- * {@code compress()} (declared by the model, or traced with a dummy input); its groups, counting only
- * selected layers, are allocated by a {@link DependencyGroupAllocator}: the members' importances are
+ * or the add would mix pruned and kept channels; so must a convolution and the depthwise convolution that
+ * reads its output. The groups are found once in {@code compress()}, before any layer is wrapped: declared by
+ * a model that implements {@link HasChannelDependencies}, or else traced with an all-ones dummy input into a
+ * {@link ModelGraph} whose {@link DependencyGroups} give, per channel group, the selected convolutions on the
+ * same channels index for index. Members at an offset are not joined: behind a zero-padded "option A"
+ * shortcut, filter {@code c} of one stage is channel {@code c + before} of the next, so each stage is a group
+ * of its own, ranked independently of the others. A model the tracer cannot follow (an operation outside
+ * any module) is an error naming it. The groups, counting only selected layers, are allocated by a
+ * {@link DependencyGroupAllocator}: the members' importances are
  * summed per channel and {@code floor(n·s_min)} channels with the lowest sum are pruned in every member
  * ({@code s_min} the smallest sparsity in the group); each member then prunes up to its own
  * {@code floor(n·s)} by its own importance. With equal sparsities all members get identical filter masks.
@@ -63,7 +72,7 @@ public abstract class FilterPruner extends Pruner {
     private final boolean dependencyAware;
     private final boolean globalSort;
     private final long[] dummyInputShape;
-    private DependencyGraph graph;
+    private DependencyGroups traced;
     private final Map<String, List<ModuleWrapper>> groupOf = new LinkedHashMap<>();
     private SparsityAllocator allocator = new PerLayerAllocator();
     private final SharedSparsity sharedSparsity = new SharedSparsity();
@@ -110,6 +119,29 @@ public abstract class FilterPruner extends Pruner {
         return globalSort;
     }
 
+    /**
+     * Adds, in dependency-aware mode: before the first layer is wrapped, traces the model (unless it declares
+     * its groups), so the trace sees the model as it was given.
+     */
+    @Override
+    protected void wrap(ModuleWrapper w) {
+        if (dependencyAware && getModulesWrapper().get(0) == w) {
+            traced = model() instanceof HasChannelDependencies ? null : trace();
+        }
+        super.wrap(w);
+    }
+
+    /** The channel groups of the model, traced on an all-ones input of the dummy input shape. */
+    private DependencyGroups trace() {
+        try (PointerScope scope = new PointerScope()) {
+            return DependencyGroups.of(ModelGraph.trace(model(), torch.ones(dummyInputShape)));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": dependency-aware pruning traces "
+                    + model().typeName() + " with a dummy input of shape " + Arrays.toString(dummyInputShape)
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Plans the allocation, then computes every mask (one-shot). */
     @Override
     protected void afterWrap() {
@@ -123,18 +155,16 @@ public abstract class FilterPruner extends Pruner {
      */
     protected final void planAllocation() {
         groupOf.clear();
-        graph = null;
         if (dependencyAware) {
-            graph = DependencyGraph.of(model(), dummyInputShape);
             Map<String, ModuleWrapper> byName = new LinkedHashMap<>();
             getModulesWrapper().forEach(w -> byName.put(w.name(), w));
-            for (Group g : graph.groups()) {
-                List<ModuleWrapper> members = g.names().stream().filter(byName::containsKey).map(byName::get).toList();
-                if (members.size() >= 2) {
-                    members.forEach(w -> groupOf.put(w.name(), members));
-                    LOG.info("{}: pruning {} on common channels", getClass().getSimpleName(),
-                            members.stream().map(ModuleWrapper::name).toList());
-                }
+            List<List<String>> groups = model() instanceof HasChannelDependencies declaring
+                    ? FilterGroups.declared(model(), declaring.channelDependencies(), byName.keySet())
+                    : traced == null ? List.of() : FilterGroups.traced(traced, model(), byName.keySet());
+            for (List<String> g : groups) {
+                List<ModuleWrapper> members = g.stream().map(byName::get).toList();
+                members.forEach(w -> groupOf.put(w.name(), members));
+                LOG.info("{}: pruning {} on common channels", getClass().getSimpleName(), g);
             }
         }
         List<List<String>> groups = dependencyGroups();
@@ -151,9 +181,12 @@ public abstract class FilterPruner extends Pruner {
         return allocator;
     }
 
-    /** The dependency graph, once {@code compress()} ran in dependency-aware mode. */
-    public final Optional<DependencyGraph> dependencyGraph() {
-        return Optional.ofNullable(graph);
+    /**
+     * The model's traced channel groups (with their {@link DependencyGroups#graph() graph}), once
+     * {@code compress()} ran in dependency-aware mode on a model that does not declare its groups.
+     */
+    public final Optional<DependencyGroups> tracedGroups() {
+        return Optional.ofNullable(traced);
     }
 
     /** The groups of wrapped layers pruned on common channels (each of two or more selected layers). */
@@ -210,7 +243,8 @@ public abstract class FilterPruner extends Pruner {
         /**
          * {@code dependency_aware}: prunes channel-dependency groups on common channels.
          *
-         * @param inputShape the dummy input's shape for tracing, e.g. {@code 1, 3, 32, 32}; may be empty when
+         * @param inputShape the dummy input's shape for tracing ({@link ModelGraph#trace}, on all ones), e.g.
+         *                   {@code 1, 3, 32, 32}; may be empty when
          *                   the model implements {@link HasChannelDependencies}
          */
         public B optDependencyAware(long... inputShape) {

@@ -12,7 +12,8 @@ import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.layers.Conv2d;
 import dev.shrink4j.nn.layers.Linear;
-import dev.shrink4j.workbench.zoo.ModelZoo;
+import dev.shrink4j.workbench.zoo.ResNet;
+import dev.shrink4j.workbench.zoo.ShortcutOption;
 import dev.shrink4j.prune.TestConvs.AddedConvs;
 import dev.shrink4j.prune.core.Ranking;
 import dev.shrink4j.prune.importance.ImportanceInput;
@@ -20,11 +21,14 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class FilterPrunerTest {
 
@@ -268,34 +272,106 @@ class FilterPrunerTest {
         }
     }
 
-    @Test
-    void dependencyAwareL1OnResNet20PrunesEachResidualGroupOnCommonChannels() {
+    @ParameterizedTest
+    @EnumSource(ShortcutOption.class)
+    void dependencyAwareL1OnResNet20PrunesEachResidualGroupOnCommonChannels(ShortcutOption option) {
+        // Option B's 1x1 projection joins its stage's group; option A's zero-padded shortcut puts each stage at its
+        // own offset of one graph group, and each stage is pruned on common channels of its own.
+        List<List<String>> expected = option == ShortcutOption.B ? List.of(
+                List.of("conv1", "layer1.0.conv2", "layer1.1.conv2", "layer1.2.conv2"),
+                List.of("layer2.0.conv2", "layer2.0.shortcut.0", "layer2.1.conv2", "layer2.2.conv2"),
+                List.of("layer3.0.conv2", "layer3.0.shortcut.0", "layer3.1.conv2", "layer3.2.conv2")) : List.of(
+                List.of("conv1", "layer1.0.conv2", "layer1.1.conv2", "layer1.2.conv2"),
+                List.of("layer2.0.conv2", "layer2.1.conv2", "layer2.2.conv2"),
+                List.of("layer3.0.conv2", "layer3.1.conv2", "layer3.2.conv2"));
         torch.manual_seed(7);
-        try (Module net = ModelZoo.create("resnet20", 3, 10);
+        try (Module net = new ResNet(20, option, 3, 10);
                 L1FilterPruner p = L1FilterPruner.builder().setModel(net).setConfigList(conv(0.5))
                         .optDependencyAware(1, 3, 8, 8).build()) {
             p.compress();
-            List<List<String>> groups = p.dependencyGroups();
-            assertEquals(List.of(
-                    List.of("conv1", "layer1.0.conv2", "layer1.1.conv2", "layer1.2.conv2"),
-                    List.of("layer2.0.conv2", "layer2.1.conv2", "layer2.2.conv2"),
-                    List.of("layer3.0.conv2", "layer3.1.conv2", "layer3.2.conv2")), groups);
-            for (List<String> g : groups) {
-                Tensor sum = null;
-                for (String name : g) {
-                    // the group's importance was summed before any mask was set: the stored weights' L1 norms
-                    Tensor full = net.getSubmodule(name).getParameter("weight").detach().abs().flatten(1, -1).sum(1);
-                    sum = sum == null ? full : sum.add(full);
-                    assertTrue(torch.equal(p.weightMask(g.get(0)).flatten(1, -1).select(1, 0),
-                            p.weightMask(name).flatten(1, -1).select(1, 0)), name + " shares " + g.get(0) + "'s channels");
-                }
-                long n = sum.numel();
-                Tensor expected = Ranking.keepMask(sum, 0.5);
-                assertArrayEquals(values(expected), values(p.weightMask(g.get(0)).flatten(1, -1).select(1, 0)),
-                        g + ": the n/2 channels with the lowest summed L1 norm");
-                assertEquals(n / 2, (long) (n - values(expected.sum())[0]));
-            }
+            assertEquals(expected, p.dependencyGroups());
+            assertTrue(p.tracedGroups().orElseThrow().graph().hasNode("layer3.2.conv2"));
+            assertSharedChannelsWithLowestSummedL1(net, p, expected);
             p.layerSparsity().forEach((name, s) -> assertEquals(0.5, s, 1e-12, name));
+        }
+    }
+
+    /** Every group's members have the same filter mask: the n/2 channels with the lowest summed L1 norm pruned. */
+    private static void assertSharedChannelsWithLowestSummedL1(Module net, FilterPruner p, List<List<String>> groups) {
+        for (List<String> g : groups) {
+            Tensor sum = null;
+            for (String name : g) {
+                // the group's importance was summed before any mask was set: the stored weights' L1 norms
+                Tensor full = net.getSubmodule(name).getParameter("weight").detach().abs().flatten(1, -1).sum(1);
+                sum = sum == null ? full : sum.add(full);
+                assertTrue(torch.equal(p.weightMask(g.get(0)).flatten(1, -1).select(1, 0),
+                        p.weightMask(name).flatten(1, -1).select(1, 0)), name + " shares " + g.get(0) + "'s channels");
+            }
+            long n = sum.numel();
+            Tensor expected = Ranking.keepMask(sum, 0.5);
+            assertArrayEquals(values(expected), values(p.weightMask(g.get(0)).flatten(1, -1).select(1, 0)),
+                    g + ": the n/2 channels with the lowest summed L1 norm");
+            assertEquals(n / 2, (long) (n - values(expected.sum())[0]));
+        }
+    }
+
+    @Test
+    void dependencyAwarePrunesADepthwiseConvolutionOnItsProducersChannels() {
+        torch.manual_seed(5);
+        try (FilterGroupsTest.PointwiseDepthwise net = new FilterGroupsTest.PointwiseDepthwise();
+                L2FilterPruner p = L2FilterPruner.builder().setModel(net).setConfigList(ConfigList.fromJson(
+                        "[{\"sparsity\": 0.5, \"op_names\": [\"pw\", \"dw\"]}]")).optDependencyAware(1, 3, 4, 4).build()) {
+            p.compress();
+            assertEquals(List.of(List.of("pw", "dw")), p.dependencyGroups());
+            // both lose the 3 channels with the lowest sum of their filters' L2 norms
+            Tensor pwW = net.pw.weight().detach().flatten(1, -1);
+            Tensor dwW = net.dw.weight().detach().flatten(1, -1);
+            Tensor sum = pwW.mul(pwW).sum(1).sqrt().add(dwW.mul(dwW).sum(1).sqrt());
+            float[] keep = values(Ranking.keepMask(sum, 0.5));
+            assertEquals(3f, keep[0] + keep[1] + keep[2] + keep[3] + keep[4] + keep[5]);
+            assertArrayEquals(keep, values(p.weightMask("pw").flatten(1, -1).select(1, 0)));
+            assertArrayEquals(keep, values(p.weightMask("dw").flatten(1, -1).select(1, 0)));
+        }
+    }
+
+    /** {@code a(x) + b(x)} added raw in forward: no module accounts for the sum. */
+    static final class RawAdd extends Module {
+        final Conv2d a = registerModule("a", new Conv2d(1, 2, 1));
+        final Conv2d b = registerModule("b", new Conv2d(1, 2, 1));
+        final Conv2d head = registerModule("head", new Conv2d(2, 1, 1));
+
+        @Override
+        protected Tensor forward(Tensor x) {
+            return head.call(a.call(x).add(b.call(x)));
+        }
+    }
+
+    @Test
+    void aModelTheTracerCannotFollowIsRefusedNamingTheLayerAndLeftUnwrapped() {
+        try (RawAdd m = new RawAdd(); L1FilterPruner p = L1FilterPruner.builder().setModel(m).setConfigList(conv(0.5))
+                .optDependencyAware(1, 1, 2, 2).build()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, p::compress);
+            assertTrue(e.getMessage().startsWith("L1FilterPruner: dependency-aware pruning traces RawAdd with a dummy"
+                    + " input of shape [1, 1, 2, 2]: cannot trace RawAdd: 1 input is computed outside any module"), e.getMessage());
+            assertTrue(e.getMessage().contains("head"), e.getMessage());
+            assertTrue(!p.isCompressed(), "rolled back");
+            assertEquals(Set.of("a.weight", "a.bias", "b.weight", "b.bias", "head.weight", "head.bias"), m.stateDict().keySet());
+        }
+    }
+
+    @Test
+    void aDeclaringModelIsTakenAtItsWordWithoutADummyInput() {
+        // L1 norms a = 1 5 3 2, b = 4 1 1 1: the declared group {a, b} prunes the lowest sums 3 and 4 (channels 3, 2)
+        try (FilterGroupsTest.Declaring m = new FilterGroupsTest.Declaring(List.of(Set.of("a", "b")));
+                L1FilterPruner p = L1FilterPruner.builder().setModel(m).setConfigList(ConfigList.fromJson(
+                        "[{\"sparsity\": 0.5, \"op_names\": [\"a\", \"b\"]}]")).optDependencyAware().build()) {
+            fillFilters(m.a.weight(), 1, 5, 3, 2);
+            fillFilters(m.b.weight(), 4, 1, 1, 1);
+            p.compress();
+            assertEquals(List.of(List.of("a", "b")), p.dependencyGroups());
+            assertTrue(p.tracedGroups().isEmpty(), "not traced");
+            assertArrayEquals(new float[] {1, 1, 0, 0}, filterSums(p.weightMask("a")));
+            assertArrayEquals(new float[] {1, 1, 0, 0}, filterSums(p.weightMask("b")));
         }
     }
 

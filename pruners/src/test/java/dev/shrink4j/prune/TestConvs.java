@@ -1,6 +1,7 @@
 package dev.shrink4j.prune;
 
 import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.layers.Add;
 import dev.shrink4j.nn.layers.Conv2d;
 import org.bytedeco.pytorch.Tensor;
 
@@ -26,23 +27,25 @@ public final class TestConvs {
 
     /**
      * Two 1×1 convolutions 1 → {@code channels}, {@code a} and {@code b}, whose outputs are added (a residual
-     * group), optionally followed by a 1×1 convolution {@code c}, {@code channels} → {@code channels}, that is
+     * group, summed by an {@link Add} so the tracer sees it), optionally followed by a 1×1 convolution {@code c}, {@code channels} → {@code channels}, that is
      * in no group.
      */
     public static final class AddedConvs extends Module {
         public final Conv2d a;
         public final Conv2d b;
         public final Conv2d c;
+        public final Add add;
 
         public AddedConvs(long channels, boolean thenConv) {
             a = registerModule("a", new Conv2d(1, channels, 1));
             b = registerModule("b", new Conv2d(1, channels, 1));
+            add = registerModule("add", new Add());
             c = thenConv ? registerModule("c", new Conv2d(channels, channels, 1)) : null;
         }
 
         @Override
         protected Tensor forward(Tensor x) {
-            Tensor sum = a.call(x).add(b.call(x));
+            Tensor sum = add.call(a.call(x), b.call(x));
             return c == null ? sum : c.call(sum);
         }
     }

@@ -1,0 +1,152 @@
+package dev.shrink4j.prune;
+
+import dev.shrink4j.graph.ChannelDim;
+import dev.shrink4j.graph.ChannelGroup;
+import dev.shrink4j.graph.DependencyGroups;
+import dev.shrink4j.graph.GroupMember;
+import dev.shrink4j.nn.HasChannelDependencies;
+import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.layers.Conv2d;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.IntStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The groups a dependency-aware {@link FilterPruner} prunes on common channels: sets of two or more selected
+ * {@code Conv2d} layers whose output channels are tied index for index, so that filter {@code c} of one goes
+ * exactly when filter {@code c} of every other goes. Each group lists its layers in model order
+ * ({@link Module#namedModules()}), and the groups are ordered by their first layer.
+ *
+ * <p>From a trace ({@link #traced}): the output-channel members of each {@link ChannelGroup} that are selected
+ * convolutions, split by their index mapping. Members on the same group channels index for index (the
+ * convolutions of a residual add, a convolution and the depthwise convolution after it) form one group. Members
+ * at other offsets are not joined to them: behind a zero-padded "option A" shortcut, filter {@code c} of a
+ * stage is channel {@code c + before} of the next stage, and the allocators rank layers of one width on common
+ * indices only. So in an option-A ResNet each stage's convolutions are pruned on common channels, but the
+ * stages are ranked independently (their masks are not one consistent choice of the whole group's channels);
+ * operands of a concatenation sit on disjoint channels and are never joined.
+ *
+ * <p>From a declaration ({@link #declared}, {@link HasChannelDependencies}): the declared sets, sets that share
+ * a layer merged, restricted to the selected layers.
+ */
+final class FilterGroups {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FilterGroups.class);
+
+    private FilterGroups() {
+    }
+
+    /**
+     * The groups of {@code selected} convolutions in the traced {@code groups} of {@code model}.
+     *
+     * @param selected the names of the selected layers
+     */
+    static List<List<String>> traced(DependencyGroups groups, Module model, Collection<String> selected) {
+        Set<String> chosen = new HashSet<>(selected);
+        List<Set<String>> out = new ArrayList<>();
+        for (ChannelGroup g : groups.groups()) {
+            Map<List<Integer>, Set<String>> byMapping = new LinkedHashMap<>();
+            for (GroupMember m : g.members()) {
+                if (m.dim() == ChannelDim.OUT && m.module() instanceof Conv2d && chosen.contains(m.layer())) {
+                    byMapping.computeIfAbsent(mapping(m), k -> new LinkedHashSet<>()).add(m.layer());
+                }
+            }
+            if (overlapping(byMapping.keySet())) {
+                LOG.info("{} ties {} at different channel offsets (a zero-padded shortcut): each set of layers on the"
+                        + " same indices is pruned on common channels, not the group as a whole", g, byMapping.values());
+            }
+            byMapping.values().stream().filter(s -> s.size() >= 2).forEach(out::add);
+        }
+        return inModelOrder(model, out);
+    }
+
+    /**
+     * The declared groups of {@code model}, merged where they share a layer and restricted to {@code selected}.
+     *
+     * @throws IllegalArgumentException naming a set with fewer than two layers, a name that is not a
+     *                                  {@code Conv2d} of the model, or layers whose channel counts differ
+     */
+    static List<List<String>> declared(Module model, List<Set<String>> sets, Collection<String> selected) {
+        Map<String, Module> modules = model.namedModules();
+        List<Set<String>> merged = new ArrayList<>();
+        for (int i = 0; i < sets.size(); i++) {
+            List<String> names = new ArrayList<>(sets.get(i));
+            String at = "channel dependency set " + i + " " + names;
+            if (names.size() < 2) {
+                throw new IllegalArgumentException(at + ": needs at least 2 layers");
+            }
+            Conv2d first = null;
+            for (String name : names) {
+                Module m = modules.get(name);
+                if (!(m instanceof Conv2d conv) || name.isEmpty()) {
+                    throw new IllegalArgumentException(at + ": \"" + name + "\" is "
+                            + (m == null || name.isEmpty() ? "not a module of " + model.typeName() : "a " + m.typeName() + ", not a Conv2d"));
+                }
+                if (first == null) {
+                    first = conv;
+                } else if (conv.outChannels() != first.outChannels()) {
+                    throw new IllegalArgumentException(at + ": " + describe(names.get(0), first) + " and "
+                            + describe(name, conv) + " cannot share channels");
+                }
+            }
+            Set<String> set = new LinkedHashSet<>(names);
+            for (Iterator<Set<String>> it = merged.iterator(); it.hasNext();) {
+                Set<String> other = it.next();
+                if (other.stream().anyMatch(set::contains)) {
+                    set.addAll(other);
+                    it.remove();
+                }
+            }
+            merged.add(set);
+        }
+        Set<String> chosen = new HashSet<>(selected);
+        List<Set<String>> out = new ArrayList<>();
+        for (Set<String> set : merged) {
+            Set<String> kept = new LinkedHashSet<>(set);
+            kept.retainAll(chosen);
+            if (kept.size() >= 2) {
+                out.add(kept);
+            }
+        }
+        return inModelOrder(model, out);
+    }
+
+    private static String describe(String name, Conv2d conv) {
+        return name + " (Conv2d, " + conv.outChannels() + " out channels)";
+    }
+
+    /** The group channel of each index of {@code m}'s dimension. */
+    private static List<Integer> mapping(GroupMember m) {
+        return IntStream.range(0, m.size()).map(m::channelOf).boxed().toList();
+    }
+
+    /** Whether two of the mappings share a group channel. */
+    private static boolean overlapping(Collection<List<Integer>> mappings) {
+        Set<Integer> seen = new HashSet<>();
+        for (List<Integer> mapping : mappings) {
+            if (mapping.stream().distinct().anyMatch(c -> !seen.add(c))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Each group's layers in model order, the groups ordered by their first layer. */
+    private static List<List<String>> inModelOrder(Module model, List<Set<String>> groups) {
+        Map<String, Integer> position = new LinkedHashMap<>();
+        model.namedModules().keySet().forEach(n -> position.put(n, position.size()));
+        Comparator<String> byPosition = Comparator.comparing(position::get);
+        return groups.stream().map(g -> g.stream().sorted(byPosition).toList())
+                .sorted(Comparator.comparing(g -> position.get(g.get(0)))).toList();
+    }
+}
