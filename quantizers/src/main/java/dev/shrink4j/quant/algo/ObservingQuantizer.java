@@ -7,6 +7,7 @@ import dev.shrink4j.compress.LayerInfo;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.StateKey;
 import dev.shrink4j.compress.config.LayerConfig;
+import dev.shrink4j.graph.ModelGraph;
 import dev.shrink4j.quant.Quantizer;
 import dev.shrink4j.quant.config.QuantConfig;
 import dev.shrink4j.quant.config.QuantType;
@@ -24,8 +25,8 @@ import org.bytedeco.pytorch.Tensor;
  * (running min/max, then fixed) and {@link QatQuantizer} (exponential moving averages during training).
  * They differ in the observer kind and in when they quantize; what they share lives here, once:
  * <ul>
- *   <li>the optional dummy input ({@link Builder#optDummyInput}), traced once, before the first layer
- *       gets hooks, for activation shapes ({@link ModelTrace});</li>
+ *   <li>the optional dummy input ({@link Builder#optDummyInput}), traced once into a {@link ModelGraph}
+ *       before the first layer gets hooks, for activation shapes (the edges' shapes);</li>
  *   <li>the layer checks: bit widths {@link QParams} can hold and known per-channel activation shapes;</li>
  *   <li>the buffers of each layer ({@link QuantBuffers#registerObserved}) and the observer of each
  *       quantized activation, kept as the layer's typed state ({@link LayerObservers});</li>
@@ -42,7 +43,7 @@ public abstract sealed class ObservingQuantizer extends Quantizer permits Observ
 
     private final Tensor dummyInput;
     private final QuantBuffers.ObserverFactory<RangeObserver> observerFactory;
-    private ModelTrace trace;
+    private ModelGraph graph;
 
     /**
      * @param observerFactory the observer of one activation over its tracked-range buffers
@@ -68,16 +69,25 @@ public abstract sealed class ObservingQuantizer extends Quantizer permits Observ
      */
     @Override
     protected void initialize(ModuleWrapper w) {
-        if (trace == null && dummyInput != null) {
+        if (graph == null && dummyInput != null) {
             // before any layer of this quantizer has hooks: the trace sees the float model
-            trace = ModelTrace.run(model(), dummyInput);
+            graph = traceDummyInput();
         }
-        w.putState(OBSERVERS, new LayerObservers(QuantBuffers.registerObserved(w, trace, observerFactory)));
+        w.putState(OBSERVERS, new LayerObservers(QuantBuffers.registerObserved(w, graph, observerFactory)));
     }
 
-    /** What the dummy input showed, or null without one (or before the first layer is wrapped). */
-    final ModelTrace trace() {
-        return trace;
+    private ModelGraph traceDummyInput() {
+        try (PointerScope scope = new PointerScope()) {
+            return ModelGraph.trace(model(), dummyInput);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": the dummy input traces "
+                    + model().typeName() + " for activation shapes: " + e.getMessage(), e);
+        }
+    }
+
+    /** The graph the dummy input traced, or null without one (or before the first layer is wrapped). */
+    final ModelGraph graph() {
+        return graph;
     }
 
     /** The observers of layer {@code w}'s quantized activations. */
@@ -149,7 +159,8 @@ public abstract sealed class ObservingQuantizer extends Quantizer permits Observ
         }
 
         /**
-         * An input traced once at {@code compress()} (no gradient, evaluation mode) for the activation
+         * An input traced once at {@code compress()} ({@link ModelGraph#trace}: evaluation mode, every module's
+         * mode restored; a model that computes outside its modules is refused) for the activation
          * shapes that per-channel input/output ranges need on layers other than Conv2d and Linear
          * ({@link QatQuantizer} also finds its conv → batch-norm pairs in it). The caller keeps ownership.
          */

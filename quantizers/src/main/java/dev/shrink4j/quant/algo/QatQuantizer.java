@@ -4,6 +4,9 @@ import dev.shrink4j.collect.observe.EmaObserver;
 import dev.shrink4j.collect.observe.RangeObserver;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.ConfigList;
+import dev.shrink4j.graph.GraphEdge;
+import dev.shrink4j.graph.GraphNode;
+import dev.shrink4j.graph.ModelGraph;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.layers.BatchNorm;
 import dev.shrink4j.nn.layers.Conv2d;
@@ -84,6 +87,7 @@ public final class QatQuantizer extends ObservingQuantizer {
 
     private final boolean foldBatchNorm;
     private final Map<String, String> explicitPairs;
+    private Map<String, String> tracedPairs;
     private final Map<String, BatchNorm> folds = new LinkedHashMap<>();
 
     /**
@@ -120,7 +124,31 @@ public final class QatQuantizer extends ObservingQuantizer {
         if (explicitPairs.containsKey(conv)) {
             return explicitPairs.get(conv);
         }
-        return foldBatchNorm ? trace().convBnPairs().get(conv) : null;
+        if (!foldBatchNorm) {
+            return null;
+        }
+        if (tracedPairs == null) {
+            tracedPairs = convBnPairs(graph());
+        }
+        return tracedPairs.get(conv);
+    }
+
+    /**
+     * The {@code Conv2d → BatchNorm} pairs of {@code graph}: each convolution (by name) whose output a batch norm
+     * reads directly, with the first such batch norm's name (in call order).
+     */
+    static Map<String, String> convBnPairs(ModelGraph graph) {
+        Map<String, String> pairs = new LinkedHashMap<>();
+        for (GraphNode n : graph.moduleNodes()) {
+            if (n.module() instanceof BatchNorm) {
+                for (GraphEdge e : graph.inputsOf(n)) {
+                    if (e.source().module() instanceof Conv2d) {
+                        pairs.putIfAbsent(e.source().moduleName(), n.moduleName());
+                    }
+                }
+            }
+        }
+        return pairs;
     }
 
     private void initializeFold(ModuleWrapper w, String bnName) {

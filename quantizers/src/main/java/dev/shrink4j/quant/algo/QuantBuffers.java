@@ -4,6 +4,8 @@ import dev.shrink4j.collect.observe.RangeObserver;
 import dev.shrink4j.compress.LayerInfo;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.LayerConfig;
+import dev.shrink4j.graph.GraphNode;
+import dev.shrink4j.graph.ModelGraph;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.layers.Conv2d;
 import dev.shrink4j.nn.layers.Linear;
@@ -82,11 +84,11 @@ final class QuantBuffers {
      * shaped by {@link #activationShape}, and an observer over the tracked range. The observing
      * quantizers differ only in the observer kind, hence the factory.
      *
-     * @param trace the traced activation shapes, or null
+     * @param graph the graph the dummy input traced (activation shapes on its edges), or null
      * @return the observers of the quantized activations, input first
      * @throws IllegalArgumentException naming the layer when a per-channel activation shape cannot be known
      */
-    static <O extends RangeObserver> Map<QuantType, O> registerObserved(ModuleWrapper w, ModelTrace trace,
+    static <O extends RangeObserver> Map<QuantType, O> registerObserved(ModuleWrapper w, ModelGraph graph,
             ObserverFactory<O> observers) {
         LayerConfig c = w.config();
         if (QuantConfig.types(c).contains(QuantType.WEIGHT)) {
@@ -95,7 +97,7 @@ final class QuantBuffers {
         Map<QuantType, O> out = new LinkedHashMap<>();
         for (QuantType type : new QuantType[] {QuantType.INPUT, QuantType.OUTPUT}) {
             if (QuantConfig.types(c).contains(type)) {
-                registerActivation(w, type, activationShape(w, type, QuantConfig.scheme(c), trace));
+                registerActivation(w, type, activationShape(w, type, QuantConfig.scheme(c), graph));
                 int dim = QuantConfig.scheme(c).perChannel() ? QParams.channelDim(type) : RangeObserver.PER_TENSOR;
                 O observer = observers.create(w.getBuffer(trackedMin(type)), w.getBuffer(trackedMax(type)), dim);
                 // a NaN or infinite activation is reported as "<layer> <input|output>"
@@ -164,26 +166,41 @@ final class QuantBuffers {
 
     /**
      * The shape of the qparams of an activation of layer {@code w}: {@code []} per tensor; per
-     * channel, the channel shape on dimension 1 of the activation's shape as the trace saw it, or,
+     * channel, the channel shape on dimension 1 of the activation's shape as the trace saw it (the shape of
+     * the first call's first input edge, or of its output), or,
      * without a trace, of {@code [1, C, 1, 1]} for a {@link Conv2d} and {@code [1, C]} for a
      * {@link Linear}.
      *
      * @throws IllegalArgumentException naming the layer when the shape cannot be known
      */
-    static long[] activationShape(ModuleWrapper w, QuantType type, QuantScheme scheme, ModelTrace trace) {
+    static long[] activationShape(ModuleWrapper w, QuantType type, QuantScheme scheme, ModelGraph graph) {
         if (!scheme.perChannel()) {
             return new long[0];
         }
-        long[] shape = trace == null ? null : trace.shape(w.name(), type);
+        long[] shape = graph == null ? null : tracedShape(graph, w.name(), type);
         if (shape == null) {
             shape = inferredShape(w.module(), type);
         }
         if (shape == null) {
             throw new IllegalArgumentException(w.name() + " (" + w.type() + "): " + scheme.key() + " " + type.key()
                     + " quantization needs the " + type.key() + " shape; pass a dummy input"
-                    + (trace == null ? "" : " that runs this layer"));
+                    + (graph == null ? "" : " that runs this layer"
+                    + (w.module().namedChildren().isEmpty() ? "" : " (the trace records leaf modules only)")));
         }
         return QParams.shape(shape, type, scheme);
+    }
+
+    /**
+     * The shape layer {@code layer} received ({@code input}: its first input on its first call) or returned
+     * ({@code output}) in the trace, or null when it is not a node (never ran, or not a leaf module).
+     */
+    static long[] tracedShape(ModelGraph graph, String layer, QuantType type) {
+        if (!graph.hasNode(layer)) {
+            return null;
+        }
+        GraphNode node = graph.node(layer);
+        List<Long> shape = type == QuantType.INPUT ? graph.inputsOf(node).get(0).shape() : node.outputShape();
+        return shape.stream().mapToLong(Long::longValue).toArray();
     }
 
     private static long[] inferredShape(Module m, QuantType type) {

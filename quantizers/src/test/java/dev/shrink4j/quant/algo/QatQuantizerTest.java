@@ -14,6 +14,7 @@ import dev.shrink4j.collect.observe.EmaObserver;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.ConfigException;
 import dev.shrink4j.compress.config.ConfigList;
+import dev.shrink4j.graph.ModelGraph;
 import dev.shrink4j.nn.layers.BatchNorm2d;
 import dev.shrink4j.nn.layers.Conv2d;
 import dev.shrink4j.nn.layers.Linear;
@@ -22,6 +23,8 @@ import dev.shrink4j.nn.layers.Sequential;
 import dev.shrink4j.nn.optim.Sgd;
 import dev.shrink4j.quant.config.QuantType;
 import dev.shrink4j.quant.core.CalibrationKeys;
+import dev.shrink4j.workbench.zoo.ResNet;
+import dev.shrink4j.workbench.zoo.ShortcutOption;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -345,6 +348,56 @@ class QatQuantizerTest {
 
     static float maxAbsDiff(Tensor a, Tensor b) {
         return a.sub(b).abs().max().item_float();
+    }
+
+    @Test
+    void convBatchNormPairsAreTheGraphEdgesFromAConvolutionIntoABatchNorm() {
+        // ResNet-20 option B: the stem, both convolutions of every block and each projection feed their batch
+        // norm directly: 1 + 2·9 + 2 = 21 pairs
+        torch.manual_seed(1);
+        try (ResNet net = new ResNet(20, ShortcutOption.B, 3, 10)) {
+            Map<String, String> expected = new java.util.LinkedHashMap<>();
+            expected.put("conv1", "bn1");
+            for (int stage = 1; stage <= 3; stage++) {
+                for (int block = 0; block < 3; block++) {
+                    String b = "layer" + stage + "." + block + ".";
+                    expected.put(b + "conv1", b + "bn1");
+                    expected.put(b + "conv2", b + "bn2");
+                    if (stage > 1 && block == 0) {
+                        expected.put(b + "shortcut.0", b + "shortcut.1");
+                    }
+                }
+            }
+            assertEquals(expected, Map.copyOf(QatQuantizer.convBnPairs(ModelGraph.trace(net, torch.zeros(1, 3, 8, 8)))));
+        }
+        // a batch norm behind an activation reads the activation's output, not the convolution's: no pair
+        try (Sequential net = new Sequential(new Conv2d(2, 3, 1), new ReLU(), new BatchNorm2d(3))) {
+            assertEquals(Map.of(), QatQuantizer.convBnPairs(ModelGraph.trace(net, torch.zeros(1, 2, 2, 2))));
+        }
+    }
+
+    /** {@code conv(x) + x} added raw in forward: the tracer cannot account for the sum. */
+    static final class RawResidual extends dev.shrink4j.nn.Module {
+        final Conv2d conv = registerModule("conv", new Conv2d(2, 2, 1));
+        final BatchNorm2d bn = registerModule("bn", new BatchNorm2d(2));
+
+        @Override
+        protected Tensor forward(Tensor x) {
+            return bn.call(conv.call(x).add(x));
+        }
+    }
+
+    @Test
+    void aDummyInputThroughAModelTheTracerCannotFollowIsRefusedAndNothingStaysWrapped() {
+        try (RawResidual net = new RawResidual(); QatQuantizer q = QatQuantizer.builder().setModel(net)
+                .setConfigList(config("[\"weight\"]", "", "[\"Conv2d\"]")).optDummyInput(torch.zeros(1, 2, 2, 2))
+                .optFoldBatchNorm(true).build()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, q::compress);
+            assertTrue(e.getMessage().startsWith("QatQuantizer: the dummy input traces RawResidual for activation shapes:"
+                    + " cannot trace RawResidual: 1 input is computed outside any module"), e.getMessage());
+            assertTrue(e.getMessage().contains("bn"), e.getMessage());
+            assertFalse(q.isCompressed());
+        }
     }
 
     @Test
