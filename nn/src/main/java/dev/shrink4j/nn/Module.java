@@ -31,6 +31,10 @@ import org.bytedeco.pytorch.Tensor;
  */
 public abstract class Module implements AutoCloseable {
 
+    static {
+        NativeDefaults.apply(); // before any layer computes: see NativeDefaults for why
+    }
+
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     private final Set<String> nonPersistentBuffers = new HashSet<>();
