@@ -74,8 +74,15 @@ public record PruningRun(String arch, DataSpec data, Path weights, int epochs, d
             if (!speedup) {
                 return new Outcome(sparsity, row, e != null, null);
             }
-            SpeedupRun.Outcome shrunk = new SpeedupRun(arch, data, modelFile, dir.resolve(MASKS), metadata(cfg))
-                    .run(dir.resolve(SpeedupRun.SHRUNK), test);
+            SpeedupRun.Outcome shrunk;
+            try {
+                shrunk = new SpeedupRun(arch, data, modelFile, dir.resolve(MASKS), metadata(cfg))
+                        .run(dir.resolve(SpeedupRun.SHRUNK), test);
+            } catch (UsageException refused) {
+                // the masks came from the pruner, not the user: say what was written and how to get shrinkable masks
+                throw new UsageException("--speedup: " + refused.getMessage() + " (" + MODEL + " and " + MASKS + " are written; "
+                        + "a filter pruner removes whole dependency groups with \"dependency_aware\": true)", refused);
+            }
             return new Outcome(sparsity, row.withShrunk(shrunk.measured()), e != null, shrunk.result());
         });
     }

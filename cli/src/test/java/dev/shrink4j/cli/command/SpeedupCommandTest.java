@@ -151,6 +151,27 @@ class SpeedupCommandTest {
         }
 
         @Test
+        void masksThatContradictADependencyGroupAreAUsageErrorAfterTheMaskedExport() throws Exception {
+            Path weights = dir.resolve("resnet20.safetensors");
+            torch.manual_seed(7);
+            try (PointerScope s = new PointerScope(); ResNet net = ResNet.resnet20(3, 10)) {
+                SafeTensors.save(net.stateDict(), weights);
+            }
+            Path run = dir.resolve("run");
+            CliTests.Result r = CliTests.run("prune", "--arch", "resnet20", "--data", "cifar10", "--weights", weights.toString(),
+                    "--config", l1FilterConfig().toString(), "--out", run.toString(), "--threads", "1", "--speedup");
+            // each residual branch's convolution keeps its own largest filters: they disagree within their group
+            assertEquals(2, r.code(), r.err());
+            assertTrue(r.err().startsWith("shrink4j prune: --speedup: masks file " + run.resolve("masks.safetensors")
+                    + " cannot shrink resnet20: "), r.err());
+            assertTrue(r.err().endsWith(", whose layers must remove the same channels (model.safetensors and masks.safetensors"
+                    + " are written; a filter pruner removes whole dependency groups with \"dependency_aware\": true)\n"), r.err());
+            assertEquals(1, r.err().lines().count(), r.err());
+            assertTrue(Files.isRegularFile(run.resolve("masks.safetensors")));
+            assertFalse(Files.exists(run.resolve("model-shrunk.safetensors")));
+        }
+
+        @Test
         void levelMasksStayMasks() throws Exception {
             Path cfg = dir.resolve("level.json");
             Files.writeString(cfg, "{\"pruner\": \"level\", \"config_list\": [{\"sparsity\": 0.5, \"op_types\": [\"Conv2d\"]}]}");
