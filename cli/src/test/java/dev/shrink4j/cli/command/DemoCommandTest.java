@@ -83,7 +83,7 @@ class DemoCommandTest {
         assertEquals(0, report.results().get(1).shrunk().resizedLayers());
         assertEquals(61_706, report.results().get(1).shrunk().params());
         assertEquals(null, report.results().get(2).shrunk(), "quantizers are not shrunk");
-        assertTrue(r.out().contains(" | masked | masked | masked |\n"), r.out());
+        assertTrue(r.out().contains(" |        masked |      masked |         masked |\n"), r.out());
         assertTrue(Files.isRegularFile(dir.resolve("demo/level/model-shrunk.safetensors")));
         for (String f : new String[] {"qat/model-int8.safetensors", "qat/calibration.json", "dorefa/model-fakequant.safetensors",
                 "observer/model-int8.safetensors", "level/masks.safetensors"}) {
