@@ -122,7 +122,7 @@ class ExportReloadTest {
     private void checkPruner(CompressionConfig cfg) throws IOException {
         Setup s = Setup.of(cfg, dir);
         Path out = Files.createDirectories(dir.resolve("out"));
-        PruningRun run = new PruningRun(s.arch, s.data, s.weights, 1, Training.DEFAULT_FINETUNE_LR, 1);
+        PruningRun run = new PruningRun(s.arch, s.data, s.weights, 1, Training.DEFAULT_FINETUNE_LR, 1, false);
         Map<String, Tensor> expectedMasks = new LinkedHashMap<>();
         float[] expected;
         try (Setup.Data d = s.loaders()) {

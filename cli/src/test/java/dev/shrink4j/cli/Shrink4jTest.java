@@ -26,10 +26,10 @@ class Shrink4jTest {
 
     @Test
     void unknownSubcommandIsAUsageErrorWithOrWithoutHelp() {
-        String expected = "shrink4j: unknown subcommand 'speedup' (known: inspect, train, prune, quantize, evaluate, demo) "
+        String expected = "shrink4j: unknown subcommand 'shrink' (known: inspect, train, prune, speedup, quantize, evaluate, demo) "
                 + "(see 'shrink4j --help')\n";
-        for (String[] args : new String[][] {{"speedup"}, {"speedup", "--help"}, {"speedup", "-h"}, {"--help", "speedup"},
-                {"speedup", "--version"}}) {
+        for (String[] args : new String[][] {{"shrink"}, {"shrink", "--help"}, {"shrink", "-h"}, {"--help", "shrink"},
+                {"shrink", "--version"}}) {
             CliTests.Result r = CliTests.run(args);
             assertEquals(2, r.code(), String.join(" ", args));
             assertEquals(expected, r.err(), String.join(" ", args));

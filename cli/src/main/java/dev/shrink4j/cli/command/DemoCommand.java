@@ -62,7 +62,10 @@ public final class DemoCommand extends Subcommand {
             + "Size on disk: gzip of the exported artifact named in parentheses: the fp32 safetensors for the baseline, "
             + "the masked fp32 safetensors for pruners, the int8 safetensors for quantizers whose weights lie on an integer "
             + "grid, else (DoReFa) the fake-quantized fp32 safetensors. Quantized accuracy is measured with fake "
-            + "quantization (fp32 arithmetic on the quantized values). Latency: mean forward time of one test batch.";
+            + "quantization (fp32 arithmetic on the quantized values). Latency: mean forward time of one test batch. "
+            + "Shrunk (pruners): the pruned model after physical speedup, the filters and channels its masks remove taken "
+            + "out of its layers (model-shrunk.safetensors): all its parameters (share of the dense model's), the gzip of "
+            + "that file and its latency; \"masked\" where the masks remove no whole filter or channel (level).";
 
     @Mixin
     DataOptions data;
@@ -156,9 +159,10 @@ public final class DemoCommand extends Subcommand {
                 report.setting("finetune " + method, Training.recipe(methodEpochs, methodLr, finetuneLoader.batchSize()));
                 ResultRow row;
                 if (cfg.spec().kind() == AlgorithmKind.PRUNER) {
-                    PruningRun.Outcome o = new PruningRun(arch, dataSpec, baseline, methodEpochs, methodLr, common.seed())
+                    PruningRun.Outcome o = new PruningRun(arch, dataSpec, baseline, methodEpochs, methodLr, common.seed(), true)
                             .run(cfg, finetuneLoader, testLoader, dir, report, method, base.accuracy());
                     row = o.row();
+                    PruneCommand.printShrunk(console, o);
                 } else {
                     int calibration = calibrationBatches != null ? calibrationBatches
                             : cfg.statisticsBatches();

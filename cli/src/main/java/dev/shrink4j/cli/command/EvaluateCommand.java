@@ -32,7 +32,8 @@ import picocli.CommandLine.Option;
  * {@code --calibration}, of the quantized model: the quantizer is re-created on the weights
  * ({@code quantize}'s full-precision {@code model.safetensors}) and loads the calibration config.
  * Without {@code --arch} the architecture recorded in the weights file's metadata is used; the test
- * images are normalised as the metadata records (else as usual for the dataset).
+ * images are normalised as the metadata records (else as usual for the dataset). A shrunk model's file
+ * ({@code prune --speedup}, {@code speedup}) is rebuilt with the layer widths its metadata records.
  */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, description = "Evaluate saved weights on the test set.")
 public final class EvaluateCommand extends Subcommand {
@@ -63,8 +64,7 @@ public final class EvaluateCommand extends Subcommand {
                     : "--config needs --calibration (the calibration.json that 'quantize' wrote with it)");
         }
         ModelMetadata metadata = Models.readMetadata(weights, "weights");
-        String archName = arch != null ? arch : metadata.arch().orElseThrow(() -> new UsageException("--arch is needed: "
-                + weights + " records no architecture in its metadata"));
+        String archName = Models.arch(arch, metadata, weights);
         CompressionConfig cfg = config == null ? null : CompressionConfig.read(config, registry(), AlgorithmKind.QUANTIZER,
                 Models.configCheck(archName, dataSpec, c -> false));
         Normalization normalization = Models.normalization(metadata, weights, dataSpec);

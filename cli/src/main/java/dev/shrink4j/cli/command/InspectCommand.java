@@ -7,25 +7,36 @@ import dev.shrink4j.algorithms.CompressionConfig;
 import dev.shrink4j.algorithms.run.CompressorFactory;
 import dev.shrink4j.cli.run.DataSpec;
 import dev.shrink4j.cli.run.Models;
+import dev.shrink4j.cli.run.UsageException;
 import dev.shrink4j.compress.Compressor;
 import dev.shrink4j.compress.LayerSelection;
+import dev.shrink4j.graph.DependencyGroups;
+import dev.shrink4j.graph.ModelGraph;
 import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.io.AtomicFiles;
 import dev.shrink4j.nn.optim.Sgd;
 import dev.shrink4j.workbench.stats.LayerProfile;
 import dev.shrink4j.workbench.stats.ModelProfile;
 import dev.shrink4j.workbench.stats.ModelProfiler;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.function.Function;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code shrink4j inspect}: a model's layers with types, output shapes, parameters and FLOPs, its
- * state-dict keys with shapes, and with {@code --config} which config entry each layer gets.
+ * state-dict keys with shapes, and with {@code --config} which config entry each layer gets. With
+ * {@code --graph}, {@code --groups} or {@code --graph-dot F} it shows the model's traced graph instead
+ * ({@link ModelGraph}: one line per leaf-module call with the shapes of its inputs and output), its channel
+ * dependency groups ({@link DependencyGroups}: which layers must remove the same channels, and which channels are
+ * pinned), and writes the graph as Graphviz DOT. {@code --weights} may be a shrunk model's file.
  */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = "Show a model's layers, shapes, parameters, FLOPs and state-dict keys.")
@@ -47,12 +58,33 @@ public final class InspectCommand extends Subcommand {
     @Option(names = "--json", description = "print JSON instead of tables")
     boolean json;
 
+    @Option(names = "--graph", description = "print the traced graph instead of the layer table: one line per module call, "
+            + "with the shapes of its inputs and output")
+    boolean graph;
+
+    @Option(names = "--groups", description = "print the channel dependency groups instead of the layer table: the layers "
+            + "that must remove the same channels, and the channels that cannot be removed")
+    boolean groups;
+
+    @Option(names = "--graph-dot", paramLabel = "FILE", description = "write the traced graph as Graphviz DOT to FILE "
+            + "(render with: dot -Tsvg FILE)")
+    Path graphDot;
+
     @Override
-    int run() {
+    int run() throws IOException {
         DataSpec dataSpec = DataSpec.of(data);
+        boolean showGraph = graph || groups || graphDot != null;
+        if (showGraph && (json || config != null)) {
+            throw new UsageException((json ? "--json" : "--config") + " shows the layer table; it does not go with --graph, "
+                    + "--groups or --graph-dot");
+        }
         CompressionConfig cfg = config == null ? null : CompressionConfig.read(config, registry(), null,
                 Models.configCheck(arch, dataSpec, c -> true));
         try (Module model = weights == null ? Models.create(arch, dataSpec) : Models.load(arch, dataSpec, weights)) {
+            if (showGraph) {
+                showGraph(model, dataSpec);
+                return ExitCodes.OK;
+            }
             ModelProfile profile = ModelProfiler.profile(model, dataSpec.inputShape(1));
             PrintWriter out = console();
             Map<String, Tensor> stateDict = model.stateDict();
@@ -98,6 +130,27 @@ public final class InspectCommand extends Subcommand {
             out.flush();
         }
         return ExitCodes.OK;
+    }
+
+    /** {@code --graph}, {@code --groups}, {@code --graph-dot}: the model traced on one zero sample of the dataset. */
+    private void showGraph(Module model, DataSpec dataSpec) throws IOException {
+        PrintWriter out = console();
+        try (PointerScope scope = new PointerScope()) {
+            ModelGraph traced = ModelGraph.trace(model, torch.zeros(dataSpec.inputShape(1)));
+            if (graph) {
+                out.print(traced);
+            }
+            if (groups) {
+                DependencyGroups g = DependencyGroups.of(traced);
+                out.printf("%d dependency groups, %d prunable%n", g.groups().size(), g.prunableGroups().size());
+                out.print(g);
+            }
+            if (graphDot != null) {
+                AtomicFiles.writeString(graphDot, traced.toDot());
+                out.printf("wrote %s (%d nodes, %d edges)%n", graphDot, traced.nodes().size(), traced.edges().size());
+            }
+        }
+        out.flush();
     }
 
     private static JsonObject assignment(Module model, CompressionConfig cfg, DataSpec dataSpec) {

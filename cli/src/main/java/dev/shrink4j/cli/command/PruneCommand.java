@@ -4,13 +4,17 @@ import dev.shrink4j.algorithms.AlgorithmKind;
 import dev.shrink4j.algorithms.CompressionConfig;
 import dev.shrink4j.cli.options.OutputOptions;
 import dev.shrink4j.cli.report.DeployedModel;
+import dev.shrink4j.cli.report.ResultRow;
+import dev.shrink4j.cli.report.ResultsTable;
 import dev.shrink4j.cli.report.Rounding;
 import dev.shrink4j.cli.report.RunReport;
+import dev.shrink4j.cli.report.ShrunkModel;
 import dev.shrink4j.cli.report.SweepPoint;
 import dev.shrink4j.cli.run.DataSpec;
 import dev.shrink4j.cli.run.Models;
 import dev.shrink4j.cli.run.Measurements;
 import dev.shrink4j.cli.run.PruningRun;
+import dev.shrink4j.cli.run.SpeedupRun;
 import dev.shrink4j.cli.run.Training;
 import dev.shrink4j.cli.run.UsageException;
 import dev.shrink4j.workbench.data.DataLoader;
@@ -37,7 +41,9 @@ import picocli.CommandLine.Option;
  * {@code <layer>.weight_mask}, {@code <layer>.bias_mask}) and {@code report.json}/{@code report.html}
  * with per-layer sparsity. With {@code --epochs 0} a weight-based pruner needs no data. {@code --sweep}
  * repeats the run for each sparsity (replacing the config's) into {@code sparsity-<s>/} and charts
- * accuracy against sparsity.
+ * accuracy against sparsity. {@code --speedup} also shrinks the pruned model physically: filters and channels
+ * its masks remove leave the layers ({@code model-shrunk.safetensors}, {@link SpeedupRun}), and the results row
+ * shows the shrunk model's parameters, size and latency beside the masked model's.
  */
 @Command(name = "prune", mixinStandardHelpOptions = true,
         description = "Prune a trained model with the pruner a config file names, then fine-tune.")
@@ -51,6 +57,10 @@ public final class PruneCommand extends CompressCommand {
 
     @Option(names = "--sweep", split = ",", description = "sparsities to sweep, e.g. 0.5,0.7,0.9 (each replaces the config's)")
     List<Double> sweep;
+
+    @Option(names = "--speedup", description = "also write model-shrunk.safetensors: the pruned model with the filters and "
+            + "channels its masks remove taken out of its layers (physical speedup), measured beside the masked model")
+    boolean speedup;
 
     @Mixin
     OutputOptions output;
@@ -111,6 +121,9 @@ public final class PruneCommand extends CompressCommand {
                 console.printf(Locale.ROOT, "nonzero parameters: %,d of %,d (%.1f%%); effective FLOPs: %,d%s%n", o.row().nonzeroParams(),
                         o.row().totalParams(), 100.0 * o.row().nonzeroParams() / o.row().totalParams(), o.row().flops(),
                         o.evaluated() ? String.format(Locale.ROOT, "; test accuracy %.2f%%", 100 * o.row().accuracy()) : "");
+                if (o.speedup() != null) {
+                    printShrunk(console, o);
+                }
                 if (o.evaluated()) {
                     report.addResult(o.row());
                 }
@@ -129,7 +142,7 @@ public final class PruneCommand extends CompressCommand {
             report.setResultsFooter(DemoCommand.FOOTER);
             report.write(out);
             console.println("wrote " + out.resolve(sweep == null ? "model.safetensors" : "sparsity-*") + ", "
-                    + out.resolve("report.html"));
+                    + (speedup && sweep == null ? out.resolve(SpeedupRun.SHRUNK) + ", " : "") + out.resolve("report.html"));
         }
         return ExitCodes.OK;
     }
@@ -139,8 +152,31 @@ public final class PruneCommand extends CompressCommand {
         DataLoader trainLoader = train == null ? null : data.finetuneLoader(train, common.seed(), cfg);
         DataLoader testLoader = test == null ? null : data.testLoader(test);
         return new PruningRun(model.arch(), dataSpec, weights, epochs, finetune.lr(cfg),
-                common.seed())
+                common.seed(), speedup)
                 .run(cfg, trainLoader, testLoader, dir, report, run, baselineAccuracy);
+    }
+
+    /**
+     * What speedup did ({@link dev.shrink4j.graph.speedup.SpeedupResult#summary()}), then the shrunk model beside the
+     * masked one: parameters, gzip size, and when the test set was read, accuracy and latency.
+     */
+    static void printShrunk(PrintWriter console, PruningRun.Outcome o) {
+        console.print(o.speedup().summary());
+        ResultRow masked = o.row();
+        ShrunkModel shrunk = masked.shrunk();
+        if (!shrunk.isShrunk()) {
+            console.println("shrunk model: " + ShrunkModel.MASKED + " (the masks remove no whole filter or channel; "
+                    + SpeedupRun.SHRUNK + " holds the masked weights)");
+            return;
+        }
+        console.printf(Locale.ROOT, "shrunk model: %,d parameters (%.1f%% of %,d), %s (masked %s)", shrunk.params(),
+                100.0 * shrunk.params() / masked.totalParams(), masked.totalParams(), ResultsTable.humanBytes(shrunk.sizeBytes()),
+                ResultsTable.humanBytes(masked.sizeBytes()));
+        if (o.evaluated()) {
+            console.printf(Locale.ROOT, "; test accuracy %.2f%% (masked %.2f%%); latency %.2f ms/batch (masked %.2f ms)",
+                    100 * shrunk.accuracy(), 100 * masked.accuracy(), shrunk.latencyMs(), masked.latencyMs());
+        }
+        console.println();
     }
 
     private static void printSparsity(PrintWriter console, Map<String, Double> sparsity) {

@@ -108,17 +108,15 @@ public final class HtmlReport {
     }
 
     private static String resultsTable(List<ResultRow> rows) {
-        StringBuilder sb = new StringBuilder("<table><tr><th>method</th><th>accuracy</th><th>Δ accuracy</th>"
-                + "<th>nonzero params</th><th>FLOPs (MACs)</th><th>size on disk</th><th>latency / batch</th></tr>\n");
+        StringBuilder sb = new StringBuilder("<table><tr>");
+        ResultsTable.header(rows).forEach(h -> sb.append("<th>").append(escape(h)).append("</th>"));
+        sb.append("</tr>\n");
+        boolean shrunkColumns = ResultsTable.hasShrunkColumns(rows);
         for (ResultRow r : rows) {
-            sb.append("<tr><td>").append(escape(r.method())).append("</td>")
-                    .append(cell(String.format(Locale.ROOT, "%.2f%%", 100 * r.accuracy())))
-                    .append(cell(String.format(Locale.ROOT, "%+.2f pt", r.deltaAccuracy())))
-                    .append(cell(String.format(Locale.ROOT, "%,d (%.1f%%)", r.nonzeroParams(),
-                            100.0 * r.nonzeroParams() / r.totalParams())))
-                    .append(cell(String.format(Locale.ROOT, "%,d", r.flops())))
-                    .append(cell(ResultsTable.size(r)))
-                    .append(cell(String.format(Locale.ROOT, "%.2f ms", r.latencyMs()))).append("</tr>\n");
+            List<String> cells = ResultsTable.cells(r, shrunkColumns);
+            sb.append("<tr><td>").append(escape(cells.get(0))).append("</td>");
+            cells.subList(1, cells.size()).forEach(c -> sb.append(cell(c)));
+            sb.append("</tr>\n");
         }
         return sb.append("</table>\n").toString();
     }

@@ -14,18 +14,32 @@ package dev.shrink4j.cli.report;
  * @param artifact        what {@code sizeBytes} measures: {@code fp32}, {@code masked fp32},
  *                        {@code int8} or {@code fake-quant fp32} (null: not said)
  * @param latencyMs       mean forward latency per batch (ms)
+ * @param shrunk          the model after physical speedup, when the run made one ({@code prune --speedup}, the
+ *                        demo's pruners); null otherwise
  *
  * <p>The accuracy is kept to {@value Rounding#ACCURACY_DECIMALS} decimals, its difference to
  * {@value Rounding#DELTA_POINTS_DECIMALS} decimals of a point and the latency to a microsecond: what
  * was measured, without the noise of the arithmetic that derived them.
  */
 public record ResultRow(String method, double accuracy, double deltaAccuracy, long nonzeroParams, long totalParams,
-        long flops, long sizeBytes, String artifact, double latencyMs) {
+        long flops, long sizeBytes, String artifact, double latencyMs, ShrunkModel shrunk) {
+
+    /** A row without a shrunk model. */
+    public ResultRow(String method, double accuracy, double deltaAccuracy, long nonzeroParams, long totalParams, long flops,
+            long sizeBytes, String artifact, double latencyMs) {
+        this(method, accuracy, deltaAccuracy, nonzeroParams, totalParams, flops, sizeBytes, artifact, latencyMs, null);
+    }
 
     /** Rounds the measured values. */
     public ResultRow {
         accuracy = Rounding.accuracy(accuracy);
         deltaAccuracy = Rounding.decimals(deltaAccuracy, Rounding.DELTA_POINTS_DECIMALS);
         latencyMs = Rounding.decimals(latencyMs, Rounding.MILLIS_DECIMALS);
+    }
+
+    /** This row with {@code shrunk}, the model physical speedup made of it. */
+    public ResultRow withShrunk(ShrunkModel shrunk) {
+        return new ResultRow(method, accuracy, deltaAccuracy, nonzeroParams, totalParams, flops, sizeBytes, artifact, latencyMs,
+                shrunk);
     }
 }

@@ -1,5 +1,6 @@
 package dev.shrink4j.cli.report;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -11,16 +12,8 @@ public final class ResultsTable {
 
     /** The rows as a Markdown table with aligned columns. */
     public static String markdown(List<ResultRow> rows) {
-        String[] header = {"method", "accuracy", "Δ accuracy", "nonzero params", "FLOPs (MACs)", "size on disk", "latency / batch"};
-        String[][] cells = new String[rows.size()][];
-        for (int i = 0; i < rows.size(); i++) {
-            ResultRow r = rows.get(i);
-            cells[i] = new String[] {r.method(), String.format(Locale.ROOT, "%.2f%%", 100 * r.accuracy()),
-                    String.format(Locale.ROOT, "%+.2f pt", r.deltaAccuracy()),
-                    String.format(Locale.ROOT, "%,d (%.1f%%)", r.nonzeroParams(), 100.0 * r.nonzeroParams() / r.totalParams()),
-                    String.format(Locale.ROOT, "%,d", r.flops()), size(r),
-                    String.format(Locale.ROOT, "%.2f ms", r.latencyMs())};
-        }
+        String[] header = header(rows).toArray(String[]::new);
+        String[][] cells = rows.stream().map(r -> cells(r, hasShrunkColumns(rows)).toArray(String[]::new)).toArray(String[][]::new);
         int[] width = new int[header.length];
         for (int c = 0; c < header.length; c++) {
             width[c] = header[c].length();
@@ -48,6 +41,57 @@ public final class ResultsTable {
             sb.append(' ').append(String.format(fmt, cells[c])).append(" |");
         }
         sb.append('\n');
+    }
+
+    /**
+     * The column headers: method, accuracy, Δ accuracy, nonzero params, FLOPs, size on disk, latency, and when a
+     * row has a {@link ResultRow#shrunk()} model, its parameters, size and latency.
+     */
+    static List<String> header(List<ResultRow> rows) {
+        List<String> header = new ArrayList<>(List.of("method", "accuracy", "Δ accuracy", "nonzero params", "FLOPs (MACs)",
+                "size on disk", "latency / batch"));
+        if (hasShrunkColumns(rows)) {
+            header.addAll(List.of("shrunk params", "shrunk size", "shrunk latency"));
+        }
+        return header;
+    }
+
+    /** Whether the table has the shrunk model's columns: when some row has a shrunk model. */
+    static boolean hasShrunkColumns(List<ResultRow> rows) {
+        return rows.stream().anyMatch(r -> r.shrunk() != null);
+    }
+
+    /**
+     * One row's cells under {@link #header}: with {@code shrunkColumns}, its shrunk model's parameters (share of
+     * the row's total), size and latency, {@value ShrunkModel#MASKED} where speedup removed nothing, {@code —}
+     * where the row has no shrunk model (the baseline, quantizers).
+     */
+    static List<String> cells(ResultRow r, boolean shrunkColumns) {
+        List<String> cells = new ArrayList<>(List.of(r.method(), String.format(Locale.ROOT, "%.2f%%", 100 * r.accuracy()),
+                String.format(Locale.ROOT, "%+.2f pt", r.deltaAccuracy()), paramsCell(r.nonzeroParams(), r.totalParams()),
+                String.format(Locale.ROOT, "%,d", r.flops()), size(r), millis(r.latencyMs())));
+        if (shrunkColumns) {
+            ShrunkModel m = r.shrunk();
+            if (m == null) {
+                cells.addAll(List.of(NONE, NONE, NONE));
+            } else if (!m.isShrunk()) {
+                cells.addAll(List.of(ShrunkModel.MASKED, ShrunkModel.MASKED, ShrunkModel.MASKED));
+            } else {
+                cells.addAll(List.of(paramsCell(m.params(), r.totalParams()), humanBytes(m.sizeBytes()), millis(m.latencyMs())));
+            }
+        }
+        return cells;
+    }
+
+    /** The cell of a row without a shrunk model in the shrunk columns. */
+    private static final String NONE = "—";
+
+    private static String paramsCell(long params, long of) {
+        return String.format(Locale.ROOT, "%,d (%.1f%%)", params, 100.0 * params / of);
+    }
+
+    private static String millis(double ms) {
+        return String.format(Locale.ROOT, "%.2f ms", ms);
     }
 
     /** The size cell: {@code "1.5 KiB (int8)"}, the artifact in parentheses when the row names it. */

@@ -2,6 +2,7 @@ package dev.shrink4j.cli.run;
 
 import dev.shrink4j.algorithms.CompressionConfig;
 import dev.shrink4j.algorithms.run.CompressorFactory;
+import dev.shrink4j.graph.speedup.ShrunkModels;
 import dev.shrink4j.nn.Normalization;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.StateDictException;
@@ -51,18 +52,38 @@ public final class Models {
 
     /**
      * A fresh {@code arch} sized for {@code data} with the safetensors state dict {@code weights} loaded
-     * (strict); the model is closed again when the weights do not load.
+     * (strict); the model is closed again when the weights do not load. A physically pruned file (one whose
+     * metadata records {@value ModelMetadata#LAYER_WIDTHS}, as {@code prune --speedup} and {@code speedup} write
+     * it) is loaded into the architecture resized to the recorded widths ({@link ShrunkModels#load}).
      *
-     * @throws UsageException as {@link #create} and {@link #loadWeights} do
+     * @throws UsageException as {@link #create} and {@link #loadWeights} do, and when a shrunk file's widths or
+     *     tensors do not fit {@code arch}
      */
     public static Module load(String arch, DataSpec data, Path weights) {
+        boolean shrunk = readMetadata(weights, "weights").layerWidths().isPresent();
         Module model = create(arch, data);
         try {
-            loadWeights(model, weights, arch);
+            if (shrunk) {
+                loadShrunk(model, weights, arch);
+            } else {
+                loadWeights(model, weights, arch);
+            }
             return model;
         } catch (RuntimeException e) {
             model.close();
             throw e;
+        }
+    }
+
+    private static void loadShrunk(Module model, Path file, String arch) {
+        try {
+            ShrunkModels.load(file, model);
+        } catch (IllegalArgumentException e) {
+            // ShrunkModels names the file first; the culprit tensor or width follows
+            throw new UsageException("weights file " + file + " does not fit " + arch + " (a shrunk model): "
+                    + Messages.oneLine(e.getMessage().replaceFirst("^" + java.util.regex.Pattern.quote(file.toString()) + ": ", "")), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read " + file, e);
         }
     }
 
@@ -89,6 +110,20 @@ public final class Models {
             throw new UsageException("weights file " + file + (onlyValues ? "" : " does not fit " + arch)
                     + ": " + e.getMessage().replaceFirst("\n  ", " ").replace("\n  ", "; ").replaceFirst("^Error\\(s\\) in loading state dict for [^:]*: ", ""), e);
         }
+    }
+
+    /**
+     * The architecture to build for {@code weights}: {@code arch} when the user gave one, else the one the file's
+     * {@code metadata} records.
+     *
+     * @throws UsageException when neither says
+     */
+    public static String arch(String arch, ModelMetadata metadata, Path weights) {
+        if (arch != null) {
+            return arch;
+        }
+        return metadata.arch().orElseThrow(() -> new UsageException("--arch is needed: " + weights
+                + " records no architecture in its metadata"));
     }
 
     /**

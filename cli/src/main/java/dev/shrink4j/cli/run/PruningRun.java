@@ -6,6 +6,7 @@ import dev.shrink4j.cli.report.ResultRow;
 import dev.shrink4j.cli.report.RunReport;
 import dev.shrink4j.compress.protocol.DataDriven;
 import dev.shrink4j.compress.protocol.Iterative;
+import dev.shrink4j.graph.speedup.SpeedupResult;
 import dev.shrink4j.workbench.data.DataLoader;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.io.ModelMetadata;
@@ -21,7 +22,8 @@ import java.util.Map;
  * One pruning run as {@code prune} and {@code demo} do it: fresh model with the given weights →
  * pruner from the config → statistics batches (data-driven pruners) → for each of the pruner's
  * rounds, {@code epochs} fine-tuning epochs → export of {@value #MODEL} (masked weights) and
- * {@value #MASKS}, both with the run's {@link #metadata} → measurements.
+ * {@value #MASKS}, both with the run's {@link #metadata} → measurements → with {@code speedup}, physical speedup
+ * of the exported model by its masks into {@value SpeedupRun#SHRUNK} ({@link SpeedupRun}), measured beside it.
  *
  * @param arch     architecture
  * @param data     dataset (model sizing)
@@ -29,16 +31,24 @@ import java.util.Map;
  * @param epochs   fine-tuning epochs per round (0: masks only)
  * @param lr       fine-tuning learning rate
  * @param seed     shuffling seed
+ * @param speedup  whether to shrink the pruned model physically ({@value SpeedupRun#SHRUNK})
  */
-public record PruningRun(String arch, DataSpec data, Path weights, int epochs, double lr, long seed) {
+public record PruningRun(String arch, DataSpec data, Path weights, int epochs, double lr, long seed, boolean speedup) {
 
     /** The masked weights. */
     public static final String MODEL = "model.safetensors";
     /** The masks. */
     public static final String MASKS = "masks.safetensors";
 
-    /** What one run produced. */
-    public record Outcome(Map<String, Double> sparsity, ResultRow row, boolean evaluated) {
+    /**
+     * What one run produced.
+     *
+     * @param sparsity  the pruner's per-layer sparsity
+     * @param row       the results row (with the shrunk model's measurements when the run had {@code speedup})
+     * @param evaluated whether the test set was read
+     * @param speedup   what physical speedup did, or null without {@code speedup}
+     */
+    public record Outcome(Map<String, Double> sparsity, ResultRow row, boolean evaluated, SpeedupResult speedup) {
     }
 
     /**
@@ -61,7 +71,19 @@ public record PruningRun(String arch, DataSpec data, Path weights, int epochs, d
             ResultRow row = new ResultRow(name, e == null ? Double.NaN : e.accuracy(),
                     e == null ? Double.NaN : 100 * (e.accuracy() - baselineAccuracy), nz[0], nz[1], flops,
                     Measurements.gzipSize(modelFile), "masked fp32", e == null ? Double.NaN : e.meanBatchMillis());
-            return new Outcome(sparsity, row, e != null);
+            if (!speedup) {
+                return new Outcome(sparsity, row, e != null, null);
+            }
+            SpeedupRun.Outcome shrunk;
+            try {
+                shrunk = new SpeedupRun(arch, data, modelFile, dir.resolve(MASKS), metadata(cfg))
+                        .run(dir.resolve(SpeedupRun.SHRUNK), test);
+            } catch (UsageException refused) {
+                // the masks came from the pruner, not the user: say what was written and how to get shrinkable masks
+                throw new UsageException("--speedup: " + refused.getMessage() + " (" + MODEL + " and " + MASKS + " are written; "
+                        + "a filter pruner removes whole dependency groups with \"dependency_aware\": true)", refused);
+            }
+            return new Outcome(sparsity, row.withShrunk(shrunk.measured()), e != null, shrunk.result());
         });
     }
 

@@ -79,6 +79,12 @@ class DemoCommandTest {
                 report.results().stream().map(x -> x.artifact()).toList());
         assertTrue(r.out().contains("dorefa: no int8 export (DoReFaQuantizer cannot export integer weights for conv2"), r.out());
         assertTrue(r.out().contains(" (fake-quant fp32) |"), r.out());
+        // every pruner is shrunk after its fine-tune; level's masks remove no whole filter: its model stays masked
+        assertEquals(0, report.results().get(1).shrunk().resizedLayers());
+        assertEquals(61_706, report.results().get(1).shrunk().params());
+        assertEquals(null, report.results().get(2).shrunk(), "quantizers are not shrunk");
+        assertTrue(r.out().contains(" |        masked |      masked |         masked |\n"), r.out());
+        assertTrue(Files.isRegularFile(dir.resolve("demo/level/model-shrunk.safetensors")));
         for (String f : new String[] {"qat/model-int8.safetensors", "qat/calibration.json", "dorefa/model-fakequant.safetensors",
                 "observer/model-int8.safetensors", "level/masks.safetensors"}) {
             assertTrue(Files.isRegularFile(dir.resolve("demo").resolve(f)), f);

@@ -1,0 +1,62 @@
+package dev.shrink4j.cli.command;
+
+import dev.shrink4j.cli.report.ResultsTable;
+import dev.shrink4j.cli.run.DataSpec;
+import dev.shrink4j.cli.run.Models;
+import dev.shrink4j.cli.run.SpeedupRun;
+import dev.shrink4j.nn.io.ModelMetadata;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code shrink4j speedup}: shrinks a pruned model physically ({@link SpeedupRun}): the filters and channels
+ * its masks remove leave every layer of their dependency group, and the smaller model is written with its layer
+ * widths in the file's metadata, so that {@code evaluate} and {@code inspect} (and {@code ModelZoo.load} from
+ * Java) rebuild it from the file alone. The architecture, dataset and input normalisation come from the weights
+ * file's metadata unless {@code --arch}/{@code --data} are given. Masks that cannot shrink the model are a usage
+ * error naming every layer at fault, and nothing is written.
+ */
+@Command(name = "speedup", mixinStandardHelpOptions = true,
+        description = "Shrink a pruned model: remove the filters and channels its masks prune from its layers.")
+public final class SpeedupCommand extends Subcommand {
+
+    @Option(names = "--arch", description = "model architecture (see 'inspect'; default: the one the weights file records)")
+    String arch;
+
+    @Option(names = "--data", description = "dataset the model is sized for: fashion-mnist, mnist, cifar10 (default: the one "
+            + "the weights file records, else fashion-mnist)")
+    String data;
+
+    @Option(names = "--weights", required = true, description = "the pruned model's weights (prune's model.safetensors)")
+    Path weights;
+
+    @Option(names = "--masks", required = true, description = "its masks (prune's masks.safetensors: <layer>.weight_mask, "
+            + "<layer>.bias_mask)")
+    Path masks;
+
+    @Option(names = "--out", required = true, description = "the shrunk model's file (safetensors, written atomically)")
+    Path out;
+
+    @Override
+    int run() throws IOException {
+        ModelMetadata metadata = Models.readMetadata(weights, "weights");
+        String archName = Models.arch(arch, metadata, weights);
+        DataSpec dataSpec = DataSpec.of(data != null ? data : metadata.get(ModelMetadata.DATASET).orElse(DataSpec.FASHION_MNIST.cliName()));
+        // what the weights record, but their contents: the shrunk file says its own, after its layer widths
+        Map<String, String> recorded = new LinkedHashMap<>(metadata.entries());
+        recorded.remove(ModelMetadata.CONTENTS);
+        ModelMetadata shrunkMetadata = ModelMetadata.of(recorded).withArch(archName).withDataset(dataSpec.cliName())
+                .withNormalization(Models.normalization(metadata, weights, dataSpec));
+        SpeedupRun.Outcome o = new SpeedupRun(archName, dataSpec, weights, masks, shrunkMetadata).run(out, null);
+        PrintWriter console = console();
+        console.print(o.result().summary());
+        console.println("wrote " + out + " (" + ResultsTable.humanBytes(o.sizeBytes()) + " gzipped)");
+        console.flush();
+        return ExitCodes.OK;
+    }
+}
