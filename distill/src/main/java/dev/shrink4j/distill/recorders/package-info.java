@@ -1,0 +1,9 @@
+/**
+ * Recorders (MMRazor's design): they observe a model from outside while a recording context is open,
+ * keeping every call's module output ({@link dev.shrink4j.distill.recorders.ModuleOutputsRecorder}),
+ * module input ({@link dev.shrink4j.distill.recorders.ModuleInputsRecorder}), a parameter
+ * ({@link dev.shrink4j.distill.recorders.ParameterRecorder}) or the task loss's inputs
+ * ({@link dev.shrink4j.distill.recorders.TaskLossInputsRecorder}), read by {@code record_idx} and
+ * {@code data_idx}; they attach and detach by handle.
+ */
+package dev.shrink4j.distill.recorders;
