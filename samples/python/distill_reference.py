@@ -200,3 +200,115 @@ report("DistanceWiseRKD with_l2_norm=false w=1", rkd_distance(1, False), S, T)
 report("DistanceWiseRKD 4-D features [4, 3, 2, 4]", rkd_distance(), FS.reshape(4, 3, 2, 4), FT.reshape(4, 3, 2, 4))
 report("AngleWiseRKD defaults", rkd_angle(), S, T)
 report("AngleWiseRKD with_l2_norm=false w=1", rkd_angle(1, False), S, T)
+
+
+# ---------------------------------------------------------------- layers and connectors
+# Parameters are filled by one formula in both languages: the i-th tensor of the state dict (in
+# state-dict order) holds ((arange(n) * (2i + 3)) % 11 − 5) / 20; buffers keep their defaults.
+import torch.nn as nn
+
+
+def fill(module):
+    with torch.no_grad():
+        for i, (_, p) in enumerate(module.named_parameters()):
+            p.copy_((((torch.arange(p.numel()) * (2 * i + 3)) % 11 - 5) / 20).reshape(p.shape))
+    return module
+
+
+def summary(name, y):
+    f = y.detach().flatten()
+    print(f"{name}: shape {list(y.shape)} sum {f.sum().item()!r} norm {f.norm().item()!r} first {f[0].item()!r}"
+          f" last {f[-1].item()!r}")
+
+
+X = (((torch.arange(2 * 3 * 4 * 4) * 5) % 9) / 3 - 1).reshape(2, 3, 4, 4)   # connector input [2,3,4,4]
+print("# layers and connectors")
+summary("ConvTranspose2d(3, 2, 3, stride=2, padding=1, output_padding=1)",
+        fill(nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1, output_padding=1))(X))
+summary("LeakyReLU(0.1)", nn.LeakyReLU(0.1)(X))
+
+
+class ConvModule(nn.Module):  # mmcv's ConvModule as ConvModuleConnector builds it: conv → norm → act
+    def __init__(self, cin, cout, k=1, padding=0, norm=False, act=None, order=('conv', 'norm', 'act')):
+        super().__init__()
+        self.order = order
+        self.conv = nn.Conv2d(cin, cout, k, padding=padding, bias=not norm)
+        if norm:
+            self.bn = nn.BatchNorm2d(cout if order.index('norm') > order.index('conv') else cin)
+        self.activate = act
+
+    def forward(self, x):
+        for layer in self.order:
+            if layer == 'conv':
+                x = self.conv(x)
+            elif layer == 'norm' and hasattr(self, 'bn'):
+                x = self.bn(x)
+            elif layer == 'act' and self.activate is not None:
+                x = self.activate(x)
+        return x
+
+
+summary("ConvModuleConnector(3, 4, k=3, pad=1, BN, ReLU) train", fill(ConvModule(3, 4, 3, 1, True, nn.ReLU()))(X))
+summary("ConvModuleConnector(3, 4) default (bias, ReLU)", fill(ConvModule(3, 4, act=nn.ReLU()))(X))
+summary("ConvModuleConnector(3, 4, BN, LeakyReLU(0.2), order act-norm-conv: BN over the 3 input channels) train",
+        fill(ConvModule(3, 4, norm=True, act=nn.LeakyReLU(0.2), order=('act', 'norm', 'conv')))(X))
+
+
+def encoder(cin, cout, bn):
+    return nn.Sequential(nn.Conv2d(cin, cin, 3, 1, 1), nn.BatchNorm2d(cin) if bn else nn.Sequential(), nn.LeakyReLU(0.1),
+                         nn.Conv2d(cin, cout, 3, 1, 1), nn.BatchNorm2d(cout) if bn else nn.Sequential(), nn.LeakyReLU(0.1),
+                         nn.Conv2d(cout, cout, 3, 1, 1), nn.BatchNorm2d(cout) if bn else nn.Sequential(), nn.LeakyReLU(0.1))
+
+
+def decoder(cin, cout, bn):
+    return nn.Sequential(nn.ConvTranspose2d(cout, cout, 3, 1, 1), nn.BatchNorm2d(cout) if bn else nn.Sequential(), nn.LeakyReLU(0.1),
+                         nn.ConvTranspose2d(cout, cin, 3, 1, 1), nn.BatchNorm2d(cin) if bn else nn.Sequential(), nn.LeakyReLU(0.1),
+                         nn.ConvTranspose2d(cin, cin, 3, 1, 1), nn.BatchNorm2d(cin) if bn else nn.Sequential(), nn.LeakyReLU(0.1))
+
+
+class Translator(nn.Module):
+    def __init__(self, cin, cout, bn=True):
+        super().__init__()
+        self.encoder = encoder(cin, cout, bn)
+
+    def forward(self, x):
+        return self.encoder(x)
+
+
+class Paraphraser(nn.Module):
+    def __init__(self, cin, cout, bn=False):
+        super().__init__()
+        self.encoder = encoder(cin, cout, bn)
+        self.decoder = decoder(cin, cout, bn)
+
+
+summary("Translator(3, 5) use_bn train", fill(Translator(3, 5))(X))
+p = fill(Paraphraser(3, 5))
+summary("Paraphraser(3, 5) pretrain: decoder(encoder(x))", p.decoder(p.encoder(X)))
+summary("Paraphraser(3, 5) train: encoder(x)", p.encoder(X))
+
+gamma = torch.tensor([1.0, -0.5, 0.5, 0.1])
+beta = torch.tensor([0.5, -1.0, 3.0, -0.4])
+margins = []
+for s, m in zip(gamma.abs().tolist(), beta.tolist()):
+    cdf = 0.5 * math.erfc((m / s) / math.sqrt(2))          # Φ(−m/s)
+    pdf = math.exp(-(m / s) ** 2 / 2) / math.sqrt(2 * math.pi)
+    margins.append(m - s * pdf / cdf if cdf > 0.001 else -3 * s)
+print(f"OFDTeacherConnector margins for gamma {gamma.tolist()} beta {beta.tolist()}: {margins!r}")
+M = torch.tensor(margins).reshape(1, 4, 1, 1)
+X4 = (((torch.arange(2 * 4 * 2 * 2) * 5) % 9) / 3 - 1.5).reshape(2, 4, 2, 2)
+summary("OFDTeacherConnector forward max(x, margin)", torch.max(X4, M))
+
+summary("avg_pool2d(kernel_size=2)", F.avg_pool2d(X, 2))
+summary("avg_pool2d(kernel_size=3, stride=1, padding=1, count_include_pad=False)",
+        F.avg_pool2d(X, 3, stride=1, padding=1, count_include_pad=False))
+summary("max_pool2d(kernel_size=2, stride=1)", F.max_pool2d(X, 2, stride=1))
+summary("adaptive_avg_pool2d(output_size=[1, 2])", F.adaptive_avg_pool2d(X, [1, 2]))
+summary("adaptive_max_pool2d(output_size=2)", F.adaptive_max_pool2d(X, 2))
+summary("interpolate(size=7) nearest", F.interpolate(X, size=7))
+summary("interpolate(scale_factor=1.5) nearest", F.interpolate(X, scale_factor=1.5))
+summary("interpolate(size=[6, 8], bilinear)", F.interpolate(X, size=[6, 8], mode='bilinear'))
+summary("interpolate(scale_factor=2, bilinear, align_corners)", F.interpolate(X, scale_factor=2, mode='bilinear', align_corners=True))
+summary("normalize(dim=1)", F.normalize(X, dim=1))
+summary("softmax(dim=1)", F.softmax(X, dim=1))
+summary("flatten(start_dim=1)", torch.flatten(X, 1))
