@@ -118,8 +118,11 @@ public abstract class Recorder implements AutoCloseable {
         }
     }
 
-    /** Adds one record whether or not a context is open (for records that outlive contexts, such as parameters). */
-    protected final void addAlways(Tensor data) {
+    /**
+     * Adds one record whether or not a context is open: for records that outlive contexts (parameters) and
+     * for those the distillation step feeds itself (the task loss's inputs).
+     */
+    protected final void addAlways(Tensor... data) {
         records.add(List.of(data));
     }
 

@@ -31,9 +31,12 @@ public final class TaskLossInputsRecorder extends Recorder {
         return () -> { };
     }
 
-    /** Adds one record {@code (output, target)}, when recording. */
+    /**
+     * Adds one record {@code (output, target)}. The distillation step calls it once per step, after the
+     * model's forward (its recording context already closed); {@link #start()} drops the previous step's.
+     */
     public void recordLossInputs(Tensor output, Tensor target) {
-        add(output, target);
+        addAlways(output, target);
     }
 
     @Override

@@ -152,8 +152,8 @@ class RecordersTest {
             Tensor out = Tensor.create(new float[] {1, 2}, 1, 2);
             Tensor y = Tensor.create(new long[] {1}, 1);
             ((TaskLossInputsRecorder) r).recordLossInputs(out, y);
-            assertEquals(0, r.recordCount(), "only inside a context");
             r.start();
+            assertEquals(0, r.recordCount(), "a new context drops the previous step's record");
             ((TaskLossInputsRecorder) r).recordLossInputs(out, y);
             assertSame(y, r.record(0, 1L));
             assertSame(out, r.record(0, 0L));
