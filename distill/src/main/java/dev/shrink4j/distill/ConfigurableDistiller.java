@@ -2,8 +2,8 @@ package dev.shrink4j.distill;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
 import dev.shrink4j.distill.config.ConfigReader;
+import dev.shrink4j.distill.config.DistillConfigException;
 import dev.shrink4j.distill.connectors.Connector;
 import dev.shrink4j.distill.connectors.ConnectorSet;
 import dev.shrink4j.distill.connectors.Connectors;
@@ -11,11 +11,10 @@ import dev.shrink4j.distill.connectors.OFDTeacherConnector;
 import dev.shrink4j.distill.delivery.DeliveryManager;
 import dev.shrink4j.distill.losses.DistillLoss;
 import dev.shrink4j.distill.losses.DistillLosses;
-import dev.shrink4j.distill.recorders.ModuleOutputsRecorder;
+import dev.shrink4j.distill.recorders.ModuleRecorder;
 import dev.shrink4j.distill.recorders.Recorder;
 import dev.shrink4j.distill.recorders.RecorderManager;
 import dev.shrink4j.nn.Module;
-import dev.shrink4j.nn.io.StrictJson;
 import dev.shrink4j.nn.layers.BatchNorm2d;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -112,13 +111,7 @@ public final class ConfigurableDistiller implements AutoCloseable {
     }
 
     private static ConfigurableDistiller fromJson(String subject, String json) {
-        JsonElement root;
-        try {
-            root = StrictJson.parse(json);
-        } catch (JsonParseException e) {
-            throw new DistillConfigException(subject, List.of("distiller: not valid JSON: " + e.getMessage()));
-        }
-        return fromConfig(subject, "distiller", root);
+        return fromConfig(subject, "distiller", ConfigReader.parse(subject, "distiller", json));
     }
 
     /**
@@ -356,7 +349,7 @@ public final class ConfigurableDistiller implements AutoCloseable {
             }
             String at = "loss_forward_mappings." + lossName + "." + arg;
             Recorder recorder = teacherRecorders.get(m.recorder());
-            Module source = recorder instanceof ModuleOutputsRecorder ? teacher.namedModules().get(recorder.source()) : null;
+            Module source = recorder instanceof ModuleRecorder moduleRecorder && moduleRecorder.recordsOutputs() ? teacher.namedModules().get(recorder.source()) : null;
             if (!(source instanceof BatchNorm2d)) {
                 errors.add(at + ".connector: OFDTeacherConnector \"" + m.connector() + "\" takes its margin from the batch norm whose"
                         + " output it receives; teacher recorder \"" + m.recorder() + "\" is " + recorder.description()

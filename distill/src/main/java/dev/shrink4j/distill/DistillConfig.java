@@ -1,9 +1,8 @@
 package dev.shrink4j.distill;
 
 import com.google.gson.JsonElement;
-import com.google.gson.JsonParseException;
 import dev.shrink4j.distill.config.ConfigReader;
-import dev.shrink4j.nn.io.StrictJson;
+import dev.shrink4j.distill.config.DistillConfigException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,14 +56,8 @@ public record DistillConfig(boolean teacherTrainable, boolean teacherNormEval, b
     }
 
     private static DistillConfig fromJson(String subject, String json) {
-        JsonElement root;
-        try {
-            root = StrictJson.parse(json);
-        } catch (JsonParseException e) {
-            throw new DistillConfigException(subject, List.of("config: not valid JSON: " + e.getMessage()));
-        }
         List<String> errors = new ArrayList<>();
-        ConfigReader r = ConfigReader.of("config", root, errors);
+        ConfigReader r = ConfigReader.of("config", ConfigReader.parse(subject, "config", json), errors);
         DistillConfigException.throwIfAny(subject, errors);
         if (r.has("type")) {
             r.oneOf("type", TYPE, List.of(TYPE));

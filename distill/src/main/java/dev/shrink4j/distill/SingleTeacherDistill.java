@@ -1,5 +1,6 @@
 package dev.shrink4j.distill;
 
+import dev.shrink4j.distill.config.DistillConfigException;
 import dev.shrink4j.distill.recorders.RecorderManager;
 import dev.shrink4j.nn.HookHandle;
 import dev.shrink4j.nn.Module;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shrink4j.distill.Fixtures.Student;
 import dev.shrink4j.distill.Fixtures.Teacher;
+import dev.shrink4j.distill.config.DistillConfigException;
 import dev.shrink4j.distill.connectors.OFDTeacherConnector;
 import dev.shrink4j.distill.losses.KLDivergence;
 import dev.shrink4j.distill.losses.Reduction;
@@ -51,7 +52,7 @@ class ConfigurableDistillerTest {
         void recordIdxReadsTheSecondCallAndNoneReductionIsAveraged() {
             String json = "{\"student_recorders\": {\"r\": {\"type\": \"ModuleOutputs\", \"source\": \"relu\"}},"
                     + " \"teacher_recorders\": {\"r\": {\"type\": \"ModuleOutputs\", \"source\": \"relu\"}},"
-                    + " \"connectors\": {\"c\": {\"type\": \"ConvModuleConnector\", \"in_channel\": 4, \"out_channel\": 8, \"act_cfg\": null}},"
+                    + " \"connectors\": {\"c\": {\"type\": \"ConvModuleConnector\", \"in_channel\": 4, \"out_channel\": 16, \"act_cfg\": null}},"
                     + " \"distill_losses\": {\"loss_l1\": {\"type\": \"L1Loss\", \"reduction\": \"none\"}},"
                     + " \"loss_forward_mappings\": {\"loss_l1\": {\"s_feature\": {\"from_student\": true, \"recorder\": \"r\","
                     + " \"record_idx\": 1, \"connector\": \"c\"}, \"t_feature\": {\"from_student\": false, \"recorder\": \"r\"}}}}";
@@ -129,7 +130,7 @@ class ConfigurableDistillerTest {
 
         @Test
         void shapesThatDoNotFitOnTheFirstBatch() {
-            // The student's ReLU [N,4,8,8] against the teacher's [N,8,8,8] without a connector; KD from the conv outputs.
+            // The student's ReLU [N,4,8,8] against the teacher's [N,16,8,8] without a connector; KD from the conv outputs.
             String json = "{\"student_recorders\": {\"feat\": {\"type\": \"ModuleOutputs\", \"source\": \"relu\"},"
                     + " \"c\": {\"type\": \"ModuleOutputs\", \"source\": \"conv\"}},"
                     + " \"teacher_recorders\": {\"feat\": {\"type\": \"ModuleOutputs\", \"source\": \"relu\"}},"
@@ -149,7 +150,7 @@ class ConfigurableDistillerTest {
                 DistillConfigException e = assertThrows(DistillConfigException.class, d::computeLosses);
                 assertEquals("invalid distiller config (checked on the first batch)", e.subject());
                 assertEquals(List.of(
-                        "loss_forward_mappings.loss_feat (L2Loss): s_feature has shape [3, 4, 8, 8] but t_feature has shape [3, 8, 8, 8];"
+                        "loss_forward_mappings.loss_feat (L2Loss): s_feature has shape [3, 4, 8, 8] but t_feature has shape [3, 16, 8, 8];"
                                 + " they must be equal",
                         "loss_forward_mappings.loss_conn.s_feature.connector \"wrong\": ConvModuleConnector expects [N, 8, H, W] but got"
                                 + " shape [3, 4, 8, 8]",
@@ -163,7 +164,7 @@ class ConfigurableDistillerTest {
             String json = "{\"student_recorders\": {\"f\": {\"type\": \"ModuleOutputs\", \"source\": \"conv\"}},"
                     + " \"teacher_recorders\": {\"bn\": {\"type\": \"ModuleOutputs\", \"source\": \"bn\"},"
                     + "   \"relu\": {\"type\": \"ModuleOutputs\", \"source\": \"relu\"}},"
-                    + " \"connectors\": {\"s\": {\"type\": \"ConvModuleConnector\", \"in_channel\": 4, \"out_channel\": 8,"
+                    + " \"connectors\": {\"s\": {\"type\": \"ConvModuleConnector\", \"in_channel\": 4, \"out_channel\": 16,"
                     + "   \"norm_cfg\": {\"type\": \"BN\"}, \"act_cfg\": null}, \"t\": {\"type\": \"OFDTeacherConnector\"},"
                     + "   \"t2\": {\"type\": \"OFDTeacherConnector\"}},"
                     + " \"distill_losses\": {\"loss_ofd\": {\"type\": \"OFDLoss\"}, \"loss_bad\": {\"type\": \"OFDLoss\"}},"

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.distill.Fixtures.Student;
 import dev.shrink4j.distill.Fixtures.Teacher;
+import dev.shrink4j.distill.config.DistillConfigException;
 import dev.shrink4j.distill.losses.KLDivergence;
 import dev.shrink4j.distill.losses.Reduction;
 import dev.shrink4j.nn.io.SafeTensors;
@@ -252,7 +253,7 @@ class SingleTeacherDistillTest {
         void paraphraserPretrainingTrainsOnlyTheConnector() {
             String json = "{\"student_trainable\": false, \"calculate_student_loss\": false, \"distiller\": {"
                     + " \"teacher_recorders\": {\"feat\": {\"type\": \"ModuleOutputs\", \"source\": \"relu\"}},"
-                    + " \"connectors\": {\"tfeat\": {\"type\": \"Paraphraser\", \"in_channel\": 8, \"out_channel\": 4}},"
+                    + " \"connectors\": {\"tfeat\": {\"type\": \"Paraphraser\", \"in_channel\": 16, \"out_channel\": 16}},"
                     + " \"distill_losses\": {\"loss_rec\": {\"type\": \"L2Loss\"}},"
                     + " \"loss_forward_mappings\": {\"loss_rec\": {\"s_feature\": {\"from_student\": false, \"recorder\": \"feat\"},"
                     + "   \"t_feature\": {\"from_student\": false, \"recorder\": \"feat\", \"connector\": \"tfeat\"}}}}}";

@@ -2,12 +2,15 @@ package dev.shrink4j.distill.config;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonPrimitive;
+import com.google.gson.JsonParseException;
+import dev.shrink4j.nn.io.StrictJson;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Reads the fields of one JSON object of a distillation config (a loss, connector, recorder or mapping
@@ -241,28 +244,54 @@ public final class ConfigReader {
         return new ArrayList<>(accepted);
     }
 
-    /** A short description of a JSON value for messages: {@code string "4"}, {@code number 3}, {@code null}. */
+    /** A short description of a JSON value for messages: {@code string "4"}, {@code number 3} ({@link StrictJson#describe}). */
     public static String describe(JsonElement value) {
-        if (value == null) {
-            return "nothing";
+        return StrictJson.describe(value);
+    }
+
+    /**
+     * Parses {@code json} strictly ({@link StrictJson}).
+     *
+     * @param subject what a {@link DistillConfigException} names ({@code invalid distiller config})
+     * @param path    what the text is, for the message ({@code distiller})
+     * @throws DistillConfigException {@code path: not valid JSON: …} when it is not strict JSON
+     */
+    public static JsonElement parse(String subject, String path, String json) {
+        try {
+            return StrictJson.parse(json);
+        } catch (JsonParseException e) {
+            throw new DistillConfigException(subject, List.of(path + ": not valid JSON: " + e.getMessage()));
         }
-        if (value.isJsonNull()) {
-            return "null";
+    }
+
+    /**
+     * Builds the entry at {@code path} whose {@code "type"} picks its reader from {@code readers}, then
+     * reports its unknown keys ({@code … for <type><suffix>}); every problem goes to {@code errors}.
+     *
+     * @param kind    what the entries are, for an unknown type ({@code loss}: {@code unknown loss "x"; known losses: …})
+     * @param suffix  appended to the type in the unknown-key message ({@code " recorder"}), or {@code ""}
+     * @return the entry, or null when there were problems
+     */
+    public static <T> T buildTyped(String path, JsonElement config, List<String> errors, String kind, String suffix,
+            Map<String, Function<ConfigReader, T>> readers) {
+        int before = errors.size();
+        ConfigReader r = of(path, config, errors);
+        if (errors.size() > before) {
+            return null;
         }
-        if (value.isJsonArray()) {
-            return "list " + value;
+        String type = r.requiredString("type");
+        if (type == null) {
+            return null;
         }
-        if (value.isJsonObject()) {
-            return "object " + value;
+        Function<ConfigReader, T> reader = readers.get(type);
+        if (reader == null) {
+            r.error("type", "unknown " + kind + " \"" + type + "\"; known " + kind + (kind.endsWith("s") ? "es" : "s") + ": "
+                    + String.join(", ", readers.keySet()));
+            return null;
         }
-        JsonPrimitive p = value.getAsJsonPrimitive();
-        if (p.isString()) {
-            return "string " + p;
-        }
-        if (p.isBoolean()) {
-            return "boolean " + p.getAsBoolean();
-        }
-        return "number " + p.getAsString();
+        T built = reader.apply(r);
+        r.finish(type + suffix);
+        return errors.size() > before ? null : built;
     }
 
     private static boolean isNumber(JsonElement v) {

@@ -34,18 +34,23 @@ public final class ConnectorSequence extends Connector {
 
     @Override
     protected Tensor forward(Tensor input) {
-        Tensor x = input;
-        for (Connector c : elements) {
-            x = c.call(x);
-        }
-        return x;
+        return run(input, null);
     }
 
     /** Checks each element on what the previous one produced; a problem names the element ({@code [1] …}). */
     @Override
     public Tensor checkedCall(Tensor input, List<String> problems) {
+        return run(input, problems);
+    }
+
+    /** The elements in order; with {@code problems}, each checked first (null, after adding the problem, when one does not fit). */
+    private Tensor run(Tensor input, List<String> problems) {
         Tensor x = input;
         for (int i = 0; i < elements.size() && x != null; i++) {
+            if (problems == null) {
+                x = elements.get(i).call(x);
+                continue;
+            }
             List<String> own = new ArrayList<>();
             x = elements.get(i).checkedCall(x, own);
             for (String p : own) {

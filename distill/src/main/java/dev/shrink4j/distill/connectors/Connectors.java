@@ -62,21 +62,6 @@ public final class Connectors {
     }
 
     private static Connector one(String path, JsonElement config, List<String> errors) {
-        int before = errors.size();
-        ConfigReader r = ConfigReader.of(path, config, errors);
-        if (errors.size() > before) {
-            return null;
-        }
-        String type = r.requiredString("type");
-        if (type == null) {
-            return null;
-        }
-        Function<ConfigReader, Connector> reader = READERS.get(type);
-        if (reader == null) {
-            r.error("type", "unknown connector \"" + type + "\"; known connectors: " + String.join(", ", TYPES));
-            return null;
-        }
-        Connector c = reader.apply(r);
-        return errors.size() > before ? null : c;
+        return ConfigReader.buildTyped(path, config, errors, "connector", "", READERS);
     }
 }

@@ -7,8 +7,8 @@ import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.layers.BatchNorm2d;
 import dev.shrink4j.nn.layers.Conv2d;
 import dev.shrink4j.nn.layers.LeakyReLU;
-import dev.shrink4j.nn.layers.ReLU;
 import dev.shrink4j.nn.layers.ReLU6;
+import dev.shrink4j.nn.layers.ReLU;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -36,19 +36,17 @@ import org.bytedeco.pytorch.Tensor;
  * <p>Initialisation as mmcv's: the convolution's weight {@code kaiming_normal_(mode="fan_out")} for a ReLU
  * (for a LeakyReLU activation with its slope), its bias 0; the norm's γ 1 and β 0.
  */
-public final class ConvModuleConnector extends Connector {
+public final class ConvModuleConnector extends ChannelConnector {
 
     /** The config name. */
     public static final String TYPE = "ConvModuleConnector";
     private static final List<String> NORMS = List.of("BN", "BN2d");
     private static final List<String> ACTIVATIONS = List.of("ReLU", "LeakyReLU", "ReLU6");
 
-    private final long inChannel;
     private final ConvModule convModule;
 
     private ConvModuleConnector(long inChannel, ConvModule convModule) {
-        super(TYPE);
-        this.inChannel = inChannel;
+        super(TYPE, inChannel);
         this.convModule = registerModule("conv_module", convModule);
     }
 
@@ -99,7 +97,6 @@ public final class ConvModuleConnector extends Connector {
         }
         r.oneOf("padding_mode", "zeros", List.of("zeros"));
         s.order = readOrder(r);
-        r.finish(TYPE);
         return r.errors().size() > before ? null : new ConvModuleConnector(s.in, new ConvModule(s));
     }
 
@@ -177,10 +174,6 @@ public final class ConvModuleConnector extends Connector {
         return convModule.call(input);
     }
 
-    @Override
-    public String inputProblem(Tensor input) {
-        return channelProblem(input, inChannel);
-    }
 
     /** The convolution. */
     public Conv2d conv() {

@@ -50,6 +50,6 @@ final class FactorTransferLayers {
     }
 
     private static ConvTranspose2d transposed(long in, long out) {
-        return ConvTranspose2d.builder().setInChannels(in).setOutChannels(out).setKernelSize(3).optPadding(1).build();
+        return ConvTranspose2d.builder(in, out, 3).optPadding(1).build();
     }
 }

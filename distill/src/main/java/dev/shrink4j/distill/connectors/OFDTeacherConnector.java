@@ -33,7 +33,6 @@ public final class OFDTeacherConnector extends Connector {
     }
 
     static OFDTeacherConnector read(ConfigReader r) {
-        r.finish(TYPE);
         return new OFDTeacherConnector();
     }
 

@@ -21,7 +21,7 @@ import org.bytedeco.pytorch.Tensor;
  * LeakyReLU of slope 0.1. Options: {@code in_channel}, {@code out_channel} (required), {@code phase}
  * {@code "pretrain"}, {@code use_bn} false (MMRazor's defaults).
  */
-public final class Paraphraser extends Connector {
+public final class Paraphraser extends ChannelConnector {
 
     /** The config name. */
     public static final String TYPE = "Paraphraser";
@@ -34,15 +34,13 @@ public final class Paraphraser extends Connector {
         TRAIN
     }
 
-    private final long inChannel;
     private final Phase phase;
     private final Sequential encoder;
     private final Sequential decoder;
 
     /** A paraphraser of {@code in} channels to an {@code out}-channel factor. */
     public Paraphraser(long inChannel, long outChannel, Phase phase, boolean useBn) {
-        super(TYPE);
-        this.inChannel = inChannel;
+        super(TYPE, inChannel);
         this.phase = java.util.Objects.requireNonNull(phase, "phase");
         this.encoder = registerModule("encoder", FactorTransferLayers.encoder(inChannel, outChannel, useBn));
         this.decoder = registerModule("decoder", FactorTransferLayers.decoder(inChannel, outChannel, useBn));
@@ -59,7 +57,6 @@ public final class Paraphraser extends Connector {
         long out = r.requiredInteger("out_channel", 1, Integer.MAX_VALUE);
         String phase = r.oneOf("phase", "pretrain", List.of("pretrain", "train"));
         boolean useBn = r.bool("use_bn", false);
-        r.finish(TYPE);
         return r.errors().size() > before ? null
                 : new Paraphraser(in, out, "train".equals(phase) ? Phase.TRAIN : Phase.PRETRAIN, useBn);
     }
@@ -74,10 +71,6 @@ public final class Paraphraser extends Connector {
         }
     }
 
-    @Override
-    public String inputProblem(Tensor input) {
-        return channelProblem(input, inChannel);
-    }
 
     /** Which phase this paraphraser is in. */
     public Phase phase() {

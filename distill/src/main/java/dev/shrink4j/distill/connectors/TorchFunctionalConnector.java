@@ -66,7 +66,6 @@ public final class TorchFunctionalConnector extends Connector {
         int before = r.errors().size();
         String name = r.requiredString("function_name");
         JsonElement argsJson = r.get("func_args");
-        r.finish(TYPE);
         if (name == null) {
             return null;
         }

@@ -11,18 +11,16 @@ import org.bytedeco.pytorch.Tensor;
  * paraphrased one ({@code FTLoss}). Options: {@code in_channel}, {@code out_channel} (required),
  * {@code use_bn} true. PyTorch's default initialisation.
  */
-public final class Translator extends Connector {
+public final class Translator extends ChannelConnector {
 
     /** The config name. */
     public static final String TYPE = "Translator";
 
-    private final long inChannel;
     private final Sequential encoder;
 
     /** A translator of {@code in} to {@code out} channels. */
     public Translator(long inChannel, long outChannel, boolean useBn) {
-        super(TYPE);
-        this.inChannel = inChannel;
+        super(TYPE, inChannel);
         this.encoder = registerModule("encoder", FactorTransferLayers.encoder(inChannel, outChannel, useBn));
     }
 
@@ -31,7 +29,6 @@ public final class Translator extends Connector {
         long in = r.requiredInteger("in_channel", 1, Integer.MAX_VALUE);
         long out = r.requiredInteger("out_channel", 1, Integer.MAX_VALUE);
         boolean useBn = r.bool("use_bn", true);
-        r.finish(TYPE);
         return r.errors().size() > before ? null : new Translator(in, out, useBn);
     }
 
@@ -40,8 +37,4 @@ public final class Translator extends Connector {
         return encoder.call(input);
     }
 
-    @Override
-    public String inputProblem(Tensor input) {
-        return channelProblem(input, inChannel);
-    }
 }

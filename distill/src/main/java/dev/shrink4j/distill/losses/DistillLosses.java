@@ -1,10 +1,8 @@
 package dev.shrink4j.distill.losses;
 
 import com.google.gson.JsonElement;
-import com.google.gson.JsonParseException;
-import dev.shrink4j.distill.DistillConfigException;
 import dev.shrink4j.distill.config.ConfigReader;
-import dev.shrink4j.nn.io.StrictJson;
+import dev.shrink4j.distill.config.DistillConfigException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -70,14 +68,8 @@ public final class DistillLosses {
      *     a missing or unknown {@code type}, unknown options, options of the wrong type or out of range
      */
     public static DistillLoss fromJson(String json) {
-        JsonElement root;
-        try {
-            root = StrictJson.parse(json);
-        } catch (JsonParseException e) {
-            throw new DistillConfigException(SUBJECT, List.of("loss: not valid JSON: " + e.getMessage()));
-        }
         List<String> errors = new ArrayList<>();
-        DistillLoss loss = build("loss", root, errors);
+        DistillLoss loss = build("loss", ConfigReader.parse(SUBJECT, "loss", json), errors);
         DistillConfigException.throwIfAny(SUBJECT, errors);
         return loss;
     }
@@ -89,22 +81,6 @@ public final class DistillLosses {
      * @return the loss, or null when there were problems
      */
     public static DistillLoss build(String path, JsonElement config, List<String> errors) {
-        int before = errors.size();
-        ConfigReader r = ConfigReader.of(path, config, errors);
-        if (errors.size() > before) {
-            return null;
-        }
-        String type = r.requiredString("type");
-        if (type == null) {
-            return null;
-        }
-        Function<ConfigReader, DistillLoss> reader = READERS.get(type);
-        if (reader == null) {
-            r.error("type", "unknown loss \"" + type + "\"; known losses: " + String.join(", ", TYPES));
-            return null;
-        }
-        DistillLoss loss = reader.apply(r);
-        r.finish(type);
-        return errors.size() > before ? null : loss;
+        return ConfigReader.buildTyped(path, config, errors, "loss", "", READERS);
     }
 }

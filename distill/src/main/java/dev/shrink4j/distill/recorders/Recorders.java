@@ -2,7 +2,10 @@ package dev.shrink4j.distill.recorders;
 
 import com.google.gson.JsonElement;
 import dev.shrink4j.distill.config.ConfigReader;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Builds recorders from their config objects, with MMRazor's type names:
@@ -13,11 +16,24 @@ import java.util.List;
  */
 public final class Recorders {
 
+    private static final Map<String, Function<ConfigReader, Recorder>> READERS = new LinkedHashMap<>();
+
+    static {
+        READERS.put(ModuleRecorder.OUTPUTS, r -> withSource(r, ModuleRecorder::outputs));
+        READERS.put(ModuleRecorder.INPUTS, r -> withSource(r, ModuleRecorder::inputs));
+        READERS.put(ParameterRecorder.TYPE, r -> withSource(r, ParameterRecorder::new));
+        READERS.put(TaskLossInputsRecorder.TYPE, r -> new TaskLossInputsRecorder());
+    }
+
     /** Every recorder type. */
-    public static final List<String> TYPES = List.of(ModuleOutputsRecorder.TYPE, ModuleInputsRecorder.TYPE,
-            ParameterRecorder.TYPE, TaskLossInputsRecorder.TYPE);
+    public static final List<String> TYPES = List.copyOf(READERS.keySet());
 
     private Recorders() {
+    }
+
+    private static Recorder withSource(ConfigReader r, Function<String, Recorder> recorder) {
+        String source = r.requiredString("source");
+        return source == null ? null : recorder.apply(source);
     }
 
     /**
@@ -26,30 +42,6 @@ public final class Recorders {
      * @return the recorder, or null when there were problems
      */
     public static Recorder build(String path, JsonElement config, List<String> errors) {
-        int before = errors.size();
-        ConfigReader r = ConfigReader.of(path, config, errors);
-        if (errors.size() > before) {
-            return null;
-        }
-        String type = r.requiredString("type");
-        if (type == null) {
-            return null;
-        }
-        Recorder recorder;
-        if (type.equals(TaskLossInputsRecorder.TYPE)) {
-            recorder = new TaskLossInputsRecorder();
-        } else if (TYPES.contains(type)) {
-            String source = r.requiredString("source");
-            recorder = source == null ? null : switch (type) {
-                case ModuleOutputsRecorder.TYPE -> new ModuleOutputsRecorder(source);
-                case ModuleInputsRecorder.TYPE -> new ModuleInputsRecorder(source);
-                default -> new ParameterRecorder(source);
-            };
-        } else {
-            r.error("type", "unknown recorder \"" + type + "\"; known recorders: " + String.join(", ", TYPES));
-            return null;
-        }
-        r.finish(type + " recorder");
-        return errors.size() > before ? null : recorder;
+        return ConfigReader.buildTyped(path, config, errors, "recorder", " recorder", READERS);
     }
 }

@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.shrink4j.distill.DistillConfigException;
+import dev.shrink4j.distill.config.DistillConfigException;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.pytorch.Tensor;

@@ -48,7 +48,7 @@ class RecordersTest {
     class ModuleOutputs {
         @Test
         void everyCallInsideTheContextIsKeptInOrder() {
-            try (TwiceRelu model = new TwiceRelu(); Recorder r = new ModuleOutputsRecorder("relu")) {
+            try (TwiceRelu model = new TwiceRelu(); Recorder r = ModuleRecorder.outputs("relu")) {
                 r.attach(model);
                 model.call(X);
                 assertEquals(0, r.recordCount(), "nothing is recorded outside a context");
@@ -68,7 +68,7 @@ class RecordersTest {
         @Test
         void detachRemovesTheHook() {
             try (TwiceRelu model = new TwiceRelu()) {
-                Recorder r = new ModuleOutputsRecorder("relu");
+                Recorder r = ModuleRecorder.outputs("relu");
                 r.attach(model);
                 assertEquals(1, model.relu.forwardHookCount());
                 assertThrows(IllegalStateException.class, () -> r.attach(model));
@@ -81,7 +81,7 @@ class RecordersTest {
 
         @Test
         void readingMoreRecordsThanCallsOrATupleElementFails() {
-            try (TwiceRelu model = new TwiceRelu(); Recorder r = new ModuleOutputsRecorder("fc")) {
+            try (TwiceRelu model = new TwiceRelu(); Recorder r = ModuleRecorder.outputs("fc")) {
                 r.attach(model);
                 r.start();
                 model.call(X);
@@ -94,7 +94,7 @@ class RecordersTest {
 
         @Test
         void theModelItselfIsTheEmptyName() {
-            try (TwiceRelu model = new TwiceRelu(); Recorder r = new ModuleOutputsRecorder("")) {
+            try (TwiceRelu model = new TwiceRelu(); Recorder r = ModuleRecorder.outputs("")) {
                 r.attach(model);
                 r.start();
                 Tensor y = model.call(X);
@@ -106,7 +106,7 @@ class RecordersTest {
         void aSourceThatNamesNoModule() {
             try (TwiceRelu model = new TwiceRelu()) {
                 assertEquals("no module \"head.fc\" in TwiceRelu (its modules: fc, relu)",
-                        assertThrows(IllegalArgumentException.class, () -> new ModuleOutputsRecorder("head.fc").attach(model)).getMessage());
+                        assertThrows(IllegalArgumentException.class, () -> ModuleRecorder.outputs("head.fc").attach(model)).getMessage());
             }
         }
     }
@@ -115,7 +115,7 @@ class RecordersTest {
     class ModuleInputs {
         @Test
         void recordsWhatForwardReceivesAsAOneTuple() {
-            try (TwiceRelu model = new TwiceRelu(); Recorder r = new ModuleInputsRecorder("relu")) {
+            try (TwiceRelu model = new TwiceRelu(); Recorder r = ModuleRecorder.inputs("relu")) {
                 r.attach(model);
                 r.start();
                 model.call(X);
@@ -202,7 +202,7 @@ class RecordersTest {
             try (TwiceRelu model = new TwiceRelu()) {
                 assertEquals(List.of("teacher_recorders.fc.source: no module \"head.fc\" in TwiceRelu (its modules: fc, relu)"),
                         m.attachProblems("teacher_recorders", model));
-                assertNull(new ModuleOutputsRecorder("fc").attachProblem(model));
+                assertNull(ModuleRecorder.outputs("fc").attachProblem(model));
             }
         }
     }

@@ -10,7 +10,8 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * 2-D transposed convolution ({@code nn.ConvTranspose2d}): parameters {@code weight} of shape
- * {@code [in, out/groups, kH, kW]} (PyTorch's layout: input channels first) and optional {@code bias [out]}.
+ * {@code [in, out/groups, kH, kW]} (PyTorch's layout: input channels first) and optional {@code bias [out]},
+ * read with {@link #getParameter(String)}.
  * The output side is {@code (in − 1)·stride − 2·padding + dilation·(k − 1) + output_padding + 1}.
  * PyTorch's default initialisation: {@code kaiming_uniform_(a=√5)} with {@code fan_in = weight.size(1)·kH·kW}
  * (PyTorch computes a transposed convolution's fan-in from dimension 1 too), bias {@code U(±1/√fan_in)}.
@@ -29,10 +30,10 @@ public class ConvTranspose2d extends Module {
 
     /** A stride-1, unpadded, biased transposed convolution with a square kernel. */
     public ConvTranspose2d(long inChannels, long outChannels, long kernelSize) {
-        this(builder().setInChannels(inChannels).setOutChannels(outChannels).setKernelSize(kernelSize));
+        this(builder(inChannels, outChannels, kernelSize));
     }
 
-    /** See {@link #builder()}. */
+    /** See {@link #builder(long, long, long)}. */
     protected ConvTranspose2d(Builder b) {
         if (b.inChannels <= 0 || b.outChannels <= 0 || b.kernelSize <= 0 || b.stride <= 0 || b.padding < 0 || b.dilation <= 0
                 || b.groups <= 0) {
@@ -65,9 +66,9 @@ public class ConvTranspose2d extends Module {
         }
     }
 
-    /** A builder: {@code set…} for required values, {@code opt…} for optional ones. */
-    public static Builder builder() {
-        return new Builder();
+    /** A builder of a transposed convolution of {@code in} to {@code out} channels with a square kernel; {@code opt…} for the rest. */
+    public static Builder builder(long inChannels, long outChannels, long kernelSize) {
+        return new Builder(inChannels, outChannels, kernelSize);
     }
 
     @Override
@@ -118,16 +119,6 @@ public class ConvTranspose2d extends Module {
         return torch.cat(new TensorVector(x.unsqueeze(dim + 1), zeros), dim + 1).reshape(merged).narrow(dim, 0, (n - 1) * s + 1);
     }
 
-    /** The stored weight parameter {@code [in, out/groups, k, k]}. */
-    public Tensor weight() {
-        return getParameter("weight");
-    }
-
-    /** The stored bias parameter, or null without bias. */
-    public Tensor bias() {
-        return getParameter("bias");
-    }
-
     public long inChannels() {
         return inChannels;
     }
@@ -145,11 +136,11 @@ public class ConvTranspose2d extends Module {
                 + (groups != 1 ? ", groups=" + groups : "") + (hasBias ? "" : ", bias=False") + ")";
     }
 
-    /** Builder for {@link ConvTranspose2d}. */
+    /** Builder for {@link ConvTranspose2d}: the channels and kernel are given to {@link #builder}, the rest is optional. */
     public static final class Builder {
-        private long inChannels;
-        private long outChannels;
-        private long kernelSize;
+        private final long inChannels;
+        private final long outChannels;
+        private final long kernelSize;
         private long stride = 1;
         private long padding;
         private long outputPadding;
@@ -157,54 +148,49 @@ public class ConvTranspose2d extends Module {
         private long groups = 1;
         private boolean bias = true;
 
-        private Builder() {
+        private Builder(long inChannels, long outChannels, long kernelSize) {
+            this.inChannels = inChannels;
+            this.outChannels = outChannels;
+            this.kernelSize = kernelSize;
         }
 
-        public Builder setInChannels(long in) {
-            this.inChannels = in;
-            return this;
-        }
-
-        public Builder setOutChannels(long out) {
-            this.outChannels = out;
-            return this;
-        }
-
-        public Builder setKernelSize(long k) {
-            this.kernelSize = k;
-            return this;
-        }
-
+        /** The step between input positions in the output (default 1). */
         public Builder optStride(long s) {
             this.stride = s;
             return this;
         }
 
+        /** What is cropped from every side of the output (default 0). */
         public Builder optPadding(long p) {
             this.padding = p;
             return this;
         }
 
+        /** Extra rows and columns at the bottom and right of the output (default 0). */
         public Builder optOutputPadding(long p) {
             this.outputPadding = p;
             return this;
         }
 
+        /** The spacing of the kernel's taps (default 1). */
         public Builder optDilation(long d) {
             this.dilation = d;
             return this;
         }
 
+        /** Channel groups (default 1). */
         public Builder optGroups(long g) {
             this.groups = g;
             return this;
         }
 
+        /** Whether there is a bias (default true). */
         public Builder optBias(boolean withBias) {
             this.bias = withBias;
             return this;
         }
 
+        /** The layer. */
         public ConvTranspose2d build() {
             return new ConvTranspose2d(this);
         }

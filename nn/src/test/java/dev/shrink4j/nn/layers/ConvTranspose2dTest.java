@@ -28,11 +28,11 @@ class ConvTranspose2dTest {
 
     @Test
     void stridedTransposedConvolutionMatchesPyTorch() {
-        try (ConvTranspose2d up = ConvTranspose2d.builder().setInChannels(3).setOutChannels(2).setKernelSize(3).optStride(2)
+        try (ConvTranspose2d up = ConvTranspose2d.builder(3, 2, 3).optStride(2)
                 .optPadding(1).optOutputPadding(1).build()) {
-            assertArrayEquals(new long[] {3, 2, 3, 3}, up.weight().shape(), "PyTorch's layout: [in, out/groups, k, k]");
-            fill(up.weight(), 0);
-            fill(up.bias(), 1);
+            assertArrayEquals(new long[] {3, 2, 3, 3}, up.getParameter("weight").shape(), "PyTorch's layout: [in, out/groups, k, k]");
+            fill(up.getParameter("weight"), 0);
+            fill(up.getParameter("bias"), 1);
             Tensor y = up.call(input());
             assertArrayEquals(new long[] {2, 2, 8, 8}, y.shape());
             // PyTorch: sum -33.550000000000004, norm 7.718682242167727, first -0.1333…, last -0.01666…
@@ -67,16 +67,15 @@ class ConvTranspose2dTest {
         try (ConvTranspose2d up = new ConvTranspose2d(4, 2, 3)) {
             // fan_in = weight.size(1)·k·k = 2·9 = 18: every weight and bias within 1/√18.
             double bound = 1 / Math.sqrt(18);
-            assertEquals(true, up.weight().abs().max().item_double() <= bound);
-            assertEquals(true, up.bias().abs().max().item_double() <= bound);
+            assertEquals(true, up.getParameter("weight").abs().max().item_double() <= bound);
+            assertEquals(true, up.getParameter("bias").abs().max().item_double() <= bound);
         }
     }
 
     @Test
     void rejectsAnOutputPaddingNotBelowStrideOrDilation() {
         assertEquals("ConvTranspose2d: output_padding 1 must be non-negative and smaller than either stride 1 or dilation 1",
-                assertThrows(IllegalArgumentException.class, () -> ConvTranspose2d.builder().setInChannels(1).setOutChannels(1)
-                        .setKernelSize(3).optOutputPadding(1).build()).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> ConvTranspose2d.builder(1, 1, 3).optOutputPadding(1).build()).getMessage());
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.shrink4j.distill;
+package dev.shrink4j.distill.config;
 
 import java.util.List;
 
