@@ -225,6 +225,8 @@ public final class SingleTeacherDistill implements TrainingListener, AutoCloseab
 
     private void clearStep() {
         inStudentForward = false;
+        distiller.studentRecorders().stop();
+        distiller.teacherRecorders().stop();
         pendingStudentOutput = null;
         pendingTeacherOutput = null;
         distiller.studentRecorders().clear();
