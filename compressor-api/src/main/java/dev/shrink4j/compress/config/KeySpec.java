@@ -1,7 +1,7 @@
 package dev.shrink4j.compress.config;
 
 import com.google.gson.JsonElement;
-import com.google.gson.JsonPrimitive;
+import dev.shrink4j.nn.io.StrictJson;
 import java.math.BigDecimal;
 import java.util.Arrays;
 import java.util.List;
@@ -136,25 +136,9 @@ public interface KeySpec {
         };
     }
 
-    /** A short description of a JSON value for messages: {@code string "0.2"}, {@code number 3}. */
+    /** A short description of a JSON value for messages: {@code string "0.2"}, {@code number 3} ({@link StrictJson#describe}). */
     static String describe(JsonElement value) {
-        if (value == null || value.isJsonNull()) {
-            return "null";
-        }
-        if (value.isJsonArray()) {
-            return "list " + value;
-        }
-        if (value.isJsonObject()) {
-            return "object " + value;
-        }
-        JsonPrimitive p = value.getAsJsonPrimitive();
-        if (p.isString()) {
-            return "string " + p;
-        }
-        if (p.isBoolean()) {
-            return "boolean " + p.getAsBoolean();
-        }
-        return "number " + p.getAsString();
+        return StrictJson.describe(value);
     }
 
     private static boolean isNumber(JsonElement v) {

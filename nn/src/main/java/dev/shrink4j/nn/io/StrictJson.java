@@ -168,6 +168,31 @@ public final class StrictJson {
         }
     }
 
+    /**
+     * A short description of a JSON value for error messages, saying its type and value:
+     * {@code string "0.2"}, {@code number 3}, {@code boolean true}, {@code list [1,2]}, {@code object {"a":1}},
+     * {@code null} (also for a Java null: a value that is not there).
+     */
+    public static String describe(JsonElement value) {
+        if (value == null || value.isJsonNull()) {
+            return "null";
+        }
+        if (value.isJsonArray()) {
+            return "list " + value;
+        }
+        if (value.isJsonObject()) {
+            return "object " + value;
+        }
+        JsonPrimitive p = value.getAsJsonPrimitive();
+        if (p.isString()) {
+            return "string " + p;
+        }
+        if (p.isBoolean()) {
+            return "boolean " + p.getAsBoolean();
+        }
+        return "number " + p.getAsString();
+    }
+
     /** {@code " at line 1 column 5 path $.a"}: where the reader is, as Gson's messages say it. */
     private static String location(JsonReader reader) {
         String s = reader.toString();

@@ -1,0 +1,55 @@
+package dev.shrink4j.distill.connectors;
+
+import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.layers.BatchNorm2d;
+import dev.shrink4j.nn.layers.Conv2d;
+import dev.shrink4j.nn.layers.ConvTranspose2d;
+import dev.shrink4j.nn.layers.LeakyReLU;
+import dev.shrink4j.nn.layers.Sequential;
+
+/**
+ * The stacks of factor transfer's connectors (Kim et al. 2018, as MMRazor builds them): three 3×3
+ * convolutions (stride 1, padding 1), each followed by a batch norm (or, without one, an empty
+ * placeholder, so the state-dict indices match MMRazor's {@code nn.Sequential()}) and a LeakyReLU of
+ * slope 0.1.
+ */
+final class FactorTransferLayers {
+
+    /** The LeakyReLU slope of the stacks. */
+    static final double SLOPE = 0.1;
+
+    private FactorTransferLayers() {
+    }
+
+    /** conv in→in, conv in→out, conv out→out. */
+    static Sequential encoder(long in, long out, boolean useBn) {
+        Sequential s = new Sequential();
+        block(s, conv(in, in), in, useBn);
+        block(s, conv(in, out), out, useBn);
+        block(s, conv(out, out), out, useBn);
+        return s;
+    }
+
+    /** transposed conv out→out, out→in, in→in: back from the factor to the feature. */
+    static Sequential decoder(long in, long out, boolean useBn) {
+        Sequential s = new Sequential();
+        block(s, transposed(out, out), out, useBn);
+        block(s, transposed(out, in), in, useBn);
+        block(s, transposed(in, in), in, useBn);
+        return s;
+    }
+
+    private static void block(Sequential s, Module conv, long channels, boolean useBn) {
+        s.add(conv);
+        s.add(useBn ? new BatchNorm2d(channels) : new Sequential());
+        s.add(new LeakyReLU(SLOPE));
+    }
+
+    private static Conv2d conv(long in, long out) {
+        return Conv2d.builder().setInChannels(in).setOutChannels(out).setKernelSize(3).optPadding(1).build();
+    }
+
+    private static ConvTranspose2d transposed(long in, long out) {
+        return ConvTranspose2d.builder(in, out, 3).optPadding(1).build();
+    }
+}

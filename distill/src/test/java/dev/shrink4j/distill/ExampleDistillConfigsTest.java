@@ -1,0 +1,62 @@
+package dev.shrink4j.distill;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.shrink4j.nn.Module;
+import dev.shrink4j.workbench.zoo.ModelZoo;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The example distillation configs (logits KD, DKD, DIST, FitNets and OFD) fit the models they are
+ * written for: a LeNet-5 student and a ResNet-20 teacher on Fashion-MNIST (1×28×28 images, 10 classes).
+ * Each is read, attached to both models (sources, OFD's batch norm) and run for one step on a batch of
+ * that size, which is where shapes are checked; every loss it names comes out finite and positive.
+ */
+class ExampleDistillConfigsTest {
+
+    /** The example configs, relative to this module. */
+    static final Path CONFIGS = Path.of("..", "configs", "distill");
+
+    @Test
+    void theExamplesAreTheseFiles() throws Exception {
+        try (Stream<Path> s = Files.list(CONFIGS)) {
+            assertEquals(List.of("dist.json", "dkd.json", "fitnets.json", "kd.json", "ofd.json"),
+                    s.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "kd.json, distill.loss_kl",
+        "dkd.json, distill.loss_dkd",
+        "dist.json, distill.loss_dist",
+        "fitnets.json, distill.loss_hint",
+        "ofd.json, distill.loss_ofd"})
+    void fitsALeNet5StudentAndAResNet20Teacher(String file, String distillLoss) throws Exception {
+        torch.manual_seed(1);
+        try (Module student = ModelZoo.create("lenet5", 1, 10); Module teacher = ModelZoo.create("resnet20", 1, 10);
+             SingleTeacherDistill kd = SingleTeacherDistill.builder().setStudent(student).setTeacher(teacher)
+                     .setConfig(DistillConfig.fromFile(CONFIGS.resolve(file))).build();
+             PointerScope scope = new PointerScope()) {
+            Tensor x = torch.randn(8, 1, 28, 28);
+            Tensor y = torch.randint(10, new long[] {8});
+            Map<String, Tensor> losses = kd.forward(x, y);
+            assertEquals(List.of(SingleTeacherDistill.STUDENT_LOSS, distillLoss), List.copyOf(losses.keySet()));
+            for (Map.Entry<String, Tensor> e : losses.entrySet()) {
+                double v = e.getValue().item_double();
+                assertTrue(Double.isFinite(v) && v > 0, file + ": " + e.getKey() + " = " + v);
+            }
+        }
+    }
+}

@@ -1,0 +1,198 @@
+package dev.shrink4j.nn.layers;
+
+import dev.shrink4j.nn.Initializers;
+import dev.shrink4j.nn.Module;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * 2-D transposed convolution ({@code nn.ConvTranspose2d}): parameters {@code weight} of shape
+ * {@code [in, out/groups, kH, kW]} (PyTorch's layout: input channels first) and optional {@code bias [out]},
+ * read with {@link #getParameter(String)}.
+ * The output side is {@code (in − 1)·stride − 2·padding + dilation·(k − 1) + output_padding + 1}.
+ * PyTorch's default initialisation: {@code kaiming_uniform_(a=√5)} with {@code fan_in = weight.size(1)·kH·kW}
+ * (PyTorch computes a transposed convolution's fan-in from dimension 1 too), bias {@code U(±1/√fan_in)}.
+ */
+public class ConvTranspose2d extends Module {
+
+    private final long inChannels;
+    private final long outChannels;
+    private final long kernelSize;
+    private final long stride;
+    private final long padding;
+    private final long outputPadding;
+    private final long dilation;
+    private final long groups;
+    private final boolean hasBias;
+
+    /** A stride-1, unpadded, biased transposed convolution with a square kernel. */
+    public ConvTranspose2d(long inChannels, long outChannels, long kernelSize) {
+        this(builder(inChannels, outChannels, kernelSize));
+    }
+
+    /** See {@link #builder(long, long, long)}. */
+    protected ConvTranspose2d(Builder b) {
+        if (b.inChannels <= 0 || b.outChannels <= 0 || b.kernelSize <= 0 || b.stride <= 0 || b.padding < 0 || b.dilation <= 0
+                || b.groups <= 0) {
+            throw new IllegalArgumentException("ConvTranspose2d needs positive in_channels, out_channels, kernel_size, stride,"
+                    + " dilation and groups and a non-negative padding; got in=" + b.inChannels + " out=" + b.outChannels
+                    + " kernel=" + b.kernelSize + " stride=" + b.stride + " padding=" + b.padding + " dilation=" + b.dilation
+                    + " groups=" + b.groups);
+        }
+        if (b.inChannels % b.groups != 0 || b.outChannels % b.groups != 0) {
+            throw new IllegalArgumentException("ConvTranspose2d: in_channels " + b.inChannels + " and out_channels "
+                    + b.outChannels + " must both be divisible by groups " + b.groups);
+        }
+        if (b.outputPadding < 0 || (b.outputPadding >= b.stride && b.outputPadding >= b.dilation)) {
+            throw new IllegalArgumentException("ConvTranspose2d: output_padding " + b.outputPadding
+                    + " must be non-negative and smaller than either stride " + b.stride + " or dilation " + b.dilation);
+        }
+        this.inChannels = b.inChannels;
+        this.outChannels = b.outChannels;
+        this.kernelSize = b.kernelSize;
+        this.stride = b.stride;
+        this.padding = b.padding;
+        this.outputPadding = b.outputPadding;
+        this.dilation = b.dilation;
+        this.groups = b.groups;
+        this.hasBias = b.bias;
+        long[] shape = {inChannels, outChannels / groups, kernelSize, kernelSize};
+        registerParameter("weight", Initializers.kaimingUniformDefault(shape));
+        if (hasBias) {
+            registerParameter("bias", Initializers.uniform(1.0 / Math.sqrt(Initializers.fanIn(shape)), outChannels));
+        }
+    }
+
+    /** A builder of a transposed convolution of {@code in} to {@code out} channels with a square kernel; {@code opt…} for the rest. */
+    public static Builder builder(long inChannels, long outChannels, long kernelSize) {
+        return new Builder(inChannels, outChannels, kernelSize);
+    }
+
+    @Override
+    protected Tensor forward(Tensor input) {
+        return convTranspose2d(input, parametrized("weight"), hasBias ? parametrized("bias") : null, stride, padding, outputPadding,
+                dilation, groups);
+    }
+
+    /**
+     * The functional twin, {@code F.conv_transpose2d} with square stride, padding, output padding and
+     * dilation; {@code bias} may be null. Computed as the convolution it is the adjoint of: the input with
+     * {@code stride − 1} zeros between neighbours, padded by {@code dilation·(k − 1) − padding} (and
+     * {@code output_padding} more at the bottom and right), convolved at stride 1 with the weight's
+     * channels swapped per group and its kernel flipped. libtorch's own {@code conv_transpose2d} is not
+     * used: its float32 path through oneDNN (MKLDNN) returns wrong values on the AMD EPYC development
+     * machine (e.g. [2,5,4,4] ∗ [5,5,3,3] at stride 1 sums to 14310 where PyTorch gives 42930; float64, or
+     * MKLDNN disabled, agree with PyTorch), while its {@code conv2d} agrees with PyTorch everywhere we test.
+     */
+    public static Tensor convTranspose2d(Tensor x, Tensor weight, Tensor bias, long stride, long padding, long outputPadding,
+            long dilation, long groups) {
+        long k = weight.size(2);
+        long in = weight.size(0);
+        long outPerGroup = weight.size(1);
+        Tensor spread = insertZeros(insertZeros(x, 2, stride), 3, stride);
+        long edge = dilation * (k - 1) - padding;
+        // constant_pad_nd pads the last dimension first; a negative amount crops.
+        Tensor padded = torch.constant_pad_nd(spread, edge, edge + outputPadding, edge, edge + outputPadding);
+        Tensor w = weight.reshape(groups, in / groups, outPerGroup, k, weight.size(3)).transpose(1, 2)
+                .reshape(groups * outPerGroup, in / groups, k, weight.size(3)).flip(2, 3);
+        return torch.conv2d(padded, w, bias == null ? new TensorOptional() : new TensorOptional(bias), new long[] {1, 1},
+                new long[] {0, 0}, new long[] {dilation, dilation}, groups);
+    }
+
+    /** {@code x} with {@code s − 1} zeros between neighbours along {@code dim}: size {@code (n − 1)·s + 1}. */
+    private static Tensor insertZeros(Tensor x, int dim, long s) {
+        if (s == 1) {
+            return x;
+        }
+        long[] shape = x.shape();
+        long n = shape[dim];
+        long[] zerosShape = new long[shape.length + 1];
+        for (int i = 0, j = 0; i < zerosShape.length; i++) {
+            zerosShape[i] = i == dim + 1 ? s - 1 : shape[j++];
+        }
+        Tensor zeros = torch.zeros(zerosShape, new TensorOptions(x.scalar_type()));
+        long[] merged = shape.clone();
+        merged[dim] = n * s;
+        return torch.cat(new TensorVector(x.unsqueeze(dim + 1), zeros), dim + 1).reshape(merged).narrow(dim, 0, (n - 1) * s + 1);
+    }
+
+    public long inChannels() {
+        return inChannels;
+    }
+
+    public long outChannels() {
+        return outChannels;
+    }
+
+    @Override
+    public String toString() {
+        return "ConvTranspose2d(" + inChannels + ", " + outChannels + ", kernel_size=(" + kernelSize + ", " + kernelSize
+                + "), stride=(" + stride + ", " + stride + ")" + (padding != 0 ? ", padding=(" + padding + ", " + padding + ")" : "")
+                + (outputPadding != 0 ? ", output_padding=(" + outputPadding + ", " + outputPadding + ")" : "")
+                + (dilation != 1 ? ", dilation=(" + dilation + ", " + dilation + ")" : "")
+                + (groups != 1 ? ", groups=" + groups : "") + (hasBias ? "" : ", bias=False") + ")";
+    }
+
+    /** Builder for {@link ConvTranspose2d}: the channels and kernel are given to {@link #builder}, the rest is optional. */
+    public static final class Builder {
+        private final long inChannels;
+        private final long outChannels;
+        private final long kernelSize;
+        private long stride = 1;
+        private long padding;
+        private long outputPadding;
+        private long dilation = 1;
+        private long groups = 1;
+        private boolean bias = true;
+
+        private Builder(long inChannels, long outChannels, long kernelSize) {
+            this.inChannels = inChannels;
+            this.outChannels = outChannels;
+            this.kernelSize = kernelSize;
+        }
+
+        /** The step between input positions in the output (default 1). */
+        public Builder optStride(long s) {
+            this.stride = s;
+            return this;
+        }
+
+        /** What is cropped from every side of the output (default 0). */
+        public Builder optPadding(long p) {
+            this.padding = p;
+            return this;
+        }
+
+        /** Extra rows and columns at the bottom and right of the output (default 0). */
+        public Builder optOutputPadding(long p) {
+            this.outputPadding = p;
+            return this;
+        }
+
+        /** The spacing of the kernel's taps (default 1). */
+        public Builder optDilation(long d) {
+            this.dilation = d;
+            return this;
+        }
+
+        /** Channel groups (default 1). */
+        public Builder optGroups(long g) {
+            this.groups = g;
+            return this;
+        }
+
+        /** Whether there is a bias (default true). */
+        public Builder optBias(boolean withBias) {
+            this.bias = withBias;
+            return this;
+        }
+
+        /** The layer. */
+        public ConvTranspose2d build() {
+            return new ConvTranspose2d(this);
+        }
+    }
+}
