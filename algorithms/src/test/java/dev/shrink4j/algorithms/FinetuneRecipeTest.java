@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import com.google.gson.JsonParser;
 import dev.shrink4j.compress.config.ConfigException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class FinetuneRecipeTest {
 
@@ -46,18 +48,20 @@ class FinetuneRecipeTest {
         assertEquals(2, FinetuneRecipe.NONE.epochs(null, 2));
     }
 
-    @Test
-    void badRecipesNameTheKey() {
-        assertEquals("\"finetune\" must be an object such as {\"lr\": 0.002, \"batch_size\": 32}, got 3", error("3"));
-        assertEquals("\"finetune\".\"lr\" must be positive, got -0.1", error("{\"lr\": -0.1}"));
-        assertEquals("\"finetune\".\"lr\" must be a number, got \"fast\"", error("{\"lr\": \"fast\"}"));
-        assertEquals("\"finetune\".\"batch_size\" must be a positive integer, got 2.5", error("{\"batch_size\": 2.5}"));
-        assertEquals("\"finetune\".\"batch_size\" must be a positive integer, got 0", error("{\"batch_size\": 0}"));
-        assertEquals("\"finetune\".\"epochs\" must be an integer ≥ 0, got -1", error("{\"epochs\": -1}"));
-        assertEquals("\"finetune\": unknown keys \"optimizer\", \"momentum\"; known keys: lr, batch_size, epochs",
-                error("{\"optimizer\": \"sgd\", \"momentum\": 0.9}"));
-        assertEquals("\"finetune\".\"batch_size\" must be a positive integer, got 1e20", error("{\"batch_size\": 1e20}"));
-        assertEquals("\"finetune\".\"lr\" must be positive, got 1e999", error("{\"lr\": 1e999}"));
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+        3                                          | "finetune" must be an object such as {"lr": 0.002, "batch_size": 32}, got 3
+        {"lr": -0.1}                               | "finetune"."lr" must be positive, got -0.1
+        {"lr": "fast"}                             | "finetune"."lr" must be a number, got "fast"
+        {"batch_size": 2.5}                        | "finetune"."batch_size" must be a positive integer, got 2.5
+        {"batch_size": 0}                          | "finetune"."batch_size" must be a positive integer, got 0
+        {"epochs": -1}                             | "finetune"."epochs" must be an integer ≥ 0, got -1
+        {"optimizer": "sgd", "momentum": 0.9}      | "finetune": unknown keys "optimizer", "momentum"; known keys: lr, batch_size, epochs
+        {"batch_size": 1e20}                       | "finetune"."batch_size" must be a positive integer, got 1e20
+        {"lr": 1e999}                              | "finetune"."lr" must be positive, got 1e999
+        """)
+    void badRecipesNameTheKey(String json, String message) {
+        assertEquals(message, error(json));
     }
 
     @Test

@@ -47,8 +47,9 @@ final class Tracer {
     private final Module model;
     private final Map<Module, String> names = new IdentityHashMap<>();
     private final Map<Module, Integer> callCounts = new IdentityHashMap<>();
+    /** By index; while a module call runs, its slot holds the call's node without an output shape yet. */
     private final List<GraphNode> nodes = new ArrayList<>();
-    private final List<GraphEdge> edges = new ArrayList<>();
+    private final List<Link> links = new ArrayList<>();
     private final Map<Long, Produced> producers = new HashMap<>();
     private final Map<String, String> autogradProducers = new HashMap<>();
     private final Deque<GraphNode> open = new ArrayDeque<>();
@@ -59,6 +60,10 @@ final class Tracer {
 
     /** The latest producer of a tensor and the tensor's version when it was produced. */
     private record Produced(GraphNode node, long version) {
+    }
+
+    /** An edge to the node at index {@code target}, which is complete only when its call has returned. */
+    private record Link(GraphNode source, int target, int inputIndex, List<Long> shape) {
     }
 
     private Tracer(Module model) {
@@ -98,7 +103,7 @@ final class Tracer {
             if (!tracer.problems.isEmpty()) {
                 throw new TraceException(model.typeName(), tracer.problems);
             }
-            return new ModelGraph(model, tracer.nodes, tracer.edges);
+            return new ModelGraph(model, tracer.nodes, tracer.edges());
         } finally {
             handles.forEach(HookHandle::remove);
             // Pre-order: each module's own flag is set after its ancestors', so mixed modes come back intact.
@@ -108,9 +113,9 @@ final class Tracer {
 
     private void begin(Tensor x) {
         input = x;
-        GraphNode node = new GraphNode(0, GraphNode.INPUT_NAME, GraphNode.INPUT_NAME, GraphNode.Kind.INPUT, null, 0);
+        GraphNode node = new GraphNode(0, GraphNode.INPUT_NAME, GraphNode.INPUT_NAME, GraphNode.Kind.INPUT, null, 0,
+                shape(x));
         nodes.add(node);
-        node.setOutputShape(shape(x));
         produce(node, x);
     }
 
@@ -118,7 +123,7 @@ final class Tracer {
         String name = names.get(m);
         int call = callCounts.merge(m, 1, Integer::sum);
         GraphNode node = new GraphNode(nodes.size(), call == 1 ? name : name + "#" + call, name, GraphNode.Kind.MODULE, m,
-                call);
+                call, List.of());
         nodes.add(node);
         List<Tensor> operands = new ArrayList<>(List.of(x));
         if (m instanceof Merge merge && !merge.currentInputs().isEmpty()) {
@@ -133,22 +138,28 @@ final class Tracer {
     }
 
     private Tensor exit(Module m, Tensor x, Tensor y) {
-        GraphNode node = open.pop();
-        if (node.module() != m) {
-            throw new IllegalStateException("tracer hooks out of order: " + names.get(m) + " returned while " + node.name()
+        GraphNode running = open.pop();
+        if (running.module() != m) {
+            throw new IllegalStateException("tracer hooks out of order: " + names.get(m) + " returned while " + running.name()
                     + " was running");
         }
-        node.setOutputShape(shape(y));
+        GraphNode node = new GraphNode(running.index(), running.name(), running.moduleName(), running.kind(), m,
+                running.call(), shape(y));
+        nodes.set(node.index(), node);
         produce(node, y);
         return y;
     }
 
     private void finish(Tensor y) {
         GraphNode node = new GraphNode(nodes.size(), GraphNode.OUTPUT_NAME, GraphNode.OUTPUT_NAME, GraphNode.Kind.OUTPUT,
-                null, 0);
+                null, 0, shape(y));
         nodes.add(node);
-        node.setOutputShape(shape(y));
         consume(y, node, 0);
+    }
+
+    /** The traced edges, their targets complete now that every call has returned. */
+    private List<GraphEdge> edges() {
+        return links.stream().map(l -> new GraphEdge(l.source(), nodes.get(l.target()), l.inputIndex(), l.shape())).toList();
     }
 
     private void produce(GraphNode node, Tensor t) {
@@ -164,7 +175,7 @@ final class Tracer {
         held.add(t);
         Produced p = producers.get(impl(t));
         if (p != null && p.version() == t._version()) {
-            edges.add(new GraphEdge(p.node(), consumer, index, shape(t)));
+            links.add(new Link(p.node(), consumer.index(), index, shape(t)));
             return;
         }
         String what = consumer.kind() == GraphNode.Kind.OUTPUT ? GraphNode.OUTPUT_NAME + " (what the model returns)"

@@ -9,18 +9,26 @@ import dev.shrink4j.nn.layers.Linear;
 import dev.shrink4j.nn.layers.MaxPool2d;
 import dev.shrink4j.nn.layers.ReLU;
 import dev.shrink4j.nn.memory.MemoryProbe;
+import dev.shrink4j.nn.optim.Sgd;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The resident-memory check of {@link TrainerMemoryTest}, shared with the modules that run it on
- * compressed models (the nn test-jar): a tiny CNN on noise, 3 warm-up epochs, then 3,000 steps
+ * compressed models (the workbench test-jar): a tiny CNN on noise, 3 warm-up epochs, then 3,000 steps
  * (30 epochs of 100 batches of 16) measured by the growth of the resident set. The CNN is tiny so
  * that the check measures the per-step bookkeeping (activations, gradients, autograd graph, optimizer
  * and compression state) rather than arithmetic, and stays fast on a loaded machine.
  */
 public final class TrainingMemory {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingMemory.class);
 
     /** Samples of the noise set: 100 batches of {@link #BATCH_SIZE} per epoch. */
     public static final int SAMPLES = 1600;
@@ -54,6 +62,48 @@ public final class TrainingMemory {
         @Override
         protected Tensor forward(Tensor x) {
             return fc.call(flatten.call(pool.call(relu.call(conv.call(x)))));
+        }
+    }
+
+    /**
+     * What every check trains: the {@link #noise()} set, a {@link TinyCnn} and its SGD (learning rate 0.01,
+     * momentum 0.9), closed together. A test wraps {@link #model} with its compressor, then calls
+     * {@link #assertFlat}.
+     */
+    public static final class Rig implements AutoCloseable {
+        /** The noise set. */
+        public final Dataset data = noise();
+        /** The model trained. */
+        public final TinyCnn model = new TinyCnn();
+        /** Its optimizer. */
+        public final Sgd sgd = Sgd.builder().setLearningRate(0.01).optMomentum(0.9).build(model.parameters());
+
+        /**
+         * Trains {@link #model} through a trainer with {@code listeners} ({@link #measure}), logs the growth, and
+         * asserts that every step ran and that native memory grew less than {@link #LIMIT_BYTES}.
+         *
+         * @param kind what is trained, for the log and the failure message: {@code "QAT "}, or {@code ""} for
+         *             the plain model
+         */
+        public Growth assertFlat(String kind, TrainingListener... listeners) {
+            Trainer.Builder builder = Trainer.builder().setModel(model).setOptimizer(sgd).optProgressBar(false);
+            for (TrainingListener l : listeners) {
+                builder.addListener(l);
+            }
+            Growth g = measure(builder.build(), loader(data));
+            LOG.info("3000 {}tiny-CNN steps at batch 16: {}", kind, g);
+            assertEquals(3300, g.steps());
+            assertTrue(g.growth() < LIMIT_BYTES, "native resident memory (Java heap excluded) grew by " + (g.growth() >> 20)
+                    + " MB over 3000 " + kind + "steps");
+            return g;
+        }
+
+        /** Closes the optimizer, the model and the data set. */
+        @Override
+        public void close() {
+            try (data; model; sgd) {
+                // closed in reverse order: sgd, model, data
+            }
         }
     }
 
