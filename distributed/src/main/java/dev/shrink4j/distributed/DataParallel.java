@@ -57,8 +57,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * pruner.compress();                                   // first: its step listener must run before the reconciliation
- * try (DataParallel dp = DataParallel.builder().setContext(ctx).setModel(model).setOptimizer(sgd)
- *         .addCompressor(pruner).build()) {
+ * try (DataParallel dp = DataParallel.builder().setContext(ctx).setReplica(model, sgd).addCompressor(pruner).build()) {
  *     Trainer trainer = Trainer.builder().setModel(model).setOptimizer(sgd).optProgressBar(ctx.isMain())
  *             .addListener(dp.epochCheck()).build();
  *     trainer.fit(shardLoader, epochs);
@@ -109,15 +108,15 @@ public final class DataParallel implements AutoCloseable {
 
     private DataParallel(Builder b) {
         this.ctx = b.ctx;
-        this.model = b.model;
-        this.optimizer = b.optimizer;
         this.compressors = List.copyOf(b.compressors);
+        this.model = b.model;
+        this.rules = List.copyOf(b.rules);
+        this.optimizer = b.optimizer;
         this.batchNormSync = b.batchNormSync;
         this.bucketBytes = b.bucketBytes;
-        this.rules = List.copyOf(b.rules);
     }
 
-    /** A builder: {@code setContext}, {@code setModel} and {@code setOptimizer} are required. */
+    /** A builder: {@code setContext} and {@code setReplica} are required. */
     public static Builder builder() {
         return new Builder();
     }
@@ -486,14 +485,9 @@ public final class DataParallel implements AutoCloseable {
             return this;
         }
 
-        /** The model replica of this rank (required). */
-        public Builder setModel(Module model) {
+        /** This rank's model replica and the optimizer over its parameters, whose steps are synchronised (required). */
+        public Builder setReplica(Module model, Optimizer optimizer) {
             this.model = model;
-            return this;
-        }
-
-        /** The optimizer over the model's parameters (required); its steps are synchronised. */
-        public Builder setOptimizer(Optimizer optimizer) {
             this.optimizer = optimizer;
             return this;
         }
@@ -539,8 +533,8 @@ public final class DataParallel implements AutoCloseable {
          */
         public DataParallel build() {
             if (ctx == null || model == null || optimizer == null) {
-                throw new IllegalArgumentException("DataParallel: " + (ctx == null ? "setContext" : model == null ? "setModel"
-                        : "setOptimizer") + " is required");
+                throw new IllegalArgumentException("DataParallel: " + (ctx == null ? "setContext" : "setReplica")
+                        + " is required");
             }
             if (bucketBytes < 1) {
                 throw new IllegalArgumentException("DataParallel: bucket size must be positive, got " + bucketBytes + " bytes");
@@ -552,7 +546,7 @@ public final class DataParallel implements AutoCloseable {
                 }
                 if (c.model() != model) {
                     throw new IllegalArgumentException("DataParallel: " + c.getClass().getSimpleName()
-                            + " compresses another model than the one given to setModel");
+                            + " compresses another model than the one given to setReplica");
                 }
             }
             DataParallel dp = new DataParallel(this);

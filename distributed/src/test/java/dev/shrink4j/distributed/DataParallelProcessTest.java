@@ -13,6 +13,8 @@ import java.util.stream.Stream;
 import org.bytedeco.javacpp.PointerScope;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Two real processes on 127.0.0.1 ({@link DataParallelWorker}, started by {@link WorkerProcesses}):
@@ -50,6 +52,8 @@ class DataParallelProcessTest {
         Snapshot agp = rank(dir, Scenarios.Scenario.AGP, 0);
         assertEquals(27, zeros(agp.get("conv.weight_mask")), "75% of conv's 36 weights pruned at epoch 1");
         assertEquals(432, zeros(agp.get("fc.weight_mask")), "75% of fc's 576 weights");
+        assertEquals(18, zeros(rank(dir, Scenarios.Scenario.MEAN_ACTIVATION, 0).get("conv.weight_mask")),
+                "2 of conv's 4 filters, by rank 0's statistics");
         Snapshot qat = rank(dir, Scenarios.Scenario.QAT, 0);
         for (String layer : List.of("conv", "fc")) {
             assertTrue(qat.get(layer + ".tracked_max_input")[0] > qat.get(layer + ".tracked_min_input")[0], layer + " range tracked");
@@ -62,23 +66,27 @@ class DataParallelProcessTest {
                 "rank 0's output file");
     }
 
-    @Test
-    void aKilledRankIsNamedByTheOtherWithinTheTimeoutAndThePreviousOutputStaysIntact(@TempDir Path dir) throws Exception {
+    /** Rank 1 killed: rank 0 names it. Rank 0 killed: the store it hosted is gone, and rank 1 names it. */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 0})
+    void aKilledRankIsNamedByTheOtherWithinTheTimeoutAndThePreviousOutputStaysIntact(int victim, @TempDir Path dir)
+            throws Exception {
         Path checkpoint = dir.resolve("checkpoint.safetensors");
+        int survivor = 1 - victim;
         try (WorkerProcesses workers = new WorkerProcesses("fault", 2, dir)) {
             workers.awaitOutput(0, "EPOCH_DONE 1", 120);
             byte[] before = Files.readAllBytes(checkpoint);
             Thread.sleep(100); // into epoch 3 (10 steps of at least 20 ms)
             long killed = System.nanoTime();
-            workers.process(1).destroyForcibly();
-            int code = workers.exitCode(0, 30);
+            workers.process(victim).destroyForcibly();
+            int code = workers.exitCode(survivor, 30);
             double seconds = (System.nanoTime() - killed) / 1e9;
-            String err = workers.log(0, "err");
-            assertEquals(3, code, () -> "rank 0 must stop with a RankFailureException:\n" + err);
-            assertTrue(seconds < 10, "rank 0 stopped " + seconds + " s after the kill; the timeout is 10 s");
+            String err = workers.log(survivor, "err");
+            assertEquals(3, code, () -> "rank " + survivor + " must stop with a RankFailureException:\n" + err);
+            assertTrue(seconds < 10, "rank " + survivor + " stopped " + seconds + " s after the kill; the timeout is 10 s");
             assertTrue(err.contains("RANK_FAILURE: all-reduce of the gradients (step "), err);
-            assertTrue(err.contains("failed on rank 0: rank 1 is lost (killed, crashed or unreachable: no answer within 2000 ms)"),
-                    err);
+            assertTrue(err.contains("failed on rank " + survivor + ": rank " + victim
+                    + " is lost (killed, crashed or unreachable: no answer within 2000 ms)"), err);
             assertArrayEquals(before, Files.readAllBytes(checkpoint), "the checkpoint of epoch 2 is intact");
         }
         assertEquals(List.of("checkpoint.safetensors", "rank0.err", "rank0.out", "rank1.err", "rank1.out"), listing(dir),

@@ -82,7 +82,7 @@ public final class DataParallelWorker {
         DataLoader loader = Scenarios.shardLoader(data, ctx.rank(), ctx.worldSize());
         try (TinyNet model = Scenarios.model(1, false);
                 Sgd sgd = Sgd.builder().setLearningRate(0.01).build(model.parameters());
-                DataParallel dp = DataParallel.builder().setContext(ctx).setModel(model).setOptimizer(sgd).build()) {
+                DataParallel dp = DataParallel.builder().setContext(ctx).setReplica(model, sgd).build()) {
             sgd.addStepListener(new dev.shrink4j.nn.optim.StepListener() {
                 @Override
                 public void afterStep(dev.shrink4j.nn.optim.Optimizer o) {

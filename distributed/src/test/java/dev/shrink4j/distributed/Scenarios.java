@@ -4,6 +4,7 @@ import dev.shrink4j.compress.Compressor;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.optim.Sgd;
+import dev.shrink4j.prune.ActivationMeanRankFilterPruner;
 import dev.shrink4j.prune.AgpPruner;
 import dev.shrink4j.quant.algo.QatQuantizer;
 import dev.shrink4j.workbench.data.DataLoader;
@@ -14,6 +15,7 @@ import dev.shrink4j.workbench.train.TrainingListener;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.UnaryOperator;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -46,7 +48,12 @@ final class Scenarios {
         /** QAT from step 10: the last 10 steps train quantized (each rank's forward uses its batch's range). */
         QAT_ACTIVE,
         /** TinyNet with batch norm, no compressor. */
-        BATCH_NORM
+        BATCH_NORM,
+        /**
+         * Mean-activation filter pruning, half of conv's 4 filters, from 3 batches of statistics: each rank
+         * collects its own, and the masks are rank 0's, broadcast after the step that computes them.
+         */
+        MEAN_ACTIVATION
     }
 
     private Scenarios() {
@@ -116,6 +123,9 @@ final class Scenarios {
     private static Compressor compressor(Scenario s, Module model, Sgd sgd) {
         return switch (s) {
             case SGD, BATCH_NORM -> null;
+            case MEAN_ACTIVATION -> ActivationMeanRankFilterPruner.builder().setModel(model).optOptimizer(sgd)
+                    .setConfigList(ConfigList.fromJson("[{\"sparsity\": 0.5, \"op_types\": [\"Conv2d\"]}]"))
+                    .optStatisticsBatchNum(3).build();
             case AGP -> AgpPruner.builder().setModel(model).optOptimizer(sgd).setConfigList(ConfigList.fromJson(
                     "[{\"sparsity\": 0.75, \"op_types\": [\"Conv2d\", \"Linear\"]}]")).optEndEpoch(2).build();
             case QAT, QAT_ACTIVE -> new QatQuantizer(model, ConfigList.fromJson("[{\"quant_types\": [\"weight\", \"input\", "
@@ -131,6 +141,12 @@ final class Scenarios {
      * replaces; alone, from seed 1.
      */
     static Map<String, Tensor> train(Scenario s, DataLoader loader, DistributedContext ctx) {
+        return train(s, loader, ctx, UnaryOperator.identity());
+    }
+
+    /** {@link #train(Scenario, DataLoader, DistributedContext)} with {@code options} applied to the DataParallel builder. */
+    static Map<String, Tensor> train(Scenario s, DataLoader loader, DistributedContext ctx,
+            UnaryOperator<DataParallel.Builder> options) {
         boolean batchNorm = s == Scenario.BATCH_NORM;
         try (TinyNet model = model(ctx == null ? 1 : 1 + ctx.rank(), batchNorm);
                 Sgd sgd = Sgd.builder().setLearningRate(0.05).optMomentum(0.9).build(model.parameters())) {
@@ -138,11 +154,11 @@ final class Scenarios {
             if (compressor != null) {
                 compressor.compress();
             }
-            DataParallel.Builder dp = DataParallel.builder().setContext(ctx).setModel(model).setOptimizer(sgd);
+            DataParallel.Builder dp = DataParallel.builder().setContext(ctx).setReplica(model, sgd);
             if (compressor != null) {
                 dp.addCompressor(compressor);
             }
-            try (DataParallel parallel = ctx == null ? null : dp.build()) {
+            try (DataParallel parallel = ctx == null ? null : options.apply(dp).build()) {
                 Trainer trainer = Trainer.builder().setModel(model).setOptimizer(sgd).optProgressBar(false).build();
                 if (compressor != null) {
                     trainer.addListener(new TrainingListener() {
