@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.nn.Module;
@@ -249,6 +250,40 @@ class DataParallelTest {
         assertEquals("DataParallel (step 1, rank 0): 4 trained parameter(s) have no gradient after backward: [conv.weight, "
                 + "conv.bias, fc.weight, fc.bias]; every rank must compute a gradient for every parameter the optimizer trains "
                 + "(freeze unused ones with requires_grad(false))", messages.get(1));
+    }
+
+    @Test
+    void stepsLeaveNoNativeObjectBehind() throws Exception {
+        List<long[]> counts = values(ThreadRanks.run(2, TIMEOUT, ctx -> {
+            try (Pruned p = Pruned.create()) {
+                p.agp().compress();
+                try (DataParallel dp = DataParallel.builder().setContext(ctx).setReplica(p.model(), p.sgd())
+                        .addCompressor(p.agp()).build()) {
+                    long[] live = new long[2];
+                    for (int phase = 0; phase < 2; phase++) {
+                        for (int i = 0; i < 50; i++) {
+                            step(p.model(), p.sgd(), 4 * ctx.rank());
+                        }
+                        // between two barriers neither rank allocates; before the first count the GC frees what
+                        // the set-up left to it, then 50 steps must leave nothing the GC would have to free
+                        ctx.barrier("before counting");
+                        if (ctx.isMain()) {
+                            if (phase == 0) {
+                                System.gc();
+                                Thread.sleep(300);
+                            }
+                            live[phase] = org.bytedeco.javacpp.Pointer.totalCount();
+                        }
+                        ctx.barrier("after counting");
+                    }
+                    dp.verifyConsistency("after 100 steps");
+                    ctx.finish();
+                    return live;
+                }
+            }
+        }));
+        long growth = counts.get(0)[1] - counts.get(0)[0];
+        assertTrue(growth <= 10, "50 synchronised steps on two ranks left " + growth + " more native objects alive");
     }
 
     @Test
