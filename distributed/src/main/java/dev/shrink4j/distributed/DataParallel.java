@@ -9,6 +9,7 @@ import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.nn.optim.ParamGroup;
 import dev.shrink4j.nn.optim.StepListener;
 import dev.shrink4j.workbench.train.EpochResult;
+import dev.shrink4j.workbench.train.Metrics;
 import dev.shrink4j.workbench.train.Trainer;
 import dev.shrink4j.workbench.train.TrainingListener;
 import java.nio.ByteBuffer;
@@ -52,7 +53,8 @@ import org.slf4j.LoggerFactory;
  *   <li><b>At each epoch's end</b> ({@link #epochCheck()} as a trainer listener, or {@link #verifyConsistency}):
  *       a digest all-gather checks that every parameter and compressor buffer (and the batch-norm
  *       statistics when synchronised) is identical on all ranks; if not, every rank throws an
- *       {@link InconsistentRanksException} naming the tensors and the ranks.</li>
+ *       {@link InconsistentRanksException} naming the tensors and the ranks. Rank 0 then logs the epoch's
+ *       loss and accuracy over all ranks.</li>
  * </ul>
  *
  * <pre>{@code
@@ -378,14 +380,39 @@ public final class DataParallel implements AutoCloseable {
         return String.join(" ≠ ", parts);
     }
 
-    /** A trainer listener that runs {@link #verifyConsistency} at the end of every epoch. */
+    /**
+     * A trainer listener for the end of every epoch: {@link #verifyConsistency}, then rank 0 logs the epoch's
+     * training metrics over all ranks ({@link #acrossRanks}; the trainer's own line shows its rank's shard).
+     */
     public TrainingListener epochCheck() {
         return new TrainingListener() {
             @Override
             public void onEpochEnd(Trainer trainer, EpochResult result) {
                 verifyConsistency("after epoch " + (result.epoch() + 1));
+                Metrics all = acrossRanks(result.train());
+                if (ctx.isMain()) {
+                    LOG.info("epoch {} over {} ranks: train {}", result.epoch() + 1, ctx.worldSize(), all);
+                }
             }
         };
+    }
+
+    /**
+     * The metrics of all ranks together, from each rank's {@code local} ones: losses and correct predictions
+     * summed over every rank's samples. Every rank must call it.
+     *
+     * @throws RankFailureException when a rank is lost
+     */
+    public Metrics acrossRanks(Metrics local) {
+        double lossSum = local.samples() == 0 ? 0 : local.loss() * local.samples();
+        double correct = local.samples() == 0 ? 0 : Math.rint(local.accuracy() * local.samples());
+        try (PointerScope scope = new PointerScope()) {
+            Tensor sums = Tensor.create(new double[] {lossSum, correct, local.samples()});
+            ctx.allReduce(sums, Reduction.SUM, "all-reduce of the epoch's metrics");
+            double[] out = new double[3];
+            sums.data_ptr_double().get(out);
+            return Metrics.of(out[0], Math.round(out[1]), Math.round(out[2]));
+        }
     }
 
     /** What was communicated so far. */

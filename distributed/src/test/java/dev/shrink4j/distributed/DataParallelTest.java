@@ -13,6 +13,7 @@ import dev.shrink4j.nn.optim.Sgd;
 import dev.shrink4j.nn.optim.StepListener;
 import dev.shrink4j.prune.AgpPruner;
 import dev.shrink4j.workbench.data.Dataset;
+import dev.shrink4j.workbench.train.Metrics;
 import java.time.Duration;
 import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
@@ -284,6 +285,25 @@ class DataParallelTest {
         }));
         long growth = counts.get(0)[1] - counts.get(0)[0];
         assertTrue(growth <= 10, "50 synchronised steps on two ranks left " + growth + " more native objects alive");
+    }
+
+    @Test
+    void metricsAcrossRanksWeighEverySample() throws Exception {
+        List<Metrics> all = values(ThreadRanks.run(2, TIMEOUT, ctx -> {
+            try (TinyNet model = Scenarios.model(1, false);
+                    Sgd sgd = Sgd.builder().setLearningRate(0.1).build(model.parameters());
+                    DataParallel dp = DataParallel.builder().setContext(ctx).setReplica(model, sgd).build()) {
+                // rank 0: 40 samples, loss 1, 20 right; rank 1: 10 samples, loss 3, 1 right
+                Metrics m = dp.acrossRanks(ctx.rank() == 0 ? Metrics.of(40, 20, 40) : Metrics.of(30, 1, 10));
+                ctx.finish();
+                return m;
+            }
+        }));
+        for (Metrics m : all) {
+            assertEquals(50, m.samples());
+            assertEquals(70.0 / 50, m.loss(), 1e-12);
+            assertEquals(21.0 / 50, m.accuracy(), 1e-12);
+        }
     }
 
     @Test
