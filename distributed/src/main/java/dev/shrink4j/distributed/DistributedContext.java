@@ -394,8 +394,9 @@ public final class DistributedContext implements AutoCloseable {
      * Leaves the group: after {@link #finish()} or a failed collective, shuts the process group and the
      * store down; otherwise (an exception is on its way, or {@code finish()} was forgotten) first leaves
      * "closed before finish()" as this rank's reason, as {@link #abort} does, so the others fail at
-     * their next collective instead of waiting for the timeout. Rank 0 then keeps the store up for the
-     * grace period, so the others can read why. Idempotent.
+     * their next collective instead of waiting for the timeout. Unless finished, rank 0 keeps the store
+     * up for the grace period before closing it, so the others can still read why and who survived.
+     * Idempotent.
      */
     @Override
     public void close() {
@@ -405,12 +406,14 @@ public final class DistributedContext implements AutoCloseable {
         if (state == State.OPEN) {
             leaveReason("closed before finish() (stopped by an exception on this rank?)");
         }
+        boolean failing = state != State.FINISHED;
         state = State.CLOSED;
         group.shutdown();
         group.close();
         options.close();
         reduceOptions.values().forEach(AllreduceOptions::close);
-        if (aborted && isMain()) {
+        if (failing && isMain() && worldSize() > 1) {
+            // the others may still be looking for reasons and survivors in the store this process hosts
             sleepQuietly(graceMillis());
         }
         store.close();
