@@ -91,6 +91,36 @@ class DataParallelTest {
     }
 
     @Test
+    void stepListenersAddedBeforeDataParallelSeeTheAveragedGradient() throws Exception {
+        List<float[][]> seen = values(ThreadRanks.run(2, TIMEOUT, ctx -> {
+            try (TinyNet model = Scenarios.model(1, false);
+                    Sgd sgd = Sgd.builder().setLearningRate(0.1).build(model.parameters())) {
+                float[][] grads = new float[2][];
+                // registered first: a gradient hook sees this rank's own gradient, a listener (a compressor's) the average
+                sgd.addGradientHook(o -> grads[0] = floats(model.fc.bias().grad()));
+                sgd.addStepListener(new StepListener() {
+                    @Override
+                    public void beforeStep(Optimizer o) {
+                        grads[1] = floats(model.fc.bias().grad());
+                    }
+                });
+                try (DataParallel dp = DataParallel.builder().setContext(ctx).setReplica(model, sgd).build()) {
+                    step(model, sgd, 4 * ctx.rank());
+                }
+                ctx.finish();
+                return grads;
+            }
+        }));
+        float[] average = new float[4];
+        for (int c = 0; c < 4; c++) {
+            average[c] = (seen.get(0)[0][c] + seen.get(1)[0][c]) / 2;
+        }
+        assertFalse(java.util.Arrays.equals(seen.get(0)[0], seen.get(1)[0]), "the ranks' own gradients differ");
+        assertArrayEquals(average, seen.get(0)[1], 1e-7f);
+        assertArrayEquals(seen.get(0)[1], seen.get(1)[1], "bit-identical on both ranks");
+    }
+
+    @Test
     void statisticsCountStepsAndTheBytesAllReducedPerStep() throws Exception {
         List<CommunicationStats> stats = values(ThreadRanks.run(2, TIMEOUT, ctx -> {
             try (TinyNet model = Scenarios.model(1, true);
