@@ -123,14 +123,12 @@ class DataParallelTest {
     @Test
     void statisticsCountStepsAndTheBytesAllReducedPerStep() throws Exception {
         List<CommunicationStats> stats = values(ThreadRanks.run(2, TIMEOUT, ctx -> {
-            try (TinyNet model = Scenarios.model(1, true);
-                    Sgd sgd = Sgd.builder().setLearningRate(0.1).build(model.parameters());
-                    DataParallel dp = DataParallel.builder().setContext(ctx).setReplica(model, sgd).build()) {
+            try (Replica r = Replica.of(ctx, true, true)) {
                 for (int i = 0; i < 3; i++) {
-                    step(model, sgd, 4 * ctx.rank());
+                    step(r.model(), r.sgd(), 4 * ctx.rank());
                 }
                 ctx.finish();
-                return dp.statistics();
+                return r.dp().statistics();
             }
         }));
         for (CommunicationStats s : stats) {
@@ -144,17 +142,14 @@ class DataParallelTest {
     void batchNormStatisticsAreAveragedOverTheRanksOrLeftAlone() throws Exception {
         for (boolean sync : new boolean[] {true, false}) {
             List<float[][]> out = values(ThreadRanks.run(2, TIMEOUT, ctx -> {
-                try (PointerScope scope = new PointerScope(); TinyNet model = Scenarios.model(1, true);
-                        Sgd sgd = Sgd.builder().setLearningRate(0.1).build(model.parameters());
-                        DataParallel dp = DataParallel.builder().setContext(ctx).setReplica(model, sgd)
-                                .optBatchNormSync(sync).build()) {
-                    BatchNormOf bn = new BatchNormOf(model);
+                try (PointerScope scope = new PointerScope(); Replica r = Replica.of(ctx, true, sync)) {
+                    BatchNormOf bn = new BatchNormOf(r.model());
                     try (NoGradGuard g = new NoGradGuard()) {
-                        model.call(data.images().narrow(0, 8 * ctx.rank(), 8)); // training mode: running stats move
+                        r.model().call(data.images().narrow(0, 8 * ctx.rank(), 8)); // training mode: running stats move
                     }
                     float[] localMean = floats(bn.mean());
                     float[] localVar = floats(bn.var());
-                    dp.synchronizeBuffers();
+                    r.dp().synchronizeBuffers();
                     ctx.finish();
                     return new float[][] {localMean, localVar, floats(bn.mean()), floats(bn.var())};
                 }
@@ -170,6 +165,23 @@ class DataParallelTest {
                 }
             }
             assertFalse(java.util.Arrays.equals(out.get(0)[0], out.get(1)[0]), "the ranks saw different batches");
+        }
+    }
+
+    /** TinyNet from seed 1 (with or without batch norm), SGD and DataParallel over it; closed together. */
+    private record Replica(TinyNet model, Sgd sgd, DataParallel dp) implements AutoCloseable {
+        static Replica of(DistributedContext ctx, boolean batchNorm, boolean batchNormSync) {
+            TinyNet model = Scenarios.model(1, batchNorm);
+            Sgd sgd = Sgd.builder().setLearningRate(0.1).build(model.parameters());
+            return new Replica(model, sgd, DataParallel.builder().setContext(ctx).setReplica(model, sgd)
+                    .optBatchNormSync(batchNormSync).build());
+        }
+
+        @Override
+        public void close() {
+            dp.close();
+            sgd.close();
+            model.close();
         }
     }
 
@@ -320,11 +332,9 @@ class DataParallelTest {
     @Test
     void metricsAcrossRanksWeighEverySample() throws Exception {
         List<Metrics> all = values(ThreadRanks.run(2, TIMEOUT, ctx -> {
-            try (TinyNet model = Scenarios.model(1, false);
-                    Sgd sgd = Sgd.builder().setLearningRate(0.1).build(model.parameters());
-                    DataParallel dp = DataParallel.builder().setContext(ctx).setReplica(model, sgd).build()) {
+            try (Replica r = Replica.of(ctx, false, true)) {
                 // rank 0: 40 samples, loss 1, 20 right; rank 1: 10 samples, loss 3, 1 right
-                Metrics m = dp.acrossRanks(ctx.rank() == 0 ? Metrics.of(40, 20, 40) : Metrics.of(30, 1, 10));
+                Metrics m = r.dp().acrossRanks(ctx.rank() == 0 ? Metrics.of(40, 20, 40) : Metrics.of(30, 1, 10));
                 ctx.finish();
                 return m;
             }

@@ -85,23 +85,9 @@ public final class DistributedBench {
         try (PointerScope data = new PointerScope()) {
             Tensor x = torch.randn(batch, 3, 32, 32);
             Tensor y = torch.randint(0, 10, new long[] {batch});
-            for (int i = 0; i < WARMUP; i++) {
-                step(model, sgd, x, y);
-            }
+            WrapperOverheadBench.timeBlock(model, sgd, x, y, WARMUP);
             timing.run();
-            long t0 = System.nanoTime();
-            for (int i = 0; i < steps; i++) {
-                step(model, sgd, x, y);
-            }
-            return (System.nanoTime() - t0) / 1e6 / steps;
-        }
-    }
-
-    private static void step(Module model, Sgd sgd, Tensor x, Tensor y) {
-        try (PointerScope scope = new PointerScope()) {
-            sgd.zeroGrad();
-            torch.cross_entropy(model.call(x), y).backward();
-            sgd.step();
+            return WrapperOverheadBench.timeBlock(model, sgd, x, y, steps);
         }
     }
 
