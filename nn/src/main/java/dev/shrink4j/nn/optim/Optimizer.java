@@ -9,15 +9,16 @@ import org.bytedeco.pytorch.Tensor;
 
 /**
  * An optimizer over a module's parameters with a list of {@link StepListener}s. {@link #step()} is
- * final: listeners' {@code beforeStep}, the algorithm's {@link #applyUpdate()}, listeners'
- * {@code afterStep}. This replaces NNI's monkey-patched {@code optimizer.step}: listeners come and go
+ * final: the {@link GradientHook}s, listeners' {@code beforeStep}, the algorithm's {@link #applyUpdate()},
+ * listeners' {@code afterStep}. This replaces NNI's monkey-patched {@code optimizer.step}: listeners come and go
  * by handle, and the same optimizer keeps working for fine-tuning after a compressor is removed.
  *
  * <p><b>Listener semantics.</b> Listeners run in registration order. A listener removed during a step
  * (by itself or by another listener) is not called again, not even for the rest of that step; a
  * listener added during a step is first called on the next step. An exception thrown by a listener
  * propagates out of {@link #step()}: thrown from {@code beforeStep}, the parameters are left unchanged
- * and the step is not counted.
+ * and the step is not counted. {@link GradientHook}s follow the same rules and all run before the first
+ * {@code beforeStep}.
  *
  * <p><b>Memory.</b> The optimizer's state (momentum buffers, Adam moments) is native memory owned by
  * the optimizer, not by any {@code PointerScope}; it survives the step scopes and is released by
@@ -26,6 +27,7 @@ import org.bytedeco.pytorch.Tensor;
 public abstract class Optimizer implements AutoCloseable {
 
     private final Map<Long, StepListener> listeners = new LinkedHashMap<>();
+    private final Map<Long, GradientHook> gradientHooks = new LinkedHashMap<>();
     private long nextListenerId;
     private long stepCount;
     private boolean closed;
@@ -100,12 +102,17 @@ public abstract class Optimizer implements AutoCloseable {
     }
 
     /**
-     * Runs the before-listeners, the update, the after-listeners. The step is counted between the
-     * update and the after-listeners: inside {@code beforeStep} {@link #stepCount()} is the number of
-     * completed steps, inside {@code afterStep} it includes the current one.
+     * Runs the gradient hooks, the before-listeners, the update, the after-listeners. The step is
+     * counted between the update and the after-listeners: inside {@code beforeStep} {@link #stepCount()}
+     * is the number of completed steps, inside {@code afterStep} it includes the current one.
      */
     public final void step() {
         checkOpen();
+        for (Map.Entry<Long, GradientHook> hook : List.copyOf(gradientHooks.entrySet())) {
+            if (gradientHooks.containsKey(hook.getKey())) {
+                hook.getValue().processGradients(this);
+            }
+        }
         // Snapshot so listeners may add or remove listeners while we iterate.
         long[] ids = new long[listeners.size()];
         StepListener[] snapshot = new StepListener[ids.length];
@@ -137,6 +144,22 @@ public abstract class Optimizer implements AutoCloseable {
         long id = nextListenerId++;
         listeners.put(id, Objects.requireNonNull(listener, "listener"));
         return () -> listeners.remove(id);
+    }
+
+    /**
+     * Adds a gradient hook, run at the start of every {@link #step()} before every listener; closing the
+     * handle removes it (idempotent). Hooks run in registration order.
+     */
+    public final HookHandle addGradientHook(GradientHook hook) {
+        checkOpen();
+        long id = nextListenerId++;
+        gradientHooks.put(id, Objects.requireNonNull(hook, "hook"));
+        return () -> gradientHooks.remove(id);
+    }
+
+    /** The number of gradient hooks currently registered. */
+    public final int gradientHookCount() {
+        return gradientHooks.size();
     }
 
     /** The number of listeners currently registered. */
@@ -197,13 +220,14 @@ public abstract class Optimizer implements AutoCloseable {
     }
 
     /**
-     * Removes every listener and marks the optimizer closed; subclasses release their native state
-     * too. Idempotent. The parameters are not touched.
+     * Removes every listener and gradient hook and marks the optimizer closed; subclasses release their
+     * native state too. Idempotent. The parameters are not touched.
      */
     @Override
     public void close() {
         closed = true;
         listeners.clear();
+        gradientHooks.clear();
     }
 
     /** Rejects a negative, NaN or infinite learning rate; {@code what} names it in the message. */

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Step listeners and step counting, on {@link Sgd} (lr 0.5, gradient 1: each step subtracts 0.5). */
+/** Step listeners, gradient hooks and step counting, on {@link Sgd} (lr 0.5, gradient 1: each step subtracts 0.5). */
 class OptimizerTest {
 
     private Tensor p;
@@ -166,11 +166,55 @@ class OptimizerTest {
     }
 
     @Test
+    void gradientHooksRunFirstAndListenersAndTheUpdateSeeTheGradientTheyLeave() {
+        sgd.addStepListener(new StepListener() {
+            @Override
+            public void beforeStep(Optimizer optimizer) {
+                events.add("listener.before grad=" + values(p.grad())[0]);
+            }
+        });
+        // registered after the listener, still runs before it: halves the gradient as averaging over 2 ranks would
+        HookHandle halve = sgd.addGradientHook(optimizer -> {
+            events.add("hook grad=" + values(p.grad())[0] + "#" + optimizer.stepCount());
+            p.grad().mul_(new org.bytedeco.pytorch.Scalar(0.5));
+        });
+        assertEquals(1, sgd.gradientHookCount());
+        step();
+        assertEquals(List.of("hook grad=1.0#0", "listener.before grad=0.5"), events);
+        assertEquals(0.75, values(p)[0]); // 1 - 0.5 · 0.5
+        halve.remove();
+        halve.remove();
+        assertEquals(0, sgd.gradientHookCount());
+        events.clear();
+        step();
+        assertEquals(List.of("listener.before grad=1.0"), events);
+        assertEquals(0.25, values(p)[0]);
+    }
+
+    @Test
+    void anExceptionInAGradientHookPropagatesBeforeAnyListenerAndLeavesParametersAndCountUnchanged() {
+        IllegalStateException lost = new IllegalStateException("rank 1 is lost");
+        sgd.addStepListener(recorder("a"));
+        sgd.addGradientHook(optimizer -> {
+            throw lost;
+        });
+        setGrad(p, 1.0);
+        assertSame(lost, assertThrows(IllegalStateException.class, sgd::step));
+        assertEquals(List.of(), events);
+        assertEquals(1.0, values(p)[0]);
+        assertEquals(0, sgd.stepCount());
+    }
+
+    @Test
     void closeDropsListenersAndRejectsNewOnes() {
         sgd.addStepListener(recorder("a"));
+        sgd.addGradientHook(optimizer -> events.add("hook"));
         sgd.close();
         assertEquals(0, sgd.stepListenerCount());
+        assertEquals(0, sgd.gradientHookCount());
         assertEquals("Sgd has been closed",
                 assertThrows(IllegalStateException.class, () -> sgd.addStepListener(recorder("b"))).getMessage());
+        assertEquals("Sgd has been closed",
+                assertThrows(IllegalStateException.class, () -> sgd.addGradientHook(optimizer -> { })).getMessage());
     }
 }

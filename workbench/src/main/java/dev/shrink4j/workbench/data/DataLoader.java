@@ -14,6 +14,10 @@ import org.bytedeco.pytorch.Tensor;
  * sequence of epochs, another seed a different one. Without shuffling, batches are views
  * ({@code narrow}) of the dataset; with it, copies ({@code index_select}).
  *
+ * <p>With a {@link Sampler} ({@link Builder#optSampler}) instead, epoch {@code e} (the {@code e}-th call
+ * of {@link #iterator()}, from 0) visits {@code sampler.indices(e)} in that order, copied like shuffled
+ * batches; a data-parallel process reads only its own shard this way.
+ *
  * <p>A batch's tensors belong to the {@code PointerScope} open when {@link Iterator#next()} is
  * called, so call it inside the step's scope:
  * <pre>{@code
@@ -34,6 +38,8 @@ public final class DataLoader implements Iterable<Batch> {
     private final long seed;
     private final boolean dropLast;
     private final Random random;
+    private final Sampler sampler;
+    private int nextEpoch;
 
     private DataLoader(Builder b) {
         this.dataset = b.dataset;
@@ -42,6 +48,7 @@ public final class DataLoader implements Iterable<Batch> {
         this.seed = b.seed;
         this.dropLast = b.dropLast;
         this.random = new Random(b.seed);
+        this.sampler = b.sampler;
     }
 
     /** A builder: {@code setDataset} and {@code setBatchSize} are required. */
@@ -74,22 +81,52 @@ public final class DataLoader implements Iterable<Batch> {
         return dropLast;
     }
 
+    /** The sampler choosing each epoch's samples, or null (the whole dataset, shuffled or not). */
+    public Sampler sampler() {
+        return sampler;
+    }
+
     /** The number of batches per epoch. */
     public int batchCount() {
-        int n = dataset.size();
+        int n = epochSize();
         return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize;
     }
 
-    /** The number of samples per epoch ({@code dataset().size()}, less the dropped tail). */
+    /** The number of samples per epoch ({@code dataset().size()} or the sampler's size, less the dropped tail). */
     public int sampleCount() {
-        return dropLast ? batchCount() * batchSize : dataset.size();
+        return dropLast ? batchCount() * batchSize : epochSize();
     }
 
-    /** Starts an epoch; with shuffling, draws the next permutation. */
+    private int epochSize() {
+        return sampler == null ? dataset.size() : sampler.size();
+    }
+
+    /**
+     * Starts an epoch; with shuffling, draws the next permutation; with a sampler, takes its order for
+     * this epoch.
+     *
+     * @throws IllegalStateException when the sampler's order has the wrong length or an index outside the dataset
+     */
     @Override
     public Iterator<Batch> iterator() {
-        int[] order = shuffle ? permutation(dataset.size(), random) : null;
+        int epoch = nextEpoch++;
+        int[] order = sampler != null ? checkedOrder(epoch) : shuffle ? permutation(dataset.size(), random) : null;
         return new BatchIterator(order);
+    }
+
+    private int[] checkedOrder(int epoch) {
+        int[] order = sampler.indices(epoch);
+        String what = "DataLoader: sampler " + sampler.getClass().getSimpleName() + ", epoch " + epoch + ",";
+        if (order.length != sampler.size()) {
+            throw new IllegalStateException(what + " has " + order.length + " indices, but its size() is " + sampler.size());
+        }
+        for (int i = 0; i < order.length; i++) {
+            if (order[i] < 0 || order[i] >= dataset.size()) {
+                throw new IllegalStateException(what + " index " + order[i] + " at position " + i + " is outside dataset "
+                        + dataset.name() + " of " + dataset.size() + " samples");
+            }
+        }
+        return order;
     }
 
     /**
@@ -130,7 +167,7 @@ public final class DataLoader implements Iterable<Batch> {
                 throw new NoSuchElementException("epoch finished after " + batches + " batches");
             }
             int start = next * batchSize;
-            int size = Math.min(batchSize, dataset.size() - start);
+            int size = Math.min(batchSize, (order == null ? dataset.size() : order.length) - start);
             next++;
             if (order == null) {
                 return new Batch(dataset.images().narrow(0, start, size), dataset.labels().narrow(0, start, size));
@@ -151,6 +188,7 @@ public final class DataLoader implements Iterable<Batch> {
         private boolean shuffle;
         private long seed;
         private boolean dropLast;
+        private Sampler sampler;
 
         private Builder() {
         }
@@ -174,6 +212,15 @@ public final class DataLoader implements Iterable<Batch> {
             return this;
         }
 
+        /**
+         * Lets {@code sampler} choose each epoch's samples and their order (a data-parallel shard);
+         * excludes {@link #optShuffle}.
+         */
+        public Builder optSampler(Sampler sampler) {
+            this.sampler = Objects.requireNonNull(sampler, "sampler");
+            return this;
+        }
+
         /** Skips the last batch when it is smaller than the batch size (default: keep it). */
         public Builder optDropLast(boolean dropLast) {
             this.dropLast = dropLast;
@@ -183,12 +230,17 @@ public final class DataLoader implements Iterable<Batch> {
         /**
          * Builds the loader.
          *
-         * @throws IllegalArgumentException when the dataset is missing or the batch size not positive
+         * @throws IllegalArgumentException when the dataset is missing, the batch size not positive, or
+         *     both a sampler and shuffling are set
          */
         public DataLoader build() {
             Objects.requireNonNull(dataset, "DataLoader: setDataset is required");
             if (batchSize <= 0) {
                 throw new IllegalArgumentException("DataLoader: batch size must be positive, got " + batchSize);
+            }
+            if (sampler != null && shuffle) {
+                throw new IllegalArgumentException("DataLoader: optShuffle and optSampler exclude each other; the sampler "
+                        + sampler.getClass().getSimpleName() + " decides the order");
             }
             return new DataLoader(this);
         }

@@ -113,6 +113,67 @@ class DataLoaderTest {
         assertEquals(expected, java.util.Arrays.stream(DataLoader.permutation(20, new java.util.Random(7))).boxed().toList());
     }
 
+    /** Epoch e visits e, e+10, e+20, ..., then sample 102 twice (a padded shard of 12). */
+    private static final class StridedSampler implements Sampler {
+        @Override
+        public int size() {
+            return 12;
+        }
+
+        @Override
+        public int[] indices(int epoch) {
+            int[] out = new int[12];
+            for (int i = 0; i < 10; i++) {
+                out[i] = epoch + 10 * i;
+            }
+            out[10] = 102;
+            out[11] = 102;
+            return out;
+        }
+    }
+
+    @Test
+    void aSamplerChoosesEachEpochsSamplesInItsOrder() {
+        DataLoader loader = DataLoader.builder().setDataset(dataset).setBatchSize(5).optSampler(new StridedSampler()).build();
+        assertEquals(3, loader.batchCount());
+        assertEquals(12, loader.sampleCount());
+        List<long[]> first = epoch(loader);
+        assertEquals(List.of(5, 5, 2), first.stream().map(b -> b.length).toList());
+        assertArrayEquals(new long[] {0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 102, 102}, flat(first));
+        assertArrayEquals(new long[] {1, 11, 21, 31, 41, 51, 61, 71, 81, 91, 102, 102}, flat(epoch(loader)), "epoch 1");
+        DataLoader dropping = DataLoader.builder().setDataset(dataset).setBatchSize(5).optSampler(new StridedSampler())
+                .optDropLast(true).build();
+        assertEquals(10, dropping.sampleCount());
+        assertArrayEquals(new long[] {0, 10, 20, 30, 40, 50, 60, 70, 80, 90}, flat(epoch(dropping)));
+    }
+
+    /** Says it yields 3 indices; gives 2 in epoch 0 and one past the dataset in epoch 1. */
+    private static final class BrokenSampler implements Sampler {
+        @Override
+        public int size() {
+            return 3;
+        }
+
+        @Override
+        public int[] indices(int epoch) {
+            return epoch == 0 ? new int[] {1, 2} : new int[] {1, N, 2};
+        }
+    }
+
+    @Test
+    void aSamplerThatBreaksItsContractIsNamed() {
+        DataLoader loader = DataLoader.builder().setDataset(dataset).setBatchSize(2).optSampler(new BrokenSampler()).build();
+        IllegalStateException length = assertThrows(IllegalStateException.class, loader::iterator);
+        assertEquals("DataLoader: sampler BrokenSampler, epoch 0, has 2 indices, but its size() is 3", length.getMessage());
+        IllegalStateException range = assertThrows(IllegalStateException.class, loader::iterator);
+        assertEquals("DataLoader: sampler BrokenSampler, epoch 1, index 103 at position 1 is outside dataset ids of 103 samples",
+                range.getMessage());
+        IllegalArgumentException both = assertThrows(IllegalArgumentException.class, () -> DataLoader.builder()
+                .setDataset(dataset).setBatchSize(2).optShuffle(1).optSampler(new StridedSampler()).build());
+        assertEquals("DataLoader: optShuffle and optSampler exclude each other; the sampler StridedSampler decides the order",
+                both.getMessage());
+    }
+
     @Test
     void iteratorEndsAndBuilderValidates() {
         DataLoader loader = DataLoader.builder().setDataset(dataset).setBatchSize(200).build();
