@@ -35,7 +35,7 @@ public final class BuiltinAlgorithms implements AlgorithmProvider {
     /** The option naming the batches a data-driven pruner collects statistics on (NNI's name). */
     public static final String STATISTICS_BATCH_NUM = "statistics_batch_num";
 
-    /** The option making a filter pruner dependency-aware (NNI's name). */
+    /** The option making a filter pruner or Slim dependency-aware (NNI's name). */
     public static final String DEPENDENCY_AWARE = "dependency_aware";
 
     /** The option ranking a filter pruner's filters across all selected layers (NNI's name). */
@@ -67,9 +67,8 @@ public final class BuiltinAlgorithms implements AlgorithmProvider {
         r.add(AlgorithmSpec.of("slim", AlgorithmKind.PRUNER,
                         "network slimming: BatchNorm2d channels of smallest |γ| under one global threshold; fine-tuning adds "
                                 + "the L1 penalty scale·sign(γ) to γ's gradient",
-                        ctx -> with(SlimPruner.builder(), ctx)
-                                .optScale(ctx.options().getDouble("scale", SlimPruner.DEFAULT_SCALE)).build())
-                .withOption("scale", OptionType.NUMBER));
+                        BuiltinAlgorithms::slimPruner)
+                .withOption("scale", OptionType.NUMBER).withOption(DEPENDENCY_AWARE, OptionType.BOOLEAN));
         r.add(collectingPruner("taylor-fo", "Conv2d filters by first-order Taylor importance (weight × gradient)²",
                 ctx -> withCollecting(TaylorFoWeightFilterPruner.builder(), ctx).build()));
         r.add(collectingPruner("apoz", "Conv2d filters by average percentage of zeros of their activations",
@@ -119,6 +118,19 @@ public final class BuiltinAlgorithms implements AlgorithmProvider {
             Supplier<FilterPruner.Builder<P>> builder) {
         return AlgorithmSpec.of(name, AlgorithmKind.PRUNER, description, ctx -> withFilterOptions(builder.get(), ctx).build())
                 .withOption(DEPENDENCY_AWARE, OptionType.BOOLEAN).withOption(GLOBAL_SORT, OptionType.BOOLEAN);
+    }
+
+    /**
+     * Slim given the context: {@code scale}, and {@code "dependency_aware": true} ranks the batch norms whose
+     * outputs are added on common channels (the model is traced with one sample's input shape).
+     */
+    private static SlimPruner slimPruner(AlgorithmContext ctx) {
+        SlimPruner.Builder builder = with(SlimPruner.builder(), ctx)
+                .optScale(ctx.options().getDouble("scale", SlimPruner.DEFAULT_SCALE));
+        if (ctx.options().getBoolean(DEPENDENCY_AWARE, false)) {
+            builder.optDependencyAware(ctx.inputShape());
+        }
+        return builder.build();
     }
 
     /**

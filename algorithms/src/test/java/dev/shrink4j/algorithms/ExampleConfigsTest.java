@@ -11,6 +11,7 @@ import dev.shrink4j.prune.AgpPruner;
 import dev.shrink4j.prune.AgpSchedule;
 import dev.shrink4j.prune.FilterPruner;
 import dev.shrink4j.prune.Pruner;
+import dev.shrink4j.prune.SlimPruner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -137,6 +138,27 @@ class ExampleConfigsTest {
                         assertEquals(11, pruned, at);
                     }
                 }
+            }
+        }
+    }
+
+    @Test
+    void dependencyAwareReachesSlim() {
+        // The ranking itself is tested in the pruners module; here, that the option reaches the builder with one
+        // sample's input shape and is off by default. ResNet-20's stem and the three blocks of layer1 are one group.
+        AlgorithmRegistry registry = BuiltinAlgorithms.registry();
+        for (boolean aware : new boolean[] {false, true}) {
+            CompressionConfig cfg = CompressionConfig.parse("<inline>", "{\"pruner\": \"slim\", \"dependency_aware\": " + aware
+                    + ", \"config_list\": [{\"sparsity\": 0.5, \"op_types\": [\"BatchNorm2d\"]}]}", registry, AlgorithmKind.PRUNER);
+            try (Module model = ModelZoo.create("resnet20", 3, 10);
+                 Compressor c = cfg.spec().factory().create(new AlgorithmContext(model, cfg.configList(), null, cfg.options(),
+                         new long[] {1, 3, 32, 32}))) {
+                c.compress();
+                SlimPruner p = (SlimPruner) c;
+                assertEquals(aware, p.isDependencyAware());
+                assertEquals(aware, p.tracedGroups().isPresent());
+                assertEquals(aware ? List.of("bn1", "layer1.0.bn2", "layer1.1.bn2", "layer1.2.bn2") : null,
+                        p.dependencyGroups().isEmpty() ? null : p.dependencyGroups().get(0));
             }
         }
     }

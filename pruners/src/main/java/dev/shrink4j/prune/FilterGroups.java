@@ -4,10 +4,12 @@ import dev.shrink4j.graph.ChannelDim;
 import dev.shrink4j.graph.ChannelGroup;
 import dev.shrink4j.graph.DependencyGroups;
 import dev.shrink4j.graph.GroupMember;
+import dev.shrink4j.graph.ModelGraph;
 import dev.shrink4j.nn.HasChannelDependencies;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.layers.Conv2d;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -18,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.IntStream;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.global.torch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,17 +51,43 @@ final class FilterGroups {
     }
 
     /**
+     * The channel groups of {@code model}, traced on an all-ones input of shape {@code inputShape}.
+     *
+     * @param pruner the pruner's simple class name, for the error message
+     * @throws IllegalArgumentException naming the pruner, the model and the shape when the tracer cannot follow the model
+     */
+    static DependencyGroups trace(String pruner, Module model, long[] inputShape) {
+        try (PointerScope scope = new PointerScope()) {
+            return DependencyGroups.of(ModelGraph.trace(model, torch.ones(inputShape)));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(pruner + ": dependency-aware pruning traces " + model.typeName()
+                    + " with a dummy input of shape " + Arrays.toString(inputShape) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * The groups of {@code selected} convolutions in the traced {@code groups} of {@code model}.
      *
      * @param selected the names of the selected layers
      */
     static List<List<String>> traced(DependencyGroups groups, Module model, Collection<String> selected) {
+        return traced(groups, model, selected, Conv2d.class);
+    }
+
+    /**
+     * The groups of {@code selected} layers of type {@code type} (convolutions, or the batch norms Slim prunes)
+     * whose output channels are tied index for index in the traced {@code groups} of {@code model}.
+     *
+     * @param selected the names of the selected layers
+     */
+    static List<List<String>> traced(DependencyGroups groups, Module model, Collection<String> selected,
+            Class<? extends Module> type) {
         Set<String> chosen = new HashSet<>(selected);
         List<Set<String>> out = new ArrayList<>();
         for (ChannelGroup g : groups.groups()) {
             Map<List<Integer>, Set<String>> byMapping = new LinkedHashMap<>();
             for (GroupMember m : g.members()) {
-                if (m.dim() == ChannelDim.OUT && m.module() instanceof Conv2d && chosen.contains(m.layer())) {
+                if (m.dim() == ChannelDim.OUT && type.isInstance(m.module()) && chosen.contains(m.layer())) {
                     byMapping.computeIfAbsent(mapping(m), k -> new LinkedHashSet<>()).add(m.layer());
                 }
             }

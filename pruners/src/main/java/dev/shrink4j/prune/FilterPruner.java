@@ -16,14 +16,11 @@ import dev.shrink4j.prune.allocate.PerLayerAllocator;
 import dev.shrink4j.prune.allocate.SparsityAllocator;
 import dev.shrink4j.prune.importance.Importance;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.global.torch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -126,20 +123,10 @@ public abstract class FilterPruner extends Pruner {
     @Override
     protected void wrap(ModuleWrapper w) {
         if (dependencyAware && getModulesWrapper().get(0) == w) {
-            traced = model() instanceof HasChannelDependencies ? null : trace();
+            traced = model() instanceof HasChannelDependencies ? null
+                    : FilterGroups.trace(getClass().getSimpleName(), model(), dummyInputShape);
         }
         super.wrap(w);
-    }
-
-    /** The channel groups of the model, traced on an all-ones input of the dummy input shape. */
-    private DependencyGroups trace() {
-        try (PointerScope scope = new PointerScope()) {
-            return DependencyGroups.of(ModelGraph.trace(model(), torch.ones(dummyInputShape)));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(getClass().getSimpleName() + ": dependency-aware pruning traces "
-                    + model().typeName() + " with a dummy input of shape " + Arrays.toString(dummyInputShape)
-                    + ": " + e.getMessage(), e);
-        }
     }
 
     /** Plans the allocation, then computes every mask (one-shot). */

@@ -6,6 +6,8 @@ import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.compress.config.ConfigSchema;
 import dev.shrink4j.compress.config.LayerConfig;
+import dev.shrink4j.graph.DependencyGroups;
+import dev.shrink4j.graph.ModelGraph;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.layers.BatchNorm2d;
 import dev.shrink4j.nn.optim.Optimizer;
@@ -13,11 +15,15 @@ import dev.shrink4j.prune.allocate.GlobalAllocator;
 import dev.shrink4j.prune.allocate.ImportanceMasker;
 import dev.shrink4j.prune.importance.Importances;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Network slimming (NNI's {@code SlimPruner}; Liu et al., "Learning Efficient Convolutional Networks
@@ -39,15 +45,29 @@ import org.bytedeco.pytorch.Tensor;
  * {@link Builder#optMaskOnCompress(boolean) optMaskOnCompress(false)}: then they stay all ones until
  * {@link #updateMask()}, the usual flow being compress → sparsity-train → {@code updateMask()} →
  * fine-tune. γ and β are masked through the layer's parametrizations ({@code weight}, {@code bias}).
+ *
+ * <p><b>Dependency-aware</b> ({@link Builder#optDependencyAware}, off by default): batch norms whose outputs are
+ * added (the last batch norms of the residual branches of one stage and the shortcut's) must keep the same
+ * channels, or the add mixes pruned and kept channels and the model cannot shrink. The model is traced once in
+ * {@code compress()}, before any layer is wrapped, on an all-ones dummy input; the selected batch norms on the
+ * same channels of a {@link DependencyGroups} group, index for index, rank each shared channel as <em>one</em>
+ * unit of the global ranking ({@link GlobalAllocator}'s groups), scored by the mean of the members' |γ| and
+ * pruned in every member or in none; {@code N} counts a shared channel once. Members at an offset (behind a
+ * zero-padded "option A" shortcut) are grouped per offset, as the filter pruners do.
  */
 public class SlimPruner extends Pruner {
 
     /** The default sparsity-regularisation scale {@code s} of the paper. */
     public static final double DEFAULT_SCALE = 1e-4;
 
-    private final ImportanceMasker slimMasker;
+    private static final Logger LOG = LoggerFactory.getLogger(SlimPruner.class);
+
+    private ImportanceMasker slimMasker;
     private final double scale;
     private final boolean maskOnCompress;
+    private final long[] dummyInputShape;
+    private DependencyGroups traced;
+    private List<List<String>> dependencyGroups = List.of();
     private final SharedSparsity sharedSparsity = new SharedSparsity();
     private final List<Integer> reported = new ArrayList<>();
 
@@ -71,11 +91,30 @@ public class SlimPruner extends Pruner {
         this.slimMasker = masker;
         this.scale = b.scale;
         this.maskOnCompress = b.maskOnCompress;
+        this.dummyInputShape = b.dummyInputShape == null ? null : b.dummyInputShape.clone();
     }
 
-    /** A builder: {@code setModel}, {@code setConfigList}, then {@code optOptimizer}, {@code optScale}, {@code optMaskOnCompress}. */
+    /** A builder: {@code setModel}, {@code setConfigList}, then {@code optOptimizer}, {@code optScale}, {@code optMaskOnCompress}, {@code optDependencyAware}. */
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** Whether batch norms whose outputs are added are ranked on common channels. */
+    public final boolean isDependencyAware() {
+        return dummyInputShape != null;
+    }
+
+    /**
+     * The groups of selected batch norms ranked on common channels (each of two or more layers, in model order),
+     * once {@code compress()} ran in dependency-aware mode; empty otherwise.
+     */
+    public final List<List<String>> dependencyGroups() {
+        return dependencyGroups;
+    }
+
+    /** The model's traced channel groups, once {@code compress()} ran in dependency-aware mode. */
+    public final Optional<DependencyGroups> tracedGroups() {
+        return Optional.ofNullable(traced);
     }
 
     /** The sparsity-regularisation scale. */
@@ -102,8 +141,27 @@ public class SlimPruner extends Pruner {
         return errors;
     }
 
+    /**
+     * Adds, in dependency-aware mode: before the first layer is wrapped, traces the model, so the trace sees
+     * the model as it was given.
+     */
+    @Override
+    protected void wrap(ModuleWrapper w) {
+        if (isDependencyAware() && getModulesWrapper().get(0) == w) {
+            traced = FilterGroups.trace(getClass().getSimpleName(), model(), dummyInputShape);
+        }
+        super.wrap(w);
+    }
+
+    /** Finds the dependency groups (dependency-aware mode), then computes the masks unless told not to. */
     @Override
     protected void afterWrap() {
+        if (isDependencyAware()) {
+            List<String> selected = getModulesWrapper().stream().map(ModuleWrapper::name).toList();
+            dependencyGroups = FilterGroups.traced(traced, model(), selected, BatchNorm2d.class);
+            dependencyGroups.forEach(g -> LOG.info("SlimPruner: ranking {} on common channels", g));
+            slimMasker = new ImportanceMasker(Importances.BATCH_NORM_SCALE, new GlobalAllocator(dependencyGroups));
+        }
         if (maskOnCompress) {
             updateMask();
         }
@@ -139,6 +197,7 @@ public class SlimPruner extends Pruner {
     public static final class Builder extends CompressorBuilder<Builder> {
         private double scale = DEFAULT_SCALE;
         private boolean maskOnCompress = true;
+        private long[] dummyInputShape;
 
         private Builder() {
             super("SlimPruner");
@@ -156,6 +215,23 @@ public class SlimPruner extends Pruner {
         /** Whether {@code compress()} computes the masks (default true); false leaves them all ones until {@code updateMask()}. */
         public Builder optMaskOnCompress(boolean on) {
             this.maskOnCompress = on;
+            return this;
+        }
+
+        /**
+         * {@code dependency_aware}: batch norms whose outputs are added are ranked on common channels.
+         *
+         * @param inputShape the dummy input's shape for tracing ({@link ModelGraph#trace}, on all ones), e.g.
+         *                   {@code 1, 3, 32, 32}
+         * @throws IllegalArgumentException when the shape is empty or has a dimension below 1
+         */
+        public Builder optDependencyAware(long... inputShape) {
+            if (inputShape == null || inputShape.length == 0 || Arrays.stream(inputShape).anyMatch(d -> d < 1)) {
+                throw new IllegalArgumentException("SlimPruner: dependency-aware pruning needs a dummy input shape of"
+                        + " positive dimensions (optDependencyAware(1, 3, 32, 32)), got "
+                        + (inputShape == null ? "null" : Arrays.toString(inputShape)));
+            }
+            this.dummyInputShape = inputShape.clone();
             return this;
         }
 

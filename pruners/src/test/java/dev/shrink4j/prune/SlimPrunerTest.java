@@ -7,9 +7,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shrink4j.compress.config.ConfigException;
 import dev.shrink4j.compress.config.ConfigList;
+import dev.shrink4j.graph.speedup.ModelSpeedup;
+import dev.shrink4j.graph.speedup.SpeedupResult;
 import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.layers.Add;
+import dev.shrink4j.nn.layers.BatchNorm;
 import dev.shrink4j.nn.layers.BatchNorm2d;
+import dev.shrink4j.nn.layers.Conv2d;
+import dev.shrink4j.nn.layers.ReLU;
 import dev.shrink4j.nn.optim.Sgd;
+import dev.shrink4j.workbench.zoo.ResNet;
+import dev.shrink4j.workbench.zoo.ShortcutOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.GeneratorOptional;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
@@ -98,5 +112,107 @@ class SlimPrunerTest {
         }
         assertEquals("SlimPruner scale must be a finite number ≥ 0, got -1.0",
                 assertThrows(IllegalArgumentException.class, () -> SlimPruner.builder().optScale(-1)).getMessage());
+    }
+
+    /** Two branches whose batch norms are added ({@code bnA + bnB}), then a convolution and a batch norm of its own. */
+    static final class TwoBranches extends Module {
+        final Conv2d a = registerModule("a", new Conv2d(3, 4, 1));
+        final BatchNorm2d bnA = registerModule("bnA", new BatchNorm2d(4));
+        final Conv2d b = registerModule("b", new Conv2d(3, 4, 1));
+        final BatchNorm2d bnB = registerModule("bnB", new BatchNorm2d(4));
+        final Add add = registerModule("add", new Add());
+        final ReLU relu = registerModule("relu", new ReLU());
+        final Conv2d c = registerModule("c", new Conv2d(4, 4, 1));
+        final BatchNorm2d bnC = registerModule("bnC", new BatchNorm2d(4));
+
+        @Override
+        protected Tensor forward(Tensor x) {
+            return bnC.call(c.call(relu.call(add.call(bnA.call(a.call(x)), bnB.call(b.call(x))))));
+        }
+    }
+
+    static final ConfigList BN_05 = ConfigList.fromJson("[{\"sparsity\": 0.5, \"op_types\": [\"BatchNorm2d\"]}]");
+
+    @Test
+    void dependencyAwareRanksAddedBatchNormsOnCommonChannels() {
+        // γA = .1 .9 .5 .2, γB = .7 .1 .4 .3: the shared channels' mean |γ| = .4 .5 .45 .25; γC = .35 1 .05 .8.
+        // 8 units, floor(8·0.5) = 4 pruned: C2 (.05), shared 3 (.25), C0 (.35), shared 0 (.4).
+        try (TwoBranches m = new TwoBranches(); SlimPruner p = SlimPruner.builder().setModel(m).setConfigList(BN_05)
+                .optDependencyAware(1, 3, 4, 4).build()) {
+            setGammas(m);
+            p.compress();
+            assertTrue(p.isDependencyAware());
+            assertEquals(List.of(List.of("bnA", "bnB")), p.dependencyGroups());
+            assertArrayEquals(new float[] {0, 1, 1, 0}, TensorValues.values(p.weightMask("bnA")));
+            assertArrayEquals(new float[] {0, 1, 1, 0}, TensorValues.values(p.weightMask("bnB")));
+            assertArrayEquals(new float[] {0, 1, 0, 1}, TensorValues.values(p.weightMask("bnC")));
+            assertArrayEquals(new float[] {0, 1, 1, 0},
+                    TensorValues.values(p.getWrapper("bnB").getBuffer(Pruner.BIAS_MASK)), "β follows γ");
+        }
+        // without it, 12 units and 6 pruned, each layer on its own: C2 .05, A0 .1, B1 .1, A3 .2, B3 .3, C0 .35
+        try (TwoBranches m = new TwoBranches(); SlimPruner p = new SlimPruner(m, BN_05)) {
+            setGammas(m);
+            p.compress();
+            assertEquals(List.of(), p.dependencyGroups());
+            assertArrayEquals(new float[] {0, 1, 1, 0}, TensorValues.values(p.weightMask("bnA")));
+            assertArrayEquals(new float[] {1, 0, 1, 0}, TensorValues.values(p.weightMask("bnB")));
+            assertArrayEquals(new float[] {0, 1, 0, 1}, TensorValues.values(p.weightMask("bnC")));
+        }
+    }
+
+    private static void setGammas(TwoBranches m) {
+        TensorValues.set(m.bnA.weight(), new float[] {0.1f, 0.9f, 0.5f, 0.2f});
+        TensorValues.set(m.bnB.weight(), new float[] {0.7f, 0.1f, 0.4f, 0.3f});
+        TensorValues.set(m.bnC.weight(), new float[] {0.35f, 1, 0.05f, 0.8f});
+    }
+
+    @Test
+    void dependencyAwareMasksOfResNet20OptionBShrinkTheModel() {
+        torch.manual_seed(11);
+        try (ResNet net = new ResNet(20, ShortcutOption.B, 3, 10); PointerScope scope = new PointerScope()) {
+            randomStatistics(net);
+            net.eval();
+            Map<String, Tensor> masks = new LinkedHashMap<>();
+            try (SlimPruner p = SlimPruner.builder().setModel(net).setConfigList(BN_05).optDependencyAware(1, 3, 8, 8).build()) {
+                p.compress();
+                List<String> stages = List.of("bn1", "layer1.0.bn2", "layer1.1.bn2", "layer1.2.bn2");
+                assertEquals(List.of(stages, List.of("layer2.0.bn2", "layer2.0.shortcut.1", "layer2.1.bn2", "layer2.2.bn2"),
+                        List.of("layer3.0.bn2", "layer3.0.shortcut.1", "layer3.1.bn2", "layer3.2.bn2")), p.dependencyGroups());
+                for (List<String> g : p.dependencyGroups()) {
+                    for (String name : g) {
+                        assertTrue(torch.equal(p.weightMask(g.get(0)), p.weightMask(name)), name + " shares " + g.get(0) + "'s channels");
+                    }
+                }
+                p.masks().forEach((k, v) -> masks.put(k, v.clone()));
+            }
+            try (NoGradGuard g = new NoGradGuard()) {
+                Map<String, Tensor> params = net.namedParameters();
+                masks.forEach((k, mask) -> params.get(k.substring(0, k.length() - "_mask".length())).mul_(mask));
+                Tensor x = torch.randn(4, 3, 32, 32);
+                Tensor masked = net.call(x);
+                long before = net.parameterCount();
+                SpeedupResult r = ModelSpeedup.apply(net, torch.zeros(1, 3, 32, 32), masks);
+                double diff = masked.sub(net.call(x)).abs().max().item_double();
+                assertTrue(diff < 1e-4, "max |masked - shrunk| = " + diff);
+                assertTrue(net.parameterCount() < before, r.summary());
+                long kept = masks.get("layer1.0.bn2.weight_mask").sum().item_long();
+                assertEquals(kept, ((BatchNorm) net.getSubmodule("layer1.2.bn2")).numFeatures());
+                assertEquals(kept, ((Conv2d) net.getSubmodule("conv1")).outChannels(), "the stem shrinks with its group");
+            }
+        }
+    }
+
+    /** Random running statistics and β, so that a removed channel is zero only because its mask made it so. */
+    private static void randomStatistics(Module model) {
+        try (NoGradGuard g = new NoGradGuard()) {
+            for (Module m : model.namedModules().values()) {
+                if (m instanceof BatchNorm bn) {
+                    bn.runningMean().normal_(0.0, 0.5, new GeneratorOptional());
+                    bn.runningVar().uniform_(0.5, 2.0, new GeneratorOptional());
+                    bn.weight().uniform_(0.1, 1.5, new GeneratorOptional());
+                    bn.bias().normal_(0.0, 0.5, new GeneratorOptional());
+                }
+            }
+        }
     }
 }
