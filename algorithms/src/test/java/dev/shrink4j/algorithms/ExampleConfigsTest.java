@@ -145,7 +145,8 @@ class ExampleConfigsTest {
     @Test
     void dependencyAwareReachesSlim() {
         // The ranking itself is tested in the pruners module; here, that the option reaches the builder with one
-        // sample's input shape and is off by default. ResNet-20's stem and the three blocks of layer1 are one group.
+        // sample's input shape and is off by default. The zoo's ResNet-20 (option A) ties the stem and the last batch norm
+        // of every block into one group, each stage at its offset.
         AlgorithmRegistry registry = BuiltinAlgorithms.registry();
         for (boolean aware : new boolean[] {false, true}) {
             CompressionConfig cfg = CompressionConfig.parse("<inline>", "{\"pruner\": \"slim\", \"dependency_aware\": " + aware
@@ -157,7 +158,8 @@ class ExampleConfigsTest {
                 SlimPruner p = (SlimPruner) c;
                 assertEquals(aware, p.isDependencyAware());
                 assertEquals(aware, p.tracedGroups().isPresent());
-                assertEquals(aware ? List.of("bn1", "layer1.0.bn2", "layer1.1.bn2", "layer1.2.bn2") : null,
+                assertEquals(aware ? List.of("bn1", "layer1.0.bn2", "layer1.1.bn2", "layer1.2.bn2", "layer2.0.bn2", "layer2.1.bn2",
+                        "layer2.2.bn2", "layer3.0.bn2", "layer3.1.bn2", "layer3.2.bn2") : null,
                         p.dependencyGroups().isEmpty() ? null : p.dependencyGroups().get(0));
             }
         }

@@ -32,13 +32,13 @@ import org.slf4j.LoggerFactory;
  * ({@link Module#namedModules()}), and the groups are ordered by their first layer.
  *
  * <p>From a trace ({@link #traced}): the output-channel members of each {@link ChannelGroup} that are selected
- * convolutions, split by their index mapping. Members on the same group channels index for index (the
- * convolutions of a residual add, a convolution and the depthwise convolution after it) form one group. Members
- * at other offsets are not joined to them: behind a zero-padded "option A" shortcut, filter {@code c} of a
- * stage is channel {@code c + before} of the next stage, and the allocators rank layers of one width on common
- * indices only. So in an option-A ResNet each stage's convolutions are pruned on common channels, but the
- * stages are ranked independently (their masks are not one consistent choice of the whole group's channels);
- * operands of a concatenation sit on disjoint channels and are never joined.
+ * layers of one type, joined where their channels overlap. Members on the same group channels index for index
+ * (the convolutions of a residual add, a convolution and the depthwise convolution after it) form one group;
+ * members at other offsets whose channels overlap theirs join it: behind a zero-padded "option A" shortcut,
+ * filter {@code c} of a stage is channel {@code c + before} of the next, so an option-A ResNet's stem and the
+ * residual branches of all stages are one group, with each member's channel map ({@link Tied#channelsOf()}) for
+ * the allocators, which rank the group's channels once. Operands of a concatenation sit on disjoint channels and
+ * are never joined.
  *
  * <p>From a declaration ({@link #declared}, {@link HasChannelDependencies}): the declared sets, sets that share
  * a layer merged, restricted to the selected layers.
@@ -66,24 +66,36 @@ final class FilterGroups {
     }
 
     /**
+     * Groups of layers pruned on one choice of channels, and where members cover the group's channels at an
+     * offset, the group channel of each of their units (the group's channels numbered {@code 0 … width−1}).
+     *
+     * @param groups     each group's layers in model order, the groups ordered by their first layer
+     * @param channelsOf the channel maps of the members of groups at offsets; empty for other groups
+     */
+    record Tied(List<List<String>> groups, Map<String, int[]> channelsOf) {
+    }
+
+    /**
      * The groups of {@code selected} convolutions in the traced {@code groups} of {@code model}.
      *
      * @param selected the names of the selected layers
      */
     static List<List<String>> traced(DependencyGroups groups, Module model, Collection<String> selected) {
-        return traced(groups, model, selected, Conv2d.class);
+        return traced(groups, model, selected, Conv2d.class).groups();
     }
 
     /**
      * The groups of {@code selected} layers of type {@code type} (convolutions, or the batch norms Slim prunes)
-     * whose output channels are tied index for index in the traced {@code groups} of {@code model}.
+     * whose output channels are tied in the traced {@code groups} of {@code model}: members on the same group
+     * channels index for index, joined with the members at other offsets whose channels overlap theirs (the
+     * stages of an option-A ResNet); members on disjoint channels (the operands of a concatenation) stay apart.
      *
      * @param selected the names of the selected layers
      */
-    static List<List<String>> traced(DependencyGroups groups, Module model, Collection<String> selected,
-            Class<? extends Module> type) {
+    static Tied traced(DependencyGroups groups, Module model, Collection<String> selected, Class<? extends Module> type) {
         Set<String> chosen = new HashSet<>(selected);
         List<Set<String>> out = new ArrayList<>();
+        Map<String, int[]> channelsOf = new LinkedHashMap<>();
         for (ChannelGroup g : groups.groups()) {
             Map<List<Integer>, Set<String>> byMapping = new LinkedHashMap<>();
             for (GroupMember m : g.members()) {
@@ -91,13 +103,25 @@ final class FilterGroups {
                     byMapping.computeIfAbsent(mapping(m), k -> new LinkedHashSet<>()).add(m.layer());
                 }
             }
-            if (overlapping(byMapping.keySet())) {
-                LOG.info("{} ties {} at different channel offsets (a zero-padded shortcut): each set of layers on the"
-                        + " same indices is pruned on common channels, not the group as a whole", g, byMapping.values());
+            for (List<List<Integer>> cluster : overlappingClusters(byMapping.keySet())) {
+                Set<String> layers = new LinkedHashSet<>();
+                cluster.forEach(mapping -> layers.addAll(byMapping.get(mapping)));
+                if (layers.size() < 2) {
+                    continue;
+                }
+                out.add(layers);
+                if (cluster.size() > 1) {
+                    LOG.info("{} ties {} at different channel offsets (a zero-padded shortcut): they are pruned on one"
+                            + " choice of the group's channels", g, layers);
+                    List<Integer> channels = cluster.stream().flatMap(List::stream).distinct().sorted().toList();
+                    for (List<Integer> mapping : cluster) {
+                        int[] at = mapping.stream().mapToInt(channels::indexOf).toArray();
+                        byMapping.get(mapping).forEach(layer -> channelsOf.put(layer, at));
+                    }
+                }
             }
-            byMapping.values().stream().filter(s -> s.size() >= 2).forEach(out::add);
         }
-        return inModelOrder(model, out);
+        return new Tied(inModelOrder(model, out), channelsOf);
     }
 
     /**
@@ -160,15 +184,23 @@ final class FilterGroups {
         return IntStream.range(0, m.size()).map(m::channelOf).boxed().toList();
     }
 
-    /** Whether two of the mappings share a group channel. */
-    private static boolean overlapping(Collection<List<Integer>> mappings) {
-        Set<Integer> seen = new HashSet<>();
+    /** The mappings joined where they share a group channel (transitively), in first-seen order. */
+    private static List<List<List<Integer>>> overlappingClusters(Collection<List<Integer>> mappings) {
+        List<List<List<Integer>>> clusters = new ArrayList<>();
+        List<Set<Integer>> covered = new ArrayList<>();
         for (List<Integer> mapping : mappings) {
-            if (mapping.stream().distinct().anyMatch(c -> !seen.add(c))) {
-                return true;
+            List<List<Integer>> cluster = new ArrayList<>(List.of(mapping));
+            Set<Integer> channels = new HashSet<>(mapping);
+            for (int i = clusters.size() - 1; i >= 0; i--) {
+                if (covered.get(i).stream().anyMatch(channels::contains)) {
+                    cluster.addAll(0, clusters.remove(i));
+                    channels.addAll(covered.remove(i));
+                }
             }
+            clusters.add(cluster);
+            covered.add(channels);
         }
-        return false;
+        return clusters;
     }
 
     /** Each group's layers in model order, the groups ordered by their first layer. */

@@ -41,9 +41,10 @@ import org.slf4j.LoggerFactory;
  * reads its output. The groups are found once in {@code compress()}, before any layer is wrapped: declared by
  * a model that implements {@link HasChannelDependencies}, or else traced with an all-ones dummy input into a
  * {@link ModelGraph} whose {@link DependencyGroups} give, per channel group, the selected convolutions on the
- * same channels index for index. Members at an offset are not joined: behind a zero-padded "option A"
- * shortcut, filter {@code c} of one stage is channel {@code c + before} of the next, so each stage is a group
- * of its own, ranked independently of the others. A model the tracer cannot follow (an operation outside
+ * same channels, joined with the members at an offset whose channels overlap theirs: behind a zero-padded
+ * "option A" shortcut, filter {@code c} of one stage is channel {@code c + before} of the next, so an option-A
+ * ResNet's stem and residual branches of all stages are one group, ranked once over its channels (each channel's
+ * importance summed over the members covering it), each member losing exactly the pruned channels it covers. A model the tracer cannot follow (an operation outside
  * any module) is an error naming it. The groups, counting only selected layers, are allocated by a
  * {@link DependencyGroupAllocator}: the members' importances are
  * summed per channel and {@code floor(n·s_min)} channels with the lowest sum are pruned in every member
@@ -70,6 +71,7 @@ public abstract class FilterPruner extends Pruner {
     private final boolean globalSort;
     private final long[] dummyInputShape;
     private DependencyGroups traced;
+    private Map<String, int[]> channelsOf = Map.of();
     private final Map<String, List<ModuleWrapper>> groupOf = new LinkedHashMap<>();
     private SparsityAllocator allocator = new PerLayerAllocator();
     private final SharedSparsity sharedSparsity = new SharedSparsity();
@@ -142,21 +144,24 @@ public abstract class FilterPruner extends Pruner {
      */
     protected final void planAllocation() {
         groupOf.clear();
+        channelsOf = Map.of();
         if (dependencyAware) {
             Map<String, ModuleWrapper> byName = new LinkedHashMap<>();
             getModulesWrapper().forEach(w -> byName.put(w.name(), w));
-            List<List<String>> groups = model() instanceof HasChannelDependencies declaring
-                    ? FilterGroups.declared(model(), declaring.channelDependencies(), byName.keySet())
-                    : traced == null ? List.of() : FilterGroups.traced(traced, model(), byName.keySet());
-            for (List<String> g : groups) {
+            FilterGroups.Tied tied = model() instanceof HasChannelDependencies declaring
+                    ? new FilterGroups.Tied(FilterGroups.declared(model(), declaring.channelDependencies(), byName.keySet()), Map.of())
+                    : traced == null ? new FilterGroups.Tied(List.of(), Map.of())
+                    : FilterGroups.traced(traced, model(), byName.keySet(), Conv2d.class);
+            channelsOf = tied.channelsOf();
+            for (List<String> g : tied.groups()) {
                 List<ModuleWrapper> members = g.stream().map(byName::get).toList();
                 members.forEach(w -> groupOf.put(w.name(), members));
                 LOG.info("{}: pruning {} on common channels", getClass().getSimpleName(), g);
             }
         }
         List<List<String>> groups = dependencyGroups();
-        allocator = globalSort ? new GlobalAllocator(groups)
-                : dependencyAware ? new DependencyGroupAllocator(groups) : new PerLayerAllocator();
+        allocator = globalSort ? new GlobalAllocator(groups, channelsOf)
+                : dependencyAware ? new DependencyGroupAllocator(groups, channelsOf) : new PerLayerAllocator();
     }
 
     /**

@@ -53,7 +53,8 @@ import org.slf4j.LoggerFactory;
  * same channels of a {@link DependencyGroups} group, index for index, rank each shared channel as <em>one</em>
  * unit of the global ranking ({@link GlobalAllocator}'s groups), scored by the mean of the members' |γ| and
  * pruned in every member or in none; {@code N} counts a shared channel once. Members at an offset (behind a
- * zero-padded "option A" shortcut) are grouped per offset, as the filter pruners do.
+ * zero-padded "option A" shortcut) join the group: each group channel is scored by the mean |γ| of the members
+ * covering it, and each member loses exactly the pruned channels it covers.
  */
 public class SlimPruner extends Pruner {
 
@@ -158,9 +159,10 @@ public class SlimPruner extends Pruner {
     protected void afterWrap() {
         if (isDependencyAware()) {
             List<String> selected = getModulesWrapper().stream().map(ModuleWrapper::name).toList();
-            dependencyGroups = FilterGroups.traced(traced, model(), selected, BatchNorm2d.class);
+            FilterGroups.Tied tied = FilterGroups.traced(traced, model(), selected, BatchNorm2d.class);
+            dependencyGroups = tied.groups();
             dependencyGroups.forEach(g -> LOG.info("SlimPruner: ranking {} on common channels", g));
-            slimMasker = new ImportanceMasker(Importances.BATCH_NORM_SCALE, new GlobalAllocator(dependencyGroups));
+            slimMasker = new ImportanceMasker(Importances.BATCH_NORM_SCALE, new GlobalAllocator(dependencyGroups, tied.channelsOf()));
         }
         if (maskOnCompress) {
             updateMask();

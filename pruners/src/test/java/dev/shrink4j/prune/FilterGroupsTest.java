@@ -1,5 +1,6 @@
 package dev.shrink4j.prune;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,6 +20,7 @@ import dev.shrink4j.workbench.zoo.ShortcutOption;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.IntStream;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
@@ -120,10 +122,10 @@ class FilterGroupsTest {
     }
 
     @Test
-    void resNet20OptionAGroupsEachStageOnItsOwnOffset() {
+    void resNet20OptionAGroupsAllStagesAtTheirOffsets() {
         // The zero-padded shortcut pads 8 channels on each side into stage 2 and 16 into stage 3, so the graph
-        // has one 64-channel group in which stage 2's filter c is channel c + 16 and stage 1's is c + 8 + 16. The
-        // allocators rank layers of one width on common indices, so each stage is a group of its own.
+        // has one 64-channel group in which stage 2's filter c is channel c + 16 and stage 1's is c + 8 + 16: one
+        // group of all stages, each member mapped onto the group's channels at its offset.
         torch.manual_seed(1);
         try (Module net = ModelZoo.create("resnet20", 3, 10)) {
             DependencyGroups groups = DependencyGroups.trace(net, torch.ones(1, 3, 8, 8));
@@ -132,11 +134,13 @@ class FilterGroupsTest {
             assertEquals("channel = index + 24", groups.member("layer1.1.conv2", ChannelDim.OUT).mapping());
             assertEquals("channel = index + 16", groups.member("layer2.1.conv2", ChannelDim.OUT).mapping());
             assertEquals("channel = index", groups.member("layer3.1.conv2", ChannelDim.OUT).mapping());
-            assertEquals(List.of(
-                    List.of("conv1", "layer1.0.conv2", "layer1.1.conv2", "layer1.2.conv2"),
-                    List.of("layer2.0.conv2", "layer2.1.conv2", "layer2.2.conv2"),
-                    List.of("layer3.0.conv2", "layer3.1.conv2", "layer3.2.conv2")),
-                    FilterGroups.traced(groups, net, convs(net)));
+            FilterGroups.Tied tied = FilterGroups.traced(groups, net, convs(net), Conv2d.class);
+            assertEquals(List.of(List.of("conv1", "layer1.0.conv2", "layer1.1.conv2", "layer1.2.conv2", "layer2.0.conv2",
+                    "layer2.1.conv2", "layer2.2.conv2", "layer3.0.conv2", "layer3.1.conv2", "layer3.2.conv2")), tied.groups());
+            assertEquals(10, tied.channelsOf().size());
+            assertArrayEquals(IntStream.range(24, 40).toArray(), tied.channelsOf().get("conv1"));
+            assertArrayEquals(IntStream.range(16, 48).toArray(), tied.channelsOf().get("layer2.1.conv2"));
+            assertArrayEquals(IntStream.range(0, 64).toArray(), tied.channelsOf().get("layer3.2.conv2"));
         }
     }
 

@@ -19,9 +19,12 @@ import dev.shrink4j.prune.core.Ranking;
 import dev.shrink4j.prune.importance.ImportanceInput;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -276,14 +279,13 @@ class FilterPrunerTest {
     @EnumSource(ShortcutOption.class)
     void dependencyAwareL1OnResNet20PrunesEachResidualGroupOnCommonChannels(ShortcutOption option) {
         // Option B's 1x1 projection joins its stage's group; option A's zero-padded shortcut puts each stage at its
-        // own offset of one graph group, and each stage is pruned on common channels of its own.
+        // own offset of one graph group, which is pruned as one (dependencyAwareL1OnResNet20OptionAShrinks).
         List<List<String>> expected = option == ShortcutOption.B ? List.of(
                 List.of("conv1", "layer1.0.conv2", "layer1.1.conv2", "layer1.2.conv2"),
                 List.of("layer2.0.conv2", "layer2.0.shortcut.0", "layer2.1.conv2", "layer2.2.conv2"),
                 List.of("layer3.0.conv2", "layer3.0.shortcut.0", "layer3.1.conv2", "layer3.2.conv2")) : List.of(
-                List.of("conv1", "layer1.0.conv2", "layer1.1.conv2", "layer1.2.conv2"),
-                List.of("layer2.0.conv2", "layer2.1.conv2", "layer2.2.conv2"),
-                List.of("layer3.0.conv2", "layer3.1.conv2", "layer3.2.conv2"));
+                List.of("conv1", "layer1.0.conv2", "layer1.1.conv2", "layer1.2.conv2", "layer2.0.conv2", "layer2.1.conv2",
+                        "layer2.2.conv2", "layer3.0.conv2", "layer3.1.conv2", "layer3.2.conv2"));
         torch.manual_seed(7);
         try (Module net = new ResNet(20, option, 3, 10);
                 L1FilterPruner p = L1FilterPruner.builder().setModel(net).setConfigList(conv(0.5))
@@ -291,8 +293,46 @@ class FilterPrunerTest {
             p.compress();
             assertEquals(expected, p.dependencyGroups());
             assertTrue(p.tracedGroups().orElseThrow().graph().hasNode("layer3.2.conv2"));
-            assertSharedChannelsWithLowestSummedL1(net, p, expected);
-            p.layerSparsity().forEach((name, s) -> assertEquals(0.5, s, 1e-12, name));
+            if (option == ShortcutOption.B) {
+                assertSharedChannelsWithLowestSummedL1(net, p, expected);
+                p.layerSparsity().forEach((name, s) -> assertEquals(0.5, s, 1e-12, name));
+            }
+        }
+    }
+
+    @Test
+    void dependencyAwareL1OnResNet20OptionAShrinks() {
+        // The group's 64 channels: stage 3's filter c is channel c, stage 2's c + 16, stage 1's (and the stem's) c + 24.
+        // Channel k scores the L1 norms summed over the members covering it; the 32 lowest go in every member.
+        torch.manual_seed(3);
+        try (ResNet net = new ResNet(20, ShortcutOption.A, 3, 10); PointerScope scope = new PointerScope()) {
+            net.eval();
+            Map<String, Tensor> masks = new LinkedHashMap<>();
+            List<String> stage1 = List.of("conv1", "layer1.0.conv2", "layer1.1.conv2", "layer1.2.conv2");
+            List<String> stage2 = List.of("layer2.0.conv2", "layer2.1.conv2", "layer2.2.conv2");
+            List<String> stage3 = List.of("layer3.0.conv2", "layer3.1.conv2", "layer3.2.conv2");
+            Tensor sum = torch.zeros(64);
+            for (List<String> stage : List.of(stage1, stage2, stage3)) {
+                for (String name : stage) {
+                    Tensor l1 = net.getSubmodule(name).getParameter("weight").detach().abs().flatten(1, -1).sum(1);
+                    sum.narrow(0, (64 - l1.numel()) / 2, l1.numel()).add_(l1);
+                }
+            }
+            float[] keep = values(Ranking.keepMask(sum, 0.5));
+            try (L1FilterPruner p = L1FilterPruner.builder().setModel(net).setConfigList(conv(0.5))
+                    .optDependencyAware(1, 3, 8, 8).build()) {
+                p.compress();
+                for (List<String> stage : List.of(stage1, stage2, stage3)) {
+                    for (String name : stage) {
+                        float[] got = values(p.weightMask(name).flatten(1, -1).select(1, 0));
+                        int at = (64 - got.length) / 2;
+                        assertArrayEquals(Arrays.copyOfRange(keep, at, at + got.length), got, name);
+                    }
+                }
+                p.masks().forEach((k, v) -> masks.put(k, v.clone()));
+            }
+            Shrinking.assertShrinksAsMasked(net, masks);
+            assertEquals(32, ((Conv2d) net.getSubmodule("layer3.2.conv2")).outChannels());
         }
     }
 

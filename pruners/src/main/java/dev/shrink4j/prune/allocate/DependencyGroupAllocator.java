@@ -20,6 +20,11 @@ import org.bytedeco.pytorch.Tensor;
  * {@code n < 2}); each member then prunes up to its own {@code floor(n·s)} by its own scores
  * ({@link PerLayerAllocator}'s rule, the common channels ranked first). With equal sparsities all
  * members get identical masks. Layers outside every group are allocated by {@link PerLayerAllocator}.
+ *
+ * <p>A group some of whose members cover its channels at an offset (behind a zero-padded "option A" shortcut) is
+ * ranked once over its channels: each channel's score sums over the members that cover it, the
+ * {@code floor(n·s_min)} lowest of its {@code n} channels go, and each member loses exactly the pruned channels it
+ * covers (so members lose different shares, and the group's masks are one consistent choice).
  */
 public final class DependencyGroupAllocator implements SparsityAllocator {
 
@@ -30,7 +35,19 @@ public final class DependencyGroupAllocator implements SparsityAllocator {
      * @throws IllegalArgumentException naming a group of fewer than 2 layers or a layer in two groups
      */
     public DependencyGroupAllocator(Collection<? extends List<String>> groups) {
-        this.coupling = new Coupling(groups);
+        this(groups, Map.of());
+    }
+
+    /**
+     * Groups some of whose members cover the group's channels at an offset.
+     *
+     * @param channelsOf for members at an offset: the group channel of each of the layer's output units, the
+     *                   group's channels numbered {@code 0 … width−1}; other members are index for index
+     * @throws IllegalArgumentException naming a group of fewer than 2 layers, a layer in two groups or a map of
+     *                                  a layer outside every group
+     */
+    public DependencyGroupAllocator(Collection<? extends List<String>> groups, Map<String, int[]> channelsOf) {
+        this.coupling = new Coupling(groups, channelsOf);
     }
 
     /**
@@ -59,14 +76,17 @@ public final class DependencyGroupAllocator implements SparsityAllocator {
         return out.masks();
     }
 
-    private static Map<String, Masks> allocateGroup(List<LayerScores> members) {
+    private Map<String, Masks> allocateGroup(List<LayerScores> members) {
         double minSparsity = members.stream().mapToDouble(LayerScores::sparsity).min().orElseThrow();
-        Tensor sum = Coupling.sharedScores(members, false);
+        Tensor sum = coupling.sharedScores(members, false);
         long n = sum.numel();
         Tensor common = Ranking.keepMaskPruning(sum, n < 2 ? 0 : Ranking.prunedCount(n, minSparsity)).eq(new Scalar(0f));
         Map<String, Masks> out = new LinkedHashMap<>();
+        boolean atOffsets = coupling.atOffsets(members.stream().map(LayerScores::layer).toList());
         for (LayerScores m : members) {
-            out.put(m.layer(), m.masks(PerLayerAllocator.keep(m, common)));
+            Tensor memberCommon = coupling.memberKeep(m.layer(), common);
+            // at offsets a member's own extra pruning would break the group's one choice of channels
+            out.put(m.layer(), m.masks(atOffsets ? memberCommon.logical_not() : PerLayerAllocator.keep(m, memberCommon)));
         }
         return out;
     }

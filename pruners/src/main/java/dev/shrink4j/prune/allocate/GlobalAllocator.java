@@ -25,7 +25,8 @@ import org.bytedeco.pytorch.global.torch;
  * output channels: each shared channel is <em>one</em> unit of the ranking, placed where the group's first
  * member stands, scored by the mean of the members' scores (so it competes with a single filter on that
  * filter's scale; channels every member has already pruned first), and pruned in every member or in
- * none. {@code N} counts a shared channel once.
+ * none. {@code N} counts a shared channel once. A member at an offset (behind a zero-padded "option A" shortcut)
+ * is given the ranking of the group channels it covers, each scored by the mean over the members covering it.
  */
 public final class GlobalAllocator implements SparsityAllocator {
 
@@ -42,7 +43,20 @@ public final class GlobalAllocator implements SparsityAllocator {
      * @throws IllegalArgumentException naming a group of fewer than 2 layers or a layer in two groups
      */
     public GlobalAllocator(Collection<? extends List<String>> groups) {
-        this.coupling = new Coupling(groups);
+        this(groups, Map.of());
+    }
+
+    /**
+     * A global ranking in which each of {@code groups} ranks its channels as one unit each, some members
+     * covering the group's channels at an offset.
+     *
+     * @param channelsOf for members at an offset: the group channel of each of the layer's output units, the
+     *                   group's channels numbered {@code 0 … width−1}; other members are index for index
+     * @throws IllegalArgumentException naming a group of fewer than 2 layers, a layer in two groups or a map of
+     *                                  a layer outside every group
+     */
+    public GlobalAllocator(Collection<? extends List<String>> groups, Map<String, int[]> channelsOf) {
+        this.coupling = new Coupling(groups, channelsOf);
     }
 
     /**
@@ -77,7 +91,7 @@ public final class GlobalAllocator implements SparsityAllocator {
             } else if (done.add(group)) {
                 List<LayerScores> members = Coupling.members(group, byName);
                 units.add(members);
-                scores.add(Coupling.sharedScores(members, true));
+                scores.add(coupling.sharedScores(members, true));
             }
         }
         Tensor keep = Ranking.keepMask(torch.cat(new TensorVector(scores.toArray(new Tensor[0]))), sparsity);
@@ -87,7 +101,7 @@ public final class GlobalAllocator implements SparsityAllocator {
             long n = scores.get(i).numel();
             Tensor unitKeep = keep.narrow(0, offset, n);
             offset += n;
-            units.get(i).forEach(l -> byLayer.put(l.layer(), l.masks(unitKeep)));
+            units.get(i).forEach(l -> byLayer.put(l.layer(), l.masks(coupling.memberKeep(l.layer(), unitKeep))));
         }
         Allocations out = new Allocations();
         layers.forEach(l -> out.put(l.layer(), byLayer.get(l.layer())));

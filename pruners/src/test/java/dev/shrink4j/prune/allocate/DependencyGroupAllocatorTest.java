@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class DependencyGroupAllocatorTest {
@@ -32,6 +33,20 @@ class DependencyGroupAllocatorTest {
         // lowest sum of the rest, channel 3 (sums 9 6 4 3 → without the rule the common two would be {3, 2})
         assertEquals("a 0110, b 0110", Scores.keeps(allocator.allocate(List.of(
                 Scores.units("a", 0.5, new float[] {5, 5, 3, 2}, 0), Scores.units("b", 0.5, new float[] {4, 1, 1, 1}, 0)))));
+    }
+
+    @Test
+    void aGroupAtOffsetsRanksItsChannelsOnceAndGivesEachMemberItsSlice() {
+        // wide covers channels 0..3 index for index, narrow covers 1 and 2 (an option-A stage at offset 1):
+        // sums 3, 1+8, 2+0.5, 6 → floor(4·.5) = 2 lowest, channels 2 and 0; narrow loses channel 2 only
+        DependencyGroupAllocator offsets = new DependencyGroupAllocator(List.of(List.of("wide", "narrow")),
+                Map.of("narrow", new int[] {1, 2}));
+        assertEquals("wide 0101, narrow 10", Scores.keeps(offsets.allocate(List.of(
+                Scores.units("wide", 0.5, new float[] {3, 1, 2, 6}), Scores.units("narrow", 0.5, new float[] {8, 0.5f})))));
+        IllegalArgumentException gap = assertThrows(IllegalArgumentException.class, () -> new DependencyGroupAllocator(
+                List.of(List.of("a", "b")), Map.of("a", new int[] {0, 1}, "b", new int[] {3, 4})).allocate(List.of(
+                Scores.units("a", 0.5, new float[] {1, 2}), Scores.units("b", 0.5, new float[] {1, 2}))));
+        assertEquals("dependency group [a, b] has channels that no member covers", gap.getMessage());
     }
 
     @Test

@@ -22,6 +22,16 @@ class GlobalAllocatorTest {
     }
 
     @Test
+    void aGroupAtOffsetsScoresEachChannelByTheMeanOfTheMembersCoveringIt() {
+        // narrow covers channels 1 and 2 of wide's four: means 3, (1+8)/2, (2+.5)/2, 6, then c's 2 and 10.
+        // N = 6, floor(6·.5) = 3 lowest: group channel 2 (1.25), c0 (2), group channel 0 (3)
+        GlobalAllocator offsets = new GlobalAllocator(List.of(List.of("wide", "narrow")), Map.of("narrow", new int[] {1, 2}));
+        assertEquals("wide 0101, narrow 10, c 01", Scores.keeps(offsets.allocate(List.of(
+                Scores.units("wide", 0.5, new float[] {3, 1, 2, 6}), Scores.units("narrow", 0.5, new float[] {8, 0.5f}),
+                Scores.units("c", 0.5, new float[] {2, 10})))));
+    }
+
+    @Test
     void tiesGoInLayerOrderThenUnitOrder() {
         // a (2, 1, 3), b (1, 5): floor(5·.4) = 2 → both 1s, a1 and b0; floor(5·.2) = 1 → of the tied 1s, a1 (a comes first)
         assertEquals("a 101, b 01", Scores.keeps(new GlobalAllocator().allocate(List.of(
