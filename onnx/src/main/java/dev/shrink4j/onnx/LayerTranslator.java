@@ -53,19 +53,27 @@ final class LayerTranslator {
     private final ModelGraph graph;
     private final QdqPlan plan;
     private final boolean quantizeBias;
+    private final boolean foldBatchNorms;
+    private final boolean signedWeights;
     private final Map<GraphNode, String> values = new HashMap<>();
+    private final Map<GraphNode, Fold> folds = new HashMap<>();
+    private final java.util.Set<GraphNode> foldedNorms = new java.util.HashSet<>();
     /** Values that are the output of an activation DequantizeLinear with a per-tensor scale: the scale. */
     private final Map<String, Float> dequantized = new HashMap<>();
 
-    LayerTranslator(OnnxGraph onnx, ModelGraph graph, QdqPlan plan, boolean quantizeBias) {
+    LayerTranslator(OnnxGraph onnx, ModelGraph graph, QdqPlan plan, boolean quantizeBias, boolean foldBatchNorms,
+            boolean signedWeights) {
         this.onnx = onnx;
         this.graph = graph;
         this.plan = plan;
         this.quantizeBias = quantizeBias;
+        this.foldBatchNorms = foldBatchNorms;
+        this.signedWeights = signedWeights;
     }
 
     /** Emits every module call; returns the value the model returns. */
     String translate(String input) {
+        planFolds();
         values.put(graph.input(), input);
         for (GraphNode node : graph.moduleNodes()) {
             values.put(node, call(node));
@@ -104,13 +112,14 @@ final class LayerTranslator {
         String id = node.name();
         String x = in.get(0);
         if (m instanceof Conv2d c) {
-            return conv(id, layer, c, x);
+            return conv(node, layer, c, x);
         }
         if (m instanceof Linear l) {
             return linear(node, layer, l, x);
         }
         if (m instanceof BatchNorm bn) {
-            return plan != null && plan.isFoldedBatchNorm(layer) ? x : batchNorm(id, layer, bn, x);
+            boolean folded = plan != null && plan.isFoldedBatchNorm(layer) || foldedNorms.contains(node);
+            return folded ? x : batchNorm(id, layer, bn, x);
         }
         if (m instanceof ReLU) {
             return op("Relu", id, List.of(x));
@@ -154,84 +163,129 @@ final class LayerTranslator {
 
     // ---------------------------------------------------------------- layers with weights
 
-    private String conv(String id, String layer, Conv2d c, String x) {
+    private String conv(GraphNode node, String layer, Conv2d c, String x) {
         long[] k = c.kernelSize();
         long[] s = c.stride();
         long[] p = c.padding();
         long[] d = c.dilation();
-        List<String> inputs = new ArrayList<>(List.of(x, weight(layer, c)));
-        bias(id, layer, c, x).ifPresent(inputs::add);
-        return op("Conv", id, inputs, ints("kernel_shape", k[0], k[1]), ints("strides", s[0], s[1]),
+        Fold fold = folds.get(node);
+        Weight w = weight(layer, c, fold);
+        List<String> inputs = new ArrayList<>(List.of(x, w.value()));
+        bias(node.name(), layer, c, x, w, fold).ifPresent(inputs::add);
+        return op("Conv", node.name(), inputs, ints("kernel_shape", k[0], k[1]), ints("strides", s[0], s[1]),
                 ints("pads", p[0], p[1], p[0], p[1]), ints("dilations", d[0], d[1]), intAttr("group", c.groups()));
     }
 
     private String linear(GraphNode node, String layer, Linear l, String x) {
         String id = node.name();
-        String w = weight(layer, l);
-        Optional<String> b = bias(id, layer, l, x);
+        Weight w = weight(layer, l, null);
+        Optional<String> b = bias(id, layer, l, x, w, null);
         int rank = graph.inputsOf(node).get(0).shape().size();
         if (rank == 2) {
-            List<String> inputs = new ArrayList<>(List.of(x, w));
+            List<String> inputs = new ArrayList<>(List.of(x, w.value()));
             b.ifPresent(inputs::add);
             return op("Gemm", id, inputs, intAttr("transB", 1));
         }
         // y = x Wᵀ + b over the last dimension of an input of any rank
-        String wt = onnx.has(w + "::transposed") ? w + "::transposed"
-                : onnx.node("Transpose", id + "/transpose", List.of(w), w + "::transposed", ints("perm", 1, 0));
+        String wt = onnx.has(w.value() + "::transposed") ? w.value() + "::transposed"
+                : onnx.node("Transpose", id + "/transpose", List.of(w.value()), w.value() + "::transposed", ints("perm", 1, 0));
         String y = onnx.node("MatMul", id + "/matmul", List.of(x, wt), onnx.freshName(id + "::matmul"));
         return b.isPresent() ? op("Add", id, List.of(y, b.get())) : y;
     }
 
-    /** The weight value a layer computes with: the int8 initializer through a DequantizeLinear, or float32. */
-    private String weight(String layer, Module m) {
-        String key = layer + ".weight";
-        Optional<List<Tensor>> q = plan == null ? Optional.empty() : plan.integerWeight(layer);
-        if (q.isEmpty()) {
-            return onnx.has(key) ? key : onnx.initializer(key, floatValue(layer, m, "weight"));
-        }
-        String out = key + "::dequantized";
-        if (onnx.has(out)) {
-            return out; // a module called more than once
-        }
-        Tensor scale = q.get().get(1);
-        boolean perChannel = scale.dim() > 0;
-        onnx.initializer(key, q.get().get(0));
-        String s = onnx.initializer(layer + ".weight_scale", perChannel ? scale.reshape(-1) : scale);
-        String zp = onnx.initializer(layer + ".weight_zero_point", perChannel ? q.get().get(2).reshape(-1) : q.get().get(2));
-        return perChannel ? onnx.node("DequantizeLinear", key + "/dequantize", List.of(key, s, zp), out, intAttr("axis", 0))
-                : onnx.node("DequantizeLinear", key + "/dequantize", List.of(key, s, zp), out);
+    /**
+     * The weight value a layer computes with, and for int8 weights the scale the DequantizeLinear applies (0-d or
+     * per output channel; null for float32 weights).
+     */
+    private record Weight(String value, Tensor scale) {
     }
 
     /**
-     * The bias input of a convolution or linear layer, if any. With an int8 weight and an input that comes out of a
-     * per-tensor activation DequantizeLinear it is int32 on the scale {@code input_scale · weight_scale}, zero point
-     * 0 (what ONNX Runtime's integer kernels take), unless the exporter keeps float biases.
+     * A batch norm folded into the weight scale and bias of the int8 convolution before it: its per-channel factor
+     * {@code a = γ / sqrt(running_var + eps)} and shift {@code β − a·running_mean}.
      */
-    private Optional<String> bias(String id, String layer, Module m, String x) {
+    private record Fold(GraphNode norm, Tensor factor, Tensor shift) {
+    }
+
+    /**
+     * The int8 initializer through a DequantizeLinear (the integers and, unless a batch norm is folded into it, the
+     * scale and zero point of the int8 export), or float32.
+     */
+    private Weight weight(String layer, Module m, Fold fold) {
+        String key = layer + ".weight";
+        Optional<List<Tensor>> q = plan == null ? Optional.empty() : plan.integerWeight(layer);
+        if (q.isEmpty()) {
+            return new Weight(onnx.has(key) ? key : onnx.initializer(key, floatValue(layer, m, "weight")), null);
+        }
+        Tensor ints = q.get().get(0);
+        Tensor scale = q.get().get(1);
+        Tensor zeroPoint = q.get().get(2);
+        boolean perChannel = scale.dim() > 0;
+        String out = key + "::dequantized";
+        if (onnx.has(out)) {
+            return new Weight(out, perChannel ? scale.reshape(-1) : scale); // a module called more than once
+        }
+        if (signedWeights && ints.scalar_type().intern() == torch.ScalarType.Byte) {
+            // the same values: scale·(q − z) = scale·((q − 128) − (z − 128)), now int8 in [−128, 127]
+            ints = ints.to(torch.ScalarType.Short).sub(new Scalar(128L)).to(torch.ScalarType.Char);
+            zeroPoint = zeroPoint.to(torch.ScalarType.Short).sub(new Scalar(128L)).to(torch.ScalarType.Char);
+        }
+        onnx.initializer(key, ints);
+        String s;
+        String zp;
+        if (fold == null) {
+            scale = perChannel ? scale.reshape(-1) : scale;
+            s = onnx.initializer(layer + ".weight_scale", scale);
+            zp = onnx.initializer(layer + ".weight_zero_point", perChannel ? zeroPoint.reshape(-1) : zeroPoint);
+        } else {
+            // the same integers on per-channel scales a·scale: DequantizeLinear then yields a·W, the batch norm's product
+            long channels = fold.factor().numel();
+            scale = (perChannel ? scale.reshape(-1) : scale.reshape(1).expand(channels)).mul(fold.factor()).contiguous();
+            s = onnx.initializer(layer + ".weight_scale_folded", scale);
+            zp = perChannel ? onnx.initializer(layer + ".weight_zero_point", zeroPoint.reshape(-1))
+                    : onnx.initializer(layer + ".weight_zero_point_per_channel",
+                            zeroPoint.reshape(1).expand(channels).contiguous());
+            perChannel = true;
+        }
+        String value = perChannel
+                ? onnx.node("DequantizeLinear", key + "/dequantize", List.of(key, s, zp), out, intAttr("axis", 0))
+                : onnx.node("DequantizeLinear", key + "/dequantize", List.of(key, s, zp), out);
+        return new Weight(value, scale);
+    }
+
+    /**
+     * The bias input of a convolution or linear layer, if any (a folded batch norm's shift included). With an int8
+     * weight and an input that comes out of a per-tensor activation DequantizeLinear it is int32 on the scale
+     * {@code input_scale · weight_scale}, zero point 0 (what ONNX Runtime's integer kernels take), unless the
+     * exporter keeps float biases.
+     */
+    private Optional<String> bias(String id, String layer, Module m, String x, Weight w, Fold fold) {
         Tensor b = plan == null ? null : plan.foldedBias(layer, m).orElse(null);
-        if (b == null && m.getParameter("bias") == null) {
+        if (b == null && m.getParameter("bias") == null && fold == null) {
             return Optional.empty();
         }
         String key = id + ".bias";
         if (onnx.has(key)) {
             return Optional.of(key);
         }
-        if (b == null) {
+        if (b == null && m.getParameter("bias") != null) {
             b = floatValue(layer, m, "bias");
         }
-        Optional<List<Tensor>> q = plan == null ? Optional.empty() : plan.integerWeight(layer);
+        if (fold != null) {
+            b = b == null ? fold.shift() : b.mul(fold.factor()).add(fold.shift());
+        }
         Float inputScale = dequantized.get(x);
-        if (!quantizeBias || q.isEmpty() || inputScale == null) {
+        if (!quantizeBias || w.scale() == null || inputScale == null) {
             return Optional.of(onnx.initializer(key, b));
         }
-        Tensor weightScale = q.get().get(1).reshape(-1);
+        Tensor weightScale = w.scale().reshape(-1);
         Tensor scale = weightScale.mul(new Scalar(inputScale.doubleValue()));
         Tensor ints = b.div(scale).round();
         if (ints.abs().max().item_double() > Integer.MAX_VALUE) {
             // a bias too large for int32 on that scale: stays float (ONNX Runtime then runs the layer in float)
             return Optional.of(onnx.initializer(key, b));
         }
-        boolean perChannel = weightScale.numel() > 1;
+        boolean perChannel = w.scale().dim() > 0;
         onnx.initializer(key, ints.to(torch.ScalarType.Int));
         String s = onnx.initializer(id + ".bias_scale", perChannel ? scale : scale.reshape(new long[0]));
         String zp = onnx.initializer(id + ".bias_zero_point",
@@ -240,6 +294,52 @@ final class LayerTranslator {
         return Optional.of(perChannel
                 ? onnx.node("DequantizeLinear", key + "/dequantize", List.of(key, s, zp), out, intAttr("axis", 0))
                 : onnx.node("DequantizeLinear", key + "/dequantize", List.of(key, s, zp), out));
+    }
+
+    /**
+     * Finds the batch norms to fold into the int8 convolution before them: ONNX Runtime folds a batch norm into a
+     * float convolution itself, but not into one whose weight comes out of a DequantizeLinear, and a float batch
+     * norm between the convolution and the next QuantizeLinear keeps it from running the convolution in integers.
+     * A pair folds when the convolution is called once, has int8 weights and no output quantization, its only
+     * consumer is the batch norm, the batch norm (not QAT-folded) quantizes no input, and every factor
+     * {@code γ / sqrt(running_var + eps)} is positive and finite.
+     */
+    private void planFolds() {
+        if (plan == null || !foldBatchNorms) {
+            return;
+        }
+        for (GraphNode node : graph.moduleNodes()) {
+            if (!(node.module() instanceof Conv2d) || node.call() != 1 || plan.integerWeight(node.moduleName()).isEmpty()
+                    || plan.activation(node.moduleName(), QuantType.OUTPUT).isPresent()
+                    || graph.consumersOf(node).size() != 1) {
+                continue;
+            }
+            GraphNode next = graph.consumersOf(node).get(0).target();
+            if (next.kind() != GraphNode.Kind.MODULE || !(next.module() instanceof BatchNorm bn) || next.call() != 1
+                    || plan.isFoldedBatchNorm(next.moduleName())
+                    || plan.activation(next.moduleName(), QuantType.INPUT).isPresent()
+                    || moduleCalls(node.module()) != 1 || moduleCalls(bn) != 1) {
+                continue;
+            }
+            String name = next.moduleName();
+            Tensor var = plan.replaced(name + ".running_var").orElse(bn.runningVar());
+            Tensor mean = plan.replaced(name + ".running_mean").orElse(bn.runningMean());
+            Tensor gamma = bn.affine() ? floatValue(name, bn, "weight") : torch.ones_like(var);
+            Tensor factor = gamma.div(var.add(new Scalar(bn.eps())).sqrt());
+            if (!factor.gt(new Scalar(0.0)).logical_and(factor.isfinite()).all().item_bool()) {
+                continue; // a DequantizeLinear scale must be positive: this batch norm stays as it is
+            }
+            Tensor shift = mean.mul(factor).neg();
+            if (bn.affine()) {
+                shift = shift.add(floatValue(name, bn, "bias"));
+            }
+            folds.put(node, new Fold(next, factor, shift));
+            foldedNorms.add(next);
+        }
+    }
+
+    private long moduleCalls(Module m) {
+        return graph.moduleNodes().stream().filter(n -> n.module() == m).count();
     }
 
     private String batchNorm(String id, String layer, BatchNorm bn, String x) {

@@ -63,6 +63,9 @@ import org.slf4j.LoggerFactory;
  * per tensor or per channel (axis 0); quantized inputs and outputs get a {@code QuantizeLinear}/{@code
  * DequantizeLinear} pair with the quantizer's scale and zero point ({@link Quantizer#activationQParams}: QAT's EMA
  * ranges, the observer's min/max); QAT's folded batch norms are elided and the convolution gets the folded bias. A
+ * batch norm right after a convolution with int8 weights is folded into that convolution's per-channel weight
+ * scales and bias ({@link Builder#optFoldBatchNorms}): the same function up to float32 rounding, the same integers,
+ * and the form ONNX Runtime runs in integers. A
  * bias whose layer has int8 weights and a per-tensor quantized input becomes int32 on the scale
  * {@code input_scale · weight_scale} (zero point 0), as ONNX Runtime's integer kernels need; that rounds it by at
  * most half a step of that scale ({@link Builder#optQuantizeBias}{@code (false)} keeps it float32, and the layer
@@ -97,6 +100,8 @@ public final class OnnxExporter {
     private final Quantizer quantizer;
     private final ModelMetadata metadata;
     private final boolean quantizeBias;
+    private final boolean foldBatchNorms;
+    private final boolean signedWeights;
 
     private OnnxExporter(Builder b) {
         this.model = b.model;
@@ -104,6 +109,8 @@ public final class OnnxExporter {
         this.quantizer = b.quantizer;
         this.metadata = b.metadata;
         this.quantizeBias = b.quantizeBias;
+        this.foldBatchNorms = b.foldBatchNorms;
+        this.signedWeights = b.signedWeights;
     }
 
     /** A builder: {@code setModel} and {@code setInputShape} are required. */
@@ -155,7 +162,8 @@ public final class OnnxExporter {
             OnnxGraph onnx = new OnnxGraph(metadata.arch().orElse(model.typeName()));
             List<Long> in = graph.input().outputShape();
             onnx.input(INPUT_NAME, BATCH_AXIS, in);
-            String result = new LayerTranslator(onnx, graph, plan, quantizeBias).translate(INPUT_NAME);
+            String result = new LayerTranslator(onnx, graph, plan, quantizeBias, foldBatchNorms, signedWeights)
+                    .translate(INPUT_NAME);
             onnx.output(result, OUTPUT_NAME, BATCH_AXIS, graph.output().outputShape());
 
             ModelMetadata md = quantizer == null ? metadata : quantizer.exportMetadata(metadata);
@@ -203,6 +211,8 @@ public final class OnnxExporter {
         private Quantizer quantizer;
         private ModelMetadata metadata = ModelMetadata.empty();
         private boolean quantizeBias = true;
+        private boolean foldBatchNorms = true;
+        private boolean signedWeights;
 
         private Builder() {
         }
@@ -238,6 +248,28 @@ public final class OnnxExporter {
          */
         public Builder optQuantizeBias(boolean quantizeBias) {
             this.quantizeBias = quantizeBias;
+            return this;
+        }
+
+        /**
+         * Whether a batch norm right after a convolution with int8 weights is folded into the weight scales and the
+         * bias (default true): ONNX Runtime folds batch norms into float convolutions itself, but not into
+         * quantized ones, and a float batch norm between a convolution and the next QuantizeLinear keeps it from
+         * running the convolution in integers. The integers stay those of the int8 export; the scales become
+         * per channel ({@code <conv>.weight_scale_folded}).
+         */
+        public Builder optFoldBatchNorms(boolean fold) {
+            this.foldBatchNorms = fold;
+            return this;
+        }
+
+        /**
+         * Whether uint8 weights are written as int8 (default false: the integers of the int8 export, as they are).
+         * The values stay the same, {@code scale·(q − z) = scale·((q − 128) − (z − 128))}; ONNX Runtime's fastest
+         * integer kernels on x86 (AVX-512 VNNI, AVX-VNNI) multiply uint8 activations by int8 weights.
+         */
+        public Builder optSignedWeights(boolean signed) {
+            this.signedWeights = signed;
             return this;
         }
 

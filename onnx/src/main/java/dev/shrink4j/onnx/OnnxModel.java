@@ -42,7 +42,8 @@ import org.bytedeco.pytorch.global.torch;
  *
  * <p>The model must have one float input whose first axis is the batch (symbolic or fixed) and one float output
  * {@code [batch, classes]}, as {@link OnnxExporter} writes them. ONNX Runtime applies all its graph optimisations
- * (QDQ models become integer kernels) with {@code intraOpThreads} threads per operator.
+ * (QDQ models become integer kernels) with {@code intraOpThreads} threads per operator; its threads sleep between
+ * runs instead of spinning (ONNX Runtime's default), so they leave the cores to the JVM and libtorch in between.
  */
 public final class OnnxModel implements AutoCloseable {
 
@@ -94,10 +95,12 @@ public final class OnnxModel implements AutoCloseable {
             options.setInterOpNumThreads(1);
             options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            // ONNX Runtime's threads otherwise spin after every run, taking the cores the JVM and libtorch need next
+            options.addConfigEntry("session.intra_op.allow_spinning", "0");
             try {
                 session = env.createSession(file.toString(), options);
             } catch (OrtException e) {
-                throw new OnnxModelException(file + " is not an ONNX model ONNX Runtime can load: " + firstLine(e), e);
+                throw new OnnxModelException(file, file + " is not an ONNX model ONNX Runtime can load: " + firstLine(e), e);
             }
             TensorInfo in = floatTensor(file, "input", session.getInputInfo());
             TensorInfo out = floatTensor(file, "output", session.getOutputInfo());
@@ -114,13 +117,13 @@ public final class OnnxModel implements AutoCloseable {
 
     private static TensorInfo floatTensor(Path file, String what, Map<String, NodeInfo> infos) {
         if (infos.size() != 1) {
-            throw new OnnxModelException(file + " has " + infos.size() + " " + what + "s " + infos.keySet()
-                    + "; a classifier has one");
+            throw new OnnxModelException(file, file + " has " + infos.size() + " " + what + "s " + infos.keySet()
+                    + "; a classifier has one", null);
         }
         NodeInfo node = infos.values().iterator().next();
         if (!(node.getInfo() instanceof TensorInfo t) || t.type != OnnxJavaType.FLOAT || t.getShape().length < 1) {
-            throw new OnnxModelException(file + ": " + what + " " + node.getName() + " is " + node.getInfo()
-                    + "; expected a float tensor with a batch axis");
+            throw new OnnxModelException(file, file + ": " + what + " " + node.getName() + " is " + node.getInfo()
+                    + "; expected a float tensor with a batch axis", null);
         }
         return t;
     }
@@ -173,17 +176,17 @@ public final class OnnxModel implements AutoCloseable {
             fits = want[i] < 0 || want[i] == sampleShape[i];
         }
         if (!fits) {
-            throw new OnnxModelException(file + ": the model takes input " + shapeText(inputShape)
-                    + ", the data's samples are " + Arrays.toString(sampleShape));
+            throw new OnnxModelException(file, file + ": the model takes input " + shapeText(inputShape)
+                    + ", the data's samples are " + Arrays.toString(sampleShape), null);
         }
         long width = outputShape.length == 2 ? outputShape[1] : -2;
         if (width >= 0 && width != numClasses) {
-            throw new OnnxModelException(file + ": the model outputs " + width + " logits per sample (output "
-                    + shapeText(outputShape) + "), the data has " + numClasses + " classes");
+            throw new OnnxModelException(file, file + ": the model outputs " + width + " logits per sample (output "
+                    + shapeText(outputShape) + "), the data has " + numClasses + " classes", null);
         }
         if (width == -2) {
-            throw new OnnxModelException(file + ": the model's output " + shapeText(outputShape)
-                    + " is not [batch, classes]");
+            throw new OnnxModelException(file, file + ": the model's output " + shapeText(outputShape)
+                    + " is not [batch, classes]", null);
         }
     }
 
@@ -238,8 +241,8 @@ public final class OnnxModel implements AutoCloseable {
             fits = inputShape[i] < 0 || inputShape[i] == shape[i];
         }
         if (!fits) {
-            throw new OnnxModelException(file + ": the model takes input " + shapeText(inputShape) + ", got a batch of "
-                    + Arrays.toString(shape));
+            throw new OnnxModelException(file, file + ": the model takes input " + shapeText(inputShape) + ", got a batch of "
+                    + Arrays.toString(shape), null);
         }
     }
 

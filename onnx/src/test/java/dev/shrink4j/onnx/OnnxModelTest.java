@@ -86,6 +86,7 @@ class OnnxModelTest {
         OnnxModelException e = assertThrows(OnnxModelException.class, () -> OnnxModel.load(bad));
         assertTrue(e.getMessage().startsWith(bad + " is not an ONNX model ONNX Runtime can load: "), e.getMessage());
         assertEquals(1, e.getMessage().lines().count(), "one line");
+        assertEquals(bad, e.file());
         assertEquals(dir.resolve("missing.onnx").toString(),
                 assertThrows(NoSuchFileException.class, () -> OnnxModel.load(dir.resolve("missing.onnx"))).getFile());
         assertEquals("intraOpThreads must be 0 (default) or positive, got -1",

@@ -126,16 +126,60 @@ class QdqExportTest {
         }
     }
 
+    @Test
+    void uint8WeightsWrittenAsInt8AreTheSameValues() throws IOException {
+        torch.manual_seed(17);
+        try (LeNet5 net = new LeNet5(); PointerScope s = new PointerScope()) {
+            QatQuantizer quantizer = new QatQuantizer(net, ConfigList.fromJson("[{\"quant_types\": [\"weight\", \"input\"],"
+                    + " \"quant_bits\": 8, \"op_types\": [\"Conv2d\", \"Linear\"]}]"), null);
+            quantizer.compress();
+            net.train();
+            try (NoGradGuard g = new NoGradGuard()) {
+                net.call(torch.randn(32, 1, 28, 28));
+            }
+            Path unsigned = dir.resolve("unsigned.onnx");
+            Path signed = dir.resolve("signed.onnx");
+            OnnxExporter.builder().setModel(net).setInputShape(1, 28, 28).optQuantizer(quantizer).build().export(unsigned);
+            OnnxExporter.builder().setModel(net).setInputShape(1, 28, 28).optQuantizer(quantizer).optSignedWeights(true)
+                    .build().export(signed);
+            Map<String, TensorProto> u = initializers(read(unsigned));
+            Map<String, TensorProto> i = initializers(read(signed));
+            for (String key : List.of("conv1.weight", "conv1.weight_zero_point", "fc3.weight", "fc3.weight_zero_point")) {
+                assertEquals(TensorProto.DataType.UINT8_VALUE, u.get(key).getDataType(), key);
+                assertEquals(TensorProto.DataType.INT8_VALUE, i.get(key).getDataType(), key);
+                byte[] ub = u.get(key).getRawData().toByteArray();
+                byte[] ib = i.get(key).getRawData().toByteArray();
+                for (int k = 0; k < ub.length; k++) {
+                    assertEquals((ub[k] & 0xff) - 128, ib[k], key + "[" + k + "]");
+                }
+            }
+            Tensor x = torch.randn(16, 1, 28, 28);
+            try (OnnxModel a = OnnxModel.load(unsigned, 1); OnnxModel b = OnnxModel.load(signed, 1)) {
+                double diff = maxAbsDiff(OnnxTesting.values(a.run(x)), OnnxTesting.values(b.run(x)));
+                assertTrue(diff < 1e-4, "the same values through other integer kernels: " + diff);
+            }
+            quantizer.close();
+        }
+    }
+
+    /** A ResNet-20 (seeded) whose batch norms have random affine parameters and the statistics of its activations. */
+    static ResNet settledResNet20(long seed) {
+        torch.manual_seed(seed);
+        ResNet net = ResNet.resnet20();
+        try (PointerScope s = new PointerScope()) {
+            OnnxTesting.randomizeBatchNorms(net, torch.randn(8, 3, 32, 32));
+        }
+        return net;
+    }
+
     static long count(ModelProto m, String op) {
         return m.getGraph().getNodeList().stream().filter(n -> n.getOpType().equals(op)).count();
     }
 
     @Test
     void observerPerChannelResNetIsCloseToTheFakeQuantizedForward() throws IOException {
-        torch.manual_seed(9);
-        try (ResNet net = ResNet.resnet20(); PointerScope s = new PointerScope()) {
+        try (ResNet net = settledResNet20(9); PointerScope s = new PointerScope()) {
             Tensor x = torch.randn(8, 3, 32, 32);
-            OnnxTesting.randomizeBatchNorms(net, x);
             ObserverQuantizer quantizer = new ObserverQuantizer(net, ConfigList.fromJson("[{\"quant_types\": [\"weight\","
                     + " \"input\"], \"quant_bits\": 8, \"quant_scheme\": \"per_channel_symmetric\", \"quant_dtype\": \"int\","
                     + " \"op_types\": [\"Conv2d\"]}, {\"quant_types\": [\"weight\", \"input\"], \"quant_bits\": 8,"
@@ -150,8 +194,22 @@ class QdqExportTest {
                 assertTrue(diff < 0.05, "max |ONNX Runtime − fake quant| " + diff);
             }
             ModelProto m = read(file);
-            TensorProto scale = initializers(m).get("layer1.0.conv1.weight_scale");
+            // every batch norm follows an int8 convolution: folded into its per-channel scales and its bias
+            assertEquals(0, count(m, "BatchNormalization"));
+            TensorProto scale = initializers(m).get("layer1.0.conv1.weight_scale_folded");
             assertEquals(List.of(16L), scale.getDimsList(), "per-channel weight scales are 1-D");
+            try (PointerScope t = new PointerScope()) {
+                Map<String, Tensor> ints = quantizer.integerStateDict();
+                assertArrayEquals(rawBytes(ints.get("layer1.0.conv1.weight")),
+                        initializers(m).get("layer1.0.conv1.weight").getRawData().toByteArray(), "the integers stay");
+                // folded scale = weight scale · γ / sqrt(running_var + eps)
+                dev.shrink4j.nn.layers.BatchNorm bn = ((dev.shrink4j.workbench.zoo.BasicBlock) net.layer1.get(0)).bn1;
+                float[] expectedScale = OnnxTesting.values(ints.get("layer1.0.conv1.weight_scale").reshape(-1)
+                        .mul(bn.weight().div(bn.runningVar().add(new org.bytedeco.pytorch.Scalar(bn.eps())).sqrt())));
+                assertArrayEquals(expectedScale, OnnxExporterTest.floats(scale), 1e-9f);
+            }
+            assertEquals(TensorProto.DataType.FLOAT_VALUE, initializers(m).get("layer1.0.conv1.bias").getDataType(),
+                    "the folded shift is the bias; float, as the inputs are quantized per channel (int32 needs one scale)");
             NodeProto dq = m.getGraph().getNodeList().stream()
                     .filter(n -> n.getName().equals("layer1.0.conv1.weight/dequantize")).findFirst().orElseThrow();
             assertEquals("axis=0", OnnxExporterTest.attributes(dq));
@@ -159,6 +217,10 @@ class QdqExportTest {
             // the symmetric int grid [-127, 127] of the 19 convolutions' inputs is narrower than int8: clipped between
             // Q and DQ; the linear layer's uint8 grid [0, 255] is not
             assertEquals(19, count(m, "Clip"));
+            ModelProto unfolded = OnnxExporter.builder().setModel(net).setInputShape(3, 32, 32).optQuantizer(quantizer)
+                    .optFoldBatchNorms(false).build().toModelProto();
+            assertEquals(19, count(unfolded, "BatchNormalization"));
+            assertEquals(List.of(16L), initializers(unfolded).get("layer1.0.conv1.weight_scale").getDimsList());
             quantizer.close();
         }
     }
@@ -252,10 +314,8 @@ class QdqExportTest {
 
     @Test
     void qatWithFoldedBatchNormElidesTheBatchNorm() throws IOException {
-        torch.manual_seed(13);
-        try (ResNet net = ResNet.resnet20(); PointerScope s = new PointerScope()) {
+        try (ResNet net = settledResNet20(13); PointerScope s = new PointerScope()) {
             Tensor x = torch.randn(8, 3, 32, 32);
-            OnnxTesting.randomizeBatchNorms(net, x);
             QatQuantizer quantizer = QatQuantizer.builder().setModel(net).setConfigList(ConfigList.fromJson(
                     "[{\"quant_types\": [\"weight\", \"input\"], \"quant_bits\": 8, \"op_types\": [\"Conv2d\", \"Linear\"]}]"))
                     .optDummyInput(torch.zeros(1, 3, 32, 32)).optFoldBatchNorm(true).build();
