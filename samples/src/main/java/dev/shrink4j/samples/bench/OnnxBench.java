@@ -28,36 +28,53 @@ import org.bytedeco.pytorch.global.torch;
  * machine drift hits every variant alike; the report is the median time per run and the ratios.
  *
  * <p>Quantization: {@link ObserverQuantizer}, 8-bit uint8 affine per tensor (ONNX Runtime's integer kernels take
- * uint8 activations and one weight zero point), on the weights and inputs of every Conv2d and Linear and the outputs
- * of the batch norms whose output feeds a residual sum or the stem's ReLU (so that each convolution is followed by a
- * QuantizeLinear and ONNX Runtime fuses it into a {@code QLinearConv}), calibrated on 8 batches of normal noise (the
- * statistics of normalised images; latency does not depend on the values). Batch norms are given the statistics of
- * the same noise first, so calibration sees realistic ranges.
+ * uint8 activations and one weight zero point), on the weights and inputs of every Conv2d and Linear, the outputs of
+ * every ReLU and of the batch norms that feed a residual sum: so every convolution and every residual sum sits between
+ * a DequantizeLinear in and a QuantizeLinear out, and ONNX Runtime runs them as {@code QLinearConv} and
+ * {@code QLinearAdd} (the exporter folds each batch norm into its convolution's scales). Calibration: 8 batches of
+ * normal noise (the statistics of normalised images; latency does not depend on the values), after the batch norms
+ * got the statistics of the same noise. The int8 model is timed twice: with the uint8 weights as quantized, and with
+ * the same weights written as int8 ({@code optSignedWeights}), which ONNX Runtime runs with its u8s8 kernels.
+ *
+ * <p>Besides the wall-clock time per run, the process CPU time per run (every thread of the JVM, ONNX Runtime's
+ * included; its threads sleep between runs) is reported: on a shared machine it moves far less with the load than
+ * the wall clock does.
  *
  * <p>Run: {@code samples/run bench.OnnxBench}.
  */
 public final class OnnxBench {
 
+    private static final com.sun.management.OperatingSystemMXBean CPU =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+
     private OnnxBench() {
     }
 
-    /**
-     * Median milliseconds per run of one model at one batch size, and the median over blocks of the ratio of a
-     * block of float32 runs to the int8 block right after it (paired, so load that drifts between blocks cancels).
-     */
-    public record Result(String model, int batch, double libtorchMs, double fp32Ms, double int8Ms, double int8SignedMs,
-            double int8Speedup, double int8SignedSpeedup) {
+    /** Median wall-clock and process CPU milliseconds per run. */
+    public record Timing(double wallMs, double cpuMs) {
     }
 
-    /** The config that quantizes every convolution between a QuantizeLinear in and one out (see the class doc). */
+    /**
+     * One model at one batch size: the timings of libtorch, ONNX Runtime float32, int8 and int8 with int8 weights,
+     * and the medians over blocks of the ratio of a block of float32 runs to the int8 block timed right after it
+     * (paired, so load that drifts between blocks cancels), by wall clock and by CPU time.
+     */
+    public record Result(String model, int batch, Timing libtorch, Timing fp32, Timing int8, Timing int8Signed,
+            double int8Speedup, double int8SignedSpeedup, double int8CpuSpeedup, double int8SignedCpuSpeedup) {
+    }
+
+    /**
+     * The config that puts every convolution, residual sum and the linear layer between a QuantizeLinear in and one
+     * out (see the class documentation): weights and inputs of Conv2d and Linear, outputs of every ReLU and of the
+     * batch norms that feed a residual sum.
+     */
     static ConfigList config(Module model) {
         List<String> norms = model.namedModules().entrySet().stream()
-                .filter(e -> e.getValue() instanceof BatchNorm && (e.getKey().equals("bn1") || e.getKey().endsWith(".bn2")
-                        || e.getKey().endsWith(".shortcut.1")))
+                .filter(e -> e.getValue() instanceof BatchNorm && (e.getKey().endsWith(".bn2") || e.getKey().endsWith(".shortcut.1")))
                 .map(e -> "\"" + e.getKey() + "\"").collect(Collectors.toList());
         return ConfigList.fromJson("[{\"quant_types\": [\"weight\", \"input\"], \"quant_bits\": 8, \"op_types\": [\"Conv2d\","
-                + " \"Linear\"]}, {\"quant_types\": [\"output\"], \"quant_bits\": 8, \"op_names\": [" + String.join(", ", norms)
-                + "]}]");
+                + " \"Linear\"]}, {\"quant_types\": [\"output\"], \"quant_bits\": 8, \"op_types\": [\"ReLU\"]},"
+                + " {\"quant_types\": [\"output\"], \"quant_bits\": 8, \"op_names\": [" + String.join(", ", norms) + "]}]");
     }
 
     /**
@@ -93,25 +110,26 @@ public final class OnnxBench {
                 for (int batch : batches) {
                     try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
                         Tensor x = torch.randn(batch, 3, 32, 32);
-                        List<Runnable> variants = List.of(() -> model.call(x), () -> f.run(x), () -> q.run(x), () -> qs.run(x));
                         int n = batch == 1 ? runs * 20 : runs;
-                        double[][] times = new double[variants.size()][blocks];
+                        // ONNX Runtime's variants interleaved; libtorch on its own afterwards: its OpenMP threads
+                        // spin after each run and would slow whatever ran next
+                        List<Runnable> variants = List.of(() -> f.run(x), () -> q.run(x), () -> qs.run(x), () -> model.call(x));
+                        double[][] wall = new double[variants.size()][blocks];
+                        double[][] cpu = new double[variants.size()][blocks];
                         for (int b = -1; b < blocks; b++) {
-                            for (int v = 0; v < variants.size(); v++) {
-                                double t = block(variants.get(v), n);
-                                if (b >= 0) {
-                                    times[v][b] = t;
-                                }
+                            for (int v = 0; v < 3; v++) {
+                                record(block(variants.get(v), n), wall[v], cpu[v], b);
                             }
                         }
-                        double[] speedup = new double[blocks];
-                        double[] signedSpeedup = new double[blocks];
-                        for (int b = 0; b < blocks; b++) {
-                            speedup[b] = times[1][b] / times[2][b];
-                            signedSpeedup[b] = times[1][b] / times[3][b];
+                        for (int b = -1; b < blocks; b++) {
+                            record(block(variants.get(3), n), wall[3], cpu[3], b);
                         }
-                        out.add(new Result(name, batch, median(times[0]), median(times[1]), median(times[2]), median(times[3]),
-                                median(speedup), median(signedSpeedup)));
+                        Timing[] timings = new Timing[variants.size()];
+                        for (int v = 0; v < variants.size(); v++) {
+                            timings[v] = new Timing(median(wall[v]), median(cpu[v]));
+                        }
+                        out.add(new Result(name, batch, timings[3], timings[0], timings[1], timings[2], pairedRatio(wall, 0, 1),
+                                pairedRatio(wall, 0, 2), pairedRatio(cpu, 0, 1), pairedRatio(cpu, 0, 2)));
                     }
                 }
             }
@@ -132,15 +150,33 @@ public final class OnnxBench {
         }
     }
 
-    /** Milliseconds per run over {@code n} runs, each in its own scope. */
-    private static double block(Runnable run, int n) {
+    /** Wall-clock and process CPU milliseconds per run over {@code n} runs, each in its own scope. */
+    private static double[] block(Runnable run, int n) {
+        long cpu0 = CPU.getProcessCpuTime();
         long t0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
             try (PointerScope s = new PointerScope()) {
                 run.run();
             }
         }
-        return (System.nanoTime() - t0) / 1e6 / n;
+        return new double[] {(System.nanoTime() - t0) / 1e6 / n, (CPU.getProcessCpuTime() - cpu0) / 1e6 / n};
+    }
+
+    /** Stores block {@code b}'s times; block -1 is the warm-up, not stored. */
+    private static void record(double[] t, double[] wall, double[] cpu, int b) {
+        if (b >= 0) {
+            wall[b] = t[0];
+            cpu[b] = t[1];
+        }
+    }
+
+    /** The median over blocks of {@code times[numerator][b] / times[denominator][b]}. */
+    private static double pairedRatio(double[][] times, int numerator, int denominator) {
+        double[] r = new double[times[numerator].length];
+        for (int b = 0; b < r.length; b++) {
+            r[b] = times[numerator][b] / times[denominator][b];
+        }
+        return median(r);
     }
 
     private static double median(double[] v) {
@@ -155,20 +191,25 @@ public final class OnnxBench {
         List<Result> results = new ArrayList<>();
         results.addAll(measure("resnet20", ResNet::resnet20, new int[] {64, 1}, 9, 3, dir));
         results.addAll(measure("resnet56", () -> ResNet.resnet56(3, 10), new int[] {64, 1}, 9, 1, dir));
-        System.out.println("ONNX files in " + dir);
+        System.out.println("ONNX files in " + dir + "; load average " + java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean().getSystemLoadAverage() + " on " + Runtime.getRuntime().availableProcessors()
+                + " cores");
         System.out.println(table(results));
     }
 
-    /** The results as a Markdown table. */
+    /** The results as a Markdown table: wall-clock milliseconds per run, process CPU milliseconds in parentheses. */
     public static String table(List<Result> results) {
-        StringBuilder sb = new StringBuilder("| model | batch | libtorch fp32 (ms) | ORT fp32 (ms) | ORT int8 (ms) |"
-                + " ORT int8, int8 weights (ms) | int8 speed-up | int8-weights speed-up |\n"
-                + "|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        StringBuilder sb = new StringBuilder("| model | batch | libtorch fp32 | ORT fp32 | ORT int8 | ORT int8, int8 weights |"
+                + " int8 speed-up | int8-weights speed-up |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Result r : results) {
-            sb.append(String.format(Locale.ROOT, "| %s | %d | %.2f | %.2f | %.2f | %.2f | %.2f× | %.2f× |%n", r.model(),
-                    r.batch(), r.libtorchMs(), r.fp32Ms(), r.int8Ms(), r.int8SignedMs(), r.int8Speedup(),
-                    r.int8SignedSpeedup()));
+            sb.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %.2f× (%.2f×) | %.2f× (%.2f×) |%n", r.model(),
+                    r.batch(), cell(r.libtorch()), cell(r.fp32()), cell(r.int8()), cell(r.int8Signed()), r.int8Speedup(),
+                    r.int8CpuSpeedup(), r.int8SignedSpeedup(), r.int8SignedCpuSpeedup()));
         }
         return sb.toString();
+    }
+
+    private static String cell(Timing t) {
+        return String.format(Locale.ROOT, "%.2f ms (%.2f)", t.wallMs(), t.cpuMs());
     }
 }
