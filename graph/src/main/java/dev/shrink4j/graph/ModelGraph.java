@@ -24,6 +24,7 @@ import org.bytedeco.pytorch.Tensor;
  */
 public final class ModelGraph {
 
+    private final Module model;
     private final String modelName;
     private final List<GraphNode> nodes;
     private final List<GraphEdge> edges;
@@ -31,8 +32,9 @@ public final class ModelGraph {
     private final Map<GraphNode, List<GraphEdge>> inputs = new LinkedHashMap<>();
     private final Map<GraphNode, List<GraphEdge>> consumers = new LinkedHashMap<>();
 
-    ModelGraph(String modelName, List<GraphNode> nodes, List<GraphEdge> edges) {
-        this.modelName = modelName;
+    ModelGraph(Module model, List<GraphNode> nodes, List<GraphEdge> edges) {
+        this.model = model;
+        this.modelName = model.typeName();
         this.nodes = List.copyOf(nodes);
         this.edges = List.copyOf(edges);
         for (GraphNode n : this.nodes) {
@@ -53,7 +55,8 @@ public final class ModelGraph {
      * autograd graph explains any input that no module produced. The pass runs in evaluation mode (batch
      * norm statistics untouched, dropout off) with gradients recorded for the diagnosis; every module's
      * mode is restored and every hook removed afterwards, also when it fails. The caller's tensor is not
-     * modified.
+     * modified. Trace a model before a compressor wraps it: a forward pre-hook that replaces a module's input
+     * (input quantization) makes that input look computed outside any module.
      *
      * @throws TraceException naming each module (or {@code <output>}) whose input was computed outside any
      *                        module (a raw {@code add}, {@code cat}, {@code view} or in-place change in a
@@ -61,6 +64,11 @@ public final class ModelGraph {
      */
     public static ModelGraph trace(Module model, Tensor exampleInput) {
         return Tracer.trace(model, exampleInput);
+    }
+
+    /** The model traced (the graph's module nodes are its leaves). */
+    public Module model() {
+        return model;
     }
 
     /** The model's type name, as traced. */

@@ -100,7 +100,7 @@ final class Tracer {
             if (!tracer.problems.isEmpty()) {
                 throw new TraceException(model.typeName(), tracer.problems);
             }
-            return new ModelGraph(model.typeName(), tracer.nodes, tracer.edges);
+            return new ModelGraph(model, tracer.nodes, tracer.edges);
         } finally {
             handles.forEach(HookHandle::remove);
             // Pre-order: each module's own flag is set after its ancestors', so mixed modes come back intact.

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Consumer;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 
@@ -127,6 +128,38 @@ public abstract class Module implements AutoCloseable {
         if (parameters.containsKey(name) || buffers.containsKey(name) || children.containsKey(name)) {
             throw new IllegalArgumentException(
                     "cannot register " + kind + " \"" + name + "\": " + typeName() + " already has an attribute of that name");
+        }
+    }
+
+    /**
+     * Replaces the values of parameter or buffer {@code name} by {@code value}, which may have another shape:
+     * how layers shrink in physical pruning. The stored {@code Tensor} object keeps its identity: its handle is
+     * rebound (C++ {@code operator=}) to a fresh leaf sharing {@code value}'s storage, with the old
+     * {@code requires_grad}, no gradient and no autograd history, so the state-dict key and the layer's own
+     * references see the new values and a later backward never meets metadata of the old shape (which
+     * {@code set_data} would keep while an old graph is alive). Native code that copied the old handle, such as
+     * an optimizer built before, keeps the old tensor: build a new optimizer afterwards.
+     *
+     * @throws IllegalArgumentException when there is no such parameter or buffer, or the dtype differs
+     * @throws IllegalStateException    when a parametrization is attached to it (its mask has the old shape)
+     */
+    protected final void replaceData(String name, Tensor value) {
+        Tensor current = parameters.containsKey(name) ? parameters.get(name) : buffers.get(name);
+        if (current == null) {
+            throw new IllegalArgumentException(typeName() + " has no parameter or buffer \"" + name + "\"");
+        }
+        if (parametrizations.containsKey(name)) {
+            throw new IllegalStateException("cannot resize " + typeName() + "." + name
+                    + " while a parametrization is attached to it: remove the compressor's wrapper first");
+        }
+        String dtype = TensorChecks.dtypeMismatch(value, "the new value", current, name);
+        if (dtype != null) {
+            throw new IllegalArgumentException(typeName() + "." + name + ": " + dtype);
+        }
+        try (PointerScope scope = new PointerScope()) {
+            Tensor fresh = value.detach();
+            fresh.requires_grad_(current.requires_grad());
+            current.put(fresh);
         }
     }
 

@@ -31,7 +31,9 @@ import java.util.Properties;
  *   <li>{@value #CONFIG}: its configuration as JSON (on the command line the config file itself:
  *       algorithm, options and {@code config_list}; from the Java API {@code {"config_list": [...]}});</li>
  *   <li>{@value #CONTENTS}: what the tensors are: {@value #WEIGHTS}, {@value #MASKED_WEIGHTS},
- *       {@value #MASKS}, {@value #FAKE_QUANT_WEIGHTS} or {@value #INT8_WEIGHTS}.</li>
+ *       {@value #MASKS}, {@value #SHRUNK_WEIGHTS}, {@value #FAKE_QUANT_WEIGHTS} or {@value #INT8_WEIGHTS};</li>
+ *   <li>{@value #LAYER_WIDTHS}: the channel widths of every resizable layer ({@link LayerWidths}), which a
+ *       physically pruned model needs to be rebuilt from its architecture's name.</li>
  * </ul>
  * Values are immutable; the {@code with…} methods return a copy with one more entry.
  */
@@ -53,6 +55,8 @@ public final class ModelMetadata {
     public static final String CONFIG = "config";
     /** Key: what the file's tensors are. */
     public static final String CONTENTS = "contents";
+    /** Key: the widths of the resizable layers (JSON, see {@link LayerWidths}). */
+    public static final String LAYER_WIDTHS = "layer_widths";
 
     /** {@value #CONTENTS}: a plain full-precision state dict. */
     public static final String WEIGHTS = "weights";
@@ -60,6 +64,8 @@ public final class ModelMetadata {
     public static final String MASKED_WEIGHTS = "masked_weights";
     /** {@value #CONTENTS}: pruning masks ({@code <layer>.weight_mask}, {@code <layer>.bias_mask}). */
     public static final String MASKS = "masks";
+    /** {@value #CONTENTS}: the state dict of a physically pruned model, smaller layers under the original keys. */
+    public static final String SHRUNK_WEIGHTS = "shrunk_weights";
     /** {@value #CONTENTS}: a state dict holding the weights a quantized forward computes with. */
     public static final String FAKE_QUANT_WEIGHTS = "fake_quant_weights";
     /** {@value #CONTENTS}: integer weights with {@code <layer>.weight_scale} and {@code <layer>.weight_zero_point}. */
@@ -141,6 +147,20 @@ public final class ModelMetadata {
     /** A copy with {@value #ALGORITHM} and {@value #CONFIG}. */
     public ModelMetadata withAlgorithm(String algorithm, String configJson) {
         return with(ALGORITHM, algorithm).with(CONFIG, configJson);
+    }
+
+    /** A copy with {@value #LAYER_WIDTHS} recording {@code model}'s current widths ({@link LayerWidths#of}). */
+    public ModelMetadata withLayerWidths(dev.shrink4j.nn.Module model) {
+        return with(LAYER_WIDTHS, LayerWidths.toJson(LayerWidths.of(model)));
+    }
+
+    /**
+     * {@value #LAYER_WIDTHS}, if present.
+     *
+     * @throws IllegalArgumentException naming the key when it does not hold valid widths
+     */
+    public Optional<Map<String, Map<String, Long>>> layerWidths() {
+        return get(LAYER_WIDTHS).map(LayerWidths::parse);
     }
 
     /** A copy with {@value #CONTENTS}. */

@@ -2,6 +2,7 @@ package dev.shrink4j.nn.layers;
 
 import dev.shrink4j.nn.Module;
 import java.util.function.Function;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -27,7 +28,7 @@ import org.bytedeco.pytorch.global.torch;
  */
 public abstract class BatchNorm extends Module {
 
-    private final long numFeatures;
+    private long numFeatures;
     private final double eps;
     private final double momentum;
     private final boolean affine;
@@ -90,6 +91,25 @@ public abstract class BatchNorm extends Module {
         TensorOptional b = affine ? new TensorOptional(parametrized("bias")) : new TensorOptional();
         return torch.batch_norm(input, w, b, new TensorOptional(runningMean), new TensorOptional(runningVar),
                 training, momentum, eps, false);
+    }
+
+    /**
+     * Keeps only the given channels (physical pruning): γ, β, {@code running_mean} and {@code running_var}
+     * become their entries at {@code kept}, in place (they keep their identity, see {@link Module#replaceData}).
+     *
+     * @param kept the channels to keep, strictly ascending
+     * @throws IllegalArgumentException for indices out of range, not ascending or empty
+     */
+    public void keepChannels(long[] kept) {
+        ChannelIndices.check(this + " channels", kept, numFeatures);
+        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
+            for (String name : affine ? new String[] {"weight", "bias"} : new String[0]) {
+                replaceData(name, ChannelIndices.select(getParameter(name), kept, null));
+            }
+            replaceData("running_mean", ChannelIndices.select(runningMean, kept, null));
+            replaceData("running_var", ChannelIndices.select(runningVar, kept, null));
+        }
+        numFeatures = kept.length;
     }
 
     /** The stored γ parameter, or null when not affine. */

@@ -2,6 +2,8 @@ package dev.shrink4j.nn.layers;
 
 import dev.shrink4j.nn.Initializers;
 import dev.shrink4j.nn.Module;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
@@ -13,13 +15,13 @@ import org.bytedeco.pytorch.global.torch;
  */
 public class Conv2d extends Module {
 
-    private final long inChannels;
-    private final long outChannels;
+    private long inChannels;
+    private long outChannels;
     private final long[] kernelSize;
     private final long[] stride;
     private final long[] padding;
     private final long[] dilation;
-    private final long groups;
+    private long groups;
     private final boolean hasBias;
 
     /** A stride-1, unpadded, biased convolution with a square kernel. */
@@ -68,6 +70,53 @@ public class Conv2d extends Module {
             long groups) {
         return torch.conv2d(x, weight, bias == null ? new TensorOptional() : new TensorOptional(bias),
                 stride, padding, dilation, groups);
+    }
+
+    /**
+     * Keeps only the given channels (physical pruning): {@code weight} becomes
+     * {@code weight[outChannels][:, inChannels]} and {@code bias} {@code bias[outChannels]}, in place (the
+     * parameters keep their identity, see {@link Module#replaceData}). A depthwise convolution
+     * ({@code groups == in == out}) keeps the same channels on both sides: give the same indices (or null
+     * for one of them) and {@code groups} becomes their number.
+     *
+     * @param keptOut the output channels to keep, strictly ascending; null keeps all
+     * @param keptIn  the input channels to keep, strictly ascending; null keeps all
+     * @throws IllegalArgumentException for indices out of range, not ascending, empty, or different on the two
+     *                                  sides of a depthwise convolution
+     * @throws IllegalStateException    for a grouped convolution that is not depthwise, or a parametrized weight
+     */
+    public void keepChannels(long[] keptOut, long[] keptIn) {
+        String what = toString();
+        if (keptOut != null) {
+            ChannelIndices.check(what + " output channels", keptOut, outChannels);
+        }
+        if (keptIn != null) {
+            ChannelIndices.check(what + " input channels", keptIn, inChannels);
+        }
+        boolean depthwise = groups > 1 && groups == inChannels && groups == outChannels;
+        if (groups > 1 && !depthwise && (keptOut != null || keptIn != null)) {
+            throw new IllegalStateException(what + ": a grouped convolution that is not depthwise cannot change its channels");
+        }
+        long[] out = keptOut;
+        long[] in = keptIn;
+        if (depthwise) {
+            if (out != null && in != null && !java.util.Arrays.equals(out, in)) {
+                throw new IllegalArgumentException(what + " is depthwise: it keeps the same input and output channels,"
+                        + " got " + out.length + " outputs and " + in.length + " inputs that differ");
+            }
+            out = out != null ? out : in;
+            in = out;
+        }
+        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
+            // a depthwise weight is [C, 1, kH, kW]: its input side is the output side
+            replaceData("weight", ChannelIndices.select(weight(), out, depthwise ? null : in));
+            if (hasBias && out != null) {
+                replaceData("bias", ChannelIndices.select(bias(), out, null));
+            }
+        }
+        outChannels = out != null ? out.length : outChannels;
+        inChannels = in != null ? in.length : inChannels;
+        groups = depthwise ? outChannels : groups;
     }
 
     /** The stored weight parameter {@code [out, in/groups, kH, kW]}. */

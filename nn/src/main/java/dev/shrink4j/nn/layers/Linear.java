@@ -2,6 +2,8 @@ package dev.shrink4j.nn.layers;
 
 import dev.shrink4j.nn.Initializers;
 import dev.shrink4j.nn.Module;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
@@ -12,8 +14,8 @@ import org.bytedeco.pytorch.global.torch;
  */
 public class Linear extends Module {
 
-    private final long inFeatures;
-    private final long outFeatures;
+    private long inFeatures;
+    private long outFeatures;
     private final boolean hasBias;
 
     /** A biased linear layer. */
@@ -43,6 +45,32 @@ public class Linear extends Module {
     /** The functional twin: {@code F.linear}; {@code bias} may be null. */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
         return bias == null ? torch.linear(x, weight) : torch.linear(x, weight, new TensorOptional(bias));
+    }
+
+    /**
+     * Keeps only the given features (physical pruning): {@code weight} becomes {@code weight[keptOut][:, keptIn]}
+     * and {@code bias} {@code bias[keptOut]}, in place (the parameters keep their identity, see
+     * {@link Module#replaceData}).
+     *
+     * @param keptOut the output features to keep, strictly ascending; null keeps all
+     * @param keptIn  the input features to keep, strictly ascending; null keeps all
+     * @throws IllegalArgumentException for indices out of range, not ascending or empty
+     */
+    public void keepFeatures(long[] keptOut, long[] keptIn) {
+        if (keptOut != null) {
+            ChannelIndices.check(this + " output features", keptOut, outFeatures);
+        }
+        if (keptIn != null) {
+            ChannelIndices.check(this + " input features", keptIn, inFeatures);
+        }
+        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
+            replaceData("weight", ChannelIndices.select(weight(), keptOut, keptIn));
+            if (hasBias && keptOut != null) {
+                replaceData("bias", ChannelIndices.select(bias(), keptOut, null));
+            }
+        }
+        outFeatures = keptOut != null ? keptOut.length : outFeatures;
+        inFeatures = keptIn != null ? keptIn.length : inFeatures;
     }
 
     /** The stored weight parameter {@code [out, in]}. */
