@@ -13,6 +13,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shrink4j.compress.config.ConfigList;
+import dev.shrink4j.graph.DependencyGroups;
+import dev.shrink4j.graph.speedup.ChannelMasks;
+import dev.shrink4j.graph.speedup.ModelSpeedup;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.io.ModelMetadata;
 import dev.shrink4j.nn.layers.AdaptiveAvgPool2d;
@@ -93,6 +96,29 @@ class OnnxExporterTest {
             double diff = exportAndCompare(model, x, dir.resolve(name.replace(' ', '-') + ".onnx"));
             assertTrue(diff < 1e-4, name + ": max |ONNX Runtime − shrink4j| = " + diff);
             assertTrue(model.isTraining(), "the model's mode is restored");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("zoo")
+    void everyZooModelShrunkToHalfItsChannelsRunsInOnnxRuntimeAsInShrink4j(String name, Supplier<Module> factory,
+            long[] sample) throws IOException {
+        torch.manual_seed(8);
+        try (Module model = factory.get(); PointerScope s = new PointerScope()) {
+            Tensor x = torch.randn(java.util.stream.LongStream.concat(java.util.stream.LongStream.of(5),
+                    java.util.Arrays.stream(sample)).toArray());
+            randomizeBatchNorms(model, x);
+            long before = model.parameterCount();
+            DependencyGroups groups = DependencyGroups.of(dev.shrink4j.graph.ModelGraph.trace(model, x.narrow(0, 0, 1)));
+            ModelSpeedup.apply(groups, ChannelMasks.of(groups, ChannelMasks.randomChannels(groups, 0.5, 8)));
+            assertTrue(model.parameterCount() < 0.6 * before, name + " shrunk: " + model.parameterCount() + " of " + before);
+            Path file = dir.resolve(name.replace(' ', '-') + "-shrunk.onnx");
+            double diff = exportAndCompare(model, x, file);
+            assertTrue(diff < 1e-4, name + " shrunk: max |ONNX Runtime − shrink4j| = " + diff);
+            // the smaller layers are in the file: the initializers hold exactly the shrunk model's parameters
+            long values = initializers(read(file)).entrySet().stream().filter(e -> model.namedParameters().containsKey(e.getKey()))
+                    .mapToLong(e -> e.getValue().getDimsList().stream().reduce(1L, (a, b) -> a * b)).sum();
+            assertEquals(model.parameterCount(), values);
         }
     }
 
