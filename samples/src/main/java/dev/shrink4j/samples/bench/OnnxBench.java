@@ -1,11 +1,16 @@
 package dev.shrink4j.samples.bench;
 
 import dev.shrink4j.compress.config.ConfigList;
+import dev.shrink4j.graph.DependencyGroups;
+import dev.shrink4j.graph.ModelGraph;
+import dev.shrink4j.graph.speedup.ChannelMasks;
+import dev.shrink4j.graph.speedup.ModelSpeedup;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.layers.BatchNorm;
 import dev.shrink4j.onnx.OnnxExporter;
 import dev.shrink4j.onnx.OnnxModel;
 import dev.shrink4j.quant.algo.ObserverQuantizer;
+import dev.shrink4j.workbench.stats.ModelProfiler;
 import dev.shrink4j.workbench.zoo.ResNet;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,9 +28,12 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * ONNX Runtime latency of CIFAR ResNets (3×32×32, ResNet-20 and ResNet-56) exported by {@link OnnxExporter}: the
- * float32 model against its QDQ int8 export after observer calibration, at batch 64 and batch 1, ONNX Runtime with
- * 2 intra-op threads, libtorch's eval forward (2 threads) beside them for reference. The runs alternate in blocks so
- * machine drift hits every variant alike; the report is the median time per run and the ratios.
+ * float32 model against the same model shrunk to half the channels of every dependency group ({@link ModelSpeedup},
+ * random channels) and against its QDQ int8 export after observer calibration, at batch 64 and batch 1, ONNX Runtime
+ * with 2 intra-op threads, libtorch's eval forward (2 threads) beside them for reference. The ONNX Runtime runs
+ * alternate in blocks so machine drift hits every variant alike; the report is the median time per run and the
+ * median of the paired ratios. Goals (issue 14): int8 at least 1.5× faster than float32 at batch 64; the shrunk
+ * model's latency ratio at least 0.8 × its FLOPs ratio.
  *
  * <p>Quantization: {@link ObserverQuantizer}, 8-bit uint8 affine per tensor (ONNX Runtime's integer kernels take
  * uint8 activations and one weight zero point), on the weights and inputs of every Conv2d and Linear, the outputs of
@@ -50,17 +58,23 @@ public final class OnnxBench {
     private OnnxBench() {
     }
 
-    /** Median wall-clock and process CPU milliseconds per run. */
+    /** Median wall-clock and process CPU milliseconds per run (or, for a speed-up, the two ratios). */
     public record Timing(double wallMs, double cpuMs) {
     }
 
     /**
-     * One model at one batch size: the timings of libtorch, ONNX Runtime float32, int8 and int8 with int8 weights,
-     * and the medians over blocks of the ratio of a block of float32 runs to the int8 block timed right after it
-     * (paired, so load that drifts between blocks cancels), by wall clock and by CPU time.
+     * One model at one batch size: the timings of libtorch (dense), ONNX Runtime float32 dense and shrunk, int8 and
+     * int8 with int8 weights; the FLOPs of one sample dense and shrunk; and the medians over blocks of the ratio of a
+     * block of dense float32 runs to the block of the other variant timed right after it (paired, so load that
+     * drifts between blocks cancels), by wall clock and by CPU time.
      */
-    public record Result(String model, int batch, Timing libtorch, Timing fp32, Timing int8, Timing int8Signed,
-            double int8Speedup, double int8SignedSpeedup, double int8CpuSpeedup, double int8SignedCpuSpeedup) {
+    public record Result(String model, int batch, Timing libtorch, Timing fp32, Timing shrunk, Timing int8, Timing int8Signed,
+            long denseFlops, long shrunkFlops, Timing shrunkSpeedup, Timing int8Speedup, Timing int8SignedSpeedup) {
+
+        /** Dense FLOPs over shrunk FLOPs. */
+        public double flopsRatio() {
+            return (double) denseFlops / shrunkFlops;
+        }
     }
 
     /**
@@ -78,20 +92,30 @@ public final class OnnxBench {
     }
 
     /**
-     * Exports {@code factory}'s model as float32 and as calibrated QDQ int8 (uint8 weights as quantized, and the same
-     * weights written as int8) into {@code dir}, then times them (and libtorch) at each batch size: one warm-up
-     * block, then {@code blocks} rounds of one block of {@code runs} runs per variant (20× the runs at batch 1).
+     * Exports {@code factory}'s model as float32, shrunk to half of every channel group (random channels,
+     * {@link ModelSpeedup}) as float32, and as calibrated QDQ int8 (uint8 weights as quantized, and the same weights
+     * written as int8) into {@code dir}, then times them (and libtorch) at each batch size: one warm-up block, then
+     * {@code blocks} rounds of one block of {@code runs} runs per variant (20× the runs at batch 1).
      */
     public static List<Result> measure(String name, Supplier<Module> factory, int[] batches, int blocks, int runs, Path dir)
             throws IOException {
         torch.manual_seed(0);
         List<Result> out = new ArrayList<>();
         Path fp32 = dir.resolve(name + "-fp32.onnx");
+        Path shrunk = dir.resolve(name + "-fp32-shrunk.onnx");
         Path int8 = dir.resolve(name + "-int8.onnx");
         Path int8Signed = dir.resolve(name + "-int8-signed-weights.onnx");
-        try (Module model = factory.get()) {
+        try (Module model = factory.get(); Module half = factory.get()) {
             settleBatchNorms(model);
             OnnxExporter.builder().setModel(model).setInputShape(3, 32, 32).build().export(fp32);
+            half.loadStateDict(model.stateDict(), true);
+            try (PointerScope scope = new PointerScope()) {
+                DependencyGroups groups = DependencyGroups.of(ModelGraph.trace(half, torch.zeros(1, 3, 32, 32)));
+                ModelSpeedup.apply(groups, ChannelMasks.of(groups, ChannelMasks.randomChannels(groups, 0.5, 0)));
+            }
+            OnnxExporter.builder().setModel(half).setInputShape(3, 32, 32).build().export(shrunk);
+            long denseFlops = ModelProfiler.profile(model, 1, 3, 32, 32).totalFlops();
+            long shrunkFlops = ModelProfiler.profile(half, 1, 3, 32, 32).totalFlops();
             try (ObserverQuantizer quantizer = new ObserverQuantizer(model, config(model))) {
                 quantizer.compress();
                 List<Tensor> calibration = new ArrayList<>();
@@ -105,7 +129,7 @@ public final class OnnxBench {
             }
             torch.set_num_threads(2);
             model.eval();
-            try (OnnxModel f = OnnxModel.load(fp32, 2); OnnxModel q = OnnxModel.load(int8, 2);
+            try (OnnxModel f = OnnxModel.load(fp32, 2); OnnxModel sh = OnnxModel.load(shrunk, 2); OnnxModel q = OnnxModel.load(int8, 2);
                     OnnxModel qs = OnnxModel.load(int8Signed, 2)) {
                 for (int batch : batches) {
                     try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
@@ -113,23 +137,27 @@ public final class OnnxBench {
                         int n = batch == 1 ? runs * 20 : runs;
                         // ONNX Runtime's variants interleaved; libtorch on its own afterwards: its OpenMP threads
                         // spin after each run and would slow whatever ran next
-                        List<Runnable> variants = List.of(() -> f.run(x), () -> q.run(x), () -> qs.run(x), () -> model.call(x));
+                        List<Runnable> variants = List.of(() -> f.run(x), () -> sh.run(x), () -> q.run(x), () -> qs.run(x),
+                                () -> model.call(x));
+                        int ort = variants.size() - 1;
                         double[][] wall = new double[variants.size()][blocks];
                         double[][] cpu = new double[variants.size()][blocks];
                         for (int b = -1; b < blocks; b++) {
-                            for (int v = 0; v < 3; v++) {
+                            for (int v = 0; v < ort; v++) {
                                 record(block(variants.get(v), n), wall[v], cpu[v], b);
                             }
                         }
                         for (int b = -1; b < blocks; b++) {
-                            record(block(variants.get(3), n), wall[3], cpu[3], b);
+                            record(block(variants.get(ort), n), wall[ort], cpu[ort], b);
                         }
-                        Timing[] timings = new Timing[variants.size()];
+                        Timing[] t = new Timing[variants.size()];
                         for (int v = 0; v < variants.size(); v++) {
-                            timings[v] = new Timing(median(wall[v]), median(cpu[v]));
+                            t[v] = new Timing(median(wall[v]), median(cpu[v]));
                         }
-                        out.add(new Result(name, batch, timings[3], timings[0], timings[1], timings[2], pairedRatio(wall, 0, 1),
-                                pairedRatio(wall, 0, 2), pairedRatio(cpu, 0, 1), pairedRatio(cpu, 0, 2)));
+                        out.add(new Result(name, batch, t[4], t[0], t[1], t[2], t[3], denseFlops, shrunkFlops,
+                                new Timing(pairedRatio(wall, 0, 1), pairedRatio(cpu, 0, 1)),
+                                new Timing(pairedRatio(wall, 0, 2), pairedRatio(cpu, 0, 2)),
+                                new Timing(pairedRatio(wall, 0, 3), pairedRatio(cpu, 0, 3))));
                     }
                 }
             }
@@ -197,19 +225,27 @@ public final class OnnxBench {
         System.out.println(table(results));
     }
 
-    /** The results as a Markdown table: wall-clock milliseconds per run, process CPU milliseconds in parentheses. */
+    /**
+     * The results as a Markdown table: wall-clock milliseconds per run with process CPU milliseconds in parentheses;
+     * speed-ups over ONNX Runtime float32 dense by wall clock with CPU time in parentheses.
+     */
     public static String table(List<Result> results) {
-        StringBuilder sb = new StringBuilder("| model | batch | libtorch fp32 | ORT fp32 | ORT int8 | ORT int8, int8 weights |"
-                + " int8 speed-up | int8-weights speed-up |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        StringBuilder sb = new StringBuilder("| model | batch | libtorch fp32 | ORT fp32 | ORT fp32 shrunk | ORT int8 |"
+                + " ORT int8, int8 weights | shrunk speed-up (FLOPs ratio) | int8 speed-up | int8-weights speed-up |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Result r : results) {
-            sb.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %.2f× (%.2f×) | %.2f× (%.2f×) |%n", r.model(),
-                    r.batch(), cell(r.libtorch()), cell(r.fp32()), cell(r.int8()), cell(r.int8Signed()), r.int8Speedup(),
-                    r.int8CpuSpeedup(), r.int8SignedSpeedup(), r.int8SignedCpuSpeedup()));
+            sb.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %s | %s (%.2f×) | %s | %s |%n", r.model(),
+                    r.batch(), cell(r.libtorch()), cell(r.fp32()), cell(r.shrunk()), cell(r.int8()), cell(r.int8Signed()),
+                    ratio(r.shrunkSpeedup()), r.flopsRatio(), ratio(r.int8Speedup()), ratio(r.int8SignedSpeedup())));
         }
         return sb.toString();
     }
 
     private static String cell(Timing t) {
         return String.format(Locale.ROOT, "%.2f ms (%.2f)", t.wallMs(), t.cpuMs());
+    }
+
+    private static String ratio(Timing t) {
+        return String.format(Locale.ROOT, "%.2f× (%.2f×)", t.wallMs(), t.cpuMs());
     }
 }
