@@ -270,6 +270,20 @@ class OnnxExporterTest {
         }
     }
 
+    @Test
+    void aLinearLayerOnA3dInputIsAMatMulPlusBias() throws IOException {
+        torch.manual_seed(12);
+        try (Module net = new Refuses.Net(new Linear(6, 3)); PointerScope s = new PointerScope()) {
+            Tensor x = torch.randn(2, 4, 6);
+            double diff = exportAndCompare(net, x, dir.resolve("linear3d.onnx"));
+            assertTrue(diff < 1e-5, "max diff " + diff);
+            ModelProto m = read(dir.resolve("linear3d.onnx"));
+            assertEquals(List.of("Transpose", "MatMul", "Add"), m.getGraph().getNodeList().stream().map(NodeProto::getOpType)
+                    .toList());
+            assertEquals(List.of(3L, 6L), initializers(m).get("body.weight").getDimsList(), "stored as in the state dict");
+        }
+    }
+
     @Nested
     class Refuses {
 

@@ -22,7 +22,10 @@ import dev.shrink4j.onnx.proto.OnnxProtos.ModelProto;
 import dev.shrink4j.onnx.proto.OnnxProtos.NodeProto;
 import dev.shrink4j.onnx.proto.OnnxProtos.TensorProto;
 import dev.shrink4j.quant.Quantizer;
+import dev.shrink4j.nn.Module;
 import dev.shrink4j.quant.algo.BnnQuantizer;
+import dev.shrink4j.quant.algo.LsqQuantizer;
+import dev.shrink4j.quant.algo.NaiveQuantizer;
 import dev.shrink4j.quant.algo.DoReFaQuantizer;
 import dev.shrink4j.quant.algo.ObserverQuantizer;
 import dev.shrink4j.quant.algo.QatQuantizer;
@@ -42,6 +45,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.stream.Stream;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -49,6 +54,9 @@ import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Quantized models as QDQ (and DoReFa/BNN as float32): what ONNX Runtime runs and what it fuses. */
 class QdqExportTest {
@@ -221,6 +229,48 @@ class QdqExportTest {
                     .optFoldBatchNorms(false).build().toModelProto();
             assertEquals(19, count(unfolded, "BatchNormalization"));
             assertEquals(List.of(16L), initializers(unfolded).get("layer1.0.conv1.weight_scale").getDimsList());
+            quantizer.close();
+        }
+    }
+
+    static Stream<Arguments> weightOnlyQuantizers() {
+        String weights = "[{\"quant_types\": [\"weight\"], \"quant_bits\": 8, \"op_types\": [\"Conv2d\", \"Linear\"]}]";
+        String perChannel = "[{\"quant_types\": [\"weight\"], \"quant_bits\": 8, \"quant_scheme\": \"per_channel_affine\","
+                + " \"op_types\": [\"Conv2d\", \"Linear\"]}]";
+        String fourBits = "[{\"quant_types\": [\"weight\"], \"quant_bits\": 4, \"op_types\": [\"Conv2d\", \"Linear\"]}]";
+        return Stream.of(
+                Arguments.of("naive", (Function<Module, Quantizer>) m -> new NaiveQuantizer(m, ConfigList.fromJson(weights), null)),
+                Arguments.of("qat", (Function<Module, Quantizer>) m -> new QatQuantizer(m, ConfigList.fromJson(weights), null)),
+                Arguments.of("qat per channel", (Function<Module, Quantizer>) m -> new QatQuantizer(m,
+                        ConfigList.fromJson(perChannel), null)),
+                Arguments.of("lsq 4 bits", (Function<Module, Quantizer>) m -> LsqQuantizer.builder().setModel(m)
+                        .setConfigList(ConfigList.fromJson(fourBits)).build()));
+    }
+
+    /**
+     * Weight-only quantization: the integers through DequantizeLinear are exactly the fake-quantized weights, and
+     * without quantized activations ONNX Runtime computes in float what shrink4j computes.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("weightOnlyQuantizers")
+    void weightOnlyIntegersDequantizeToTheFakeQuantizedForward(String name, Function<Module, Quantizer> quantizerOf)
+            throws IOException {
+        torch.manual_seed(6);
+        try (LeNet5 net = new LeNet5(); PointerScope s = new PointerScope()) {
+            Quantizer quantizer = quantizerOf.apply(net);
+            quantizer.compress();
+            Tensor x = torch.randn(4, 1, 28, 28);
+            float[] expected = evalOutput(net, x); // also computes QAT's and naive's weight qparams
+            Path file = dir.resolve(name.replace(' ', '-') + ".onnx");
+            OnnxExporter.builder().setModel(net).setInputShape(1, 28, 28).optQuantizer(quantizer).build().export(file);
+            try (OnnxModel model = OnnxModel.load(file, 1)) {
+                assertFloatClose(expected, OnnxTesting.values(model.run(x)));
+            }
+            ModelProto m = read(file);
+            assertEquals(5, count(m, "DequantizeLinear"), "one per weight");
+            assertEquals(0, count(m, "QuantizeLinear"), "no activation is quantized");
+            assertEquals(TensorProto.DataType.FLOAT_VALUE, initializers(m).get("conv1.bias").getDataType(),
+                    "a float input keeps the bias float");
             quantizer.close();
         }
     }
