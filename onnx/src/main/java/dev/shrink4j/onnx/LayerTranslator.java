@@ -226,9 +226,13 @@ final class LayerTranslator {
             return new Weight(out, perChannel ? scale.reshape(-1) : scale); // a module called more than once
         }
         if (signedWeights && ints.scalar_type().intern() == torch.ScalarType.Byte) {
-            // the same values: scale·(q − z) = scale·((q − 128) − (z − 128)), now int8 in [−128, 127]
-            ints = ints.to(torch.ScalarType.Short).sub(new Scalar(128L)).to(torch.ScalarType.Char);
-            zeroPoint = zeroPoint.to(torch.ScalarType.Short).sub(new Scalar(128L)).to(torch.ScalarType.Char);
+            // the same values, scale·(q − z) = scale·((q − o) − (z − o)), now int8: a symmetric grid (z = 127, no
+            // 255) shifts by o = 127 to zero point 0, the form ONNX Runtime's fastest kernels take; others by 128
+            Tensor wide = ints.to(torch.ScalarType.Short);
+            boolean symmetric = zeroPoint.eq(new Scalar(127L)).all().item_bool() && wide.max().item_long() <= 254;
+            Scalar offset = new Scalar(symmetric ? 127L : 128L);
+            ints = wide.sub(offset).to(torch.ScalarType.Char);
+            zeroPoint = zeroPoint.to(torch.ScalarType.Short).sub(offset).to(torch.ScalarType.Char);
         }
         onnx.initializer(key, ints);
         String s;

@@ -265,8 +265,10 @@ public final class OnnxExporter {
 
         /**
          * Whether uint8 weights are written as int8 (default false: the integers of the int8 export, as they are).
-         * The values stay the same, {@code scale·(q − z) = scale·((q − 128) − (z − 128))}; ONNX Runtime's fastest
-         * integer kernels on x86 (AVX-512 VNNI, AVX-VNNI) multiply uint8 activations by int8 weights.
+         * The values stay the same, {@code scale·(q − z) = scale·((q − o) − (z − o))}: a symmetric uint8 grid
+         * (zero point 127, {@code per_*_symmetric} with {@code quant_dtype uint}; its weights never reach 255) shifts
+         * by {@code o = 127} to int8 with zero point 0, any other by {@code o = 128}. ONNX Runtime's integer
+         * convolutions are fastest on x86 with int8 weights of zero point 0 and uint8 activations.
          */
         public Builder optSignedWeights(boolean signed) {
             this.signedWeights = signed;

@@ -56,6 +56,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.slf4j.LoggerFactory;
 
@@ -137,12 +138,17 @@ class QdqExportTest {
         }
     }
 
-    @Test
-    void uint8WeightsWrittenAsInt8AreTheSameValues() throws IOException {
+    /**
+     * uint8 weights written as int8: an affine grid shifts by 128 (zero point too), a symmetric one (zero point
+     * 127) by 127 to zero point 0; ONNX Runtime computes the same outputs with either.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"per_tensor_affine, 128", "per_tensor_symmetric, 127", "per_channel_symmetric, 127"})
+    void uint8WeightsWrittenAsInt8AreTheSameValues(String scheme, int offset) throws IOException {
         torch.manual_seed(17);
         try (LeNet5 net = new LeNet5(); PointerScope s = new PointerScope()) {
             QatQuantizer quantizer = new QatQuantizer(net, ConfigList.fromJson("[{\"quant_types\": [\"weight\", \"input\"],"
-                    + " \"quant_bits\": 8, \"op_types\": [\"Conv2d\", \"Linear\"]}]"), null);
+                    + " \"quant_bits\": 8, \"quant_scheme\": \"" + scheme + "\", \"op_types\": [\"Conv2d\", \"Linear\"]}]"), null);
             quantizer.compress();
             net.train();
             try (NoGradGuard g = new NoGradGuard()) {
@@ -161,7 +167,12 @@ class QdqExportTest {
                 byte[] ub = u.get(key).getRawData().toByteArray();
                 byte[] ib = i.get(key).getRawData().toByteArray();
                 for (int k = 0; k < ub.length; k++) {
-                    assertEquals((ub[k] & 0xff) - 128, ib[k], key + "[" + k + "]");
+                    assertEquals((ub[k] & 0xff) - offset, ib[k], key + "[" + k + "]");
+                }
+            }
+            if (offset == 127) {
+                for (byte zp : i.get("conv2.weight_zero_point").getRawData().toByteArray()) {
+                    assertEquals(0, zp, "symmetric: zero point 0");
                 }
             }
             Tensor x = torch.randn(16, 1, 28, 28);

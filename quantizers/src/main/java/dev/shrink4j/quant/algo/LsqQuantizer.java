@@ -257,9 +257,17 @@ public final class LsqQuantizer extends Quantizer {
                 wrapper.getBuffer(CalibrationKeys.WEIGHT_ZERO_POINT), qmin(bits), qmax(bits));
     }
 
-    /** The input/output grid {@code [qmin, qmax]} with its step size {@code s} and zero point 0. */
+    /**
+     * The input/output grid {@code [qmin, qmax]} with its step size {@code s} and zero point 0.
+     *
+     * @throws IllegalStateException before the first batch initialised the step (a forward would set it then)
+     */
     @Override
     protected QParams activationGrid(ModuleWrapper wrapper, QuantType type) {
+        if (!Boolean.TRUE.equals(wrapper.getAttribute(type.key() + INITIALIZED))) {
+            throw new IllegalStateException(wrapper.name() + ": the " + type.key() + " step of LsqQuantizer is set by the"
+                    + " first batch that reaches the layer, and none has yet: run a forward (or load a calibration) first");
+        }
         int bits = QuantConfig.bits(wrapper.config(), type);
         Tensor s = wrapper.getBuffer(scaleName(type)).detach();
         return new QParams(s, torch.zeros_like(s), qmin(bits), qmax(bits));

@@ -45,6 +45,9 @@ class ActivationQParamsTest {
                         "[{\"quant_types\": [\"weight\", \"input\"], \"quant_bits\": 4, \"op_types\": [\"Linear\"]}]"))
                         .build()) {
             q.compress();
+            assertEquals("fc: the input step of LsqQuantizer is set by the first batch that reaches the layer, and none has"
+                    + " yet: run a forward (or load a calibration) first",
+                    assertThrows(IllegalStateException.class, () -> q.activationQParams("fc", QuantType.INPUT)).getMessage());
             net.call(Tensor.create(new float[] {1f, -3f}, 1, 2));
             // initial step 2·mean|x|/sqrt(qmax) = 2·2/sqrt(7)
             QParams in = q.activationQParams("fc", QuantType.INPUT).orElseThrow();

@@ -35,14 +35,18 @@ import org.bytedeco.pytorch.global.torch;
  * median of the paired ratios. Goals (issue 14): int8 at least 1.5× faster than float32 at batch 64; the shrunk
  * model's latency ratio at least 0.8 × its FLOPs ratio.
  *
- * <p>Quantization: {@link ObserverQuantizer}, 8-bit uint8 affine per tensor (ONNX Runtime's integer kernels take
- * uint8 activations and one weight zero point), on the weights and inputs of every Conv2d and Linear, the outputs of
- * every ReLU and of the batch norms that feed a residual sum: so every convolution and every residual sum sits between
- * a DequantizeLinear in and a QuantizeLinear out, and ONNX Runtime runs them as {@code QLinearConv} and
- * {@code QLinearAdd} (the exporter folds each batch norm into its convolution's scales). Calibration: 8 batches of
- * normal noise (the statistics of normalised images; latency does not depend on the values), after the batch norms
- * got the statistics of the same noise. The int8 model is timed twice: with the uint8 weights as quantized, and with
- * the same weights written as int8 ({@code optSignedWeights}), which ONNX Runtime runs with its u8s8 kernels.
+ * <p>Quantization: {@link ObserverQuantizer}, 8 bits: the weights of every Conv2d and Linear symmetric per channel
+ * (uint8 with zero point 127, which the exporter writes as int8 with zero point 0 when asked, {@code
+ * optSignedWeights}), the outputs of every ReLU and of the batch norms that feed a residual sum affine uint8 per
+ * tensor. So every convolution of the residual blocks and every residual sum sits between a DequantizeLinear in and a
+ * QuantizeLinear out, and ONNX Runtime runs them as {@code QLinearConv} and {@code QLinearAdd} (the exporter folds
+ * each batch norm into its convolution's scales); the stem convolution and the linear layer get float inputs and
+ * run in float with dequantized weights. The quantizer's config has one dtype and scheme per layer; quantizing the
+ * activations as outputs of the layers before the convolutions gives the weights and the activations each the grid
+ * ONNX Runtime's integer kernels are fastest with. Calibration: 8 batches of normal noise (the statistics of
+ * normalised images; latency does not depend on the values), after the batch norms got the statistics of the same
+ * noise. The int8 model is timed twice: with the uint8 weights as quantized, and with the same weights written as
+ * int8 with zero point 0.
  *
  * <p>Besides the wall-clock time per run, the process CPU time per run (every thread of the JVM, ONNX Runtime's
  * included; its threads sleep between runs) is reported: on a shared machine it moves far less with the load than
@@ -58,15 +62,16 @@ public final class OnnxBench {
     private OnnxBench() {
     }
 
-    /** Median wall-clock and process CPU milliseconds per run (or, for a speed-up, the two ratios). */
+    /** Median wall-clock and mean process CPU milliseconds per run (or, for a speed-up, the two ratios). */
     public record Timing(double wallMs, double cpuMs) {
     }
 
     /**
      * One model at one batch size: the timings of libtorch (dense), ONNX Runtime float32 dense and shrunk, int8 and
-     * int8 with int8 weights; the FLOPs of one sample dense and shrunk; and the medians over blocks of the ratio of a
-     * block of dense float32 runs to the block of the other variant timed right after it (paired, so load that
-     * drifts between blocks cancels), by wall clock and by CPU time.
+     * int8 with int8 weights; the FLOPs of one sample dense and shrunk; and the speed-ups over ONNX Runtime float32
+     * dense: by wall clock the median over blocks of the ratio of a block of dense runs to the block of the other
+     * variant timed right after it (paired, so load that drifts between blocks cancels), by CPU time the ratio of the
+     * means.
      */
     public record Result(String model, int batch, Timing libtorch, Timing fp32, Timing shrunk, Timing int8, Timing int8Signed,
             long denseFlops, long shrunkFlops, Timing shrunkSpeedup, Timing int8Speedup, Timing int8SignedSpeedup) {
@@ -78,17 +83,19 @@ public final class OnnxBench {
     }
 
     /**
-     * The config that puts every convolution, residual sum and the linear layer between a QuantizeLinear in and one
-     * out (see the class documentation): weights and inputs of Conv2d and Linear, outputs of every ReLU and of the
-     * batch norms that feed a residual sum.
+     * The config that puts every convolution of the residual blocks and every residual sum between a QuantizeLinear
+     * in and one out, with symmetric weights (see the class documentation): weights of every Conv2d and Linear,
+     * symmetric per channel; outputs of every ReLU and of the batch norms that feed a residual sum, affine per
+     * tensor.
      */
     static ConfigList config(Module model) {
         List<String> norms = model.namedModules().entrySet().stream()
                 .filter(e -> e.getValue() instanceof BatchNorm && (e.getKey().endsWith(".bn2") || e.getKey().endsWith(".shortcut.1")))
                 .map(e -> "\"" + e.getKey() + "\"").collect(Collectors.toList());
-        return ConfigList.fromJson("[{\"quant_types\": [\"weight\", \"input\"], \"quant_bits\": 8, \"op_types\": [\"Conv2d\","
-                + " \"Linear\"]}, {\"quant_types\": [\"output\"], \"quant_bits\": 8, \"op_types\": [\"ReLU\"]},"
-                + " {\"quant_types\": [\"output\"], \"quant_bits\": 8, \"op_names\": [" + String.join(", ", norms) + "]}]");
+        return ConfigList.fromJson("[{\"quant_types\": [\"weight\"], \"quant_bits\": 8, \"quant_scheme\": \"per_channel_symmetric\","
+                + " \"op_types\": [\"Conv2d\", \"Linear\"]}, {\"quant_types\": [\"output\"], \"quant_bits\": 8, \"op_types\":"
+                + " [\"ReLU\"]}, {\"quant_types\": [\"output\"], \"quant_bits\": 8, \"op_names\": [" + String.join(", ", norms)
+                + "]}]");
     }
 
     /**
@@ -150,14 +157,15 @@ public final class OnnxBench {
                         for (int b = -1; b < blocks; b++) {
                             record(block(variants.get(ort), n), wall[ort], cpu[ort], b);
                         }
+                        // CPU time has the clock tick's resolution (10 ms): per variant the mean over every block
                         Timing[] t = new Timing[variants.size()];
                         for (int v = 0; v < variants.size(); v++) {
-                            t[v] = new Timing(median(wall[v]), median(cpu[v]));
+                            t[v] = new Timing(median(wall[v]), Arrays.stream(cpu[v]).average().orElseThrow());
                         }
                         out.add(new Result(name, batch, t[4], t[0], t[1], t[2], t[3], denseFlops, shrunkFlops,
-                                new Timing(pairedRatio(wall, 0, 1), pairedRatio(cpu, 0, 1)),
-                                new Timing(pairedRatio(wall, 0, 2), pairedRatio(cpu, 0, 2)),
-                                new Timing(pairedRatio(wall, 0, 3), pairedRatio(cpu, 0, 3))));
+                                new Timing(pairedRatio(wall, 0, 1), t[0].cpuMs() / t[1].cpuMs()),
+                                new Timing(pairedRatio(wall, 0, 2), t[0].cpuMs() / t[2].cpuMs()),
+                                new Timing(pairedRatio(wall, 0, 3), t[0].cpuMs() / t[3].cpuMs())));
                     }
                 }
             }
