@@ -37,8 +37,8 @@ import org.bytedeco.pytorch.global.torch;
  *
  * <p>Quantization: {@link ObserverQuantizer}, 8 bits: the weights of every Conv2d and Linear symmetric per channel
  * (uint8 with zero point 127, which the exporter writes as int8 with zero point 0 when asked, {@code
- * optSignedWeights}), the outputs of every ReLU and of the batch norms that feed a residual sum affine uint8 per
- * tensor. So every convolution of the residual blocks and every residual sum sits between a DequantizeLinear in and a
+ * optSignedWeights}), the outputs of every ReLU, of the option-A shortcuts and of the batch norms that feed a
+ * residual sum affine uint8 per tensor. So every convolution of the residual blocks and every residual sum sits between a DequantizeLinear in and a
  * QuantizeLinear out, and ONNX Runtime runs them as {@code QLinearConv} and {@code QLinearAdd} (the exporter folds
  * each batch norm into its convolution's scales); the stem convolution and the linear layer get float inputs and
  * run in float with dequantized weights. The quantizer's config has one dtype and scheme per layer; quantizing the
@@ -85,8 +85,8 @@ public final class OnnxBench {
     /**
      * The config that puts every convolution of the residual blocks and every residual sum between a QuantizeLinear
      * in and one out, with symmetric weights (see the class documentation): weights of every Conv2d and Linear,
-     * symmetric per channel; outputs of every ReLU and of the batch norms that feed a residual sum, affine per
-     * tensor.
+     * symmetric per channel; outputs of every ReLU, of the zero-padded (option A) shortcuts and of the batch norms
+     * that feed a residual sum, affine per tensor.
      */
     static ConfigList config(Module model) {
         List<String> norms = model.namedModules().entrySet().stream()
@@ -94,7 +94,7 @@ public final class OnnxBench {
                 .map(e -> "\"" + e.getKey() + "\"").collect(Collectors.toList());
         return ConfigList.fromJson("[{\"quant_types\": [\"weight\"], \"quant_bits\": 8, \"quant_scheme\": \"per_channel_symmetric\","
                 + " \"op_types\": [\"Conv2d\", \"Linear\"]}, {\"quant_types\": [\"output\"], \"quant_bits\": 8, \"op_types\":"
-                + " [\"ReLU\"]}, {\"quant_types\": [\"output\"], \"quant_bits\": 8, \"op_names\": [" + String.join(", ", norms)
+                + " [\"ReLU\", \"PadShortcut\"]}, {\"quant_types\": [\"output\"], \"quant_bits\": 8, \"op_names\": [" + String.join(", ", norms)
                 + "]}]");
     }
 
