@@ -55,8 +55,8 @@ public final class ModelGraph {
      * autograd graph explains any input that no module produced. The pass runs in evaluation mode (batch
      * norm statistics untouched, dropout off) with gradients recorded for the diagnosis; every module's
      * mode is restored and every hook removed afterwards, also when it fails. The caller's tensor is not
-     * modified. Trace a model before a compressor wraps it: a forward pre-hook that replaces a module's input
-     * (input quantization) makes that input look computed outside any module.
+     * modified. A compressor's hooks may be attached: the tracer's pre-hook runs before any other, so an input
+     * that a compressor's pre-hook then replaces (input quantization) still comes from its producer.
      *
      * @throws TraceException naming each module (or {@code <output>}) whose input was computed outside any
      *                        module (a raw {@code add}, {@code cat}, {@code view} or in-place change in a

@@ -81,7 +81,9 @@ final class Tracer {
                 modes.putIfAbsent(m, m.isTraining());
                 if (m.namedChildren().isEmpty() && !tracer.names.containsKey(m)) {
                     tracer.names.put(m, name);
-                    handles.add(m.registerForwardPreHook(tracer::enter));
+                    // First of the pre-hooks: the edge runs from the producer to the input as passed; what a
+                    // compressor's pre-hook then does to it (input quantization) belongs to this module's call.
+                    handles.add(m.registerForwardPreHook(tracer::enter, true));
                     handles.add(m.registerForwardHook(tracer::exit));
                 }
             });

@@ -324,6 +324,17 @@ class ModelGraphTest {
     }
 
     @Test
+    void anInputReplacedByAPreHookStillComesFromItsProducer() {
+        // what a quantizer's input quantization does: the module computes with a new tensor made from its input
+        try (LeNet5 net = new LeNet5()) {
+            net.fc1.registerForwardPreHook((m, x) -> x.mul(new Scalar(0.5)));
+            ModelGraph g = ModelGraph.trace(net, torch.zeros(1, 1, 28, 28));
+            assertEquals(List.of("flatten -> fc1[0] [1, 400]"), inputs(g, "fc1"));
+            assertEquals(1, net.fc1.forwardPreHookCount());
+        }
+    }
+
+    @Test
     void anAddModuleIsSeenAsAMerge() {
         try (Inline net = new Inline(self -> x -> ((Add) self.child("add")).call(self.child("a").call(x), x),
                 "a", new Conv2d(2, 2, 1), "add", new Add())) {

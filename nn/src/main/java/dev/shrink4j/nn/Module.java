@@ -169,10 +169,28 @@ public abstract class Module implements AutoCloseable {
 
     // ---------------------------------------------------------------- hooks and parametrizations
 
-    /** Adds a hook that runs before forward; closing the handle removes it. */
+    /** Adds a hook that runs before forward, after those already attached; closing the handle removes it. */
     public final HookHandle registerForwardPreHook(ForwardPreHook hook) {
+        return registerForwardPreHook(hook, false);
+    }
+
+    /**
+     * Adds a hook that runs before forward, first of all when {@code prepend} (PyTorch's
+     * {@code register_forward_pre_hook(hook, prepend=True)}), else after those already attached. A hook that must
+     * see the input as the caller passed it, before another pre-hook replaces it (a graph tracer before a
+     * quantizer's input quantization), prepends. Closing the handle removes it.
+     */
+    public final HookHandle registerForwardPreHook(ForwardPreHook hook, boolean prepend) {
+        Objects.requireNonNull(hook);
         long id = nextHookId++;
-        forwardPreHooks.put(id, Objects.requireNonNull(hook));
+        if (prepend) {
+            Map<Long, ForwardPreHook> rest = new LinkedHashMap<>(forwardPreHooks);
+            forwardPreHooks.clear();
+            forwardPreHooks.put(id, hook);
+            forwardPreHooks.putAll(rest);
+        } else {
+            forwardPreHooks.put(id, hook);
+        }
         return () -> forwardPreHooks.remove(id);
     }
 

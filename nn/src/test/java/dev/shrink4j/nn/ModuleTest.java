@@ -50,6 +50,32 @@ class ModuleTest {
     }
 
     @Test
+    void aPrependedPreHookRunsFirstAndSeesTheCallersInput() {
+        try (Linear fc = new Linear(1, 1, false)) {
+            fc.weight().detach().fill_(new org.bytedeco.pytorch.Scalar(1.0));
+            List<String> events = new ArrayList<>();
+            fc.registerForwardPreHook((m, x) -> {
+                events.add("doubles " + x.item_float());
+                return x.mul(new org.bytedeco.pytorch.Scalar(2.0));
+            });
+            HookHandle first = fc.registerForwardPreHook((m, x) -> {
+                events.add("sees " + x.item_float());
+                return x;
+            }, true);
+            fc.registerForwardPreHook((m, x) -> {
+                events.add("last " + x.item_float());
+                return x;
+            }, false);
+            assertEquals(6f, fc.call(Tensor.create(new float[] {3f}, 1, 1)).item_float());
+            assertEquals(List.of("sees 3.0", "doubles 3.0", "last 6.0"), events);
+            first.remove();
+            events.clear();
+            fc.call(Tensor.create(new float[] {1f}, 1, 1));
+            assertEquals(List.of("doubles 1.0", "last 2.0"), events);
+        }
+    }
+
+    @Test
     void parametrizationChangesForwardButNotTheStoredParameter() {
         try (Linear fc = new Linear(2, 1, false)) {
             fc.weight().detach().copy_(Tensor.create(new float[] {3f, 4f}, 1, 2));

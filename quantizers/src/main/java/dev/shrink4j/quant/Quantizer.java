@@ -32,9 +32,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -262,6 +264,55 @@ public abstract class Quantizer extends Compressor {
         return QParams.of(wrapper.getBuffer(CalibrationKeys.WEIGHT_SCALE),
                 wrapper.getBuffer(CalibrationKeys.WEIGHT_ZERO_POINT), exportedBits(wrapper, QuantType.WEIGHT),
                 QuantConfig.dtype(wrapper.config()));
+    }
+
+    /**
+     * The affine integer grid forward fake-quantizes the {@code type} (input or output) of a layer on: the layer's
+     * {@code <type>_scale}/{@code <type>_zero_point} buffers (QAT, observer) with its {@code quant_bits} and
+     * {@code quant_dtype}. Algorithms whose activations lie on another grid override it; those whose activations
+     * have no affine grid throw {@link UnsupportedOperationException} naming the quantizer and the layer.
+     */
+    protected QParams activationGrid(ModuleWrapper wrapper, QuantType type) {
+        String scale = type.key() + "_scale";
+        String zeroPoint = type.key() + "_zero_point";
+        if (!wrapper.hasBuffer(scale) || !wrapper.hasBuffer(zeroPoint)) {
+            throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no " + scale + "/" + zeroPoint
+                    + " for " + wrapper.name() + ", so its " + type.key() + " has no affine integer grid");
+        }
+        return QParams.of(wrapper.getBuffer(scale), wrapper.getBuffer(zeroPoint), exportedBits(wrapper, type),
+                QuantConfig.dtype(wrapper.config()));
+    }
+
+    /**
+     * How the forward quantizes the input or output of {@code layer}, for a runtime that runs it in integers (ONNX
+     * {@code QuantizeLinear}/{@code DequantizeLinear}): the grid's live scale and zero point (0-dimensional, or
+     * per channel on dimension 1) and range, or empty when the layer does not quantize that activation.
+     *
+     * @throws IllegalArgumentException      when no layer of that name is quantized, or {@code type} is
+     *                                       {@link QuantType#WEIGHT} (see {@link #integerStateDict()})
+     * @throws UnsupportedOperationException naming the quantizer and the layer when its levels are no affine grid
+     * @throws IllegalStateException         when the scale has not been computed yet (a zero scale: before
+     *                                       calibration, or before quantization started)
+     */
+    public final Optional<QParams> activationQParams(String layer, QuantType type) {
+        requireCompressed();
+        if (type == QuantType.WEIGHT) {
+            throw new IllegalArgumentException("activationQParams covers input and output; weights: integerStateDict()");
+        }
+        ModuleWrapper w = getModulesWrapper().stream().filter(x -> x.name().equals(layer)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException(getClass().getSimpleName() + " quantizes no layer \""
+                        + layer + "\"; quantized layers: " + getModulesWrapper().stream().map(ModuleWrapper::name).toList()));
+        if (!QuantConfig.types(w.config()).contains(type)) {
+            return Optional.empty();
+        }
+        QParams grid = activationGrid(w, type);
+        try (NoGradGuard g = new NoGradGuard()) {
+            if (grid.scale().le(new Scalar(0.0)).any().item_bool()) {
+                throw new IllegalStateException(layer + ": the " + type.key() + " scale of " + getClass().getSimpleName()
+                        + " has not been computed yet (it is 0: calibrate, or run a quantized forward first)");
+            }
+        }
+        return Optional.of(grid);
     }
 
     /**

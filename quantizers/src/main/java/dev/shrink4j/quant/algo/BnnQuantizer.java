@@ -67,6 +67,13 @@ public final class BnnQuantizer extends Quantizer {
         return new QParams(Tensor.create(new float[] {1f}, 1).squeeze(), Tensor.create(new float[] {0f}, 1).squeeze(), -1, 1);
     }
 
+    /** Always throws: outputs are {@code sign(y)}, two levels that no affine grid of zero point 0 holds exactly. */
+    @Override
+    protected QParams activationGrid(ModuleWrapper wrapper, QuantType type) {
+        throw new UnsupportedOperationException("BnnQuantizer's " + type.key() + " of " + wrapper.name()
+                + " is sign(y) in {-1, +1} (sign(0) = +1), not an affine integer grid");
+    }
+
     /** A builder: {@code setModel}, {@code setConfigList} required, {@code optOptimizer} optional. */
     public static SimpleCompressorBuilder<BnnQuantizer> builder() {
         return new SimpleCompressorBuilder<>("BnnQuantizer", BnnQuantizer::new);

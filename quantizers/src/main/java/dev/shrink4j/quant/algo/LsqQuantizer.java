@@ -28,6 +28,7 @@ import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -250,6 +251,22 @@ public final class LsqQuantizer extends Quantizer {
         int bits = QuantConfig.bits(wrapper.config(), QuantType.WEIGHT);
         return new QParams(wrapper.getBuffer(CalibrationKeys.WEIGHT_SCALE).detach(),
                 wrapper.getBuffer(CalibrationKeys.WEIGHT_ZERO_POINT), qmin(bits), qmax(bits));
+    }
+
+    /**
+     * The input/output grid {@code [qmin, qmax]} with its step size {@code s} and zero point 0.
+     *
+     * @throws IllegalStateException before the first batch initialised the step (a forward would set it then)
+     */
+    @Override
+    protected QParams activationGrid(ModuleWrapper wrapper, QuantType type) {
+        if (!Boolean.TRUE.equals(wrapper.getAttribute(type.key() + INITIALIZED))) {
+            throw new IllegalStateException(wrapper.name() + ": the " + type.key() + " step of LsqQuantizer is set by the"
+                    + " first batch that reaches the layer, and none has yet: run a forward (or load a calibration) first");
+        }
+        int bits = QuantConfig.bits(wrapper.config(), type);
+        Tensor s = wrapper.getBuffer(scaleName(type)).detach();
+        return new QParams(s, torch.zeros_like(s), qmin(bits), qmax(bits));
     }
 
     /** Weight: the buffers; input/output: {@code tracked_max = s·qmax}, {@code tracked_min = −tracked_max}. */
