@@ -31,7 +31,7 @@ import dev.shrink4j.quant.algo.ObserverQuantizer;
 import dev.shrink4j.quant.algo.QatQuantizer;
 import dev.shrink4j.workbench.data.DataLoader;
 import dev.shrink4j.workbench.data.Dataset;
-import dev.shrink4j.workbench.data.FashionMnist;
+import dev.shrink4j.workbench.data.IdxDataset;
 import dev.shrink4j.workbench.data.Split;
 import dev.shrink4j.workbench.data.TestFiles;
 import dev.shrink4j.workbench.train.Evaluation;
@@ -85,8 +85,8 @@ class QdqExportTest {
     void qatLeNet5RunsInInt8WithinAFifthOfAPointOfShrink4jsAccuracy() throws Exception {
         torch.manual_seed(5);
         Path data = TestFiles.fashionMnistDir();
-        try (Dataset trainFull = FashionMnist.load(data, Split.TRAIN); Dataset train = trainFull.limit(6000);
-                Dataset testFull = FashionMnist.load(data, Split.TEST); Dataset test = testFull.limit(2000);
+        try (Dataset trainFull = IdxDataset.FASHION_MNIST.load(data, Split.TRAIN); Dataset train = trainFull.limit(6000);
+                Dataset testFull = IdxDataset.FASHION_MNIST.load(data, Split.TEST); Dataset test = testFull.limit(2000);
                 LeNet5 net = new LeNet5();
                 Sgd sgd = Sgd.builder().setLearningRate(0.05).optMomentum(0.9).build(net.parameters())) {
             DataLoader trainLoader = DataLoader.builder().setDataset(train).setBatchSize(64).optShuffle(1).build();

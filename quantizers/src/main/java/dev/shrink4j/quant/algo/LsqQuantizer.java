@@ -260,7 +260,7 @@ public final class LsqQuantizer extends Quantizer {
      */
     @Override
     protected QParams activationGrid(ModuleWrapper wrapper, QuantType type) {
-        if (!Boolean.TRUE.equals(wrapper.getAttribute(type.key() + INITIALIZED))) {
+        if (!wrapper.state(STATE).isInitialized(type)) {
             throw new IllegalStateException(wrapper.name() + ": the " + type.key() + " step of LsqQuantizer is set by the"
                     + " first batch that reaches the layer, and none has yet: run a forward (or load a calibration) first");
         }
