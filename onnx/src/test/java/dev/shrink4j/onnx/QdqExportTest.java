@@ -398,7 +398,9 @@ class QdqExportTest {
             assertEquals(TensorProto.DataType.INT32_VALUE, initializers(m).get("layer1.0.conv1.bias").getDataType());
             try (OnnxModel model = OnnxModel.load(file, 1)) {
                 double diff = maxAbsDiff(expected, OnnxTesting.values(model.run(x)));
-                assertTrue(diff < 0.05, "max |ONNX Runtime − fake quant| " + diff);
+                // integer kernels vs fp32 fake quantization: an activation that lands on a rounding boundary moves
+                // one step; below 0.05 with libtorch's oneDNN convolutions, 0.062 with its native ones (NativeDefaults)
+                assertTrue(diff < 0.1, "max |ONNX Runtime − fake quant| " + diff);
             }
             quantizer.close();
         }
