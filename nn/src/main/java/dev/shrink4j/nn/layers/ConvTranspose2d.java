@@ -4,8 +4,6 @@ import dev.shrink4j.nn.Initializers;
 import dev.shrink4j.nn.Module;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
-import org.bytedeco.pytorch.TensorOptions;
-import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -79,44 +77,16 @@ public class ConvTranspose2d extends Module {
 
     /**
      * The functional twin, {@code F.conv_transpose2d} with square stride, padding, output padding and
-     * dilation; {@code bias} may be null. Computed as the convolution it is the adjoint of: the input with
-     * {@code stride − 1} zeros between neighbours, padded by {@code dilation·(k − 1) − padding} (and
-     * {@code output_padding} more at the bottom and right), convolved at stride 1 with the weight's
-     * channels swapped per group and its kernel flipped. libtorch's own {@code conv_transpose2d} is not
-     * used: its float32 path through oneDNN (MKLDNN) returns wrong values on the AMD EPYC development
-     * machine (e.g. [2,5,4,4] ∗ [5,5,3,3] at stride 1 sums to 14310 where PyTorch gives 42930; float64, or
-     * MKLDNN disabled, agree with PyTorch), while its {@code conv2d} agrees with PyTorch everywhere we test.
+     * dilation; {@code bias} may be null. libtorch's own {@code conv_transpose2d}: its float32 oneDNN path is
+     * wrong on this project's CPUs (e.g. [2,5,4,4] ∗ [5,5,3,3] at stride 1 summed to 14310 where PyTorch gives
+     * 42930), which is why {@link dev.shrink4j.nn.NativeDefaults} switches oneDNN off before this class (a
+     * {@code Module}) is initialised; the native path agrees with PyTorch ({@code ConvTranspose2dTest}).
      */
     public static Tensor convTranspose2d(Tensor x, Tensor weight, Tensor bias, long stride, long padding, long outputPadding,
             long dilation, long groups) {
-        long k = weight.size(2);
-        long in = weight.size(0);
-        long outPerGroup = weight.size(1);
-        Tensor spread = insertZeros(insertZeros(x, 2, stride), 3, stride);
-        long edge = dilation * (k - 1) - padding;
-        // constant_pad_nd pads the last dimension first; a negative amount crops.
-        Tensor padded = torch.constant_pad_nd(spread, edge, edge + outputPadding, edge, edge + outputPadding);
-        Tensor w = weight.reshape(groups, in / groups, outPerGroup, k, weight.size(3)).transpose(1, 2)
-                .reshape(groups * outPerGroup, in / groups, k, weight.size(3)).flip(2, 3);
-        return torch.conv2d(padded, w, bias == null ? new TensorOptional() : new TensorOptional(bias), new long[] {1, 1},
-                new long[] {0, 0}, new long[] {dilation, dilation}, groups);
-    }
-
-    /** {@code x} with {@code s − 1} zeros between neighbours along {@code dim}: size {@code (n − 1)·s + 1}. */
-    private static Tensor insertZeros(Tensor x, int dim, long s) {
-        if (s == 1) {
-            return x;
-        }
-        long[] shape = x.shape();
-        long n = shape[dim];
-        long[] zerosShape = new long[shape.length + 1];
-        for (int i = 0, j = 0; i < zerosShape.length; i++) {
-            zerosShape[i] = i == dim + 1 ? s - 1 : shape[j++];
-        }
-        Tensor zeros = torch.zeros(zerosShape, new TensorOptions(x.scalar_type()));
-        long[] merged = shape.clone();
-        merged[dim] = n * s;
-        return torch.cat(new TensorVector(x.unsqueeze(dim + 1), zeros), dim + 1).reshape(merged).narrow(dim, 0, (n - 1) * s + 1);
+        return torch.conv_transpose2d(x, weight, bias == null ? new TensorOptional() : new TensorOptional(bias),
+                new long[] {stride, stride}, new long[] {padding, padding}, new long[] {outputPadding, outputPadding}, groups,
+                dilation, dilation);
     }
 
     public long inChannels() {
