@@ -27,6 +27,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import org.bytedeco.pytorch.Tensor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -185,23 +186,9 @@ public final class ConfigurableDistiller implements AutoCloseable {
         return new ConfigurableDistiller(student, teacher, deliveries, new ConnectorSet(connectors), losses, mappings);
     }
 
-    private interface EntryConsumer {
-        void accept(String name, JsonElement value);
-    }
-
-    /** Calls {@code consumer} for every entry of the object at {@code key}; absent or null means none. */
-    private static void forEachEntry(ConfigReader r, String key, List<String> errors, EntryConsumer consumer) {
-        JsonElement v = r.get(key);
-        if (v == null || v.isJsonNull()) {
-            return;
-        }
-        if (!v.isJsonObject()) {
-            errors.add(r.at(key) + ": expected an object of named entries, got " + ConfigReader.describe(v));
-            return;
-        }
-        for (Map.Entry<String, JsonElement> e : v.getAsJsonObject().entrySet()) {
-            consumer.accept(e.getKey(), e.getValue());
-        }
+    /** Calls {@code entry} for every entry of the object at {@code key}; absent or null means none. */
+    private static void forEachEntry(ConfigReader r, String key, List<String> errors, BiConsumer<String, JsonElement> entry) {
+        ConfigReader.forEachNamed(r.at(key), r.get(key), "entries", errors, entry);
     }
 
     private static Map<String, LossForwardMapping> readMappings(String at, JsonElement value, DistillLoss loss, RecorderManager student,

@@ -3,18 +3,10 @@ package dev.shrink4j.distill;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.shrink4j.nn.Module;
-import dev.shrink4j.nn.layers.BatchNorm2d;
-import dev.shrink4j.nn.layers.Conv2d;
-import dev.shrink4j.nn.layers.Flatten;
-import dev.shrink4j.nn.layers.Linear;
-import dev.shrink4j.nn.layers.MaxPool2d;
-import dev.shrink4j.nn.layers.ReLU;
 import dev.shrink4j.nn.optim.Sgd;
 import dev.shrink4j.workbench.data.Dataset;
 import dev.shrink4j.workbench.train.Trainer;
 import dev.shrink4j.workbench.train.TrainingMemory;
-import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
@@ -30,18 +22,10 @@ class DistillTrainingMemoryTest {
 
     private static final Logger LOG = LoggerFactory.getLogger(DistillTrainingMemoryTest.class);
 
-    /** conv 1→16 3×3 (no bias), BN, ReLU, 2×2 max pool, flatten, fc 784→10, on 1×16×16 images. */
-    static final class WideCnn extends Module {
-        final Conv2d conv = registerModule("conv", Conv2d.builder().setInChannels(1).setOutChannels(16).setKernelSize(3).optBias(false).build());
-        final BatchNorm2d bn = registerModule("bn", new BatchNorm2d(16));
-        final ReLU relu = registerModule("relu", new ReLU());
-        final MaxPool2d pool = registerModule("pool", new MaxPool2d(2));
-        final Flatten flatten = registerModule("flatten", new Flatten());
-        final Linear fc = registerModule("fc", new Linear(784, 10));
-
-        @Override
-        protected Tensor forward(Tensor x) {
-            return fc.call(flatten.call(pool.call(relu.call(bn.call(conv.call(x))))));
+    /** {@link Fixtures.ConvBnCnn} without padding: fc 784→10, on 1×16×16 images. */
+    static final class WideCnn extends Fixtures.ConvBnCnn {
+        WideCnn() {
+            super(0, 784, 10);
         }
     }
 

@@ -33,25 +33,50 @@ final class Fixtures {
     }
 
     /**
-     * conv 1→16 3×3 pad 1 (no bias), BN, ReLU, 2×2 max pool, flatten, fc 256→5. Sixteen channels, not
+     * conv 1→16 3×3 (no bias), BN, ReLU, 2×2 max pool, flatten, fc {@code fcIn}→{@code classes}: the
+     * teacher's layers, for images whose pooled 16-channel map has {@code fcIn} values.
+     */
+    static class ConvBnCnn extends Module {
+        final Conv2d conv;
+        final BatchNorm2d bn;
+        final ReLU relu;
+        final MaxPool2d pool;
+        final Flatten flatten;
+        final Linear fc;
+
+        ConvBnCnn(long padding, long fcIn, long classes) {
+            conv = registerModule("conv", Conv2d.builder().setInChannels(1).setOutChannels(16).setKernelSize(3).optPadding(padding)
+                    .optBias(false).build());
+            bn = registerModule("bn", new BatchNorm2d(16));
+            relu = registerModule("relu", new ReLU());
+            pool = registerModule("pool", new MaxPool2d(2));
+            flatten = registerModule("flatten", new Flatten());
+            fc = registerModule("fc", new Linear(fcIn, classes));
+        }
+
+        @Override
+        protected Tensor forward(Tensor x) {
+            return fc.call(flatten.call(pool.call(relu.call(bn.call(conv.call(x))))));
+        }
+    }
+
+    /**
+     * {@link ConvBnCnn} with padding 1 and fc 256→5, counting its forwards. Sixteen channels, not
      * fewer: libtorch's float32 convolution backward through oneDNN returns wrong input gradients on the
      * development machine when a 3×3 convolution has a channel count that is not a multiple of 16 (the
      * Paraphraser test trains 3×3 convolutions on this feature).
      */
-    static final class Teacher extends Module {
-        final Conv2d conv = registerModule("conv", Conv2d.builder().setInChannels(1).setOutChannels(16).setKernelSize(3).optPadding(1)
-                .optBias(false).build());
-        final BatchNorm2d bn = registerModule("bn", new BatchNorm2d(16));
-        final ReLU relu = registerModule("relu", new ReLU());
-        final MaxPool2d pool = registerModule("pool", new MaxPool2d(2));
-        final Flatten flatten = registerModule("flatten", new Flatten());
-        final Linear fc = registerModule("fc", new Linear(256, 5));
+    static final class Teacher extends ConvBnCnn {
         int calls;
+
+        Teacher() {
+            super(1, 256, 5);
+        }
 
         @Override
         protected Tensor forward(Tensor x) {
             calls++;
-            return fc.call(flatten.call(pool.call(relu.call(bn.call(conv.call(x))))));
+            return super.forward(x);
         }
     }
 

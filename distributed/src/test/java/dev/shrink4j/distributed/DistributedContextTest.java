@@ -131,12 +131,17 @@ class DistributedContextTest {
             return assertThrows(DistributedConfigException.class, () -> DistributedContext.connect(s).close());
         }
 
+        /** What {@code connectFails} says for {@code rank} of a world of 2 meeting at {@code port} within {@code seconds}. */
+        private DistributedConfigException connectFails(int rank, int port, long seconds) {
+            return connectFails(DistributedSettings.builder().setRank(rank).setWorldSize(2).setMasterPort(port)
+                    .optTimeout(Duration.ofSeconds(seconds)).build());
+        }
+
         @Test
         void aPortInUseIsNamed() throws IOException {
             try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
                 int port = taken.getLocalPort();
-                DistributedConfigException e = connectFails(DistributedSettings.builder().setRank(0).setWorldSize(2)
-                        .setMasterPort(port).optTimeout(Duration.ofSeconds(2)).build());
+                DistributedConfigException e = connectFails(0, port, 2);
                 assertEquals("MASTER_PORT", e.setting());
                 assertEquals("MASTER_PORT " + port + " is already in use on this machine; rank 0 hosts the rendezvous store "
                         + "there, pick a free port", e.getMessage());
@@ -147,8 +152,7 @@ class DistributedContextTest {
         void aMasterThatDoesNotAnswerIsNamedWithinTheTimeout() {
             int port = FreePorts.next();
             long t0 = System.nanoTime();
-            DistributedConfigException e = connectFails(DistributedSettings.builder().setRank(1).setWorldSize(2)
-                    .setMasterPort(port).optTimeout(Duration.ofSeconds(1)).build());
+            DistributedConfigException e = connectFails(1, port, 1);
             double seconds = (System.nanoTime() - t0) / 1e9;
             assertEquals("MASTER_ADDR", e.setting());
             assertEquals("MASTER_ADDR:MASTER_PORT 127.0.0.1:" + port + " did not answer within 1 s: is rank 0 running there, "
@@ -167,8 +171,7 @@ class DistributedContextTest {
         @Test
         void aWorldSizeLargerThanTheRanksStartedIsNamed() {
             int port = FreePorts.next();
-            DistributedConfigException e = connectFails(DistributedSettings.builder().setRank(0).setWorldSize(2)
-                    .setMasterPort(port).optTimeout(Duration.ofSeconds(1)).build());
+            DistributedConfigException e = connectFails(0, port, 1);
             assertEquals("WORLD_SIZE", e.setting());
             assertEquals("WORLD_SIZE 2: only 1 of 2 ranks joined the rendezvous at 127.0.0.1:" + port + " within 1 s; start "
                     + "every rank with the same MASTER_ADDR and MASTER_PORT", e.getMessage());

@@ -6,10 +6,13 @@ import com.google.gson.JsonParseException;
 import dev.shrink4j.nn.io.StrictJson;
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -247,6 +250,44 @@ public final class ConfigReader {
     /** A short description of a JSON value for messages: {@code string "4"}, {@code number 3} ({@link StrictJson#describe}). */
     public static String describe(JsonElement value) {
         return StrictJson.describe(value);
+    }
+
+    /**
+     * Calls {@code entry} with the name and value of every entry of the object of named entries
+     * {@code config} found at {@code path}, in order; absent or {@code null} means none, anything else
+     * but an object is one error: {@code <path>: expected an object of named <what>, got …}.
+     *
+     * @param what what the entries are, for the message ({@code recorders}, {@code entries})
+     */
+    public static void forEachNamed(String path, JsonElement config, String what, List<String> errors,
+            BiConsumer<String, JsonElement> entry) {
+        if (config == null || config.isJsonNull()) {
+            return;
+        }
+        if (!config.isJsonObject()) {
+            errors.add(path + ": expected an object of named " + what + ", got " + describe(config));
+            return;
+        }
+        for (Map.Entry<String, JsonElement> e : config.getAsJsonObject().entrySet()) {
+            entry.accept(e.getKey(), e.getValue());
+        }
+    }
+
+    /**
+     * The entries of the object of named entries {@code config} at {@code path}, in order, each built by
+     * {@code entry} from its name and value; those it returns null for (having added their problems to
+     * {@code errors}) are left out. Absent or {@code null} means none (see {@link #forEachNamed}).
+     */
+    public static <T> Map<String, T> namedEntries(String path, JsonElement config, String what, List<String> errors,
+            BiFunction<String, JsonElement, T> entry) {
+        Map<String, T> built = new LinkedHashMap<>();
+        forEachNamed(path, config, what, errors, (name, value) -> {
+            T t = entry.apply(name, value);
+            if (t != null) {
+                built.put(name, t);
+            }
+        });
+        return built;
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.shrink4j.distill.config;
 
+import dev.shrink4j.compress.config.ConfigException;
 import java.util.List;
 
 /**
@@ -8,17 +9,15 @@ import java.util.List;
  * so one run shows all of them; each line names the entry and the field, e.g.
  * {@code distill_losses.loss_kl.tau: expected a number, got string "4"}. The message is the subject
  * followed by the problems: {@code invalid distiller config: <problem>} for one, and
- * {@code invalid distiller config (3 errors):} with one indented line per problem for several, the
- * layout of the compressors' {@code ConfigException}.
+ * {@code invalid distiller config (3 errors):} with one indented line per problem for several. It is a
+ * {@link ConfigException}, whose message layout, {@link #subject()} and {@link #errors()} it shares, so
+ * that one {@code catch} serves the compressors' configs and the distillers'.
  */
-public class DistillConfigException extends IllegalArgumentException {
+public class DistillConfigException extends ConfigException {
 
     private static final long serialVersionUID = 1L;
     /** The subject of problems found in a distiller config. */
     public static final String DISTILLER = "invalid distiller config";
-
-    private final String subject;
-    private final List<String> errors;
 
     /**
      * One exception for all the problems found in {@code subject}, e.g. {@code distiller config configs/distill/kd.json}.
@@ -26,17 +25,7 @@ public class DistillConfigException extends IllegalArgumentException {
      * @throws IllegalArgumentException when {@code errors} is empty
      */
     public DistillConfigException(String subject, List<String> errors) {
-        super(message(subject, errors));
-        this.subject = subject;
-        this.errors = List.copyOf(errors);
-    }
-
-    private static String message(String subject, List<String> errors) {
-        if (errors.isEmpty()) {
-            throw new IllegalArgumentException("a DistillConfigException needs at least one error");
-        }
-        return errors.size() == 1 ? subject + ": " + errors.get(0)
-                : subject + " (" + errors.size() + " errors):\n  " + String.join("\n  ", errors);
+        super(subject, errors);
     }
 
     /** Throws one exception listing {@code errors} when there are any. */
@@ -44,15 +33,5 @@ public class DistillConfigException extends IllegalArgumentException {
         if (!errors.isEmpty()) {
             throw new DistillConfigException(subject, errors);
         }
-    }
-
-    /** What the problems are in. */
-    public String subject() {
-        return subject;
-    }
-
-    /** Each problem, one line each, in the order found. */
-    public List<String> errors() {
-        return errors;
     }
 }

@@ -6,6 +6,7 @@ import dev.shrink4j.nn.layers.Conv2d;
 import dev.shrink4j.nn.layers.ConvTranspose2d;
 import dev.shrink4j.nn.layers.LeakyReLU;
 import dev.shrink4j.nn.layers.Sequential;
+import java.util.function.BiFunction;
 
 /**
  * The stacks of factor transfer's connectors (Kim et al. 2018, as MMRazor builds them): three 3×3
@@ -23,26 +24,27 @@ final class FactorTransferLayers {
 
     /** conv in→in, conv in→out, conv out→out. */
     static Sequential encoder(long in, long out, boolean useBn) {
-        Sequential s = new Sequential();
-        block(s, conv(in, in), in, useBn);
-        block(s, conv(in, out), out, useBn);
-        block(s, conv(out, out), out, useBn);
-        return s;
+        return stack(FactorTransferLayers::conv, useBn, in, in, out, out);
     }
 
     /** transposed conv out→out, out→in, in→in: back from the factor to the feature. */
     static Sequential decoder(long in, long out, boolean useBn) {
-        Sequential s = new Sequential();
-        block(s, transposed(out, out), out, useBn);
-        block(s, transposed(out, in), in, useBn);
-        block(s, transposed(in, in), in, useBn);
-        return s;
+        return stack(FactorTransferLayers::transposed, useBn, out, out, in, in);
     }
 
-    private static void block(Sequential s, Module conv, long channels, boolean useBn) {
-        s.add(conv);
-        s.add(useBn ? new BatchNorm2d(channels) : new Sequential());
-        s.add(new LeakyReLU(SLOPE));
+    /**
+     * One block (layer, batch norm or placeholder, LeakyReLU) per step of the channel chain {@code channels}:
+     * block {@code i} maps {@code channels[i]} to {@code channels[i + 1]}, its layers created in that order.
+     */
+    private static Sequential stack(BiFunction<Long, Long, Module> layer, boolean useBn, long... channels) {
+        Sequential s = new Sequential();
+        for (int i = 0; i + 1 < channels.length; i++) {
+            long out = channels[i + 1];
+            s.add(layer.apply(channels[i], out));
+            s.add(useBn ? new BatchNorm2d(out) : new Sequential());
+            s.add(new LeakyReLU(SLOPE));
+        }
+        return s;
     }
 
     private static Conv2d conv(long in, long out) {

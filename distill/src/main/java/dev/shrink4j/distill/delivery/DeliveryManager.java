@@ -33,34 +33,27 @@ public final class DeliveryManager implements AutoCloseable {
      * problem to {@code errors}; entries with problems are left out.
      */
     public static DeliveryManager fromConfig(String path, JsonElement config, List<String> errors) {
-        Map<String, ModuleOutputsDelivery> built = new LinkedHashMap<>();
-        if (config == null || config.isJsonNull()) {
-            return new DeliveryManager(built);
+        return new DeliveryManager(ConfigReader.namedEntries(path, config, "deliveries", errors,
+                (name, value) -> delivery(path + "." + name, name, value, errors)));
+    }
+
+    /** The delivery {@code name} configured by {@code config} at {@code path}, or null when it has problems. */
+    private static ModuleOutputsDelivery delivery(String path, String name, JsonElement config, List<String> errors) {
+        int before = errors.size();
+        ConfigReader r = ConfigReader.of(path, config, errors);
+        if (errors.size() > before) {
+            return null;
         }
-        if (!config.isJsonObject()) {
-            errors.add(path + ": expected an object of named deliveries, got " + ConfigReader.describe(config));
-            return new DeliveryManager(built);
+        String type = r.requiredString("type");
+        if (type != null && !TYPES.contains(type)) {
+            r.error("type", "unknown delivery \"" + type + "\"; known deliveries: " + String.join(", ", TYPES));
+            return null;
         }
-        for (Map.Entry<String, JsonElement> e : config.getAsJsonObject().entrySet()) {
-            int before = errors.size();
-            ConfigReader r = ConfigReader.of(path + "." + e.getKey(), e.getValue(), errors);
-            if (errors.size() > before) {
-                continue;
-            }
-            String type = r.requiredString("type");
-            if (type != null && !TYPES.contains(type)) {
-                r.error("type", "unknown delivery \"" + type + "\"; known deliveries: " + String.join(", ", TYPES));
-                continue;
-            }
-            String source = r.requiredString("source");
-            String target = r.string("target", source);
-            long maxKeep = r.integer("max_keep_data", 1, 1, Integer.MAX_VALUE);
-            r.finish(type == null ? "a delivery" : type + " delivery");
-            if (errors.size() == before) {
-                built.put(e.getKey(), new ModuleOutputsDelivery(e.getKey(), source, target, (int) maxKeep));
-            }
-        }
-        return new DeliveryManager(built);
+        String source = r.requiredString("source");
+        String target = r.string("target", source);
+        long maxKeep = r.integer("max_keep_data", 1, 1, Integer.MAX_VALUE);
+        r.finish(type == null ? "a delivery" : type + " delivery");
+        return errors.size() > before ? null : new ModuleOutputsDelivery(name, source, target, (int) maxKeep);
     }
 
     /** An empty manager. */

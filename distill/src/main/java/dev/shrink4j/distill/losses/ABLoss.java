@@ -27,10 +27,7 @@ public final class ABLoss extends PairLoss {
     /** See the class description. */
     public ABLoss(double lossWeight, double margin) {
         super(TYPE, lossWeight, "s_feature", "t_feature");
-        if (!Double.isFinite(margin)) {
-            throw new IllegalArgumentException(TYPE + ": margin must be a finite number, got " + margin);
-        }
-        this.margin = margin;
+        this.margin = finite("margin", margin);
     }
 
     static ABLoss read(ConfigReader r) {

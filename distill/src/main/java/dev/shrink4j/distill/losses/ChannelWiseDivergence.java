@@ -32,10 +32,7 @@ public final class ChannelWiseDivergence extends PairLoss {
      */
     public ChannelWiseDivergence(double tau, double lossWeight) {
         super(TYPE, lossWeight, "preds_S", "preds_T");
-        if (!(tau > 0)) {
-            throw new IllegalArgumentException(TYPE + ": tau must be greater than 0, got " + tau);
-        }
-        this.tau = tau;
+        this.tau = positive("tau", tau);
     }
 
     static ChannelWiseDivergence read(ConfigReader r) {

@@ -43,13 +43,9 @@ public final class DISTLoss extends PairLoss {
      */
     public DISTLoss(double interLossWeight, double intraLossWeight, double tau, double lossWeight, boolean teacherDetach) {
         super(TYPE, lossWeight, "logits_S", "logits_T");
-        if (!(tau > 0) || !Double.isFinite(interLossWeight) || !Double.isFinite(intraLossWeight)) {
-            throw new IllegalArgumentException(TYPE + ": tau must be greater than 0 and the relation weights finite; got tau="
-                    + tau + " inter_loss_weight=" + interLossWeight + " intra_loss_weight=" + intraLossWeight);
-        }
-        this.interLossWeight = interLossWeight;
-        this.intraLossWeight = intraLossWeight;
-        this.tau = tau;
+        this.interLossWeight = finite("inter_loss_weight", interLossWeight);
+        this.intraLossWeight = finite("intra_loss_weight", intraLossWeight);
+        this.tau = positive("tau", tau);
         this.teacherDetach = teacherDetach;
     }
 

@@ -49,17 +49,13 @@ public final class DKDLoss extends LabelledLogitsLoss {
      */
     public DKDLoss(double tau, double alpha, double beta, Reduction reduction, double lossWeight) {
         super(TYPE, lossWeight, "preds_S", "preds_T");
-        if (!(tau > 0) || !Double.isFinite(alpha) || !Double.isFinite(beta)) {
-            throw new IllegalArgumentException(TYPE + ": tau must be greater than 0 and alpha, beta finite; got tau=" + tau
-                    + " alpha=" + alpha + " beta=" + beta);
-        }
+        this.tau = positive("tau", tau);
+        this.alpha = finite("alpha", alpha);
+        this.beta = finite("beta", beta);
         if (reduction == Reduction.NONE) {
             throw new IllegalArgumentException(TYPE + ": reduction must be one of " + String.join(", ", REDUCTIONS)
                     + ", got none (TCKD is [N, 2] and NCKD [N, C])");
         }
-        this.tau = tau;
-        this.alpha = alpha;
-        this.beta = beta;
         this.reduction = reduction;
     }
 

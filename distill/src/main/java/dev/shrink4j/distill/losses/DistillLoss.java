@@ -34,12 +34,35 @@ public abstract class DistillLoss {
      * @param arguments  the forward arguments' names, in MMRazor's order
      */
     protected DistillLoss(String type, double lossWeight, String... arguments) {
-        if (!Double.isFinite(lossWeight)) {
-            throw new IllegalArgumentException(type + ": loss_weight must be a finite number, got " + lossWeight);
-        }
+        this.lossWeight = check(type, "loss_weight", lossWeight, Double.isFinite(lossWeight), "a finite number");
         this.type = type;
-        this.lossWeight = lossWeight;
         this.arguments = List.of(arguments);
+    }
+
+    /**
+     * A constructor's check of option {@code option}: {@code value} when it is greater than 0 (the configs
+     * check it already, with {@code ConfigReader.positive}; this is for losses built in Java).
+     *
+     * @throws IllegalArgumentException {@code <type>: <option> must be greater than 0, got <value>}
+     */
+    protected final double positive(String option, double value) {
+        return check(type, option, value, value > 0, "greater than 0");
+    }
+
+    /**
+     * A constructor's check of option {@code option}: {@code value} when it is finite.
+     *
+     * @throws IllegalArgumentException {@code <type>: <option> must be a finite number, got <value>}
+     */
+    protected final double finite(String option, double value) {
+        return check(type, option, value, Double.isFinite(value), "a finite number");
+    }
+
+    private static double check(String type, String option, double value, boolean valid, String expected) {
+        if (!valid) {
+            throw new IllegalArgumentException(type + ": " + option + " must be " + expected + ", got " + value);
+        }
+        return value;
     }
 
     /** The config name ({@code "type"}), e.g. {@code KLDivergence}. */

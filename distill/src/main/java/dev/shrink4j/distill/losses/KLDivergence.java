@@ -39,10 +39,7 @@ public final class KLDivergence extends PairLoss {
      */
     public KLDivergence(double tau, Reduction reduction, double lossWeight, boolean teacherDetach) {
         super(TYPE, lossWeight, "preds_S", "preds_T");
-        if (!(tau > 0)) {
-            throw new IllegalArgumentException(TYPE + ": tau must be greater than 0, got " + tau);
-        }
-        this.tau = tau;
+        this.tau = positive("tau", tau);
         this.reduction = java.util.Objects.requireNonNull(reduction, "reduction");
         this.teacherDetach = teacherDetach;
     }

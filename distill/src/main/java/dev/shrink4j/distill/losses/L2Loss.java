@@ -40,11 +40,8 @@ public final class L2Loss extends PairLoss {
     /** See the class description for the options. */
     public L2Loss(double lossWeight, boolean normalize, double mult, boolean divElement, boolean dist) {
         super(TYPE, lossWeight, "s_feature", "t_feature");
-        if (!Double.isFinite(mult)) {
-            throw new IllegalArgumentException(TYPE + ": mult must be a finite number, got " + mult);
-        }
         this.normalize = normalize;
-        this.mult = mult;
+        this.mult = finite("mult", mult);
         this.divElement = divElement;
         this.dist = dist;
     }

@@ -30,10 +30,7 @@ public final class OFDLoss extends PairLoss {
      */
     public OFDLoss(double lossWeight, double mulFactor) {
         super(TYPE, lossWeight, "s_feature", "t_feature");
-        if (!(mulFactor > 0)) {
-            throw new IllegalArgumentException(TYPE + ": mul_factor must be greater than 0, got " + mulFactor);
-        }
-        this.mulFactor = mulFactor;
+        this.mulFactor = positive("mul_factor", mulFactor);
     }
 
     static OFDLoss read(ConfigReader r) {

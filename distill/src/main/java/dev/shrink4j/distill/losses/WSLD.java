@@ -41,11 +41,10 @@ public final class WSLD extends LabelledLogitsLoss {
      */
     public WSLD(double tau, double lossWeight, long numClasses) {
         super(TYPE, lossWeight, "student", "teacher");
-        if (!(tau > 0) || numClasses < 1) {
-            throw new IllegalArgumentException(TYPE + ": tau and num_classes must be positive, got tau=" + tau
-                    + " num_classes=" + numClasses);
+        this.tau = positive("tau", tau);
+        if (numClasses < 1) {
+            throw new IllegalArgumentException(TYPE + ": num_classes must be greater than 0, got " + numClasses);
         }
-        this.tau = tau;
         this.numClasses = numClasses;
     }
 

@@ -1,7 +1,6 @@
 package dev.shrink4j.distill.recorders;
 
 import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
 import dev.shrink4j.distill.config.ConfigReader;
 import dev.shrink4j.nn.Module;
 import java.util.ArrayList;
@@ -31,21 +30,8 @@ public final class RecorderManager implements AutoCloseable {
      * left out.
      */
     public static RecorderManager fromConfig(String path, JsonElement config, List<String> errors) {
-        Map<String, Recorder> built = new LinkedHashMap<>();
-        if (config == null || config.isJsonNull()) {
-            return new RecorderManager(built);
-        }
-        if (!config.isJsonObject()) {
-            errors.add(path + ": expected an object of named recorders, got " + ConfigReader.describe(config));
-            return new RecorderManager(built);
-        }
-        for (Map.Entry<String, JsonElement> e : config.getAsJsonObject().entrySet()) {
-            Recorder r = Recorders.build(path + "." + e.getKey(), e.getValue(), errors);
-            if (r != null) {
-                built.put(e.getKey(), r);
-            }
-        }
-        return new RecorderManager(built);
+        return new RecorderManager(ConfigReader.namedEntries(path, config, "recorders", errors,
+                (name, value) -> Recorders.build(path + "." + name, value, errors)));
     }
 
     /** An empty manager. */
