@@ -161,15 +161,11 @@ public class Conv2d extends Module {
     }
 
     @Override
-    public String toString() {
-        return "Conv2d(" + inChannels + ", " + outChannels + ", kernel_size=" + pair(kernelSize) + ", stride="
-                + pair(stride) + ", padding=" + pair(padding)
-                + (dilation[0] != 1 || dilation[1] != 1 ? ", dilation=" + pair(dilation) : "")
-                + (groups != 1 ? ", groups=" + groups : "") + (hasBias ? "" : ", bias=False") + ")";
-    }
-
-    static String pair(long[] v) {
-        return "(" + v[0] + ", " + v[1] + ")";
+    protected String extraRepr() {
+        return inChannels + ", " + outChannels + ", kernel_size=" + pythonTuple(kernelSize) + ", stride="
+                + pythonTuple(stride) + ", padding=" + pythonTuple(padding)
+                + (dilation[0] != 1 || dilation[1] != 1 ? ", dilation=" + pythonTuple(dilation) : "")
+                + (groups != 1 ? ", groups=" + groups : "") + (hasBias ? "" : ", bias=False");
     }
 
     /** Builder for {@link Conv2d}: the channels and kernel size are required, the {@link ConvolutionBuilder} options optional. */

@@ -98,12 +98,12 @@ public class ConvTranspose2d extends Module {
     }
 
     @Override
-    public String toString() {
-        return "ConvTranspose2d(" + inChannels + ", " + outChannels + ", kernel_size=(" + kernelSize + ", " + kernelSize
-                + "), stride=(" + stride + ", " + stride + ")" + (padding != 0 ? ", padding=(" + padding + ", " + padding + ")" : "")
-                + (outputPadding != 0 ? ", output_padding=(" + outputPadding + ", " + outputPadding + ")" : "")
-                + (dilation != 1 ? ", dilation=(" + dilation + ", " + dilation + ")" : "")
-                + (groups != 1 ? ", groups=" + groups : "") + (hasBias ? "" : ", bias=False") + ")";
+    protected String extraRepr() {
+        return inChannels + ", " + outChannels + ", kernel_size=" + pythonTuple(kernelSize, kernelSize) + ", stride="
+                + pythonTuple(stride, stride) + (padding != 0 ? ", padding=" + pythonTuple(padding, padding) : "")
+                + (outputPadding != 0 ? ", output_padding=" + pythonTuple(outputPadding, outputPadding) : "")
+                + (dilation != 1 ? ", dilation=" + pythonTuple(dilation, dilation) : "")
+                + (groups != 1 ? ", groups=" + groups : "") + (hasBias ? "" : ", bias=False");
     }
 
     /**
