@@ -112,26 +112,21 @@ class ExampleConfigsTest {
         // here, that each option reaches the builder (dependency_aware with one sample's input shape), that both
         // are off by default, and which allocator they select. LeNet-5 has no residual group, so every mode of a
         // one-shot pruner prunes floor(22·0.5) = 11 of the 6 + 16 filters of conv1 and conv2.
-        AlgorithmRegistry registry = BuiltinAlgorithms.registry();
         for (String name : FILTER_PRUNERS) {
             for (String options : List.of("", ", \"dependency_aware\": true", ", \"global_sort\": true",
                     ", \"dependency_aware\": true, \"global_sort\": true")) {
                 boolean aware = options.contains("dependency_aware");
                 boolean global = options.contains("global_sort");
-                CompressionConfig cfg = CompressionConfig.parse("<inline>", "{\"pruner\": \"" + name + "\"" + options
-                        + ", \"config_list\": [{\"sparsity\": 0.5, \"op_types\": [\"Conv2d\"]}]}", registry, AlgorithmKind.PRUNER);
-                try (Module model = ModelZoo.create("lenet5", 1, 10);
-                     Compressor c = cfg.spec().factory().create(new AlgorithmContext(model, cfg.configList(), null, cfg.options(),
-                             new long[] {1, 1, 28, 28}))) {
-                    c.compress();
-                    FilterPruner p = (FilterPruner) c;
+                try (Run r = compressInline("{\"pruner\": \"" + name + "\"" + options
+                        + ", \"config_list\": [{\"sparsity\": 0.5, \"op_types\": [\"Conv2d\"]}]}", "lenet5", 1, 28)) {
+                    FilterPruner p = (FilterPruner) r.c();
                     String at = name + options;
                     assertEquals(aware, p.isDependencyAware(), at);
                     assertEquals(global, p.globalSort(), at);
                     assertEquals(aware, p.tracedGroups().isPresent(), at);
                     assertEquals(global ? "GlobalAllocator" : aware ? "DependencyGroupAllocator" : "PerLayerAllocator",
                             p.allocator().getClass().getSimpleName(), at);
-                    if (!(c instanceof DataDriven)) {
+                    if (!(r.c() instanceof DataDriven)) {
                         long pruned = p.masks().entrySet().stream().filter(e -> e.getKey().endsWith(".weight_mask"))
                                 .mapToLong(e -> e.getValue().flatten(1, -1).amax(new long[] {1}, false).eq(new Scalar(0))
                                         .count_nonzero().item_long()).sum();
@@ -147,15 +142,10 @@ class ExampleConfigsTest {
         // The ranking itself is tested in the pruners module; here, that the option reaches the builder with one
         // sample's input shape and is off by default. The zoo's ResNet-20 (option A) ties the stem and the last batch norm
         // of every block into one group, each stage at its offset.
-        AlgorithmRegistry registry = BuiltinAlgorithms.registry();
         for (boolean aware : new boolean[] {false, true}) {
-            CompressionConfig cfg = CompressionConfig.parse("<inline>", "{\"pruner\": \"slim\", \"dependency_aware\": " + aware
-                    + ", \"config_list\": [{\"sparsity\": 0.5, \"op_types\": [\"BatchNorm2d\"]}]}", registry, AlgorithmKind.PRUNER);
-            try (Module model = ModelZoo.create("resnet20", 3, 10);
-                 Compressor c = cfg.spec().factory().create(new AlgorithmContext(model, cfg.configList(), null, cfg.options(),
-                         new long[] {1, 3, 32, 32}))) {
-                c.compress();
-                SlimPruner p = (SlimPruner) c;
+            try (Run r = compressInline("{\"pruner\": \"slim\", \"dependency_aware\": " + aware
+                    + ", \"config_list\": [{\"sparsity\": 0.5, \"op_types\": [\"BatchNorm2d\"]}]}", "resnet20", 3, 32)) {
+                SlimPruner p = (SlimPruner) r.c();
                 assertEquals(aware, p.isDependencyAware());
                 assertEquals(aware, p.tracedGroups().isPresent());
                 assertEquals(aware ? List.of("bn1", "layer1.0.bn2", "layer1.1.bn2", "layer1.2.bn2", "layer2.0.bn2", "layer2.1.bn2",
@@ -168,12 +158,14 @@ class ExampleConfigsTest {
     /** The configs that select Conv2d layers only. */
     static final List<String> FILTER_PRUNERS = List.of("l1-filter", "l2-filter", "fpgm", "taylor-fo", "apoz", "mean-activation");
 
-    /** A compressed zoo model; closing closes the compressor, its optimizer and the model. */
+    /** A compressed zoo model; closing closes the compressor, its optimizer (if any) and the model. */
     record Run(Compressor c, Sgd sgd, Module model) implements AutoCloseable {
         @Override
         public void close() {
             c.close();
-            sgd.close();
+            if (sgd != null) {
+                sgd.close();
+            }
             model.close();
         }
     }
@@ -183,7 +175,17 @@ class ExampleConfigsTest {
         AlgorithmSpec spec = registry.all().stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
         CompressionConfig cfg = CompressionConfig.read(CONFIGS.resolve(name + ".json"), registry, spec.kind());
         Module model = ModelZoo.create(arch, channels, 10);
-        Sgd sgd = Sgd.builder().setLearningRate(0.01).build(model.parameters());
+        return start(spec, cfg, model, Sgd.builder().setLearningRate(0.01).build(model.parameters()), channels, size);
+    }
+
+    /** The pruner of the inline config {@code json} compressing a fresh zoo model, without optimizer. */
+    private static Run compressInline(String json, String arch, int channels, int size) {
+        CompressionConfig cfg = CompressionConfig.parse("<inline>", json, BuiltinAlgorithms.registry(), AlgorithmKind.PRUNER);
+        return start(cfg.spec(), cfg, ModelZoo.create(arch, channels, 10), null, channels, size);
+    }
+
+    /** {@code spec}'s compressor of {@code model} for inputs of one {@code channels × size × size} sample, compressing. */
+    private static Run start(AlgorithmSpec spec, CompressionConfig cfg, Module model, Sgd sgd, int channels, int size) {
         Compressor c = spec.factory().create(new AlgorithmContext(model, cfg.configList(), sgd, cfg.options(),
                 new long[] {1, channels, size, size}));
         c.compress();

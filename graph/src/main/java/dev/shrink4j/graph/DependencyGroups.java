@@ -1,6 +1,7 @@
 package dev.shrink4j.graph;
 
 import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.ModuleTypes;
 import dev.shrink4j.nn.layers.AdaptiveAvgPool2d;
 import dev.shrink4j.nn.layers.Add;
 import dev.shrink4j.nn.layers.BatchNorm;
@@ -196,7 +197,7 @@ public final class DependencyGroups {
 
         private void applyRule(GraphNode n, List<GraphNode> ins, boolean firstCall) {
             Module m = n.module();
-            ChannelRule custom = customRule(m.getClass());
+            ChannelRule custom = ModuleTypes.nearest(rules, m.getClass());
             if (custom != null) {
                 if (custom == ChannelRule.PINNED) {
                     pinAll(n, ins, n.name() + " (" + n.type() + ") is pinned by its ChannelRule");
@@ -247,16 +248,6 @@ public final class DependencyGroups {
             } else {
                 pinAll(n, ins, n.name() + " (" + n.type() + ") has no channel rule");
             }
-        }
-
-        private ChannelRule customRule(Class<?> type) {
-            for (Class<?> c = type; c != null && Module.class.isAssignableFrom(c); c = c.getSuperclass()) {
-                ChannelRule rule = rules.get(c);
-                if (rule != null) {
-                    return rule;
-                }
-            }
-            return null;
         }
 
         private void elementwise(GraphNode n, List<GraphNode> ins) {

@@ -485,10 +485,35 @@ public abstract class Module implements AutoCloseable {
         }
     }
 
-    /** A one-line description, e.g. {@code Conv2d(1, 6, kernel_size=5)}; layers override it. */
+    /**
+     * A one-line description as PyTorch's {@code repr} prints a layer, {@code typeName() + "(" + extraRepr() + ")"},
+     * e.g. {@code Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1), padding=(0, 0))}.
+     */
     @Override
     public String toString() {
-        return typeName() + "()";
+        return typeName() + "(" + extraRepr() + ")";
+    }
+
+    /**
+     * The layer's arguments inside the parentheses of {@link #toString()} (PyTorch's {@code extra_repr}); empty
+     * here, layers with arguments override it.
+     */
+    protected String extraRepr() {
+        return "";
+    }
+
+    /** A boolean as Python prints it ({@code True}, {@code False}), for {@link #extraRepr()}. */
+    protected static String pythonBool(boolean value) {
+        return value ? "True" : "False";
+    }
+
+    /** Two or more values as a Python tuple ({@code (3, 3)}), for {@link #extraRepr()}. */
+    protected static String pythonTuple(long... values) {
+        StringBuilder out = new StringBuilder("(");
+        for (int i = 0; i < values.length; i++) {
+            out.append(i == 0 ? "" : ", ").append(values[i]);
+        }
+        return out.append(')').toString();
     }
 
     static String join(String prefix, String name) {

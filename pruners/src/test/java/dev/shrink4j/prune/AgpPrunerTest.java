@@ -1,7 +1,7 @@
 package dev.shrink4j.prune;
 
-import static dev.shrink4j.prune.TensorValues.set;
-import static dev.shrink4j.prune.TensorValues.values;
+import static dev.shrink4j.nn.TensorValues.set;
+import static dev.shrink4j.nn.TensorValues.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

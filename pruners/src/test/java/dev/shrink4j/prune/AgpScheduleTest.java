@@ -16,6 +16,11 @@ class AgpScheduleTest {
         return AgpSchedule.of(start, end, frequency);
     }
 
+    /** The message with which {@link AgpSchedule#of} refuses these options. */
+    private static String refusal(double start, double end, double frequency) {
+        return assertThrows(IllegalArgumentException.class, () -> schedule(start, end, frequency)).getMessage();
+    }
+
     @Test
     void wholeFrequencyKeepsNnisEpochs() {
         assertEquals(new AgpSchedule(1, 2, 10, 3), schedule(2, 10, 3));
@@ -32,23 +37,15 @@ class AgpScheduleTest {
 
     @Test
     void badSchedulesNameTheOption() {
-        assertEquals("agp option \"frequency\" must be a whole number of epochs or 1/k of an epoch (0.5, 0.25, 0.1, ...), got 0.3",
-                assertThrows(IllegalArgumentException.class, () -> schedule(0, 3, 0.3)).getMessage());
-        assertEquals("agp option \"frequency\" must be positive, got 0.0",
-                assertThrows(IllegalArgumentException.class, () -> schedule(0, 3, 0)).getMessage());
-        assertEquals("agp option \"end_epoch\" must be a multiple of \"frequency\" (0.25), got 1.1",
-                assertThrows(IllegalArgumentException.class, () -> schedule(0, 1.1, 0.25)).getMessage());
-        assertEquals("agp option \"start_epoch\" must be ≥ 0, got -1.0",
-                assertThrows(IllegalArgumentException.class, () -> schedule(-1, 3, 1)).getMessage());
-        assertEquals("agp option \"end_epoch\" (1.0) must be after \"start_epoch\" (1.0)",
-                assertThrows(IllegalArgumentException.class, () -> schedule(1, 1, 0.5)).getMessage());
+        assertEquals("agp option \"frequency\" must be a whole number of epochs or 1/k of an epoch (0.5, 0.25, 0.1, ...), got 0.3", refusal(0, 3, 0.3));
+        assertEquals("agp option \"frequency\" must be positive, got 0.0", refusal(0, 3, 0));
+        assertEquals("agp option \"end_epoch\" must be a multiple of \"frequency\" (0.25), got 1.1", refusal(0, 1.1, 0.25));
+        assertEquals("agp option \"start_epoch\" must be ≥ 0, got -1.0", refusal(-1, 3, 1));
+        assertEquals("agp option \"end_epoch\" (1.0) must be after \"start_epoch\" (1.0)", refusal(1, 1, 0.5));
         // beyond int: once rounded to −1 ticks, the end came "before" the start, or the frequency was −1
-        assertEquals("agp option \"end_epoch\" must be at most 2147483647 epochs, got 1.0E20",
-                assertThrows(IllegalArgumentException.class, () -> schedule(0, 1e20, 1)).getMessage());
-        assertEquals("agp option \"end_epoch\" must be at most 214748364 epochs when \"frequency\" is 0.1, got 3.0E8",
-                assertThrows(IllegalArgumentException.class, () -> schedule(0, 3e8, 0.1)).getMessage());
-        assertEquals("agp option \"frequency\" must be at most 2147483647 epochs, got 1.0E20",
-                assertThrows(IllegalArgumentException.class, () -> schedule(0, 3, 1e20)).getMessage());
+        assertEquals("agp option \"end_epoch\" must be at most 2147483647 epochs, got 1.0E20", refusal(0, 1e20, 1));
+        assertEquals("agp option \"end_epoch\" must be at most 214748364 epochs when \"frequency\" is 0.1, got 3.0E8", refusal(0, 3e8, 0.1));
+        assertEquals("agp option \"frequency\" must be at most 2147483647 epochs, got 1.0E20", refusal(0, 3, 1e20));
     }
 
     /** Ticks of 1/4 epoch over 10 batches: updates after batches ⌈10/4⌉ = 3, ⌈20/4⌉ = 5 and ⌈30/4⌉ = 8. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.shrink4j.compress.config.ConfigList;
+import dev.shrink4j.nn.TensorValues;
 import dev.shrink4j.workbench.zoo.LeNet5;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.global.torch;

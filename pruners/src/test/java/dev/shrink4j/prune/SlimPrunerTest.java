@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.shrink4j.compress.config.ConfigException;
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.RandomBatchNorms;
+import dev.shrink4j.nn.TensorValues;
 import dev.shrink4j.nn.layers.Add;
 import dev.shrink4j.nn.layers.BatchNorm;
 import dev.shrink4j.nn.layers.BatchNorm2d;
@@ -172,7 +174,7 @@ class SlimPrunerTest {
         // option A: the zero-padded shortcuts tie all stages into one group, each stage at its offset
         torch.manual_seed(11);
         try (ResNet net = new ResNet(20, option, 3, 10); PointerScope scope = new PointerScope()) {
-            randomStatistics(net);
+            RandomBatchNorms.randomize(net, 0.1);
             net.eval();
             Map<String, Tensor> masks = new LinkedHashMap<>();
             try (SlimPruner p = SlimPruner.builder().setModel(net).setConfigList(BN_05).optDependencyAware(1, 3, 8, 8).build()) {

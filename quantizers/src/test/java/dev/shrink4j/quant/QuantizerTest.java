@@ -1,5 +1,6 @@
 package dev.shrink4j.quant;
 
+import static dev.shrink4j.nn.TensorValues.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -52,13 +53,6 @@ class QuantizerTest {
         protected Tensor forward(Tensor x) {
             return relu.call(fc.call(x));
         }
-    }
-
-    static float[] values(Tensor t) {
-        Tensor c = t.detach().contiguous();
-        float[] out = new float[(int) c.numel()];
-        c.data_ptr_float().get(out);
-        return out;
     }
 
     @Test

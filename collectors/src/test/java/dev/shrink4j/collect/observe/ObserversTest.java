@@ -1,5 +1,6 @@
 package dev.shrink4j.collect.observe;
 
+import static dev.shrink4j.nn.TensorValues.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -14,13 +15,6 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 class ObserversTest {
-
-    static float[] values(Tensor t) {
-        Tensor c = t.detach().contiguous();
-        float[] out = new float[(int) c.numel()];
-        c.data_ptr_float().get(out);
-        return out;
-    }
 
     static Tensor t(float[] v, long... shape) {
         return Tensor.create(v, shape);

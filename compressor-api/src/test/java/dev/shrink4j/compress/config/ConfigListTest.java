@@ -47,6 +47,11 @@ class ConfigListTest {
         return assertThrows(ConfigException.class, () -> ConfigList.fromJson(json).validate(schema, model)).getMessage();
     }
 
+    /** Every error the pruner schema finds in {@code json}, in the order reported. */
+    static List<String> prunerErrors(String json) {
+        return assertThrows(ConfigException.class, () -> ConfigList.fromJson(json).validate(PRUNER, model)).errors();
+    }
+
     @Nested
     class RejectsBadConfig {
 
@@ -106,12 +111,10 @@ class ConfigListTest {
 
         @Test
         void selectionIsMatchedAgainstTheModelAlsoWhenAnotherKeyIsWrong() {
-            ConfigException e = assertThrows(ConfigException.class, () -> ConfigList.fromJson(
-                    "[{\"sparsity\": \"0.5\", \"op_names\": [\"conv9\"]}, {\"sparsity\": 0.5, \"op_types\": \"Conv2d\"}]")
-                    .validate(PRUNER, model));
             assertEquals(List.of("config_list[0].sparsity: expected a number, got string \"0.5\"",
                     "config_list[0].op_names: \"conv9\" matches no module in LeNet5",
-                    "config_list[1].op_types: expected a list of strings, got string \"Conv2d\""), e.errors());
+                    "config_list[1].op_types: expected a list of strings, got string \"Conv2d\""),
+                    prunerErrors("[{\"sparsity\": \"0.5\", \"op_names\": [\"conv9\"]}, {\"sparsity\": 0.5, \"op_types\": \"Conv2d\"}]"));
         }
 
         @Test
@@ -137,11 +140,9 @@ class ConfigListTest {
 
         @Test
         void everyErrorOfEveryEntryIsReportedAtOnce() {
-            ConfigException e = assertThrows(ConfigException.class, () -> ConfigList.fromJson(
-                    "[{\"sparsity\": 2, \"op_types\": [\"default\"]}, {\"sparsity\": 0.1, \"op_names\": [\"nope\"]}]")
-                    .validate(PRUNER, model));
             assertEquals(List.of("config_list[0].sparsity: 2 is outside [0, 1)",
-                    "config_list[1].op_names: \"nope\" matches no module in LeNet5"), e.errors());
+                    "config_list[1].op_names: \"nope\" matches no module in LeNet5"),
+                    prunerErrors("[{\"sparsity\": 2, \"op_types\": [\"default\"]}, {\"sparsity\": 0.1, \"op_names\": [\"nope\"]}]"));
         }
     }
 

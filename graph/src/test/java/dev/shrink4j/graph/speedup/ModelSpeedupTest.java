@@ -12,6 +12,7 @@ import dev.shrink4j.graph.ChannelGroup;
 import dev.shrink4j.graph.DependencyGroups;
 import dev.shrink4j.nn.HookHandle;
 import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.RandomBatchNorms;
 import dev.shrink4j.nn.TensorDifferences;
 import dev.shrink4j.nn.layers.BatchNorm;
 import dev.shrink4j.nn.layers.ChannelPad;
@@ -26,7 +27,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -117,20 +117,6 @@ class ModelSpeedupTest {
         return name.equals("lenet5") ? new long[] {batch, 1, 28, 28} : new long[] {batch, 3, 32, 32};
     }
 
-    /** Random running statistics, γ and β, so that a removed channel is zero only because its mask made it so. */
-    static void randomizeBatchNorms(Module model) {
-        try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-            for (Module m : model.namedModules().values()) {
-                if (m instanceof BatchNorm bn) {
-                    bn.runningMean().normal_(0.0, 0.5, new GeneratorOptional());
-                    bn.runningVar().uniform_(0.5, 2.0, new GeneratorOptional());
-                    bn.weight().uniform_(0.5, 1.5, new GeneratorOptional());
-                    bn.bias().normal_(0.0, 0.5, new GeneratorOptional());
-                }
-            }
-        }
-    }
-
     /** Multiplies each parameter by its mask, in place: the masked model. */
     static void applyMasks(Module model, Map<String, Tensor> masks) {
         Map<String, Tensor> params = model.namedParameters();
@@ -166,7 +152,7 @@ class ModelSpeedupTest {
         assertEquals(15_738L, LENET5_HALF);
         torch.manual_seed(13);
         try (Module model = zoo(name); PointerScope scope = new PointerScope()) {
-            randomizeBatchNorms(model);
+            RandomBatchNorms.randomize(model, 0.5);
             model.eval();
             Map<String, Tensor> before = model.stateDict();
             DependencyGroups groups = DependencyGroups.trace(model, torch.zeros(inputShape(name, 1)));
@@ -287,7 +273,7 @@ class ModelSpeedupTest {
         void slimBatchNormMasksRemoveTheirChannels() {
             torch.manual_seed(5);
             try (ResNet net = new ResNet(20, ShortcutOption.B, 3, 10); PointerScope scope = new PointerScope()) {
-                randomizeBatchNorms(net);
+                RandomBatchNorms.randomize(net, 0.5);
                 net.eval();
                 Tensor keep = torch.ones(16);
                 keep.narrow(0, 3, 5).zero_();

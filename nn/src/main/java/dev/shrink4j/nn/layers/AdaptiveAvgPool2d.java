@@ -38,7 +38,7 @@ public class AdaptiveAvgPool2d extends Module {
     }
 
     @Override
-    public String toString() {
-        return "AdaptiveAvgPool2d(output_size=" + (outH == outW ? Long.toString(outH) : "(" + outH + ", " + outW + ")") + ")";
+    protected String extraRepr() {
+        return "output_size=" + (outH == outW ? Long.toString(outH) : pythonTuple(outH, outW));
     }
 }

@@ -156,9 +156,9 @@ public abstract class BatchNorm extends Module {
     }
 
     @Override
-    public String toString() {
-        return typeName() + "(" + numFeatures + ", eps=" + eps + ", momentum=" + momentum + ", affine="
-                + (affine ? "True" : "False") + ", track_running_stats=True)";
+    protected String extraRepr() {
+        return numFeatures + ", eps=" + eps + ", momentum=" + momentum + ", affine=" + pythonBool(affine)
+                + ", track_running_stats=True";
     }
 
     /**

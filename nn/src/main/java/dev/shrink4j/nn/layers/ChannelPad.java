@@ -97,7 +97,7 @@ public class ChannelPad extends Module {
     }
 
     @Override
-    public String toString() {
-        return typeName() + "(" + inChannels + ", before=" + before + ", after=" + after + ", stride=" + stride + ")";
+    protected String extraRepr() {
+        return inChannels + ", before=" + before + ", after=" + after + ", stride=" + stride;
     }
 }

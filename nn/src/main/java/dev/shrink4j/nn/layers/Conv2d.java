@@ -31,6 +31,9 @@ public class Conv2d extends Module {
 
     /** See {@link #builder()}. */
     protected Conv2d(Builder b) {
+        if (b.groups <= 0) {
+            throw new IllegalArgumentException("groups must be positive, got " + b.groups);
+        }
         if (b.inChannels <= 0 || b.outChannels <= 0 || b.kernelSize == null) {
             throw new IllegalArgumentException("Conv2d needs inChannels, outChannels and kernelSize; got in="
                     + b.inChannels + " out=" + b.outChannels + " kernel=" + (b.kernelSize == null ? "unset" : "set"));
@@ -42,9 +45,9 @@ public class Conv2d extends Module {
         this.inChannels = b.inChannels;
         this.outChannels = b.outChannels;
         this.kernelSize = b.kernelSize;
-        this.stride = b.stride;
-        this.padding = b.padding;
-        this.dilation = b.dilation;
+        this.stride = new long[] {b.stride, b.stride};
+        this.padding = new long[] {b.padding, b.padding};
+        this.dilation = new long[] {b.dilation, b.dilation};
         this.groups = b.groups;
         this.hasBias = b.bias;
         long[] shape = {outChannels, inChannels / groups, kernelSize[0], kernelSize[1]};
@@ -158,29 +161,25 @@ public class Conv2d extends Module {
     }
 
     @Override
-    public String toString() {
-        return "Conv2d(" + inChannels + ", " + outChannels + ", kernel_size=" + pair(kernelSize) + ", stride="
-                + pair(stride) + ", padding=" + pair(padding)
-                + (dilation[0] != 1 || dilation[1] != 1 ? ", dilation=" + pair(dilation) : "")
-                + (groups != 1 ? ", groups=" + groups : "") + (hasBias ? "" : ", bias=False") + ")";
+    protected String extraRepr() {
+        return inChannels + ", " + outChannels + ", kernel_size=" + pythonTuple(kernelSize) + ", stride="
+                + pythonTuple(stride) + ", padding=" + pythonTuple(padding)
+                + (dilation[0] != 1 || dilation[1] != 1 ? ", dilation=" + pythonTuple(dilation) : "")
+                + (groups != 1 ? ", groups=" + groups : "") + (hasBias ? "" : ", bias=False");
     }
 
-    static String pair(long[] v) {
-        return "(" + v[0] + ", " + v[1] + ")";
-    }
-
-    /** Builder for {@link Conv2d}. */
-    public static final class Builder {
+    /** Builder for {@link Conv2d}: the channels and kernel size are required, the {@link ConvolutionBuilder} options optional. */
+    public static final class Builder extends ConvolutionBuilder<Builder> {
         private long inChannels;
         private long outChannels;
         private long[] kernelSize;
-        private long[] stride = {1, 1};
-        private long[] padding = {0, 0};
-        private long[] dilation = {1, 1};
-        private long groups = 1;
-        private boolean bias = true;
 
         private Builder() {
+        }
+
+        @Override
+        Builder self() {
+            return this;
         }
 
         public Builder setInChannels(long in) {
@@ -199,34 +198,6 @@ public class Conv2d extends Module {
 
         public Builder setKernelSize(long kh, long kw) {
             this.kernelSize = new long[] {kh, kw};
-            return this;
-        }
-
-        public Builder optStride(long s) {
-            this.stride = new long[] {s, s};
-            return this;
-        }
-
-        public Builder optPadding(long p) {
-            this.padding = new long[] {p, p};
-            return this;
-        }
-
-        public Builder optDilation(long d) {
-            this.dilation = new long[] {d, d};
-            return this;
-        }
-
-        public Builder optGroups(long g) {
-            if (g <= 0) {
-                throw new IllegalArgumentException("groups must be positive, got " + g);
-            }
-            this.groups = g;
-            return this;
-        }
-
-        public Builder optBias(boolean withBias) {
-            this.bias = withBias;
             return this;
         }
 

@@ -98,25 +98,23 @@ public class ConvTranspose2d extends Module {
     }
 
     @Override
-    public String toString() {
-        return "ConvTranspose2d(" + inChannels + ", " + outChannels + ", kernel_size=(" + kernelSize + ", " + kernelSize
-                + "), stride=(" + stride + ", " + stride + ")" + (padding != 0 ? ", padding=(" + padding + ", " + padding + ")" : "")
-                + (outputPadding != 0 ? ", output_padding=(" + outputPadding + ", " + outputPadding + ")" : "")
-                + (dilation != 1 ? ", dilation=(" + dilation + ", " + dilation + ")" : "")
-                + (groups != 1 ? ", groups=" + groups : "") + (hasBias ? "" : ", bias=False") + ")";
+    protected String extraRepr() {
+        return inChannels + ", " + outChannels + ", kernel_size=" + pythonTuple(kernelSize, kernelSize) + ", stride="
+                + pythonTuple(stride, stride) + (padding != 0 ? ", padding=" + pythonTuple(padding, padding) : "")
+                + (outputPadding != 0 ? ", output_padding=" + pythonTuple(outputPadding, outputPadding) : "")
+                + (dilation != 1 ? ", dilation=" + pythonTuple(dilation, dilation) : "")
+                + (groups != 1 ? ", groups=" + groups : "") + (hasBias ? "" : ", bias=False");
     }
 
-    /** Builder for {@link ConvTranspose2d}: the channels and kernel are given to {@link #builder}, the rest is optional. */
-    public static final class Builder {
+    /**
+     * Builder for {@link ConvTranspose2d}: the channels and kernel are given to {@link #builder}, the
+     * {@link ConvolutionBuilder} options and the output padding are optional.
+     */
+    public static final class Builder extends ConvolutionBuilder<Builder> {
         private final long inChannels;
         private final long outChannels;
         private final long kernelSize;
-        private long stride = 1;
-        private long padding;
         private long outputPadding;
-        private long dilation = 1;
-        private long groups = 1;
-        private boolean bias = true;
 
         private Builder(long inChannels, long outChannels, long kernelSize) {
             this.inChannels = inChannels;
@@ -124,39 +122,14 @@ public class ConvTranspose2d extends Module {
             this.kernelSize = kernelSize;
         }
 
-        /** The step between input positions in the output (default 1). */
-        public Builder optStride(long s) {
-            this.stride = s;
-            return this;
-        }
-
-        /** What is cropped from every side of the output (default 0). */
-        public Builder optPadding(long p) {
-            this.padding = p;
+        @Override
+        Builder self() {
             return this;
         }
 
         /** Extra rows and columns at the bottom and right of the output (default 0). */
         public Builder optOutputPadding(long p) {
             this.outputPadding = p;
-            return this;
-        }
-
-        /** The spacing of the kernel's taps (default 1). */
-        public Builder optDilation(long d) {
-            this.dilation = d;
-            return this;
-        }
-
-        /** Channel groups (default 1). */
-        public Builder optGroups(long g) {
-            this.groups = g;
-            return this;
-        }
-
-        /** Whether there is a bias (default true). */
-        public Builder optBias(boolean withBias) {
-            this.bias = withBias;
             return this;
         }
 

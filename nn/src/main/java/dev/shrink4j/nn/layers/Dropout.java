@@ -37,7 +37,7 @@ public class Dropout extends Module {
     }
 
     @Override
-    public String toString() {
-        return "Dropout(p=" + p + ")";
+    protected String extraRepr() {
+        return "p=" + p;
     }
 }

@@ -36,7 +36,7 @@ public class LeakyReLU extends Module {
     }
 
     @Override
-    public String toString() {
-        return "LeakyReLU(negative_slope=" + negativeSlope + ")";
+    protected String extraRepr() {
+        return "negative_slope=" + negativeSlope;
     }
 }

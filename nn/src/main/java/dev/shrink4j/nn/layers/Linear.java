@@ -92,7 +92,7 @@ public class Linear extends Module {
     }
 
     @Override
-    public String toString() {
-        return "Linear(in_features=" + inFeatures + ", out_features=" + outFeatures + ", bias=" + (hasBias ? "True" : "False") + ")";
+    protected String extraRepr() {
+        return "in_features=" + inFeatures + ", out_features=" + outFeatures + ", bias=" + pythonBool(hasBias);
     }
 }

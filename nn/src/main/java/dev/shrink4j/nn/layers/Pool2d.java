@@ -35,9 +35,9 @@ public abstract class Pool2d extends Module {
         return padding;
     }
 
-    /** PyTorch's {@code repr}, e.g. {@code MaxPool2d(kernel_size=2, stride=2, padding=0)}. */
+    /** The arguments of PyTorch's {@code repr}, e.g. {@code MaxPool2d(kernel_size=2, stride=2, padding=0)}. */
     @Override
-    public String toString() {
-        return typeName() + "(kernel_size=" + kernel + ", stride=" + stride + ", padding=" + padding + ")";
+    protected String extraRepr() {
+        return "kernel_size=" + kernel + ", stride=" + stride + ", padding=" + padding;
     }
 }

@@ -1,8 +1,8 @@
 package dev.shrink4j.nn.layers;
 
-import static dev.shrink4j.nn.layers.TestTensors.arange;
-import static dev.shrink4j.nn.layers.TestTensors.set;
-import static dev.shrink4j.nn.layers.TestTensors.values;
+import static dev.shrink4j.nn.TensorValues.arange;
+import static dev.shrink4j.nn.TensorValues.set;
+import static dev.shrink4j.nn.TensorValues.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

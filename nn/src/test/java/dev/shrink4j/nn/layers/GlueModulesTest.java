@@ -1,7 +1,7 @@
 package dev.shrink4j.nn.layers;
 
-import static dev.shrink4j.nn.layers.TestTensors.arange;
-import static dev.shrink4j.nn.layers.TestTensors.values;
+import static dev.shrink4j.nn.TensorValues.arange;
+import static dev.shrink4j.nn.TensorValues.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;

@@ -1,6 +1,6 @@
 package dev.shrink4j.prune.allocate;
 
-import static dev.shrink4j.prune.TensorValues.values;
+import static dev.shrink4j.nn.TensorValues.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,6 +1,6 @@
 package dev.shrink4j.prune.allocate;
 
-import static dev.shrink4j.prune.TensorValues.values;
+import static dev.shrink4j.nn.TensorValues.values;
 
 import dev.shrink4j.prune.core.Masks;
 import dev.shrink4j.prune.importance.Granularity;

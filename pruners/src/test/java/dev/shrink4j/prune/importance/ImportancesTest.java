@@ -1,13 +1,13 @@
 package dev.shrink4j.prune.importance;
 
-import static dev.shrink4j.prune.TensorValues.values;
+import static dev.shrink4j.nn.TensorValues.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.prune.ActivationMeanRankFilterPruner;
-import dev.shrink4j.prune.TensorValues;
+import dev.shrink4j.nn.TensorValues;
 import dev.shrink4j.prune.TestConvs.OneConv;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;

@@ -1,6 +1,6 @@
 package dev.shrink4j.quant.algo;
 
-import static dev.shrink4j.quant.algo.OneLinear.values;
+import static dev.shrink4j.nn.TensorValues.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,5 +1,6 @@
 package dev.shrink4j.quant.algo;
 
+import static dev.shrink4j.nn.TensorValues.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -14,10 +15,6 @@ class DoReFaQuantizerTest {
 
     /** tanh of these: −0.9640, −0.4621, 0, 0.2913, 0.7616, 0.9951 (the maximum). */
     static final float[] W = {-2f, -0.5f, 0f, 0.3f, 1f, 3f};
-
-    static float[] values(Tensor t) {
-        return OneLinear.values(t);
-    }
 
     /** {@code 2·(r/K) − 1} in float32, the formula's last two steps for rounded levels {@code r}. */
     static float[] levels(int k, int... r) {
@@ -38,36 +35,33 @@ class DoReFaQuantizerTest {
                 + ", \"op_types\": [\"Linear\"]}]"), null);
     }
 
+    /** The weight the forward pass sees after quantizing {@code w} to {@code bits} bits. */
+    static float[] quantizedWeight(float[] w, int bits) {
+        try (OneLinear net = layer(w); DoReFaQuantizer q = quantizer(net, bits)) {
+            q.compress();
+            return values(net.fc.parametrized("weight"));
+        }
+    }
+
     @Test
     void twoBitLevelsFollowTheFormulaWithHalfToEven() {
         // u = t/(2·0.9951) + 0.5 = 0.0156, 0.2678, 0.5, 0.6464, 0.8827, 1; u·3 = 0.05, 0.80, 1.5, 1.94, 2.65, 3
         // round half to even: 1.5 → 2
-        try (OneLinear net = layer(W); DoReFaQuantizer q = quantizer(net, 2)) {
-            q.compress();
-            Linear fc = net.fc;
-            assertArrayEquals(levels(3, 0, 1, 2, 2, 3, 3), values(fc.parametrized("weight")));
-            assertArrayEquals(new float[] {-1f, -1f / 3, 1f / 3, 1f / 3, 1f, 1f}, values(fc.parametrized("weight")), 1e-7f);
-        }
+        float[] weight = quantizedWeight(W, 2);
+        assertArrayEquals(levels(3, 0, 1, 2, 2, 3, 3), weight);
+        assertArrayEquals(new float[] {-1f, -1f / 3, 1f / 3, 1f / 3, 1f, 1f}, weight, 1e-7f);
     }
 
     @Test
     void fourBitLevelsFollowTheFormula() {
         // u·15 = 0.23, 4.02, 7.5 (→ 8, half to even), 9.70, 13.24, 15
-        try (OneLinear net = layer(W); DoReFaQuantizer q = quantizer(net, 4)) {
-            q.compress();
-            Linear fc = net.fc;
-            assertArrayEquals(levels(15, 0, 4, 8, 10, 13, 15), values(fc.parametrized("weight")));
-        }
+        assertArrayEquals(levels(15, 0, 4, 8, 10, 13, 15), quantizedWeight(W, 4));
     }
 
     @Test
     void allZeroWeightsMapToTheMiddleLevelInsteadOfNaN() {
-        try (OneLinear net = layer(new float[6]); DoReFaQuantizer q = quantizer(net, 2)) {
-            q.compress();
-            Linear fc = net.fc;
-            // t = 0 everywhere, max taken as 1: u = 0.5, round(1.5) = 2
-            assertArrayEquals(levels(3, 2, 2, 2, 2, 2, 2), values(fc.parametrized("weight")));
-        }
+        // t = 0 everywhere, max taken as 1: u = 0.5, round(1.5) = 2
+        assertArrayEquals(levels(3, 2, 2, 2, 2, 2, 2), quantizedWeight(new float[6], 2));
     }
 
     @Test

@@ -21,10 +21,4 @@ final class OneLinear extends Module {
         return fc.call(x);
     }
 
-    static float[] values(Tensor t) {
-        Tensor c = t.detach().contiguous();
-        float[] out = new float[(int) c.numel()];
-        c.data_ptr_float().get(out);
-        return out;
-    }
 }

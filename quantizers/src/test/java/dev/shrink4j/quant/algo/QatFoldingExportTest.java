@@ -1,8 +1,8 @@
 package dev.shrink4j.quant.algo;
 
 import static dev.shrink4j.nn.TensorDifferences.maxAbsDiff;
-import static dev.shrink4j.quant.algo.QuantTestUtil.set;
-import static dev.shrink4j.quant.algo.QuantTestUtil.values;
+import static dev.shrink4j.nn.TensorValues.set;
+import static dev.shrink4j.nn.TensorValues.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

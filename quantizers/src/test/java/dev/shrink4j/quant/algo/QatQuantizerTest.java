@@ -1,7 +1,7 @@
 package dev.shrink4j.quant.algo;
 
-import static dev.shrink4j.quant.algo.QuantTestUtil.set;
-import static dev.shrink4j.quant.algo.QuantTestUtil.values;
+import static dev.shrink4j.nn.TensorValues.set;
+import static dev.shrink4j.nn.TensorValues.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shrink4j.collect.observe.EmaObserver;
+import dev.shrink4j.collect.observe.NonFiniteRangeException;
 import dev.shrink4j.compress.ModuleWrapper;
 import dev.shrink4j.compress.config.ConfigException;
 import dev.shrink4j.compress.config.ConfigList;
@@ -170,18 +171,48 @@ class QatQuantizerTest {
         }
     }
 
+    /**
+     * {@code Linear(2, 2) → ReLU} with the ReLU's output quantized, compressed, and a learning-rate-0 SGD whose
+     * {@code step()} counts QAT's steps without moving the weights.
+     */
+    record ReluOutputQat(Sequential net, Sgd sgd, QatQuantizer q) implements AutoCloseable {
+
+        /** Compressed, with {@code extraOptions} (JSON members, or "") in the config-list entry. */
+        static ReluOutputQat compressed(String extraOptions) {
+            Sequential net = new Sequential(new Linear(2, 2), new ReLU());
+            Sgd sgd = Sgd.builder().setLearningRate(0.0).build(net.parameters());
+            QatQuantizer q = new QatQuantizer(net, config("[\"output\"]", extraOptions, "[\"ReLU\"]"), sgd);
+            q.compress();
+            return new ReluOutputQat(net, sgd, q);
+        }
+
+        /** The ReLU's wrapper, holding the output range and quantization parameters. */
+        ModuleWrapper wrapper() {
+            return q.getWrapper("1");
+        }
+
+        /** The (wrapped) ReLU's output for {@code x}. */
+        Tensor relu(Tensor x) {
+            return net.get(1).call(x);
+        }
+
+        @Override
+        public void close() {
+            q.close();
+            sgd.close();
+            net.close();
+        }
+    }
+
     @Test
     void outputRangesFollowNniEmaFromTheFirstBatch() {
-        try (Sequential net = new Sequential(new Linear(2, 2), new ReLU());
-                Sgd sgd = Sgd.builder().setLearningRate(0.0).build(net.parameters());
-                QatQuantizer q = new QatQuantizer(net, config("[\"output\"]", "", "[\"ReLU\"]"), sgd)) {
-            q.compress();
-            ModuleWrapper w = q.getWrapper("1");
-            net.get(1).call(Tensor.create(new float[] {-0.2f, 0f, 0.1f, 0.2f}, 2, 2));
+        try (ReluOutputQat qat = ReluOutputQat.compressed("")) {
+            ModuleWrapper w = qat.wrapper();
+            qat.relu(Tensor.create(new float[] {-0.2f, 0f, 0.1f, 0.2f}, 2, 2));
             assertEquals(0f, w.getBuffer(CalibrationKeys.TRACKED_MIN_OUTPUT).item_float(), 1e-7f);
             assertEquals(0.2f, w.getBuffer(CalibrationKeys.TRACKED_MAX_OUTPUT).item_float(), 1e-7f);
-            sgd.step();
-            net.get(1).call(Tensor.create(new float[] {0.2f, 0.4f, 0.6f, 0.8f}, 2, 2));
+            qat.sgd().step();
+            qat.relu(Tensor.create(new float[] {0.2f, 0.4f, 0.6f, 0.8f}, 2, 2));
             assertEquals(0.002f, w.getBuffer(CalibrationKeys.TRACKED_MIN_OUTPUT).item_float(), 1e-7f);
             assertEquals(0.2060f, w.getBuffer(CalibrationKeys.TRACKED_MAX_OUTPUT).item_float(), 1e-7f);
             assertEquals(0.2060f / 255, w.getBuffer("output_scale").item_float(), 1e-8f);
@@ -191,16 +222,13 @@ class QatQuantizerTest {
 
     @Test
     void activationsAreTrackedBeforeQuantStartStepAndQuantizedAfter() {
-        try (Sequential net = new Sequential(new Linear(2, 2), new ReLU());
-                Sgd sgd = Sgd.builder().setLearningRate(0.0).build(net.parameters());
-                QatQuantizer q = new QatQuantizer(net, config("[\"output\"]", "\"quant_start_step\": 1", "[\"ReLU\"]"), sgd)) {
-            q.compress();
-            ModuleWrapper w = q.getWrapper("1");
+        try (ReluOutputQat qat = ReluOutputQat.compressed("\"quant_start_step\": 1")) {
+            ModuleWrapper w = qat.wrapper();
             Tensor x = Tensor.create(new float[] {0f, 0.31f, 0.72f, 1f}, 1, 4);
-            assertArrayEquals(new float[] {0f, 0.31f, 0.72f, 1f}, values(net.get(1).call(x)), "not yet quantized");
+            assertArrayEquals(new float[] {0f, 0.31f, 0.72f, 1f}, values(qat.relu(x)), "not yet quantized");
             assertEquals(1f, w.getBuffer(CalibrationKeys.TRACKED_MAX_OUTPUT).item_float(), 1e-7f, "but tracked");
-            sgd.step();
-            float[] y = values(net.get(1).call(x));
+            qat.sgd().step();
+            float[] y = values(qat.relu(x));
             float s = w.getBuffer("output_scale").item_float();
             assertEquals(1f / 255, s, 1e-8f);
             // q = round(x / s): 0.31 → 79.05 → 79, 0.72 → 183.6 → 184
@@ -515,20 +543,29 @@ class QatQuantizerTest {
                         .build()).getMessage());
     }
 
+    /** A QAT quantizer of {@code net}'s Linear layers for {@code quantTypes}, compressed, {@code net} in training mode. */
+    static QatQuantizer compressedForTraining(OneLinear net, String quantTypes) {
+        QatQuantizer q = new QatQuantizer(net, config(quantTypes, "", "[\"Linear\"]"), null);
+        q.compress();
+        net.train();
+        return q;
+    }
+
+    /** The message with which a forward pass of {@code x} through {@code net} refuses a non-finite range. */
+    static String nonFiniteRangeMessage(OneLinear net, Tensor x) {
+        return assertThrows(NonFiniteRangeException.class, () -> net.call(x)).getMessage();
+    }
+
     @Test
     void aNonFiniteInputRangeIsAnErrorNamingTheLayerAndLeavesTheTrackedRange() {
         try (OneLinear net = new OneLinear(2, 1, new float[] {1f, -1f});
-                QatQuantizer q = new QatQuantizer(net, config("[\"input\", \"output\"]", "", "[\"Linear\"]"), null)) {
-            q.compress();
-            net.train();
+                QatQuantizer q = compressedForTraining(net, "[\"input\", \"output\"]")) {
             net.call(Tensor.create(new float[] {-1f, 2f}, 1, 2));
             float min = q.getWrapper("fc").getBuffer(CalibrationKeys.TRACKED_MIN_INPUT).item_float();
             float max = q.getWrapper("fc").getBuffer(CalibrationKeys.TRACKED_MAX_INPUT).item_float();
-            dev.shrink4j.collect.observe.NonFiniteRangeException e = assertThrows(
-                    dev.shrink4j.collect.observe.NonFiniteRangeException.class,
-                    () -> net.call(Tensor.create(new float[] {0.5f, Float.NaN, 1f, 1f}, 2, 2)));
             assertEquals("fc input: non-finite range observed: min NaN, max NaN in a tensor of shape [2, 2]"
-                    + " that holds NaN or infinite values", e.getMessage());
+                    + " that holds NaN or infinite values",
+                    nonFiniteRangeMessage(net, Tensor.create(new float[] {0.5f, Float.NaN, 1f, 1f}, 2, 2)));
             assertEquals(min, q.getWrapper("fc").getBuffer(CalibrationKeys.TRACKED_MIN_INPUT).item_float());
             assertEquals(max, q.getWrapper("fc").getBuffer(CalibrationKeys.TRACKED_MAX_INPUT).item_float());
         }
@@ -537,15 +574,11 @@ class QatQuantizerTest {
     @Test
     void anOutputThatOverflowsFromFiniteInputsIsNamedAsTheOutput() {
         try (OneLinear net = new OneLinear(2, 1, new float[] {1f, -1f});
-                QatQuantizer q = new QatQuantizer(net, config("[\"output\"]", "", "[\"Linear\"]"), null)) {
-            q.compress();
-            net.train();
+                QatQuantizer q = compressedForTraining(net, "[\"output\"]")) {
             // 3e38·1 + (−3e38)·(−1) = 6e38 overflows float32
-            dev.shrink4j.collect.observe.NonFiniteRangeException e = assertThrows(
-                    dev.shrink4j.collect.observe.NonFiniteRangeException.class,
-                    () -> net.call(Tensor.create(new float[] {3e38f, -3e38f}, 1, 2)));
             assertEquals("fc output: non-finite range observed: min inf, max inf in a tensor of shape [1, 1]"
-                    + " that holds NaN or infinite values", e.getMessage());
+                    + " that holds NaN or infinite values",
+                    nonFiniteRangeMessage(net, Tensor.create(new float[] {3e38f, -3e38f}, 1, 2)));
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.shrink4j.quant.core;
 
+import static dev.shrink4j.nn.TensorValues.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -16,13 +17,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class QParamsTest {
-
-    static float[] values(Tensor t) {
-        Tensor c = t.detach().contiguous();
-        float[] out = new float[(int) c.numel()];
-        c.data_ptr_float().get(out);
-        return out;
-    }
 
     /** NNI's test_quantization_dtype_scheme weight: arange(1, 19).view(2, 1, 3, 3). */
     static Tensor convWeight() {

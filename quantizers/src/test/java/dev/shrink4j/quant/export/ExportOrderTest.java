@@ -1,5 +1,6 @@
 package dev.shrink4j.quant.export;
 
+import static dev.shrink4j.nn.TensorValues.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -104,10 +105,4 @@ class ExportOrderTest {
         }
     }
 
-    private static float[] values(Tensor t) {
-        Tensor c = t.detach().contiguous();
-        float[] out = new float[(int) c.numel()];
-        c.data_ptr_float().get(out);
-        return out;
-    }
 }

@@ -2,6 +2,7 @@ package dev.shrink4j.workbench.stats;
 
 import dev.shrink4j.nn.HookHandle;
 import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.ModuleTypes;
 import dev.shrink4j.nn.layers.AdaptiveAvgPool2d;
 import dev.shrink4j.nn.layers.AvgPool2d;
 import dev.shrink4j.nn.layers.BatchNorm;
@@ -141,7 +142,7 @@ public final class ModelProfiler {
                 if (!m.namedChildren().isEmpty()) {
                     continue;
                 }
-                Tally tally = new Tally(m, counterFor(m.getClass()));
+                Tally tally = new Tally(m, ModuleTypes.nearest(counters, m.getClass()));
                 tallies.put(e.getKey(), tally);
                 if (tally.counter == null) {
                     uncounted.add(m.typeName());
@@ -182,16 +183,6 @@ public final class ModelProfiler {
             flops += t.flops;
         }
         return new ModelProfile(boxed(inputShape), outputShape, layers, model.parameterCount(), flops);
-    }
-
-    private FlopCounter counterFor(Class<?> type) {
-        for (Class<?> c = type; c != null && Module.class.isAssignableFrom(c); c = c.getSuperclass()) {
-            FlopCounter counter = counters.get(c);
-            if (counter != null) {
-                return counter;
-            }
-        }
-        return null;
     }
 
     private static List<Long> boxed(long[] shape) {

@@ -119,8 +119,8 @@ public class MobileNetV2 extends Module {
     }
 
     @Override
-    public String toString() {
-        return "MobileNetV2(width_mult=" + widthMult + ")";
+    protected String extraRepr() {
+        return "width_mult=" + widthMult;
     }
 
     /** Builder for {@link MobileNetV2}; defaults are torchvision's. */

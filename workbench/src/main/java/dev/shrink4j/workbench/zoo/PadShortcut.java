@@ -27,7 +27,7 @@ public class PadShortcut extends ChannelPad {
     }
 
     @Override
-    public String toString() {
-        return "PadShortcut(" + inChannels() + ", " + outChannels() + ", stride=" + stride() + ")";
+    protected String extraRepr() {
+        return inChannels() + ", " + outChannels() + ", stride=" + stride();
     }
 }

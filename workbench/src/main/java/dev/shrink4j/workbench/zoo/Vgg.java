@@ -163,9 +163,9 @@ public class Vgg extends Module {
     }
 
     @Override
-    public String toString() {
-        return "Vgg(" + Arrays.stream(config).mapToObj(v -> v == M ? "M" : Integer.toString(v))
-                .collect(Collectors.joining(", ", "[", "]")) + ")";
+    protected String extraRepr() {
+        return Arrays.stream(config).mapToObj(v -> v == M ? "M" : Integer.toString(v))
+                .collect(Collectors.joining(", ", "[", "]"));
     }
 
     /** Builder for {@link Vgg}: config {@link #SMALL}, 3 input channels, 10 classes, hidden 512. */
