@@ -87,6 +87,13 @@ public final class InputSampler implements AutoCloseable {
         return filled;
     }
 
+    /** Detaches the hook: no more rows are added; {@link #samples()} stays readable until {@link #close()}. */
+    public void stop() {
+        if (hook != null) {
+            hook.remove();
+        }
+    }
+
     /** Detaches the hook and releases the buffer. */
     @Override
     public void close() {
@@ -94,9 +101,7 @@ public final class InputSampler implements AutoCloseable {
             return;
         }
         closed = true;
-        if (hook != null) {
-            hook.remove();
-        }
+        stop();
         buffer.releaseReference();
     }
 }
