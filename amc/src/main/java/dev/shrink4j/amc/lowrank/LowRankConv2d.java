@@ -54,6 +54,12 @@ public final class LowRankConv2d extends Conv2d {
         return second;
     }
 
+    /** Whether the pair is vertical/horizontal (k×1 then 1×k) rather than k×k then 1×1. */
+    public boolean verticalHorizontal() {
+        long[] k = second.kernelSize();
+        return k[0] != 1 || k[1] != 1;
+    }
+
     /** The rank: the channels between the two convolutions. */
     public long rank() {
         return rank;

@@ -134,6 +134,28 @@ class LayerDecomposerTest {
     }
 
     @Test
+    void aSavedLowRankModelComesBackFromItsFileAndTheArchitecture(@TempDir Path dir) throws Exception {
+        try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+            LeNet5 model = decomposed(9, LowRankMethod.VH, 3, 25);
+            Path file = dir.resolve("model-lowrank.safetensors");
+            LowRankModels.save(model, dev.shrink4j.nn.io.ModelMetadata.empty().withArch("lenet5"), file);
+            assertEquals("{\"conv2\":{\"form\":\"vh\",\"rank\":3},\"fc1\":{\"form\":\"svd\",\"rank\":25}}",
+                    dev.shrink4j.nn.io.ModelMetadata.read(file).get(LowRankModels.LOW_RANK_LAYERS).orElseThrow());
+            torch.manual_seed(10);
+            Module loaded = LowRankModels.load(file, new LeNet5());
+            Tensor x = torch.randn(2, 1, 28, 28);
+            assertEquals(0.0, Doubles.maxAbsDiff(model.eval().call(x), loaded.eval().call(x)));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> {
+                Path plain = dir.resolve("plain.safetensors");
+                SafeTensors.save(new LeNet5().stateDict(), plain);
+                LowRankModels.load(plain, new LeNet5());
+            });
+            assertTrue(e.getMessage().endsWith("plain.safetensors records no low-rank layers (__metadata__"
+                    + " \"low_rank_layers\")"), e.getMessage());
+        }
+    }
+
+    @Test
     void verticalHorizontalPairOfLeNetConv2MatchesItsTruncation() {
         try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
             torch.manual_seed(6);
