@@ -115,7 +115,7 @@ public final class LowRankCompressor extends Compressor implements DataDriven {
     @Override
     protected List<String> validateLayer(LayerInfo layer, LayerConfig config) {
         String where = "config_list[" + config.index() + "]: " + layer.name();
-        if (layer.module() instanceof LowRankConv2d || layer.module() instanceof LowRankLinear) {
+        if (layer.module() instanceof LowRankPair) {
             return List.of(where + " is already a low-rank pair; select its children instead");
         }
         List<String> errors = new ArrayList<>();

@@ -4,9 +4,9 @@ import dev.shrink4j.nn.layers.Conv2d;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * A convolution replaced by its low-rank pair: child {@code "0"} (the k×k or k×1 convolution to {@code rank}
- * channels, no bias) then child {@code "1"} (the 1×1 or 1×k convolution back to the original channels, with the
- * bias). It has no parameters of its own, so its state-dict keys are PyTorch's for
+ * A convolution replaced by its low-rank pair ({@link LowRankPair}): child {@code "0"} (the k×k or k×1 convolution
+ * to {@code rank} channels, no bias) then child {@code "1"} (the 1×1 or 1×k convolution back to the original
+ * channels, with the bias). It has no parameters of its own, so its state-dict keys are PyTorch's for
  * {@code nn.Sequential(first, second)} at the same place ({@code conv2.0.weight}, {@code conv2.1.weight},
  * {@code conv2.1.bias}), and tools that walk leaves (graph tracer, FLOP counter) see the two smaller layers.
  *
@@ -14,11 +14,7 @@ import org.bytedeco.pytorch.Tensor;
  * is {@code "Sequential"}, so config lists select its children, not it. {@link #weight()} and {@link #bias()} are
  * null and {@link #keepChannels} is refused.
  */
-public final class LowRankConv2d extends Conv2d {
-
-    private final Conv2d first;
-    private final Conv2d second;
-    private final long rank;
+public final class LowRankConv2d extends Conv2d implements LowRankPair {
 
     /**
      * Composes {@code first} and {@code second} in place of {@code original} (whose in/out channels, kernel and
@@ -27,9 +23,8 @@ public final class LowRankConv2d extends Conv2d {
     LowRankConv2d(Conv2d original, Conv2d first, Conv2d second) {
         super(geometryOf(original));
         ModuleSurgery.removeParameter(this, "weight"); // the superclass made one of the original's size
-        this.first = registerModule("0", first);
-        this.second = registerModule("1", second);
-        this.rank = first.outChannels();
+        registerModule("0", first);
+        registerModule("1", second);
     }
 
     private static Conv2d.Builder geometryOf(Conv2d c) {
@@ -41,33 +36,23 @@ public final class LowRankConv2d extends Conv2d {
 
     @Override
     protected Tensor forward(Tensor input) {
-        return second.call(first.call(input));
+        return callPair(input);
     }
 
-    /** The first convolution (child {@code "0"}). */
-    public Conv2d first() {
-        return first;
-    }
-
-    /** The second convolution (child {@code "1"}), carrying the bias. */
-    public Conv2d second() {
-        return second;
+    @Override
+    public long rank() {
+        return ((Conv2d) first()).outChannels();
     }
 
     /** Whether the pair is vertical/horizontal (k×1 then 1×k) rather than k×k then 1×1. */
     public boolean verticalHorizontal() {
-        long[] k = second.kernelSize();
+        long[] k = ((Conv2d) second()).kernelSize();
         return k[0] != 1 || k[1] != 1;
-    }
-
-    /** The rank: the channels between the two convolutions. */
-    public long rank() {
-        return rank;
     }
 
     @Override
     public void keepChannels(long[] keptOut, long[] keptIn) {
-        throw new IllegalStateException(this + " is a low-rank pair: prune its children conv \"0\" and \"1\" instead");
+        throw new IllegalStateException(this + " is a low-rank pair: prune its children \"0\" and \"1\" instead");
     }
 
     @Override
@@ -77,6 +62,6 @@ public final class LowRankConv2d extends Conv2d {
 
     @Override
     public String toString() {
-        return "Sequential(0: " + first + ", 1: " + second + ")";
+        return describePair();
     }
 }

@@ -34,20 +34,13 @@ public final class LowRankModels {
     public static JsonObject describe(Module model) {
         JsonObject out = new JsonObject();
         model.namedModules().forEach((name, m) -> {
-            long rank;
-            String form;
-            if (m instanceof LowRankConv2d c) {
-                rank = c.rank();
-                form = c.verticalHorizontal() ? LowRankMethod.VH.configName() : LowRankMethod.SVD.configName();
-            } else if (m instanceof LowRankLinear l) {
-                rank = l.rank();
-                form = LowRankMethod.SVD.configName();
-            } else {
+            if (!(m instanceof LowRankPair pair)) {
                 return;
             }
+            boolean vh = m instanceof LowRankConv2d conv && conv.verticalHorizontal();
             JsonObject o = new JsonObject();
-            o.addProperty("form", form);
-            o.addProperty("rank", rank);
+            o.addProperty("form", (vh ? LowRankMethod.VH : LowRankMethod.SVD).configName());
+            o.addProperty("rank", pair.rank());
             out.add(name, o);
         });
         return out;

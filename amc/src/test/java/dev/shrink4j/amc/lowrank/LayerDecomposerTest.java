@@ -162,8 +162,8 @@ class LayerDecomposerTest {
             Conv2d conv = new Conv2d(6, 16, 5);
             LayerDecomposer.Result r = LayerDecomposer.decompose("conv2", conv, LowRankMethod.VH, 4, null);
             LowRankConv2d pair = (LowRankConv2d) r.replacement();
-            assertArrayEquals(new long[] {4, 6, 5, 1}, pair.first().weight().shape());
-            assertArrayEquals(new long[] {16, 4, 1, 5}, pair.second().weight().shape());
+            assertArrayEquals(new long[] {4, 6, 5, 1}, ((Conv2d) pair.first()).weight().shape());
+            assertArrayEquals(new long[] {16, 4, 1, 5}, ((Conv2d) pair.second()).weight().shape());
             Factors f = LowRankFactorization.verticalHorizontal(conv.weight(), conv.bias(), 4);
             Tensor x = torch.randn(2, 6, 14, 14);
             Tensor expected = Conv2d.conv2d(x, LowRankFactorization.product(f, conv.weight().shape(), true)

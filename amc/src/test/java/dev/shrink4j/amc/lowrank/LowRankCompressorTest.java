@@ -38,6 +38,11 @@ class LowRankCompressorTest {
                 .setInputShape(LENET_INPUT);
     }
 
+    static LeNet5 lenet5(long seed) {
+        torch.manual_seed(seed);
+        return new LeNet5();
+    }
+
     @Test
     void exampleConfigDecomposesLeNet5ThroughTheRegistry() {
         try (PointerScope scope = new PointerScope()) {
@@ -45,8 +50,7 @@ class LowRankCompressorTest {
             CompressionConfig cfg = CompressionConfig.read(Path.of("..", "configs", "low-rank.json"), registry,
                     AlgorithmKind.PRUNER);
             assertEquals(LowRankAlgorithms.NAME, cfg.spec().name());
-            torch.manual_seed(11);
-            LeNet5 model = new LeNet5();
+            LeNet5 model = lenet5(11);
             double conv2Error = LowRankFactorization.svd(model.conv2.weight(), 7).weightError();
             double fc1Error = LowRankFactorization.svd(model.fc1.weight(), 46).weightError();
             long flopsBefore = ModelProfiler.profile(model, LENET_INPUT).totalFlops();
@@ -82,8 +86,7 @@ class LowRankCompressorTest {
     @Test
     void pcaAndGsvdSampleInputsDuringStatisticsBatches() {
         try (PointerScope scope = new PointerScope()) {
-            torch.manual_seed(12);
-            LeNet5 model = new LeNet5();
+            LeNet5 model = lenet5(12);
             LowRankCompressor c = builder(model, "[{\"op_names\": [\"conv2\"], \"compress_ratio\": 0.5, \"method\": \"pca\"},"
                     + "{\"op_names\": [\"fc1\"], \"compress_ratio\": 0.5, \"method\": \"gsvd\"}]")
                     .optStatisticsBatches(3).optSamplesPerImage(5).optMaxSamples(500).build();
@@ -116,8 +119,7 @@ class LowRankCompressorTest {
     @Test
     void accuracyFirstRaisesTheRankUntilTheThresholdHolds() {
         try (PointerScope scope = new PointerScope()) {
-            torch.manual_seed(13);
-            LeNet5 model = new LeNet5();
+            LeNet5 model = lenet5(13);
             List<Long> tried = new ArrayList<>();
             // a stand-in validation: accuracy 0.95 from rank 10 of conv2 on, 0.5 below
             LowRankCompressor c = builder(model, "[{\"op_names\": [\"conv2\"], \"compress_ratio\": 0.5,"
@@ -141,8 +143,7 @@ class LowRankCompressorTest {
     @Test
     void accuracyFirstKeepsALayerThatMissesTheThresholdAtEveryRank() {
         try (PointerScope scope = new PointerScope()) {
-            torch.manual_seed(14);
-            LeNet5 model = new LeNet5();
+            LeNet5 model = lenet5(14);
             LowRankCompressor c = builder(model, "[{\"op_names\": [\"fc1\"], \"compress_ratio\": 0.3,"
                     + " \"accuracy_first\": true, \"accuracy_threshold\": 0.9}]").optEvaluator(m -> 0.1).build();
             c.compress();
