@@ -47,7 +47,7 @@ class LowRankCompressorTest {
     void exampleConfigDecomposesLeNet5ThroughTheRegistry() {
         try (PointerScope scope = new PointerScope()) {
             AlgorithmRegistry registry = AlgorithmRegistry.load(); // finds LowRankAlgorithms through ServiceLoader
-            CompressionConfig cfg = CompressionConfig.read(Path.of("..", "configs", "low-rank.json"), registry,
+            CompressionConfig cfg = CompressionConfig.read(Path.of("..", "configs", "amc", "low-rank.json"), registry,
                     AlgorithmKind.PRUNER);
             assertEquals(LowRankAlgorithms.NAME, cfg.spec().name());
             LeNet5 model = lenet5(11);
