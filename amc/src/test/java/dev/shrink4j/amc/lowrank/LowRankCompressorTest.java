@@ -18,6 +18,10 @@ import dev.shrink4j.nn.layers.Linear;
 import dev.shrink4j.nn.layers.Sequential;
 import dev.shrink4j.workbench.stats.ModelProfiler;
 import dev.shrink4j.workbench.zoo.LeNet5;
+import dev.shrink4j.workbench.zoo.ResNet;
+import dev.shrink4j.graph.ModelGraph;
+import dev.shrink4j.nn.layers.Flatten;
+import dev.shrink4j.nn.layers.ReLU;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -152,6 +156,48 @@ class LowRankCompressorTest {
             assertEquals(row.flopsBefore(), row.flopsAfter());
             assertEquals("kept: accuracy below 0.9 at every rank up to 92", row.note());
             assertTrue(model.fc1.getClass() == Linear.class);
+        }
+    }
+
+    @Test
+    void resnet20ConvolutionsAtHalfTheirFlops() {
+        try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+            torch.manual_seed(15);
+            ResNet model = ResNet.resnet20();
+            long[] input = {1, 3, 32, 32};
+            long before = ModelProfiler.profile(model, input).totalFlops();
+            LowRankCompressor c = LowRankCompressor.builder().setModel(model)
+                    .setConfigList(ConfigList.fromJson("[{\"op_types\": [\"Conv2d\"], \"compress_ratio\": 0.5}]"))
+                    .setInputShape(input).build();
+            c.compress();
+            LowRankReport report = c.report();
+            assertEquals(19, report.layers().size());
+            // the stem 3 -> 16, 3×3: 432 MACs per pixel, 27 + 16 per rank: floor(216/43) = 5
+            assertEquals(5, report.layer("conv1").rank());
+            // a stride-2 conv 16 -> 32 (8×8 output): 4,608 per pixel, 144 + 32 per rank: floor(2304/176) = 13
+            assertEquals(13, report.layer("layer2.0.conv1").rank());
+            long after = ModelProfiler.profile(model, input).totalFlops();
+            assertEquals(before - report.flopsBefore() + report.flopsAfter(), after);
+            assertEquals(10, model.eval().call(torch.zeros(2, 3, 32, 32)).shape()[1]);
+            ModelGraph graph = ModelGraph.trace(model, torch.zeros(1, 3, 32, 32));
+            assertTrue(graph.hasNode("layer2.0.conv1.0") && graph.hasNode("layer2.0.conv1.1"));
+        }
+    }
+
+    @Test
+    void aLayerInsideASequentialIsReplacedInItsListToo() {
+        try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+            torch.manual_seed(16);
+            Sequential model = new Sequential(new Conv2d(3, 8, 3), new ReLU(), new Flatten(), new Linear(8 * 6 * 6, 10));
+            Tensor x = torch.randn(2, 3, 8, 8);
+            LowRankCompressor c = LowRankCompressor.builder().setModel(model)
+                    .setConfigList(ConfigList.fromJson("[{\"op_types\": [\"Linear\"], \"compress_ratio\": 0.5}]"))
+                    .setInputShape(1, 3, 8, 8).build();
+            c.compress();
+            // Sequential runs its private list: the forward reaching the pair proves the list holds it
+            assertTrue(model.get(3) instanceof LowRankLinear);
+            assertEquals(List.of(2L, 10L), List.of(model.call(x).shape()[0], model.call(x).shape()[1]));
+            assertEquals(4, ((LowRankLinear) model.get(3)).rank()); // 288 -> 10: floor(0.5·2880/298) = floor(4.83)
         }
     }
 
