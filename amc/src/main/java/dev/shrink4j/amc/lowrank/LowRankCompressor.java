@@ -199,6 +199,8 @@ public final class LowRankCompressor extends Compressor implements DataDriven {
 
     private void decomposeAll() {
         decomposed = true;
+        optimizer().ifPresent(o -> LOG.warn("low-rank replaces layers: the optimizer given to it still holds the replaced"
+                + " parameters; build a new one over model().parameters() for fine-tuning"));
         List<LayerSelection> selected = getModulesToCompress();
         int i = 0;
         for (LayerSelection s : selected) {

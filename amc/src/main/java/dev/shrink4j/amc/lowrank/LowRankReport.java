@@ -75,7 +75,7 @@ public record LowRankReport(List<LayerReport> layers) {
         root.add("layers", rows);
         root.addProperty("flops_before", flopsBefore());
         root.addProperty("flops_after", flopsAfter());
-        return new GsonBuilder().setPrettyPrinting().create().toJson(root);
+        return new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(root);
     }
 
     private static void number(JsonObject o, String key, double v) {
