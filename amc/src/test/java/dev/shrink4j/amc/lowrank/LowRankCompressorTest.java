@@ -17,6 +17,10 @@ import dev.shrink4j.nn.layers.Conv2d;
 import dev.shrink4j.nn.layers.Linear;
 import dev.shrink4j.nn.layers.Sequential;
 import dev.shrink4j.workbench.stats.ModelProfiler;
+import dev.shrink4j.algorithms.run.ProtocolTrainer;
+import dev.shrink4j.nn.Normalization;
+import dev.shrink4j.workbench.data.DataLoader;
+import dev.shrink4j.workbench.data.Dataset;
 import dev.shrink4j.workbench.zoo.LeNet5;
 import dev.shrink4j.workbench.zoo.ResNet;
 import dev.shrink4j.graph.ModelGraph;
@@ -117,6 +121,31 @@ class LowRankCompressorTest {
             }
             assertTrue(model.conv2 instanceof LowRankConv2d && model.fc1 instanceof LowRankLinear);
             c.unwrap();
+        }
+    }
+
+    @Test
+    void theProjectsTrainingProtocolDrivesTheDataDrivenMethods() {
+        try (PointerScope scope = new PointerScope()) {
+            LeNet5 model = lenet5(17);
+            java.util.Random random = new java.util.Random(17);
+            byte[] pixels = new byte[64 * 28 * 28];
+            random.nextBytes(pixels);
+            byte[] labels = new byte[64];
+            try (Dataset data = Dataset.fromBytes("noise", pixels, 1, 28, 28, labels, 10, Normalization.FASHION_MNIST)) {
+                DataLoader loader = DataLoader.builder().setDataset(data).setBatchSize(16).build();
+                LowRankCompressor c = builder(model, "[{\"op_names\": [\"conv2\", \"fc1\"], \"compress_ratio\": 0.5,"
+                        + " \"method\": \"pca\"}]").optStatisticsBatches(4).optSamplesPerImage(3).build();
+                c.compress();
+                ProtocolTrainer protocol = new ProtocolTrainer(model, c);
+                assertEquals(4, protocol.statisticsBatches());
+                assertEquals(4, protocol.collectStatistics(loader, ProtocolTrainer.Progress.NONE));
+                // conv2: 4 batches × 3 positions × 16 images = 192 rows; fc1: 4 × 16 = 64 rows
+                assertEquals(7, c.report().layer("conv2").rank());
+                assertTrue(model.conv2 instanceof LowRankConv2d && model.fc1 instanceof LowRankLinear);
+                assertTrue(c.report().layer("fc1").responseError() < 1);
+                c.unwrap();
+            }
         }
     }
 
