@@ -1,0 +1,139 @@
+package dev.shrink4j.cli.command;
+
+import dev.shrink4j.algorithms.AlgorithmKind;
+import dev.shrink4j.algorithms.CompressionConfig;
+import dev.shrink4j.cli.report.ResultsTable;
+import dev.shrink4j.cli.run.DataSpec;
+import dev.shrink4j.cli.run.Messages;
+import dev.shrink4j.cli.run.Models;
+import dev.shrink4j.cli.run.OnnxExports;
+import dev.shrink4j.cli.run.UsageException;
+import dev.shrink4j.graph.speedup.ShrunkModels;
+import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.io.ModelMetadata;
+import dev.shrink4j.nn.io.SafeTensors;
+import dev.shrink4j.onnx.ExportedModel;
+import dev.shrink4j.onnx.OnnxExportException;
+import dev.shrink4j.onnx.OnnxExporter;
+import dev.shrink4j.quant.Quantizer;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.bytedeco.javacpp.PointerScope;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code shrink4j export}: writes saved weights as one deployable file, atomically. {@code --format onnx}: an ONNX
+ * file for ONNX Runtime ({@link dev.shrink4j.onnx.OnnxExporter}; QDQ int8 with {@code --config} naming a quantizer
+ * and {@code --calibration} its calibration, as {@code evaluate} reloads them); {@code --format safetensors}: the
+ * state dict (a shrunk model's with its layer widths; with a quantizer, its integer weights). The architecture,
+ * dataset and input normalisation come from the weights file's metadata unless {@code --arch}/{@code --data} are
+ * given, and go into the written file's metadata with the algorithm and config.
+ */
+@Command(name = "export", mixinStandardHelpOptions = true,
+        description = "Write saved weights as one deployable file: ONNX (for ONNX Runtime) or safetensors.")
+public final class ExportCommand extends Subcommand {
+
+    /** The formats {@code --format} takes. */
+    enum Format { onnx, safetensors }
+
+    @Option(names = "--arch", description = "model architecture (see 'inspect'; default: the one the weights file records)")
+    String arch;
+
+    @Option(names = "--data", description = "dataset the model is sized for: fashion-mnist, mnist, cifar10 (default: the one "
+            + "the weights file records, else fashion-mnist)")
+    String data;
+
+    @Option(names = "--weights", required = true, description = "weights (safetensors): trained, pruned (masked or shrunk), "
+            + "or quantize's full-precision model.safetensors with --config and --calibration")
+    Path weights;
+
+    @Option(names = "--config", description = "config file naming the quantizer the calibration belongs to (with "
+            + "--calibration): onnx writes QDQ int8, safetensors the integer weights")
+    Path config;
+
+    @Option(names = "--calibration", description = "calibration config written by 'quantize' (calibration.json; with --config)")
+    Path calibration;
+
+    @Option(names = "--format", required = true, description = "onnx or safetensors")
+    Format format;
+
+    @Option(names = "--out", required = true, description = "the file to write (atomically)")
+    Path out;
+
+    @Override
+    int run() throws IOException {
+        EvaluateCommand.checkCalibrationPair(config, calibration);
+        ModelMetadata recorded = Models.readMetadata(weights, "weights");
+        String archName = Models.arch(arch, recorded, weights);
+        DataSpec dataSpec = DataSpec.of(data != null ? data : recorded.get(ModelMetadata.DATASET).orElse(DataSpec.FASHION_MNIST.cliName()));
+        CompressionConfig cfg = config == null ? null : CompressionConfig.read(config, registry(), AlgorithmKind.QUANTIZER,
+                Models.configCheck(archName, dataSpec, c -> false));
+        ModelMetadata metadata = metadata(recorded, archName, dataSpec, cfg);
+        Path dir = out.toAbsolutePath().getParent();
+        if (dir != null) {
+            Files.createDirectories(dir);
+        }
+        String what;
+        try (Module model = Models.load(archName, dataSpec, weights);
+             Quantizer quantizer = cfg == null ? null : EvaluateCommand.restoreQuantizer(model, cfg, dataSpec, calibration)) {
+            what = format == Format.onnx ? exportOnnx(model, dataSpec, metadata, quantizer)
+                    : exportSafeTensors(model, metadata, quantizer, recorded);
+        }
+        PrintWriter console = console();
+        console.println("wrote " + out + " (" + what + ", " + ResultsTable.humanBytes(Files.size(out)) + ")");
+        return ExitCodes.OK;
+    }
+
+    /**
+     * What the weights record, except their contents (the written file says its own), completed by the
+     * architecture, dataset and normalisation used and, with a quantizer, its algorithm and config.
+     */
+    private ModelMetadata metadata(ModelMetadata recorded, String archName, DataSpec dataSpec, CompressionConfig cfg) {
+        Map<String, String> entries = new LinkedHashMap<>(recorded.entries());
+        entries.remove(ModelMetadata.CONTENTS);
+        entries.remove(ModelMetadata.LAYER_WIDTHS);
+        ModelMetadata md = ModelMetadata.of(entries).withArch(archName).withDataset(dataSpec.cliName())
+                .withNormalization(Models.normalization(recorded, weights, dataSpec));
+        return cfg == null ? md : md.withAlgorithm(cfg.spec().name(), cfg.toJson());
+    }
+
+    private String exportOnnx(Module model, DataSpec dataSpec, ModelMetadata metadata, Quantizer quantizer) throws IOException {
+        ExportedModel m;
+        try {
+            m = OnnxExports.export(model, dataSpec, metadata, quantizer, out);
+        } catch (OnnxExportException e) {
+            throw new UsageException("--format onnx: " + weights + " cannot be written as ONNX: " + Messages.oneLine(e.getMessage()), e);
+        }
+        return "ONNX, " + m.nodeCount() + " nodes, " + m.metadata().contents().orElse("?")
+                + m.metadata().get(OnnxExporter.QUANTIZATION_NOTE).map(n -> "; " + Messages.oneLine(n)).orElse("");
+    }
+
+    private String exportSafeTensors(Module model, ModelMetadata metadata, Quantizer quantizer, ModelMetadata recorded)
+            throws IOException {
+        if (quantizer != null) {
+            try {
+                quantizer.exportInt8(out, metadata);
+            } catch (UnsupportedOperationException e) {
+                throw new UsageException("--format safetensors: " + Messages.oneLine(e.getMessage())
+                        + "; --format onnx writes its fake-quantized weights", e);
+            }
+            return "safetensors, " + ModelMetadata.INT8_WEIGHTS;
+        }
+        if (recorded.layerWidths().isPresent()) {
+            try (PointerScope scope = new PointerScope()) {
+                ShrunkModels.save(model, metadata, out);
+            }
+            return "safetensors, " + ModelMetadata.SHRUNK_WEIGHTS;
+        }
+        String contents = recorded.contents().orElse(ModelMetadata.WEIGHTS);
+        try (PointerScope scope = new PointerScope()) {
+            SafeTensors.save(model.stateDict(), metadata.withContents(contents).asMap(), out);
+        }
+        return "safetensors, " + contents;
+    }
+}
