@@ -1,9 +1,8 @@
 package dev.shrink4j.cli.command;
 
-import dev.shrink4j.algorithms.AlgorithmKind;
 import dev.shrink4j.algorithms.CompressionConfig;
+import dev.shrink4j.cli.options.CalibrationOptions;
 import dev.shrink4j.cli.options.DataOptions;
-import dev.shrink4j.algorithms.run.CompressorFactory;
 import dev.shrink4j.cli.run.DataSpec;
 import dev.shrink4j.cli.run.Messages;
 import dev.shrink4j.cli.run.Models;
@@ -62,11 +61,8 @@ public final class EvaluateCommand extends Subcommand {
     @Option(names = "--masks", description = "pruning masks (safetensors, <layer>.weight_mask) to multiply into the weights")
     Path masks;
 
-    @Option(names = "--config", description = "config file naming the quantizer the calibration belongs to (with --calibration)")
-    Path config;
-
-    @Option(names = "--calibration", description = "calibration config written by 'quantize' (calibration.json; with --config)")
-    Path calibration;
+    @Mixin
+    CalibrationOptions calibration;
 
     @Override
     int run() throws IOException {
@@ -77,11 +73,9 @@ public final class EvaluateCommand extends Subcommand {
         if (weights == null) {
             throw new UsageException("--weights (safetensors, run in libtorch) or --onnx (run in ONNX Runtime) is needed");
         }
-        checkCalibrationPair(config, calibration);
         ModelMetadata metadata = Models.readMetadata(weights, "weights");
         String archName = Models.arch(arch, metadata, weights);
-        CompressionConfig cfg = config == null ? null : CompressionConfig.read(config, registry(), AlgorithmKind.QUANTIZER,
-                Models.configCheck(archName, dataSpec, c -> false));
+        CompressionConfig cfg = calibration.read(registry(), archName, dataSpec);
         Normalization normalization = Models.normalization(metadata, weights, dataSpec);
         try (Module net = Models.load(archName, dataSpec, weights)) {
             if (masks != null) {
@@ -96,7 +90,7 @@ public final class EvaluateCommand extends Subcommand {
                     throw new UsageException("masks file " + masks + " is not a valid safetensors file: " + e.problem(), e);
                 }
             }
-            try (Quantizer quantizer = cfg == null ? null : restoreQuantizer(net, cfg, dataSpec, calibration)) {
+            try (Quantizer quantizer = cfg == null ? null : calibration.restore(net, cfg, dataSpec)) {
                 evaluate(net, normalization);
             }
         }
@@ -105,7 +99,7 @@ public final class EvaluateCommand extends Subcommand {
 
     /** {@code --onnx}: the file in ONNX Runtime, its test images normalised as its metadata records. */
     private int evaluateOnnx(DataSpec dataSpec) throws IOException {
-        if (weights != null || arch != null || masks != null || config != null || calibration != null) {
+        if (weights != null || arch != null || masks != null || calibration.anyGiven()) {
             throw new UsageException("--onnx takes no --weights, --arch, --masks, --config or --calibration: the ONNX file "
                     + onnx + " holds the whole model");
         }
@@ -122,38 +116,6 @@ public final class EvaluateCommand extends Subcommand {
         print(e, String.format(Locale.ROOT, ", ONNX Runtime with %s", common.threads() == 0 ? "its default threads"
                 : common.threads() + (common.threads() == 1 ? " thread" : " threads")));
         return ExitCodes.OK;
-    }
-
-    /**
-     * Checks that {@code --config} and {@code --calibration} come together.
-     *
-     * @throws UsageException naming the missing one
-     */
-    static void checkCalibrationPair(Path config, Path calibration) {
-        if ((config == null) != (calibration == null)) {
-            throw new UsageException(config == null ? "--calibration needs --config naming the quantizer it belongs to"
-                    : "--config needs --calibration (the calibration.json that 'quantize' wrote with it)");
-        }
-    }
-
-    /** The config's quantizer over {@code model}, compressed, with the calibration file loaded. */
-    static Quantizer restoreQuantizer(Module model, CompressionConfig cfg, DataSpec dataSpec, Path calibration)
-            throws IOException {
-        if (!Files.isRegularFile(calibration)) {
-            throw new UsageException("calibration file " + calibration + " does not exist");
-        }
-        Quantizer q = CompressorFactory.create(cfg, model, null, dataSpec.inputShape(1), Quantizer.class);
-        try {
-            try {
-                q.loadCalibrationConfig(calibration);
-            } catch (IllegalArgumentException e) {
-                throw new UsageException(Messages.oneLine(e.getMessage()), e);
-            }
-            return q;
-        } catch (RuntimeException | IOException e) {
-            q.close();
-            throw e;
-        }
     }
 
     private void evaluate(Module model, Normalization normalization) {

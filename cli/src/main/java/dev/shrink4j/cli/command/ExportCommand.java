@@ -1,7 +1,7 @@
 package dev.shrink4j.cli.command;
 
-import dev.shrink4j.algorithms.AlgorithmKind;
 import dev.shrink4j.algorithms.CompressionConfig;
+import dev.shrink4j.cli.options.CalibrationOptions;
 import dev.shrink4j.cli.report.ResultsTable;
 import dev.shrink4j.cli.run.DataSpec;
 import dev.shrink4j.cli.run.Messages;
@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -52,12 +53,9 @@ public final class ExportCommand extends Subcommand {
             + "or quantize's full-precision model.safetensors with --config and --calibration")
     Path weights;
 
-    @Option(names = "--config", description = "config file naming the quantizer the calibration belongs to (with "
-            + "--calibration): onnx writes QDQ int8, safetensors the integer weights")
-    Path config;
-
-    @Option(names = "--calibration", description = "calibration config written by 'quantize' (calibration.json; with --config)")
-    Path calibration;
+    /** With a quantizer: onnx writes QDQ int8, safetensors its integer weights. */
+    @Mixin
+    CalibrationOptions calibration;
 
     @Option(names = "--format", required = true, description = "onnx or safetensors")
     Format format;
@@ -67,12 +65,10 @@ public final class ExportCommand extends Subcommand {
 
     @Override
     int run() throws IOException {
-        EvaluateCommand.checkCalibrationPair(config, calibration);
         ModelMetadata recorded = Models.readMetadata(weights, "weights");
         String archName = Models.arch(arch, recorded, weights);
         DataSpec dataSpec = DataSpec.of(data != null ? data : recorded.get(ModelMetadata.DATASET).orElse(DataSpec.FASHION_MNIST.cliName()));
-        CompressionConfig cfg = config == null ? null : CompressionConfig.read(config, registry(), AlgorithmKind.QUANTIZER,
-                Models.configCheck(archName, dataSpec, c -> false));
+        CompressionConfig cfg = calibration.read(registry(), archName, dataSpec);
         ModelMetadata metadata = metadata(recorded, archName, dataSpec, cfg);
         Path dir = out.toAbsolutePath().getParent();
         if (dir != null) {
@@ -80,7 +76,7 @@ public final class ExportCommand extends Subcommand {
         }
         String what;
         try (Module model = Models.load(archName, dataSpec, weights);
-             Quantizer quantizer = cfg == null ? null : EvaluateCommand.restoreQuantizer(model, cfg, dataSpec, calibration)) {
+             Quantizer quantizer = cfg == null ? null : calibration.restore(model, cfg, dataSpec)) {
             what = format == Format.onnx ? exportOnnx(model, dataSpec, metadata, quantizer)
                     : exportSafeTensors(model, metadata, quantizer, recorded);
         }

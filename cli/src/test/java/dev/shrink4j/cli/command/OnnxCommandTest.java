@@ -278,8 +278,8 @@ class OnnxCommandTest {
 
         @Test
         void onnxAccuracyAndLossEqualLibtorchsOnATestSubset() throws Exception {
-            Path data = TinyIdx.write(dir.resolve("data"), 60, 100);
             Path trained = dir.resolve("train");
+            Path data = TinyIdx.write(dir.resolve("data"), 60, 100);
             CliTests.run("train", "--arch", "lenet5", "--data-dir", data.toString(), "--epochs", "2", "--batch-size", "10",
                     "--out", trained.toString(), "--threads", "1").assertSucceeded();
             Path weights = trained.resolve("model.safetensors");
