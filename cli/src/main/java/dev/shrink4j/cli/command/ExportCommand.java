@@ -2,6 +2,7 @@ package dev.shrink4j.cli.command;
 
 import dev.shrink4j.algorithms.CompressionConfig;
 import dev.shrink4j.cli.options.CalibrationOptions;
+import dev.shrink4j.cli.options.RecordedModelOptions;
 import dev.shrink4j.cli.report.ResultsTable;
 import dev.shrink4j.cli.run.DataSpec;
 import dev.shrink4j.cli.run.Messages;
@@ -20,8 +21,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,12 +41,8 @@ public final class ExportCommand extends Subcommand {
     /** The formats {@code --format} takes. */
     enum Format { onnx, safetensors }
 
-    @Option(names = "--arch", description = "model architecture (see 'inspect'; default: the one the weights file records)")
-    String arch;
-
-    @Option(names = "--data", description = "dataset the model is sized for: fashion-mnist, mnist, cifar10 (default: the one "
-            + "the weights file records, else fashion-mnist)")
-    String data;
+    @Mixin
+    RecordedModelOptions model;
 
     @Option(names = "--weights", required = true, description = "weights (safetensors): trained, pruned (masked or shrunk), "
             + "or quantize's full-precision model.safetensors with --config and --calibration")
@@ -66,42 +61,32 @@ public final class ExportCommand extends Subcommand {
     @Override
     int run() throws IOException {
         ModelMetadata recorded = Models.readMetadata(weights, "weights");
-        String archName = Models.arch(arch, recorded, weights);
-        DataSpec dataSpec = DataSpec.of(data != null ? data : recorded.get(ModelMetadata.DATASET).orElse(DataSpec.FASHION_MNIST.cliName()));
+        String archName = model.arch(recorded, weights);
+        DataSpec dataSpec = model.data(recorded);
         CompressionConfig cfg = calibration.read(registry(), archName, dataSpec);
-        ModelMetadata metadata = metadata(recorded, archName, dataSpec, cfg);
+        ModelMetadata metadata = model.rewrittenMetadata(recorded, weights);
+        if (cfg != null) {
+            metadata = metadata.withAlgorithm(cfg.spec().name(), cfg.toJson());
+        }
         Path dir = out.toAbsolutePath().getParent();
         if (dir != null) {
             Files.createDirectories(dir);
         }
         String what;
-        try (Module model = Models.load(archName, dataSpec, weights);
-             Quantizer quantizer = cfg == null ? null : calibration.restore(model, cfg, dataSpec)) {
-            what = format == Format.onnx ? exportOnnx(model, dataSpec, metadata, quantizer)
-                    : exportSafeTensors(model, metadata, quantizer, recorded);
+        try (Module net = Models.load(archName, dataSpec, weights);
+             Quantizer quantizer = cfg == null ? null : calibration.restore(net, cfg, dataSpec)) {
+            what = format == Format.onnx ? exportOnnx(net, dataSpec, metadata, quantizer)
+                    : exportSafeTensors(net, metadata, quantizer, recorded);
         }
         PrintWriter console = console();
         console.println("wrote " + out + " (" + what + ", " + ResultsTable.humanBytes(Files.size(out)) + ")");
         return ExitCodes.OK;
     }
 
-    /**
-     * What the weights record, except their contents (the written file says its own), completed by the
-     * architecture, dataset and normalisation used and, with a quantizer, its algorithm and config.
-     */
-    private ModelMetadata metadata(ModelMetadata recorded, String archName, DataSpec dataSpec, CompressionConfig cfg) {
-        Map<String, String> entries = new LinkedHashMap<>(recorded.entries());
-        entries.remove(ModelMetadata.CONTENTS);
-        entries.remove(ModelMetadata.LAYER_WIDTHS);
-        ModelMetadata md = ModelMetadata.of(entries).withArch(archName).withDataset(dataSpec.cliName())
-                .withNormalization(Models.normalization(recorded, weights, dataSpec));
-        return cfg == null ? md : md.withAlgorithm(cfg.spec().name(), cfg.toJson());
-    }
-
-    private String exportOnnx(Module model, DataSpec dataSpec, ModelMetadata metadata, Quantizer quantizer) throws IOException {
+    private String exportOnnx(Module net, DataSpec dataSpec, ModelMetadata metadata, Quantizer quantizer) throws IOException {
         ExportedModel m;
         try {
-            m = OnnxExports.export(model, dataSpec, metadata, quantizer, out);
+            m = OnnxExports.export(net, dataSpec, metadata, quantizer, out);
         } catch (OnnxExportException e) {
             throw new UsageException("--format onnx: " + weights + " cannot be written as ONNX: " + Messages.oneLine(e.getMessage()), e);
         }
@@ -109,7 +94,7 @@ public final class ExportCommand extends Subcommand {
                 + m.metadata().get(OnnxExporter.QUANTIZATION_NOTE).map(n -> "; " + Messages.oneLine(n)).orElse("");
     }
 
-    private String exportSafeTensors(Module model, ModelMetadata metadata, Quantizer quantizer, ModelMetadata recorded)
+    private String exportSafeTensors(Module net, ModelMetadata metadata, Quantizer quantizer, ModelMetadata recorded)
             throws IOException {
         if (quantizer != null) {
             try {
@@ -122,13 +107,13 @@ public final class ExportCommand extends Subcommand {
         }
         if (recorded.layerWidths().isPresent()) {
             try (PointerScope scope = new PointerScope()) {
-                ShrunkModels.save(model, metadata, out);
+                ShrunkModels.save(net, metadata, out);
             }
             return "safetensors, " + ModelMetadata.SHRUNK_WEIGHTS;
         }
         String contents = recorded.contents().orElse(ModelMetadata.WEIGHTS);
         try (PointerScope scope = new PointerScope()) {
-            SafeTensors.save(model.stateDict(), metadata.withContents(contents).asMap(), out);
+            SafeTensors.save(net.stateDict(), metadata.withContents(contents).asMap(), out);
         }
         return "safetensors, " + contents;
     }
