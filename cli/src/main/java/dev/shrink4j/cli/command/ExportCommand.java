@@ -60,11 +60,15 @@ public final class ExportCommand extends Subcommand {
 
     @Override
     int run() throws IOException {
-        ModelMetadata recorded = Models.readMetadata(weights, "weights");
-        String archName = model.arch(recorded, weights);
-        DataSpec dataSpec = model.data(recorded);
+        if (Files.isDirectory(out)) {
+            throw new UsageException("--out " + out + " is a directory; export writes one file, e.g. " + out.resolve("model." + format));
+        }
+        RecordedModelOptions.Resolved resolved = model.resolve(weights);
+        String archName = resolved.arch();
+        DataSpec dataSpec = resolved.data();
+        ModelMetadata recorded = resolved.recorded();
         CompressionConfig cfg = calibration.read(registry(), archName, dataSpec);
-        ModelMetadata metadata = model.rewrittenMetadata(recorded, weights);
+        ModelMetadata metadata = resolved.rewritten();
         if (cfg != null) {
             metadata = metadata.withAlgorithm(cfg.spec().name(), cfg.toJson());
         }

@@ -2,10 +2,7 @@ package dev.shrink4j.cli.command;
 
 import dev.shrink4j.cli.options.RecordedModelOptions;
 import dev.shrink4j.cli.report.ResultsTable;
-import dev.shrink4j.cli.run.DataSpec;
-import dev.shrink4j.cli.run.Models;
 import dev.shrink4j.cli.run.SpeedupRun;
-import dev.shrink4j.nn.io.ModelMetadata;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -40,12 +37,8 @@ public final class SpeedupCommand extends Subcommand {
 
     @Override
     int run() throws IOException {
-        ModelMetadata metadata = Models.readMetadata(weights, "weights");
-        String archName = model.arch(metadata, weights);
-        DataSpec dataSpec = model.data(metadata);
-        // what the weights record, but their contents: the shrunk file says its own, after its layer widths
-        ModelMetadata shrunkMetadata = model.rewrittenMetadata(metadata, weights);
-        SpeedupRun.Outcome o = new SpeedupRun(archName, dataSpec, weights, masks, shrunkMetadata).run(out, null);
+        RecordedModelOptions.Resolved m = model.resolve(weights);
+        SpeedupRun.Outcome o = new SpeedupRun(m.arch(), m.data(), weights, masks, m.rewritten()).run(out, null);
         PrintWriter console = console();
         console.print(o.result().summary());
         console.println("wrote " + out + " (" + ResultsTable.humanBytes(o.sizeBytes()) + " gzipped)");

@@ -23,6 +23,28 @@ public final class RecordedModelOptions {
     String data;
 
     /**
+     * What a weights file is, as these options and its metadata say.
+     *
+     * @param recorded  the file's metadata
+     * @param arch      the architecture to build
+     * @param data      the dataset the model is sized for
+     * @param rewritten the metadata of a file rewritten from it ({@link #rewrittenMetadata})
+     */
+    public record Resolved(ModelMetadata recorded, String arch, DataSpec data, ModelMetadata rewritten) {
+    }
+
+    /**
+     * Reads the metadata of {@code weights} and resolves architecture, dataset and the rewritten file's metadata.
+     *
+     * @throws dev.shrink4j.cli.run.UsageException when the file is missing or not safetensors, or names no
+     *     architecture and {@code --arch} is absent
+     */
+    public Resolved resolve(Path weights) {
+        ModelMetadata recorded = Models.readMetadata(weights, "weights");
+        return new Resolved(recorded, arch(recorded, weights), data(recorded), rewrittenMetadata(recorded, weights));
+    }
+
+    /**
      * {@code --arch}, else the architecture {@code recorded} (the metadata of {@code weights}) names.
      *
      * @throws dev.shrink4j.cli.run.UsageException when neither says

@@ -264,6 +264,13 @@ class OnnxCommandTest {
         }
 
         @Test
+        void aDirectoryAsOutIsAUsageError() throws Exception {
+            Path w = weightsWithMetadata();
+            CliTests.run("export", "--weights", w.toString(), "--format", "onnx", "--out", dir.toString()).assertUsageError(
+                    "shrink4j export: --out " + dir + " is a directory; export writes one file, e.g. " + dir.resolve("model.onnx") + "\n");
+        }
+
+        @Test
         void anUnknownFormatIsAUsageError() throws Exception {
             Path w = weightsWithMetadata();
             CliTests.Result r = CliTests.run("export", "--weights", w.toString(), "--format", "tflite", "--out", "x");
