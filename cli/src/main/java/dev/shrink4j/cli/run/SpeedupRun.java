@@ -86,7 +86,8 @@ public record SpeedupRun(String arch, DataSpec data, Path weights, Path masks, M
                 ShrunkModels.save(model, metadata, out);
             }
             Evaluation e = test == null ? null : new Evaluator().evaluate(model, test);
-            OnnxExports.Written written = onnx == null ? null : OnnxExports.exportBeside(model, data, metadata, null, onnx);
+            OnnxExports.Written written = onnx == null ? null : OnnxExports.exportBeside(model, data,
+                    metadata.withLayerWidths(model), null, onnx); // the widths say what was shrunk, as in the safetensors file
             return new Outcome(result, Measurements.gzipSize(out), e, written);
         }
     }

@@ -149,6 +149,10 @@ class OnnxCommandTest {
             // and the masked model's logits too: speedup removed only zeros
             double vsMasked = maxAbsDiff(libtorchLogits(out.resolve("model.safetensors"), x, 5), onnxLogits(onnx, x, 5));
             assertTrue(vsMasked <= LOGIT_TOLERANCE, "max |ORT shrunk − libtorch masked| = " + vsMasked);
+            try (OnnxModel m = OnnxModel.load(onnx, 1)) {
+                assertEquals(ModelMetadata.read(out.resolve("model-shrunk.safetensors")).layerWidths(), m.metadata().layerWidths());
+                assertEquals(3L, m.metadata().layerWidths().orElseThrow().get("conv1").get("out_channels"));
+            }
         }
     }
 
