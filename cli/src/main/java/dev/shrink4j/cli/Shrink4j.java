@@ -6,6 +6,7 @@ import dev.shrink4j.cli.command.CommandRoot;
 import dev.shrink4j.cli.command.DemoCommand;
 import dev.shrink4j.cli.command.EvaluateCommand;
 import dev.shrink4j.cli.command.ExitCodes;
+import dev.shrink4j.cli.command.ExportCommand;
 import dev.shrink4j.cli.command.InspectCommand;
 import dev.shrink4j.cli.command.PruneCommand;
 import dev.shrink4j.cli.command.QuantizeCommand;
@@ -27,7 +28,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code shrink4j} command line: {@code inspect}, {@code train}, {@code prune}, {@code speedup},
- * {@code quantize}, {@code evaluate} and {@code demo}.
+ * {@code quantize}, {@code export}, {@code evaluate} and {@code demo}.
  *
  * <p>Exit codes: {@value #EXIT_OK} on success; {@value #EXIT_USAGE} for a mistake of the user (bad
  * option, invalid config, missing file, unknown architecture), reported as one line naming the
@@ -36,7 +37,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "shrink4j", mixinStandardHelpOptions = true, version = "shrink4j 0.1.0",
         description = "Model compression (pruning, quantization) on libtorch.",
-        subcommands = {InspectCommand.class, TrainCommand.class, PruneCommand.class, SpeedupCommand.class, QuantizeCommand.class, EvaluateCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {InspectCommand.class, TrainCommand.class, PruneCommand.class, SpeedupCommand.class, QuantizeCommand.class, ExportCommand.class, EvaluateCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 2 usage or config error, 1 runtime failure."})
 public final class Shrink4j implements Runnable, CommandRoot {
 

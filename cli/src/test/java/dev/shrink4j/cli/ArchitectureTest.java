@@ -42,7 +42,7 @@ import org.junit.jupiter.api.Test;
 class ArchitectureTest {
 
     private static final List<String> MODULES = List.of("nn", "compressor-api", "collectors", "pruners", "quantizers",
-            "algorithms", "graph", "cli");
+            "algorithms", "graph", "onnx", "cli");
 
     private static final Pattern CLASS_NAME = Pattern.compile("dev/shrink4j/[A-Za-z0-9_/$]+");
 

@@ -14,6 +14,7 @@ import dev.shrink4j.cli.run.DataSpec;
 import dev.shrink4j.cli.run.Measurements;
 import dev.shrink4j.cli.run.Messages;
 import dev.shrink4j.cli.run.Models;
+import dev.shrink4j.cli.run.OnnxExports;
 import dev.shrink4j.cli.run.PruningRun;
 import dev.shrink4j.cli.run.QuantizationRun;
 import dev.shrink4j.cli.run.Training;
@@ -45,13 +46,17 @@ import picocli.CommandLine.Option;
  * {@code --methods} (each {@code configs/<method>.json}, a pruner or a quantizer), fine-tunes briefly, and
  * prints one results table; writes {@code report.html}, {@code report.json} and {@code results.md}, a
  * screenshot of the report ({@code report.png}, when headless Chromium is installed), and each method's
- * exports into {@code <out>/<method>/} ({@link PruningRun}, {@link QuantizationRun}).
+ * exports into {@code <out>/<method>/} ({@link PruningRun}, {@link QuantizationRun}), {@code model.onnx} among them
+ * (the baseline's in {@code <out>/baseline/}), whose ONNX Runtime latency the table shows beside libtorch's.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Train a baseline, compress it with several methods and compare them in one table.")
 public final class DemoCommand extends Subcommand {
 
     private static final Logger LOG = LoggerFactory.getLogger(DemoCommand.class);
+
+    /** Where the baseline's {@code model.onnx} goes, beside the methods' directories. */
+    static final String BASELINE_DIR = "baseline";
 
     /** The screenshot of the report, beside it (written when Chromium is installed). */
     static final String SCREENSHOT = "report.png";
@@ -65,7 +70,11 @@ public final class DemoCommand extends Subcommand {
             + "quantization (fp32 arithmetic on the quantized values). Latency: mean forward time of one test batch. "
             + "Shrunk (pruners): the pruned model after physical speedup, the filters and channels its masks remove taken "
             + "out of its layers (model-shrunk.safetensors): all its parameters (share of the dense model's), the gzip of "
-            + "that file and its latency; \"masked\" where the masks remove no whole filter or channel (level).";
+            + "that file and its latency; \"masked\" where the masks remove no whole filter or channel (level). "
+            + "ORT ms: mean ONNX Runtime time of the same test batches (--threads threads per operator) on the model.onnx "
+            + "the run wrote: the dense model for the baseline, the shrunk model for pruners (the masked one where nothing "
+            + "was removed), QDQ int8 for quantizers (fake-quantized fp32 where the weights have no integer grid: DoReFa); "
+            + "\"—\" where no ONNX file could be written.";
 
     @Mixin
     DataOptions data;
@@ -138,12 +147,16 @@ public final class DemoCommand extends Subcommand {
             Path baseline = baseline(dataSpec, trainLoader, testLoader, report, console);
             int testBatch = testLoader.batchSize();
             ResultRow base;
+            OnnxExports.Written baselineOnnx;
             try (Module model = Models.load(arch, dataSpec, baseline)) {
                 Evaluation e = new Evaluator().evaluate(model, testLoader);
                 long[] nz = Measurements.nonzeroParams(model);
                 base = new ResultRow("baseline (fp32)", e.accuracy(), 0, nz[0], nz[1], Measurements.denseFlops(model,
                         dataSpec.inputShape(1)), Measurements.gzipSize(baseline), "fp32", e.meanBatchMillis());
+                baselineOnnx = OnnxExports.exportBeside(model, dataSpec, Models.metadata(arch, dataSpec), null,
+                        out.resolve(BASELINE_DIR).resolve(OnnxExports.MODEL));
             }
+            base = base.withOrtLatency(reportOnnx(baselineOnnx, testLoader));
             report.addResult(base).addDeployed(DeployedModel.measured(base, true, testBatch));
             console.printf(Locale.ROOT, "baseline: test accuracy %.2f%%%n", 100 * base.accuracy());
             for (int i = 0; i < configs.size(); i++) {
@@ -161,8 +174,8 @@ public final class DemoCommand extends Subcommand {
                 if (cfg.spec().kind() == AlgorithmKind.PRUNER) {
                     PruningRun.Outcome o = new PruningRun(arch, dataSpec, baseline, methodEpochs, methodLr, common.seed(), true)
                             .run(cfg, finetuneLoader, testLoader, dir, report, method, base.accuracy());
-                    row = o.row();
                     PruneCommand.printShrunk(console, o);
+                    row = o.row().withOrtLatency(reportOnnx(o.onnx(), testLoader));
                 } else {
                     int calibration = calibrationBatches != null ? calibrationBatches
                             : cfg.statisticsBatches();
@@ -174,7 +187,7 @@ public final class DemoCommand extends Subcommand {
                         console.println(method + ": no int8 export (" + Messages.oneLine(o.int8Skipped())
                                 + "); its size is the fake-quantized fp32 file's");
                     }
-                    row = o.row();
+                    row = o.row().withOrtLatency(reportOnnx(o.onnx(), testLoader));
                 }
                 report.addResult(row).addDeployed(DeployedModel.measured(row, false, testBatch));
                 console.printf(Locale.ROOT, "%s: test accuracy %.2f%% (%+.2f pt)%n", method, 100 * row.accuracy(),

@@ -1,12 +1,12 @@
 package dev.shrink4j.cli.command;
 
-import dev.shrink4j.algorithms.AlgorithmKind;
 import dev.shrink4j.algorithms.CompressionConfig;
+import dev.shrink4j.cli.options.CalibrationOptions;
 import dev.shrink4j.cli.options.DataOptions;
-import dev.shrink4j.algorithms.run.CompressorFactory;
 import dev.shrink4j.cli.run.DataSpec;
 import dev.shrink4j.cli.run.Messages;
 import dev.shrink4j.cli.run.Models;
+import dev.shrink4j.cli.run.OnnxExports;
 import dev.shrink4j.cli.run.UsageException;
 import dev.shrink4j.workbench.data.Dataset;
 import dev.shrink4j.nn.Normalization;
@@ -15,6 +15,8 @@ import dev.shrink4j.nn.io.ModelMetadata;
 import dev.shrink4j.nn.io.SafeTensorsException;
 import dev.shrink4j.workbench.train.Evaluation;
 import dev.shrink4j.workbench.train.Evaluator;
+import dev.shrink4j.onnx.OnnxModel;
+import dev.shrink4j.onnx.OnnxModelException;
 import dev.shrink4j.prune.Pruner;
 import dev.shrink4j.quant.Quantizer;
 import java.io.IOException;
@@ -33,9 +35,14 @@ import picocli.CommandLine.Option;
  * ({@code quantize}'s full-precision {@code model.safetensors}) and loads the calibration config.
  * Without {@code --arch} the architecture recorded in the weights file's metadata is used; the test
  * images are normalised as the metadata records (else as usual for the dataset). A shrunk model's file
- * ({@code prune --speedup}, {@code speedup}) is rebuilt with the layer widths its metadata records.
+ * ({@code prune --speedup}, {@code speedup}) is rebuilt with the layer widths its metadata records. With
+ * {@code --onnx} instead of {@code --weights}, ONNX Runtime runs an ONNX file ({@code model.onnx} of {@code prune},
+ * {@code quantize}, {@code export --format onnx}) with {@code --threads} threads per operator; a file that is not
+ * ONNX, whose input does not take the dataset's images or whose output width is not its class count is a usage
+ * error naming the file and the mismatch.
  */
-@Command(name = "evaluate", mixinStandardHelpOptions = true, description = "Evaluate saved weights on the test set.")
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+        description = "Evaluate saved weights (libtorch) or an ONNX file (ONNX Runtime) on the test set.")
 public final class EvaluateCommand extends Subcommand {
 
     @Mixin
@@ -44,29 +51,31 @@ public final class EvaluateCommand extends Subcommand {
     @Option(names = "--arch", description = "model architecture (see 'inspect'; default: the one the weights file records)")
     String arch;
 
-    @Option(names = "--weights", required = true, description = "weights (safetensors)")
+    @Option(names = "--weights", description = "weights (safetensors); this or --onnx is needed")
     Path weights;
+
+    @Option(names = "--onnx", description = "an ONNX file to run in ONNX Runtime (--threads threads per operator) instead "
+            + "of weights in libtorch")
+    Path onnx;
 
     @Option(names = "--masks", description = "pruning masks (safetensors, <layer>.weight_mask) to multiply into the weights")
     Path masks;
 
-    @Option(names = "--config", description = "config file naming the quantizer the calibration belongs to (with --calibration)")
-    Path config;
-
-    @Option(names = "--calibration", description = "calibration config written by 'quantize' (calibration.json; with --config)")
-    Path calibration;
+    @Mixin
+    CalibrationOptions calibration;
 
     @Override
     int run() throws IOException {
         DataSpec dataSpec = data.spec();
-        if ((config == null) != (calibration == null)) {
-            throw new UsageException(config == null ? "--calibration needs --config naming the quantizer it belongs to"
-                    : "--config needs --calibration (the calibration.json that 'quantize' wrote with it)");
+        if (onnx != null) {
+            return evaluateOnnx(dataSpec);
+        }
+        if (weights == null) {
+            throw new UsageException("--weights (safetensors, run in libtorch) or --onnx (run in ONNX Runtime) is needed");
         }
         ModelMetadata metadata = Models.readMetadata(weights, "weights");
         String archName = Models.arch(arch, metadata, weights);
-        CompressionConfig cfg = config == null ? null : CompressionConfig.read(config, registry(), AlgorithmKind.QUANTIZER,
-                Models.configCheck(archName, dataSpec, c -> false));
+        CompressionConfig cfg = calibration.read(registry(), archName, dataSpec);
         Normalization normalization = Models.normalization(metadata, weights, dataSpec);
         try (Module net = Models.load(archName, dataSpec, weights)) {
             if (masks != null) {
@@ -81,30 +90,32 @@ public final class EvaluateCommand extends Subcommand {
                     throw new UsageException("masks file " + masks + " is not a valid safetensors file: " + e.problem(), e);
                 }
             }
-            try (Quantizer quantizer = cfg == null ? null : quantize(net, cfg, dataSpec)) {
+            try (Quantizer quantizer = cfg == null ? null : calibration.restore(net, cfg, dataSpec)) {
                 evaluate(net, normalization);
             }
         }
         return ExitCodes.OK;
     }
 
-    /** The config's quantizer over {@code model}, compressed, with the calibration loaded. */
-    private Quantizer quantize(Module model, CompressionConfig cfg, DataSpec dataSpec) throws IOException {
-        if (!Files.isRegularFile(calibration)) {
-            throw new UsageException("calibration file " + calibration + " does not exist");
+    /** {@code --onnx}: the file in ONNX Runtime, its test images normalised as its metadata records. */
+    private int evaluateOnnx(DataSpec dataSpec) throws IOException {
+        if (weights != null || arch != null || masks != null || calibration.anyGiven()) {
+            throw new UsageException("--onnx takes no --weights, --arch, --masks, --config or --calibration: the ONNX file "
+                    + onnx + " holds the whole model");
         }
-        Quantizer q = CompressorFactory.create(cfg, model, null, dataSpec.inputShape(1), Quantizer.class);
-        try {
-            try {
-                q.loadCalibrationConfig(calibration);
-            } catch (IllegalArgumentException e) {
-                throw new UsageException(Messages.oneLine(e.getMessage()), e);
+        Evaluation e;
+        try (OnnxModel model = OnnxExports.load(onnx, common.threads())) {
+            Normalization normalization = Models.normalization(model.metadata(), onnx, dataSpec);
+            try (Dataset test = data.test(normalization)) {
+                model.checkFits(test.imageShape(), test.numClasses());
+                e = model.evaluate(data.testLoader(test));
+            } catch (OnnxModelException mismatch) {
+                throw new UsageException(Messages.oneLine(mismatch.getMessage()), mismatch);
             }
-            return q;
-        } catch (RuntimeException | IOException e) {
-            q.close();
-            throw e;
         }
+        print(e, String.format(Locale.ROOT, ", ONNX Runtime with %s", common.threads() == 0 ? "its default threads"
+                : common.threads() + (common.threads() == 1 ? " thread" : " threads")));
+        return ExitCodes.OK;
     }
 
     private void evaluate(Module model, Normalization normalization) {
@@ -112,8 +123,13 @@ public final class EvaluateCommand extends Subcommand {
         try (Dataset test = data.test(normalization)) {
             e = new Evaluator().evaluate(model, data.testLoader(test));
         }
+        print(e, "");
+    }
+
+    /** The result line; {@code runtime} is appended inside its parentheses (empty for libtorch). */
+    private void print(Evaluation e, String runtime) {
         PrintWriter out = console();
-        out.printf(Locale.ROOT, "accuracy %.2f%%  loss %.4f  latency %.3f ms/batch (batch %d, %d samples)%n",
-                100 * e.accuracy(), e.loss(), e.meanBatchMillis(), data.batchSize(), e.samples());
+        out.printf(Locale.ROOT, "accuracy %.2f%%  loss %.4f  latency %.3f ms/batch (batch %d, %d samples%s)%n",
+                100 * e.accuracy(), e.loss(), e.meanBatchMillis(), data.batchSize(), e.samples(), runtime);
     }
 }

@@ -43,7 +43,10 @@ import picocli.CommandLine.Option;
  * repeats the run for each sparsity (replacing the config's) into {@code sparsity-<s>/} and charts
  * accuracy against sparsity. {@code --speedup} also shrinks the pruned model physically: filters and channels
  * its masks remove leave the layers ({@code model-shrunk.safetensors}, {@link SpeedupRun}), and the results row
- * shows the shrunk model's parameters, size and latency beside the masked model's.
+ * shows the shrunk model's parameters, size and latency beside the masked model's. Every run also writes
+ * {@value PruningRun#ONNX} ({@link dev.shrink4j.cli.run.OnnxExports}): the shrunk model with {@code --speedup}, else the
+ * masked one; when the test set is read, ONNX Runtime runs it ({@code --threads} threads) and the results row gets its
+ * latency.
  */
 @Command(name = "prune", mixinStandardHelpOptions = true,
         description = "Prune a trained model with the pruner a config file names, then fine-tune.")
@@ -59,7 +62,8 @@ public final class PruneCommand extends CompressCommand {
     List<Double> sweep;
 
     @Option(names = "--speedup", description = "also write model-shrunk.safetensors: the pruned model with the filters and "
-            + "channels its masks remove taken out of its layers (physical speedup), measured beside the masked model")
+            + "channels its masks remove taken out of its layers (physical speedup), measured beside the masked model; "
+            + "model.onnx is then the shrunk model")
     boolean speedup;
 
     @Mixin
@@ -124,8 +128,9 @@ public final class PruneCommand extends CompressCommand {
                 if (o.speedup() != null) {
                     printShrunk(console, o);
                 }
+                double ortMs = reportOnnx(o.onnx(), test == null ? null : data.testLoader(test));
                 if (o.evaluated()) {
-                    report.addResult(o.row());
+                    report.addResult(o.row().withOrtLatency(ortMs));
                 }
             } else {
                 for (double s : sweep) {
@@ -133,7 +138,8 @@ public final class PruneCommand extends CompressCommand {
                     Files.createDirectories(dir);
                     String name = String.format(Locale.ROOT, "%s %.0f%%", cfg.spec().name(), 100 * s);
                     PruningRun.Outcome o = pruneOnce(cfg.withSparsity(s), dataSpec, train, test, dir, report, name);
-                    report.addResult(o.row()).addDeployed(DeployedModel.measured(o.row(), false, data.batchSize()));
+                    ResultRow row = o.row().withOrtLatency(reportOnnx(o.onnx(), test == null ? null : data.testLoader(test)));
+                    report.addResult(row).addDeployed(DeployedModel.measured(row, false, data.batchSize()));
                     report.addSweepPoint(new SweepPoint(s, o.row().accuracy(), (double) o.row().nonzeroParams() / o.row().totalParams()));
                     console.printf(Locale.ROOT, "sparsity %.2f: test accuracy %.2f%%, nonzero %.1f%%%n", s, 100 * o.row().accuracy(),
                             100.0 * o.row().nonzeroParams() / o.row().totalParams());

@@ -28,9 +28,10 @@ import picocli.CommandLine.Option;
  * batches (the observer's post-training calibration), then {@code --epochs} of quantization-aware
  * fine-tuning, then the exports of {@link QuantizationRun} ({@code model.safetensors},
  * {@code calibration.json}, {@code model-fakequant.safetensors}, {@code model-int8.safetensors} where
- * the quantizer has an integer grid) and {@code report.json}/{@code report.html} with the sizes and,
- * when a test set is read, accuracy before and after. With {@code --calibration-batches 0
- * --epochs 0} weight quantization needs no data.
+ * the quantizer has an integer grid, {@code model.onnx}: QDQ for ONNX Runtime, or fake-quantized float32 weights
+ * where there is no integer grid, which it prints) and {@code report.json}/{@code report.html} with the sizes and,
+ * when a test set is read, accuracy before and after and the ONNX Runtime latency of {@code model.onnx}. With
+ * {@code --calibration-batches 0 --epochs 0} weight quantization needs no data.
  */
 @Command(name = "quantize", mixinStandardHelpOptions = true,
         description = "Quantize a trained model with the quantizer a config file names: calibrate, fine-tune, export.")
@@ -87,8 +88,13 @@ public final class QuantizeCommand extends CompressCommand {
                 report.setting("int8_export", "skipped: " + o.int8Skipped());
             }
             printSizes(console, o);
+            double ortMs = reportOnnx(o.onnx(), test == null ? null : data.testLoader(test));
+            if (o.onnx().skipped() != null) {
+                report.setting("onnx_export", "skipped: " + o.onnx().skipped());
+            }
+            o.onnx().note().ifPresent(note -> report.setting("onnx_note", note));
             if (o.evaluated()) {
-                report.addResult(o.row());
+                report.addResult(o.row().withOrtLatency(ortMs));
                 console.printf(Locale.ROOT, "test accuracy %.2f%% before, %.2f%% after (%+.2f pt)%n", 100 * baseline,
                         100 * o.row().accuracy(), o.row().deltaAccuracy());
             }

@@ -1,16 +1,13 @@
 package dev.shrink4j.cli.command;
 
+import dev.shrink4j.cli.options.RecordedModelOptions;
 import dev.shrink4j.cli.report.ResultsTable;
-import dev.shrink4j.cli.run.DataSpec;
-import dev.shrink4j.cli.run.Models;
 import dev.shrink4j.cli.run.SpeedupRun;
-import dev.shrink4j.nn.io.ModelMetadata;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -25,12 +22,8 @@ import picocli.CommandLine.Option;
         description = "Shrink a pruned model: remove the filters and channels its masks prune from its layers.")
 public final class SpeedupCommand extends Subcommand {
 
-    @Option(names = "--arch", description = "model architecture (see 'inspect'; default: the one the weights file records)")
-    String arch;
-
-    @Option(names = "--data", description = "dataset the model is sized for: fashion-mnist, mnist, cifar10 (default: the one "
-            + "the weights file records, else fashion-mnist)")
-    String data;
+    @Mixin
+    RecordedModelOptions model;
 
     @Option(names = "--weights", required = true, description = "the pruned model's weights (prune's model.safetensors)")
     Path weights;
@@ -44,15 +37,8 @@ public final class SpeedupCommand extends Subcommand {
 
     @Override
     int run() throws IOException {
-        ModelMetadata metadata = Models.readMetadata(weights, "weights");
-        String archName = Models.arch(arch, metadata, weights);
-        DataSpec dataSpec = DataSpec.of(data != null ? data : metadata.get(ModelMetadata.DATASET).orElse(DataSpec.FASHION_MNIST.cliName()));
-        // what the weights record, but their contents: the shrunk file says its own, after its layer widths
-        Map<String, String> recorded = new LinkedHashMap<>(metadata.entries());
-        recorded.remove(ModelMetadata.CONTENTS);
-        ModelMetadata shrunkMetadata = ModelMetadata.of(recorded).withArch(archName).withDataset(dataSpec.cliName())
-                .withNormalization(Models.normalization(metadata, weights, dataSpec));
-        SpeedupRun.Outcome o = new SpeedupRun(archName, dataSpec, weights, masks, shrunkMetadata).run(out, null);
+        RecordedModelOptions.Resolved m = model.resolve(weights);
+        SpeedupRun.Outcome o = new SpeedupRun(m.arch(), m.data(), weights, masks, m.rewritten()).run(out, null);
         PrintWriter console = console();
         console.print(o.result().summary());
         console.println("wrote " + out + " (" + ResultsTable.humanBytes(o.sizeBytes()) + " gzipped)");

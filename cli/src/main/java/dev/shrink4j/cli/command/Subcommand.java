@@ -2,6 +2,9 @@ package dev.shrink4j.cli.command;
 
 import dev.shrink4j.algorithms.AlgorithmRegistry;
 import dev.shrink4j.cli.options.CommonOptions;
+import dev.shrink4j.cli.run.OnnxExports;
+import dev.shrink4j.workbench.data.DataLoader;
+import dev.shrink4j.workbench.train.Evaluation;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -62,6 +65,23 @@ abstract class Subcommand implements Callable<Integer> {
             return arg;
         }
         return "'" + arg.replace("'", "'\\''") + "'";
+    }
+
+    /**
+     * Prints what a run's ONNX export gave ({@link OnnxExports.Written#summary()}) and, given a test set, runs the
+     * written file through ONNX Runtime with {@code --threads} threads and prints its accuracy and latency.
+     *
+     * @return the mean ONNX Runtime time per test batch (ms), or NaN when nothing was written or measured
+     */
+    final double reportOnnx(OnnxExports.Written written, DataLoader test) throws IOException {
+        PrintWriter out = console();
+        out.println(written.summary());
+        Evaluation e = OnnxExports.evaluate(written, common.threads(), test);
+        if (e == null) {
+            return Double.NaN;
+        }
+        out.println(OnnxExports.summary(written.file(), common.threads(), e));
+        return e.meanBatchMillis();
     }
 
     /** The algorithms config files may name. */

@@ -11,7 +11,8 @@ public final class CommonOptions {
     long seed;
 
     @Option(names = "--threads", defaultValue = "0",
-            description = "libtorch intra-op threads (torch.set_num_threads); 0 keeps libtorch's default")
+            description = "intra-op threads of libtorch (torch.set_num_threads) and of ONNX Runtime (evaluate --onnx, model.onnx "
+                    + "latencies); 0 keeps their defaults")
     int threads;
 
     /** The seed. */

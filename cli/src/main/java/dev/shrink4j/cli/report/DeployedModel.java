@@ -16,28 +16,38 @@ import java.util.Locale;
  * @param sizeOf    what {@code sizeBytes} measures, e.g. {@code gzip of the int8 safetensors}
  * @param latencyMs mean latency of one batch (ms)
  * @param latencyOf what {@code latencyMs} measures, e.g. {@code libtorch forward, batch of 64}
+ * @param ortLatencyMs mean ONNX Runtime latency of the same batches (ms) of the model's {@code model.onnx}; null
+ *                  when not measured
  */
 public record DeployedModel(String method, boolean baseline, double accuracy, long sizeBytes, String sizeOf,
-        double latencyMs, String latencyOf) {
+        double latencyMs, String latencyOf, Double ortLatencyMs) {
 
     /** Rounds the measured values as {@link ResultRow} does. */
     public DeployedModel {
         accuracy = Rounding.accuracy(accuracy);
         latencyMs = Rounding.decimals(latencyMs, Rounding.MILLIS_DECIMALS);
+        ortLatencyMs = ortLatencyMs == null || ortLatencyMs.isNaN() ? null : Rounding.decimals(ortLatencyMs, Rounding.MILLIS_DECIMALS);
+    }
+
+    /** A point without an ONNX Runtime latency. */
+    public DeployedModel(String method, boolean baseline, double accuracy, long sizeBytes, String sizeOf, double latencyMs,
+            String latencyOf) {
+        this(method, baseline, accuracy, sizeBytes, sizeOf, latencyMs, latencyOf, null);
     }
 
     /**
      * The point a results row measured: the gzip size of the file it exported (its artifact) and its
      * mean libtorch forward time per test batch of {@code batchSize}; for a row whose model physical speedup
      * made smaller ({@link ShrunkModel#isShrunk()}), what ships is the shrunk file: its size and latency, at the
-     * row's accuracy.
+     * row's accuracy. The row's ONNX Runtime latency, when it has one, goes with it.
      */
     public static DeployedModel measured(ResultRow row, boolean baseline, int batchSize) {
-        if (row.shrunk() != null && row.shrunk().isShrunk()) {
-            return measured(row.method(), baseline, row.accuracy(), row.shrunk().sizeBytes(), SHRUNK_ARTIFACT,
-                    row.shrunk().latencyMs(), batchSize);
-        }
-        return measured(row.method(), baseline, row.accuracy(), row.sizeBytes(), row.artifact(), row.latencyMs(), batchSize);
+        DeployedModel m = row.shrunk() != null && row.shrunk().isShrunk()
+                ? measured(row.method(), baseline, row.accuracy(), row.shrunk().sizeBytes(), SHRUNK_ARTIFACT,
+                        row.shrunk().latencyMs(), batchSize)
+                : measured(row.method(), baseline, row.accuracy(), row.sizeBytes(), row.artifact(), row.latencyMs(), batchSize);
+        return new DeployedModel(m.method(), m.baseline(), m.accuracy(), m.sizeBytes(), m.sizeOf(), m.latencyMs(), m.latencyOf(),
+                row.ortLatencyMs());
     }
 
     /** The artifact a shrunk model ships as: {@code model-shrunk.safetensors}. */

@@ -111,9 +111,8 @@ public final class HtmlReport {
         StringBuilder sb = new StringBuilder("<table><tr>");
         ResultsTable.header(rows).forEach(h -> sb.append("<th>").append(escape(h)).append("</th>"));
         sb.append("</tr>\n");
-        boolean shrunkColumns = ResultsTable.hasShrunkColumns(rows);
         for (ResultRow r : rows) {
-            List<String> cells = ResultsTable.cells(r, shrunkColumns);
+            List<String> cells = ResultsTable.cells(r, rows);
             sb.append("<tr><td>").append(escape(cells.get(0))).append("</td>");
             cells.subList(1, cells.size()).forEach(c -> sb.append(cell(c)));
             sb.append("</tr>\n");

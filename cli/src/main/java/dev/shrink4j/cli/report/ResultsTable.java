@@ -13,7 +13,7 @@ public final class ResultsTable {
     /** The rows as a Markdown table with aligned columns. */
     public static String markdown(List<ResultRow> rows) {
         String[] header = header(rows).toArray(String[]::new);
-        String[][] cells = rows.stream().map(r -> cells(r, hasShrunkColumns(rows)).toArray(String[]::new)).toArray(String[][]::new);
+        String[][] cells = rows.stream().map(r -> cells(r, rows).toArray(String[]::new)).toArray(String[][]::new);
         int[] width = new int[header.length];
         for (int c = 0; c < header.length; c++) {
             width[c] = header[c].length();
@@ -43,13 +43,20 @@ public final class ResultsTable {
         sb.append('\n');
     }
 
+    /** The header of the ONNX Runtime latency column. */
+    public static final String ORT_COLUMN = "ORT ms";
+
     /**
-     * The column headers: method, accuracy, Δ accuracy, nonzero params, FLOPs, size on disk, latency, and when a
-     * row has a {@link ResultRow#shrunk()} model, its parameters, size and latency.
+     * The column headers: method, accuracy, Δ accuracy, nonzero params, FLOPs, size on disk, latency, when a row has
+     * an ONNX Runtime latency {@value #ORT_COLUMN} beside the libtorch one, and when a row has a
+     * {@link ResultRow#shrunk()} model, its parameters, size and latency.
      */
     static List<String> header(List<ResultRow> rows) {
         List<String> header = new ArrayList<>(List.of("method", "accuracy", "Δ accuracy", "nonzero params", "FLOPs (MACs)",
                 "size on disk", "latency / batch"));
+        if (hasOrtColumn(rows)) {
+            header.add(ORT_COLUMN);
+        }
         if (hasShrunkColumns(rows)) {
             header.addAll(List.of("shrunk params", "shrunk size", "shrunk latency"));
         }
@@ -61,16 +68,25 @@ public final class ResultsTable {
         return rows.stream().anyMatch(r -> r.shrunk() != null);
     }
 
+    /** Whether the table has the {@value #ORT_COLUMN} column: when some row has an ONNX Runtime latency. */
+    static boolean hasOrtColumn(List<ResultRow> rows) {
+        return rows.stream().anyMatch(ResultRow::hasOrtLatency);
+    }
+
     /**
-     * One row's cells under {@link #header}: with {@code shrunkColumns}, its shrunk model's parameters (share of
-     * the row's total), size and latency, {@value ShrunkModel#MASKED} where speedup removed nothing, {@code —}
-     * where the row has no shrunk model (the baseline, quantizers).
+     * One row's cells under the {@link #header} of {@code rows}: the ONNX Runtime latency in milliseconds ({@code —}
+     * where not measured, e.g. no {@code model.onnx}); its shrunk model's parameters (share of the row's total), size
+     * and latency, {@value ShrunkModel#MASKED} where speedup removed nothing, {@code —} where the row has no shrunk
+     * model (the baseline, quantizers).
      */
-    static List<String> cells(ResultRow r, boolean shrunkColumns) {
+    static List<String> cells(ResultRow r, List<ResultRow> rows) {
         List<String> cells = new ArrayList<>(List.of(r.method(), String.format(Locale.ROOT, "%.2f%%", 100 * r.accuracy()),
                 String.format(Locale.ROOT, "%+.2f pt", r.deltaAccuracy()), paramsCell(r.nonzeroParams(), r.totalParams()),
                 String.format(Locale.ROOT, "%,d", r.flops()), size(r), millis(r.latencyMs())));
-        if (shrunkColumns) {
+        if (hasOrtColumn(rows)) {
+            cells.add(r.hasOrtLatency() ? String.format(Locale.ROOT, "%.2f", r.ortLatencyMs()) : NONE);
+        }
+        if (hasShrunkColumns(rows)) {
             ShrunkModel m = r.shrunk();
             if (m == null) {
                 cells.addAll(List.of(NONE, NONE, NONE));

@@ -23,7 +23,8 @@ import java.util.Map;
  * pruner from the config → statistics batches (data-driven pruners) → for each of the pruner's
  * rounds, {@code epochs} fine-tuning epochs → export of {@value #MODEL} (masked weights) and
  * {@value #MASKS}, both with the run's {@link #metadata} → measurements → with {@code speedup}, physical speedup
- * of the exported model by its masks into {@value SpeedupRun#SHRUNK} ({@link SpeedupRun}), measured beside it.
+ * of the exported model by its masks into {@value SpeedupRun#SHRUNK} ({@link SpeedupRun}), measured beside it →
+ * {@value #ONNX}: the shrunk model with {@code speedup}, else the masked one ({@link OnnxExports}).
  *
  * @param arch     architecture
  * @param data     dataset (model sizing)
@@ -39,6 +40,8 @@ public record PruningRun(String arch, DataSpec data, Path weights, int epochs, d
     public static final String MODEL = "model.safetensors";
     /** The masks. */
     public static final String MASKS = "masks.safetensors";
+    /** The ONNX file: the shrunk model with {@code speedup}, else the masked dense one. */
+    public static final String ONNX = OnnxExports.MODEL;
 
     /**
      * What one run produced.
@@ -47,8 +50,11 @@ public record PruningRun(String arch, DataSpec data, Path weights, int epochs, d
      * @param row       the results row (with the shrunk model's measurements when the run had {@code speedup})
      * @param evaluated whether the test set was read
      * @param speedup   what physical speedup did, or null without {@code speedup}
+     * @param onnx      {@value #ONNX}: the shrunk model with {@code speedup}, else the masked one (or why it was
+     *                  not written)
      */
-    public record Outcome(Map<String, Double> sparsity, ResultRow row, boolean evaluated, SpeedupResult speedup) {
+    public record Outcome(Map<String, Double> sparsity, ResultRow row, boolean evaluated, SpeedupResult speedup,
+            OnnxExports.Written onnx) {
     }
 
     /**
@@ -72,18 +78,20 @@ public record PruningRun(String arch, DataSpec data, Path weights, int epochs, d
                     e == null ? Double.NaN : 100 * (e.accuracy() - baselineAccuracy), nz[0], nz[1], flops,
                     Measurements.gzipSize(modelFile), "masked fp32", e == null ? Double.NaN : e.meanBatchMillis());
             if (!speedup) {
-                return new Outcome(sparsity, row, e != null, null);
+                // the masked model as forward computes it: the pruner's masks applied to the weights
+                return new Outcome(sparsity, row, e != null, null,
+                        OnnxExports.exportBeside(model, data, metadata(cfg), null, dir.resolve(ONNX)));
             }
             SpeedupRun.Outcome shrunk;
             try {
                 shrunk = new SpeedupRun(arch, data, modelFile, dir.resolve(MASKS), metadata(cfg))
-                        .run(dir.resolve(SpeedupRun.SHRUNK), test);
+                        .run(dir.resolve(SpeedupRun.SHRUNK), test, dir.resolve(ONNX));
             } catch (UsageException refused) {
                 // the masks came from the pruner, not the user: say what was written and how to get shrinkable masks
                 throw new UsageException("--speedup: " + refused.getMessage() + " (" + MODEL + " and " + MASKS + " are written; "
                         + "a filter pruner removes whole dependency groups with \"dependency_aware\": true)", refused);
             }
-            return new Outcome(sparsity, row.withShrunk(shrunk.measured()), e != null, shrunk.result());
+            return new Outcome(sparsity, row.withShrunk(shrunk.measured()), e != null, shrunk.result(), shrunk.onnx());
         });
     }
 

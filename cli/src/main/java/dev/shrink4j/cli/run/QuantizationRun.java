@@ -38,7 +38,10 @@ import java.util.List;
  *   <li>{@value #INT8}: integer weights with {@code weight_scale}/{@code weight_zero_point}, where the
  *       quantizer's weights lie on such a grid (DoReFa's do not: the file is skipped, the outcome says why);</li>
  *   <li>{@value #MODEL} and {@value #CALIBRATION}: the full-precision weights and the calibration
- *       config, which {@code evaluate --config C --calibration F} loads back into a fresh quantizer.</li>
+ *       config, which {@code evaluate --config C --calibration F} loads back into a fresh quantizer;</li>
+ *   <li>{@value #ONNX}: the quantized model for ONNX Runtime ({@link OnnxExports}): QDQ with the integers of
+ *       {@value #INT8} and the calibrated activation ranges; DoReFa's and BNN's weights as fake-quantized float32,
+ *       which the outcome's note says.</li>
  * </ul>
  * {@link Quantizer#exportAll} writes them, each safetensors file with the run's {@link #metadata}.
  * With neither calibration batches nor epochs, weight quantization is computed from the weights
@@ -63,6 +66,8 @@ public record QuantizationRun(String arch, DataSpec data, Path weights, int cali
     public static final String FAKE_QUANT = Quantizer.FAKE_QUANT_FILE;
     /** The integer weights. */
     public static final String INT8 = Quantizer.INT8_FILE;
+    /** The ONNX file: QDQ where the weights have an integer grid, fake-quantized float32 weights otherwise. */
+    public static final String ONNX = OnnxExports.MODEL;
 
     /**
      * What one run produced.
@@ -74,9 +79,10 @@ public record QuantizationRun(String arch, DataSpec data, Path weights, int cali
      * @param fakeQuantBytes size of {@value #FAKE_QUANT}
      * @param int8Bytes      size of {@value #INT8}, or -1 when it was not written
      * @param int8Skipped    why {@value #INT8} was not written, or null
+     * @param onnx           {@value #ONNX} (or why it was not written)
      */
     public record Outcome(ResultRow row, boolean evaluated, long fp32Bytes, long fakeQuantBytes, long int8Bytes,
-            String int8Skipped) {
+            String int8Skipped, OnnxExports.Written onnx) {
     }
 
     /** Checks the counts. */
@@ -116,8 +122,10 @@ public record QuantizationRun(String arch, DataSpec data, Path weights, int cali
                     e == null ? Double.NaN : 100 * (e.accuracy() - baselineAccuracy), nz[0], nz[1],
                     Measurements.denseFlops(model, data.inputShape(1)), Measurements.gzipSize(sized),
                     int8Skipped == null ? "int8" : "fake-quant fp32", e == null ? Double.NaN : e.meanBatchMillis());
+            // after the evaluation: the measured accuracy is that of the model as the safetensors files hold it
+            OnnxExports.Written onnx = OnnxExports.exportBeside(model, data, metadata(cfg), quantizer, dir.resolve(ONNX));
             return new Outcome(row, e != null, Files.size(files.model()), Files.size(files.fakeQuant()),
-                    int8Skipped == null ? Files.size(files.int8()) : -1, int8Skipped);
+                    int8Skipped == null ? Files.size(files.int8()) : -1, int8Skipped, onnx);
         });
     }
 

@@ -41,8 +41,9 @@ public record SpeedupRun(String arch, DataSpec data, Path weights, Path masks, M
      * @param result     what {@link ModelSpeedup} did (parameters before and after, resized and masked layers)
      * @param sizeBytes  gzip size of the written file
      * @param evaluation the shrunk model on the test set, or null when none was given
+     * @param onnx       the shrunk model's ONNX file, or null when none was asked for
      */
-    public record Outcome(SpeedupResult result, long sizeBytes, Evaluation evaluation) {
+    public record Outcome(SpeedupResult result, long sizeBytes, Evaluation evaluation, OnnxExports.Written onnx) {
 
         /** The outcome as a results row shows it. */
         public ShrunkModel measured() {
@@ -60,6 +61,14 @@ public record SpeedupRun(String arch, DataSpec data, Path weights, Path masks, M
      *     line naming the masks file and every layer at fault; then nothing is written
      */
     public Outcome run(Path out, DataLoader test) throws IOException {
+        return run(out, test, null);
+    }
+
+    /**
+     * As {@link #run(Path, DataLoader)}, and writes the shrunk model as ONNX to {@code onnx} (when not null;
+     * {@link OnnxExports#exportBeside}) after evaluating it.
+     */
+    public Outcome run(Path out, DataLoader test, Path onnx) throws IOException {
         try (Module model = Models.load(arch, data, weights)) {
             SpeedupResult result;
             try (PointerScope scope = new PointerScope()) {
@@ -77,7 +86,9 @@ public record SpeedupRun(String arch, DataSpec data, Path weights, Path masks, M
                 ShrunkModels.save(model, metadata, out);
             }
             Evaluation e = test == null ? null : new Evaluator().evaluate(model, test);
-            return new Outcome(result, Measurements.gzipSize(out), e);
+            OnnxExports.Written written = onnx == null ? null : OnnxExports.exportBeside(model, data,
+                    metadata.withLayerWidths(model), null, onnx); // the widths say what was shrunk, as in the safetensors file
+            return new Outcome(result, Measurements.gzipSize(out), e, written);
         }
     }
 }

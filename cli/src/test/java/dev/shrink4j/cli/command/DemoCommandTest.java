@@ -133,6 +133,20 @@ class DemoCommandTest {
             assertTrue(r.out().contains("no screenshot of the report: Chromium is not installed (apt-get install -y chromium)\n"),
                     r.out());
         }
+        // every method's model.onnx (the baseline's in baseline/) ran in ONNX Runtime: its latency beside libtorch's,
+        // in the table, the JSON and the HTML, and with each Pareto point
+        for (String f : new String[] {"baseline", "level", "qat", "dorefa", "observer"}) {
+            assertTrue(Files.isRegularFile(dir.resolve("demo").resolve(f).resolve("model.onnx")), f);
+        }
+        for (int i = 0; i < report.results().size(); i++) {
+            Double ort = report.results().get(i).ortLatencyMs();
+            assertTrue(ort != null && ort > 0 && Double.isFinite(ort), report.results().get(i).method() + ": ORT " + ort);
+            assertEquals(ort, report.deployed().get(i).ortLatencyMs());
+        }
+        assertTrue(r.out().contains("| latency / batch | ORT ms |"), r.out());
+        assertTrue(Files.readString(dir.resolve("demo/report.html")).contains("<th>ORT ms</th>"));
+        assertTrue(r.out().contains("ONNX Runtime (" + dir.resolve("demo/qat/model.onnx") + ", 1 thread): test accuracy "),
+                r.out());
         // quantized layers count as dense: the baseline's FLOPs; int8 weights gzip to far less than the fp32 baseline
         assertEquals(report.results().get(0).flops(), report.results().get(2).flops());
         assertTrue(report.results().get(2).sizeBytes() * 3 < report.results().get(0).sizeBytes());

@@ -70,6 +70,33 @@ class RunReportTest {
     }
 
     @Test
+    void theOrtColumnStandsBesideTheLibtorchLatencyWithADashWhereNoneWasMeasured(@TempDir Path dir) throws IOException {
+        RunReport r = new RunReport("demo", "shrink4j demo");
+        List<ResultRow> rows = sample().results();
+        r.addResult(rows.get(0).withOrtLatency(0.7131)).addResult(rows.get(1)).addResult(rows.get(2).withOrtLatency(0.52));
+        assertEquals(""
+                + "| method    | accuracy | Δ accuracy | nonzero params  | FLOPs (MACs) | size on disk           | latency / batch | ORT ms |\n"
+                + "|-----------|---------:|-----------:|----------------:|-------------:|-----------------------:|----------------:|-------:|\n"
+                + "| baseline  |   90.12% |   +0.00 pt | 61,706 (100.0%) |      416,520 |       242.2 KiB (fp32) |         1.25 ms |   0.71 |\n"
+                + "| level 90% |   89.81% |   -0.31 pt |   6,171 (10.0%) |       41,652 | 58.6 KiB (masked fp32) |         1.31 ms |      — |\n"
+                + "| qat       |   90.20% |   +0.08 pt |  60,234 (97.6%) |      416,520 |        50.8 KiB (int8) |         6.20 ms |   0.52 |\n",
+                ResultsTable.markdown(r.results()));
+        // kept to a microsecond, as the libtorch latency is; null (no JSON entry) where not measured
+        assertEquals(0.713, r.results().get(0).ortLatencyMs());
+        r.addDeployed(DeployedModel.measured(r.results().get(0), true, 64)).addDeployed(DeployedModel.measured(rows.get(1), false, 64));
+        r.write(dir);
+        String json = Files.readString(dir.resolve("report.json"));
+        assertTrue(json.contains("\"latencyMs\": 1.25,\n      \"ortLatencyMs\": 0.713\n"), json);
+        assertFalse(json.contains("NaN"), json);
+        RunReport back = RunReport.fromJson(json);
+        assertEquals(r.results(), back.results());
+        assertEquals(Arrays.asList(0.713, null), back.deployed().stream().map(DeployedModel::ortLatencyMs).toList());
+        String html = Files.readString(dir.resolve("report.html"));
+        assertTrue(html.contains("<th>latency / batch</th><th>ORT ms</th>"), html);
+        assertTrue(html.contains("<td class=\"n\">1.25 ms</td><td class=\"n\">0.71</td>"), html);
+    }
+
+    @Test
     void jsonRoundTripsAndHtmlEmbedsEveryChartAsPng(@TempDir Path dir) throws IOException {
         RunReport r = sample();
         r.write(dir);
