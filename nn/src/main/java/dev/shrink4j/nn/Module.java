@@ -122,6 +122,47 @@ public abstract class Module implements AutoCloseable {
         return module;
     }
 
+    /**
+     * Puts {@code replacement} in the place of the child registered as {@code name} (same key, same position, so
+     * state-dict order is kept): PyTorch's {@code setattr(parent, name, new)} for a registered child, how a
+     * structural compressor swaps a layer for a smaller or factorised one. Fields of a subclass that hold the old
+     * child are not touched (Java has no attribute table to rebind them); the caller rebinds them, or the subclass
+     * reads its children through {@link #getSubmodule(String)}.
+     *
+     * @return the child that was there, still open: the caller closes it when nothing uses it any more
+     * @throws IllegalArgumentException when there is no child {@code name}, or {@code replacement} is null or this module
+     */
+    public final Module replaceChild(String name, Module replacement) {
+        Module old = children.get(name);
+        if (old == null) {
+            throw new IllegalArgumentException(typeName() + " has no child \"" + name + "\" to replace");
+        }
+        Objects.requireNonNull(replacement, () -> "replacement for child \"" + name + "\" is null");
+        if (replacement == this) {
+            throw new IllegalArgumentException("module \"" + name + "\" cannot be its own child");
+        }
+        children.put(name, replacement); // an existing key keeps its place in a LinkedHashMap
+        return old;
+    }
+
+    /**
+     * Unregisters this module's own parameter {@code name} and releases the module's reference to it: for a layer
+     * whose superclass registered a parameter it does not have (a factorised layer holds its weights in children).
+     *
+     * @throws IllegalArgumentException when there is no such parameter
+     * @throws IllegalStateException    when a parametrization is attached to it
+     */
+    protected final void removeParameter(String name) {
+        if (!parameters.containsKey(name)) {
+            throw new IllegalArgumentException(typeName() + " has no parameter \"" + name + "\" to remove");
+        }
+        if (parametrizations.containsKey(name)) {
+            throw new IllegalStateException("cannot remove parameter \"" + name + "\" of " + typeName()
+                    + ": a parametrization is attached to it");
+        }
+        parameters.remove(name).releaseReference();
+    }
+
     private void checkNewName(String name, String kind) {
         if (name == null || name.isEmpty()) {
             throw new IllegalArgumentException(kind + " name cannot be empty");

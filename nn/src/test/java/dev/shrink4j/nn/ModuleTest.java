@@ -93,4 +93,53 @@ class ModuleTest {
             assertEquals(7f, fc.call(Tensor.create(new float[] {1f, 1f}, 1, 2)).item_float());
         }
     }
+    /** Three linears registered a, b, c; {@code b} is swapped and {@code c} loses its bias. */
+    private static final class Three extends Module {
+        Three() {
+            registerModule("a", new Linear(2, 3));
+            registerModule("b", new Linear(3, 4));
+            registerModule("c", new Linear(4, 1));
+        }
+
+        @Override
+        protected Tensor forward(Tensor x) {
+            return getSubmodule("c").call(getSubmodule("b").call(getSubmodule("a").call(x)));
+        }
+    }
+
+    /** A linear that gives up the bias its superclass registered. */
+    private static final class BiaslessLinear extends Linear {
+        BiaslessLinear() {
+            super(4, 1);
+            removeParameter("bias");
+        }
+    }
+
+    @Test
+    void replaceChildKeepsTheKeyAndItsPlaceAndReturnsTheOldChild() {
+        try (Three model = new Three()) {
+            Module oldB = model.getSubmodule("b");
+            Linear newB = new Linear(3, 5);
+            Module returned = model.replaceChild("b", newB);
+            assertSame(oldB, returned);
+            oldB.close();
+            assertSame(newB, model.getSubmodule("b"));
+            assertEquals(List.of("a.weight", "a.bias", "b.weight", "b.bias", "c.weight", "c.bias"),
+                    List.copyOf(model.stateDict().keySet()));
+            assertArrayEquals(new long[] {5, 3}, model.stateDict().get("b.weight").sizes().vec().get());
+            // 2*3+3 + 3*5+5 + 4*1+1
+            assertEquals(34, model.parameterCount());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> model.replaceChild("d", new Linear(1, 1)));
+            assertEquals("Three has no child \"d\" to replace", e.getMessage());
+        }
+    }
+
+    @Test
+    void removeParameterUnregistersIt() {
+        try (BiaslessLinear fc = new BiaslessLinear()) {
+            assertEquals(List.of("weight"), List.copyOf(fc.stateDict().keySet()));
+            assertEquals(4, fc.parameterCount());
+        }
+    }
 }

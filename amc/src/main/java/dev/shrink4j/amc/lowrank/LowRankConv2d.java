@@ -22,7 +22,7 @@ public final class LowRankConv2d extends Conv2d implements LowRankPair {
      */
     LowRankConv2d(Conv2d original, Conv2d first, Conv2d second) {
         super(geometryOf(original));
-        ModuleSurgery.removeParameter(this, "weight"); // the superclass made one of the original's size
+        removeParameter("weight"); // the superclass made one of the original's size
         registerModule("0", first);
         registerModule("1", second);
     }

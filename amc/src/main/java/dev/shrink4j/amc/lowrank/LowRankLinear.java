@@ -17,7 +17,7 @@ public final class LowRankLinear extends Linear implements LowRankPair {
     /** Composes {@code first} and {@code second} in place of {@code original}. */
     LowRankLinear(Linear original, Linear first, Linear second) {
         super(original.inFeatures(), original.outFeatures(), false);
-        ModuleSurgery.removeParameter(this, "weight"); // the superclass made one of the original's size
+        removeParameter("weight"); // the superclass made one of the original's size
         registerModule("0", first);
         registerModule("1", second);
     }

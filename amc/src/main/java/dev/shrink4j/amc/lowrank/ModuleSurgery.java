@@ -5,18 +5,17 @@ import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.bytedeco.pytorch.Tensor;
 
 /**
- * Replaces a module of a model tree by another, physically: the parent's child entry (same name, same place, so
- * state-dict order is kept) and every field of the parent that holds the old module (a typed field such as
- * {@code LeNet5.conv2}, or an element of a list field such as {@code Sequential}'s layers) then hold the new one.
+ * Replaces a module of a model tree by another, physically: the parent's child entry
+ * ({@link Module#replaceChild}: same name, same place, so state-dict order is kept) and every field of the parent
+ * that holds the old module (a typed field such as {@code LeNet5.conv2}, or an element of a list field such as
+ * {@code Sequential}'s layers) then hold the new one.
  *
- * <p>Why reflection: {@code dev.shrink4j.nn.Module} has no API to replace a child or to unregister a parameter
- * (children and parameters are private maps, and models call their children through typed final fields). This
- * class is the one place that reaches into them; it belongs in {@code nn} as {@code Module.replaceChild(name,
- * module)} and a protected {@code removeParameter(name)}, and moves there when that exists.
+ * <p>Why reflection for the fields: a model's author writes plain Java that calls its layers through typed (often
+ * final) fields and compresses nothing itself; in PyTorch {@code setattr} rebinds the attribute the forward reads,
+ * in Java only reflection reaches the author's fields. It touches fields of the parent's own classes only, never
+ * {@code Module}'s internals.
  */
 public final class ModuleSurgery {
 
@@ -61,7 +60,7 @@ public final class ModuleSurgery {
                 }
             }
         }
-        children(parent).put(name, replacement); // an existing key keeps its place in a LinkedHashMap
+        parent.replaceChild(name, replacement);
         for (Field f : typed) {
             write(f, parent, replacement);
         }
@@ -73,36 +72,6 @@ public final class ModuleSurgery {
             }
         }
         return old;
-    }
-
-    /**
-     * Unregisters {@code module}'s own parameter {@code name} and releases the module's reference to it; nothing
-     * happens when there is none. Composite layers use it to drop the weight their superclass constructor made.
-     */
-    static void removeParameter(Module module, String name) {
-        Tensor removed = parameters(module).remove(name);
-        if (removed != null) {
-            removed.releaseReference();
-        }
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Module> children(Module m) {
-        return (Map<String, Module>) read(field("children"), m);
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Tensor> parameters(Module m) {
-        return (Map<String, Tensor>) read(field("parameters"), m);
-    }
-
-    private static Field field(String name) {
-        try {
-            return Module.class.getDeclaredField(name);
-        } catch (NoSuchFieldException e) {
-            throw new IllegalStateException("dev.shrink4j.nn.Module has no field \"" + name + "\" any more: update "
-                    + ModuleSurgery.class.getName(), e);
-        }
     }
 
     private static Object read(Field f, Object target) {
