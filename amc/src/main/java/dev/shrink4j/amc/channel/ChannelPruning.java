@@ -109,6 +109,7 @@ public final class ChannelPruning {
     private final Progress progress;
     private final boolean shrink;
     private final Consumer<Map<String, Tensor>> maskSink;
+    private final boolean skipPinnedInputs;
 
     private ChannelPruning(Builder b) {
         this.model = b.model;
@@ -124,6 +125,7 @@ public final class ChannelPruning {
         this.progress = b.progress;
         this.shrink = b.shrink;
         this.maskSink = b.maskSink;
+        this.skipPinnedInputs = b.skipPinnedInputs;
     }
 
     /** A new builder. */
@@ -255,6 +257,10 @@ public final class ChannelPruning {
                 featureChannel[f] = in.channelOf(f / perIndex);
             }
             int[] candidates = Arrays.stream(featureChannel).distinct().filter(ch -> !g.isPinned(ch)).sorted().toArray();
+            if (candidates.length == 0 && skipPinnedInputs) {
+                LOG.info("{}: its input channels cannot be removed; skipped", name);
+                continue;
+            }
             if (candidates.length == 0) {
                 String why = Arrays.stream(featureChannel).mapToObj(g::pinReason).filter(java.util.Optional::isPresent)
                         .map(java.util.Optional::get).findFirst().orElse("pinned");
@@ -580,6 +586,7 @@ public final class ChannelPruning {
         private Progress progress = Progress.NONE;
         private boolean shrink = true;
         private Consumer<Map<String, Tensor>> maskSink;
+        private boolean skipPinnedInputs;
 
         private Builder() {
         }
@@ -671,6 +678,15 @@ public final class ChannelPruning {
         /** Receives the channel masks ({@code <layer>.weight_mask}, {@code bias_mask}) while they are alive. */
         public Builder optMaskSink(Consumer<Map<String, Tensor>> sink) {
             this.maskSink = sink;
+            return this;
+        }
+
+        /**
+         * Whether a layer none of whose input channels can be removed (the first layer: its input is the model's)
+         * is skipped with a log line instead of refused (default false: refused). For selections by type.
+         */
+        public Builder optSkipPinnedInputs(boolean skip) {
+            this.skipPinnedInputs = skip;
             return this;
         }
 

@@ -17,9 +17,9 @@ import org.bytedeco.pytorch.global.torch;
 public final class Lasso implements AutoCloseable {
 
     /** Sweeps after which a solve stops even if not converged. */
-    public static final int MAX_SWEEPS = 2000;
+    public static final int MAX_SWEEPS = 1000;
     /** Convergence: the largest change of a sweep below this share of the largest |β|. */
-    public static final double TOLERANCE = 1e-9;
+    public static final double TOLERANCE = 1e-7;
 
     private final Tensor gram;
     private final Tensor correlation;
@@ -86,16 +86,21 @@ public final class Lasso implements AutoCloseable {
                 : start.to(torch.ScalarType.Double).clone();
         double[] q = new double[columns];
         correlation.data_ptr_double().get(q);
+        // β lives in the tensor (the Gram products G_j·β run in libtorch); a Java copy of its values saves reading
+        // each coordinate back before its update
+        double[] current = new double[columns];
+        beta.contiguous().data_ptr_double().get(current);
         for (int sweep = 0; sweep < MAX_SWEEPS; sweep++) {
             double largestChange = 0;
             double largest = 0;
             try (PointerScope scope = new PointerScope()) {
                 for (int j = 0; j < columns; j++) {
-                    double old = beta.get(j).item_double();
+                    double old = current[j];
                     double v = q[j] - gramRows.get(j).dot(beta).item_double() + diagonal[j] * old;
                     double updated = Math.signum(v) * Math.max(Math.abs(v) - alpha, 0) / diagonal[j];
                     if (updated != old) {
                         beta.select(0, j).fill_(new Scalar(updated));
+                        current[j] = updated;
                     }
                     largestChange = Math.max(largestChange, Math.abs(updated - old));
                     largest = Math.max(largest, Math.abs(updated));

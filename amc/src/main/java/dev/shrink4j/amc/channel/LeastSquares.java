@@ -8,7 +8,7 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * The least-squares refit of a layer's kept weights: {@code min ‖[X, 1]·[Wᵀ; b] − Y‖²} over all samples, solved
- * in float64 by {@code torch.linalg.lstsq} (a QR-based LAPACK driver), with an intercept column so the layer's
+ * in float64 by {@code torch.linalg.pinv} (SVD; the minimum-norm solution when dead inputs make the samples rank-deficient), with an intercept column so the layer's
  * new bias can absorb the mean shift (new bias = old bias + intercept).
  */
 public final class LeastSquares {
@@ -60,7 +60,9 @@ public final class LeastSquares {
         Tensor a = withIntercept
                 ? torch.cat(new TensorVector(xd, torch.ones(new long[] {m, 1}, new TensorOptions(torch.ScalarType.Double))), 1)
                 : xd;
-        Tensor solution = torch.linalg_lstsq(a, y.to(torch.ScalarType.Double)).get0();   // [d (+ 1), out]
+        // the minimum-norm solution through the pseudo-inverse (SVD): dead ReLU inputs make whole columns zero, and
+        // linalg_lstsq's default driver returned all-zero solutions on such rank-deficient samples here
+        Tensor solution = torch.linalg_pinv(a).matmul(y.to(torch.ScalarType.Double));   // [d (+ 1), out]
         Tensor weight = solution.narrow(0, 0, d).t().contiguous();
         Tensor intercept = withIntercept ? solution.select(0, d).contiguous()
                 : torch.zeros(new long[] {y.size(1)}, new TensorOptions(torch.ScalarType.Double));
