@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.function.ToDoubleFunction;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -55,15 +54,10 @@ public final class ChannelPruner extends Pruner implements DataDriven {
 
     private final int statisticsBatchNum;
     private final double trainsetRatio;
-    private final ChannelSelection selection;
-    private final int channelRound;
-    private final int pixelsPerImage;
-    private final double alphaInit;
-    private final long seed;
+    private final ChannelPruning.Builder engine;
     private final boolean accuracyFirst;
     private final double accuracyThreshold;
     private final ToDoubleFunction<Module> evaluator;
-    private final ChannelPruning.Progress progress;
     private final List<float[]> images = new ArrayList<>();
     private final List<long[]> imageShapes = new ArrayList<>();
     private HookHandle recorder;
@@ -73,15 +67,10 @@ public final class ChannelPruner extends Pruner implements DataDriven {
         super(b, (sparsity, wrapper) -> Masks.of(torch.ones_like(wrapper.weight())));   // masks come from finishStatistics
         this.statisticsBatchNum = b.statisticsBatchNum;
         this.trainsetRatio = b.trainsetRatio;
-        this.selection = b.selection;
-        this.channelRound = b.channelRound;
-        this.pixelsPerImage = b.pixelsPerImage;
-        this.alphaInit = b.alphaInit;
-        this.seed = b.seed;
+        this.engine = b.engine;
         this.accuracyFirst = b.accuracyFirst;
         this.accuracyThreshold = b.accuracyThreshold;
         this.evaluator = b.evaluator;
-        this.progress = b.progress;
     }
 
     /** A new builder. */
@@ -167,9 +156,7 @@ public final class ChannelPruner extends Pruner implements DataDriven {
         }
         try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
             List<Tensor> batches = sampleBatches();
-            ChannelPruning.Builder b = ChannelPruning.builder().setModel(model()).setSampleBatches(batches)
-                    .setLayerRatios(ratios).optSelection(selection).optChannelRound(channelRound)
-                    .optSampledPixelsPerImage(pixelsPerImage).optLarsAlphaInit(alphaInit).optSeed(seed).optProgress(progress)
+            ChannelPruning.Builder b = engine.setModel(model()).setSampleBatches(batches).setLayerRatios(ratios)
                     .optSkipPinnedInputs(true).optShrink(false).optMaskSink(this::copyMasks);
             ToDoubleFunction<Module> eval = evaluator != null ? evaluator : agreementWith(model(), batches);
             if (accuracyFirst) {
@@ -251,22 +238,29 @@ public final class ChannelPruner extends Pruner implements DataDriven {
         return java.util.Optional.ofNullable(result);
     }
 
-    /** Builder of {@link ChannelPruner}: {@code setModel}, {@code setConfigList} required, the rest optional. */
+    /**
+     * Builder of {@link ChannelPruner}: {@code setModel}, {@code setConfigList} required, the rest optional; the
+     * pruning settings are {@link ChannelPruning.Builder}'s ({@link #pruning()}).
+     */
     public static final class Builder extends CompressorBuilder<Builder> {
         private int statisticsBatchNum = DEFAULT_STATISTICS_BATCHES;
         private double trainsetRatio = 1.0;
-        private ChannelSelection selection = ChannelSelection.LASSO;
-        private int channelRound = 1;
-        private int pixelsPerImage = ChannelPruning.DEFAULT_PIXELS_PER_IMAGE;
-        private double alphaInit = LassoSelection.DEFAULT_ALPHA_INIT;
-        private long seed;
+        private final ChannelPruning.Builder engine = ChannelPruning.builder();
         private boolean accuracyFirst;
         private double accuracyThreshold = Double.NaN;
         private ToDoubleFunction<Module> evaluator;
-        private ChannelPruning.Progress progress = ChannelPruning.Progress.NONE;
 
         private Builder() {
             super("ChannelPruner");
+        }
+
+        /**
+         * The pruning settings to adjust ({@code optSelection}, {@code optChannelRound},
+         * {@code optSampledPixelsPerImage}, {@code optLarsAlphaInit}, {@code optSeed}, {@code optProgress}); the model,
+         * samples, ratios and accuracy settings are this builder's.
+         */
+        public ChannelPruning.Builder pruning() {
+            return engine;
         }
 
         /** The statistics batches whose images are sampled (default {@value #DEFAULT_STATISTICS_BATCHES}). */
@@ -278,36 +272,6 @@ public final class ChannelPruner extends Pruner implements DataDriven {
         /** The share of the recorded images used, {@code (0, 1]} (default 1). */
         public Builder optTrainsetRatio(double ratio) {
             this.trainsetRatio = ratio;
-            return this;
-        }
-
-        /** LASSO (default) or L1 channel selection. */
-        public Builder optSelection(ChannelSelection selection) {
-            this.selection = Objects.requireNonNull(selection, "selection");
-            return this;
-        }
-
-        /** The multiple kept channel counts are rounded up to (default 1). */
-        public Builder optChannelRound(int channelRound) {
-            this.channelRound = channelRound;
-            return this;
-        }
-
-        /** Output positions sampled per image for a convolution (default 10). */
-        public Builder optSampledPixelsPerImage(int pixels) {
-            this.pixelsPerImage = pixels;
-            return this;
-        }
-
-        /** The α search's start (default 1e-3). */
-        public Builder optLarsAlphaInit(double alpha) {
-            this.alphaInit = alpha;
-            return this;
-        }
-
-        /** The seed of the sampled positions (default 0). */
-        public Builder optSeed(long seed) {
-            this.seed = seed;
             return this;
         }
 
@@ -330,12 +294,6 @@ public final class ChannelPruner extends Pruner implements DataDriven {
             return this;
         }
 
-        /** Hears of each finished layer. */
-        public Builder optProgress(ChannelPruning.Progress progress) {
-            this.progress = Objects.requireNonNull(progress, "progress");
-            return this;
-        }
-
         @Override
         protected void check() {
             super.check();
@@ -345,18 +303,10 @@ public final class ChannelPruner extends Pruner implements DataDriven {
             if (!(trainsetRatio > 0 && trainsetRatio <= 1)) {
                 throw new IllegalArgumentException("ChannelPruner: trainset_ratio " + trainsetRatio + " is outside (0, 1]");
             }
-            if (channelRound < 1) {
-                throw new IllegalArgumentException("ChannelPruner: channel_round must be at least 1, got " + channelRound);
-            }
-            if (pixelsPerImage < 1) {
-                throw new IllegalArgumentException("ChannelPruner: sampled_pixels_per_img must be at least 1, got " + pixelsPerImage);
-            }
-            if (!(alphaInit > 0) || Double.isInfinite(alphaInit)) {
-                throw new IllegalArgumentException("ChannelPruner: lars_alpha_init must be a positive number, got " + alphaInit);
-            }
             if (accuracyFirst && Double.isNaN(accuracyThreshold)) {
                 throw new IllegalArgumentException("ChannelPruner: accuracy_first needs accuracy_threshold");
             }
+            engine.checkOptions("ChannelPruner");
         }
 
         /**

@@ -691,6 +691,24 @@ public final class ChannelPruning {
         }
 
         /**
+         * Checks the optional settings.
+         *
+         * @param owner names the builder in messages
+         * @throws IllegalArgumentException naming the first setting out of range
+         */
+        void checkOptions(String owner) {
+            if (channelRound < 1) {
+                throw new IllegalArgumentException(owner + ": channel_round must be at least 1, got " + channelRound);
+            }
+            if (pixelsPerImage < 1) {
+                throw new IllegalArgumentException(owner + ": sampled_pixels_per_img must be at least 1, got " + pixelsPerImage);
+            }
+            if (!(alphaInit > 0) || Double.isInfinite(alphaInit)) {
+                throw new IllegalArgumentException(owner + ": lars_alpha_init must be a positive number, got " + alphaInit);
+            }
+        }
+
+        /**
          * The pruning.
          *
          * @throws IllegalArgumentException naming the first missing or invalid setting
@@ -705,15 +723,7 @@ public final class ChannelPruning {
             if (ratios == null || ratios.isEmpty()) {
                 throw new IllegalArgumentException("ChannelPruning: setLayerRatios(...) needs at least one layer");
             }
-            if (channelRound < 1) {
-                throw new IllegalArgumentException("ChannelPruning: channel_round must be at least 1, got " + channelRound);
-            }
-            if (pixelsPerImage < 1) {
-                throw new IllegalArgumentException("ChannelPruning: sampled_pixels_per_img must be at least 1, got " + pixelsPerImage);
-            }
-            if (!(alphaInit > 0) || Double.isInfinite(alphaInit)) {
-                throw new IllegalArgumentException("ChannelPruning: lars_alpha_init must be a positive number, got " + alphaInit);
-            }
+            checkOptions("ChannelPruning");
             return new ChannelPruning(this);
         }
     }

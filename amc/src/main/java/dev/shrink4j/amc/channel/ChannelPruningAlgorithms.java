@@ -46,10 +46,10 @@ public final class ChannelPruningAlgorithms implements AlgorithmProvider {
         AlgorithmOptions o = ctx.options();
         ChannelPruner.Builder b = ChannelPruner.builder().setModel(ctx.model()).setConfigList(ctx.configList())
                 .optOptimizer(ctx.optimizer())
-                .optSelection(ChannelSelection.of(o.getString("selection", ChannelSelection.LASSO.key())))
-                .optChannelRound(o.getInt("channel_round", 1))
                 .optStatisticsBatchNum(o.getInt("statistics_batch_num", ChannelPruner.DEFAULT_STATISTICS_BATCHES))
-                .optTrainsetRatio(o.getDouble("trainset_ratio", 1.0))
+                .optTrainsetRatio(o.getDouble("trainset_ratio", 1.0));
+        b.pruning().optSelection(ChannelSelection.of(o.getString("selection", ChannelSelection.LASSO.key())))
+                .optChannelRound(o.getInt("channel_round", 1))
                 .optSampledPixelsPerImage(o.getInt("sampled_pixels_per_img", ChannelPruning.DEFAULT_PIXELS_PER_IMAGE))
                 .optLarsAlphaInit(o.getDouble("lars_alpha_init", LassoSelection.DEFAULT_ALPHA_INIT))
                 .optSeed(o.getInt("seed", 0)).optProgress(ChannelPruning.Progress.bar(System.err));
