@@ -396,7 +396,7 @@ public final class ChannelPruning {
         int keep = KeptChannels.count(c, t.ratio(), channelRound);
         long macs = macs(t.node(), null, Map.of());
         if (keep == c) {
-            return new LayerReport(t.name(), c, c, macs, macs, t.samples(), Double.NaN, 0, 0, "");
+            return new LayerReport(t.name(), c, c, macs, -1, t.samples(), Double.NaN, 0, 0, "");
         }
         try (PointerScope layer = new PointerScope()) {
             Tensor x = currentInputs(t);
@@ -451,7 +451,7 @@ public final class ChannelPruning {
                     note = String.format(Locale.ROOT, "accuracy_first: %.4f < %.4f with it pruned, kept whole", accuracy,
                             accuracyThreshold);
                     LOG.info("{}: {}", t.name(), note);
-                    return new LayerReport(t.name(), c, c, macs, macs, x.size(0), alpha, reconstruction, masking, note);
+                    return new LayerReport(t.name(), c, c, macs, -1, x.size(0), alpha, reconstruction, masking, note);
                 }
             }
             Set<Integer> gone = removed.computeIfAbsent(t.group(), g -> new LinkedHashSet<>());
@@ -460,7 +460,7 @@ public final class ChannelPruning {
                     gone.add(ch);
                 }
             }
-            return new LayerReport(t.name(), c, keep, macs, macs, x.size(0), alpha, reconstruction, masking, note);
+            return new LayerReport(t.name(), c, keep, macs, -1, x.size(0), alpha, reconstruction, masking, note);
         }
     }
 

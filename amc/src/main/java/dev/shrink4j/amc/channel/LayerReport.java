@@ -10,7 +10,7 @@ import java.util.Locale;
  * @param kept               the input channels it keeps of those ({@code c'}; {@code c} when nothing was pruned)
  * @param macsBefore         its multiply-accumulates per sample before any layer was pruned
  * @param macsAfter          its multiply-accumulates per sample after every layer was (its input and output
- *                           channels both shrink)
+ *                           channels both shrink); -1 while later layers are still being pruned
  * @param samples            the sample rows its fit used
  * @param alpha              the LASSO α used, NaN for L1 selection
  * @param reconstructionError {@code ‖Y − Ŷ‖² / ‖Y‖²} of the refitted layer on the samples (Y the original
@@ -29,7 +29,9 @@ public record LayerReport(String layer, int channels, int kept, long macsBefore,
     /** One table row. */
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "%s: %d -> %d input channels, MACs %,d -> %,d, relative error %.4f (masking %.4f)%s",
-                layer, channels, kept, macsBefore, macsAfter, reconstructionError, maskingError, note.isEmpty() ? "" : " [" + note + "]");
+        String macs = macsAfter < 0 ? String.format(Locale.ROOT, "MACs %,d", macsBefore)
+                : String.format(Locale.ROOT, "MACs %,d -> %,d", macsBefore, macsAfter);
+        return String.format(Locale.ROOT, "%s: %d -> %d input channels, %s, relative error %.4f (masking %.4f)%s", layer, channels,
+                kept, macs, reconstructionError, maskingError, note.isEmpty() ? "" : " [" + note + "]");
     }
 }

@@ -154,6 +154,45 @@ class ChannelPruningTest {
     }
 
     @Nested
+    class AccuracyFirst {
+
+        /**
+         * An evaluator whose accuracy is the number of input channels fc2 still reads (zero columns of its weight do not
+         * count), so the threshold decides layer by layer: at 100 fc2 (120 -> at most 60 live) is refused and restored, fc3 passes.
+         */
+        @Test
+        void aLayerBelowTheThresholdKeepsAllItsChannels() {
+            try (PointerScope scope = new PointerScope(); LeNet5 model = lenet(8)) {
+                Tensor fc2Before = model.fc2.weight().clone();
+                java.util.function.ToDoubleFunction<dev.shrink4j.nn.Module> liveFc2Inputs = m -> ((LeNet5) m).fc2.weight().abs()
+                        .sum(new long[] {0}, false, new org.bytedeco.pytorch.ScalarTypeOptional()).gt(new org.bytedeco.pytorch.Scalar(0))
+                        .sum().item_double();
+                ChannelPruningResult r = ChannelPruning.builder().setModel(model).setSampleBatches(images(9, 4, 64))
+                        .setLayerRatios(half("fc2", "fc3")).optSelection(ChannelSelection.L1)
+                        .optAccuracyFirst(liveFc2Inputs, 100).build().prune();
+                assertEquals(120, r.layer("fc2").kept());
+                // at most 60 of fc2's inputs stay live (a kept input that is dead on every sample gets a zero column)
+                assertTrue(r.layer("fc2").note().matches("accuracy_first: (60|5\\d)\\.0000 < 100\\.0000 with it pruned, kept whole"),
+                        r.layer("fc2").note());
+                assertEquals(42, r.layer("fc3").kept());
+                assertEquals(120.0, r.accuracyBefore());
+                assertEquals(120.0, r.accuracyAfter(), "fc2 reads all its inputs again");
+                assertArrayEquals(new long[] {42, 120}, model.fc2.weight().shape(), "fc2 loses only its filters (fc3's inputs)");
+                assertEquals(0.0, maxAbsDiff(fc2Before.index_select(0, torch.arange(new org.bytedeco.pytorch.Scalar(84)).index_select(0,
+                        Tensor.create(keptRows(r.removedInputChannels("fc3"), 84), 42))), model.fc2.weight()), "restored weights");
+            }
+        }
+
+        private long[] keptRows(int[] removed, int total) {
+            java.util.Set<Integer> gone = new java.util.HashSet<>();
+            for (int i : removed) {
+                gone.add(i);
+            }
+            return java.util.stream.IntStream.range(0, total).filter(i -> !gone.contains(i)).asLongStream().toArray();
+        }
+    }
+
+    @Nested
     class RejectsBadInput {
 
         private String message(Map<String, Double> ratios, int images) {
