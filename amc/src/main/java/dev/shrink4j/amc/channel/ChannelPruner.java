@@ -132,8 +132,9 @@ public final class ChannelPruner extends Pruner implements DataDriven {
     /**
      * Prunes and refits the layers from the recorded images and copies the channel masks into the wrappers.
      *
-     * @throws IllegalStateException when no image was recorded, or a layer that loses filters is not selected
-     * @throws IllegalArgumentException naming every layer that cannot be pruned (see {@link ChannelPruning})
+     * @throws IllegalStateException when no image was recorded
+     * @throws IllegalArgumentException naming every layer that cannot be pruned (see {@link ChannelPruning}), such as
+     *                                  one whose producing layer no entry selects (nothing changes then)
      */
     @Override
     public void finishStatistics() {
@@ -157,7 +158,8 @@ public final class ChannelPruner extends Pruner implements DataDriven {
         try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
             List<Tensor> batches = sampleBatches();
             ChannelPruning.Builder b = engine.setModel(model()).setSampleBatches(batches).setLayerRatios(ratios)
-                    .optSkipPinnedInputs(true).optShrink(false).optMaskSink(this::copyMasks);
+                    .optSkipPinnedInputs(true).optShrink(false).optMaskSink(this::copyMasks)
+                    .optMaskableLayers(getModulesWrapper().stream().map(ModuleWrapper::name).collect(java.util.stream.Collectors.toSet()));
             ToDoubleFunction<Module> eval = evaluator != null ? evaluator : agreementWith(model(), batches);
             if (accuracyFirst) {
                 b.optAccuracyFirst(eval, accuracyThreshold);

@@ -110,6 +110,7 @@ public final class ChannelPruning {
     private final boolean shrink;
     private final Consumer<Map<String, Tensor>> maskSink;
     private final boolean skipPinnedInputs;
+    private final Set<String> maskable;
 
     private ChannelPruning(Builder b) {
         this.model = b.model;
@@ -126,6 +127,7 @@ public final class ChannelPruning {
         this.shrink = b.shrink;
         this.maskSink = b.maskSink;
         this.skipPinnedInputs = b.skipPinnedInputs;
+        this.maskable = b.maskable == null ? null : Set.copyOf(b.maskable);
     }
 
     /** A new builder. */
@@ -293,6 +295,16 @@ public final class ChannelPruning {
                         + "(statistics_batch_num, trainset_ratio)%s", name, samples, images, positions, unknowns, keep,
                         maxPerChannel, hasBias ? " + intercept" : "", m instanceof Conv2d ? " or sampled_pixels_per_img" : ""));
                 continue;
+            }
+            if (maskable != null) {
+                List<String> unmasked = g.members().stream().filter(mm -> mm.dim() == ChannelDim.OUT
+                        && mm.module().getParameter("weight") != null && !maskable.contains(mm.layer())).map(GroupMember::layer).toList();
+                if (!unmasked.isEmpty()) {
+                    errors.add(name + ": its input channels come from " + String.join(", ", unmasked) + ", which no config_list "
+                            + "entry selects, so they have no masks; select them too (an entry without compress_ratio only "
+                            + "lets their filters go)");
+                    continue;
+                }
             }
             groupOwner.put(g, name);
             byName.put(name, new Target(name, m, ratio, in, g, node, featureChannel, candidates, samples));
@@ -587,6 +599,7 @@ public final class ChannelPruning {
         private boolean shrink = true;
         private Consumer<Map<String, Tensor>> maskSink;
         private boolean skipPinnedInputs;
+        private Set<String> maskable;
 
         private Builder() {
         }
@@ -687,6 +700,16 @@ public final class ChannelPruning {
          */
         public Builder optSkipPinnedInputs(boolean skip) {
             this.skipPinnedInputs = skip;
+            return this;
+        }
+
+        /**
+         * The layers that can take masks (a compressor's wrapped layers): a selected layer whose removed channels
+         * would leave another layer is refused, before anything changes, when that layer is not one of them.
+         * Default: any layer (the model is shrunk directly).
+         */
+        public Builder optMaskableLayers(Set<String> layers) {
+            this.maskable = layers;
             return this;
         }
 

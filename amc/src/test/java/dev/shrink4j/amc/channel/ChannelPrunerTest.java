@@ -102,9 +102,12 @@ class ChannelPrunerTest {
             Compressor pruner = build("{\"pruner\": \"channel_pruning\", \"selection\": \"l1\", \"statistics_batch_num\": 2,"
                     + " \"config_list\": [{\"op_names\": [\"conv2\"], \"compress_ratio\": 0.5}]}", model);
             pruner.compress();
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> feed(pruner, model, 1));
-            assertTrue(e.getMessage().startsWith("ChannelPruner: conv1 lose(s) channels that a pruned layer no longer reads"),
+            Tensor before = model.conv2.weight().clone();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> feed(pruner, model, 1));
+            assertEquals("channel pruning of LeNet5: conv2: its input channels come from conv1, which no config_list entry "
+                    + "selects, so they have no masks; select them too (an entry without compress_ratio only lets their filters go)",
                     e.getMessage());
+            assertEquals(0.0, before.sub(model.conv2.weight()).abs().max().item_double(), "nothing changed");
         }
     }
 
