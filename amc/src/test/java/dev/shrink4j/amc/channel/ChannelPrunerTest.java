@@ -54,7 +54,7 @@ class ChannelPrunerTest {
 
     @Test
     void theShippedConfigParses() throws Exception {
-        Path file = Path.of(System.getProperty("user.dir")).getParent().resolve("configs/channel-pruning.json");
+        Path file = Path.of(System.getProperty("user.dir")).getParent().resolve("configs/amc/channel-pruning.json");
         CompressionConfig cfg = CompressionConfig.parse(file.toString(), Files.readString(file), AlgorithmRegistry.load(),
                 AlgorithmKind.PRUNER);
         assertEquals(16, cfg.statisticsBatches());
