@@ -29,7 +29,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link ChannelPruning} as a config-driven pruner ({@code "pruner": "channel_pruning"}), for the training
+ * {@link ChannelPruning} as a config-driven pruner ({@code "pruner": "channel-pruning"}), for the training
  * protocol the command line runs: {@code compress()} wraps the selected layers with all-ones masks; the
  * statistics batches ({@link DataDriven}, forward passes in evaluation mode) record the sample images; then
  * {@link #finishStatistics()} prunes and refits every layer whose entry has a {@code compress_ratio} below 1 and

@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * The {@link AlgorithmProvider} of channel pruning, listed in this module's {@code META-INF/services}:
- * {@code {"pruner": "channel_pruning", "selection": "lasso", "config_list": [{"op_types": ["Conv2d", "Linear"],
+ * {@code {"pruner": "channel-pruning", "selection": "lasso", "config_list": [{"op_types": ["Conv2d", "Linear"],
  * "compress_ratio": 0.5}]}}. Options (all optional): {@code selection} ({@code lasso} | {@code l1}),
  * {@code channel_round}, {@code statistics_batch_num} (batches whose images are sampled, default 16),
  * {@code trainset_ratio} (the share of those images used), {@code sampled_pixels_per_img}, {@code lars_alpha_init},
@@ -21,7 +21,7 @@ import java.util.List;
 public final class ChannelPruningAlgorithms implements AlgorithmProvider {
 
     /** The config-file name. */
-    public static final String NAME = "channel_pruning";
+    public static final String NAME = "channel-pruning";
 
     /** The provider (public for {@link java.util.ServiceLoader}). */
     public ChannelPruningAlgorithms() {

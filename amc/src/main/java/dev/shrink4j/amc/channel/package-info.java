@@ -5,6 +5,6 @@
  * magnitude), refits the kept weights by least squares ({@link dev.shrink4j.amc.channel.LeastSquares}) on
  * samples of the original network's responses, and removes the producing filters through the dependency
  * groups, so the result is a physically smaller network. {@link dev.shrink4j.amc.channel.ChannelPruner} is the
- * same as a config-driven compressor ({@code "pruner": "channel_pruning"}).
+ * same as a config-driven compressor ({@code "pruner": "channel-pruning"}).
  */
 package dev.shrink4j.amc.channel;

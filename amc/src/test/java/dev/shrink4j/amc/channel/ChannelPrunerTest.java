@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 
 class ChannelPrunerTest {
 
-    private static final String L1_HALF = "{\"pruner\": \"channel_pruning\", \"selection\": \"l1\", \"statistics_batch_num\": 4,"
+    private static final String L1_HALF = "{\"pruner\": \"channel-pruning\", \"selection\": \"l1\", \"statistics_batch_num\": 4,"
             + " \"config_list\": [{\"op_types\": [\"Conv2d\", \"Linear\"], \"compress_ratio\": 0.5}]}";
 
     private static Compressor build(String json, LeNet5 model) {
@@ -49,7 +49,7 @@ class ChannelPrunerTest {
 
     @Test
     void registeredThroughTheServiceLoader() {
-        assertEquals("channel_pruning", AlgorithmRegistry.load().get(AlgorithmKind.PRUNER, "channel_pruning").name());
+        assertEquals("channel-pruning", AlgorithmRegistry.load().get(AlgorithmKind.PRUNER, "channel-pruning").name());
     }
 
     @Test
@@ -99,7 +99,7 @@ class ChannelPrunerTest {
     @Test
     void refusesAProducerThatNoEntrySelects() {
         try (PointerScope scope = new PointerScope(); LeNet5 model = new LeNet5()) {
-            Compressor pruner = build("{\"pruner\": \"channel_pruning\", \"selection\": \"l1\", \"statistics_batch_num\": 2,"
+            Compressor pruner = build("{\"pruner\": \"channel-pruning\", \"selection\": \"l1\", \"statistics_batch_num\": 2,"
                     + " \"config_list\": [{\"op_names\": [\"conv2\"], \"compress_ratio\": 0.5}]}", model);
             pruner.compress();
             Tensor before = model.conv2.weight().clone();
@@ -114,13 +114,13 @@ class ChannelPrunerTest {
     @Test
     void refusesBadConfigs() {
         try (LeNet5 model = new LeNet5()) {
-            ConfigException ratio = assertThrows(ConfigException.class, () -> build("{\"pruner\": \"channel_pruning\","
+            ConfigException ratio = assertThrows(ConfigException.class, () -> build("{\"pruner\": \"channel-pruning\","
                     + " \"config_list\": [{\"op_names\": [\"fc2\"], \"compress_ratio\": 1.5}]}", model).compress());
             assertTrue(ratio.getMessage().contains("config_list[0].compress_ratio: 1.5 is outside (0, 1]"), ratio.getMessage());
-            ConfigException type = assertThrows(ConfigException.class, () -> build("{\"pruner\": \"channel_pruning\","
+            ConfigException type = assertThrows(ConfigException.class, () -> build("{\"pruner\": \"channel-pruning\","
                     + " \"config_list\": [{\"op_names\": [\"relu1\"], \"compress_ratio\": 0.5}]}", model).compress());
             assertTrue(type.getMessage().contains("relu1 (ReLU) is not a Conv2d or Linear"), type.getMessage());
-            RuntimeException threshold = assertThrows(RuntimeException.class, () -> build("{\"pruner\": \"channel_pruning\","
+            RuntimeException threshold = assertThrows(RuntimeException.class, () -> build("{\"pruner\": \"channel-pruning\","
                     + " \"accuracy_first\": true, \"config_list\": [{\"op_names\": [\"fc2\"], \"compress_ratio\": 0.5}]}", model));
             assertTrue(threshold.getMessage().contains("accuracy_first needs accuracy_threshold"), threshold.getMessage());
         }
