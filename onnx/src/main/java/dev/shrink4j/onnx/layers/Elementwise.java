@@ -1,0 +1,63 @@
+package dev.shrink4j.onnx.layers;
+
+import dev.shrink4j.nn.layers.Merge;
+import java.util.List;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * The sum or product of two tensors with NumPy broadcasting (ONNX {@code Add}/{@code Mul} of two computed
+ * values), as a module so the graph tracer sees it: a squeeze-and-excitation gate {@code x · s} with
+ * {@code s} of shape {@code [N, C, 1, 1]}, or a sum of two different shapes. A residual sum of two equal shapes
+ * is imported as {@link dev.shrink4j.nn.layers.Add} instead, which the channel analysis knows.
+ */
+public class Elementwise extends Merge {
+
+    /** The operation. */
+    public enum Op {
+        /** {@code a + b}. */
+        ADD("Add"),
+        /** {@code a · b}. */
+        MUL("Mul");
+
+        private final String onnxName;
+
+        Op(String onnxName) {
+            this.onnxName = onnxName;
+        }
+
+        /** The ONNX operator's name. */
+        public String onnxName() {
+            return onnxName;
+        }
+    }
+
+    private final Op op;
+
+    /** A two-input sum or product. */
+    public Elementwise(Op op) {
+        super(2, 2);
+        this.op = java.util.Objects.requireNonNull(op, "op");
+    }
+
+    /** {@code a op b}, through the hooks. */
+    public Tensor call(Tensor a, Tensor b) {
+        return callAll(a, b);
+    }
+
+    @Override
+    protected Tensor merge(List<Tensor> inputs) {
+        Tensor a = inputs.get(0);
+        Tensor b = inputs.get(1);
+        return op == Op.ADD ? a.add(b) : a.mul(b);
+    }
+
+    /** The operation. */
+    public Op op() {
+        return op;
+    }
+
+    @Override
+    public String toString() {
+        return "Elementwise(" + op.onnxName() + ")";
+    }
+}
