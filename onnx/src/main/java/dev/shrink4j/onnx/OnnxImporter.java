@@ -84,7 +84,7 @@ import org.slf4j.LoggerFactory;
  * {@code Flatten}; {@code Reshape}, {@code Transpose(0, 2, 1, 3, 4)}, {@code Reshape} (ShuffleNet) →
  * {@link ChannelShuffle}; {@code Dropout} → {@code Dropout}; {@code Identity} and a {@code Reshape} to the same
  * shape pass their input on; {@code Constant}, and {@code Shape}, {@code Gather}, {@code Unsqueeze},
- * {@code Squeeze}, {@code Concat}, {@code Cast} on constants (the shape arithmetic of {@code x.view(x.size(0), -1)})
+ * {@code Squeeze}, {@code Concat}, {@code Cast}, {@code Div}, {@code Sub} on constants (the shape arithmetic of {@code x.view(x.size(0), -1)})
  * are evaluated at import. Anything else is an {@link OnnxImportException} naming the node, its operator and
  * {@link #SUPPORTED_OPS} — never a silently different model.
  *
@@ -113,14 +113,15 @@ public final class OnnxImporter {
     public static final int MAX_OPSET = 17;
     /** The ONNX operators the importer maps (some only in the forms the class documentation lists). */
     public static final List<String> SUPPORTED_OPS = List.copyOf(new TreeSet<>(List.of("Add", "AveragePool",
-            "BatchNormalization", "Cast", "Clip", "Concat", "Constant", "Conv", "Dropout", "Flatten", "Gather", "Gemm",
+            "BatchNormalization", "Cast", "Clip", "Concat", "Constant", "Conv", "Div", "Dropout", "Flatten", "Gather", "Gemm",
             "GlobalAveragePool", "HardSigmoid", "HardSwish", "Identity", "MatMul", "MaxPool", "Mul", "ReduceMean", "Relu",
-            "Reshape", "Shape", "Sigmoid", "Squeeze", "Transpose", "Unsqueeze")));
+            "Reshape", "Shape", "Sigmoid", "Squeeze", "Sub", "Transpose", "Unsqueeze")));
     /** The batch size of the example the importer runs each layer on. */
     static final long EXAMPLE_BATCH = 2;
 
     private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+)*");
-    private static final Set<String> FOLDABLE = Set.of("Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Cast");
+    private static final Set<String> FOLDABLE = Set.of("Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Cast", "Div",
+            "Sub");
 
     private final Path file;
     private final Map<String, TensorProto> initializers = new HashMap<>();
@@ -131,6 +132,10 @@ public final class OnnxImporter {
     private final Map<String, Shuffle> pendingShuffles = new HashMap<>();
     private final Set<Integer> fused = new HashSet<>();
     private final Set<String> graphOutputs = new HashSet<>();
+    /** How many layer-making nodes each module scope holds directly. */
+    private final Map<String, Integer> scopeNodes = new HashMap<>();
+    /** The module scopes with something under them: a deeper scope or an initializer's prefix. */
+    private final Set<String> scopeParents = new HashSet<>();
     private List<NodeProto> nodes;
     private ImportedModel model;
     private int opset;
@@ -209,6 +214,20 @@ public final class OnnxImporter {
             }
         }
         graphOutputs.add(g.getOutput(0).getName());
+        for (NodeProto n : nodes) {
+            String scope = scope(n);
+            if (!scope.isEmpty() && !FOLDABLE.contains(n.getOpType()) && !n.getOpType().equals("Constant")
+                    && !n.getOpType().equals("Identity")) {
+                scopeNodes.merge(scope, 1, Integer::sum);
+            }
+            addParents(scope, false);
+        }
+        for (String key : initializers.keySet()) {
+            String prefix = keyPrefix(key);
+            if (prefix != null) {
+                addParents(prefix, true);
+            }
+        }
 
         model = new ImportedModel(file, g.getName(), opset, input.getName(), sample);
         boolean ok = false;
@@ -242,6 +261,16 @@ public final class OnnxImporter {
             if (!ok) {
                 model.close();
             }
+        }
+    }
+
+    /** Records the proper prefixes of a dotted path (and the path itself when {@code inclusive}) as parents. */
+    private void addParents(String path, boolean inclusive) {
+        for (int dot = path.indexOf('.'); dot > 0; dot = path.indexOf('.', dot + 1)) {
+            scopeParents.add(path.substring(0, dot));
+        }
+        if (inclusive) {
+            scopeParents.add(path);
         }
     }
 
@@ -358,7 +387,11 @@ public final class OnnxImporter {
                 Tensor x = example.containsKey(resolve(n.getInput(0))) ? example.get(resolve(n.getInput(0)))
                         : constant(n, 0);
                 long[] s = x.shape();
-                yield Tensor.create(s, s.length);
+                // opset 15+: start and end pick a range of the axes
+                int from = (int) clampAxis(intAttr(n, "start", 0), s.length);
+                int to = (int) clampAxis(intAttr(n, "end", s.length), s.length);
+                long[] picked = Arrays.copyOfRange(s, from, Math.max(from, to));
+                yield Tensor.create(picked, picked.length);
             }
             case "Gather" -> {
                 Tensor data = constant(n, 0);
@@ -408,6 +441,14 @@ public final class OnnxImporter {
                 Tensor data = constant(n, 0);
                 yield to == TensorProto.DataType.FLOAT_VALUE || to == TensorProto.DataType.DOUBLE_VALUE
                         ? data.to(torch.ScalarType.Float) : data.to(torch.ScalarType.Long);
+            }
+            case "Div", "Sub" -> {
+                Tensor a = constant(n, 0);
+                Tensor b = constant(n, 1);
+                boolean integral = !a.is_floating_point() && !b.is_floating_point();
+                yield op.equals("Sub") ? a.sub(b)
+                        : integral ? a.to(torch.ScalarType.Double).div(b.to(torch.ScalarType.Double)).trunc()
+                                .to(torch.ScalarType.Long) : a.div(b);
             }
             default -> throw new IllegalStateException(op);
         };
@@ -859,15 +900,17 @@ public final class OnnxImporter {
 
     /**
      * The path of a layer without weights: its module scope ({@code /layer1/layer1.0/relu/Relu} →
-     * {@code layer1.0.relu}) unless that is already a module (a container: then the node's own name inside it,
-     * {@code layer1.0.Add}), else the node's name.
+     * {@code layer1.0.relu}) when the node is all that scope computes (a PyTorch leaf module such as {@code nn.ReLU});
+     * the node's own name inside its scope when the scope holds more (a block's functional {@code +}:
+     * {@code layer1.0.Add}); the node's name for nodes outside any module.
      */
     private String activationPath(NodeProto n) {
         String scope = scope(n);
         if (scope.isEmpty()) {
             return sanitize(lastPart(n));
         }
-        return model.hasPath(scope) ? scope + "." + sanitize(lastPart(n)) : scope;
+        boolean leaf = scopeNodes.getOrDefault(scope, 0) == 1 && !scopeParents.contains(scope) && !model.hasPath(scope);
+        return leaf ? scope : scope + "." + sanitize(lastPart(n));
     }
 
     /**
@@ -970,6 +1013,12 @@ public final class OnnxImporter {
         if (x.dim() != rank) {
             throw unsupported(n, "on a rank-" + x.dim() + " input (only rank " + rank + ")");
         }
+    }
+
+    /** An axis index of {@code rank} axes, negative counting from the end, clamped to {@code [0, rank]}. */
+    private static long clampAxis(long axis, int rank) {
+        long a = axis < 0 ? axis + rank : axis;
+        return Math.max(0, Math.min(rank, a));
     }
 
     private static long[] longs(Tensor t) {

@@ -1,0 +1,244 @@
+package dev.shrink4j.onnx;
+
+import static dev.shrink4j.nn.TensorDifferences.maxAbsDiff;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.protobuf.ByteString;
+import dev.shrink4j.graph.ModelGraph;
+import dev.shrink4j.nn.io.StrictJson;
+import dev.shrink4j.onnx.proto.OnnxProtos.ModelProto;
+import dev.shrink4j.onnx.proto.OnnxProtos.NodeProto;
+import dev.shrink4j.onnx.proto.OnnxProtos.TensorProto;
+import dev.shrink4j.onnx.proto.OnnxProtos.ValueInfoProto;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * {@link OnnxImporter} on the small OpsNet that {@code src/test/resources/onnx-import/make_fixtures.py} exported
+ * with real PyTorch at opsets 11, 13 and 17 (committed, so these run everywhere), and on broken files made from it.
+ */
+class OnnxImporterOpsTest {
+
+    @TempDir
+    Path dir;
+
+    static Path fixture(String name) {
+        try {
+            return Path.of(OnnxImporterOpsTest.class.getResource("/onnx-import/" + name).toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static JsonObject expected() throws IOException {
+        return StrictJson.parse(Files.readString(fixture("ops.json"))).getAsJsonObject();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ops_opset11.onnx", "ops_opset13.onnx", "ops_opset17.onnx"})
+    void computesPyTorchsLogitsAndExportsBackToTheSame(String file) throws IOException {
+        JsonObject expected = expected();
+        Path out = dir.resolve("roundtrip-" + file);
+        try (ImportedModel model = OnnxImporter.load(fixture(file)); PointerScope s = new PointerScope()) {
+            Tensor x = SharedModels.input(expected);
+            float[] logits = OnnxTesting.evalOutput(model, x);
+            assertTrue(maxAbsDiff(SharedModels.logits(expected), logits) <= 1e-4, file + ": "
+                    + maxAbsDiff(SharedModels.logits(expected), logits));
+            assertArrayEquals(new long[] {3, 20, 20}, model.inputShape());
+            assertEquals(10, model.classCount());
+            // the tracer sees every layer: one graph node per layer call
+            assertEquals(model.stepCount(), ModelGraph.trace(model, torch.zeros(1, 3, 20, 20)).moduleNodes().size());
+            OnnxExporter.builder().setModel(model).setInputShape(model.inputShape()).build().export(out);
+            try (OnnxModel ort = OnnxModel.load(out, 2)) {
+                float[] viaOrt = OnnxTesting.values(ort.run(x));
+                assertTrue(maxAbsDiff(SharedModels.logits(expected), viaOrt) <= 1e-4, file + " through ONNX Runtime: "
+                        + maxAbsDiff(SharedModels.logits(expected), viaOrt));
+            }
+        }
+    }
+
+    @Test
+    void mapsEachOperatorToItsLayerUnderItsPyTorchName() throws IOException {
+        try (ImportedModel model = OnnxImporter.load(fixture("ops_opset13.onnx"))) {
+            Map<String, String> layers = OnnxImporter.describe(model);
+            assertEquals(List.of("stem", "bn", "act.HardSigmoid", "act.Mul", "dw", "Clip", "Sigmoid", "Add", "grouped", "Reshape_1",
+                    "se.ReduceMean", "se.fc1", "se.Relu", "se.fc2", "se.gate", "se.Mul", "pool", "rect", "Mul", "Add_1",
+                    "ReduceMean", "ReduceMean_flatten", "MatMul", "classifier.1"), List.copyOf(layers.keySet()));
+            assertEquals(List.of("Conv2d", "BatchNorm2d", "HardSigmoid", "Elementwise", "Conv2d", "Clamp", "Sigmoid", "Add",
+                    "Conv2d", "ChannelShuffle", "AdaptiveAvgPool2d", "Conv2d", "ReLU", "Conv2d", "HardSigmoid", "Elementwise",
+                    "Pool2dFull", "Pool2dFull", "ConstantOperand", "ConstantOperand", "AdaptiveAvgPool2d", "Flatten", "Linear",
+                    "Linear"), List.copyOf(layers.values()));
+            assertEquals("Conv2d(8, 8, kernel_size=(3, 3), stride=(1, 1), padding=(2, 2), dilation=(2, 2), groups=8)",
+                    model.getSubmodule("dw").toString());
+            assertEquals("Clamp(min=-1.5, max=2.0)", model.getSubmodule("Clip").toString());
+            assertEquals("HardSigmoid(alpha=0.16666667, beta=0.5)", model.getSubmodule("se.gate").toString());
+            assertEquals("AvgPool2d(kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), ceil_mode=True, count_include_pad=False)",
+                    model.getSubmodule("pool").toString());
+            assertEquals("MaxPool2d(kernel_size=(2, 3), stride=(1, 2), padding=(1, 1), dilation=(1, 1), ceil_mode=False)",
+                    model.getSubmodule("rect").toString());
+            assertEquals("ChannelShuffle(groups=2)", model.getSubmodule("Reshape_1").toString());
+            // MatMul(x, proj_w [16, 12]) + proj_b: a Linear whose weight is proj_w transposed
+            assertEquals("Linear(in_features=16, out_features=12, bias=True)", model.getSubmodule("MatMul").toString());
+            // opset 17, exported the default way: the batch norm is folded into the stem's weights (onnx::Conv_… names)
+            try (ImportedModel folded = OnnxImporter.load(fixture("ops_opset17.onnx"))) {
+                assertEquals("Conv2d", OnnxImporter.describe(folded).get("stem"));
+                assertEquals("HardSwish", OnnxImporter.describe(folded).get("act"));
+                assertTrue(folded.stateDict().containsKey("stem.bias"), folded.stateDict().keySet().toString());
+            }
+        }
+    }
+
+    @Nested
+    class RejectsBadFiles {
+
+        Path write(String name, byte[] bytes) throws IOException {
+            Path p = dir.resolve(name);
+            Files.write(p, bytes);
+            return p;
+        }
+
+        /** The opset-13 fixture changed by {@code edit}, written to {@code name}. */
+        Path edited(String name, UnaryOperator<ModelProto.Builder> edit) throws IOException {
+            ModelProto.Builder b = ModelProto.parseFrom(Files.readAllBytes(fixture("ops_opset13.onnx"))).toBuilder();
+            return write(name, edit.apply(b).build().toByteArray());
+        }
+
+        String message(Path file) {
+            return assertThrows(OnnxImportException.class, () -> OnnxImporter.load(file)).getMessage();
+        }
+
+        @Test
+        void notAnOnnxFile() throws IOException {
+            Path p = write("notes.onnx", "these are my notes, not a model\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            String m = message(p);
+            assertTrue(m.startsWith(p + ": not an ONNX model"), m);
+        }
+
+        @Test
+        void truncatedFile() throws IOException {
+            byte[] whole = Files.readAllBytes(fixture("ops_opset13.onnx"));
+            Path p = write("truncated.onnx", Arrays.copyOf(whole, whole.length / 2));
+            assertEquals(p + ": not an ONNX model, or a truncated one (" + whole.length / 2 + " bytes; protobuf: While parsing a"
+                    + " protocol message, the input ended unexpectedly in the middle of a field.  This could mean either that"
+                    + " the input has been truncated or that an embedded message misreported its own length.)", message(p));
+        }
+
+        @Test
+        void unsupportedOperator() throws IOException {
+            Path p = edited("softsign.onnx", b -> {
+                b.getGraphBuilder().getNodeBuilderList().stream().filter(n -> n.getOpType().equals("Sigmoid"))
+                        .forEach(n -> n.setOpType("Softsign"));
+                return b;
+            });
+            assertEquals(p + ": node '/Sigmoid' has op type Softsign, which the importer does not support; supported: "
+                    + String.join(", ", OnnxImporter.SUPPORTED_OPS), message(p));
+            assertEquals("Add, AveragePool, BatchNormalization, Cast, Clip, Concat, Constant, Conv, Div, Dropout, Flatten, Gather,"
+                    + " Gemm, GlobalAveragePool, HardSigmoid, HardSwish, Identity, MatMul, MaxPool, Mul, ReduceMean, Relu, Reshape,"
+                    + " Shape, Sigmoid, Squeeze, Sub, Transpose, Unsqueeze", String.join(", ", OnnxImporter.SUPPORTED_OPS));
+        }
+
+        @Test
+        void unsupportedFormOfASupportedOperator() throws IOException {
+            Path p = edited("concat-axis2.onnx", b -> {
+                NodeProto.Builder mul = b.getGraphBuilder().getNodeBuilderList().stream()
+                        .filter(n -> n.getName().equals("/se/Mul")).findFirst().orElseThrow();
+                mul.setOpType("Concat").addAttribute(OnnxGraph.intAttr("axis", 2));
+                return b;
+            });
+            assertEquals(p + ": node '/se/Mul' has op type Concat along axis 2 of rank-4 values (only along the channels,"
+                    + " axis 1), a form the importer does not support; supported: " + String.join(", ", OnnxImporter.SUPPORTED_OPS),
+                    message(p));
+        }
+
+        @Test
+        void opsetOutsideTheRange() throws IOException {
+            for (int opset : new int[] {9, 18}) {
+                Path p = edited("opset" + opset + ".onnx", b -> {
+                    b.getOpsetImportBuilder(0).setVersion(opset);
+                    return b;
+                });
+                assertEquals(p + ": has opset " + opset + ", outside the 11–17 the importer reads (re-export with"
+                        + " torch.onnx.export(..., opset_version=13))", message(p));
+            }
+        }
+
+        @Test
+        void moreThanOneInput() throws IOException {
+            Path p = edited("two-inputs.onnx", b -> {
+                ValueInfoProto first = b.getGraph().getInput(0);
+                b.getGraphBuilder().addInput(first.toBuilder().setName("mask"));
+                return b;
+            });
+            assertEquals(p + ": the graph has 2 inputs [input, mask]; the importer takes models with exactly one input", message(p));
+        }
+
+        @Test
+        void initializerWhoseShapeContradictsItsOperator() throws IOException {
+            // the stem's weight [8, 3, 3, 3] rewritten as [8, 2, 3, 3] (its data shortened to fit): 2 input channels
+            Path p = edited("bad-stem.onnx", b -> {
+                TensorProto.Builder w = b.getGraphBuilder().getInitializerBuilderList().stream()
+                        .filter(t -> t.getName().equals("stem.weight")).findFirst().orElseThrow();
+                ByteBuffer data = ByteBuffer.allocate(8 * 2 * 3 * 3 * 4).order(ByteOrder.LITTLE_ENDIAN);
+                w.clearDims().addAllDims(List.of(8L, 2L, 3L, 3L)).setRawData(ByteString.copyFrom(data.array()));
+                return b;
+            });
+            assertEquals(p + ": node '/stem/Conv' (Conv): initializer 'stem.weight' has shape [8, 2, 3, 3], which contradicts"
+                    + " an input of 3 channels with group 1 (the weight must be [out, in/group, kH, kW] with out divisible by"
+                    + " group)", message(p));
+        }
+
+        @Test
+        void initializerShorterThanItsShape() throws IOException {
+            Path p = edited("short-data.onnx", b -> {
+                TensorProto.Builder w = b.getGraphBuilder().getInitializerBuilderList().stream()
+                        .filter(t -> t.getName().equals("dw.bias")).findFirst().orElseThrow();
+                w.setRawData(w.getRawData().substring(0, 12));
+                return b;
+            });
+            assertEquals(p + ": initializer 'dw.bias' holds 12 data units where its shape [8] needs 32 (a truncated or"
+                    + " damaged file)", message(p));
+        }
+
+        @Test
+        void dynamicImageSize() throws IOException {
+            Path p = edited("dynamic-side.onnx", b -> {
+                b.getGraphBuilder().getInputBuilder(0).getTypeBuilder().getTensorTypeBuilder().getShapeBuilder()
+                        .getDimBuilder(2).clearDimValue().setDimParam("height");
+                return b;
+            });
+            assertEquals(p + ": the graph input 'input' has a dynamic dimension 'height' at axis 2; only the batch axis (0)"
+                    + " may be dynamic (export with a fixed image size)", message(p));
+        }
+    }
+
+    @Test
+    void channelShuffleMovesChannelsAsShuffleNetDoes() {
+        try (PointerScope s = new PointerScope(); var shuffle = new dev.shrink4j.onnx.layers.ChannelShuffle(2)) {
+            // channel c holds the value c; groups of 3: channel i·3 + j goes to j·2 + i
+            Tensor x = torch.arange(new Scalar(6)).to(torch.ScalarType.Float).reshape(1, 6, 1, 1);
+            float[] out = OnnxTesting.values(shuffle.call(x));
+            assertArrayEquals(new float[] {0, 3, 1, 4, 2, 5}, out);
+        }
+    }
+}
