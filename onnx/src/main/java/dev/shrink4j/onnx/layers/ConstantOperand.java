@@ -1,5 +1,6 @@
 package dev.shrink4j.onnx.layers;
 
+import dev.shrink4j.nn.ChannelwiseLayer;
 import dev.shrink4j.nn.Module;
 import java.util.Arrays;
 import java.util.Objects;
@@ -10,7 +11,7 @@ import org.bytedeco.pytorch.Tensor;
  * {@code Constant}), broadcast as NumPy does. The fixed tensor is a non-persistent buffer {@code constant}: it is
  * part of the model, not of its state dict (PyTorch's exporter makes such values out of Python constants).
  */
-public class ConstantOperand extends Module {
+public class ConstantOperand extends Module implements ChannelwiseLayer {
 
     private final Elementwise.Op op;
     private final Tensor constant;
@@ -42,5 +43,11 @@ public class ConstantOperand extends Module {
     @Override
     public String toString() {
         return "ConstantOperand(" + op.onnxName() + ", shape=" + Arrays.toString(constant.shape()) + ")";
+    }
+
+    /** When the fixed operand is one value for every channel: removing channels cannot slice a per-channel one. */
+    @Override
+    public boolean preservesChannels() {
+        return constant.numel() == 1;
     }
 }

@@ -1,5 +1,6 @@
 package dev.shrink4j.onnx.layers;
 
+import dev.shrink4j.nn.ChannelwiseLayer;
 import dev.shrink4j.nn.layers.Merge;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
@@ -10,7 +11,7 @@ import org.bytedeco.pytorch.Tensor;
  * {@code s} of shape {@code [N, C, 1, 1]}, or a sum of two different shapes. A residual sum of two equal shapes
  * is imported as {@link dev.shrink4j.nn.layers.Add} instead, which the channel analysis knows.
  */
-public class Elementwise extends Merge {
+public class Elementwise extends Merge implements ChannelwiseLayer {
 
     /** The operation. */
     public enum Op {
@@ -59,5 +60,14 @@ public class Elementwise extends Merge {
     @Override
     public String toString() {
         return "Elementwise(" + op.onnxName() + ")";
+    }
+
+    /**
+     * Always: channel {@code c} of each operand meets channel {@code c} of the other (the channel analysis pins an
+     * operand that broadcasts along the channels, whose width differs).
+     */
+    @Override
+    public boolean preservesChannels() {
+        return true;
     }
 }

@@ -1,11 +1,12 @@
 package dev.shrink4j.onnx.layers;
 
+import dev.shrink4j.nn.ChannelwiseLayer;
 import dev.shrink4j.nn.Module;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /** {@code 1 / (1 + exp(-x))} ({@code nn.Sigmoid}, ONNX {@code Sigmoid}). */
-public class Sigmoid extends Module {
+public class Sigmoid extends Module implements ChannelwiseLayer {
 
     @Override
     protected Tensor forward(Tensor input) {
@@ -15,5 +16,11 @@ public class Sigmoid extends Module {
     @Override
     public String toString() {
         return "Sigmoid()";
+    }
+
+    /** Always: an element-wise function. */
+    @Override
+    public boolean preservesChannels() {
+        return true;
     }
 }
