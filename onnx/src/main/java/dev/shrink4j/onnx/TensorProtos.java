@@ -35,77 +35,70 @@ final class TensorProtos {
                     + " read (save the model with its weights inside the .onnx file)", null);
         }
         int n = Math.toIntExact(numel);
-        ByteString raw = t.getRawData();
-        boolean hasRaw = !raw.isEmpty();
         int type = t.getDataType();
-        Tensor out;
-        switch (type) {
-            case TensorProto.DataType.FLOAT_VALUE -> {
-                float[] v = new float[n];
-                if (hasRaw) {
-                    checkLength(file, what, dims, raw.size(), 4L * n);
-                    raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
-                } else {
-                    checkLength(file, what, dims, t.getFloatDataCount(), n);
-                    for (int i = 0; i < n; i++) {
-                        v[i] = t.getFloatData(i);
-                    }
-                }
-                out = Tensor.create(v, n);
-            }
-            case TensorProto.DataType.DOUBLE_VALUE -> {
-                float[] v = new float[n];
-                if (hasRaw) {
-                    checkLength(file, what, dims, raw.size(), 8L * n);
-                    ByteBuffer b = raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-                    for (int i = 0; i < n; i++) {
-                        v[i] = (float) b.getDouble(8 * i);
-                    }
-                } else {
-                    checkLength(file, what, dims, t.getDoubleDataCount(), n);
-                    for (int i = 0; i < n; i++) {
-                        v[i] = (float) t.getDoubleData(i);
-                    }
-                }
-                out = Tensor.create(v, n);
-            }
-            case TensorProto.DataType.INT64_VALUE -> {
-                long[] v = new long[n];
-                if (hasRaw) {
-                    checkLength(file, what, dims, raw.size(), 8L * n);
-                    raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(v);
-                } else {
-                    checkLength(file, what, dims, t.getInt64DataCount(), n);
-                    for (int i = 0; i < n; i++) {
-                        v[i] = t.getInt64Data(i);
-                    }
-                }
-                out = Tensor.create(v, n);
-            }
-            case TensorProto.DataType.INT32_VALUE, TensorProto.DataType.INT8_VALUE, TensorProto.DataType.UINT8_VALUE,
-                    TensorProto.DataType.BOOL_VALUE -> {
-                long[] v = new long[n];
-                int width = type == TensorProto.DataType.INT32_VALUE ? 4 : 1;
-                if (hasRaw) {
-                    checkLength(file, what, dims, raw.size(), (long) width * n);
-                    ByteBuffer b = raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-                    for (int i = 0; i < n; i++) {
-                        v[i] = width == 4 ? b.getInt(4 * i) : type == TensorProto.DataType.INT8_VALUE ? b.get(i) : b.get(i) & 0xff;
-                    }
-                } else {
-                    // ONNX keeps int32, int8, uint8 and bool values in int32_data
-                    checkLength(file, what, dims, t.getInt32DataCount(), n);
-                    for (int i = 0; i < n; i++) {
-                        v[i] = t.getInt32Data(i);
-                    }
-                }
-                out = Tensor.create(v, n);
-            }
+        Tensor out = switch (type) {
+            case TensorProto.DataType.FLOAT_VALUE, TensorProto.DataType.DOUBLE_VALUE -> Tensor.create(floats(file, what, dims, t, n), n);
+            case TensorProto.DataType.INT64_VALUE, TensorProto.DataType.INT32_VALUE, TensorProto.DataType.INT8_VALUE,
+                    TensorProto.DataType.UINT8_VALUE, TensorProto.DataType.BOOL_VALUE -> Tensor.create(longs(file, what, dims, t, n), n);
             default -> throw new OnnxImportException(file, what + " has element type "
                     + TensorProto.DataType.forNumber(type) + "; the importer reads float, double, int64, int32, int8, uint8"
                     + " and bool tensors", null);
-        }
+        };
         return out.reshape(dims);
+    }
+
+    /** FLOAT or DOUBLE data as floats, from raw_data (little-endian) or float_data/double_data. */
+    private static float[] floats(Path file, String what, long[] dims, TensorProto t, int n) {
+        boolean single = t.getDataType() == TensorProto.DataType.FLOAT_VALUE;
+        float[] v = new float[n];
+        ByteString raw = t.getRawData();
+        if (!raw.isEmpty()) {
+            int width = single ? 4 : 8;
+            checkLength(file, what, dims, raw.size(), (long) width * n);
+            ByteBuffer b = raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < n; i++) {
+                v[i] = single ? b.getFloat(4 * i) : (float) b.getDouble(8 * i);
+            }
+        } else {
+            checkLength(file, what, dims, single ? t.getFloatDataCount() : t.getDoubleDataCount(), n);
+            for (int i = 0; i < n; i++) {
+                v[i] = single ? t.getFloatData(i) : (float) t.getDoubleData(i);
+            }
+        }
+        return v;
+    }
+
+    /**
+     * Integer or bool data as longs, from raw_data (little-endian) or int64_data (INT64) / int32_data (where ONNX
+     * keeps INT32, INT8, UINT8 and BOOL values).
+     */
+    private static long[] longs(Path file, String what, long[] dims, TensorProto t, int n) {
+        int type = t.getDataType();
+        int width = type == TensorProto.DataType.INT64_VALUE ? 8 : type == TensorProto.DataType.INT32_VALUE ? 4 : 1;
+        long[] v = new long[n];
+        ByteString raw = t.getRawData();
+        if (!raw.isEmpty()) {
+            checkLength(file, what, dims, raw.size(), (long) width * n);
+            ByteBuffer b = raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < n; i++) {
+                v[i] = switch (width) {
+                    case 8 -> b.getLong(8 * i);
+                    case 4 -> b.getInt(4 * i);
+                    default -> type == TensorProto.DataType.INT8_VALUE ? b.get(i) : b.get(i) & 0xff;
+                };
+            }
+        } else if (width == 8) {
+            checkLength(file, what, dims, t.getInt64DataCount(), n);
+            for (int i = 0; i < n; i++) {
+                v[i] = t.getInt64Data(i);
+            }
+        } else {
+            checkLength(file, what, dims, t.getInt32DataCount(), n);
+            for (int i = 0; i < n; i++) {
+                v[i] = t.getInt32Data(i);
+            }
+        }
+        return v;
     }
 
     private static void checkLength(Path file, String what, long[] dims, long have, long need) {

@@ -1,7 +1,5 @@
 package dev.shrink4j.onnx.layers;
 
-import dev.shrink4j.nn.ChannelwiseLayer;
-import dev.shrink4j.nn.Module;
 import java.util.OptionalDouble;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarOptional;
@@ -13,7 +11,7 @@ import org.bytedeco.pytorch.global.torch;
  * maps {@code Clip(0, 6)} to {@link dev.shrink4j.nn.layers.ReLU6} and {@code Clip(0, ∞)} to
  * {@link dev.shrink4j.nn.layers.ReLU}; this layer takes every other pair of bounds.
  */
-public class Clamp extends Module implements ChannelwiseLayer {
+public class Clamp extends ChannelwiseActivation {
 
     private final OptionalDouble min;
     private final OptionalDouble max;
@@ -55,11 +53,5 @@ public class Clamp extends Module implements ChannelwiseLayer {
     public String toString() {
         return "Clamp(min=" + (min.isPresent() ? min.getAsDouble() : "None") + ", max="
                 + (max.isPresent() ? max.getAsDouble() : "None") + ")";
-    }
-
-    /** Always: an element-wise function. */
-    @Override
-    public boolean preservesChannels() {
-        return true;
     }
 }

@@ -40,16 +40,14 @@ public class Elementwise extends Merge implements ChannelwiseLayer {
         this.op = java.util.Objects.requireNonNull(op, "op");
     }
 
-    /** {@code a op b}, through the hooks. */
-    public Tensor call(Tensor a, Tensor b) {
-        return callAll(a, b);
+    /** {@code operands[0] op operands[1]}, through the hooks. */
+    public Tensor call(Tensor... operands) {
+        return callAll(operands);
     }
 
     @Override
     protected Tensor merge(List<Tensor> inputs) {
-        Tensor a = inputs.get(0);
-        Tensor b = inputs.get(1);
-        return op == Op.ADD ? a.add(b) : a.mul(b);
+        return op == Op.ADD ? inputs.get(0).add(inputs.get(1)) : inputs.get(0).mul(inputs.get(1));
     }
 
     /** The operation. */

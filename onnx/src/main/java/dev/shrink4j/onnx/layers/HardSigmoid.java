@@ -1,7 +1,5 @@
 package dev.shrink4j.onnx.layers;
 
-import dev.shrink4j.nn.ChannelwiseLayer;
-import dev.shrink4j.nn.Module;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -10,7 +8,7 @@ import org.bytedeco.pytorch.global.torch;
  * {@code max(0, min(1, alpha·x + beta))} (ONNX {@code HardSigmoid}; PyTorch's {@code nn.Hardsigmoid} is
  * {@code alpha = 1/6}, {@code beta = 0.5}, ONNX's defaults are 0.2 and 0.5).
  */
-public class HardSigmoid extends Module implements ChannelwiseLayer {
+public class HardSigmoid extends ChannelwiseActivation {
 
     private final double alpha;
     private final double beta;
@@ -43,11 +41,5 @@ public class HardSigmoid extends Module implements ChannelwiseLayer {
     @Override
     public String toString() {
         return "HardSigmoid(alpha=" + alpha + ", beta=" + beta + ")";
-    }
-
-    /** Always: an element-wise function. */
-    @Override
-    public boolean preservesChannels() {
-        return true;
     }
 }
