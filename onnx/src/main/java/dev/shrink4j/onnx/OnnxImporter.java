@@ -40,7 +40,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
@@ -1092,16 +1091,5 @@ public final class OnnxImporter {
         }
         int nl = message.indexOf('\n');
         return nl < 0 ? message : message.substring(0, nl);
-    }
-
-    /** For tests: the steps of an imported model as {@code path: Type <- inputs}. */
-    static Map<String, String> describe(ImportedModel m) {
-        Map<String, String> out = new LinkedHashMap<>();
-        Map<Module, String> names = new HashMap<>();
-        m.namedModules().forEach((k, v) -> names.put(v, k));
-        for (ImportedModel.Step s : m.steps()) {
-            out.put(names.get(s.module()), s.module().typeName());
-        }
-        return out;
     }
 }

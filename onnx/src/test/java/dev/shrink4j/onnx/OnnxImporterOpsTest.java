@@ -55,6 +55,41 @@ class OnnxImporterOpsTest {
         return StrictJson.parse(Files.readString(fixture("ops.json"))).getAsJsonObject();
     }
 
+    /** The layer each step of {@code m} calls, by path, in call order, as its type name. */
+    static Map<String, String> describe(ImportedModel m) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        Map<dev.shrink4j.nn.Module, String> names = new java.util.IdentityHashMap<>();
+        m.namedModules().forEach((k, v) -> names.put(v, k));
+        for (ImportedModel.Step s : m.steps()) {
+            out.put(names.get(s.module()), s.module().typeName());
+        }
+        return out;
+    }
+
+    @Test
+    void trainsLikeAnyModel() throws IOException {
+        // one training step: every parameter gets a gradient, and SGD lowers the loss on the same batch
+        try (ImportedModel model = OnnxImporter.load(fixture("ops_opset13.onnx")); PointerScope s = new PointerScope()) {
+            model.train();
+            torch.manual_seed(3);
+            Tensor x = torch.randn(8, 3, 20, 20);
+            Tensor y = torch.arange(new Scalar(8)).remainder(new Scalar(10));
+            Tensor loss = torch.cross_entropy(model.call(x), y);
+            loss.backward();
+            for (Map.Entry<String, Tensor> p : model.namedParameters().entrySet()) {
+                Tensor g = p.getValue().grad();
+                assertTrue(g.defined() && g.abs().sum().item_double() > 0, p.getKey() + " got no gradient");
+            }
+            try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+                for (Tensor p : model.parameters()) {
+                    p.sub_(p.grad().mul(new Scalar(0.05)));
+                }
+            }
+            double after = torch.cross_entropy(model.call(x), y).item_double();
+            assertTrue(after < loss.item_double(), after + " vs " + loss.item_double());
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"ops_opset11.onnx", "ops_opset13.onnx", "ops_opset17.onnx"})
     void computesPyTorchsLogitsAndExportsBackToTheSame(String file) throws IOException {
@@ -81,7 +116,7 @@ class OnnxImporterOpsTest {
     @Test
     void mapsEachOperatorToItsLayerUnderItsPyTorchName() throws IOException {
         try (ImportedModel model = OnnxImporter.load(fixture("ops_opset13.onnx"))) {
-            Map<String, String> layers = OnnxImporter.describe(model);
+            Map<String, String> layers = describe(model);
             assertEquals(List.of("stem", "bn", "act.HardSigmoid", "act.Mul", "dw", "Clip", "Sigmoid", "Add", "grouped", "Reshape_1",
                     "se.ReduceMean", "se.fc1", "se.Relu", "se.fc2", "se.gate", "se.Mul", "pool", "rect", "Mul", "Add_1",
                     "ReduceMean", "ReduceMean_flatten", "MatMul", "classifier.1"), List.copyOf(layers.keySet()));
@@ -102,8 +137,8 @@ class OnnxImporterOpsTest {
             assertEquals("Linear(in_features=16, out_features=12, bias=True)", model.getSubmodule("MatMul").toString());
             // opset 17, exported the default way: the batch norm is folded into the stem's weights (onnx::Conv_… names)
             try (ImportedModel folded = OnnxImporter.load(fixture("ops_opset17.onnx"))) {
-                assertEquals("Conv2d", OnnxImporter.describe(folded).get("stem"));
-                assertEquals("HardSwish", OnnxImporter.describe(folded).get("act"));
+                assertEquals("Conv2d", describe(folded).get("stem"));
+                assertEquals("HardSwish", describe(folded).get("act"));
                 assertTrue(folded.stateDict().containsKey("stem.bias"), folded.stateDict().keySet().toString());
             }
         }
