@@ -6,7 +6,7 @@ HardSwish, a dilated depthwise convolution, Clip with other bounds than (0, 6), 
 (not depthwise) convolution, ShuffleNet's channel shuffle (Reshape, Transpose, Reshape, with the shape arithmetic
 of x.size()), a squeeze-and-excitation gate (ReduceMean with keepdims, HardSigmoid, Mul of two computed values),
 AveragePool with ceil mode without the padding in the mean, MaxPool with a rectangular window, Mul and Add with
-constants, ReduceMean without keepdims, MatMul + Add of parameters, Dropout and Gemm. It is exported three times:
+constants, ReduceMean without keepdims plus GlobalAveragePool and a Reshape that flattens, MatMul + Add of parameters, Dropout and Gemm. It is exported three times:
 opset 11 (HardSwish becomes HardSigmoid and Mul), opset 13 with batch norm kept, opset 17 the default way (batch
 norm folded into the convolution, initializers named onnx::Conv_…). ops.json holds the input expression and
 PyTorch's eval-mode logits.
@@ -53,7 +53,7 @@ class OpsNet(nn.Module):
         x = self.se(x)
         x = self.rect(self.pool(x))
         x = x * 0.5 + 1.0
-        x = x.mean((2, 3))
+        x = x.mean((2, 3)) + F.adaptive_avg_pool2d(x, 1).view(x.size(0), -1)
         x = x @ self.proj_w + self.proj_b
         return self.classifier(x)
 

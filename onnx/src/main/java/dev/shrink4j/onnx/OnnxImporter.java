@@ -92,7 +92,8 @@ import org.slf4j.LoggerFactory;
  * layer gets its own copy under its own name. A layer without weights takes the module scope that PyTorch 1.13+
  * writes into node names ({@code /layer1/layer1.0/relu/Relu} → {@code layer1.0.relu}), or the node's name inside
  * its scope where the scope is a container ({@code layer1.0.Add}). So a state dict saved from the model has the keys
- * of the PyTorch model's ({@code num_batches_tracked}, which ONNX does not hold, is 0).
+ * of the PyTorch model's ({@code num_batches_tracked}, which ONNX does not hold, is 0). A file shrink4j exported names
+ * its nodes after the layers, and imports under the same paths.
  *
  * <p><b>Shapes.</b> The graph input's dimensions after the first must be fixed; the first (batch) may be symbolic.
  * The importer runs every layer once on an example batch of 2 as it builds it, which checks each initializer's shape
@@ -888,7 +889,15 @@ public final class OnnxImporter {
             }
         }
         String scope = scope(n);
-        return !scope.isEmpty() && !model.hasPath(scope) ? scope : sanitize(lastPart(n));
+        return !scope.isEmpty() && !model.hasPath(scope) ? scope : ownName(n);
+    }
+
+    /**
+     * The path a node names without a scope: its name when that is a dotted module path (shrink4j's exporter names
+     * nodes after the layers, {@code layer1.0.relu}), else the name with other characters replaced by {@code _}.
+     */
+    private static String ownName(NodeProto n) {
+        return KEY.matcher(n.getName()).matches() ? n.getName() : sanitize(lastPart(n));
     }
 
     /** {@code a.b.weight} → {@code a.b}, for names that look like state-dict keys; else null. */
@@ -906,7 +915,7 @@ public final class OnnxImporter {
     private String activationPath(NodeProto n) {
         String scope = scope(n);
         if (scope.isEmpty()) {
-            return sanitize(lastPart(n));
+            return ownName(n);
         }
         boolean leaf = scopeNodes.getOrDefault(scope, 0) == 1 && !scopeParents.contains(scope) && !model.hasPath(scope);
         return leaf ? scope : scope + "." + sanitize(lastPart(n));
