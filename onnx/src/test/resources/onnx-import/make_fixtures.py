@@ -1,8 +1,9 @@
 """Regenerates the ONNX fixtures of OnnxImporterOpsTest with real PyTorch (Debian's python3-torch 1.13 and
 python3-onnx): run with /usr/bin/python3 from this folder.
 
-OpsNet uses the operators of the importer that torchvision's models do not: a strided convolution with a batch norm,
-HardSwish, a dilated depthwise convolution, Clip with other bounds than (0, 6), Sigmoid, a residual Add, a grouped
+OpsNet uses the operators of the importer that torchvision's models do not: an input normalisation (Sub and Div
+with per-channel constants), a strided convolution with a batch norm,
+HardSwish, a dilated depthwise convolution, Clip with other bounds than (0, 6), a Sub with the constant first, Sigmoid, a residual Add, a grouped
 (not depthwise) convolution, ShuffleNet's channel shuffle (Reshape, Transpose, Reshape, with the shape arithmetic
 of x.size()), a squeeze-and-excitation gate (ReduceMean with keepdims, HardSigmoid, Mul of two computed values),
 AveragePool with ceil mode without the padding in the mean, MaxPool with a rectangular window, Mul and Add with
@@ -46,8 +47,9 @@ class OpsNet(nn.Module):
         self.classifier = nn.Sequential(nn.Dropout(0.2), nn.Linear(12, 10))
 
     def forward(self, x):
+        x = (x - torch.tensor([0.4, 0.5, 0.6]).view(1, 3, 1, 1)) / torch.tensor([0.2, 0.25, 0.3]).view(1, 3, 1, 1)
         x = self.act(self.bn(self.stem(x)))
-        x = torch.clamp(self.dw(x), -1.5, 2.0)
+        x = 0.5 - torch.clamp(self.dw(x), -1.5, 2.0)
         x = torch.sigmoid(x) + x
         x = channel_shuffle(self.grouped(x), 2)
         x = self.se(x)

@@ -189,7 +189,7 @@ final class LayerTranslator {
         if (m instanceof ConstantOperand c) {
             String key = layer + ".constant";
             String value = onnx.has(key) ? key : onnx.initializer(key, c.constant());
-            return op(c.op().onnxName(), id, List.of(x, value));
+            return op(c.op().onnxName(), id, c.constantFirst() ? List.of(value, x) : List.of(x, value));
         }
         if (m instanceof ChannelShuffle c) {
             List<Long> s = graph.inputsOf(node).get(0).shape();

@@ -74,8 +74,9 @@ import org.slf4j.LoggerFactory;
  * with a constant 2-D right operand, with the {@code Add} of a constant bias after it → {@code Linear};
  * {@code BatchNormalization} (inference) → {@code BatchNorm2d}/{@code BatchNorm1d}; {@code Relu} → {@code ReLU};
  * {@code Clip} → {@code ReLU6} for (0, 6), {@code ReLU} for (0, none), else {@link Clamp}; {@code Sigmoid},
- * {@code HardSigmoid}, {@code HardSwish}; {@code Add} of two equal shapes → {@code Add}, of two other shapes or
- * with a constant and {@code Mul} → {@link Elementwise}/{@link ConstantOperand}; {@code Concat} along channels →
+ * {@code HardSigmoid}, {@code HardSwish}; {@code Add} of two equal shapes → {@code Add}, and every other
+ * {@code Add}, {@code Sub}, {@code Mul}, {@code Div} of two computed values or with a constant →
+ * {@link Elementwise}/{@link ConstantOperand}; {@code Concat} along channels →
  * {@code Concat}; {@code MaxPool}, {@code AveragePool} → {@code MaxPool2d}/{@code AvgPool2d}, or
  * {@link Pool2dFull} for ceil mode, rectangular windows, dilation or padding left out of the mean;
  * {@code GlobalAveragePool} and {@code ReduceMean} over both spatial axes → {@code AdaptiveAvgPool2d(1)} (and
@@ -340,7 +341,7 @@ public final class OnnxImporter {
             case "HardSigmoid" -> emit(n, activationPath(n), new HardSigmoid(floatAttr(n, "alpha", 0.2), floatAttr(n, "beta", 0.5)),
                     runtimeInputs(n, 1));
             case "Clip" -> clip(n);
-            case "Add", "Mul" -> arithmetic(n);
+            case "Add", "Sub", "Mul", "Div" -> arithmetic(n);
             case "Concat" -> concat(n);
             case "MaxPool", "AveragePool" -> pool(n);
             case "GlobalAveragePool" -> {
@@ -651,7 +652,7 @@ public final class OnnxImporter {
     }
 
     private void arithmetic(NodeProto n) {
-        Elementwise.Op op = n.getOpType().equals("Add") ? Elementwise.Op.ADD : Elementwise.Op.MUL;
+        Elementwise.Op op = Elementwise.Op.valueOf(n.getOpType().toUpperCase(java.util.Locale.ROOT));
         String a = resolve(n.getInput(0));
         String b = resolve(n.getInput(1));
         boolean ca = isConstant(a);
@@ -659,12 +660,12 @@ public final class OnnxImporter {
         if (ca && cb) {
             Tensor x = constantValue(a);
             Tensor y = constantValue(b);
-            constants.put(n.getOutput(0), op == Elementwise.Op.ADD ? x.add(y) : x.mul(y));
+            constants.put(n.getOutput(0), op.apply(x, y));
             return;
         }
         if (ca || cb) {
             Tensor c = constantValue(ca ? a : b).to(torch.ScalarType.Float);
-            emit(n, activationPath(n), new ConstantOperand(op, c), List.of(ca ? b : a));
+            emit(n, activationPath(n), new ConstantOperand(op, c, ca), List.of(ca ? b : a));
             return;
         }
         Tensor x = example.get(a);

@@ -117,17 +117,20 @@ class OnnxImporterOpsTest {
     void mapsEachOperatorToItsLayerUnderItsPyTorchName() throws IOException {
         try (ImportedModel model = OnnxImporter.load(fixture("ops_opset13.onnx"))) {
             Map<String, String> layers = describe(model);
-            assertEquals(List.of("stem", "bn", "act.HardSigmoid", "act.Mul", "dw", "Clip", "Sigmoid", "Add", "grouped", "Reshape_1",
+            assertEquals(List.of("Sub", "Div", "stem", "bn", "act.HardSigmoid", "act.Mul", "dw", "Clip", "Sub_1", "Sigmoid", "Add", "grouped", "Reshape_1",
                     "se.ReduceMean", "se.fc1", "se.Relu", "se.fc2", "se.gate", "se.Mul", "pool", "rect", "Mul", "Add_1",
                     "ReduceMean", "ReduceMean_flatten", "GlobalAveragePool", "Reshape_2", "Add_2", "MatMul", "classifier.1"),
                     List.copyOf(layers.keySet()));
-            assertEquals(List.of("Conv2d", "BatchNorm2d", "HardSigmoid", "Elementwise", "Conv2d", "Clamp", "Sigmoid", "Add",
+            assertEquals(List.of("ConstantOperand", "ConstantOperand", "Conv2d", "BatchNorm2d", "HardSigmoid", "Elementwise",
+                    "Conv2d", "Clamp", "ConstantOperand", "Sigmoid", "Add",
                     "Conv2d", "ChannelShuffle", "AdaptiveAvgPool2d", "Conv2d", "ReLU", "Conv2d", "HardSigmoid", "Elementwise",
                     "Pool2dFull", "Pool2dFull", "ConstantOperand", "ConstantOperand", "AdaptiveAvgPool2d", "Flatten", "AdaptiveAvgPool2d",
                     "Flatten", "Add", "Linear", "Linear"), List.copyOf(layers.values()));
             assertEquals("Conv2d(8, 8, kernel_size=(3, 3), stride=(1, 1), padding=(2, 2), dilation=(2, 2), groups=8)",
                     model.getSubmodule("dw").toString());
             assertEquals("Clamp(min=-1.5, max=2.0)", model.getSubmodule("Clip").toString());
+            assertEquals("ConstantOperand(Div, shape=[1, 3, 1, 1])", model.getSubmodule("Div").toString());
+            assertEquals("ConstantOperand(Sub, shape=[], constant first)", model.getSubmodule("Sub_1").toString());
             assertEquals("HardSigmoid(alpha=0.16666667, beta=0.5)", model.getSubmodule("se.gate").toString());
             assertEquals("AvgPool2d(kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), ceil_mode=True, count_include_pad=False)",
                     model.getSubmodule("pool").toString());

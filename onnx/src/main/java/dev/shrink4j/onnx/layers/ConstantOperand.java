@@ -7,27 +7,41 @@ import java.util.Objects;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * The sum or product of a tensor with a fixed tensor (ONNX {@code Add}/{@code Mul} with an initializer or a
- * {@code Constant}), broadcast as NumPy does. The fixed tensor is a non-persistent buffer {@code constant}: it is
+ * A tensor combined with a fixed tensor (ONNX {@code Add}, {@code Sub}, {@code Mul} or {@code Div} with an initializer
+ * or a {@code Constant}, on either side), broadcast as NumPy does: an input normalisation {@code (x − mean) / std}
+ * inside a model, a scale. The fixed tensor is a non-persistent buffer {@code constant}: it is
  * part of the model, not of its state dict (PyTorch's exporter makes such values out of Python constants).
  */
 public class ConstantOperand extends Module implements ChannelwiseLayer {
 
     private final Elementwise.Op op;
     private final Tensor constant;
+    private final boolean constantFirst;
+
+    /** {@code x op constant}. */
+    public ConstantOperand(Elementwise.Op op, Tensor constant) {
+        this(op, constant, false);
+    }
 
     /**
-     * @param op       sum or product
-     * @param constant the fixed operand (copied)
+     * @param op            the operation
+     * @param constant      the fixed operand (copied)
+     * @param constantFirst whether the constant is the left operand ({@code constant − x}, {@code constant / x})
      */
-    public ConstantOperand(Elementwise.Op op, Tensor constant) {
+    public ConstantOperand(Elementwise.Op op, Tensor constant, boolean constantFirst) {
         this.op = Objects.requireNonNull(op, "op");
         this.constant = registerBuffer("constant", constant.detach().clone(), false);
+        this.constantFirst = constantFirst;
     }
 
     @Override
     protected Tensor forward(Tensor input) {
-        return op == Elementwise.Op.ADD ? input.add(constant) : input.mul(constant);
+        return constantFirst ? op.apply(constant, input) : op.apply(input, constant);
+    }
+
+    /** Whether the constant is the left operand. */
+    public boolean constantFirst() {
+        return constantFirst;
     }
 
     /** The operation. */
@@ -42,7 +56,8 @@ public class ConstantOperand extends Module implements ChannelwiseLayer {
 
     @Override
     public String toString() {
-        return "ConstantOperand(" + op.onnxName() + ", shape=" + Arrays.toString(constant.shape()) + ")";
+        return "ConstantOperand(" + op.onnxName() + ", shape=" + Arrays.toString(constant.shape())
+                + (constantFirst ? ", constant first" : "") + ")";
     }
 
     /** When the fixed operand is one value for every channel: removing channels cannot slice a per-channel one. */

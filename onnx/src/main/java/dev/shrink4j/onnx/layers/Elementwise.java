@@ -6,8 +6,8 @@ import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * The sum or product of two tensors with NumPy broadcasting (ONNX {@code Add}/{@code Mul} of two computed
- * values), as a module so the graph tracer sees it: a squeeze-and-excitation gate {@code x · s} with
+ * The sum, difference, product or quotient of two tensors with NumPy broadcasting (ONNX {@code Add}, {@code Sub},
+ * {@code Mul}, {@code Div} of two computed values), as a module so the graph tracer sees it: a squeeze-and-excitation gate {@code x · s} with
  * {@code s} of shape {@code [N, C, 1, 1]}, or a sum of two different shapes. A residual sum of two equal shapes
  * is imported as {@link dev.shrink4j.nn.layers.Add} instead, which the channel analysis knows.
  */
@@ -17,8 +17,12 @@ public class Elementwise extends Merge implements ChannelwiseLayer {
     public enum Op {
         /** {@code a + b}. */
         ADD("Add"),
+        /** {@code a − b}. */
+        SUB("Sub"),
         /** {@code a · b}. */
-        MUL("Mul");
+        MUL("Mul"),
+        /** {@code a / b}. */
+        DIV("Div");
 
         private final String onnxName;
 
@@ -30,11 +34,21 @@ public class Elementwise extends Merge implements ChannelwiseLayer {
         public String onnxName() {
             return onnxName;
         }
+
+        /** {@code a op b}, broadcast as NumPy does. */
+        public Tensor apply(Tensor a, Tensor b) {
+            return switch (this) {
+                case ADD -> a.add(b);
+                case SUB -> a.sub(b);
+                case MUL -> a.mul(b);
+                case DIV -> a.div(b);
+            };
+        }
     }
 
     private final Op op;
 
-    /** A two-input sum or product. */
+    /** A two-input operation. */
     public Elementwise(Op op) {
         super(2, 2);
         this.op = java.util.Objects.requireNonNull(op, "op");
@@ -47,7 +61,7 @@ public class Elementwise extends Merge implements ChannelwiseLayer {
 
     @Override
     protected Tensor merge(List<Tensor> inputs) {
-        return op == Op.ADD ? inputs.get(0).add(inputs.get(1)) : inputs.get(0).mul(inputs.get(1));
+        return op.apply(inputs.get(0), inputs.get(1));
     }
 
     /** The operation. */
