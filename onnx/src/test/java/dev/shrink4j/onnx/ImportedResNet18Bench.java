@@ -1,8 +1,5 @@
 package dev.shrink4j.onnx;
 
-import dev.shrink4j.compress.config.ConfigList;
-import dev.shrink4j.graph.speedup.ModelSpeedup;
-import dev.shrink4j.prune.L1FilterPruner;
 import dev.shrink4j.workbench.stats.ModelProfiler;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,7 +7,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -43,19 +39,7 @@ class ImportedResNet18Bench {
             OnnxExporter.builder().setModel(model).setInputShape(model.inputShape()).build().export(dense);
             params[0] = model.parameterCount();
             flops[0] = ModelProfiler.profile(model, 1, 3, 32, 32).totalFlops();
-            Map<String, Tensor> masks = new LinkedHashMap<>();
-            Map<String, Tensor> masked;
-            try (L1FilterPruner pruner = L1FilterPruner.builder().setModel(model)
-                    .setConfigList(ConfigList.fromJson("[{\"sparsity\": 0.5, \"op_types\": [\"Conv2d\"]}]"))
-                    .optDependencyAware(1, 3, 32, 32).build()) {
-                pruner.compress();
-                pruner.masks().forEach((k, v) -> masks.put(k, v.clone()));
-                masked = pruner.maskedStateDict();
-            }
-            model.loadStateDict(masked, true);
-            try (PointerScope s = new PointerScope()) {
-                ModelSpeedup.apply(model, torch.zeros(1, 3, 32, 32), masks);
-            }
+            OnnxImporterTest.pruneHalfAndShrink(model, new LinkedHashMap<>());
             OnnxExporter.builder().setModel(model).setInputShape(model.inputShape()).build().export(shrunk);
             params[1] = model.parameterCount();
             flops[1] = ModelProfiler.profile(model, 1, 3, 32, 32).totalFlops();

@@ -129,6 +129,25 @@ class OnnxImporterTest {
         }
     }
 
+    /**
+     * Prunes every Conv2d of {@code model} (a 3×32×32 classifier) by L1 filter norm at 50%, dependency-aware, puts the
+     * masked weights in and shrinks it ({@link ModelSpeedup}); {@code masks} receives the masks.
+     */
+    static SpeedupResult pruneHalfAndShrink(Module model, Map<String, Tensor> masks) {
+        Map<String, Tensor> masked;
+        try (L1FilterPruner pruner = L1FilterPruner.builder().setModel(model)
+                .setConfigList(ConfigList.fromJson("[{\"sparsity\": 0.5, \"op_types\": [\"Conv2d\"]}]"))
+                .optDependencyAware(1, 3, 32, 32).build()) {
+            pruner.compress();
+            pruner.masks().forEach((k, v) -> masks.put(k, v.clone()));
+            masked = pruner.maskedStateDict();
+        }
+        model.loadStateDict(masked, true);
+        try (PointerScope s = new PointerScope()) {
+            return ModelSpeedup.apply(model, torch.zeros(1, 3, 32, 32), masks);
+        }
+    }
+
     @Nested
     class PrunedResNet18 {
 
@@ -159,20 +178,8 @@ class OnnxImporterTest {
             try (ImportedModel model = OnnxImporter.load(models.resolve("resnet18.onnx"));
                     ImportedModel dense = OnnxImporter.load(models.resolve("resnet18.onnx"))) {
                 Map<String, Tensor> masks = new LinkedHashMap<>();
-                Map<String, Tensor> masked;
-                try (L1FilterPruner pruner = L1FilterPruner.builder().setModel(model)
-                        .setConfigList(ConfigList.fromJson("[{\"sparsity\": 0.5, \"op_types\": [\"Conv2d\"]}]"))
-                        .optDependencyAware(1, 3, 32, 32).build()) {
-                    pruner.compress();
-                    pruner.masks().forEach((k, v) -> masks.put(k, v.clone()));
-                    masked = pruner.maskedStateDict();
-                }
+                SpeedupResult result = pruneHalfAndShrink(model, masks);
                 assertEquals(20, masks.size(), "every Conv2d of ResNet-18 has a weight mask (no biases)");
-                model.loadStateDict(masked, true);
-                SpeedupResult result;
-                try (PointerScope s = new PointerScope()) {
-                    result = ModelSpeedup.apply(model, torch.zeros(1, 3, 32, 32), masks);
-                }
                 assertEquals(dense.parameterCount(), result.parametersBefore());
                 assertEquals(halvedParameters(dense), model.parameterCount());
                 long denseFlops = ModelProfiler.profile(dense, 1, 3, 32, 32).totalFlops();
