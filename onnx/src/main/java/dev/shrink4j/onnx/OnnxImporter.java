@@ -45,7 +45,6 @@ import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import org.bytedeco.javacpp.PointerScope;
@@ -120,7 +119,6 @@ public final class OnnxImporter {
     /** The batch size of the example the importer runs each layer on. */
     static final long EXAMPLE_BATCH = 2;
 
-    private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+)*");
     private static final Set<String> FOLDABLE = Set.of("Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Cast", "Div",
             "Sub");
 
@@ -133,12 +131,9 @@ public final class OnnxImporter {
     private final Map<String, Shuffle> pendingShuffles = new HashMap<>();
     private final Set<Integer> fused = new HashSet<>();
     private final Set<String> graphOutputs = new HashSet<>();
-    /** How many layer-making nodes each module scope holds directly. */
-    private final Map<String, Integer> scopeNodes = new HashMap<>();
-    /** The module scopes with something under them: a deeper scope or an initializer's prefix. */
-    private final Set<String> scopeParents = new HashSet<>();
     private List<NodeProto> nodes;
     private ImportedModel model;
+    private LayerNames names;
     private int opset;
 
     /** A Reshape (stage 1) or Reshape + Transpose (stage 2) of a channel shuffle of {@code source}. */
@@ -215,22 +210,10 @@ public final class OnnxImporter {
             }
         }
         graphOutputs.add(g.getOutput(0).getName());
-        for (NodeProto n : nodes) {
-            String scope = scope(n);
-            if (!scope.isEmpty() && !FOLDABLE.contains(n.getOpType()) && !n.getOpType().equals("Constant")
-                    && !n.getOpType().equals("Identity")) {
-                scopeNodes.merge(scope, 1, Integer::sum);
-            }
-            addParents(scope, false);
-        }
-        for (String key : initializers.keySet()) {
-            String prefix = keyPrefix(key);
-            if (prefix != null) {
-                addParents(prefix, true);
-            }
-        }
 
         model = new ImportedModel(file, g.getName(), opset, input.getName(), sample);
+        names = new LayerNames(model, nodes, initializers.keySet(),
+                op -> !FOLDABLE.contains(op) && !op.equals("Constant") && !op.equals("Identity"));
         boolean ok = false;
         try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
             model.eval(); // every layer added below is put in evaluation mode before it runs on the example
@@ -262,16 +245,6 @@ public final class OnnxImporter {
             if (!ok) {
                 model.close();
             }
-        }
-    }
-
-    /** Records the proper prefixes of a dotted path (and the path itself when {@code inclusive}) as parents. */
-    private void addParents(String path, boolean inclusive) {
-        for (int dot = path.indexOf('.'); dot > 0; dot = path.indexOf('.', dot + 1)) {
-            scopeParents.add(path.substring(0, dot));
-        }
-        if (inclusive) {
-            scopeParents.add(path);
         }
     }
 
@@ -335,10 +308,10 @@ public final class OnnxImporter {
             case "Gemm" -> gemm(n);
             case "MatMul" -> matMul(index, n);
             case "BatchNormalization" -> batchNorm(n);
-            case "Relu" -> emit(n, activationPath(n), new ReLU(), runtimeInputs(n, 1));
-            case "Sigmoid" -> emit(n, activationPath(n), new Sigmoid(), runtimeInputs(n, 1));
-            case "HardSwish" -> emit(n, activationPath(n), new HardSwish(), runtimeInputs(n, 1));
-            case "HardSigmoid" -> emit(n, activationPath(n), new HardSigmoid(floatAttr(n, "alpha", 0.2), floatAttr(n, "beta", 0.5)),
+            case "Relu" -> emit(n, names.forLayer(n), new ReLU(), runtimeInputs(n, 1));
+            case "Sigmoid" -> emit(n, names.forLayer(n), new Sigmoid(), runtimeInputs(n, 1));
+            case "HardSwish" -> emit(n, names.forLayer(n), new HardSwish(), runtimeInputs(n, 1));
+            case "HardSigmoid" -> emit(n, names.forLayer(n), new HardSigmoid(floatAttr(n, "alpha", 0.2), floatAttr(n, "beta", 0.5)),
                     runtimeInputs(n, 1));
             case "Clip" -> clip(n);
             case "Add", "Sub", "Mul", "Div" -> arithmetic(n);
@@ -346,7 +319,7 @@ public final class OnnxImporter {
             case "MaxPool", "AveragePool" -> pool(n);
             case "GlobalAveragePool" -> {
                 requireRank(n, runtime(n, 0), 4);
-                emit(n, activationPath(n), new AdaptiveAvgPool2d(1), runtimeInputs(n, 1));
+                emit(n, names.forLayer(n), new AdaptiveAvgPool2d(1), runtimeInputs(n, 1));
             }
             case "ReduceMean" -> reduceMean(n);
             case "Flatten" -> flatten(n);
@@ -490,7 +463,7 @@ public final class OnnxImporter {
         if (b != null) {
             conv.bias().copy_(b);
         }
-        emit(n, paramPath(n, 1), conv, List.of(resolve(n.getInput(0))));
+        emit(n, names.forWeights(n, 1), conv, List.of(resolve(n.getInput(0))));
     }
 
     /**
@@ -548,7 +521,7 @@ public final class OnnxImporter {
             Tensor bias = c.reshape(-1).expand(w.size(0));
             linear.bias().copy_(beta == 1.0 ? bias : bias.mul(new org.bytedeco.pytorch.Scalar(beta)));
         }
-        emit(n, paramPath(n, 1, 2), linear, List.of(resolve(n.getInput(0))));
+        emit(n, names.forWeights(n, 1, 2), linear, List.of(resolve(n.getInput(0))));
     }
 
     /** {@code MatMul(x, B)} with constant {@code B [in, out]}, and the {@code Add} of a constant bias after it. */
@@ -585,10 +558,10 @@ public final class OnnxImporter {
         if (addIndex >= 0) {
             linear.bias().copy_(constantValue(resolve(biasName)).reshape(-1));
             fused.add(addIndex);
-            path = keyPrefix(biasName) != null ? keyPrefix(biasName) : paramPath(n, 1);
+            path = LayerNames.keyPrefix(biasName) != null ? LayerNames.keyPrefix(biasName) : names.forWeights(n, 1);
             out = nodes.get(addIndex).getOutput(0);
         } else {
-            path = paramPath(n, 1);
+            path = names.forWeights(n, 1);
         }
         emit(n, path, linear, List.of(resolve(n.getInput(0))), out);
     }
@@ -619,7 +592,7 @@ public final class OnnxImporter {
         bn.bias().copy_(v[1]);
         bn.runningMean().copy_(v[2]);
         bn.runningVar().copy_(v[3]);
-        emit(n, paramPath(n, 1, 2, 3, 4), bn, List.of(resolve(n.getInput(0))));
+        emit(n, names.forWeights(n, 1, 2, 3, 4), bn, List.of(resolve(n.getInput(0))));
     }
 
     private void clip(NodeProto n) {
@@ -637,7 +610,7 @@ public final class OnnxImporter {
         } else {
             m = new Clamp(min, max);
         }
-        emit(n, activationPath(n), m, List.of(resolve(n.getInput(0))));
+        emit(n, names.forLayer(n), m, List.of(resolve(n.getInput(0))));
     }
 
     private OptionalDouble bound(NodeProto n, int i) {
@@ -665,13 +638,13 @@ public final class OnnxImporter {
         }
         if (ca || cb) {
             Tensor c = constantValue(ca ? a : b).to(torch.ScalarType.Float);
-            emit(n, activationPath(n), new ConstantOperand(op, c, ca), List.of(ca ? b : a));
+            emit(n, names.forLayer(n), new ConstantOperand(op, c, ca), List.of(ca ? b : a));
             return;
         }
         Tensor x = example.get(a);
         Tensor y = example.get(b);
         Module m = op == Elementwise.Op.ADD && Arrays.equals(x.shape(), y.shape()) ? new Add() : new Elementwise(op);
-        emit(n, activationPath(n), m, List.of(a, b));
+        emit(n, names.forLayer(n), m, List.of(a, b));
     }
 
     private void concat(NodeProto n) {
@@ -685,7 +658,7 @@ public final class OnnxImporter {
         if ((axis < 0 ? axis + rank : axis) != 1) {
             throw unsupported(n, "along axis " + axis + " of rank-" + rank + " values (only along the channels, axis 1)");
         }
-        emit(n, activationPath(n), new Concat(), in);
+        emit(n, names.forLayer(n), new Concat(), in);
     }
 
     private void pool(NodeProto n) {
@@ -719,7 +692,7 @@ public final class OnnxImporter {
                 throw unsupported(n, "with these attributes: " + e.getMessage());
             }
         }
-        emit(n, activationPath(n), m, List.of(resolve(n.getInput(0))));
+        emit(n, names.forLayer(n), m, List.of(resolve(n.getInput(0))));
     }
 
     private void reduceMean(NodeProto n) {
@@ -730,7 +703,7 @@ public final class OnnxImporter {
             throw unsupported(n, "over axes " + (axes == null ? "all" : Arrays.toString(axes)) + " of a rank-" + x.dim()
                     + " value (only over both spatial axes of [N, C, H, W])");
         }
-        String path = activationPath(n);
+        String path = names.forLayer(n);
         if (intAttr(n, "keepdims", 1) != 0) {
             emit(n, path, new AdaptiveAvgPool2d(1), List.of(resolve(n.getInput(0))));
         } else {
@@ -746,7 +719,7 @@ public final class OnnxImporter {
         if ((axis < 0 ? axis + x.dim() : axis) != 1) {
             throw unsupported(n, "with axis " + axis + " (only axis 1, which keeps the batch axis)");
         }
-        emit(n, activationPath(n), new Flatten(), List.of(resolve(n.getInput(0))));
+        emit(n, names.forLayer(n), new Flatten(), List.of(resolve(n.getInput(0))));
     }
 
     private void reshape(NodeProto n) {
@@ -763,7 +736,7 @@ public final class OnnxImporter {
                 throw unsupported(n, "to " + Arrays.toString(target) + " after the Reshape and Transpose of '" + pending.node()
                         + "' (a channel shuffle reshapes back to " + Arrays.toString(in) + ")");
             }
-            emit(n, activationPath(n), new ChannelShuffle(pending.groups()), List.of(source));
+            emit(n, names.forLayer(n), new ChannelShuffle(pending.groups()), List.of(source));
             return;
         }
         if (Arrays.equals(target, in)) {
@@ -772,7 +745,7 @@ public final class OnnxImporter {
         }
         long features = Arrays.stream(in).skip(1).reduce(1, Math::multiplyExact);
         if (in.length >= 2 && target.length == 2 && target[0] == in[0] && target[1] == features) {
-            emit(n, activationPath(n), new Flatten(), List.of(source));
+            emit(n, names.forLayer(n), new Flatten(), List.of(source));
             return;
         }
         if (in.length == 4 && target.length == 5 && target[0] == in[0] && target[1] * target[2] == in[1]
@@ -850,7 +823,7 @@ public final class OnnxImporter {
         } else if (hasAttr(n, "ratio")) {
             p = floatAttr(n, "ratio", 0.5);
         }
-        emit(n, activationPath(n), new Dropout(p), List.of(resolve(n.getInput(0))));
+        emit(n, names.forLayer(n), new Dropout(p), List.of(resolve(n.getInput(0))));
     }
 
     // ---------------------------------------------------------------- layers into the tree
@@ -874,90 +847,6 @@ public final class OnnxImporter {
         }
         example.put(output, y);
         model.addStep(step);
-    }
-
-    /**
-     * The path of a layer with weights: the common prefix of its initializers' names where one is a state-dict key
-     * ({@code layer1.0.conv1.weight}), else the node's scope or name.
-     */
-    private String paramPath(NodeProto n, int... inputs) {
-        for (int i : inputs) {
-            if (i < n.getInputCount()) {
-                String prefix = keyPrefix(n.getInput(i));
-                if (prefix != null) {
-                    return prefix;
-                }
-            }
-        }
-        String scope = scope(n);
-        return !scope.isEmpty() && !model.hasPath(scope) ? scope : ownName(n);
-    }
-
-    /**
-     * The path a node names without a scope: its name when that is a dotted module path (shrink4j's exporter names
-     * nodes after the layers, {@code layer1.0.relu}), else the name with other characters replaced by {@code _}.
-     */
-    private static String ownName(NodeProto n) {
-        return KEY.matcher(n.getName()).matches() ? n.getName() : sanitize(lastPart(n));
-    }
-
-    /** {@code a.b.weight} → {@code a.b}, for names that look like state-dict keys; else null. */
-    private static String keyPrefix(String initializer) {
-        int dot = initializer.lastIndexOf('.');
-        return dot > 0 && KEY.matcher(initializer).matches() ? initializer.substring(0, dot) : null;
-    }
-
-    /**
-     * The path of a layer without weights: its module scope ({@code /layer1/layer1.0/relu/Relu} →
-     * {@code layer1.0.relu}) when the node is all that scope computes (a PyTorch leaf module such as {@code nn.ReLU});
-     * the node's own name inside its scope when the scope holds more (a block's functional {@code +}:
-     * {@code layer1.0.Add}); the node's name for nodes outside any module.
-     */
-    private String activationPath(NodeProto n) {
-        String scope = scope(n);
-        if (scope.isEmpty()) {
-            return ownName(n);
-        }
-        boolean leaf = scopeNodes.getOrDefault(scope, 0) == 1 && !scopeParents.contains(scope) && !model.hasPath(scope);
-        return leaf ? scope : scope + "." + sanitize(lastPart(n));
-    }
-
-    /**
-     * The dotted module path of a PyTorch 1.13+ node name {@code /features/features.3/conv/conv.1/Conv}: each scope
-     * segment is the module's name relative to the segment before it when it extends that ({@code features.3} after
-     * {@code features} is child {@code 3}), else a child of its own name.
-     */
-    private static String scope(NodeProto n) {
-        String name = n.getName();
-        if (!name.startsWith("/")) {
-            return "";
-        }
-        String[] parts = name.substring(1).split("/");
-        List<String> path = new ArrayList<>();
-        String previous = null;
-        for (int i = 0; i < parts.length - 1; i++) {
-            String s = parts[i];
-            String local = previous != null && s.startsWith(previous + ".") ? s.substring(previous.length() + 1) : s;
-            for (String seg : local.split("\\.")) {
-                path.add(sanitize(seg));
-            }
-            previous = s;
-        }
-        return String.join(".", path);
-    }
-
-    private static String lastPart(NodeProto n) {
-        String name = n.getName();
-        if (name.isEmpty()) {
-            return n.getOpType();
-        }
-        int slash = name.lastIndexOf('/');
-        return slash >= 0 ? name.substring(slash + 1) : name;
-    }
-
-    private static String sanitize(String s) {
-        String out = s.replaceAll("[^A-Za-z0-9_]", "_");
-        return out.isEmpty() ? "_" : out;
     }
 
     // ---------------------------------------------------------------- values
