@@ -621,7 +621,7 @@ public final class OnnxImporter {
         if (t.numel() != 1) {
             throw contradicts(n, i, t, "a Clip bound (a scalar)");
         }
-        return OptionalDouble.of(t.to(torch.ScalarType.Double).item_double());
+        return OptionalDouble.of(decimal(t));
     }
 
     private void arithmetic(NodeProto n) {
@@ -819,7 +819,7 @@ public final class OnnxImporter {
         }
         double p = 0.5;
         if (n.getInputCount() > 1 && !n.getInput(1).isEmpty()) {
-            p = constant(n, 1).to(torch.ScalarType.Double).item_double();
+            p = decimal(constant(n, 1));
         } else if (hasAttr(n, "ratio")) {
             p = floatAttr(n, "ratio", 0.5);
         }
@@ -917,6 +917,12 @@ public final class OnnxImporter {
     private static long clampAxis(long axis, int rank) {
         long a = axis < 0 ? axis + rank : axis;
         return Math.max(0, Math.min(rank, a));
+    }
+
+    /** A one-value constant as the decimal a float32 holds (0.2, not 0.20000000298), as {@link #floatAttr} reads. */
+    private static double decimal(Tensor t) {
+        return t.is_floating_point() ? Double.parseDouble(Float.toString(t.to(torch.ScalarType.Float).item_float()))
+                : t.to(torch.ScalarType.Double).item_double();
     }
 
     private static long[] longs(Tensor t) {

@@ -154,6 +154,74 @@ class OnnxImporterOpsTest {
         }
     }
 
+    /** The opset-13 fixture changed by {@code edit}, written to {@code name} in {@code dir}. */
+    static Path edited(Path dir, String name, UnaryOperator<ModelProto.Builder> edit) throws IOException {
+        ModelProto.Builder b = ModelProto.parseFrom(Files.readAllBytes(fixture("ops_opset13.onnx"))).toBuilder();
+        Path p = dir.resolve(name);
+        Files.write(p, edit.apply(b).build().toByteArray());
+        return p;
+    }
+
+    static NodeProto.Builder node(ModelProto.Builder b, String name) {
+        return b.getGraphBuilder().getNodeBuilderList().stream().filter(n -> n.getName().equals(name)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void autoPadSameResolvesToThePadsItStandsFor() throws IOException {
+        // the dilated depthwise convolution (3×3, dilation 2, pads 2) with auto_pad SAME_UPPER instead: the same function
+        Path same = edited(dir, "auto-pad.onnx", b -> {
+            NodeProto.Builder dw = node(b, "/dw/Conv");
+            int pads = dw.getAttributeList().stream().map(a -> a.getName()).toList().indexOf("pads");
+            dw.removeAttribute(pads).addAttribute(OnnxGraph.stringAttr("auto_pad", "SAME_UPPER"));
+            return b;
+        });
+        JsonObject expected = expected();
+        try (ImportedModel model = OnnxImporter.load(same); PointerScope s = new PointerScope()) {
+            assertEquals("Conv2d(8, 8, kernel_size=(3, 3), stride=(1, 1), padding=(2, 2), dilation=(2, 2), groups=8)",
+                    model.getSubmodule("dw").toString());
+            assertTrue(maxAbsDiff(SharedModels.logits(expected), OnnxTesting.evalOutput(model, SharedModels.input(expected))) <= 1e-4);
+        }
+        // on the stride-2 stem, SAME_UPPER pads 20 → 10 by one pixel at the end only, which Conv2d cannot express
+        Path odd = edited(dir, "auto-pad-odd.onnx", b -> {
+            NodeProto.Builder stem = node(b, "/stem/Conv");
+            int pads = stem.getAttributeList().stream().map(a -> a.getName()).toList().indexOf("pads");
+            stem.removeAttribute(pads).addAttribute(OnnxGraph.stringAttr("auto_pad", "SAME_UPPER"));
+            return b;
+        });
+        assertEquals(odd + ": node '/stem/Conv' has op type Conv with pads [0, 0, 1, 1] (from auto_pad SAME_UPPER): only the"
+                + " same padding at both ends of an axis is supported, a form the importer does not support; supported: "
+                + String.join(", ", OnnxImporter.SUPPORTED_OPS),
+                assertThrows(OnnxImportException.class, () -> OnnxImporter.load(odd)).getMessage());
+    }
+
+    @Test
+    void dropoutIsADropoutLayerThatActsInTrainingOnly() throws IOException {
+        // a Dropout(ratio 0.2) node inserted before the classifier's Gemm
+        Path file = edited(dir, "dropout.onnx", b -> {
+            NodeProto.Builder gemm = node(b, "/classifier/classifier.1/Gemm");
+            String in = gemm.getInput(0);
+            gemm.setInput(0, "dropped");
+            int at = b.getGraph().getNodeList().indexOf(gemm.build());
+            b.getGraphBuilder().addInitializer(OnnxGraph.tensorProto("ratio", torch.tensor(0.2f)));
+            b.getGraphBuilder().addNode(at, NodeProto.newBuilder().setOpType("Dropout").setName("/classifier/classifier.0/Dropout")
+                    .addInput(in).addInput("ratio").addOutput("dropped"));
+            return b;
+        });
+        JsonObject expected = expected();
+        try (ImportedModel model = OnnxImporter.load(file); PointerScope s = new PointerScope()) {
+            assertEquals("Dropout(p=0.2)", model.getSubmodule("classifier.0").toString());
+            Tensor x = SharedModels.input(expected);
+            assertTrue(maxAbsDiff(SharedModels.logits(expected), OnnxTesting.evalOutput(model, x)) <= 1e-4);
+            model.train();
+            torch.manual_seed(5);
+            float[] training;
+            try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+                training = OnnxTesting.values(model.call(x));
+            }
+            assertTrue(maxAbsDiff(SharedModels.logits(expected), training) > 1e-3, "dropout changes the training-mode output");
+        }
+    }
+
     @Nested
     class RejectsBadFiles {
 
@@ -163,10 +231,8 @@ class OnnxImporterOpsTest {
             return p;
         }
 
-        /** The opset-13 fixture changed by {@code edit}, written to {@code name}. */
         Path edited(String name, UnaryOperator<ModelProto.Builder> edit) throws IOException {
-            ModelProto.Builder b = ModelProto.parseFrom(Files.readAllBytes(fixture("ops_opset13.onnx"))).toBuilder();
-            return write(name, edit.apply(b).build().toByteArray());
+            return OnnxImporterOpsTest.edited(dir, name, edit);
         }
 
         String message(Path file) {
