@@ -1,5 +1,6 @@
 package dev.shrink4j.graph;
 
+import dev.shrink4j.nn.ChannelwiseLayer;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.ModuleTypes;
 import dev.shrink4j.nn.layers.AdaptiveAvgPool2d;
@@ -41,7 +42,8 @@ import org.bytedeco.pytorch.Tensor;
  *       ({@link ChannelDim#OUT}) and input channels ({@link ChannelDim#IN}) are members of different groups;</li>
  *   <li>depthwise {@code Conv2d} ({@code groups = in = out}), {@code BatchNorm}: to {@code c}, and the layer
  *       is an {@code OUT} member;</li>
- *   <li>activations, {@code Dropout}, {@code Identity}, pooling, {@code Add}: to {@code c} (all operands);</li>
+ *   <li>activations, {@code Dropout}, {@code Identity}, pooling, {@code Add}, and layers that declare it
+ *       ({@link ChannelwiseLayer#preservesChannels()}): to {@code c} (all operands);</li>
  *   <li>{@code Concat}: operand {@code k}'s channel {@code c} to {@code c} plus the channels of the operands
  *       before it;</li>
  *   <li>{@code Flatten} of {@code [N, C, H, W]}: to features {@code c·H·W … (c+1)·H·W−1};</li>
@@ -243,7 +245,8 @@ public final class DependencyGroups {
                     offset += width[operand.index()];
                 }
             } else if (m instanceof Add || m instanceof ReLU || m instanceof ReLU6 || m instanceof Dropout
-                    || m instanceof Identity || m instanceof Pool2d || m instanceof AdaptiveAvgPool2d) {
+                    || m instanceof Identity || m instanceof Pool2d || m instanceof AdaptiveAvgPool2d
+                    || m instanceof ChannelwiseLayer c && c.preservesChannels()) {
                 elementwise(n, ins);
             } else {
                 pinAll(n, ins, n.name() + " (" + n.type() + ") has no channel rule");

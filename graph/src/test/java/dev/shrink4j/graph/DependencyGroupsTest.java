@@ -184,6 +184,38 @@ class DependencyGroupsTest {
         }
     }
 
+    /** A Swish that declares it keeps channels, or not, as the importer's layers do. */
+    static final class DeclaredSwish extends Module implements dev.shrink4j.nn.ChannelwiseLayer {
+        private final boolean keeps;
+
+        DeclaredSwish(boolean keeps) {
+            this.keeps = keeps;
+        }
+
+        @Override
+        protected Tensor forward(Tensor x) {
+            return x.mul(torch.sigmoid(x));
+        }
+
+        @Override
+        public boolean preservesChannels() {
+            return keeps;
+        }
+    }
+
+    @Test
+    void aLayerThatDeclaresItKeepsChannelsIsElementwiseWithoutARule() {
+        for (boolean keeps : new boolean[] {true, false}) {
+            try (Inline net = new Inline(self -> x -> self.child("b").call(self.child("act").call(self.child("a").call(x))),
+                    "a", new Conv2d(1, 4, 1), "act", new DeclaredSwish(keeps), "b", new Conv2d(4, 2, 1))) {
+                ChannelGroup g = DependencyGroups.trace(net, torch.zeros(1, 1, 2, 2)).groupOf("a", ChannelDim.OUT);
+                assertEquals(keeps ? "group 1: 4 channels, prunable" : "group 1: 4 channels, pinned: act (DeclaredSwish) has no"
+                        + " channel rule", g.details().lines().findFirst().orElseThrow());
+                assertEquals(keeps ? List.of("a OUT", "b IN") : List.of("a OUT"), members(g));
+            }
+        }
+    }
+
     @Test
     void aGroupedConvolutionThatIsNotDepthwiseIsPinned() {
         try (Inline net = new Inline(self -> x -> self.child("g").call(self.child("a").call(x)),

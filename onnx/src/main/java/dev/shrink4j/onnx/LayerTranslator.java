@@ -23,6 +23,14 @@ import dev.shrink4j.nn.layers.MaxPool2d;
 import dev.shrink4j.nn.layers.Merge;
 import dev.shrink4j.nn.layers.ReLU;
 import dev.shrink4j.nn.layers.ReLU6;
+import dev.shrink4j.onnx.layers.ChannelShuffle;
+import dev.shrink4j.onnx.layers.Clamp;
+import dev.shrink4j.onnx.layers.ConstantOperand;
+import dev.shrink4j.onnx.layers.Elementwise;
+import dev.shrink4j.onnx.layers.HardSigmoid;
+import dev.shrink4j.onnx.layers.HardSwish;
+import dev.shrink4j.onnx.layers.Pool2dFull;
+import dev.shrink4j.onnx.layers.Sigmoid;
 import dev.shrink4j.quant.config.QuantType;
 import dev.shrink4j.quant.core.QParams;
 import dev.shrink4j.onnx.proto.OnnxProtos.AttributeProto;
@@ -47,7 +55,8 @@ final class LayerTranslator {
     /** The layer classes with an ONNX mapping, most specific first; subclasses that keep their forward map too. */
     static final List<Class<? extends Module>> MAPPED = List.of(Conv2d.class, Linear.class, BatchNorm.class, ReLU.class,
             ReLU6.class, MaxPool2d.class, AvgPool2d.class, AdaptiveAvgPool2d.class, Flatten.class, Dropout.class,
-            Identity.class, Add.class, Concat.class, ChannelPad.class);
+            Identity.class, Add.class, Concat.class, ChannelPad.class, Clamp.class, Sigmoid.class, HardSigmoid.class,
+            HardSwish.class, Elementwise.class, ConstantOperand.class, ChannelShuffle.class, Pool2dFull.class);
 
     private final OnnxGraph onnx;
     private final ModelGraph graph;
@@ -153,6 +162,58 @@ final class LayerTranslator {
         }
         if (m instanceof ChannelPad p) {
             return channelPad(id, p, x);
+        }
+        return emitImported(node, m, layer, in);
+    }
+
+    /** The layers of {@code dev.shrink4j.onnx.layers}, which the importer creates for ONNX operators nn lacks. */
+    private String emitImported(GraphNode node, Module m, String layer, List<String> in) {
+        String id = node.name();
+        String x = in.get(0);
+        if (m instanceof Clamp c) {
+            return op("Clip", id, List.of(x, c.min().isPresent() ? onnx.floatScalar((float) c.min().getAsDouble()) : "",
+                    c.max().isPresent() ? onnx.floatScalar((float) c.max().getAsDouble()) : ""));
+        }
+        if (m instanceof Sigmoid) {
+            return op("Sigmoid", id, List.of(x));
+        }
+        if (m instanceof HardSigmoid h) {
+            return op("HardSigmoid", id, List.of(x), floatAttr("alpha", (float) h.alpha()), floatAttr("beta", (float) h.beta()));
+        }
+        if (m instanceof HardSwish) {
+            return op("HardSwish", id, List.of(x));
+        }
+        if (m instanceof Elementwise e) {
+            return op(e.op().onnxName(), id, in);
+        }
+        if (m instanceof ConstantOperand c) {
+            String key = layer + ".constant";
+            String value = onnx.has(key) ? key : onnx.initializer(key, c.constant());
+            return op(c.op().onnxName(), id, c.constantFirst() ? List.of(value, x) : List.of(x, value));
+        }
+        if (m instanceof ChannelShuffle c) {
+            List<Long> s = graph.inputsOf(node).get(0).shape();
+            long g = c.groups();
+            String split = onnx.node("Reshape", id + "/split", List.of(x, onnx.int64Initializer(onnx.freshName(id + "::split_shape"),
+                    0, g, s.get(1) / g, s.get(2), s.get(3))), onnx.freshName(id + "::split"));
+            String swapped = onnx.node("Transpose", id + "/transpose", List.of(split), onnx.freshName(id + "::transposed"),
+                    ints("perm", 0, 2, 1, 3, 4));
+            return op("Reshape", id, List.of(swapped, onnx.int64Initializer(onnx.freshName(id + "::shape"), 0, s.get(1),
+                    s.get(2), s.get(3))));
+        }
+        if (m instanceof Pool2dFull p) {
+            long[] k = p.kernelSize();
+            long[] st = p.strides();
+            long[] pad = p.paddings();
+            if (p.kind() == Pool2dFull.Kind.MAX) {
+                long[] d = p.dilations();
+                return op("MaxPool", id, List.of(x), ints("kernel_shape", k[0], k[1]), ints("strides", st[0], st[1]),
+                        ints("pads", pad[0], pad[1], pad[0], pad[1]), ints("dilations", d[0], d[1]),
+                        intAttr("ceil_mode", p.ceilMode() ? 1 : 0));
+            }
+            return op("AveragePool", id, List.of(x), ints("kernel_shape", k[0], k[1]), ints("strides", st[0], st[1]),
+                    ints("pads", pad[0], pad[1], pad[0], pad[1]), intAttr("ceil_mode", p.ceilMode() ? 1 : 0),
+                    intAttr("count_include_pad", p.countIncludePad() ? 1 : 0));
         }
         throw new IllegalStateException("unreachable: " + m.typeName() + " passed checkMapped");
     }

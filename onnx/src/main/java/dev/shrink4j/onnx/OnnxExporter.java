@@ -45,7 +45,11 @@ import org.slf4j.LoggerFactory;
  * {@code ReLU} → {@code Relu}, {@code ReLU6} → {@code Clip(0, 6)}, {@code MaxPool2d} → {@code MaxPool},
  * {@code AvgPool2d} → {@code AveragePool}, {@code AdaptiveAvgPool2d} → {@code GlobalAveragePool} (output 1×1) or
  * {@code AveragePool} (input divisible by the output), {@code Flatten} → {@code Flatten}, {@code Add} →
- * {@code Add}, {@code Concat} → {@code Concat}, {@code ChannelPad} → {@code Slice} (subsampling) + {@code Pad};
+ * {@code Add}, {@code Concat} → {@code Concat}, {@code ChannelPad} → {@code Slice} (subsampling) + {@code Pad}; the
+ * importer's layers ({@code dev.shrink4j.onnx.layers}) {@code Clamp} → {@code Clip}, {@code Sigmoid},
+ * {@code HardSigmoid}, {@code HardSwish} → themselves, {@code Elementwise} and {@code ConstantOperand} → {@code Add}
+ * or {@code Mul}, {@code ChannelShuffle} → {@code Reshape} + {@code Transpose} + {@code Reshape}, {@code Pool2dFull}
+ * → {@code MaxPool}/{@code AveragePool} with its ceil mode, dilations and {@code count_include_pad};
  * {@code Identity} and {@code Dropout} are elided. A subclass of these maps as its base unless it overrides
  * {@code forward}. Any other module is an {@link OnnxExportException} naming the module and its type.
  *

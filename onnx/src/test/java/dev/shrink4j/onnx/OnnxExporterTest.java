@@ -324,7 +324,8 @@ class OnnxExporterTest {
                 OnnxExporter exporter = OnnxExporter.builder().setModel(net).setInputShape(4).build();
                 OnnxExportException e = assertThrows(OnnxExportException.class, () -> exporter.export(file));
                 assertEquals("no ONNX mapping for module body (Square); mapped layers: Conv2d, Linear, BatchNorm, ReLU, ReLU6,"
-                        + " MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Dropout, Identity, Add, Concat, ChannelPad",
+                        + " MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Dropout, Identity, Add, Concat, ChannelPad, Clamp,"
+                        + " Sigmoid, HardSigmoid, HardSwish, Elementwise, ConstantOperand, ChannelShuffle, Pool2dFull",
                         e.getMessage());
             }
             assertEquals("an earlier export", Files.readString(file), "nothing half-written replaces the old file");
