@@ -138,8 +138,8 @@ public final class CandidateEvaluator implements CandidateScorer {
         int[] kept = env.keptChannels(keepRatios);
         Module copy = architecture.get();
         try {
-            copy.loadStateDict(model.stateDict(), true);
             try (PointerScope scope = new PointerScope()) {
+                copy.loadStateDict(model.stateDict(), true);
                 DependencyGroups groups = DependencyGroups.trace(copy, torch.zeros(inputShape));
                 Map<ChannelGroup, int[]> removed = new LinkedHashMap<>();
                 for (int g = 0; g < kept.length; g++) {
@@ -231,10 +231,12 @@ public final class CandidateEvaluator implements CandidateScorer {
                 }
                 used++;
             }
-            for (int i = 0; i < norms.size(); i++) {
-                BatchNorm bn = norms.get(i);
-                bn.runningMean().copy_(sums.get(i)[0].div(new Scalar(Math.max(used, 1))));
-                bn.runningVar().copy_(sums.get(i)[1].div(new Scalar(Math.max(used, 1))));
+            try (PointerScope scope = new PointerScope()) {
+                for (int i = 0; i < norms.size(); i++) {
+                    BatchNorm bn = norms.get(i);
+                    bn.runningMean().copy_(sums.get(i)[0].div(new Scalar(Math.max(used, 1))));
+                    bn.runningVar().copy_(sums.get(i)[1].div(new Scalar(Math.max(used, 1))));
+                }
             }
         } finally {
             sums.forEach(pair -> Arrays.stream(pair).forEach(Tensor::close));
