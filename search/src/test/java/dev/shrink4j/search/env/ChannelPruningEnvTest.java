@@ -128,6 +128,30 @@ class ChannelPruningEnvTest {
     }
 
     @Test
+    void theBudgetHoldsWithChannelRounding() {
+        Random random = new Random(11);
+        for (double budget : new double[] {0.3, 0.5, 0.8}) {
+            ChannelPruningEnv env = ChannelPruningEnv.builder().setModel(toy()).setInputShape(1, 1, 8, 8)
+                    .setBudget(budget).optChannelRound(2).build();
+            for (int episode = 0; episode < 200; episode++) {
+                env.reset();
+                while (!env.step(random.nextDouble()).done()) {
+                    // walk the episode
+                }
+                for (int kept : env.keptChannels()) {
+                    assertEquals(0, kept % 2, "kept " + kept + " is not a multiple of 2");
+                }
+                assertTrue(env.flops() <= budget * env.fullFlops(), "budget " + budget + " exceeded: " + env.flops());
+            }
+        }
+        // With multiples of 2 the fewest channels are 2, 2, 2: 720 + 576 + 32 + 66 + 9 = 1403 of 7499.
+        assertEquals("budget 0.15 is infeasible: with the lower bound 0.2 on every prunable layer the model keeps at"
+                + " least 0.1871 of its FLOPs (1403 of 7499)", assertThrows(IllegalArgumentException.class,
+                () -> ChannelPruningEnv.builder().setModel(toy()).setInputShape(1, 1, 8, 8).setBudget(0.15)
+                        .optChannelRound(2).build()).getMessage());
+    }
+
+    @Test
     void badInputNamesTheSetting() {
         assertEquals("budget (fraction of FLOPs to keep) must be in (0, 1), got 1.0",
                 assertThrows(IllegalArgumentException.class, () -> env(1.0)).getMessage());
