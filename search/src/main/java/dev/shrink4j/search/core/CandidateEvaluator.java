@@ -1,0 +1,332 @@
+package dev.shrink4j.search.core;
+
+import dev.shrink4j.graph.ChannelDim;
+import dev.shrink4j.graph.ChannelGroup;
+import dev.shrink4j.graph.DependencyGroups;
+import dev.shrink4j.graph.GroupMember;
+import dev.shrink4j.graph.speedup.ChannelMasks;
+import dev.shrink4j.graph.speedup.ModelSpeedup;
+import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.layers.BatchNorm;
+import dev.shrink4j.nn.layers.Conv2d;
+import dev.shrink4j.nn.layers.Linear;
+import dev.shrink4j.search.env.ChannelPruningEnv;
+import dev.shrink4j.search.env.PrunableLayer;
+import dev.shrink4j.workbench.data.Batch;
+import dev.shrink4j.workbench.data.DataLoader;
+import dev.shrink4j.workbench.data.Dataset;
+import dev.shrink4j.workbench.stats.ModelProfiler;
+import dev.shrink4j.workbench.train.Evaluator;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Supplier;
+import java.util.stream.IntStream;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Scores per-layer keep ratios on a real, physically pruned copy of a trained model, the way AMC and
+ * MetaPruning score a candidate without fine-tuning:
+ * <ol>
+ *   <li>a fresh copy of the architecture gets the trained weights;</li>
+ *   <li>the environment's rounding turns the ratios into kept channels per dependency group
+ *       ({@link ChannelPruningEnv#keptChannels(double[])}); each group keeps its channels of largest L1 norm,
+ *       summed over the filters of its Conv2d and Linear output members (the L1-filter criterion, group-wise);</li>
+ *   <li>{@link ChannelMasks} and {@link ModelSpeedup} shrink the copy;</li>
+ *   <li>BatchNorm running statistics are recalibrated on the first calibration batches of the training data
+ *       (reset, then the plain average of the batches' statistics, PyTorch's {@code momentum=None});</li>
+ *   <li>accuracy on the held-out split: the <em>last</em> {@code validationSize} samples of the training
+ *       set, never the test set (the reference's {@code val_size} split); real FLOPs from
+ *       {@link ModelProfiler}.</li>
+ * </ol>
+ * Reward {@link Reward#ACC} = accuracy in percent × 0.01, {@link Reward#ACC_FLOPS} =
+ * {@code −(100 − acc) · 0.01 · ln(FLOPs)} (mit-han-lab/amc {@code env/rewards.py}). Each copy is closed after
+ * scoring; every batch runs inside a {@link PointerScope}.
+ */
+public final class CandidateEvaluator implements CandidateScorer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CandidateEvaluator.class);
+
+    /** The reward of a candidate. */
+    public enum Reward {
+        /** Accuracy × 0.01 (accuracy in percent). */
+        ACC,
+        /** {@code −(100 − acc) · 0.01 · ln(FLOPs)}. */
+        ACC_FLOPS
+    }
+
+    /**
+     * One scored candidate.
+     *
+     * @param accuracy held-out accuracy in [0, 1]
+     * @param flops    the pruned copy's FLOPs as {@link ModelProfiler} counts them
+     * @param reward   the reward
+     */
+    public record Score(double accuracy, long flops, double reward) {
+    }
+
+    private final Module model;
+    private final Supplier<Module> architecture;
+    private final ChannelPruningEnv env;
+    private final long[] inputShape;
+    private final DataLoader calibration;
+    private final int calibrationBatches;
+    private final DataLoader validation;
+    private final Reward reward;
+
+    private CandidateEvaluator(Builder b) {
+        this.model = b.model;
+        this.architecture = b.architecture;
+        this.env = b.env;
+        this.inputShape = b.inputShape;
+        this.reward = b.reward;
+        this.calibrationBatches = b.calibrationBatches;
+        Dataset data = b.trainData;
+        int n = data.size();
+        if (b.validationSize <= 0 || b.validationSize >= n) {
+            throw new IllegalArgumentException("validationSize must be in [1, " + (n - 1) + "] for the " + n
+                    + " training samples, got " + b.validationSize);
+        }
+        try (PointerScope scope = new PointerScope()) {
+            Dataset train = new Dataset(data.name() + "[train part]", data.images().narrow(0, 0, n - b.validationSize),
+                    data.labels().narrow(0, 0, n - b.validationSize), data.numClasses());
+            Dataset held = new Dataset(data.name() + "[held out]", data.images().narrow(0, n - b.validationSize, b.validationSize),
+                    data.labels().narrow(0, n - b.validationSize, b.validationSize), data.numClasses());
+            this.calibration = DataLoader.builder().setDataset(train).setBatchSize(b.batchSize).build();
+            this.validation = DataLoader.builder().setDataset(held).setBatchSize(b.batchSize).build();
+        }
+    }
+
+    /** A builder: {@code setModel}, {@code setArchitecture}, {@code setEnvironment}, {@code setInputShape}, {@code setTrainData} required. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public double score(double[] keepRatios) {
+        return evaluate(keepRatios).reward();
+    }
+
+    /** Accuracy, FLOPs and reward of {@code keepRatios} (the pruned copy is closed afterwards). */
+    public Score evaluate(double[] keepRatios) {
+        try (Module copy = prunedCopy(keepRatios)) {
+            double accuracy = new Evaluator().evaluate(copy, validation).accuracy();
+            long flops = ModelProfiler.profile(copy, inputShape).totalFlops();
+            double acc = 100 * accuracy;
+            double r = reward == Reward.ACC ? acc * 0.01 : -(100 - acc) * 0.01 * Math.log(flops);
+            LOG.debug("ratios {}: accuracy {} FLOPs {} reward {}", Arrays.toString(keepRatios), accuracy, flops, r);
+            return new Score(accuracy, flops, r);
+        }
+    }
+
+    /**
+     * A shrunk copy of the model for {@code keepRatios}, BatchNorm recalibrated; the caller closes it.
+     *
+     * @throws IllegalArgumentException when the ratios do not fit the environment
+     */
+    public Module prunedCopy(double[] keepRatios) {
+        int[] kept = env.keptChannels(keepRatios);
+        Module copy = architecture.get();
+        try {
+            try (PointerScope scope = new PointerScope()) {
+                copy.loadStateDict(model.stateDict(), true);
+                DependencyGroups groups = DependencyGroups.trace(copy, torch.zeros(inputShape));
+                Map<ChannelGroup, int[]> removed = new LinkedHashMap<>();
+                for (int g = 0; g < kept.length; g++) {
+                    ChannelGroup group = groupOf(groups, g);
+                    if (kept[g] < group.size()) {
+                        removed.put(group, weakest(group, group.size() - kept[g]));
+                    }
+                }
+                if (!removed.isEmpty()) {
+                    ModelSpeedup.apply(groups, ChannelMasks.of(groups, removed));
+                }
+            }
+            recalibrate(copy);
+            return copy;
+        } catch (RuntimeException e) {
+            copy.close();
+            throw e;
+        }
+    }
+
+    /** The copy's dependency group for env group {@code g}: the input group of the first layer reading it. */
+    private ChannelGroup groupOf(DependencyGroups groups, int g) {
+        for (PrunableLayer l : env.layers()) {
+            if (l.inGroup() == g) {
+                return groups.groupOf(l.name(), l.depthwise() ? ChannelDim.OUT : ChannelDim.IN);
+            }
+        }
+        throw new IllegalStateException("env group " + g + " has no layer reading it");
+    }
+
+    /** The {@code count} channels of least L1 norm (summed over the group's Conv2d/Linear filters), ascending. */
+    static int[] weakest(ChannelGroup group, int count) {
+        double[] norm = new double[group.size()];
+        try (NoGradGuard noGrad = new NoGradGuard()) {
+            for (GroupMember m : group.members()) {
+                if (m.dim() != ChannelDim.OUT || !(m.module() instanceof Conv2d || m.module() instanceof Linear)) {
+                    continue;
+                }
+                Tensor w = m.module().getParameter("weight");
+                float[] rows = new float[(int) w.size(0)];
+                w.abs().flatten(1, -1).sum(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional())
+                        .contiguous().data_ptr_float().get(rows);
+                for (int i = 0; i < rows.length; i++) {
+                    norm[m.channelOf(i)] += rows[i];
+                }
+            }
+        }
+        return IntStream.range(0, norm.length).boxed().sorted(Comparator.comparingDouble((Integer c) -> norm[c])
+                .thenComparingInt(c -> c)).limit(count).mapToInt(Integer::intValue).sorted().toArray();
+    }
+
+    /** Resets every BatchNorm and sets its statistics to the average over the calibration batches. */
+    private void recalibrate(Module copy) {
+        List<BatchNorm> norms = new ArrayList<>();
+        copy.namedModules().values().forEach(m -> {
+            if (m instanceof BatchNorm bn) {
+                norms.add(bn);
+            }
+        });
+        if (norms.isEmpty()) {
+            return;
+        }
+        List<Tensor[]> sums = new ArrayList<>();
+        for (BatchNorm bn : norms) {
+            sums.add(new Tensor[] {torch.zeros(bn.numFeatures()), torch.zeros(bn.numFeatures())});
+        }
+        copy.eval();
+        norms.forEach(bn -> bn.train(true));
+        int used = 0;
+        try (NoGradGuard noGrad = new NoGradGuard()) {
+            for (Batch b : calibration) {
+                if (used == calibrationBatches) {
+                    break;
+                }
+                try (PointerScope step = new PointerScope()) {
+                    // Start each batch from zero mean / unit variance, so the update isolates this batch's statistics.
+                    for (BatchNorm bn : norms) {
+                        bn.runningMean().zero_();
+                        bn.runningVar().fill_(new Scalar(1.0));
+                    }
+                    copy.call(b.x());
+                    for (int i = 0; i < norms.size(); i++) {
+                        BatchNorm bn = norms.get(i);
+                        double m = bn.momentum();
+                        // running = (1 − m)·init + m·batch, with init 0 for the mean and 1 for the variance.
+                        sums.get(i)[0].add_(bn.runningMean().div(new Scalar(m)));
+                        sums.get(i)[1].add_(bn.runningVar().sub(new Scalar(1 - m)).div(new Scalar(m)));
+                    }
+                }
+                used++;
+            }
+            try (PointerScope scope = new PointerScope()) {
+                for (int i = 0; i < norms.size(); i++) {
+                    BatchNorm bn = norms.get(i);
+                    bn.runningMean().copy_(sums.get(i)[0].div(new Scalar(Math.max(used, 1))));
+                    bn.runningVar().copy_(sums.get(i)[1].div(new Scalar(Math.max(used, 1))));
+                }
+            }
+        } finally {
+            sums.forEach(pair -> Arrays.stream(pair).forEach(Tensor::close));
+            copy.eval();
+        }
+    }
+
+    /** Builder for {@link CandidateEvaluator}: {@code set…} required, {@code opt…} optional. */
+    public static final class Builder {
+        private Module model;
+        private Supplier<Module> architecture;
+        private ChannelPruningEnv env;
+        private long[] inputShape;
+        private Dataset trainData;
+        private int validationSize = 1000;
+        private int calibrationBatches = 10;
+        private int batchSize = 100;
+        private Reward reward = Reward.ACC;
+
+        private Builder() {
+        }
+
+        /** The trained model (read, never changed). */
+        public Builder setModel(Module model) {
+            this.model = Objects.requireNonNull(model, "model");
+            return this;
+        }
+
+        /** Makes a fresh, untrained model of the same architecture (the copies). */
+        public Builder setArchitecture(Supplier<Module> architecture) {
+            this.architecture = Objects.requireNonNull(architecture, "architecture");
+            return this;
+        }
+
+        /** The environment whose rounding and groups map ratios to channels. */
+        public Builder setEnvironment(ChannelPruningEnv env) {
+            this.env = Objects.requireNonNull(env, "env");
+            return this;
+        }
+
+        /** The input shape with a batch of 1 (tracing and FLOPs). */
+        public Builder setInputShape(long... inputShape) {
+            this.inputShape = inputShape.clone();
+            return this;
+        }
+
+        /** The training set: its last {@code validationSize} samples are held out for scoring. */
+        public Builder setTrainData(Dataset trainData) {
+            this.trainData = Objects.requireNonNull(trainData, "trainData");
+            return this;
+        }
+
+        /** Held-out samples (default 1000). */
+        public Builder optValidationSize(int validationSize) {
+            this.validationSize = validationSize;
+            return this;
+        }
+
+        /** Batches of the training part for BatchNorm recalibration (default 10). */
+        public Builder optCalibrationBatches(int calibrationBatches) {
+            if (calibrationBatches < 1) {
+                throw new IllegalArgumentException("calibrationBatches must be at least 1, got " + calibrationBatches);
+            }
+            this.calibrationBatches = calibrationBatches;
+            return this;
+        }
+
+        /** Batch size of calibration and scoring (default 100). */
+        public Builder optBatchSize(int batchSize) {
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        /** The reward (default {@link Reward#ACC}). */
+        public Builder optReward(Reward reward) {
+            this.reward = Objects.requireNonNull(reward, "reward");
+            return this;
+        }
+
+        /**
+         * Builds the evaluator.
+         *
+         * @throws IllegalArgumentException naming a missing setting or a validation size that leaves no training part
+         */
+        public CandidateEvaluator build() {
+            if (model == null || architecture == null || env == null || inputShape == null || trainData == null) {
+                throw new IllegalArgumentException("CandidateEvaluator needs setModel, setArchitecture, setEnvironment,"
+                        + " setInputShape and setTrainData");
+            }
+            return new CandidateEvaluator(this);
+        }
+    }
+}

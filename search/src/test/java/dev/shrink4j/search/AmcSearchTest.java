@@ -1,0 +1,89 @@
+package dev.shrink4j.search;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.shrink4j.algorithms.AlgorithmContext;
+import dev.shrink4j.algorithms.AlgorithmKind;
+import dev.shrink4j.algorithms.AlgorithmRegistry;
+import dev.shrink4j.algorithms.CompressionConfig;
+import dev.shrink4j.amc.channel.ChannelPruner;
+import dev.shrink4j.compress.protocol.DataDriven;
+import dev.shrink4j.nn.Module;
+import dev.shrink4j.search.core.SearchLog;
+import dev.shrink4j.search.core.SearchRecord;
+import dev.shrink4j.workbench.data.Dataset;
+import dev.shrink4j.workbench.stats.ModelProfiler;
+import dev.shrink4j.workbench.zoo.LeNet5;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The facade on an untrained LeNet-5 and random data: the shrunk best model, the log and the config for {@code prune}. */
+class AmcSearchTest {
+
+    // LeNet-5 Conv2d + Linear MACs (with bias) at full width: conv1 6·28·28·26 = 122304, conv2 16·10·10·151 = 241600,
+    // fc1 120·401 = 48120, fc2 84·121 = 10164, fc3 10·85 = 850 → 423038.
+    private static final long FULL = 423038;
+
+    @Test
+    void searchesShrinksAndWritesAConfigThatChannelPruningAccepts(@TempDir Path dir) throws Exception {
+        torch.manual_seed(5);
+        LeNet5 trained = new LeNet5();
+        Dataset data = new Dataset("random", torch.randn(150, 1, 28, 28), torch.randint(0, 10, new long[] {150}), 10);
+        Path log = dir.resolve("amc.jsonl");
+        Path config = dir.resolve("best.json");
+        AmcSearch.Result r = AmcSearch.builder().setModel(trained).setArchitecture(LeNet5::new).setInputShape(1, 1, 28, 28)
+                .setTrainData(data).setBudget(0.5).optEpisodes(4).optWarmup(2).optSeed(3).optValidationSize(50)
+                .optLog(log).optConfigOut(config).build().run();
+        List<SearchRecord> logged = SearchLog.read(log);
+        assertEquals(4, logged.size());
+        double bestReward = logged.stream().mapToDouble(SearchRecord::reward).max().orElseThrow();
+        assertEquals(bestReward, r.search().best().reward());
+        assertEquals(List.of("conv1", "conv2", "fc1", "fc2", "fc3"), r.layers());
+        try (Module best = r.bestModel()) {
+            long convLinear = ModelProfiler.profile(best, 1, 1, 28, 28).layers().stream()
+                    .filter(l -> l.type().equals("Conv2d") || l.type().equals("Linear")).mapToLong(l -> l.flops()).sum();
+            assertEquals(r.search().best().flops(), convLinear);
+            assertTrue(convLinear <= 0.5 * FULL, convLinear + " over half of " + FULL);
+        }
+
+        // prune's config parser takes the file; channel pruning removes the input channels the ratios say.
+        CompressionConfig cfg = CompressionConfig.parse(config.toString(), Files.readString(config), AlgorithmRegistry.load(),
+                AlgorithmKind.PRUNER);
+        try (PointerScope scope = new PointerScope(); LeNet5 model = new LeNet5()) {
+            ChannelPruner pruner = (ChannelPruner) cfg.spec().factory().create(new AlgorithmContext(model, cfg.configList(),
+                    null, cfg.options(), new long[] {1, 1, 28, 28}));
+            pruner.compress();
+            DataDriven d = (DataDriven) pruner;
+            model.eval();
+            for (int i = 0; i < d.statisticsBatches(); i++) {
+                try (PointerScope step = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+                    model.call(torch.randn(16, 1, 28, 28));
+                }
+            }
+            d.finishStatistics();
+            double[] ratios = r.bestRatios();
+            int[] inputs = {6, 16 * 25, 120, 84};
+            String[] layers = {"conv2", "fc1", "fc2", "fc3"};
+            for (int i = 0; i < layers.length; i++) {
+                int removed = ratios[i + 1] < 1 ? pruner.result().orElseThrow().removedInputChannels(layers[i]).length : 0;
+                int channels = i == 1 ? 16 : inputs[i];
+                assertEquals(Math.round((1 - ratios[i + 1]) * channels), removed, layers[i] + " ratio " + ratios[i + 1]);
+            }
+        }
+    }
+
+    @Test
+    void missingSettingsAreNamed() {
+        assertEquals("AmcSearch needs setArchitecture, setInputShape, setTrainData, setBudget",
+                assertThrows(IllegalArgumentException.class, () -> AmcSearch.builder().setModel(new LeNet5()).build()).getMessage());
+    }
+}

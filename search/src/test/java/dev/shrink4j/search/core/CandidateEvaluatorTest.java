@@ -1,0 +1,94 @@
+package dev.shrink4j.search.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.layers.BatchNorm2d;
+import dev.shrink4j.nn.layers.Conv2d;
+import dev.shrink4j.nn.layers.Flatten;
+import dev.shrink4j.nn.layers.Linear;
+import dev.shrink4j.nn.layers.ReLU;
+import dev.shrink4j.nn.layers.Sequential;
+import dev.shrink4j.search.env.ChannelPruningEnv;
+import dev.shrink4j.workbench.data.Dataset;
+import dev.shrink4j.workbench.stats.ModelProfiler;
+import java.util.function.Supplier;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The evaluator on the toy of {@code ChannelPruningEnvTest} with batch norms after the convolutions, checked
+ * against independent computations: which filters L1 keeps, the FLOPs the environment predicts
+ * (3663 for ratios {1, 0.5, 0.875, 0.7}), recalibrated statistics, accuracy and reward.
+ */
+class CandidateEvaluatorTest {
+
+    private static final double[] RATIOS = {1, 0.5, 0.875, 0.7};
+
+    private static Module toy() {
+        return new Sequential(new Conv2d(1, 4, 3), new BatchNorm2d(4), new ReLU(), new Conv2d(4, 8, 3),
+                new BatchNorm2d(8), new ReLU(), new Flatten(), new Linear(128, 10), new ReLU(), new Linear(10, 3));
+    }
+
+    @Test
+    void prunesByL1RecalibratesAndScoresOnTheHeldOutSplit() {
+        torch.manual_seed(3);
+        Supplier<Module> architecture = CandidateEvaluatorTest::toy;
+        Module model = toy();
+        Tensor images = torch.randn(60, 1, 8, 8);
+        Tensor labels = torch.randint(0, 3, new long[] {60});
+        Dataset data = new Dataset("random", images, labels, 3);
+        ChannelPruningEnv env = ChannelPruningEnv.builder().setModel(model).setInputShape(1, 1, 8, 8).setBudget(0.5).build();
+        CandidateEvaluator evaluator = CandidateEvaluator.builder().setModel(model).setArchitecture(architecture)
+                .setEnvironment(env).setInputShape(1, 1, 8, 8).setTrainData(data).optValidationSize(20)
+                .optBatchSize(10).optCalibrationBatches(2).build();
+
+        try (Module copy = evaluator.prunedCopy(RATIOS); NoGradGuard noGrad = new NoGradGuard();
+                PointerScope scope = new PointerScope()) {
+            Conv2d conv1 = (Conv2d) copy.getSubmodule("0");
+            assertEquals(2, conv1.outChannels());
+            assertEquals(7, ((Conv2d) copy.getSubmodule("3")).outChannels());
+            assertEquals(7, ((Linear) copy.getSubmodule("7")).outFeatures());
+            // Independent: the two conv1 filters of largest L1 norm (group A = conv1's output only).
+            float[] l1 = new float[4];
+            ((Conv2d) model.getSubmodule("0")).weight().abs().sum(new long[] {1, 2, 3}, false,
+                    new org.bytedeco.pytorch.ScalarTypeOptional()).contiguous().data_ptr_float().get(l1);
+            int[] order = java.util.stream.IntStream.range(0, 4).boxed()
+                    .sorted((a, b) -> Float.compare(l1[b], l1[a])).mapToInt(Integer::intValue).limit(2).sorted().toArray();
+            Tensor expected = ((Conv2d) model.getSubmodule("0")).weight().index_select(0, Tensor.create(new long[] {order[0], order[1]}, 2));
+            assertEquals(0.0, expected.sub(conv1.weight()).abs().max().item_double(), 0.0);
+
+            // FLOPs: the profiler's Conv2d + Linear count of the real shrunk copy equals the environment's formula.
+            long convLinear = ModelProfiler.profile(copy, 1, 1, 8, 8).layers().stream()
+                    .filter(l -> l.type().equals("Conv2d") || l.type().equals("Linear")).mapToLong(l -> l.flops()).sum();
+            assertEquals(3663, convLinear);
+            assertEquals(3663, env.flopsOf(RATIOS));
+
+            // BatchNorm 1: the mean over the two calibration batches (samples 0-9, 10-19) of conv1's channel means.
+            Tensor m0 = conv1.call(images.narrow(0, 0, 10)).mean(new long[] {0, 2, 3}, false, new org.bytedeco.pytorch.ScalarTypeOptional());
+            Tensor m1 = conv1.call(images.narrow(0, 10, 10)).mean(new long[] {0, 2, 3}, false, new org.bytedeco.pytorch.ScalarTypeOptional());
+            Tensor mean = m0.add(m1).div(new org.bytedeco.pytorch.Scalar(2.0));
+            BatchNorm2d bn1 = (BatchNorm2d) copy.getSubmodule("1");
+            assertEquals(0.0, mean.sub(bn1.runningMean()).abs().max().item_double(), 1e-5);
+
+            // Accuracy on the last 20 training samples, by an argmax of our own.
+            Tensor predicted = copy.call(images.narrow(0, 40, 20)).argmax(new org.bytedeco.pytorch.LongOptional(1), false);
+            double accuracy = predicted.eq(labels.narrow(0, 40, 20)).sum().item_double() / 20;
+            long totalFlops = ModelProfiler.profile(copy, 1, 1, 8, 8).totalFlops();
+            CandidateEvaluator.Score score = evaluator.evaluate(RATIOS);
+            assertEquals(accuracy, score.accuracy(), 1e-12);
+            assertEquals(totalFlops, score.flops());
+            assertEquals(accuracy, evaluator.score(RATIOS), 1e-12);   // ACC: percent × 0.01
+            CandidateEvaluator accFlops = CandidateEvaluator.builder().setModel(model).setArchitecture(architecture)
+                    .setEnvironment(env).setInputShape(1, 1, 8, 8).setTrainData(data).optValidationSize(20)
+                    .optBatchSize(10).optCalibrationBatches(2).optReward(CandidateEvaluator.Reward.ACC_FLOPS).build();
+            assertEquals(-(100 - 100 * accuracy) * 0.01 * Math.log(totalFlops), accFlops.score(RATIOS), 1e-9);
+        }
+        // The trained model is untouched.
+        assertArrayEquals(new long[] {4, 1, 3, 3}, ((Conv2d) model.getSubmodule("0")).weight().shape());
+    }
+}
