@@ -71,7 +71,8 @@ public final class Admm {
      */
     public static Tensor topKMask(Tensor weight, double sparsity) {
         long n = weight.numel();
-        long keep = n - (long) Math.floor(n * sparsity);
+        // a hair of tolerance: a sparsity computed as k / n must prune k, not k − 1 when n·(k / n) rounds below k
+        long keep = n - (long) Math.floor(n * sparsity + 1e-9);
         Tensor flat = weight.detach().reshape(-1);
         Tensor mask = torch.zeros_like(flat);
         if (keep > 0) {
