@@ -103,6 +103,17 @@ class GeneticTunerTest {
     }
 
     @Test
+    void refusesACorruptLogNamingTheFileAndLine(@TempDir Path dir) throws Exception {
+        Path log = dir.resolve("g.jsonl");
+        Files.writeString(log, "{\"search\":\"genetic\",\"index\":0,\"keep_ratios\":[0.4,0.7,0.22,1.0],"
+                + "\"flops_ratio\":0.646,\"reward\":0}\n{\"search\":\"gen");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> tuner(
+                new SeparableScorer(TARGET, FLOPS_WEIGHTS), 0.7).optLog(new JsonLinesCandidateLog(log)).build().search());
+        assertTrue(e.getMessage().startsWith("candidate log " + log + " line 2: the last line has no newline"),
+                e.getMessage());
+    }
+
+    @Test
     void rejectsABudgetOutsideTheOpenUnitInterval() {
         for (double bad : new double[] {0, 1, 1.5, -0.2, Double.NaN}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
