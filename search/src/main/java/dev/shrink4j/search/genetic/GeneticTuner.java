@@ -2,8 +2,8 @@ package dev.shrink4j.search.genetic;
 
 import dev.shrink4j.search.scoring.CandidateLog;
 import dev.shrink4j.search.scoring.CandidateScorer;
-import dev.shrink4j.search.scoring.MemoryCandidateLog;
 import dev.shrink4j.search.scoring.ReplayingScorer;
+import dev.shrink4j.search.scoring.SearchBuilder;
 import dev.shrink4j.search.scoring.Score;
 import dev.shrink4j.search.scoring.SearchProgress;
 import dev.shrink4j.search.scoring.SearchSettings;
@@ -66,7 +66,7 @@ public final class GeneticTuner {
     private final RatioGrid grid;
 
     private GeneticTuner(Builder b) {
-        this.scorer = b.scorer;
+        this.scorer = b.scorer();
         this.flopsBudget = b.flopsBudget;
         this.generations = b.generations;
         this.population = b.population;
@@ -75,8 +75,8 @@ public final class GeneticTuner {
         this.crossovers = b.crossovers;
         this.mutationProbability = b.mutationProbability;
         this.seed = b.seed;
-        this.log = b.log;
-        this.progressOut = b.progressOut;
+        this.log = b.log();
+        this.progressOut = b.progressOut();
         this.grid = b.grid;
     }
 
@@ -202,8 +202,7 @@ public final class GeneticTuner {
     }
 
     /** Settings of a {@link GeneticTuner}: {@code set…} required, {@code opt…} optional (MetaPruning's defaults). */
-    public static final class Builder {
-        private CandidateScorer scorer;
+    public static final class Builder extends SearchBuilder<Builder> {
         private Double flopsBudgetSet;
         private double flopsBudget;
         private int generations = 20;
@@ -213,18 +212,16 @@ public final class GeneticTuner {
         private int crossovers = 25;
         private double mutationProbability = 0.1;
         private long seed;
-        private CandidateLog log = new MemoryCandidateLog();
-        private PrintStream progressOut = System.err;
         private RatioGrid grid = RatioGrid.metaPruning();
 
         private Builder() {
         }
 
-        /** The scorer of candidates (required). */
-        public Builder setScorer(CandidateScorer scorer) {
-            this.scorer = scorer;
+        @Override
+        protected Builder self() {
             return this;
         }
+
 
         /** The largest share of the unpruned FLOPs a candidate may keep, in (0, 1) (required). */
         public Builder setFlopsBudget(double flopsBudget) {
@@ -274,17 +271,7 @@ public final class GeneticTuner {
             return this;
         }
 
-        /** Where every candidate is logged and from which the search resumes (default: in memory only). */
-        public Builder optLog(CandidateLog log) {
-            this.log = log;
-            return this;
-        }
 
-        /** Where the progress lines go (default standard error; null prints none). */
-        public Builder optProgress(PrintStream out) {
-            this.progressOut = out;
-            return this;
-        }
 
         /** The ratios genes index (default {@link RatioGrid#metaPruning()}). */
         public Builder optGrid(RatioGrid grid) {
@@ -299,12 +286,9 @@ public final class GeneticTuner {
          * @throws IllegalArgumentException naming the first setting out of range
          */
         public GeneticTuner build() {
-            SearchSettings.required("GeneticTuner", "setScorer", scorer);
+            checkShared("GeneticTuner", SEARCH);
             flopsBudget = SearchSettings.checkOpenUnit("flops budget",
                     SearchSettings.required("GeneticTuner", "setFlopsBudget", flopsBudgetSet));
-            if (scorer.layerCount() < 1) {
-                throw new IllegalArgumentException("genetic: the model has no prunable layer");
-            }
             SearchSettings.checkAtLeast("generations", generations, 1);
             SearchSettings.checkAtLeast("population", population, 1);
             SearchSettings.checkAtLeast("parents", parents, 1);
@@ -313,7 +297,6 @@ public final class GeneticTuner {
             if (!(mutationProbability >= 0 && mutationProbability <= 1)) {
                 throw new IllegalArgumentException("mutation probability: " + mutationProbability + " is outside [0, 1]");
             }
-            SearchSettings.required("GeneticTuner", "optLog", log);
             SearchSettings.required("GeneticTuner", "optGrid", grid);
             return new GeneticTuner(this);
         }

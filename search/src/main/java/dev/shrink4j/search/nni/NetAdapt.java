@@ -2,7 +2,6 @@ package dev.shrink4j.search.nni;
 
 import dev.shrink4j.search.scoring.CandidateLog;
 import dev.shrink4j.search.scoring.CandidateScorer;
-import dev.shrink4j.search.scoring.MemoryCandidateLog;
 import dev.shrink4j.search.scoring.ReplayingScorer;
 import dev.shrink4j.search.scoring.Score;
 import dev.shrink4j.search.scoring.SearchProgress;
@@ -41,15 +40,15 @@ public final class NetAdapt {
     private final PrintStream progressOut;
 
     private NetAdapt(Builder b) {
-        this.scorer = b.scorer;
-        this.targetSparsity = b.targetSparsity;
-        this.weightCounts = b.weightCounts;
+        this.scorer = b.scorer();
+        this.targetSparsity = b.targetSparsity();
+        this.weightCounts = b.weightCounts();
         this.stepFraction = b.stepFraction;
         this.maxLayerSparsity = b.maxLayerSparsity;
         this.minStepSet = b.minStep;
         this.fineTune = b.fineTune;
-        this.log = b.log;
-        this.progressOut = b.progressOut;
+        this.log = b.log();
+        this.progressOut = b.progressOut();
     }
 
     /** A builder: {@code setScorer}, {@code setTargetSparsity} and {@code setLayerWeightCounts} are required. */
@@ -117,38 +116,22 @@ public final class NetAdapt {
     }
 
     /** Settings of a {@link NetAdapt} search: {@code set…} required, {@code opt…} optional (NNI's defaults). */
-    public static final class Builder {
-        private CandidateScorer scorer;
-        private Double targetSparsitySet;
-        private double targetSparsity;
-        private long[] weightCounts;
+    public static final class Builder extends WeightSparsityBuilder<Builder> {
         private double stepFraction = 0.05;
         private double maxLayerSparsity = 0.99;
         private Long minStep;
         private ShortFineTune fineTune = keepRatios -> { };
-        private CandidateLog log = new MemoryCandidateLog();
-        private PrintStream progressOut = System.err;
 
         private Builder() {
         }
 
-        /** The scorer of candidates (required); it receives keep ratios {@code 1 − sparsity}. */
-        public Builder setScorer(CandidateScorer scorer) {
-            this.scorer = scorer;
+        @Override
+        protected Builder self() {
             return this;
         }
 
-        /** The share of all prunable weights to prune, in (0, 1) (required). */
-        public Builder setTargetSparsity(double targetSparsity) {
-            this.targetSparsitySet = targetSparsity;
-            return this;
-        }
 
-        /** The weight count of each prunable layer, in the scorer's layer order (required). */
-        public Builder setLayerWeightCounts(long... weightCounts) {
-            this.weightCounts = weightCounts.clone();
-            return this;
-        }
+
 
         /** The first step as a share of all prunable weights, in (0, 1) (default 0.05). */
         public Builder optStepFraction(double fraction) {
@@ -174,35 +157,17 @@ public final class NetAdapt {
             return this;
         }
 
-        /** Where every candidate is logged and from which the search resumes (default: in memory only). */
-        public Builder optLog(CandidateLog log) {
-            this.log = log;
-            return this;
-        }
 
-        /** Where the progress lines go (default standard error; null prints none). */
-        public Builder optProgress(PrintStream out) {
-            this.progressOut = out;
-            return this;
-        }
 
         /** Checks the settings and builds the search. */
         public NetAdapt build() {
-            SearchSettings.required("NetAdapt", "setScorer", scorer);
-            targetSparsity = SearchSettings.checkOpenUnit("target sparsity",
-                    SearchSettings.required("NetAdapt", "setTargetSparsity", targetSparsitySet));
-            SearchSettings.required("NetAdapt", "setLayerWeightCounts", weightCounts);
-            if (scorer.layerCount() < 1) {
-                throw new IllegalArgumentException("netadapt: the model has no prunable layer");
-            }
-            weightCounts = SearchSettings.checkWeightCounts(weightCounts, scorer);
+            checkWeightSparsity("NetAdapt", SEARCH);
             SearchSettings.checkOpenUnit("step fraction", stepFraction);
             SearchSettings.checkOpenUnit("max layer sparsity", maxLayerSparsity);
             if (minStep != null && minStep < 1) {
                 throw new IllegalArgumentException("min step: " + minStep + " is below 1 weight");
             }
             SearchSettings.required("NetAdapt", "optShortFineTune", fineTune);
-            SearchSettings.required("NetAdapt", "optLog", log);
             return new NetAdapt(this);
         }
     }

@@ -2,8 +2,8 @@ package dev.shrink4j.search.nni;
 
 import dev.shrink4j.search.scoring.CandidateLog;
 import dev.shrink4j.search.scoring.CandidateScorer;
-import dev.shrink4j.search.scoring.MemoryCandidateLog;
 import dev.shrink4j.search.scoring.ReplayingScorer;
+import dev.shrink4j.search.scoring.SearchBuilder;
 import dev.shrink4j.search.scoring.SearchProgress;
 import dev.shrink4j.search.scoring.SearchSettings;
 import java.io.PrintStream;
@@ -34,11 +34,11 @@ public final class SensitivityAnalysis {
     private final PrintStream progressOut;
 
     private SensitivityAnalysis(Builder b) {
-        this.scorer = b.scorer;
+        this.scorer = b.scorer();
         this.maxDrop = b.maxDrop;
         this.sparsities = b.sparsities.clone();
-        this.log = b.log;
-        this.progressOut = b.progressOut;
+        this.log = b.log();
+        this.progressOut = b.progressOut();
     }
 
     /** A builder: {@code setScorer} and {@code setMaxDrop} are required. */
@@ -77,21 +77,18 @@ public final class SensitivityAnalysis {
     }
 
     /** Settings of a {@link SensitivityAnalysis}: {@code set…} required, {@code opt…} optional. */
-    public static final class Builder {
-        private CandidateScorer scorer;
+    public static final class Builder extends SearchBuilder<Builder> {
         private Double maxDrop;
         private double[] sparsities = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9};
-        private CandidateLog log = new MemoryCandidateLog();
-        private PrintStream progressOut = System.err;
 
         private Builder() {
         }
 
-        /** The scorer of candidates (required). */
-        public Builder setScorer(CandidateScorer scorer) {
-            this.scorer = scorer;
+        @Override
+        protected Builder self() {
             return this;
         }
+
 
         /** The largest reward drop a sparsity may cause and still pass, ≥ 0 (required). */
         public Builder setMaxDrop(double maxDrop) {
@@ -105,27 +102,14 @@ public final class SensitivityAnalysis {
             return this;
         }
 
-        /** Where every candidate is logged and from which the analysis resumes (default: in memory only). */
-        public Builder optLog(CandidateLog log) {
-            this.log = log;
-            return this;
-        }
 
-        /** Where the progress lines go (default standard error; null prints none). */
-        public Builder optProgress(PrintStream out) {
-            this.progressOut = out;
-            return this;
-        }
 
         /** Checks the settings and builds the analysis. */
         public SensitivityAnalysis build() {
-            SearchSettings.required("SensitivityAnalysis", "setScorer", scorer);
+            checkShared("SensitivityAnalysis", SEARCH);
             SearchSettings.required("SensitivityAnalysis", "setMaxDrop", maxDrop);
             if (!(maxDrop >= 0) || Double.isInfinite(maxDrop)) {
                 throw new IllegalArgumentException("max drop: " + maxDrop + " is not a finite number ≥ 0");
-            }
-            if (scorer.layerCount() < 1) {
-                throw new IllegalArgumentException("sensitivity: the model has no prunable layer");
             }
             if (sparsities.length == 0) {
                 throw new IllegalArgumentException("sparsities: the list is empty");
@@ -137,7 +121,6 @@ public final class SensitivityAnalysis {
                             + " is not above the one before it, " + sparsities[i - 1]);
                 }
             }
-            SearchSettings.required("SensitivityAnalysis", "optLog", log);
             return new SensitivityAnalysis(this);
         }
     }

@@ -2,7 +2,6 @@ package dev.shrink4j.search.nni;
 
 import dev.shrink4j.search.scoring.CandidateLog;
 import dev.shrink4j.search.scoring.CandidateScorer;
-import dev.shrink4j.search.scoring.MemoryCandidateLog;
 import dev.shrink4j.search.scoring.ReplayingScorer;
 import dev.shrink4j.search.scoring.Score;
 import dev.shrink4j.search.scoring.SearchProgress;
@@ -58,9 +57,9 @@ public final class SimulatedAnnealing {
     private final PrintStream progressOut;
 
     private SimulatedAnnealing(Builder b) {
-        this.scorer = b.scorer;
-        this.targetSparsity = b.targetSparsity;
-        this.weightCounts = b.weightCounts;
+        this.scorer = b.scorer();
+        this.targetSparsity = b.targetSparsity();
+        this.weightCounts = b.weightCounts();
         this.startTemperature = b.startTemperature;
         this.stopTemperature = b.stopTemperature;
         this.coolDownRate = b.coolDownRate;
@@ -68,8 +67,8 @@ public final class SimulatedAnnealing {
         this.acceptanceScale = b.acceptanceScale;
         this.maxTriesPerTemperature = b.maxTriesPerTemperature;
         this.seed = b.seed;
-        this.log = b.log;
-        this.progressOut = b.progressOut;
+        this.log = b.log();
+        this.progressOut = b.progressOut();
     }
 
     /** A builder: {@code setScorer}, {@code setTargetSparsity} and {@code setLayerWeightCounts} are required. */
@@ -205,11 +204,7 @@ public final class SimulatedAnnealing {
     }
 
     /** Settings of a {@link SimulatedAnnealing} search: {@code set…} required, {@code opt…} optional (NNI's defaults). */
-    public static final class Builder {
-        private CandidateScorer scorer;
-        private Double targetSparsitySet;
-        private double targetSparsity;
-        private long[] weightCounts;
+    public static final class Builder extends WeightSparsityBuilder<Builder> {
         private double startTemperature = 100;
         private double stopTemperature = 20;
         private double coolDownRate = 0.9;
@@ -217,29 +212,17 @@ public final class SimulatedAnnealing {
         private double acceptanceScale = 10_000;
         private int maxTriesPerTemperature = 100;
         private long seed;
-        private CandidateLog log = new MemoryCandidateLog();
-        private PrintStream progressOut = System.err;
 
         private Builder() {
         }
 
-        /** The scorer of candidates (required); it receives keep ratios {@code 1 − sparsity}. */
-        public Builder setScorer(CandidateScorer scorer) {
-            this.scorer = scorer;
+        @Override
+        protected Builder self() {
             return this;
         }
 
-        /** The share of all prunable weights to prune, in (0, 1) (required). */
-        public Builder setTargetSparsity(double targetSparsity) {
-            this.targetSparsitySet = targetSparsity;
-            return this;
-        }
 
-        /** The weight count of each prunable layer, in the scorer's layer order (required). */
-        public Builder setLayerWeightCounts(long... weightCounts) {
-            this.weightCounts = weightCounts.clone();
-            return this;
-        }
+
 
         /** The starting temperature (default 100). */
         public Builder optStartTemperature(double t) {
@@ -283,28 +266,11 @@ public final class SimulatedAnnealing {
             return this;
         }
 
-        /** Where every candidate is logged and from which the search resumes (default: in memory only). */
-        public Builder optLog(CandidateLog log) {
-            this.log = log;
-            return this;
-        }
 
-        /** Where the progress lines go (default standard error; null prints none). */
-        public Builder optProgress(PrintStream out) {
-            this.progressOut = out;
-            return this;
-        }
 
         /** Checks the settings and builds the search. */
         public SimulatedAnnealing build() {
-            SearchSettings.required("SimulatedAnnealing", "setScorer", scorer);
-            targetSparsity = SearchSettings.checkOpenUnit("target sparsity",
-                    SearchSettings.required("SimulatedAnnealing", "setTargetSparsity", targetSparsitySet));
-            SearchSettings.required("SimulatedAnnealing", "setLayerWeightCounts", weightCounts);
-            if (scorer.layerCount() < 1) {
-                throw new IllegalArgumentException("simulated annealing: the model has no prunable layer");
-            }
-            weightCounts = SearchSettings.checkWeightCounts(weightCounts, scorer);
+            checkWeightSparsity("SimulatedAnnealing", SEARCH);
             if (!(startTemperature > stopTemperature && stopTemperature > 0)) {
                 throw new IllegalArgumentException("temperatures: start " + startTemperature + " must be above stop "
                         + stopTemperature + ", and stop above 0");
@@ -319,7 +285,6 @@ public final class SimulatedAnnealing {
                 throw new IllegalArgumentException("acceptance scale: " + acceptanceScale + " is not a positive number");
             }
             SearchSettings.checkAtLeast("max tries per temperature", maxTriesPerTemperature, 1);
-            SearchSettings.required("SimulatedAnnealing", "optLog", log);
             return new SimulatedAnnealing(this);
         }
     }
