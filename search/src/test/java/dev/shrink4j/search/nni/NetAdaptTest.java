@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.shrink4j.search.scoring.CandidateRecord;
 import dev.shrink4j.search.scoring.FunctionScorer;
+import dev.shrink4j.search.scoring.MemoryCandidateLog;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -46,5 +48,23 @@ class NetAdaptTest {
         assertEquals(200, r.prunedWeights());
         assertEquals(10, r.iterations());
         assertArrayEquals(new double[] {0.0, 200.0 / 300}, r.sparsities(), 1e-15);
+    }
+
+    @Test
+    void resumedFromItsLogScoresOnlyTheCandidatesNotYetLogged() {
+        MemoryCandidateLog full = new MemoryCandidateLog();
+        NetAdaptResult whole = NetAdapt.builder().setScorer(new FunctionScorer(2, k -> -10 * (1 - k[0]) - (1 - k[1])))
+                .setTargetSparsity(0.5).setLayerWeightCounts(100, 300).optLog(full).optProgress(null).build().search();
+        // an interrupted run: the first 7 records of the full run
+        MemoryCandidateLog part = new MemoryCandidateLog();
+        full.read().subList(0, 7).forEach(part::append);
+        FunctionScorer resumedScorer = new FunctionScorer(2, k -> -10 * (1 - k[0]) - (1 - k[1]));
+        NetAdaptResult resumed = NetAdapt.builder().setScorer(resumedScorer).setTargetSparsity(0.5)
+                .setLayerWeightCounts(100, 300).optLog(part).optProgress(null).build().search();
+        assertEquals(full.read(), part.read());
+        assertArrayEquals(whole.sparsities(), resumed.sparsities(), 0.0);
+        assertEquals(full.read().size() - 7, resumedScorer.scored.size());
+        CandidateRecord first = part.read().get(0);
+        assertArrayEquals(new double[] {0.8, 1.0}, first.keepRatios(), 0.0); // 20 weights (5% of 400) from layer 0 of 100
     }
 }
