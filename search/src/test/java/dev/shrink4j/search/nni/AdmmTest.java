@@ -1,0 +1,154 @@
+package dev.shrink4j.search.nni;
+
+import static dev.shrink4j.nn.TensorValues.set;
+import static dev.shrink4j.nn.TensorValues.values;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.OneLayer;
+import dev.shrink4j.nn.layers.Linear;
+import dev.shrink4j.nn.optim.Adam;
+import dev.shrink4j.nn.optim.Optimizer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Test;
+
+class AdmmTest {
+
+    @Test
+    void projectionKeepsExactlyTheLargestMagnitudes() {
+        Tensor w = Tensor.create(new float[] {0.5f, -3, 1, -0.2f, 2, 0.1f}, 2, 3);
+        // ⌊6·0.5⌋ = 3 pruned: −3, 2 and 1 stay
+        Tensor z = Admm.projectTopK(w, 0.5);
+        assertArrayEquals(new long[] {2, 3}, z.shape());
+        assertArrayEquals(new float[] {0, -3, 1, 0, 2, 0}, values(z), 0f); // −0 from −0.2·0 counts as 0
+        // ⌊6·0.34⌋ = 2 pruned: the two smallest, −0.2 and 0.1
+        assertArrayEquals(new float[] {0.5f, -3, 1, 0, 2, 0}, values(Admm.projectTopK(w, 0.34)), 0f);
+        assertArrayEquals(new float[] {0.5f, -3, 1, -0.2f, 2, 0.1f}, values(Admm.projectTopK(w, 0.0)));
+        // ties: exactly two of four equal magnitudes survive (a threshold rule would keep none or all)
+        float[] tied = values(Admm.topKMask(Tensor.create(new float[] {1, -1, 1, -1}, 4), 0.5));
+        assertEquals(2, sum(tied));
+    }
+
+    private static float sum(float[] a) {
+        float s = 0;
+        for (float v : a) {
+            s += v;
+        }
+        return s;
+    }
+
+    /** The weights the data were made with: the four large entries are the support ADMM should find. */
+    private static final float[] TRUE_WEIGHTS = {3, 0.01f, -2, 0.02f, 0.03f, 2.5f, 0.01f, -3};
+
+    private static final class Regression {
+        final Tensor x;
+        final Tensor y;
+
+        Regression() {
+            torch.manual_seed(5);
+            x = torch.randn(32, 4);
+            y = torch.mm(x, Tensor.create(TRUE_WEIGHTS, 2, 4).t());
+        }
+
+        double loss(Module model) {
+            try (PointerScope s = new PointerScope()) {
+                return torch.mse_loss(model.call(x), y).item_double();
+            }
+        }
+
+        void trainEpoch(Module model, Optimizer optimizer, int epoch) {
+            for (int step = 0; step < 10; step++) {
+                try (PointerScope s = new PointerScope()) {
+                    optimizer.zeroGrad();
+                    torch.mse_loss(model.call(x), y).backward();
+                    optimizer.step();
+                }
+            }
+        }
+    }
+
+    @Test
+    void trainsProjectsAndPrunesToTheTrueSupport() {
+        Regression data = new Regression();
+        try (OneLayer<Linear> model = OneLayer.linear(4, 2);
+                Adam adam = Adam.builder().setLearningRate(0.05).build(model.parameters())) {
+            torch.manual_seed(1);
+            set(model.layer.weight(), values(torch.randn(2, 4).mul(new org.bytedeco.pytorch.Scalar(0.1))));
+            double before = data.loss(model);
+            List<String> checked = new ArrayList<>();
+            Map<String, Tensor> masks = Admm.builder().setModel(model).setSparsities(Map.of("fc.weight", 0.5))
+                    .setEpochTrainer(data::trainEpoch).optRho(0.1).optIterations(6).optEpochsPerIteration(2)
+                    .optOptimizer(adam).optListener((k, name, w, z, u) -> {
+                        // Z is a copy, not W itself
+                        assertNotEquals(w.data_ptr().address(), z.data_ptr().address());
+                        // U = U_old + W − Z, so W + U_old = U + Z; Z must be W + U_old with all but its 4 largest
+                        // magnitudes zeroed — computed here in plain Java
+                        float[] a = values(u.add(z));
+                        float[] expected = keepLargest(a, 4);
+                        assertArrayEquals(expected, values(z), 1e-6f, "iteration " + k);
+                        checked.add(name + "@" + k);
+                    }).build().run();
+            assertEquals(6, checked.size());
+            float[] mask = values(masks.get("fc.weight"));
+            assertArrayEquals(new float[] {1, 0, 1, 0, 0, 1, 0, 1}, mask);
+            float[] w = values(model.layer.weight());
+            for (int i = 0; i < w.length; i++) {
+                if (mask[i] == 0) {
+                    assertEquals(0f, w[i], 0f);
+                }
+            }
+            assertTrue(data.loss(model) < before / 10, "loss " + before + " → " + data.loss(model));
+            masks.values().forEach(Tensor::close);
+        }
+    }
+
+    @Test
+    void keepsTheMasksOfEarlierRounds() {
+        Regression data = new Regression();
+        try (OneLayer<Linear> model = OneLayer.linear(4, 2);
+                Adam adam = Adam.builder().setLearningRate(0.05).build(model.parameters())) {
+            // an earlier round pruned entry 0, the largest true weight; it must stay pruned through training
+            Tensor fixed = Tensor.create(new float[] {0, 1, 1, 1, 1, 1, 1, 1}, 2, 4);
+            Map<String, Tensor> masks = Admm.builder().setModel(model).setSparsities(Map.of("fc.weight", 0.5))
+                    .setEpochTrainer(data::trainEpoch).optIterations(2).optEpochsPerIteration(1).optOptimizer(adam)
+                    .optFixedMasks(Map.of("fc.weight", fixed)).build().run();
+            float[] mask = values(masks.get("fc.weight"));
+            assertEquals(0f, mask[0]);
+            assertEquals(4, sum(mask));
+            assertEquals(0f, values(model.layer.weight())[0], 0f);
+        }
+    }
+
+    private static float[] keepLargest(float[] a, int keep) {
+        Integer[] order = new Integer[a.length];
+        for (int i = 0; i < a.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (i, j) -> Float.compare(Math.abs(a[j]), Math.abs(a[i])));
+        float[] out = new float[a.length];
+        for (int r = 0; r < keep; r++) {
+            out[order[r]] = a[order[r]];
+        }
+        return out;
+    }
+
+    @Test
+    void rejectsAnUnknownParameterNamingIt() {
+        try (OneLayer<Linear> model = OneLayer.linear(4, 2)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Admm.builder()
+                    .setModel(model).setSparsities(Map.of("fc.wieght", 0.5)).setEpochTrainer((m, o, k) -> { }).build());
+            assertEquals("admm sparsities: \"fc.wieght\" is not a parameter of the model; it has [fc.weight, fc.bias]",
+                    e.getMessage());
+        }
+    }
+}
