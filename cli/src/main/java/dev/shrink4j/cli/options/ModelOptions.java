@@ -2,6 +2,7 @@ package dev.shrink4j.cli.options;
 
 import dev.shrink4j.cli.run.DataSpec;
 import dev.shrink4j.cli.run.Models;
+import dev.shrink4j.cli.run.UsageException;
 import dev.shrink4j.nn.Module;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -30,14 +31,37 @@ public final class ModelOptions {
      * The architecture's name: the zoo name {@code --arch}, or for {@code --model} the ONNX file's architecture name
      * ({@link Models#onnxArch}), which the metadata of the files written from it records.
      *
-     * @throws dev.shrink4j.cli.run.UsageException when neither or both are given
+     * @throws UsageException when neither or both are given
      */
     public String arch() {
         String chosen = Models.archOrModel(arch, model);
         if (chosen == null) {
-            throw new dev.shrink4j.cli.run.UsageException("--arch (a zoo model) or --model F.onnx (an imported model) is needed");
+            throw new UsageException("--arch (a zoo model) or --model F.onnx (an imported model) is needed");
         }
         return chosen;
+    }
+
+    /**
+     * Checks, before anything is read or written, that the starting weights are known: {@code weights} is needed with
+     * {@code --arch} (a zoo model's own weights are random), optional with {@code --model}.
+     *
+     * @throws UsageException when {@code weights} is null and {@code --model} is absent, or when
+     *     neither or both of {@code --arch} and {@code --model} are given
+     */
+    public void checkWeights(Path weights) {
+        String chosen = arch();
+        if (weights == null && model == null) {
+            throw new UsageException("--weights is needed with --arch " + chosen
+                    + " (only --model F.onnx brings its own weights)");
+        }
+    }
+
+    /**
+     * The file the starting weights come from: {@code weights} when given, else the {@code --model} ONNX file (whose
+     * weights an imported model keeps), e.g. for the baseline's file size.
+     */
+    public Path weightsFile(Path weights) {
+        return weights != null ? weights : model;
     }
 
     /** A fresh model sized for {@code data} (see {@link Models#create}). */

@@ -150,6 +150,17 @@ class ImportedModelCommandTest {
     }
 
     @Test
+    void weightsAreNeededWithArchOnlyAndNothingIsWritten() {
+        Path out = dir.resolve("never");
+        CliTests.run("prune", "--arch", "lenet5", "--config", OnnxCommandTest.CONFIGS.resolve("l1-filter.json").toString(),
+                "--epochs", "0", "--out", out.toString()).assertUsageError("shrink4j prune: --weights is needed with --arch lenet5 "
+                + "(only --model F.onnx brings its own weights)\n");
+        assertTrue(Files.notExists(out));
+        CliTests.run("quantize", "--config", OnnxCommandTest.CONFIGS.resolve("naive.json").toString(), "--out", out.toString())
+                .assertUsageError("shrink4j quantize: --arch (a zoo model) or --model F.onnx (an imported model) is needed\n");
+    }
+
+    @Test
     void archAndModelExcludeEachOther() throws IOException {
         Path in = lenetOnnx();
         CliTests.run("evaluate", "--arch", "lenet5", "--model", in.toString()).assertUsageError("shrink4j evaluate: --arch lenet5 "
