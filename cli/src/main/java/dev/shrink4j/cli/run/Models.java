@@ -85,17 +85,7 @@ public final class Models {
      *     importer's culprit), or does not fit the dataset (both shapes, and the dataset that fits if one does)
      */
     static ImportedModel importOnnx(Path file, DataSpec data) {
-        if (!Files.isRegularFile(file)) {
-            throw new UsageException("ONNX model " + file + " does not exist");
-        }
-        ImportedModel model;
-        try {
-            model = OnnxImporter.load(file);
-        } catch (OnnxImportException e) {
-            throw new UsageException(Messages.oneLine(e.getMessage()), e);
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not read " + file, e);
-        }
+        ImportedModel model = readOnnx(file);
         long[] wanted = model.inputShape();
         long[] images = {data.channels(), data.size(), data.size()};
         if (!fits(wanted, images) || model.classCount() != data.classes()) {
@@ -108,6 +98,21 @@ public final class Models {
                     + (fitting.isEmpty() ? " (no known dataset fits it)" : " (" + fitting + " fits it)"));
         }
         return model;
+    }
+
+    /** The model imported from {@code file}; a missing file or one the importer refuses is a usage error. */
+    private static ImportedModel readOnnx(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new UsageException("ONNX model " + file + " does not exist");
+        }
+        try {
+            return OnnxImporter.load(file);
+        } catch (OnnxImportException e) {
+            // the importer's message names the file, then the culprit
+            throw new UsageException(Messages.oneLine(e.getMessage()), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read " + file, e);
+        }
     }
 
     /** Whether images of shape {@code images} go into an input of shape {@code input} (non-positive: dynamic axis). */
