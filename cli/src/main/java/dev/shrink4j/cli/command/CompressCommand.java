@@ -7,13 +7,14 @@ import picocli.CommandLine.Option;
 
 /**
  * A subcommand that compresses trained weights with the algorithm a config file names and fine-tunes
- * ({@code prune}, {@code quantize}): besides a {@link ModelCommand}'s options, the required
- * {@code --weights} and the fine-tuning {@code --lr}. {@code --config} and {@code --epochs} stay with each
+ * ({@code prune}, {@code quantize}): besides a {@link ModelCommand}'s options, the
+ * {@code --weights} (required with {@code --arch}) and the fine-tuning {@code --lr}. {@code --config} and {@code --epochs} stay with each
  * command, whose help says what its config names and what its epochs do.
  */
 abstract class CompressCommand extends ModelCommand {
 
-    @Option(names = "--weights", required = true, description = "trained weights (safetensors)")
+    @Option(names = "--weights", description = "trained weights (safetensors); needed with --arch, optional with --model "
+            + "(default: the ONNX file's weights)")
     Path weights;
 
     @Mixin

@@ -33,7 +33,9 @@ import picocli.CommandLine.Option;
  * with {@code --masks}, of the pruned model; with {@code --config} (a quantizer) and
  * {@code --calibration}, of the quantized model: the quantizer is re-created on the weights
  * ({@code quantize}'s full-precision {@code model.safetensors}) and loads the calibration config.
- * Without {@code --arch} the architecture recorded in the weights file's metadata is used; the test
+ * Without {@code --arch} the architecture recorded in the weights file's metadata is used (for weights written from
+ * an imported ONNX model, that file's path); {@code --model F.onnx} imports the model from an ONNX file and runs it
+ * in libtorch, with its own weights unless {@code --weights} names some; the test
  * images are normalised as the metadata records (else as usual for the dataset). A shrunk model's file
  * ({@code prune --speedup}, {@code speedup}) is rebuilt with the layer widths its metadata records. With
  * {@code --onnx} instead of {@code --weights}, ONNX Runtime runs an ONNX file ({@code model.onnx} of {@code prune},
@@ -51,7 +53,11 @@ public final class EvaluateCommand extends Subcommand {
     @Option(names = "--arch", description = "model architecture (see 'inspect'; default: the one the weights file records)")
     String arch;
 
-    @Option(names = "--weights", description = "weights (safetensors); this or --onnx is needed")
+    @Option(names = "--model", paramLabel = "F.onnx", description = "import the model from an ONNX file (e.g. one "
+            + "torch.onnx.export wrote) instead of --arch, and run it in libtorch; its own weights unless --weights names some")
+    Path model;
+
+    @Option(names = "--weights", description = "weights (safetensors); this, --model or --onnx is needed")
     Path weights;
 
     @Option(names = "--onnx", description = "an ONNX file to run in ONNX Runtime (--threads threads per operator) instead "
@@ -70,11 +76,12 @@ public final class EvaluateCommand extends Subcommand {
         if (onnx != null) {
             return evaluateOnnx(dataSpec);
         }
-        if (weights == null) {
-            throw new UsageException("--weights (safetensors, run in libtorch) or --onnx (run in ONNX Runtime) is needed");
+        if (weights == null && model == null) {
+            throw new UsageException("--weights (safetensors, run in libtorch), --model (an ONNX file imported and run in "
+                    + "libtorch) or --onnx (run in ONNX Runtime) is needed");
         }
-        ModelMetadata metadata = Models.readMetadata(weights, "weights");
-        String archName = Models.arch(arch, metadata, weights);
+        ModelMetadata metadata = weights == null ? ModelMetadata.empty() : Models.readMetadata(weights, "weights");
+        String archName = Models.arch(Models.archOrModel(arch, model), metadata, weights);
         CompressionConfig cfg = calibration.read(registry(), archName, dataSpec);
         Normalization normalization = Models.normalization(metadata, weights, dataSpec);
         try (Module net = Models.load(archName, dataSpec, weights)) {
@@ -99,8 +106,8 @@ public final class EvaluateCommand extends Subcommand {
 
     /** {@code --onnx}: the file in ONNX Runtime, its test images normalised as its metadata records. */
     private int evaluateOnnx(DataSpec dataSpec) throws IOException {
-        if (weights != null || arch != null || masks != null || calibration.anyGiven()) {
-            throw new UsageException("--onnx takes no --weights, --arch, --masks, --config or --calibration: the ONNX file "
+        if (weights != null || arch != null || model != null || masks != null || calibration.anyGiven()) {
+            throw new UsageException("--onnx takes no --weights, --arch, --model, --masks, --config or --calibration: the ONNX file "
                     + onnx + " holds the whole model");
         }
         Evaluation e;

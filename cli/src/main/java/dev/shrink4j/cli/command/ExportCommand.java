@@ -32,7 +32,9 @@ import picocli.CommandLine.Option;
  * and {@code --calibration} its calibration, as {@code evaluate} reloads them); {@code --format safetensors}: the
  * state dict (a shrunk model's with its layer widths; with a quantizer, its integer weights). The architecture,
  * dataset and input normalisation come from the weights file's metadata unless {@code --arch}/{@code --data} are
- * given, and go into the written file's metadata with the algorithm and config.
+ * given, and go into the written file's metadata with the algorithm and config. {@code --model F.onnx} imports the
+ * model from an ONNX file (its own weights unless {@code --weights} names some): {@code export --model in.onnx
+ * --format onnx --out out.onnx} writes what {@code in.onnx} computes.
  */
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = "Write saved weights as one deployable file: ONNX (for ONNX Runtime) or safetensors.")
@@ -44,8 +46,9 @@ public final class ExportCommand extends Subcommand {
     @Mixin
     RecordedModelOptions model;
 
-    @Option(names = "--weights", required = true, description = "weights (safetensors): trained, pruned (masked or shrunk), "
-            + "or quantize's full-precision model.safetensors with --config and --calibration")
+    @Option(names = "--weights", description = "weights (safetensors): trained, pruned (masked or shrunk), "
+            + "or quantize's full-precision model.safetensors with --config and --calibration; optional with --model "
+            + "(default: the ONNX file's own weights)")
     Path weights;
 
     /** With a quantizer: onnx writes QDQ int8, safetensors its integer weights. */
@@ -92,7 +95,7 @@ public final class ExportCommand extends Subcommand {
         try {
             m = OnnxExports.export(net, dataSpec, metadata, quantizer, out);
         } catch (OnnxExportException e) {
-            throw new UsageException("--format onnx: " + weights + " cannot be written as ONNX: " + Messages.oneLine(e.getMessage()), e);
+            throw new UsageException("--format onnx: " + (weights != null ? weights : "the imported model") + " cannot be written as ONNX: " + Messages.oneLine(e.getMessage()), e);
         }
         return "ONNX, " + m.nodeCount() + " nodes, " + m.metadata().contents().orElse("?")
                 + m.metadata().get(OnnxExporter.QUANTIZATION_NOTE).map(n -> "; " + Messages.oneLine(n)).orElse("");

@@ -36,14 +36,20 @@ import picocli.CommandLine.Option;
  * {@code --graph}, {@code --groups} or {@code --graph-dot F} it shows the model's traced graph instead
  * ({@link ModelGraph}: one line per leaf-module call with the shapes of its inputs and output), its channel
  * dependency groups ({@link DependencyGroups}: which layers must remove the same channels, and which channels are
- * pinned), and writes the graph as Graphviz DOT. {@code --weights} may be a shrunk model's file.
+ * pinned), and writes the graph as Graphviz DOT. {@code --weights} may be a shrunk model's file. {@code --model F.onnx}
+ * shows the same for a model imported from an ONNX file (with the file's weights unless {@code --weights} is given).
  */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = "Show a model's layers, shapes, parameters, FLOPs and state-dict keys.")
 public final class InspectCommand extends Subcommand {
 
-    @Option(names = "--arch", required = true, description = "model architecture: lenet5, vgg, resnet20, resnet32, resnet56, mobilenetv2")
+    @Option(names = "--arch", description = "model architecture: lenet5, vgg, resnet20, resnet32, resnet56, mobilenetv2; "
+            + "this or --model is needed")
     String arch;
+
+    @Option(names = "--model", paramLabel = "F.onnx", description = "import the model from an ONNX file (e.g. one "
+            + "torch.onnx.export wrote) instead of --arch; its input shape and class count must fit --data")
+    Path model;
 
     @Option(names = "--data", defaultValue = "fashion-mnist",
             description = "dataset the model is sized for (input channels, image size, classes): fashion-mnist, mnist, cifar10 (default: ${DEFAULT-VALUE})")
@@ -73,6 +79,10 @@ public final class InspectCommand extends Subcommand {
     @Override
     int run() throws IOException {
         DataSpec dataSpec = DataSpec.of(data);
+        String arch = Models.archOrModel(this.arch, this.model);
+        if (arch == null) {
+            throw new UsageException("--arch (a zoo model) or --model F.onnx (an imported model) is needed");
+        }
         boolean showGraph = graph || groups || graphDot != null;
         if (showGraph && (json || config != null)) {
             throw new UsageException((json ? "--json" : "--config") + " shows the layer table; it does not go with --graph, "

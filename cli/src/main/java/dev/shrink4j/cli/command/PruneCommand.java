@@ -74,6 +74,7 @@ public final class PruneCommand extends CompressCommand {
 
     @Override
     int run() throws IOException {
+        model.checkWeights(weights);
         if (epochs < 0) {
             throw new UsageException("--epochs must be 0 or more, got " + epochs);
         }
@@ -116,7 +117,7 @@ public final class PruneCommand extends CompressCommand {
                 if (sweep != null) {
                     // the Pareto charts' reference point: the weights the sweep starts from
                     report.addDeployed(DeployedModel.measured("baseline (fp32)", true, baselineAccuracy,
-                            Measurements.gzipSize(weights), "fp32", e.meanBatchMillis(), testLoader.batchSize()));
+                            Measurements.gzipSize(model.weightsFile(weights)), "fp32", e.meanBatchMillis(), testLoader.batchSize()));
                 }
             }
             if (sweep == null) {

@@ -53,6 +53,7 @@ public final class QuantizeCommand extends CompressCommand {
 
     @Override
     int run() throws IOException {
+        model.checkWeights(weights);
         DataSpec dataSpec = data.spec();
         CompressionConfig cfg = CompressionConfig.read(config, registry(), AlgorithmKind.QUANTIZER,
                 Models.configCheck(model.arch(), dataSpec, c -> epochs > 0));

@@ -11,12 +11,17 @@ import picocli.CommandLine.Option;
 /**
  * The optional {@code --arch} and {@code --data} of the commands that rewrite a weights file ({@code speedup},
  * {@code export}): by default the architecture and dataset its metadata records, so that a file shrink4j wrote
- * needs neither.
+ * needs neither. {@code --model F.onnx} instead of {@code --arch} imports the model from an ONNX file; without a
+ * weights file it keeps the file's own weights.
  */
 public final class RecordedModelOptions {
 
     @Option(names = "--arch", description = "model architecture (see 'inspect'; default: the one the weights file records)")
     String arch;
+
+    @Option(names = "--model", paramLabel = "F.onnx", description = "import the model from an ONNX file (e.g. one "
+            + "torch.onnx.export wrote) instead of --arch; without --weights its own weights are used")
+    Path model;
 
     @Option(names = "--data", description = "dataset the model is sized for: fashion-mnist, mnist, cifar10 (default: the one "
             + "the weights file records, else fashion-mnist)")
@@ -35,22 +40,26 @@ public final class RecordedModelOptions {
 
     /**
      * Reads the metadata of {@code weights} and resolves architecture, dataset and the rewritten file's metadata.
+     * {@code weights} may be null with {@code --model} (the ONNX file's own weights; nothing is recorded).
      *
      * @throws dev.shrink4j.cli.run.UsageException when the file is missing or not safetensors, or names no
      *     architecture and {@code --arch} is absent
      */
     public Resolved resolve(Path weights) {
-        ModelMetadata recorded = Models.readMetadata(weights, "weights");
+        if (weights == null && model == null) {
+            throw new dev.shrink4j.cli.run.UsageException("--weights is needed (or --model F.onnx, which brings its own weights)");
+        }
+        ModelMetadata recorded = weights == null ? ModelMetadata.empty() : Models.readMetadata(weights, "weights");
         return new Resolved(recorded, arch(recorded, weights), data(recorded), rewrittenMetadata(recorded, weights));
     }
 
     /**
-     * {@code --arch}, else the architecture {@code recorded} (the metadata of {@code weights}) names.
+     * {@code --arch} or {@code --model}, else the architecture {@code recorded} (the metadata of {@code weights}) names.
      *
      * @throws dev.shrink4j.cli.run.UsageException when neither says
      */
     public String arch(ModelMetadata recorded, Path weights) {
-        return Models.arch(arch, recorded, weights);
+        return Models.arch(Models.archOrModel(arch, model), recorded, weights);
     }
 
     /** {@code --data}, else the dataset {@code recorded} names, else Fashion-MNIST. */

@@ -9,33 +9,127 @@ import dev.shrink4j.nn.StateDictException;
 import dev.shrink4j.nn.io.ModelMetadata;
 import dev.shrink4j.nn.io.SafeTensors;
 import dev.shrink4j.nn.io.SafeTensorsException;
+import dev.shrink4j.onnx.ImportedModel;
+import dev.shrink4j.onnx.OnnxImportException;
+import dev.shrink4j.onnx.OnnxImporter;
 import dev.shrink4j.workbench.zoo.ModelZoo;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.function.Predicate;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 
-/** Creates zoo models for a dataset and loads weights into them, turning user mistakes into {@link UsageException}s. */
+/**
+ * Creates zoo models for a dataset and loads weights into them, turning user mistakes into {@link UsageException}s.
+ *
+ * <p>A model imported from an ONNX file ({@code --model F.onnx}) is an architecture too: its name is
+ * {@value #ONNX_ARCH_PREFIX} followed by the file's absolute path ({@link #onnxArch}), so the runs, which pass
+ * architecture names around, import the file wherever they would build a zoo model, and the metadata of every weights
+ * file written from it records where to rebuild it from ({@code evaluate --weights W} needs no {@code --model}
+ * while the ONNX file stays where it was).
+ */
 public final class Models {
+
+    /** What starts the architecture name of a model imported from an ONNX file; the file's path follows. */
+    public static final String ONNX_ARCH_PREFIX = "onnx:";
 
     private Models() {
     }
 
+    /** The architecture name of the model imported from {@code onnxFile}: {@code onnx:/absolute/path.onnx}. */
+    public static String onnxArch(Path onnxFile) {
+        return ONNX_ARCH_PREFIX + onnxFile.toAbsolutePath().normalize();
+    }
+
     /**
-     * A fresh {@code arch} sized for {@code data} (input channels, classes).
+     * The architecture the user chose: {@code --arch arch} or {@code --model model} (an ONNX file, {@link #onnxArch}),
+     * or null when neither was given.
+     *
+     * @throws UsageException when both are given
+     */
+    public static String archOrModel(String arch, Path model) {
+        if (arch != null && model != null) {
+            throw new UsageException("--arch " + arch + " and --model " + model + " exclude each other: --arch builds a zoo "
+                    + "model, --model imports an ONNX file");
+        }
+        return model != null ? onnxArch(model) : arch;
+    }
+
+    /**
+     * A fresh {@code arch} sized for {@code data} (input channels, classes); for an {@link #onnxArch ONNX
+     * architecture} the model imported from the file, with the file's weights, which must take the dataset's images.
      *
      * @throws UsageException for an unknown architecture or one that does not take the dataset's images
      */
     public static Module create(String arch, DataSpec data) {
+        if (arch.startsWith(ONNX_ARCH_PREFIX)) {
+            return importOnnx(Path.of(arch.substring(ONNX_ARCH_PREFIX.length())), data);
+        }
         try {
             return ModelZoo.create(arch, data.channels(), data.classes());
         } catch (IllegalArgumentException e) {
             throw new UsageException("--arch: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The model imported from {@code file}, checked against {@code data}: its input must be one of the dataset's
+     * images ({@code [C, H, W]}; a dynamic axis takes any size) and its output as wide as the dataset's class count.
+     *
+     * @throws UsageException naming the file: when it does not exist, is no ONNX model the importer takes (the
+     *     importer's culprit), or does not fit the dataset (both shapes, and the dataset that fits if one does)
+     */
+    static ImportedModel importOnnx(Path file, DataSpec data) {
+        ImportedModel model = readOnnx(file);
+        long[] wanted = model.inputShape();
+        long[] images = {data.channels(), data.size(), data.size()};
+        if (!fits(wanted, images) || model.classCount() != data.classes()) {
+            model.close();
+            String fitting = Arrays.stream(DataSpec.values())
+                    .filter(d -> fits(wanted, new long[] {d.channels(), d.size(), d.size()}) && d.classes() == model.classCount())
+                    .map(d -> "--data " + d.cliName()).collect(Collectors.joining(" or "));
+            throw new UsageException(file + ": the model takes input " + shape(wanted) + " and gives " + model.classCount()
+                    + " classes; " + data.cliName() + " has " + shape(images) + " images and " + data.classes() + " classes"
+                    + (fitting.isEmpty() ? " (no known dataset fits it)" : " (" + fitting + " fits it)"));
+        }
+        return model;
+    }
+
+    /** The model imported from {@code file}; a missing file or one the importer refuses is a usage error. */
+    private static ImportedModel readOnnx(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new UsageException("ONNX model " + file + " does not exist");
+        }
+        try {
+            return OnnxImporter.load(file);
+        } catch (OnnxImportException e) {
+            // the importer's message names the file, then the culprit
+            throw new UsageException(Messages.oneLine(e.getMessage()), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read " + file, e);
+        }
+    }
+
+    /** Whether images of shape {@code images} go into an input of shape {@code input} (non-positive: dynamic axis). */
+    private static boolean fits(long[] input, long[] images) {
+        if (input.length != images.length) {
+            return false;
+        }
+        for (int i = 0; i < input.length; i++) {
+            if (input[i] > 0 && input[i] != images[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String shape(long[] shape) {
+        return Arrays.stream(shape).mapToObj(d -> d > 0 ? Long.toString(d) : "?").collect(Collectors.joining("×"));
     }
 
     /**
@@ -56,11 +150,13 @@ public final class Models {
      * metadata records {@value ModelMetadata#LAYER_WIDTHS}, as {@code prune --speedup} and {@code speedup} write
      * it) is loaded into the architecture resized to the recorded widths ({@link ShrunkModels#load}).
      *
+     * {@code weights} may be null for an ONNX architecture: the model then keeps the file's own weights.
+     *
      * @throws UsageException as {@link #create} and {@link #loadWeights} do, and when a shrunk file's widths or
      *     tensors do not fit {@code arch}
      */
     public static Module load(String arch, DataSpec data, Path weights) {
-        boolean shrunk = readMetadata(weights, "weights").layerWidths().isPresent();
+        boolean shrunk = weights != null && readMetadata(weights, "weights").layerWidths().isPresent();
         Module model = create(arch, data);
         try {
             if (shrunk) {
@@ -96,12 +192,19 @@ public final class Models {
     }
 
     /**
-     * Loads a safetensors state dict (strict) into {@code model}.
+     * Loads a safetensors state dict (strict) into {@code model}. A model imported from ONNX keeps its file's weights
+     * when {@code file} is null.
      *
-     * @throws UsageException when the file is missing, not safetensors, or does not fit the model (keys, shapes,
+     * @throws UsageException when {@code file} is null for a zoo model (whose weights are random), when the file is missing, not safetensors, or does not fit the model (keys, shapes,
      *     dtypes), or holds NaN or infinite values
      */
     public static void loadWeights(Module model, Path file, String arch) {
+        if (file == null) {
+            if (model instanceof ImportedModel) {
+                return;
+            }
+            throw new UsageException("--weights is needed with --arch " + arch + " (only --model F.onnx brings its own weights)");
+        }
         try (PointerScope scope = new PointerScope()) {
             model.loadStateDict(readTensors(file, "weights"), true);
         } catch (StateDictException e) {
@@ -122,7 +225,7 @@ public final class Models {
         if (arch != null) {
             return arch;
         }
-        return metadata.arch().orElseThrow(() -> new UsageException("--arch is needed: " + weights
+        return metadata.arch().orElseThrow(() -> new UsageException("--arch or --model is needed: " + weights
                 + " records no architecture in its metadata"));
     }
 

@@ -100,7 +100,7 @@ class EvaluateFromMetadataTest {
         Path data = TinyIdx.write(dir.resolve("data"), 10, 10);
         Path weights = CliTests.lenet5Weights(dir); // written without metadata
         CliTests.Result r = CliTests.run("evaluate", "--weights", weights.toString(), "--data-dir", data.toString());
-        r.assertUsageError("shrink4j evaluate: --arch is needed: " + weights + " records no architecture in its metadata\n");
+        r.assertUsageError("shrink4j evaluate: --arch or --model is needed: " + weights + " records no architecture in its metadata\n");
     }
 
     @Test

@@ -369,14 +369,15 @@ class OnnxCommandTest {
         @Test
         void onnxWithWeightsIsAUsageError() {
             CliTests.run("evaluate", "--onnx", "m.onnx", "--weights", "w.safetensors").assertUsageError(
-                    "shrink4j evaluate: --onnx takes no --weights, --arch, --masks, --config or --calibration: the ONNX file "
+                    "shrink4j evaluate: --onnx takes no --weights, --arch, --model, --masks, --config or --calibration: the ONNX file "
                             + "m.onnx holds the whole model\n");
         }
 
         @Test
         void neitherWeightsNorOnnxIsAUsageError() {
             CliTests.run("evaluate").assertUsageError(
-                    "shrink4j evaluate: --weights (safetensors, run in libtorch) or --onnx (run in ONNX Runtime) is needed\n");
+                    "shrink4j evaluate: --weights (safetensors, run in libtorch), --model (an ONNX file imported and run in "
+                            + "libtorch) or --onnx (run in ONNX Runtime) is needed\n");
         }
     }
 }
