@@ -172,6 +172,20 @@ class DistillCommandTest {
      */
     @Test
     void pruneFineTunesOnTheDistillationLoss() throws Exception {
+        assertFineTuneLossIsKl("prune", pruneConfig(), "model.safetensors");
+    }
+
+    /** The same for quantize --distill with DoReFa: the student computes with its fake-quantized weights. */
+    @Test
+    void quantizeFineTunesOnTheDistillationLoss() throws Exception {
+        assertFineTuneLossIsKl("quantize", QuantizeCommandTest.CONFIGS.resolve("dorefa.json"), "model-fakequant.safetensors");
+    }
+
+    /**
+     * Runs {@code command --distill} (KL alone, lr 1e-12) and checks its reported loss against the KL divergence of
+     * the exported {@code computedWeights} (what the compressed student computes with) to the teacher.
+     */
+    private void assertFineTuneLossIsKl(String command, Path compressionConfig, String computedWeights) throws Exception {
         Path data = TinyIdx.write(dir.resolve("data"), 40, 20);
         Path w = CliTests.lenet5Weights(dir);
         Path teacherWeights = dir.resolve("teacher.safetensors");
@@ -192,8 +206,8 @@ class DistillCommandTest {
                      "preds_S": {"from_student": true, "recorder": "fc"},
                      "preds_T": {"from_student": false, "recorder": "fc"}}}}}
                 """);
-        Path out = dir.resolve("pruned");
-        CliTests.compress("prune", w, pruneConfig(), out, "--epochs", "1", "--lr", "1e-12", "--batch-size", "16",
+        Path out = dir.resolve(command);
+        CliTests.compress(command, w, compressionConfig, out, "--epochs", "1", "--lr", "1e-12", "--batch-size", "16",
                 "--data-dir", data.toString(), "--distill", kl.toString(), "--teacher-arch", "lenet5",
                 "--teacher-weights", teacherWeights.toString()).assertSucceeded();
         RunReport report = RunReport.fromJson(Files.readString(out.resolve("report.json")));
@@ -205,7 +219,7 @@ class DistillCommandTest {
         try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard();
              LeNet5 student = new LeNet5(10); LeNet5 teacher = new LeNet5(10);
              Dataset train = DataSpec.of("fashion-mnist").load(data, Split.TRAIN)) {
-            student.loadStateDict(SafeTensors.load(out.resolve("model.safetensors")), true);   // the masked weights
+            student.loadStateDict(SafeTensors.load(out.resolve(computedWeights)), true);
             teacher.loadStateDict(SafeTensors.load(teacherWeights), true);
             Batch all = DataLoader.builder().setDataset(train).setBatchSize(40).build().iterator().next();
             Tensor zs = student.call(all.x()).to(torch.ScalarType.Double);
