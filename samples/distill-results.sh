@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Knowledge distillation on Fashion-MNIST, measured with the command line (README, "Knowledge distillation"):
-#  1. the teacher: VGG (zoo "vgg", 526k parameters, 10.4M MACs), 4 epochs on all 60,000 training images;
+#  1. the teacher: VGG (zoo "vgg", 526k parameters, 10.4M MACs), 3 epochs on all 60,000 training images;
 #  2. LeNet-5 students on the first STUDENT_SAMPLES training images, EPOCHS epochs, Adam 2e-3 cosine, seeds
 #     SEEDS: `train` (cross-entropy) against `distill` with KD, DKD, DIST and FitNets (configs/distill/vgg/);
 #     `train` and `distill` with the same options draw the same initialisation and batch order;
@@ -8,7 +8,8 @@
 #     fine-tuned plainly and under KD (`prune/quantize --distill`);
 #  4. DKD, DIST and FitNets students as in 2.
 # Every step is skipped when its output exists, so a stopped run resumes. Prints a Markdown table at the end.
-# Usage: samples/distill-results.sh [RUNS_DIR]   (default runs/distill; runs/ is git-ignored)
+# Usage: samples/distill-results.sh [RUNS_DIR]   (default runs/distill; runs/ is git-ignored); a second instance
+# started beside the first shares the steps; TABLE_ONLY=1 prints the table of what has finished.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS="${1:-runs/distill}"
@@ -23,15 +24,21 @@ step() {  # step DIR COMMAND...: runs the command into DIR unless DIR/stdout.txt
   local dir="$1"; shift
   if [ -f "$dir/stdout.txt" ] && grep -q '^wrote ' "$dir/stdout.txt"; then return; fi
   mkdir -p "$dir"
+  # Several instances may run side by side (one per core): each takes the steps no other has locked.
+  # A run killed half-way leaves DIR/.lock behind: delete it to redo that step.
+  if ! mkdir "$dir/.lock" 2>/dev/null; then echo "  $dir: running elsewhere ($dir/.lock)" >&2; return; fi
   echo "[$(date -u +%H:%M:%S)] $*" >&2
   local t0=$SECONDS
   ./shrink4j "$@" --out "$dir" > "$dir/stdout.txt" 2> "$dir/stderr.txt"
+  rmdir "$dir/.lock"
   echo "  $((SECONDS - t0)) s: $(grep -E 'accuracy' "$dir/stdout.txt" | tail -1)" >&2
 }
 
+run_steps() {
 # 1. teacher
-step "$TEACHER" train --arch vgg --epochs 4 --seed 1
+step "$TEACHER" train --arch vgg --epochs 3 --seed 1
 TW="$TEACHER/model.safetensors"
+until grep -qs '^wrote ' "$TEACHER/stdout.txt"; do sleep 10; done   # another instance may be training it
 
 # 2. students: cross-entropy, then each distillation method
 student_args() { echo --arch lenet5 --epochs "$EPOCHS" --lr 0.002 --train-samples "$STUDENT_SAMPLES" --seed "$1"; }
@@ -59,6 +66,9 @@ for m in $METHODS; do
   done
 done
 
+}
+[ -n "${TABLE_ONLY:-}" ] || run_steps
+
 # the table
 acc() {  # the final test accuracy a run printed, in %
   python3 - "$1/stdout.txt" <<'PY'
@@ -72,9 +82,10 @@ for pattern in (r"student \S+: test accuracy ([0-9.]+)%", r"([0-9.]+)% after", r
         break
 PY
 }
+finished() { grep -qs '^wrote ' "$1/stdout.txt"; }
 mean_sd() { python3 -c 'import sys,statistics as s; v=[float(x) for x in sys.argv[1:]]; print(f"{s.mean(v):.2f} ± {s.stdev(v) if len(v)>1 else 0:.2f}", " / ".join(f"{x:.2f}" for x in v), sep=" | ")' "$@"; }
 ce=()
-for seed in $SEEDS; do ce+=("$(acc "$RUNS/student-ce-s$seed")"); done
+for seed in $SEEDS; do finished "$RUNS/student-ce-s$seed" && ce+=("$(acc "$RUNS/student-ce-s$seed")"); done
 ce_mean=$(python3 -c 'import sys,statistics as s; print(s.mean(float(x) for x in sys.argv[1:]))' "${ce[@]}")
 echo
 echo "Teacher VGG: $(acc "$TEACHER")%."
@@ -85,7 +96,7 @@ echo "|---|---:|---|---:|"
 echo "| cross-entropy (train) | $(mean_sd "${ce[@]}") | — |"
 for m in $METHODS; do
   v=()
-  for seed in $SEEDS; do [ -f "$RUNS/student-$m-s$seed/stdout.txt" ] && v+=("$(acc "$RUNS/student-$m-s$seed")"); done
+  for seed in $SEEDS; do finished "$RUNS/student-$m-s$seed" && v+=("$(acc "$RUNS/student-$m-s$seed")"); done
   [ ${#v[@]} -eq 0 ] && continue
   d=$(python3 -c 'import sys,statistics as s; print(f"{s.mean(float(x) for x in sys.argv[2:]) - float(sys.argv[1]):+.2f} pt")' "$ce_mean" "${v[@]}")
   echo "| $m (configs/distill/vgg/$m.json) | $(mean_sd "${v[@]}") | $d |"
@@ -94,6 +105,7 @@ echo
 echo "| compressed LeNet-5 (demo baseline $(acc "$RUNS/lenet5-baseline")%) | plain fine-tune | fine-tune under KD | Δ |"
 echo "|---|---:|---:|---:|"
 for c in l1-filter dorefa; do
-  p=$(acc "$RUNS/$c-plain" || true); k=$(acc "$RUNS/$c-kd" || true)
-  [ -n "$p" ] && [ -n "$k" ] && echo "| $c, 2 epochs | $p% | $k% | $(python3 -c "print(f'{$k - $p:+.2f} pt')") |"
+  finished "$RUNS/$c-plain" && finished "$RUNS/$c-kd" || continue
+  p=$(acc "$RUNS/$c-plain"); k=$(acc "$RUNS/$c-kd")
+  echo "| $c, 2 epochs | $p% | $k% | $(python3 -c "print(f'{$k - $p:+.2f} pt')") |"
 done
