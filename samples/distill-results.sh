@@ -2,11 +2,12 @@
 # Knowledge distillation on Fashion-MNIST, measured with the command line (README, "Knowledge distillation"):
 #  1. the teacher: VGG (zoo "vgg", 526k parameters, 10.4M MACs), 3 epochs on all 60,000 training images;
 #  2. LeNet-5 students on the first STUDENT_SAMPLES training images, EPOCHS epochs, Adam 2e-3 cosine, seeds
-#     SEEDS: `train` (cross-entropy) against `distill` with KD, DKD, DIST and FitNets (configs/distill/vgg/);
+#     SEEDS: `train` (cross-entropy) against `distill` with KD (τ 4 and τ 1), DKD, DIST and FitNets
+#     (configs/distill/vgg/);
 #     `train` and `distill` with the same options draw the same initialisation and batch order;
 #  3. the demo's L1-filter and DoReFa models (demo recipe: 5-epoch baseline, 2-epoch fine-tune on all images)
 #     fine-tuned plainly and under KD (`prune/quantize --distill`);
-#  4. DKD, DIST and FitNets students as in 2.
+#  4. KD τ 1, DKD, DIST and FitNets students as in 2.
 # Every step is skipped when its output exists, so a stopped run resumes. Prints a Markdown table at the end.
 # Usage: samples/distill-results.sh [RUNS_DIR]   (default runs/distill; runs/ is git-ignored); a second instance
 # started beside the first shares the steps; TABLE_ONLY=1 prints the table of what has finished.
@@ -16,7 +17,7 @@ RUNS="${1:-runs/distill}"
 STUDENT_SAMPLES="${STUDENT_SAMPLES:-10000}"
 EPOCHS="${EPOCHS:-4}"
 SEEDS="${SEEDS:-1 2 3}"
-METHODS="${METHODS:-kd dkd dist fitnets}"
+METHODS="${METHODS:-kd kd-t1 dkd dist fitnets}"
 TEACHER="$RUNS/teacher-vgg"
 mkdir -p "$RUNS"
 
