@@ -4,6 +4,7 @@ import dev.shrink4j.algorithms.AlgorithmException;
 import dev.shrink4j.algorithms.AlgorithmRegistry;
 import dev.shrink4j.cli.command.CommandRoot;
 import dev.shrink4j.cli.command.DemoCommand;
+import dev.shrink4j.cli.command.DistillCommand;
 import dev.shrink4j.cli.command.EvaluateCommand;
 import dev.shrink4j.cli.command.ExitCodes;
 import dev.shrink4j.cli.command.ExportCommand;
@@ -15,6 +16,7 @@ import dev.shrink4j.cli.command.TrainCommand;
 import dev.shrink4j.cli.run.Messages;
 import dev.shrink4j.cli.run.UsageException;
 import dev.shrink4j.compress.config.ConfigException;
+import dev.shrink4j.distill.config.DistillConfigException;
 import dev.shrink4j.workbench.data.DatasetException;
 import dev.shrink4j.nn.StateDictException;
 import java.io.PrintWriter;
@@ -28,7 +30,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code shrink4j} command line: {@code inspect}, {@code train}, {@code prune}, {@code speedup},
- * {@code quantize}, {@code export}, {@code evaluate} and {@code demo}.
+ * {@code quantize}, {@code distill}, {@code export}, {@code evaluate} and {@code demo}.
  *
  * <p>Exit codes: {@value #EXIT_OK} on success; {@value #EXIT_USAGE} for a mistake of the user (bad
  * option, invalid config, missing file, unknown architecture), reported as one line naming the
@@ -37,7 +39,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "shrink4j", mixinStandardHelpOptions = true, version = "shrink4j 0.1.0",
         description = "Model compression (pruning, quantization) on libtorch.",
-        subcommands = {InspectCommand.class, TrainCommand.class, PruneCommand.class, SpeedupCommand.class, QuantizeCommand.class, ExportCommand.class, EvaluateCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {InspectCommand.class, TrainCommand.class, PruneCommand.class, SpeedupCommand.class, QuantizeCommand.class, DistillCommand.class, ExportCommand.class, EvaluateCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 2 usage or config error, 1 runtime failure."})
 public final class Shrink4j implements Runnable, CommandRoot {
 
@@ -143,7 +145,7 @@ public final class Shrink4j implements Runnable, CommandRoot {
     /** Mistakes of the user, as opposed to failures of the run. */
     static boolean isUsageError(Throwable ex) {
         return ex instanceof UsageException || ex instanceof AlgorithmException || ex instanceof ConfigException
-                || ex instanceof StateDictException || ex instanceof DatasetException;
+                || ex instanceof StateDictException || ex instanceof DatasetException || ex instanceof DistillConfigException;
     }
 
     /** The message folded into one line ({@link Messages#oneLine}). */

@@ -11,6 +11,7 @@ import dev.shrink4j.cli.report.RunReport;
 import dev.shrink4j.cli.report.ShrunkModel;
 import dev.shrink4j.cli.report.SweepPoint;
 import dev.shrink4j.cli.run.DataSpec;
+import dev.shrink4j.cli.run.Distillation;
 import dev.shrink4j.cli.run.Models;
 import dev.shrink4j.cli.run.Measurements;
 import dev.shrink4j.cli.run.PruningRun;
@@ -46,7 +47,8 @@ import picocli.CommandLine.Option;
  * shows the shrunk model's parameters, size and latency beside the masked model's. Every run also writes
  * {@value PruningRun#ONNX} ({@link dev.shrink4j.cli.run.OnnxExports}): the shrunk model with {@code --speedup}, else the
  * masked one; when the test set is read, ONNX Runtime runs it ({@code --threads} threads) and the results row gets its
- * latency.
+ * latency. {@code --distill CFG
+ * --teacher-arch T --teacher-weights TW} fine-tunes on the distillation loss of {@code CFG} from that teacher.
  */
 @Command(name = "prune", mixinStandardHelpOptions = true,
         description = "Prune a trained model with the pruner a config file names, then fine-tune.")
@@ -72,6 +74,9 @@ public final class PruneCommand extends CompressCommand {
     /** The test accuracy of {@code --weights}, for each run's Δ column (NaN when no test set is read). */
     private double baselineAccuracy = Double.NaN;
 
+    /** The fine-tune's distillation ({@code --distill}), or null. */
+    private Distillation distillation;
+
     @Override
     int run() throws IOException {
         model.checkWeights(weights);
@@ -85,6 +90,10 @@ public final class PruneCommand extends CompressCommand {
             if (!(s >= 0 && s < 1)) {
                 throw new UsageException("--sweep: sparsity " + s + " is outside [0, 1)");
             }
+        }
+        distillation = distill.distillation(dataSpec, epochs);
+        if (distillation != null) {
+            distillation.check(model.arch());
         }
         boolean needsData = epochs > 0 || cfg.statisticsBatches() > 0 || sweep != null;
         RunReport report = new RunReport("prune " + model.arch() + " with " + cfg.spec().name(), invocation())
@@ -101,6 +110,9 @@ public final class PruneCommand extends CompressCommand {
             }
         }
         report.setting("epochs", epochs).setting("seed", common.seed());
+        if (distillation != null) {
+            report.setting("distill", distillation.describe());
+        }
         Path out = output.create();
         try (Dataset train = needsData ? data.train() : null; Dataset test = needsData ? data.test() : null) {
             PrintWriter console = console();
@@ -159,7 +171,7 @@ public final class PruneCommand extends CompressCommand {
         DataLoader trainLoader = train == null ? null : data.finetuneLoader(train, common.seed(), cfg);
         DataLoader testLoader = test == null ? null : data.testLoader(test);
         return new PruningRun(model.arch(), dataSpec, weights, epochs, finetune.lr(cfg),
-                common.seed(), speedup)
+                common.seed(), speedup, distillation)
                 .run(cfg, trainLoader, testLoader, dir, report, run, baselineAccuracy);
     }
 

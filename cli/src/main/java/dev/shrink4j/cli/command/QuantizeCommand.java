@@ -7,6 +7,7 @@ import dev.shrink4j.cli.report.ResultsTable;
 import dev.shrink4j.cli.report.Rounding;
 import dev.shrink4j.cli.report.RunReport;
 import dev.shrink4j.cli.run.DataSpec;
+import dev.shrink4j.cli.run.Distillation;
 import dev.shrink4j.cli.run.Models;
 import dev.shrink4j.cli.run.Messages;
 import dev.shrink4j.cli.run.QuantizationRun;
@@ -31,7 +32,8 @@ import picocli.CommandLine.Option;
  * the quantizer has an integer grid, {@code model.onnx}: QDQ for ONNX Runtime, or fake-quantized float32 weights
  * where there is no integer grid, which it prints) and {@code report.json}/{@code report.html} with the sizes and,
  * when a test set is read, accuracy before and after and the ONNX Runtime latency of {@code model.onnx}. With
- * {@code --calibration-batches 0 --epochs 0} weight quantization needs no data.
+ * {@code --calibration-batches 0 --epochs 0} weight quantization needs no data. {@code --distill CFG --teacher-arch T --teacher-weights TW}
+ * fine-tunes on the distillation loss of {@code CFG} from that teacher.
  */
 @Command(name = "quantize", mixinStandardHelpOptions = true,
         description = "Quantize a trained model with the quantizer a config file names: calibrate, fine-tune, export.")
@@ -59,8 +61,12 @@ public final class QuantizeCommand extends CompressCommand {
                 Models.configCheck(model.arch(), dataSpec, c -> epochs > 0));
         int calibration = calibrationBatches != null ? calibrationBatches
                 : cfg.statisticsBatches();
+        Distillation distillation = distill.distillation(dataSpec, epochs);
+        if (distillation != null) {
+            distillation.check(model.arch());
+        }
         QuantizationRun run = new QuantizationRun(model.arch(), dataSpec, weights, calibration, epochs,
-                finetune.lr(cfg), common.seed());
+                finetune.lr(cfg), common.seed(), distillation);
         // Accuracy needs the test set: read it when training data is read anyway or a dataset was named.
         boolean readData = run.needsTrainingData() || dataNamed(spec);
         RunReport report = new RunReport("quantize " + model.arch() + " with " + cfg.spec().name(), invocation())
@@ -68,6 +74,9 @@ public final class QuantizeCommand extends CompressCommand {
         report.setting("config", cfg.source()).setting("quantizer", cfg.spec().name()).setting("options", cfg.options().toString())
                 .setting("config_list", cfg.configList().toJson()).setting("calibration_batches", calibration)
                 .setting("epochs", epochs).setting("seed", common.seed());
+        if (distillation != null) {
+            report.setting("distill", distillation.describe());
+        }
         Path out = output.create();
         PrintWriter console = console();
         try (Dataset train = run.needsTrainingData() ? data.train() : null; Dataset test = readData ? data.test() : null) {

@@ -1,13 +1,13 @@
 package dev.shrink4j.cli.command;
 
 import dev.shrink4j.cli.options.OutputOptions;
+import dev.shrink4j.cli.options.TrainingOptions;
 import dev.shrink4j.cli.report.ResultRow;
 import dev.shrink4j.cli.report.RunReport;
 import dev.shrink4j.cli.run.DataSpec;
 import dev.shrink4j.cli.run.Measurements;
 import dev.shrink4j.cli.run.Models;
 import dev.shrink4j.cli.run.Training;
-import dev.shrink4j.cli.run.UsageException;
 import dev.shrink4j.workbench.data.DataLoader;
 import dev.shrink4j.workbench.data.Dataset;
 import dev.shrink4j.nn.Module;
@@ -20,26 +20,21 @@ import java.nio.file.Path;
 import org.bytedeco.javacpp.PointerScope;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /** {@code shrink4j train}: trains a zoo model and writes {@code model.safetensors} and a report with training curves. */
 @Command(name = "train", mixinStandardHelpOptions = true, description = "Train a model from the zoo.")
 public final class TrainCommand extends ModelCommand {
 
-    @Option(names = "--epochs", defaultValue = "3", description = "training epochs (default: ${DEFAULT-VALUE})")
-    int epochs;
-
-    @Option(names = "--lr", defaultValue = "0.002", description = "Adam learning rate, cosine-annealed to 0 (default: ${DEFAULT-VALUE})")
-    double lr;
+    @Mixin
+    TrainingOptions recipe;
 
     @Mixin
     OutputOptions output;
 
     @Override
     int run() throws IOException {
-        if (epochs < 1) {
-            throw new UsageException("--epochs must be at least 1, got " + epochs);
-        }
+        int epochs = recipe.epochs();
+        double lr = recipe.lr();
         DataSpec dataSpec = data.spec();
         String arch = model.arch();
         RunReport report = new RunReport("train " + arch + " on " + dataSpec.cliName(), invocation())

@@ -33,8 +33,15 @@ import java.util.Map;
  * @param lr       fine-tuning learning rate
  * @param seed     shuffling seed
  * @param speedup  whether to shrink the pruned model physically ({@value SpeedupRun#SHRUNK})
+ * @param distillation the fine-tune's distillation ({@code prune --distill}), or null for plain cross-entropy
  */
-public record PruningRun(String arch, DataSpec data, Path weights, int epochs, double lr, long seed, boolean speedup) {
+public record PruningRun(String arch, DataSpec data, Path weights, int epochs, double lr, long seed, boolean speedup,
+        Distillation distillation) {
+
+    /** A run whose fine-tune trains on plain cross-entropy. */
+    public PruningRun(String arch, DataSpec data, Path weights, int epochs, double lr, long seed, boolean speedup) {
+        this(arch, data, weights, epochs, lr, seed, speedup, null);
+    }
 
     /** The masked weights. */
     public static final String MODEL = "model.safetensors";
@@ -99,7 +106,7 @@ public record PruningRun(String arch, DataSpec data, Path weights, int epochs, d
      * The run's pruning on a model {@code pruner} has compressed: the statistics batches a
      * {@link DataDriven} pruner asks for (then its mask computation), then for each round of an
      * {@link Iterative} one (one round otherwise) {@code epochs} fine-tuning epochs with {@code optimizer}
-     * (null when {@code epochs} is 0).
+     * (null when {@code epochs} is 0), under the run's {@link #distillation} when it has one.
      */
     public void prune(CompressionConfig cfg, Module model, Optimizer optimizer, Pruner pruner, DataLoader train,
             DataLoader test, RunReport report, String name) {
@@ -109,7 +116,7 @@ public record PruningRun(String arch, DataSpec data, Path weights, int epochs, d
             Training.runStatistics(protocol, train, statistics, name + " statistics", System.err);
             protocol.finishStatistics();
         }
-        Training.fineTune(protocol, model, optimizer, train, test, epochs, report, name);
+        Training.fineTune(protocol, model, optimizer, train, test, epochs, report, name, distillation);
     }
 
     /** Writes {@value #MODEL} and {@value #MASKS} into {@code dir} with the run's {@link #metadata}; returns the model file. */

@@ -54,9 +54,16 @@ import java.util.List;
  * @param epochs             fine-tuning epochs (0: none)
  * @param lr                 fine-tuning learning rate
  * @param seed               shuffling seed
+ * @param distillation       the fine-tune's distillation ({@code quantize --distill}), or null for plain cross-entropy
  */
 public record QuantizationRun(String arch, DataSpec data, Path weights, int calibrationBatches, int epochs, double lr,
-        long seed) {
+        long seed, Distillation distillation) {
+
+    /** A run whose fine-tune trains on plain cross-entropy. */
+    public QuantizationRun(String arch, DataSpec data, Path weights, int calibrationBatches, int epochs, double lr,
+            long seed) {
+        this(arch, data, weights, calibrationBatches, epochs, lr, seed, null);
+    }
 
     /** The full-precision weights. */
     public static final String MODEL = Quantizer.MODEL_FILE;
@@ -132,7 +139,7 @@ public record QuantizationRun(String arch, DataSpec data, Path weights, int cali
     /**
      * The run's quantization on a model {@code quantizer} has compressed: the calibration batches, a
      * {@link DataDriven} quantizer's {@link DataDriven#finishStatistics()} after them, then {@code epochs} fine-tuning epochs with {@code optimizer} (null when
-     * {@code epochs} is 0).
+     * {@code epochs} is 0), under the run's {@link #distillation} when it has one.
      *
      * @throws UsageException when the config quantizes activations but the run gives them no data
      */
@@ -161,7 +168,7 @@ public record QuantizationRun(String arch, DataSpec data, Path weights, int cali
             throw new UsageException("--calibration-batches 0: " + cfg.spec().name() + " needs calibration batches: "
                     + e.getMessage(), e);
         }
-        Training.fineTune(protocol, model, optimizer, train, test, epochs, report, name);
+        Training.fineTune(protocol, model, optimizer, train, test, epochs, report, name, distillation);
     }
 
     /**

@@ -55,7 +55,7 @@ public final class Training {
     public static List<EpochResult> fitFromScratch(Module model, DataLoader train, DataLoader test, int epochs, double lr,
             RunReport report, String run) {
         try (Optimizer adam = finetuneOptimizer(model, lr)) {
-            return fit(model, adam, new CosineAnnealingLr(adam, epochs), train, test, epochs, null, report, run);
+            return fit(model, adam, new CosineAnnealingLr(adam, epochs), train, test, epochs, null, null, report, run);
         }
     }
 
@@ -73,22 +73,68 @@ public final class Training {
      */
     public static void fineTune(ProtocolTrainer protocol, Module model, Optimizer optimizer, DataLoader train,
             DataLoader test, int epochs, RunReport report, String name) {
-        protocol.fineTune((round, rounds, listener) -> epochs == 0 ? List.of()
-                : fit(model, optimizer, new CosineAnnealingLr(optimizer, epochs), train, test, epochs, listener, report,
-                        rounds == 1 ? name : name + " round " + round));
+        fineTune(protocol, model, optimizer, train, test, epochs, report, name, null);
+    }
+
+    /**
+     * {@link #fineTune(ProtocolTrainer, Module, Optimizer, DataLoader, DataLoader, int, RunReport, String)} under
+     * {@code distillation} when it is not null: the fine-tune of every round trains on the library's
+     * distillation loss ({@link Distillation#attach}, attached after the compressor's statistics passes and
+     * detached after the last round) instead of plain cross-entropy; its per-epoch loss means go into
+     * {@code report}'s settings.
+     */
+    public static void fineTune(ProtocolTrainer protocol, Module model, Optimizer optimizer, DataLoader train,
+            DataLoader test, int epochs, RunReport report, String name, Distillation distillation) {
+        if (distillation == null || epochs == 0) {
+            protocol.fineTune((round, rounds, listener) -> epochs == 0 ? List.of()
+                    : fit(model, optimizer, new CosineAnnealingLr(optimizer, epochs), train, test, epochs, listener, null,
+                            report, rounds == 1 ? name : name + " round " + round));
+            return;
+        }
+        try (Distillation.Session session = distillation.attach(model, optimizer)) {
+            distillation.guard(() -> protocol.fineTune((round, rounds, listener) -> fit(model, optimizer,
+                    new CosineAnnealingLr(optimizer, epochs), train, test, epochs, listener, session, report,
+                    rounds == 1 ? name : name + " round " + round)));
+            recordLosses(report, name, session);
+        }
+    }
+
+    /**
+     * Trains {@code student} under {@code session}'s distillation for {@code epochs} epochs with
+     * {@code optimizer} (over {@link Distillation.Session#trainableParameters()}), its rate annealed to 0 by a
+     * cosine as {@link #fitFromScratch} does, evaluating on {@code test} after each epoch; the curve and the
+     * per-epoch loss means go into {@code report} as run {@code run}.
+     */
+    public static List<EpochResult> distil(Module student, Distillation.Session session, Optimizer optimizer, DataLoader train,
+            DataLoader test, int epochs, RunReport report, String run) {
+        List<EpochResult> out = session.distillation().guard(() -> fit(student, optimizer,
+                new CosineAnnealingLr(optimizer, epochs), train, test, epochs, null, session, report, run));
+        recordLosses(report, run, session);
+        return out;
+    }
+
+    /** Each epoch's loss means as report settings: {@code "kd losses epoch 1": "student.loss 0.41, distill.loss_kl 0.12, loss 0.53"}. */
+    private static void recordLosses(RunReport report, String run, Distillation.Session session) {
+        for (var epoch : session.history()) {
+            report.setting(run + " losses epoch " + (epoch.epoch() + 1), epoch.toString());
+        }
     }
 
     /**
      * Trains {@code epochs} epochs with a progress bar, evaluating on {@code test} after each, and records the
      * curve in {@code report} as run {@code run}; {@code protocol} (null when there is no compressor) listens
-     * to the trainer.
+     * to the trainer, and {@code distillation} (null when there is none) gives the trainer its loss and listens.
      */
     private static List<EpochResult> fit(Module model, Optimizer optimizer, LrScheduler scheduler, DataLoader train,
-            DataLoader test, int epochs, TrainingListener protocol, RunReport report, String run) {
+            DataLoader test, int epochs, TrainingListener protocol, Distillation.Session distillation, RunReport report,
+            String run) {
         Trainer.Builder builder = Trainer.builder().setModel(model).setOptimizer(optimizer).optValidation(test);
         builder.optLrScheduler(scheduler);
         if (protocol != null) {
             builder.addListener(protocol);
+        }
+        if (distillation != null) {
+            builder.optLoss(distillation.loss()).addListener(distillation.listener());
         }
         builder.addListener(new TrainingListener() {
             @Override
