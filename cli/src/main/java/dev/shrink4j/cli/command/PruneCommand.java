@@ -15,6 +15,7 @@ import dev.shrink4j.cli.run.Models;
 import dev.shrink4j.cli.run.Measurements;
 import dev.shrink4j.cli.run.PruningRun;
 import dev.shrink4j.cli.run.SpeedupRun;
+import dev.shrink4j.cli.run.StructuralRun;
 import dev.shrink4j.cli.run.Training;
 import dev.shrink4j.cli.run.UsageException;
 import dev.shrink4j.workbench.data.DataLoader;
@@ -85,6 +86,11 @@ public final class PruneCommand extends CompressCommand {
                 throw new UsageException("--sweep: sparsity " + s + " is outside [0, 1)");
             }
         }
+        boolean structural = cfg.spec().restructures();
+        if (structural && (sweep != null || speedup)) {
+            throw new UsageException((sweep != null ? "--sweep" : "--speedup") + ": \"" + cfg.spec().name()
+                    + "\" restructures the model itself (its config_list sets each layer's ratio); drop the option");
+        }
         boolean needsData = epochs > 0 || cfg.statisticsBatches() > 0 || sweep != null;
         RunReport report = new RunReport("prune " + model.arch() + " with " + cfg.spec().name(), invocation())
                 .setModel(model.arch(), dataSpec.cliName());
@@ -119,7 +125,16 @@ public final class PruneCommand extends CompressCommand {
                             Measurements.gzipSize(weights), "fp32", e.meanBatchMillis(), testLoader.batchSize()));
                 }
             }
-            if (sweep == null) {
+            if (structural) {
+                StructuralRun.Outcome o = new StructuralRun(model.arch(), dataSpec, weights, epochs, finetune.lr(cfg))
+                        .run(cfg, train == null ? null : data.finetuneLoader(train, common.seed(), cfg),
+                                test == null ? null : data.testLoader(test), out, report, cfg.spec().name(), baselineAccuracy);
+                printRestructured(console, o);
+                double ortMs = reportOnnx(o.onnx(), test == null ? null : data.testLoader(test));
+                if (o.evaluated()) {
+                    report.addResult(o.row().withOrtLatency(ortMs));
+                }
+            } else if (sweep == null) {
                 PruningRun.Outcome o = pruneOnce(cfg, dataSpec, train, test, out, report, cfg.spec().name());
                 printSparsity(console, o.sparsity());
                 console.printf(Locale.ROOT, "nonzero parameters: %,d of %,d (%.1f%%); effective FLOPs: %,d%s%n", o.row().nonzeroParams(),
@@ -183,6 +198,14 @@ public final class PruneCommand extends CompressCommand {
                     100 * shrunk.accuracy(), 100 * masked.accuracy(), shrunk.latencyMs(), masked.latencyMs());
         }
         console.println();
+    }
+
+    /** A restructuring run: its per-layer report, then the model's parameters, FLOPs and accuracy after it. */
+    private static void printRestructured(PrintWriter console, StructuralRun.Outcome o) {
+        console.print(o.reportTable());
+        console.printf(Locale.ROOT, "parameters: %,d; FLOPs: %,d -> %,d (%.1f%%)%s%n", o.row().totalParams(), o.flopsBefore(),
+                o.row().flops(), 100.0 * o.row().flops() / o.flopsBefore(),
+                o.evaluated() ? String.format(Locale.ROOT, "; test accuracy %.2f%%", 100 * o.row().accuracy()) : "");
     }
 
     private static void printSparsity(PrintWriter console, Map<String, Double> sparsity) {
