@@ -60,7 +60,7 @@ class LowRankCommandTest {
     Path dir;
 
     /** The command line with every algorithm the class path provides (the amc module's low-rank among them). */
-    private static CliTests.Result run(String... args) {
+    static CliTests.Result run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int code = Shrink4j.execute(AlgorithmRegistry.load(), new PrintWriter(out, true), new PrintWriter(err, true), args);
