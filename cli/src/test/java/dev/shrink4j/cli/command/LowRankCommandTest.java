@@ -15,6 +15,12 @@ import dev.shrink4j.cli.TinyIdx;
 import dev.shrink4j.cli.run.DataSpec;
 import dev.shrink4j.cli.run.Models;
 import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.Normalization;
+import dev.shrink4j.workbench.data.DataLoader;
+import dev.shrink4j.workbench.data.Dataset;
+import dev.shrink4j.workbench.data.IdxDataset;
+import dev.shrink4j.workbench.data.Split;
+import dev.shrink4j.workbench.train.Evaluator;
 import dev.shrink4j.nn.io.ModelMetadata;
 import dev.shrink4j.nn.io.SafeTensors;
 import dev.shrink4j.onnx.OnnxModel;
@@ -148,6 +154,51 @@ class LowRankCommandTest {
         }
         assertEquals(expected.length, actual.length);
         assertTrue(maxAbsDiff(expected, actual) < OnnxCommandTest.LOGIT_TOLERANCE, "max abs diff " + maxAbsDiff(expected, actual));
+    }
+
+    @Test
+    void exportRewritesTheRestructuredModelSoItStillReloads() throws Exception {
+        Path data = TinyIdx.write(dir.resolve("data"), 10, 10);
+        Path out = dir.resolve("low-rank");
+        prune(CliTests.lenet5Weights(dir), CONFIG, data, out, "--epochs", "0").assertSucceeded();
+        Path copy = dir.resolve("copy.safetensors");
+        CliTests.Result e = run("export", "--weights", out.resolve("model.safetensors").toString(), "--format", "safetensors",
+                "--out", copy.toString());
+        e.assertSucceeded();
+        try (Module original = Models.load("lenet5", DataSpec.FASHION_MNIST, out.resolve("model.safetensors"));
+                Module rewritten = Models.load("lenet5", DataSpec.FASHION_MNIST, copy); PointerScope s = new PointerScope()) {
+            Map<String, Tensor> a = original.stateDict();
+            Map<String, Tensor> b = rewritten.stateDict();
+            assertEquals(a.keySet(), b.keySet());
+            a.forEach((k, v) -> assertTrue(v.equal(b.get(k)), k));
+        }
+    }
+
+    @Test
+    void accuracyFirstGetsTheTestAccuracyAsItsEvaluator() throws Exception {
+        Path data = TinyIdx.write(dir.resolve("data"), 10, 20);
+        Path weights = CliTests.lenet5Weights(dir);
+        Path config = dir.resolve("accuracy-first.json");
+        // a threshold of 1.0 an untrained LeNet-5 misses at every rank: both layers are kept, each row with the accuracy
+        // of the model as it is, which is the test accuracy of the weights
+        Files.writeString(config, "{\"pruner\": \"low-rank\", \"config_list\": [{\"op_names\": [\"conv2\", \"fc1\"], "
+                + "\"compress_ratio\": 0.5, \"accuracy_first\": true, \"accuracy_threshold\": 1.0}]}");
+        Path out = dir.resolve("af");
+        prune(weights, config, data, out, "--epochs", "0").assertSucceeded();
+        double expected;
+        try (LeNet5 net = new LeNet5(10); PointerScope s = new PointerScope();
+                Dataset test = IdxDataset.FASHION_MNIST.load(data, Split.TEST, Normalization.FASHION_MNIST)) {
+            net.loadStateDict(SafeTensors.load(weights), true);
+            expected = new Evaluator().evaluate(net, DataLoader.builder().setDataset(test).setBatchSize(8).build()).accuracy();
+        }
+        assertTrue(expected < 1.0, "the threshold must be missed, accuracy " + expected);
+        JsonObject report = JsonParser.parseString(Files.readString(out.resolve("compression.json"))).getAsJsonObject();
+        for (var row : report.getAsJsonArray("layers")) {
+            JsonObject o = row.getAsJsonObject();
+            assertEquals(0, o.get("rank").getAsLong(), o.toString());
+            assertEquals(expected, o.get("accuracy").getAsDouble(), 1e-12, o.toString());
+        }
+        assertEquals(report.get("flops_before").getAsLong(), report.get("flops_after").getAsLong());
     }
 
     @Test
