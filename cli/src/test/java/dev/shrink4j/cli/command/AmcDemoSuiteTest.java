@@ -26,10 +26,9 @@ class AmcDemoSuiteTest {
 
     @Test
     void amcSuiteComparesL1FilterAndLowRankAtAboutTheSameFlops() throws Exception {
-        Path data = TinyIdx.write(dir.resolve("data"), 40, 20);
-        Path configs = Path.of("..", "configs").toAbsolutePath().normalize();
-        CliTests.Result r = LowRankCommandTest.run("demo", "--suite", "amc", "--data-dir", data.toString(), "--epochs", "1",
-                "--finetune-epochs", "0", "--batch-size", "8", "--configs-dir", configs.toString(), "--runs-dir",
+        CliTests.Result r = CliTests.runWithProviders("demo", "--suite", "amc", "--data-dir",
+                TinyIdx.write(dir.resolve("data"), 40, 20).toString(), "--epochs", "1", "--finetune-epochs", "0",
+                "--batch-size", "8", "--configs-dir", OnnxCommandTest.CONFIGS.toString(), "--runs-dir",
                 dir.resolve("runs").toString(), "--out", dir.resolve("demo").toString(), "--threads", "1", "--no-screenshot");
         r.assertSucceeded();
         boolean channelPruning = AlgorithmRegistry.load().names(AlgorithmKind.PRUNER).contains(DemoCommand.CHANNEL_PRUNING);

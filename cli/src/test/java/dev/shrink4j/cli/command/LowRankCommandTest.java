@@ -8,9 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.shrink4j.algorithms.AlgorithmRegistry;
 import dev.shrink4j.cli.CliTests;
-import dev.shrink4j.cli.Shrink4j;
 import dev.shrink4j.cli.TinyIdx;
 import dev.shrink4j.cli.run.DataSpec;
 import dev.shrink4j.cli.run.Models;
@@ -26,8 +24,6 @@ import dev.shrink4j.nn.io.SafeTensors;
 import dev.shrink4j.onnx.OnnxModel;
 import dev.shrink4j.workbench.stats.ModelProfiler;
 import dev.shrink4j.workbench.zoo.LeNet5;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -65,20 +61,12 @@ class LowRankCommandTest {
     @TempDir
     Path dir;
 
-    /** The command line with every algorithm the class path provides (the amc module's low-rank among them). */
-    static CliTests.Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Shrink4j.execute(AlgorithmRegistry.load(), new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new CliTests.Result(code, out.toString(), err.toString());
-    }
-
     private CliTests.Result prune(Path weights, Path config, Path data, Path out, String... more) {
         List<String> args = new ArrayList<>(List.of("prune", "--arch", "lenet5", "--weights", weights.toString(), "--config",
                 config.toString(), "--data-dir", data.toString(), "--batch-size", "8", "--out", out.toString(),
                 "--threads", "1"));
         args.addAll(List.of(more));
-        return run(args.toArray(String[]::new));
+        return CliTests.runWithProviders(args.toArray(String[]::new));
     }
 
     private static String group(String text, String regex) {
@@ -130,7 +118,7 @@ class LowRankCommandTest {
         assertEquals(FC1_RANK, layers.getAsJsonObject("fc1").get("rank").getAsLong());
 
         // evaluate reloads it through its metadata (no --arch) to the accuracy prune printed
-        CliTests.Result e = run("evaluate", "--weights", model.toString(), "--data-dir", data.toString(), "--batch-size", "8");
+        CliTests.Result e = CliTests.runWithProviders("evaluate", "--weights", model.toString(), "--data-dir", data.toString(), "--batch-size", "8");
         e.assertSucceeded();
         assertEquals(printedAccuracy, Double.parseDouble(group(e.out(), "accuracy ([0-9.]+)%")), 1e-9);
 
@@ -145,8 +133,8 @@ class LowRankCommandTest {
             net.eval();
             torch.manual_seed(3);
             Tensor input = torch.randn(n, 1, 28, 28);
-            x = floats(input);
-            expected = floats(net.call(input));
+            x = OnnxCommandTest.floats(input);
+            expected = OnnxCommandTest.floats(net.call(input));
         }
         float[] actual;
         try (OnnxModel onnx = OnnxModel.load(out.resolve("model.onnx"), 1)) {
@@ -162,7 +150,7 @@ class LowRankCommandTest {
         Path out = dir.resolve("low-rank");
         prune(CliTests.lenet5Weights(dir), CONFIG, data, out, "--epochs", "0").assertSucceeded();
         Path copy = dir.resolve("copy.safetensors");
-        CliTests.Result e = run("export", "--weights", out.resolve("model.safetensors").toString(), "--format", "safetensors",
+        CliTests.Result e = CliTests.runWithProviders("export", "--weights", out.resolve("model.safetensors").toString(), "--format", "safetensors",
                 "--out", copy.toString());
         e.assertSucceeded();
         try (Module original = Models.load("lenet5", DataSpec.FASHION_MNIST, out.resolve("model.safetensors"));
@@ -205,9 +193,10 @@ class LowRankCommandTest {
     void fineTuningTrainsTheNewLayers() throws Exception {
         Path data = TinyIdx.write(dir.resolve("data"), 40, 20);
         Path weights = CliTests.lenet5Weights(dir);
+        // the same start, then no epoch and one epoch of fine-tuning
         Path still = dir.resolve("epochs0");
-        Path tuned = dir.resolve("epochs1");
         prune(weights, CONFIG, data, still, "--epochs", "0").assertSucceeded();
+        Path tuned = dir.resolve("epochs1");
         prune(weights, CONFIG, data, tuned, "--epochs", "1", "--seed", "1").assertSucceeded();
         try (PointerScope s = new PointerScope()) {
             Map<String, Tensor> before = SafeTensors.load(still.resolve("model.safetensors"));
@@ -236,10 +225,4 @@ class LowRankCommandTest {
         assertFalse(Files.exists(out.resolve("model.safetensors")));
     }
 
-    private static float[] floats(Tensor t) {
-        Tensor c = t.detach().contiguous();
-        float[] out = new float[(int) c.numel()];
-        c.data_ptr_float().get(out);
-        return out;
-    }
 }
