@@ -22,4 +22,12 @@ public interface AlgorithmProvider {
 
     /** The provider's algorithms, in the order they are listed (help texts, error messages). */
     List<AlgorithmSpec> algorithms();
+
+    /**
+     * The loaders of the model files this provider's restructuring algorithms write ({@link ModelRestorer}).
+     * Default: none (masking algorithms save plain state dicts).
+     */
+    default List<ModelRestorer> modelRestorers() {
+        return List.of();
+    }
 }

@@ -29,9 +29,13 @@ import java.util.function.ToIntFunction;
  *                          needs data; 0 for weight-based algorithms
  * @param optionCheck       checks the options together (a schedule they must make); throws
  *                          {@link AlgorithmException} naming the problem
+ * @param restructures      whether the compressor replaces or shrinks layers
+ *                          ({@link dev.shrink4j.compress.protocol.Restructuring}) rather than masking them, so a
+ *                          run builds its fine-tuning optimizer after compression and saves with the compressor
  */
 public record AlgorithmSpec(String name, AlgorithmKind kind, String description, Map<String, OptionType> options,
-        Factory factory, ToIntFunction<AlgorithmOptions> statisticsBatches, Consumer<AlgorithmOptions> optionCheck) {
+        Factory factory, ToIntFunction<AlgorithmOptions> statisticsBatches, Consumer<AlgorithmOptions> optionCheck,
+        boolean restructures) {
 
     /** Builds the compressor of an entry; {@code compress()} is called by its user. */
     @FunctionalInterface
@@ -52,24 +56,32 @@ public record AlgorithmSpec(String name, AlgorithmKind kind, String description,
 
     /** An entry without options, needing no statistics batches. */
     public static AlgorithmSpec of(String name, AlgorithmKind kind, String description, Factory factory) {
-        return new AlgorithmSpec(name, kind, description, Map.of(), factory, o -> 0, o -> { });
+        return new AlgorithmSpec(name, kind, description, Map.of(), factory, o -> 0, o -> { }, false);
     }
 
     /** This entry with one more allowed option. */
     public AlgorithmSpec withOption(String option, OptionType type) {
         Map<String, OptionType> more = new LinkedHashMap<>(options);
         more.put(option, type);
-        return new AlgorithmSpec(name, kind, description, more, factory, statisticsBatches, optionCheck);
+        return new AlgorithmSpec(name, kind, description, more, factory, statisticsBatches, optionCheck, restructures);
     }
 
     /** This entry needing {@code batches(options)} statistics (or calibration) batches. */
     public AlgorithmSpec withStatisticsBatches(ToIntFunction<AlgorithmOptions> batches) {
-        return new AlgorithmSpec(name, kind, description, options, factory, batches, optionCheck);
+        return new AlgorithmSpec(name, kind, description, options, factory, batches, optionCheck, restructures);
     }
 
     /** This entry with a check of its options together (on top of each option's type). */
     public AlgorithmSpec withOptionCheck(Consumer<AlgorithmOptions> check) {
-        return new AlgorithmSpec(name, kind, description, options, factory, statisticsBatches, check);
+        return new AlgorithmSpec(name, kind, description, options, factory, statisticsBatches, check, restructures);
+    }
+
+    /**
+     * This entry marked as restructuring: its compressor implements
+     * {@link dev.shrink4j.compress.protocol.Restructuring} (known before it exists, so a command picks its run).
+     */
+    public AlgorithmSpec withRestructuring() {
+        return new AlgorithmSpec(name, kind, description, options, factory, statisticsBatches, optionCheck, true);
     }
 
     /** The statistics batches a config with {@code options} needs before its masks or ranges are final. */

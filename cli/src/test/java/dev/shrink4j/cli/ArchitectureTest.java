@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
  *       know its command line);</li>
  *   <li>{@code dev.shrink4j.cli} uses no concrete algorithm class (a {@code dev.shrink4j.prune.*Pruner}
  *       other than the base {@code Pruner}, {@code AgpSchedule}, anything in {@code dev.shrink4j.quant.algo}):
+ *       nor anything of the amc module ({@code dev.shrink4j.amc}, found through ServiceLoader):
  *       it drives compressors through {@code dev.shrink4j.compress.protocol} and builds them through the
  *       algorithm registry;</li>
  *   <li>no cycle among packages: every package depends only on packages that do not depend back on it,
@@ -42,7 +43,7 @@ import org.junit.jupiter.api.Test;
 class ArchitectureTest {
 
     private static final List<String> MODULES = List.of("nn", "compressor-api", "collectors", "pruners", "quantizers",
-            "algorithms", "graph", "onnx", "cli");
+            "algorithms", "graph", "onnx", "amc", "cli");
 
     private static final Pattern CLASS_NAME = Pattern.compile("dev/shrink4j/[A-Za-z0-9_/$]+");
 
@@ -138,7 +139,7 @@ class ArchitectureTest {
     @Test
     void theCommandLineUsesNoConcreteAlgorithm() {
         Pattern concrete = Pattern.compile("dev\\.shrink4j\\.(prune\\.(?!Pruner$|Pruner\\$)[A-Za-z0-9]*Pruner(\\$.*)?"
-                + "|prune\\.AgpSchedule|quant\\.algo\\..*)");
+                + "|prune\\.AgpSchedule|quant\\.algo\\..*|amc\\..*)");
         List<String> violations = new ArrayList<>();
         USES.forEach((c, uses) -> {
             if (inCli(c)) {

@@ -2,6 +2,7 @@ package dev.shrink4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.shrink4j.algorithms.AlgorithmRegistry;
 import dev.shrink4j.nn.io.SafeTensors;
 import dev.shrink4j.workbench.zoo.LeNet5;
 import java.io.IOException;
@@ -34,9 +35,21 @@ public final class CliTests {
     }
 
     public static Result run(String... args) {
+        return run(TestAlgorithms.registry(), args);
+    }
+
+    /**
+     * Runs the command line with the registry its main loads ({@link AlgorithmRegistry#load()}: every provider on the
+     * class path, the amc module's and the test providers' among them).
+     */
+    public static Result runWithProviders(String... args) {
+        return run(AlgorithmRegistry.load(), args);
+    }
+
+    private static Result run(AlgorithmRegistry registry, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = Shrink4j.execute(TestAlgorithms.registry(), new PrintWriter(out, true), new PrintWriter(err, true), args);
+        int code = Shrink4j.execute(registry, new PrintWriter(out, true), new PrintWriter(err, true), args);
         return new Result(code, out.toString(), err.toString());
     }
 

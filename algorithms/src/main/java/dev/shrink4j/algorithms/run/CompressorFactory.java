@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Builds the compressor a {@link CompressionConfig} names over a model, through its registry entry's
@@ -52,9 +53,19 @@ public final class CompressorFactory {
      */
     public static <C extends Compressor> C create(CompressionConfig cfg, Module model, Optimizer optimizer,
             long[] inputShape, Class<C> type) {
+        return create(cfg, model, optimizer, inputShape, type, null);
+    }
+
+    /**
+     * As {@link #create(CompressionConfig, Module, Optimizer, long[], Class)}, with {@code evaluator} (the validation
+     * accuracy of a model, in [0, 1], or null) for algorithms that search by accuracy ({@code accuracy_first});
+     * it may run during {@code compress()}.
+     */
+    public static <C extends Compressor> C create(CompressionConfig cfg, Module model, Optimizer optimizer,
+            long[] inputShape, Class<C> type, ToDoubleFunction<Module> evaluator) {
         Objects.requireNonNull(type, "type");
         List<String> problems = new ArrayList<>();
-        Compressor c = build(cfg, cfg.options(), model, optimizer, inputShape, problems);
+        Compressor c = build(cfg, cfg.options(), model, optimizer, inputShape, evaluator, problems);
         if (c == null) {
             throw new ConfigException(subject(cfg), problems);
         }
@@ -97,20 +108,36 @@ public final class CompressorFactory {
      */
     public static CompressionConfig.ModelCheck modelCheck(Supplier<? extends Module> freshModel, long[] inputShape,
             Predicate<CompressionConfig> finetunes) {
+        return modelCheck(freshModel, inputShape, finetunes, false);
+    }
+
+    /**
+     * As {@link #modelCheck(Supplier, long[], Predicate)}; with {@code evaluates} the run will pass an evaluator
+     * to {@link #create(CompressionConfig, Module, Optimizer, long[], Class, ToDoubleFunction)}, so the check gives
+     * the algorithm a stand-in one (never called: validation computes nothing) and {@code accuracy_first} entries
+     * pass.
+     */
+    public static CompressionConfig.ModelCheck modelCheck(Supplier<? extends Module> freshModel, long[] inputShape,
+            Predicate<CompressionConfig> finetunes, boolean evaluates) {
         Objects.requireNonNull(freshModel, "freshModel");
         Objects.requireNonNull(finetunes, "finetunes");
-        return cfg -> RandomState.preserving(() -> problems(cfg, freshModel, inputShape, finetunes));
+        ToDoubleFunction<Module> evaluator = evaluates ? CompressorFactory::checkOnlyEvaluator : null;
+        return cfg -> RandomState.preserving(() -> problems(cfg, freshModel, inputShape, finetunes, evaluator));
+    }
+
+    private static double checkOnlyEvaluator(Module model) {
+        throw new IllegalStateException("the config check's stand-in evaluator was called: validation must not evaluate");
     }
 
     private static List<String> problems(CompressionConfig cfg, Supplier<? extends Module> freshModel, long[] inputShape,
-            Predicate<CompressionConfig> finetunes) {
+            Predicate<CompressionConfig> finetunes, ToDoubleFunction<Module> evaluator) {
         try (Module model = freshModel.get();
              Optimizer optimizer = finetunes.test(cfg)
                      ? Adam.builder().setLearningRate(CHECK_LR).build(model.parameters()) : null) {
             List<String> problems = new ArrayList<>();
-            Compressor c = build(cfg, cfg.options(), model, optimizer, inputShape, problems);
+            Compressor c = build(cfg, cfg.options(), model, optimizer, inputShape, evaluator, problems);
             if (c == null && !cfg.options().names().isEmpty()) {
-                c = build(cfg, AlgorithmOptions.empty(), model, optimizer, inputShape, problems);
+                c = build(cfg, AlgorithmOptions.empty(), model, optimizer, inputShape, evaluator, problems);
             }
             if (c != null) {
                 try (Compressor built = c) {
@@ -129,9 +156,10 @@ public final class CompressorFactory {
      * the builders' contract for bad arguments), with the reason, on one line, added to {@code problems}.
      */
     private static Compressor build(CompressionConfig cfg, AlgorithmOptions options, Module model, Optimizer optimizer,
-            long[] inputShape, List<String> problems) {
+            long[] inputShape, ToDoubleFunction<Module> evaluator, List<String> problems) {
         try {
-            return cfg.spec().factory().create(new AlgorithmContext(model, cfg.configList(), optimizer, options, inputShape));
+            return cfg.spec().factory().create(new AlgorithmContext(model, cfg.configList(), optimizer, options, inputShape,
+                    evaluator));
         } catch (IllegalArgumentException e) { // AlgorithmException and ConfigException are IllegalArgumentExceptions
             String problem = ConfigException.oneLine(e.getMessage());
             if (!problems.contains(problem)) {

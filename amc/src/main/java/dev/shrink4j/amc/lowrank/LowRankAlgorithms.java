@@ -4,7 +4,11 @@ import dev.shrink4j.algorithms.AlgorithmContext;
 import dev.shrink4j.algorithms.AlgorithmKind;
 import dev.shrink4j.algorithms.AlgorithmProvider;
 import dev.shrink4j.algorithms.AlgorithmSpec;
+import dev.shrink4j.algorithms.ModelRestorer;
 import dev.shrink4j.algorithms.OptionType;
+import dev.shrink4j.nn.Module;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -12,7 +16,7 @@ import java.util.List;
  * {@code META-INF/services/dev.shrink4j.algorithms.AlgorithmProvider}, so config files name it:
  * {@code {"pruner": "low-rank", "config_list": [{"op_names": ["conv2", "fc1"], "compress_ratio": 0.5}]}}.
  * Options: {@code statistics_batches}, {@code samples_per_image}, {@code max_samples}, {@code seed} (the
- * data-driven methods' sampling).
+ * data-driven methods' sampling). Marked restructuring; its {@link ModelRestorer} reloads saved low-rank models.
  */
 public final class LowRankAlgorithms implements AlgorithmProvider {
 
@@ -36,12 +40,29 @@ public final class LowRankAlgorithms implements AlgorithmProvider {
                 .withOption("max_samples", OptionType.INTEGER)
                 .withOption("seed", OptionType.INTEGER)
                 // known before the compressor exists: the most a config can ask for (svd/vh ask for none)
-                .withStatisticsBatches(o -> o.getInt("statistics_batches", DEFAULT_STATISTICS_BATCHES)));
+                .withStatisticsBatches(o -> o.getInt("statistics_batches", DEFAULT_STATISTICS_BATCHES))
+                .withRestructuring());
+    }
+
+    /** Files with {@value LowRankModels#LOW_RANK_LAYERS} in their metadata load through {@link LowRankModels#load}. */
+    @Override
+    public List<ModelRestorer> modelRestorers() {
+        return List.of(new ModelRestorer() {
+            @Override
+            public String metadataKey() {
+                return LowRankModels.LOW_RANK_LAYERS;
+            }
+
+            @Override
+            public Module restore(Path file, Module architecture) throws IOException {
+                return LowRankModels.load(file, architecture);
+            }
+        });
     }
 
     private static LowRankCompressor create(AlgorithmContext ctx) {
         return LowRankCompressor.builder().setModel(ctx.model()).setConfigList(ctx.configList())
-                .optOptimizer(ctx.optimizer()).setInputShape(ctx.inputShape())
+                .optOptimizer(ctx.optimizer()).setInputShape(ctx.inputShape()).optEvaluator(ctx.evaluator())
                 .optStatisticsBatches(ctx.options().getInt("statistics_batches", DEFAULT_STATISTICS_BATCHES))
                 .optSamplesPerImage(ctx.options().getInt("samples_per_image", 10))
                 .optMaxSamples(ctx.options().getInt("max_samples", 4000))

@@ -10,12 +10,16 @@ import dev.shrink4j.compress.config.ConfigSchema;
 import dev.shrink4j.compress.config.KeySpec;
 import dev.shrink4j.compress.config.LayerConfig;
 import dev.shrink4j.compress.protocol.DataDriven;
+import dev.shrink4j.compress.protocol.Restructuring;
 import dev.shrink4j.compress.protocol.StatisticsPass;
 import dev.shrink4j.nn.HookHandle;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.layers.Conv2d;
 import dev.shrink4j.nn.layers.Linear;
+import dev.shrink4j.nn.io.ModelMetadata;
 import dev.shrink4j.nn.optim.Optimizer;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -58,7 +62,7 @@ import org.slf4j.LoggerFactory;
  * closes the replaced layers): an optimizer built before holds the old parameters, so build a new one for
  * fine-tuning.
  */
-public final class LowRankCompressor extends Compressor implements DataDriven {
+public final class LowRankCompressor extends Compressor implements DataDriven, Restructuring {
 
     private static final Logger LOG = LoggerFactory.getLogger(LowRankCompressor.class);
 
@@ -185,6 +189,28 @@ public final class LowRankCompressor extends Compressor implements DataDriven {
                     + (samplers.isEmpty() ? "" : ", run " + statisticsBatches + " statistics batches, then finishStatistics()"));
         }
         return new LowRankReport(rows);
+    }
+
+    @Override
+    public boolean restructured() {
+        return decomposed;
+    }
+
+    /** {@link LowRankModels#save}: the state dict with the pairs' keys, and each pair's rank and form in the metadata. */
+    @Override
+    public void saveModel(Module model, ModelMetadata metadata, Path file) throws IOException {
+        report(); // refuses before decomposition, with the reason
+        LowRankModels.save(model, metadata, file);
+    }
+
+    @Override
+    public String reportTable() {
+        return report().toTable();
+    }
+
+    @Override
+    public String reportJson() {
+        return report().toJson();
     }
 
     @Override

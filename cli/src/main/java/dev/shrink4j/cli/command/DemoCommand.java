@@ -17,6 +17,7 @@ import dev.shrink4j.cli.run.Models;
 import dev.shrink4j.cli.run.OnnxExports;
 import dev.shrink4j.cli.run.PruningRun;
 import dev.shrink4j.cli.run.QuantizationRun;
+import dev.shrink4j.cli.run.StructuralRun;
 import dev.shrink4j.cli.run.Training;
 import dev.shrink4j.cli.run.UsageException;
 import dev.shrink4j.workbench.data.DataLoader;
@@ -47,7 +48,9 @@ import picocli.CommandLine.Option;
  * prints one results table; writes {@code report.html}, {@code report.json} and {@code results.md}, a
  * screenshot of the report ({@code report.png}, when headless Chromium is installed), and each method's
  * exports into {@code <out>/<method>/} ({@link PruningRun}, {@link QuantizationRun}), {@code model.onnx} among them
- * (the baseline's in {@code <out>/baseline/}), whose ONNX Runtime latency the table shows beside libtorch's.
+ * (the baseline's in {@code <out>/baseline/}), whose ONNX Runtime latency the table shows beside libtorch's. A
+ * restructuring method (low-rank) runs as {@link StructuralRun}. {@code --suite amc} compares AMC's structural
+ * compressors with L1 filter pruning on LeNet-5 ({@link #AMC_SUITE}).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Train a baseline, compress it with several methods and compare them in one table.")
@@ -74,7 +77,8 @@ public final class DemoCommand extends Subcommand {
             + "ORT ms: mean ONNX Runtime time of the same test batches (--threads threads per operator) on the model.onnx "
             + "the run wrote: the dense model for the baseline, the shrunk model for pruners (the masked one where nothing "
             + "was removed), QDQ int8 for quantizers (fake-quantized fp32 where the weights have no integer grid: DoReFa); "
-            + "\"—\" where no ONNX file could be written.";
+            + "\"—\" where no ONNX file could be written. Restructured fp32 (low-rank): the model with its layers replaced "
+            + "by smaller ones, as the compressor saved it; its FLOPs and parameters are the new layers'.";
 
     @Mixin
     DataOptions data;
@@ -107,6 +111,17 @@ public final class DemoCommand extends Subcommand {
             description = "methods to compare, each a config file <configs-dir>/<method>.json (default: ${DEFAULT-VALUE})")
     List<String> methods;
 
+    /** The methods of {@code --suite amc}, each {@code <configs-dir>/<method>.json}. */
+    static final List<String> AMC_SUITE = List.of("amc/l1-filter", "amc/low-rank", "amc/channel-pruning");
+
+    /** The algorithm of the AMC suite's last method, run only when the class path registers it. */
+    static final String CHANNEL_PRUNING = "channel-pruning";
+
+    @Option(names = "--suite", defaultValue = "default", description = "default: --methods; amc: AMC's structural "
+            + "compressors against L1 filter pruning at about half the FLOPs of conv2 and fc1 (amc/l1-filter, amc/low-rank, "
+            + "and amc/channel-pruning when that algorithm is registered); replaces --methods")
+    String suite;
+
     @Option(names = "--configs-dir", defaultValue = "configs", description = "where the method configs are (default: ${DEFAULT-VALUE})")
     Path configsDir;
 
@@ -129,6 +144,7 @@ public final class DemoCommand extends Subcommand {
             throw new UsageException("--finetune-epochs must be 0 or more, got " + finetuneEpochs);
         }
         DataSpec dataSpec = data.spec();
+        methods = suiteMethods();
         // Check every config before the long work starts.
         List<CompressionConfig> configs = methods.stream()
                 .map(m -> CompressionConfig.read(configsDir.resolve(m + ".json"), registry(), null,
@@ -171,7 +187,13 @@ public final class DemoCommand extends Subcommand {
                 DataLoader finetuneLoader = data.finetuneLoader(train, common.seed(), cfg);
                 report.setting("finetune " + method, Training.recipe(methodEpochs, methodLr, finetuneLoader.batchSize()));
                 ResultRow row;
-                if (cfg.spec().kind() == AlgorithmKind.PRUNER) {
+                if (cfg.spec().restructures()) {
+                    // replaces or shrinks layers itself (low-rank): no masks, so no speedup; its report instead
+                    StructuralRun.Outcome o = new StructuralRun(arch, dataSpec, baseline, methodEpochs, methodLr)
+                            .run(cfg, finetuneLoader, testLoader, dir, report, method, base.accuracy());
+                    console.print(o.reportTable());
+                    row = o.row().withOrtLatency(reportOnnx(o.onnx(), testLoader));
+                } else if (cfg.spec().kind() == AlgorithmKind.PRUNER) {
                     PruningRun.Outcome o = new PruningRun(arch, dataSpec, baseline, methodEpochs, methodLr, common.seed(), true)
                             .run(cfg, finetuneLoader, testLoader, dir, report, method, base.accuracy());
                     PruneCommand.printShrunk(console, o);
@@ -205,6 +227,26 @@ public final class DemoCommand extends Subcommand {
             screenshot(out.resolve("report.html"), out.resolve(SCREENSHOT), console);
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * The methods to run: {@code --methods}, or with {@code --suite amc} {@link #AMC_SUITE}, less channel pruning when
+     * no provider on the class path registers it (said on the console).
+     */
+    private List<String> suiteMethods() {
+        switch (suite) {
+            case "default":
+                return methods;
+            case "amc":
+                if (registry().names(AlgorithmKind.PRUNER).contains(CHANNEL_PRUNING)) {
+                    return AMC_SUITE;
+                }
+                console().println("suite amc: no \"" + CHANNEL_PRUNING + "\" algorithm is registered; skipping amc/"
+                        + CHANNEL_PRUNING);
+                return AMC_SUITE.stream().filter(m -> !m.endsWith("/" + CHANNEL_PRUNING)).toList();
+            default:
+                throw new UsageException("--suite: unknown suite \"" + suite + "\"; known: default, amc");
+        }
     }
 
     /**

@@ -16,6 +16,7 @@ import dev.shrink4j.cli.run.Models;
 import dev.shrink4j.cli.run.Measurements;
 import dev.shrink4j.cli.run.PruningRun;
 import dev.shrink4j.cli.run.SpeedupRun;
+import dev.shrink4j.cli.run.StructuralRun;
 import dev.shrink4j.cli.run.Training;
 import dev.shrink4j.cli.run.UsageException;
 import dev.shrink4j.workbench.data.DataLoader;
@@ -95,6 +96,16 @@ public final class PruneCommand extends CompressCommand {
         if (distillation != null) {
             distillation.check(model.arch());
         }
+        boolean structural = cfg.spec().restructures();
+        if (structural && distillation != null) {
+            // StructuralRun fine-tunes on cross-entropy: refusing beats silently dropping the distillation
+            throw new UsageException("--distill: \"" + cfg.spec().name()
+                    + "\" restructures the model; its fine-tune does not take a distillation loss yet");
+        }
+        if (structural && (sweep != null || speedup)) {
+            throw new UsageException((sweep != null ? "--sweep" : "--speedup") + ": \"" + cfg.spec().name()
+                    + "\" restructures the model itself (its config_list sets each layer's ratio); drop the option");
+        }
         boolean needsData = epochs > 0 || cfg.statisticsBatches() > 0 || sweep != null;
         RunReport report = new RunReport("prune " + model.arch() + " with " + cfg.spec().name(), invocation())
                 .setModel(model.arch(), dataSpec.cliName());
@@ -132,7 +143,16 @@ public final class PruneCommand extends CompressCommand {
                             Measurements.gzipSize(model.weightsFile(weights)), "fp32", e.meanBatchMillis(), testLoader.batchSize()));
                 }
             }
-            if (sweep == null) {
+            if (structural) {
+                StructuralRun.Outcome o = new StructuralRun(model.arch(), dataSpec, weights, epochs, finetune.lr(cfg))
+                        .run(cfg, train == null ? null : data.finetuneLoader(train, common.seed(), cfg),
+                                test == null ? null : data.testLoader(test), out, report, cfg.spec().name(), baselineAccuracy);
+                printRestructured(console, o);
+                double ortMs = reportOnnx(o.onnx(), test == null ? null : data.testLoader(test));
+                if (o.evaluated()) {
+                    report.addResult(o.row().withOrtLatency(ortMs));
+                }
+            } else if (sweep == null) {
                 PruningRun.Outcome o = pruneOnce(cfg, dataSpec, train, test, out, report, cfg.spec().name());
                 printSparsity(console, o.sparsity());
                 console.printf(Locale.ROOT, "nonzero parameters: %,d of %,d (%.1f%%); effective FLOPs: %,d%s%n", o.row().nonzeroParams(),
@@ -196,6 +216,14 @@ public final class PruneCommand extends CompressCommand {
                     100 * shrunk.accuracy(), 100 * masked.accuracy(), shrunk.latencyMs(), masked.latencyMs());
         }
         console.println();
+    }
+
+    /** A restructuring run: its per-layer report, then the model's parameters, FLOPs and accuracy after it. */
+    private static void printRestructured(PrintWriter console, StructuralRun.Outcome o) {
+        console.print(o.reportTable());
+        console.printf(Locale.ROOT, "parameters: %,d; FLOPs: %,d -> %,d (%.1f%%)%s%n", o.row().totalParams(), o.flopsBefore(),
+                o.row().flops(), 100.0 * o.row().flops() / o.flopsBefore(),
+                o.evaluated() ? String.format(Locale.ROOT, "; test accuracy %.2f%%", 100 * o.row().accuracy()) : "");
     }
 
     private static void printSparsity(PrintWriter console, Map<String, Double> sparsity) {

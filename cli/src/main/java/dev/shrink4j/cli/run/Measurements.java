@@ -51,7 +51,8 @@ public final class Measurements {
     /**
      * Per convolution and linear layer, in model order: the share of its weight elements that are zero
      * as forward computes with them (pruning masks and quantization applied). The same measure for
-     * every method, so that a pruner's masks and a quantizer's rounding to zero compare on one chart.
+     * every method, so that a pruner's masks and a quantizer's rounding to zero compare on one chart. A layer
+     * without a weight of its own (a low-rank pair standing in a Conv2d's place) is left out; its children count.
      */
     public static Map<String, Double> layerZeroShare(Module model) {
         Map<String, Double> out = new LinkedHashMap<>();
@@ -59,7 +60,9 @@ public final class Measurements {
             model.namedModules().forEach((name, m) -> {
                 if (m instanceof Conv2d || m instanceof Linear) {
                     Tensor w = m.isParametrized("weight") ? m.parametrized("weight") : m.getParameter("weight");
-                    out.put(name, 1.0 - w.count_nonzero().item_long() / (double) w.numel());
+                    if (w != null) { // a composite in a layer's place (a low-rank pair): its children are listed
+                        out.put(name, 1.0 - w.count_nonzero().item_long() / (double) w.numel());
+                    }
                 }
             });
         }

@@ -1,6 +1,7 @@
 package dev.shrink4j.cli.run;
 
 import dev.shrink4j.algorithms.CompressionConfig;
+import dev.shrink4j.algorithms.ModelRestorer;
 import dev.shrink4j.algorithms.run.CompressorFactory;
 import dev.shrink4j.graph.speedup.ShrunkModels;
 import dev.shrink4j.nn.Normalization;
@@ -19,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import java.util.function.Predicate;
 import org.bytedeco.javacpp.PointerScope;
@@ -141,14 +143,17 @@ public final class Models {
      * @throws UsageException (when the check runs) when {@code arch} is unknown
      */
     public static CompressionConfig.ModelCheck configCheck(String arch, DataSpec data, Predicate<CompressionConfig> finetunes) {
-        return CompressorFactory.modelCheck(() -> create(arch, data), data.inputShape(1), finetunes);
+        // evaluates: the structural runs pass the test accuracy to accuracy-first entries (StructuralRun)
+        return CompressorFactory.modelCheck(() -> create(arch, data), data.inputShape(1), finetunes, true);
     }
 
     /**
      * A fresh {@code arch} sized for {@code data} with the safetensors state dict {@code weights} loaded
      * (strict); the model is closed again when the weights do not load. A physically pruned file (one whose
      * metadata records {@value ModelMetadata#LAYER_WIDTHS}, as {@code prune --speedup} and {@code speedup} write
-     * it) is loaded into the architecture resized to the recorded widths ({@link ShrunkModels#load}).
+     * it) is loaded into the architecture resized to the recorded widths ({@link ShrunkModels#load}); a file a
+     * restructuring algorithm wrote (low-rank: {@code low_rank_layers}) through the {@link ModelRestorer} its
+     * metadata names.
      *
      * {@code weights} may be null for an ONNX architecture: the model then keeps the file's own weights.
      *
@@ -156,10 +161,14 @@ public final class Models {
      *     tensors do not fit {@code arch}
      */
     public static Module load(String arch, DataSpec data, Path weights) {
-        boolean shrunk = weights != null && readMetadata(weights, "weights").layerWidths().isPresent();
+        ModelMetadata metadata = weights == null ? ModelMetadata.empty() : readMetadata(weights, "weights");
+        boolean shrunk = metadata.layerWidths().isPresent();
+        Optional<ModelRestorer> restorer = ModelRestorer.find(metadata);
         Module model = create(arch, data);
         try {
-            if (shrunk) {
+            if (restorer.isPresent()) {
+                restore(restorer.get(), model, weights, arch);
+            } else if (shrunk) {
                 loadShrunk(model, weights, arch);
             } else {
                 loadWeights(model, weights, arch);
@@ -168,6 +177,19 @@ public final class Models {
         } catch (RuntimeException e) {
             model.close();
             throw e;
+        }
+    }
+
+    private static void restore(ModelRestorer restorer, Module model, Path file, String arch) {
+        try {
+            restorer.restore(file, model);
+        } catch (IllegalArgumentException e) {
+            // the restorer names the file first; the culprit layer or tensor follows
+            throw new UsageException("weights file " + file + " does not fit " + arch + " (restructured: \""
+                    + restorer.metadataKey() + "\"): " + Messages.oneLine(e.getMessage().replaceFirst(
+                            "^" + java.util.regex.Pattern.quote(file.toString()) + ": ", "")), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read " + file, e);
         }
     }
 

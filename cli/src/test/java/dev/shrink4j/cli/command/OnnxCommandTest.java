@@ -63,7 +63,7 @@ class OnnxCommandTest {
         }
     }
 
-    private static float[] floats(Tensor t) {
+    static float[] floats(Tensor t) {
         Tensor c = t.detach().contiguous();
         float[] out = new float[(int) c.numel()];
         c.data_ptr_float().get(out);

@@ -3,13 +3,9 @@ package dev.shrink4j.cli.command;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.shrink4j.algorithms.AlgorithmRegistry;
 import dev.shrink4j.cli.CliTests;
-import dev.shrink4j.cli.Shrink4j;
 import dev.shrink4j.cli.ThirdPartyAlgorithms;
 import dev.shrink4j.nn.io.SafeTensors;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -29,10 +25,7 @@ class ThirdPartyAlgorithmCommandTest {
     Path dir;
 
     private CliTests.Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Shrink4j.execute(AlgorithmRegistry.load(), new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new CliTests.Result(code, out.toString(), err.toString());
+        return CliTests.runWithProviders(args);
     }
 
     @Test
