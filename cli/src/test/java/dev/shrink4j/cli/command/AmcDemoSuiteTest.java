@@ -26,9 +26,19 @@ class AmcDemoSuiteTest {
 
     @Test
     void amcSuiteComparesL1FilterAndLowRankAtAboutTheSameFlops() throws Exception {
+        // The shipped configs, but channel pruning on Conv2d only: fc1's least squares needs 251 samples (10 kept
+        // channels × 25 + intercept) and a Linear gives one per image, more than the 40 tiny images; conv2 samples
+        // 10 positions per image (400 ≥ 4 kept × 25 + 1).
+        Path configs = dir.resolve("configs");
+        for (String name : List.of("amc/l1-filter.json", "amc/low-rank.json")) {
+            Files.createDirectories(configs.resolve(name).getParent());
+            Files.copy(OnnxCommandTest.CONFIGS.resolve(name), configs.resolve(name));
+        }
+        Files.writeString(configs.resolve("amc/channel-pruning.json"), Files.readString(
+                OnnxCommandTest.CONFIGS.resolve("amc/channel-pruning.json")).replace("\"Linear\"", "\"Conv2d\""));
         CliTests.Result r = CliTests.runWithProviders("demo", "--suite", "amc", "--data-dir",
                 TinyIdx.write(dir.resolve("data"), 40, 20).toString(), "--epochs", "1", "--finetune-epochs", "0",
-                "--batch-size", "8", "--configs-dir", OnnxCommandTest.CONFIGS.toString(), "--runs-dir",
+                "--batch-size", "8", "--configs-dir", configs.toString(), "--runs-dir",
                 dir.resolve("runs").toString(), "--out", dir.resolve("demo").toString(), "--threads", "1", "--no-screenshot");
         r.assertSucceeded();
         boolean channelPruning = AlgorithmRegistry.load().names(AlgorithmKind.PRUNER).contains(DemoCommand.CHANNEL_PRUNING);
@@ -51,5 +61,10 @@ class AmcDemoSuiteTest {
         // conv2 120,800 FLOPs and fc1 24,120, within 3,100 of low-rank's 141,840
         assertEquals(156 + 1_208 + 24_120 + 10_164 + 850, l1.shrunk().params());
         assertTrue(r.out().contains("amc/low-rank: test accuracy "), r.out());
+        if (channelPruning) {
+            // conv2 keeps round_half_even(6 · 0.65) = 4 input channels, so conv1 keeps 4 filters:
+            // conv1 4·25 + 4, conv2 16·4·25 + 16, fc1 400·120 + 120, fc2 120·84 + 84, fc3 84·10 + 10
+            assertEquals(104 + 1_616 + 48_120 + 10_164 + 850, report.results().get(3).shrunk().params());
+        }
     }
 }
