@@ -1,9 +1,9 @@
 package dev.shrink4j.search.ddpg;
 
-import dev.shrink4j.search.core.CandidateScorer;
 import dev.shrink4j.search.core.SearchLog;
 import dev.shrink4j.search.core.SearchRecord;
 import dev.shrink4j.search.env.ChannelPruningEnv;
+import dev.shrink4j.search.scoring.CandidateScorer;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * {@link CandidateScorer}, stores every transition with that final reward, and after warm-up runs one agent
  * update per transition.
  * <pre>
- * SearchResult r = AmcDdpgSearch.builder().setEnvironment(env).setScorer(evaluator::score)
+ * SearchResult r = AmcDdpgSearch.builder().setEnvironment(env).setScorer(evaluator)
  *         .optEpisodes(120).optWarmup(20).optSeed(1).optLog(Path.of("runs/amc.jsonl")).build().run();
  * </pre>
  *
@@ -99,10 +99,7 @@ public final class AmcDdpgSearch {
                                 + flops + "): the log is from another search; delete it or use its settings");
                     }
                 } else {
-                    double reward = scorer.score(ratios);
-                    if (!Double.isFinite(reward)) {
-                        throw new IllegalStateException("the scorer returned " + reward + " for ratios " + Arrays.toString(ratios));
-                    }
+                    double reward = scorer.score(ratios).reward();
                     record = new SearchRecord(e, ratios, flops, reward);
                     if (writer != null) {
                         writer.write(record);

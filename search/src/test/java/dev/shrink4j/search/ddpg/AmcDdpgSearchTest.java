@@ -10,14 +10,15 @@ import dev.shrink4j.nn.layers.Flatten;
 import dev.shrink4j.nn.layers.Linear;
 import dev.shrink4j.nn.layers.ReLU;
 import dev.shrink4j.nn.layers.Sequential;
-import dev.shrink4j.search.core.CandidateScorer;
 import dev.shrink4j.search.core.SearchLog;
 import dev.shrink4j.search.core.SearchRecord;
 import dev.shrink4j.search.env.ChannelPruningEnv;
+import dev.shrink4j.search.scoring.FunctionScorer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ToDoubleFunction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,8 +45,8 @@ class AmcDdpgSearchTest {
         return -loss;
     }
 
-    private static AmcDdpgSearch.Builder search(int episodes, int warmup, Path log, CandidateScorer scorer) {
-        return AmcDdpgSearch.builder().setEnvironment(toyEnv()).setScorer(scorer).optEpisodes(episodes)
+    private static AmcDdpgSearch.Builder search(int episodes, int warmup, Path log, ToDoubleFunction<double[]> reward) {
+        return AmcDdpgSearch.builder().setEnvironment(toyEnv()).setScorer(new FunctionScorer(4, reward)).optEpisodes(episodes)
                 .optWarmup(warmup).optSeed(42).optLog(log).optProgress(null);
     }
 
