@@ -37,7 +37,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "shrink4j", mixinStandardHelpOptions = true, version = "shrink4j 0.1.0",
         description = "Model compression (pruning, quantization) on libtorch.",
-        subcommands = {InspectCommand.class, TrainCommand.class, PruneCommand.class, SpeedupCommand.class, QuantizeCommand.class, ExportCommand.class, EvaluateCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {InspectCommand.class, TrainCommand.class, PruneCommand.class, SpeedupCommand.class, QuantizeCommand.class, ExportCommand.class, EvaluateCommand.class, DemoCommand.class, dev.shrink4j.cli.command.SearchCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 2 usage or config error, 1 runtime failure."})
 public final class Shrink4j implements Runnable, CommandRoot {
 
