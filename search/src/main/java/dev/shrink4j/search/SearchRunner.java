@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * {"search": "genetic", "seed": 1, "generations": 8, "population": 16}
  * </pre>
- * Keys: {@code search} ({@value #AMC_DDPG}, {@value #GENETIC} or {@value #SIMULATED_ANNEALING}, required),
+ * Keys: {@code search} ({@value #AMC_DDPG}, {@value #GENETIC}, {@value #SIMULATED_ANNEALING} or the baseline
+ * {@value #UNIFORM}, required),
  * {@code seed}, {@code lower_bound} (smallest keep ratio, default 0.2), {@code validation_size} (held-out training
  * samples, default 1000), {@code reward} ({@code acc} or {@code acc_flops}); for {@value #AMC_DDPG}
  * {@code episodes} and {@code warmup}; for {@value #GENETIC} {@code generations}, {@code population}, {@code parents}, {@code mutations} and
@@ -68,6 +69,8 @@ public final class SearchRunner {
     public static final String GENETIC = "genetic";
     /** NNI's simulated annealing ({@link SimulatedAnnealing}). */
     public static final String SIMULATED_ANNEALING = "simulated-annealing";
+    /** The baseline: the same keep ratio for every prunable layer, the largest that meets the budget. */
+    public static final String UNIFORM = "uniform";
     /** The candidate log in the output directory. */
     public static final String LOG_FILE = "search.jsonl";
     /** The best candidate's config list in the output directory. */
@@ -78,7 +81,8 @@ public final class SearchRunner {
     private static final Map<String, Set<String>> KEYS = Map.of(
             AMC_DDPG, Set.of("episodes", "warmup"),
             GENETIC, Set.of("generations", "population", "parents", "mutations", "crossovers"),
-            SIMULATED_ANNEALING, Set.of("start_temperature", "stop_temperature", "cool_down_rate"));
+            SIMULATED_ANNEALING, Set.of("start_temperature", "stop_temperature", "cool_down_rate"),
+            UNIFORM, Set.of());
     private static final Set<String> SHARED = Set.of("search", "seed", "lower_bound", "validation_size", "reward");
 
     private final Path config;
@@ -244,6 +248,17 @@ public final class SearchRunner {
                 best = Arrays.stream(found.bestSparsities()).map(s -> 1 - s).toArray();
                 candidates = found.candidatesScored();
                 resumed = Math.min(before, candidates);
+            }
+            case UNIFORM -> {
+                best = new double[evaluator.layerCount()];
+                Arrays.fill(best, 1 - uniformSparsity(evaluator, r.flopsBudget()));
+                JsonLinesCandidateLog candidates0 = new JsonLinesCandidateLog(log);
+                resumed = candidates0.read().size();
+                if (resumed == 0) {
+                    Score s = evaluator.score(best);
+                    candidates0.append(new dev.shrink4j.search.scoring.CandidateRecord(UNIFORM, 0, best, s.flopsRatio(), s.reward()));
+                }
+                candidates = 1;
             }
             default -> throw new IllegalStateException("unreachable: " + search);
         }
