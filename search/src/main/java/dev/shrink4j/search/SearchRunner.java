@@ -50,9 +50,8 @@ import org.slf4j.LoggerFactory;
  * {@code crossovers}; for
  * {@value #SIMULATED_ANNEALING} {@code start_temperature}, {@code stop_temperature} and {@code cool_down_rate}.
  *
- * <p>Output directory: {@value #LOG_FILE} (every candidate, JSON lines; every search writes
- * {@link JsonLinesCandidateLog} records except AMC-DDPG, whose episode log also records the environment's exact
- * FLOPs, see {@link AmcDdpgSearch}), {@value #BEST_CONFIG} (a {@code channel-pruning} config list that
+ * <p>Output directory: {@value #LOG_FILE} (every candidate as a {@link JsonLinesCandidateLog} record, the
+ * format every search writes), {@value #BEST_CONFIG} (a {@code channel-pruning} config list that
  * {@code prune --config} accepts) — both written here; the caller saves {@link Outcome#bestModel()}.
  *
  * <p>Simulated annealing searches weight sparsities with a fixed weighted total: the total is the largest uniform
