@@ -106,6 +106,29 @@ class SearchCommandTest {
     }
 
     @Test
+    void simulatedAnnealingAndTheUniformBaselineKeepTheBudget() throws IOException {
+        Path sa = dir.resolve("sa");
+        search(config("sa", "{\"search\": \"simulated-annealing\", \"seed\": 4, \"start_temperature\": 100,"
+                + " \"stop_temperature\": 90, \"validation_size\": 50}"), sa, "0.5").assertSucceeded();
+        long saMacs = macs(sa.resolve("model.safetensors"));
+        assertTrue(saMacs <= 0.5 * FULL_MACS, saMacs + " MACs, over half of " + FULL_MACS);
+
+        Path uniform = dir.resolve("uniform");
+        CliTests.Result r = search(config("uniform", "{\"search\": \"uniform\", \"validation_size\": 50}"), uniform, "0.5");
+        r.assertSucceeded();
+        assertEquals(1, Files.readAllLines(uniform.resolve("search.jsonl")).size());
+        // one ratio for all five layers: conv1 reads the image, so its ratio is 1 and only the others carry it
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("conv2=([0-9.]+) fc1=([0-9.]+) fc2=([0-9.]+) fc3=([0-9.]+)")
+                .matcher(r.out());
+        assertTrue(m.find(), r.out());
+        assertEquals(m.group(1), m.group(2));
+        assertEquals(m.group(1), m.group(3));
+        assertEquals(m.group(1), m.group(4));
+        long uniformMacs = macs(uniform.resolve("model.safetensors"));
+        assertTrue(uniformMacs <= 0.5 * FULL_MACS, uniformMacs + " MACs, over half of " + FULL_MACS);
+    }
+
+    @Test
     void badInputExitsTwoNamingTheSettingOrFile() throws IOException {
         Path ga = config("ga", "{\"search\": \"genetic\", \"generations\": 1, \"population\": 2, \"validation_size\": 50}");
         CliTests.Result budget = search(ga, dir.resolve("a"), "1.5");
