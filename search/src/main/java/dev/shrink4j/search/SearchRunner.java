@@ -176,10 +176,11 @@ public final class SearchRunner {
      * @param candidates candidates scored, replayed ones included
      * @param resumed    candidates answered from the log of an earlier run
      * @param seconds    wall time of the search and the final evaluation
+     * @param rewards    the reward of every logged candidate, in log order (over-budget rejections included)
      * @param bestModel  the trained model shrunk to the best ratios (the caller closes it)
      */
     public record Outcome(String search, List<String> layers, double[] bestRatios, double bestReward, double accuracy,
-            double flopsShare, long candidates, long resumed, double seconds, Module bestModel) {
+            double flopsShare, long candidates, long resumed, double seconds, double[] rewards, Module bestModel) {
     }
 
     /**
@@ -272,7 +273,8 @@ public final class SearchRunner {
         LOG.info("{}: best reward {} accuracy {} FLOPs share {} ratios {}", search, e.reward(), e.accuracy(),
                 (double) e.flops() / fullFlops, Arrays.toString(best));
         return new Outcome(search, env.prunableLayerNames(), best, e.reward(), e.accuracy(), (double) e.flops() / fullFlops,
-                candidates, resumed, seconds, evaluator.prunedCopy(best));
+                candidates, resumed, seconds,
+                new JsonLinesCandidateLog(log).read().stream().mapToDouble(c -> c.reward()).toArray(), evaluator.prunedCopy(best));
     }
 
     /**

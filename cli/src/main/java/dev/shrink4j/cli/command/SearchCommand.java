@@ -1,11 +1,13 @@
 package dev.shrink4j.cli.command;
 
 import dev.shrink4j.cli.options.RecordedModelOptions;
+import dev.shrink4j.cli.report.SearchReport;
 import dev.shrink4j.cli.run.DataSpec;
 import dev.shrink4j.cli.run.Models;
 import dev.shrink4j.cli.run.UsageException;
 import dev.shrink4j.graph.speedup.ShrunkModels;
 import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.io.AtomicFiles;
 import dev.shrink4j.nn.io.ModelMetadata;
 import dev.shrink4j.search.SearchRunner;
 import dev.shrink4j.workbench.data.Dataset;
@@ -24,7 +26,8 @@ import picocli.CommandLine.Option;
  * names ({@link SearchRunner}: AMC's DDPG agent, the genetic tuner, simulated annealing), scoring each candidate on
  * a held-out split of the training set. Writes {@value SearchRunner#LOG_FILE} (every candidate; {@code --resume}
  * continues from it), {@value SearchRunner#BEST_CONFIG} (a config list {@code prune --config} accepts) and
- * {@value #MODEL} (the best candidate shrunk, with its layer widths in the metadata), then prints the results.
+ * {@value #MODEL} (the best candidate shrunk, with its layer widths in the metadata) and {@value #REPORT} (reward
+ * per candidate, best ratio per layer), then prints the results.
  * The library runs the search; this command only parses options and prints.
  */
 @Command(name = "search", mixinStandardHelpOptions = true,
@@ -33,6 +36,8 @@ public final class SearchCommand extends Subcommand {
 
     /** The shrunk best model in the output directory. */
     static final String MODEL = "model.safetensors";
+    /** The HTML report (reward per candidate, best ratios) in the output directory. */
+    static final String REPORT = "report.html";
 
     @Mixin
     RecordedModelOptions model;
@@ -81,10 +86,12 @@ public final class SearchCommand extends Subcommand {
                     Files.readString(out.resolve(SearchRunner.BEST_CONFIG)));
             ShrunkModels.save(best, metadata, out.resolve(MODEL));
         }
+        String table = table(o);
+        AtomicFiles.writeString(out.resolve(REPORT), SearchReport.render(o.search(), o.rewards(), o.layers(), o.bestRatios(), table));
         PrintWriter console = console();
-        console.println(table(o));
+        console.println(table);
         console.println("wrote " + out.resolve(SearchRunner.LOG_FILE) + ", " + out.resolve(SearchRunner.BEST_CONFIG) + ", "
-                + out.resolve(MODEL));
+                + out.resolve(MODEL) + ", " + out.resolve(REPORT));
         console.flush();
         return ExitCodes.OK;
     }

@@ -62,6 +62,7 @@ class SearchCommandTest {
                 + " \"population\": 4, \"parents\": 2, \"mutations\": 2, \"crossovers\": 2, \"validation_size\": 50}"), out, "0.5");
         r.assertSucceeded();
         assertTrue(r.out().contains("genetic"), r.out());
+        assertTrue(Files.readString(out.resolve("report.html")).contains("<img alt=\"Reward per candidate (genetic)\""));
         // generation 0 scores 4 random candidates, generation 1 up to 4 more (duplicates and over-budget rejected)
         long logged = Files.readAllLines(out.resolve("search.jsonl")).size();
         assertTrue(logged >= 4 && logged <= 8, "logged " + logged);
