@@ -16,10 +16,10 @@ if [ ! -f "$W" ]; then
 fi
 for s in ${SEARCHES[@]}; do
   start=$(date +%s)
-  ./shrink4j search --weights "$W" --config "configs/search/$s.json" --flops 0.5 --out "$OUT/$s" --resume \
+  ./shrink4j search --arch lenet5 --weights "$W" --config "configs/search/$s.json" --flops 0.5 --out "$OUT/$s" --resume \
       > "$OUT/$s.search.txt" 2> "$OUT/$s.search.err"
   searched=$(date +%s)
-  ./shrink4j prune --weights "$W" --config "$OUT/$s/best-config.json" --epochs 2 --speedup --out "$OUT/$s/finetuned" \
+  ./shrink4j prune --arch lenet5 --weights "$W" --config "$OUT/$s/best-config.json" --epochs 2 --speedup --out "$OUT/$s/finetuned" \
       > "$OUT/$s.finetune.txt" 2> "$OUT/$s.finetune.err"
   {
     echo "== $s (search $((searched - start)) s, fine-tune $(( $(date +%s) - searched )) s)"
