@@ -11,6 +11,7 @@ import dev.shrink4j.cli.command.ExportCommand;
 import dev.shrink4j.cli.command.InspectCommand;
 import dev.shrink4j.cli.command.PruneCommand;
 import dev.shrink4j.cli.command.QuantizeCommand;
+import dev.shrink4j.cli.command.SearchCommand;
 import dev.shrink4j.cli.command.SpeedupCommand;
 import dev.shrink4j.cli.command.TrainCommand;
 import dev.shrink4j.cli.run.Messages;
@@ -30,7 +31,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code shrink4j} command line: {@code inspect}, {@code train}, {@code prune}, {@code speedup},
- * {@code quantize}, {@code distill}, {@code export}, {@code evaluate} and {@code demo}.
+ * {@code quantize}, {@code distill}, {@code export}, {@code evaluate}, {@code demo} and {@code search}.
  *
  * <p>Exit codes: {@value #EXIT_OK} on success; {@value #EXIT_USAGE} for a mistake of the user (bad
  * option, invalid config, missing file, unknown architecture), reported as one line naming the
@@ -39,7 +40,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "shrink4j", mixinStandardHelpOptions = true, version = "shrink4j 0.1.0",
         description = "Model compression (pruning, quantization) on libtorch.",
-        subcommands = {InspectCommand.class, TrainCommand.class, PruneCommand.class, SpeedupCommand.class, QuantizeCommand.class, DistillCommand.class, ExportCommand.class, EvaluateCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {InspectCommand.class, TrainCommand.class, PruneCommand.class, SpeedupCommand.class, QuantizeCommand.class, DistillCommand.class, ExportCommand.class, EvaluateCommand.class, DemoCommand.class, SearchCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 2 usage or config error, 1 runtime failure."})
 public final class Shrink4j implements Runnable, CommandRoot {
 

@@ -12,8 +12,8 @@ import dev.shrink4j.algorithms.CompressionConfig;
 import dev.shrink4j.amc.channel.ChannelPruner;
 import dev.shrink4j.compress.protocol.DataDriven;
 import dev.shrink4j.nn.Module;
-import dev.shrink4j.search.core.SearchLog;
-import dev.shrink4j.search.core.SearchRecord;
+import dev.shrink4j.search.scoring.CandidateRecord;
+import dev.shrink4j.search.scoring.JsonLinesCandidateLog;
 import dev.shrink4j.workbench.data.Dataset;
 import dev.shrink4j.workbench.stats.ModelProfiler;
 import dev.shrink4j.workbench.zoo.LeNet5;
@@ -43,9 +43,9 @@ class AmcSearchTest {
         AmcSearch.Result r = AmcSearch.builder().setModel(trained).setArchitecture(LeNet5::new).setInputShape(1, 1, 28, 28)
                 .setTrainData(data).setBudget(0.5).optEpisodes(4).optWarmup(2).optSeed(3).optValidationSize(50)
                 .optLog(log).optConfigOut(config).build().run();
-        List<SearchRecord> logged = SearchLog.read(log);
+        List<CandidateRecord> logged = new JsonLinesCandidateLog(log).read();
         assertEquals(4, logged.size());
-        double bestReward = logged.stream().mapToDouble(SearchRecord::reward).max().orElseThrow();
+        double bestReward = logged.stream().mapToDouble(CandidateRecord::reward).max().orElseThrow();
         assertEquals(bestReward, r.search().best().reward());
         assertEquals(List.of("conv1", "conv2", "fc1", "fc2", "fc3"), r.layers());
         try (Module best = r.bestModel()) {

@@ -12,6 +12,8 @@ import dev.shrink4j.nn.layers.Conv2d;
 import dev.shrink4j.nn.layers.Linear;
 import dev.shrink4j.search.env.ChannelPruningEnv;
 import dev.shrink4j.search.env.PrunableLayer;
+import dev.shrink4j.search.scoring.CandidateScorer;
+import dev.shrink4j.search.scoring.Score;
 import dev.shrink4j.workbench.data.Batch;
 import dev.shrink4j.workbench.data.DataLoader;
 import dev.shrink4j.workbench.data.Dataset;
@@ -72,7 +74,7 @@ public final class CandidateEvaluator implements CandidateScorer {
      * @param flops    the pruned copy's FLOPs as {@link ModelProfiler} counts them
      * @param reward   the reward
      */
-    public record Score(double accuracy, long flops, double reward) {
+    public record Evaluation(double accuracy, long flops, double reward) {
     }
 
     private final Module model;
@@ -112,20 +114,47 @@ public final class CandidateEvaluator implements CandidateScorer {
         return new Builder();
     }
 
+    /** One per prunable layer of the environment. */
     @Override
-    public double score(double[] keepRatios) {
-        return evaluate(keepRatios).reward();
+    public int layerCount() {
+        return env.layerCount();
+    }
+
+    /** The environment's FLOPs after channel rounding ({@link ChannelPruningEnv#flopsOf}) over the full model's. */
+    @Override
+    public double flopsRatio(double[] keepRatios) {
+        return (double) env.flopsOf(keepRatios) / env.fullFlops();
+    }
+
+    /** The reward of the pruned copy and its FLOPs share (as {@link #flopsRatio}); see {@link #evaluate}. */
+    @Override
+    public Score score(double[] keepRatios) {
+        return new Score(evaluate(keepRatios).reward(), flopsRatio(keepRatios));
+    }
+
+    /**
+     * Scalars in the weight of each prunable layer, in the environment's order: the weight counts that
+     * {@code SimulatedAnnealing} and {@code NetAdapt} turn keep ratios into an overall sparsity with.
+     */
+    public long[] weightCounts() {
+        java.util.Set<String> prunable = new java.util.HashSet<>(env.prunableLayerNames());
+        return env.layers().stream().filter(l -> prunable.contains(l.name())).mapToLong(PrunableLayer::weightCount).toArray();
+    }
+
+    /** The environment this evaluator rounds ratios with. */
+    public ChannelPruningEnv environment() {
+        return env;
     }
 
     /** Accuracy, FLOPs and reward of {@code keepRatios} (the pruned copy is closed afterwards). */
-    public Score evaluate(double[] keepRatios) {
+    public Evaluation evaluate(double[] keepRatios) {
         try (Module copy = prunedCopy(keepRatios)) {
             double accuracy = new Evaluator().evaluate(copy, validation).accuracy();
             long flops = ModelProfiler.profile(copy, inputShape).totalFlops();
             double acc = 100 * accuracy;
             double r = reward == Reward.ACC ? acc * 0.01 : -(100 - acc) * 0.01 * Math.log(flops);
             LOG.debug("ratios {}: accuracy {} FLOPs {} reward {}", Arrays.toString(keepRatios), accuracy, flops, r);
-            return new Score(accuracy, flops, r);
+            return new Evaluation(accuracy, flops, r);
         }
     }
 

@@ -1,9 +1,10 @@
 package dev.shrink4j.search.ddpg;
 
-import dev.shrink4j.search.core.CandidateScorer;
-import dev.shrink4j.search.core.SearchLog;
 import dev.shrink4j.search.core.SearchRecord;
 import dev.shrink4j.search.env.ChannelPruningEnv;
+import dev.shrink4j.search.scoring.CandidateRecord;
+import dev.shrink4j.search.scoring.CandidateScorer;
+import dev.shrink4j.search.scoring.JsonLinesCandidateLog;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * {@link CandidateScorer}, stores every transition with that final reward, and after warm-up runs one agent
  * update per transition.
  * <pre>
- * SearchResult r = AmcDdpgSearch.builder().setEnvironment(env).setScorer(evaluator::score)
+ * SearchResult r = AmcDdpgSearch.builder().setEnvironment(env).setScorer(evaluator)
  *         .optEpisodes(120).optWarmup(20).optSeed(1).optLog(Path.of("runs/amc.jsonl")).build().run();
  * </pre>
  *
@@ -32,6 +33,9 @@ import org.slf4j.LoggerFactory;
 public final class AmcDdpgSearch {
 
     private static final Logger LOG = LoggerFactory.getLogger(AmcDdpgSearch.class);
+
+    /** The search's name in its {@link CandidateRecord}s. */
+    public static final String SEARCH = "amc-ddpg";
 
     private final ChannelPruningEnv env;
     private final CandidateScorer scorer;
@@ -61,10 +65,18 @@ public final class AmcDdpgSearch {
     /**
      * Runs the search (resuming from the log when it has episodes).
      *
-     * @throws IllegalArgumentException naming the log file and line when the log is corrupt or from another search
+     * @throws IllegalArgumentException naming the log file and line when the log is from another search
+     * @throws IllegalStateException naming the log file and line when the log is corrupt
      */
     public SearchResult run() {
-        List<SearchRecord> logged = log == null ? List.of() : SearchLog.read(log);
+        JsonLinesCandidateLog candidateLog = log == null ? null : new JsonLinesCandidateLog(log);
+        List<CandidateRecord> logged = candidateLog == null ? List.of() : candidateLog.read();
+        for (CandidateRecord c : logged) {
+            if (!c.search().equals(SEARCH)) {
+                throw new IllegalArgumentException("search log " + log + ":" + (c.index() + 1) + ": written by search \""
+                        + c.search() + "\", cannot resume " + SEARCH + " from it");
+            }
+        }
         if (logged.size() > episodes) {
             throw new IllegalArgumentException("search log " + log + " holds " + logged.size() + " episodes, more than"
                     + " the " + episodes + " asked for");
@@ -76,8 +88,7 @@ public final class AmcDdpgSearch {
         SearchRecord best = null;
         long start = System.nanoTime();
         int capacity = options.bufferPerLayer() * env.layerCount();
-        try (DdpgAgent agent = new DdpgAgent(ChannelPruningEnv.STATE_SIZE, capacity, env.lowerBound(), warmup, options, seed);
-                SearchLog writer = log == null ? null : SearchLog.append(log)) {
+        try (DdpgAgent agent = new DdpgAgent(ChannelPruningEnv.STATE_SIZE, capacity, env.lowerBound(), warmup, options, seed)) {
             for (int e = 0; e < episodes; e++) {
                 List<DdpgAgent.Transition> transitions = new ArrayList<>();
                 double[] state = env.reset();
@@ -89,23 +100,22 @@ public final class AmcDdpgSearch {
                 }
                 double[] ratios = env.keepRatios();
                 long flops = env.flops();
+                double flopsRatio = (double) flops / env.fullFlops();
                 SearchRecord record;
                 if (e < logged.size()) {
-                    record = logged.get(e);
-                    if (!Arrays.equals(record.ratios(), ratios) || record.flops() != flops) {
+                    CandidateRecord c = logged.get(e);
+                    if (!Arrays.equals(c.keepRatios(), ratios) || c.flopsRatio() != flopsRatio) {
                         throw new IllegalArgumentException("search log " + log + ":" + (e + 1) + ": episode " + e
-                                + " has ratios " + Arrays.toString(record.ratios()) + " (FLOPs " + record.flops()
-                                + ") but this search (seed " + seed + ") chooses " + Arrays.toString(ratios) + " (FLOPs "
-                                + flops + "): the log is from another search; delete it or use its settings");
+                                + " has ratios " + Arrays.toString(c.keepRatios()) + " (FLOPs share " + c.flopsRatio()
+                                + ") but this search (seed " + seed + ") chooses " + Arrays.toString(ratios) + " (FLOPs share "
+                                + flopsRatio + "): the log is from another search; delete it or use its settings");
                     }
+                    record = new SearchRecord(e, ratios, flops, c.reward());
                 } else {
-                    double reward = scorer.score(ratios);
-                    if (!Double.isFinite(reward)) {
-                        throw new IllegalStateException("the scorer returned " + reward + " for ratios " + Arrays.toString(ratios));
-                    }
+                    double reward = scorer.score(ratios).reward();
                     record = new SearchRecord(e, ratios, flops, reward);
-                    if (writer != null) {
-                        writer.write(record);
+                    if (candidateLog != null) {
+                        candidateLog.append(new CandidateRecord(SEARCH, e, ratios, flopsRatio, reward));
                     }
                 }
                 history.add(record);
@@ -184,7 +194,10 @@ public final class AmcDdpgSearch {
             return this;
         }
 
-        /** A JSON-lines log of every episode, appended to and resumed from (default none). */
+        /**
+         * A JSON-lines log of every episode ({@link JsonLinesCandidateLog} records of search {@value #SEARCH}, the
+         * format every search writes), appended to and resumed from (default none).
+         */
         public Builder optLog(Path log) {
             this.log = log;
             return this;

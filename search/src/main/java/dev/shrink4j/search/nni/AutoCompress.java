@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * NNI's AutoCompress pruner: {@code rounds} rounds, each pruning a share 1 − (1 − s)^(1/rounds) of the weights that
  * are still there, so that the rounds compound to the target sparsity s. A round runs {@link SimulatedAnnealing} to
  * split its share among the layers (by each layer's remaining weights), {@link Admm} to train the model towards that
- * split and prune it, and a {@link ModelSpeedup}. The masks of earlier rounds stay applied through later rounds' training.
+ * split and prune it, and a {@link RoundShrinker}. The masks of earlier rounds stay applied through later rounds' training.
  *
  * <p>Only weight (level) pruning is implemented: NNI's default {@code base_algo} is L1 filter pruning, whose ADMM
  * projection works on whole filters.
@@ -36,7 +36,7 @@ public final class AutoCompress {
     private final double rho;
     private final int admmIterations;
     private final int admmEpochs;
-    private final ModelSpeedup speedup;
+    private final RoundShrinker speedup;
     private final UnaryOperator<SimulatedAnnealing.Builder> annealing;
 
     private AutoCompress(Builder b) {
@@ -92,7 +92,7 @@ public final class AutoCompress {
                     .build().run();
             masks.values().forEach(Tensor::close);
             masks = next;
-            speedup.speedup(model, masks);
+            speedup.shrink(model, masks);
             LOG.info("autocompress round {}/{}: sparsities {} of the remaining weights, {} weights kept", r + 1, rounds,
                     java.util.Arrays.toString(relative), kept(masks));
         }
@@ -123,7 +123,7 @@ public final class AutoCompress {
         private double rho = 1e-4;
         private int admmIterations = 30;
         private int admmEpochs = 5;
-        private ModelSpeedup speedup = (m, masks) -> { };
+        private RoundShrinker speedup = (m, masks) -> { };
         private UnaryOperator<SimulatedAnnealing.Builder> annealing = b -> b.optProgress(System.err);
 
         private Builder() {
@@ -190,7 +190,7 @@ public final class AutoCompress {
         }
 
         /** The speedup after each round (default none: the masks stay applied). */
-        public Builder optSpeedup(ModelSpeedup speedup) {
+        public Builder optSpeedup(RoundShrinker speedup) {
             this.speedup = speedup;
             return this;
         }

@@ -79,14 +79,14 @@ class CandidateEvaluatorTest {
             Tensor predicted = copy.call(images.narrow(0, 40, 20)).argmax(new org.bytedeco.pytorch.LongOptional(1), false);
             double accuracy = predicted.eq(labels.narrow(0, 40, 20)).sum().item_double() / 20;
             long totalFlops = ModelProfiler.profile(copy, 1, 1, 8, 8).totalFlops();
-            CandidateEvaluator.Score score = evaluator.evaluate(RATIOS);
+            CandidateEvaluator.Evaluation score = evaluator.evaluate(RATIOS);
             assertEquals(accuracy, score.accuracy(), 1e-12);
             assertEquals(totalFlops, score.flops());
-            assertEquals(accuracy, evaluator.score(RATIOS), 1e-12);   // ACC: percent × 0.01
+            assertEquals(accuracy, evaluator.score(RATIOS).reward(), 1e-12);   // ACC: percent × 0.01
             CandidateEvaluator accFlops = CandidateEvaluator.builder().setModel(model).setArchitecture(architecture)
                     .setEnvironment(env).setInputShape(1, 1, 8, 8).setTrainData(data).optValidationSize(20)
                     .optBatchSize(10).optCalibrationBatches(2).optReward(CandidateEvaluator.Reward.ACC_FLOPS).build();
-            assertEquals(-(100 - 100 * accuracy) * 0.01 * Math.log(totalFlops), accFlops.score(RATIOS), 1e-9);
+            assertEquals(-(100 - 100 * accuracy) * 0.01 * Math.log(totalFlops), accFlops.score(RATIOS).reward(), 1e-9);
         }
         // The trained model is untouched.
         assertArrayEquals(new long[] {4, 1, 3, 3}, ((Conv2d) model.getSubmodule("0")).weight().shape());

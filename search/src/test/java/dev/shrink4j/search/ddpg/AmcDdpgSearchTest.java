@@ -10,14 +10,15 @@ import dev.shrink4j.nn.layers.Flatten;
 import dev.shrink4j.nn.layers.Linear;
 import dev.shrink4j.nn.layers.ReLU;
 import dev.shrink4j.nn.layers.Sequential;
-import dev.shrink4j.search.core.CandidateScorer;
-import dev.shrink4j.search.core.SearchLog;
 import dev.shrink4j.search.core.SearchRecord;
 import dev.shrink4j.search.env.ChannelPruningEnv;
+import dev.shrink4j.search.scoring.FunctionScorer;
+import dev.shrink4j.search.scoring.JsonLinesCandidateLog;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ToDoubleFunction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,8 +45,8 @@ class AmcDdpgSearchTest {
         return -loss;
     }
 
-    private static AmcDdpgSearch.Builder search(int episodes, int warmup, Path log, CandidateScorer scorer) {
-        return AmcDdpgSearch.builder().setEnvironment(toyEnv()).setScorer(scorer).optEpisodes(episodes)
+    private static AmcDdpgSearch.Builder search(int episodes, int warmup, Path log, ToDoubleFunction<double[]> reward) {
+        return AmcDdpgSearch.builder().setEnvironment(toyEnv()).setScorer(new FunctionScorer(4, reward)).optEpisodes(episodes)
                 .optWarmup(warmup).optSeed(42).optLog(log).optProgress(null);
     }
 
@@ -73,7 +74,7 @@ class AmcDdpgSearchTest {
         Path cut = dir.resolve("cut.jsonl");
         SearchResult whole = search(30, 10, full, AmcDdpgSearchTest::synthetic).build().run();
         search(18, 10, cut, AmcDdpgSearchTest::synthetic).build().run();
-        assertEquals(18, SearchLog.read(cut).size());
+        assertEquals(18, new JsonLinesCandidateLog(cut).read().size());
         AtomicInteger scored = new AtomicInteger();
         SearchResult resumed = search(30, 10, cut, ratios -> {
             scored.incrementAndGet();
@@ -84,7 +85,7 @@ class AmcDdpgSearchTest {
         assertEquals(whole.history(), resumed.history());
         assertEquals(whole.best(), resumed.best());
         assertEquals(Files.readString(full), Files.readString(cut));
-        assertArrayEquals(whole.best().ratios(), SearchLog.read(full).get(whole.best().episode()).ratios());
+        assertArrayEquals(whole.best().ratios(), new JsonLinesCandidateLog(full).read().get(whole.best().episode()).keepRatios());
     }
 
     @Test
@@ -100,10 +101,11 @@ class AmcDdpgSearchTest {
     void aCorruptLogNamesFileAndLine(@TempDir Path dir) throws Exception {
         Path log = dir.resolve("corrupt.jsonl");
         search(2, 2, log, AmcDdpgSearchTest::synthetic).build().run();
-        Files.writeString(log, "{\"episode\":2,\"ratios\":[1.0,0.5],\"flops\":12,\"rew", java.nio.file.StandardOpenOption.APPEND);
-        String message = assertThrows(IllegalArgumentException.class,
+        Files.writeString(log, "{\"search\":\"amc-ddpg\",\"index\":2,\"keep_ratios\":[1.0,0.5],\"rew\n",
+                java.nio.file.StandardOpenOption.APPEND);
+        String message = assertThrows(IllegalStateException.class,
                 () -> search(5, 2, log, AmcDdpgSearchTest::synthetic).build().run()).getMessage();
-        assertTrue(message.startsWith(log + ":3: not a search record: "), message);
+        assertTrue(message.startsWith("candidate log " + log + " line 3: not JSON"), message);
     }
 
     @Test

@@ -1,0 +1,355 @@
+package dev.shrink4j.search;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.io.AtomicFiles;
+import dev.shrink4j.nn.io.StrictJson;
+import dev.shrink4j.search.core.CandidateEvaluator;
+import dev.shrink4j.search.ddpg.AmcDdpgSearch;
+import dev.shrink4j.search.ddpg.SearchResult;
+import dev.shrink4j.search.env.ChannelPruningEnv;
+import dev.shrink4j.search.genetic.GeneticResult;
+import dev.shrink4j.search.genetic.GeneticTuner;
+import dev.shrink4j.search.nni.SimulatedAnnealing;
+import dev.shrink4j.search.nni.SimulatedAnnealingResult;
+import dev.shrink4j.search.scoring.CandidateScorer;
+import dev.shrink4j.search.scoring.JsonLinesCandidateLog;
+import dev.shrink4j.search.scoring.Score;
+import dev.shrink4j.workbench.data.Dataset;
+import dev.shrink4j.workbench.stats.ModelProfiler;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One automatic search chosen by a JSON config file, end to end: the {@link ChannelPruningEnv} of a trained model,
+ * a {@link CandidateEvaluator} scoring candidates on a held-out split of the training data, the search, then the
+ * best candidate's log, config and shrunk model. It is what the command line's {@code search} calls, so that the
+ * command line only parses and prints.
+ * <pre>
+ * {"search": "genetic", "seed": 1, "generations": 8, "population": 16}
+ * </pre>
+ * Keys: {@code search} ({@value #AMC_DDPG}, {@value #GENETIC}, {@value #SIMULATED_ANNEALING} or the baseline
+ * {@value #UNIFORM}, required),
+ * {@code seed}, {@code lower_bound} (smallest keep ratio, default 0.2), {@code validation_size} (held-out training
+ * samples, default 1000), {@code reward} ({@code acc} or {@code acc_flops}); for {@value #AMC_DDPG}
+ * {@code episodes} and {@code warmup}; for {@value #GENETIC} {@code generations}, {@code population}, {@code parents}, {@code mutations} and
+ * {@code crossovers}; for
+ * {@value #SIMULATED_ANNEALING} {@code start_temperature}, {@code stop_temperature} and {@code cool_down_rate}.
+ *
+ * <p>Output directory: {@value #LOG_FILE} (every candidate as a {@link JsonLinesCandidateLog} record, the
+ * format every search writes), {@value #BEST_CONFIG} (a {@code channel-pruning} config list that
+ * {@code prune --config} accepts) — both written here; the caller saves {@link Outcome#bestModel()}.
+ *
+ * <p>Simulated annealing searches weight sparsities with a fixed weighted total: the total is the largest uniform
+ * sparsity whose channel rounding meets the FLOPs budget, and a perturbed candidate over the budget is rejected
+ * with reward {@value #OVER_BUDGET_REWARD} without being evaluated (logged like any other, so a resume replays it).
+ */
+public final class SearchRunner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SearchRunner.class);
+
+    /** The AMC DDPG agent ({@link AmcDdpgSearch}). */
+    public static final String AMC_DDPG = "amc-ddpg";
+    /** MetaPruning's genetic tuner ({@link GeneticTuner}). */
+    public static final String GENETIC = "genetic";
+    /** NNI's simulated annealing ({@link SimulatedAnnealing}). */
+    public static final String SIMULATED_ANNEALING = "simulated-annealing";
+    /** The baseline: the same keep ratio for every prunable layer, the largest that meets the budget. */
+    public static final String UNIFORM = "uniform";
+    /** The candidate log in the output directory. */
+    public static final String LOG_FILE = "search.jsonl";
+    /** The best candidate's config list in the output directory. */
+    public static final String BEST_CONFIG = "best-config.json";
+    /** The reward of a simulated-annealing candidate over the FLOPs budget (below any accuracy). */
+    public static final double OVER_BUDGET_REWARD = -1.0;
+
+    private static final Map<String, Set<String>> KEYS = Map.of(
+            AMC_DDPG, Set.of("episodes", "warmup"),
+            GENETIC, Set.of("generations", "population", "parents", "mutations", "crossovers"),
+            SIMULATED_ANNEALING, Set.of("start_temperature", "stop_temperature", "cool_down_rate"),
+            UNIFORM, Set.of());
+    private static final Set<String> SHARED = Set.of("search", "seed", "lower_bound", "validation_size", "reward");
+
+    private final Path config;
+    private final JsonObject settings;
+    private final String search;
+
+    private SearchRunner(Path config, JsonObject settings, String search) {
+        this.config = config;
+        this.settings = settings;
+        this.search = search;
+    }
+
+    /**
+     * Reads a search config.
+     *
+     * @throws IllegalArgumentException naming the file and the key when it cannot be read, is not a JSON object,
+     *     names no known search, has an unknown key or a value of the wrong kind
+     */
+    public static SearchRunner fromConfig(Path config) {
+        String text;
+        try {
+            text = Files.readString(config);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("search config " + config + ": cannot be read (" + e.getMessage() + ")", e);
+        }
+        JsonElement root;
+        try {
+            root = StrictJson.parse(text);
+        } catch (JsonParseException e) {
+            throw new IllegalArgumentException("search config " + config + ": not JSON: " + e.getMessage(), e);
+        }
+        if (!root.isJsonObject()) {
+            throw new IllegalArgumentException("search config " + config + ": expected an object, found " + StrictJson.describe(root));
+        }
+        JsonObject o = root.getAsJsonObject();
+        JsonElement name = o.get("search");
+        if (name == null || !name.isJsonPrimitive() || !KEYS.containsKey(name.getAsString())) {
+            throw new IllegalArgumentException("search config " + config + ": \"search\" must be one of "
+                    + KEYS.keySet().stream().sorted().toList() + ", found " + (name == null ? "nothing" : name));
+        }
+        String search = name.getAsString();
+        for (String key : o.keySet()) {
+            if (!SHARED.contains(key) && !KEYS.get(search).contains(key)) {
+                throw new IllegalArgumentException("search config " + config + ": unknown key \"" + key + "\" for "
+                        + search + "; expected " + KEYS.get(search).stream().sorted().toList() + " or "
+                        + SHARED.stream().sorted().toList());
+            }
+        }
+        SearchRunner runner = new SearchRunner(config, o, search);
+        runner.reward(); // checks the value now, not after loading the data
+        return runner;
+    }
+
+    /** The search the config chooses. */
+    public String search() {
+        return search;
+    }
+
+    /**
+     * What to search.
+     *
+     * @param model        the trained model (read, never changed)
+     * @param architecture makes a fresh model of the same architecture (the pruned copies)
+     * @param inputShape   one sample's input shape with a batch of 1
+     * @param trainData    the training set; its last {@code validation_size} samples score candidates
+     * @param flopsBudget  the share of the model's FLOPs to keep, in (0, 1)
+     * @param outDir       where {@value #LOG_FILE} and {@value #BEST_CONFIG} go (created)
+     * @param resume       continue from {@code outDir}'s log; without it an existing log is an error
+     * @param progress     where progress lines go (null for none)
+     */
+    public record Request(Module model, Supplier<Module> architecture, long[] inputShape, Dataset trainData,
+            double flopsBudget, Path outDir, boolean resume, PrintStream progress) {
+        /** Checks that nothing required is missing. */
+        public Request {
+            Objects.requireNonNull(model, "model");
+            Objects.requireNonNull(architecture, "architecture");
+            Objects.requireNonNull(inputShape, "inputShape");
+            Objects.requireNonNull(trainData, "trainData");
+            Objects.requireNonNull(outDir, "outDir");
+        }
+    }
+
+    /**
+     * What the search found.
+     *
+     * @param search     the search's name
+     * @param layers     the prunable layers, in the order of the ratios
+     * @param bestRatios the best candidate's keep ratio per prunable layer
+     * @param bestReward its reward
+     * @param accuracy   its accuracy on the held-out split, BatchNorm recalibrated, not fine-tuned
+     * @param flopsShare its real FLOPs ({@link ModelProfiler}) over the trained model's
+     * @param candidates candidates scored, replayed ones included
+     * @param resumed    candidates answered from the log of an earlier run
+     * @param seconds    wall time of the search and the final evaluation
+     * @param rewards    the reward of every logged candidate, in log order (over-budget rejections included)
+     * @param bestModel  the trained model shrunk to the best ratios (the caller closes it)
+     */
+    public record Outcome(String search, List<String> layers, double[] bestRatios, double bestReward, double accuracy,
+            double flopsShare, long candidates, long resumed, double seconds, double[] rewards, Module bestModel) {
+    }
+
+    /**
+     * Runs the search, writes the log and the best config, and shrinks the best candidate.
+     *
+     * @throws IllegalArgumentException on bad input, naming it: a budget outside (0, 1) or infeasible, a model with
+     *     no prunable layer, a log present without {@code resume}, a config value of the wrong kind
+     * @throws IllegalStateException naming the log file and line when the log is corrupt or from another search
+     */
+    public Outcome run(Request r) {
+        if (!(r.flopsBudget() > 0 && r.flopsBudget() < 1)) {
+            throw new IllegalArgumentException("flops budget must be in (0, 1), got " + r.flopsBudget());
+        }
+        Path log = r.outDir().resolve(LOG_FILE);
+        if (Files.exists(log) && !r.resume()) {
+            throw new IllegalArgumentException("search log " + log + " exists: resume from it or choose another output directory");
+        }
+        try {
+            Files.createDirectories(r.outDir());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + r.outDir() + ": " + e.getMessage(), e);
+        }
+        long seed = (long) number("seed", 0);
+        ChannelPruningEnv env = ChannelPruningEnv.builder().setModel(r.model()).setInputShape(r.inputShape())
+                .setBudget(r.flopsBudget()).optLowerBound(number("lower_bound", 0.2)).build();
+        CandidateEvaluator evaluator = CandidateEvaluator.builder().setModel(r.model()).setArchitecture(r.architecture())
+                .setEnvironment(env).setInputShape(r.inputShape()).setTrainData(r.trainData())
+                .optValidationSize((int) number("validation_size", Math.min(1000, r.trainData().size() / 5)))
+                .optReward(reward()).build();
+        long start = System.nanoTime();
+        double[] best;
+        long candidates;
+        long resumed;
+        switch (search) {
+            case AMC_DDPG -> {
+                SearchResult found = AmcDdpgSearch.builder().setEnvironment(env).setScorer(evaluator)
+                        .optEpisodes((int) number("episodes", 120)).optWarmup((int) number("warmup", 20)).optSeed(seed)
+                        .optLog(log).optProgress(r.progress()).build().run();
+                best = found.best().ratios();
+                candidates = found.history().size();
+                resumed = found.resumed();
+            }
+            case GENETIC -> {
+                // MetaPruning's proportions (population 50: 10 parents, 25 mutations, 25 crossovers) by default
+                int population = (int) number("population", 16);
+                GeneticResult found = GeneticTuner.builder().setScorer(evaluator).setFlopsBudget(r.flopsBudget())
+                        .optGenerations((int) number("generations", 8)).optPopulation(population)
+                        .optParents((int) number("parents", Math.max(2, population / 5)))
+                        .optMutations((int) number("mutations", population / 2))
+                        .optCrossovers((int) number("crossovers", population / 2))
+                        .optSeed(seed).optLog(new JsonLinesCandidateLog(log)).optProgress(r.progress()).build().search();
+                best = found.bestKeepRatios();
+                candidates = found.candidatesScored();
+                resumed = found.candidatesReplayed();
+            }
+            case SIMULATED_ANNEALING -> {
+                long[] weights = evaluator.weightCounts();
+                double target = uniformSparsity(evaluator, r.flopsBudget());
+                long before = lines(log);
+                SimulatedAnnealingResult found = SimulatedAnnealing.builder().setScorer(withinBudget(evaluator, r.flopsBudget()))
+                        .setTargetSparsity(target).setLayerWeightCounts(weights).optSeed(seed)
+                        .optStartTemperature(number("start_temperature", 100)).optStopTemperature(number("stop_temperature", 20))
+                        .optCoolDownRate(number("cool_down_rate", 0.9)).optLog(new JsonLinesCandidateLog(log))
+                        .optProgress(r.progress()).build().search();
+                best = Arrays.stream(found.bestSparsities()).map(s -> 1 - s).toArray();
+                candidates = found.candidatesScored();
+                resumed = Math.min(before, candidates);
+            }
+            case UNIFORM -> {
+                best = new double[evaluator.layerCount()];
+                Arrays.fill(best, 1 - uniformSparsity(evaluator, r.flopsBudget()));
+                JsonLinesCandidateLog candidates0 = new JsonLinesCandidateLog(log);
+                resumed = candidates0.read().size();
+                if (resumed == 0) {
+                    Score s = evaluator.score(best);
+                    candidates0.append(new dev.shrink4j.search.scoring.CandidateRecord(UNIFORM, 0, best, s.flopsRatio(), s.reward()));
+                }
+                candidates = 1;
+            }
+            default -> throw new IllegalStateException("unreachable: " + search);
+        }
+        CandidateEvaluator.Evaluation e = evaluator.evaluate(best);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        long fullFlops = ModelProfiler.profile(r.model(), r.inputShape()).totalFlops();
+        try {
+            AtomicFiles.writeString(r.outDir().resolve(BEST_CONFIG), AmcSearch.configJson(env, best));
+        } catch (IOException ex) {
+            throw new UncheckedIOException("cannot write " + r.outDir().resolve(BEST_CONFIG) + ": " + ex.getMessage(), ex);
+        }
+        LOG.info("{}: best reward {} accuracy {} FLOPs share {} ratios {}", search, e.reward(), e.accuracy(),
+                (double) e.flops() / fullFlops, Arrays.toString(best));
+        return new Outcome(search, env.prunableLayerNames(), best, e.reward(), e.accuracy(), (double) e.flops() / fullFlops,
+                candidates, resumed, seconds,
+                new JsonLinesCandidateLog(log).read().stream().mapToDouble(c -> c.reward()).toArray(), evaluator.prunedCopy(best));
+    }
+
+    /**
+     * The largest uniform weight sparsity (step 0.005) whose keep ratios meet {@code budget} after channel rounding:
+     * the total sparsity simulated annealing redistributes.
+     */
+    static double uniformSparsity(CandidateScorer scorer, double budget) {
+        double[] keep = new double[scorer.layerCount()];
+        for (int step = 1; step < 200; step++) {
+            Arrays.fill(keep, 1 - step * 0.005);
+            if (scorer.flopsRatio(keep) <= budget) {
+                return step * 0.005;
+            }
+        }
+        throw new IllegalArgumentException("flops budget " + budget + " is infeasible: even keeping 0.5% of every"
+                + " prunable layer keeps more");
+    }
+
+    /** {@code scorer} with candidates over {@code budget} rejected unevaluated ({@value #OVER_BUDGET_REWARD}). */
+    static CandidateScorer withinBudget(CandidateScorer scorer, double budget) {
+        return new CandidateScorer() {
+            @Override
+            public int layerCount() {
+                return scorer.layerCount();
+            }
+
+            @Override
+            public Score score(double[] keepRatios) {
+                double flops = scorer.flopsRatio(keepRatios);
+                return flops > budget ? new Score(OVER_BUDGET_REWARD, flops) : scorer.score(keepRatios);
+            }
+
+            @Override
+            public double flopsRatio(double[] keepRatios) {
+                return scorer.flopsRatio(keepRatios);
+            }
+        };
+    }
+
+    private static long lines(Path file) {
+        try {
+            return Files.exists(file) ? Files.readAllLines(file).size() : 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException("search log " + file + ": cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    private CandidateEvaluator.Reward reward() {
+        JsonElement e = settings.get("reward");
+        if (e == null) {
+            return CandidateEvaluator.Reward.ACC;
+        }
+        String v = e.isJsonPrimitive() ? e.getAsString() : "";
+        return switch (v) {
+            case "acc" -> CandidateEvaluator.Reward.ACC;
+            case "acc_flops" -> CandidateEvaluator.Reward.ACC_FLOPS;
+            default -> throw new IllegalArgumentException("search config " + config + ": \"reward\" must be \"acc\" or"
+                    + " \"acc_flops\", found " + e);
+        };
+    }
+
+    private double number(String key, double fallback) {
+        JsonElement e = settings.get(key);
+        if (e == null) {
+            return fallback;
+        }
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+            throw new IllegalArgumentException("search config " + config + ": \"" + key + "\" must be a number, found "
+                    + StrictJson.describe(e));
+        }
+        return e.getAsDouble();
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "SearchRunner[%s from %s]", search, config);
+    }
+}
