@@ -121,12 +121,12 @@ public final class Dataset implements AutoCloseable {
     }
 
     /**
-     * The same samples with {@code channels} image channels: a grey image's one channel repeated, as
-     * torchvision's {@code Grayscale(num_output_channels=channels)} gives it. Asking for the channel count
-     * the images already have returns a view of the same images.
+     * The same samples with {@code channels} image channels: a grey image's one channel repeated into three,
+     * as torchvision's {@code Grayscale(num_output_channels=3)} gives it. Asking for the channel count the
+     * images already have returns a view of the same images.
      *
-     * @throws IllegalArgumentException for any other change of the channel count (colour to grey, or from
-     *                                  more than one channel)
+     * @throws IllegalArgumentException for any other change of the channel count (colour to grey, grey to
+     *                                  other than 3 channels, which torchvision's Grayscale refuses too)
      */
     public Dataset withChannels(int channels) {
         checkOpen();
@@ -134,9 +134,9 @@ public final class Dataset implements AutoCloseable {
         if (channels == current) {
             return limit(size());
         }
-        if (current != 1 || channels <= 0) {
+        if (current != 1 || channels != 3) {
             throw new IllegalArgumentException("Dataset " + name + ": cannot turn " + current + "-channel images into "
-                    + channels + "-channel ones; only 1-channel (grey) images can be repeated into more channels");
+                    + channels + "-channel ones; only 1-channel (grey) images can be repeated into 3 channels");
         }
         try (PointerScope scope = new PointerScope()) {
             // a copy, not an expanded view: the images are batched by index_select, which wants real strides anyway

@@ -95,7 +95,10 @@ class DatasetTest {
             }
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> rgb.withChannels(1));
             assertEquals("Dataset four: cannot turn 3-channel images into 1-channel ones; only 1-channel (grey) images can "
-                    + "be repeated into more channels", e.getMessage());
+                    + "be repeated into 3 channels", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> ds.withChannels(2));
+            assertEquals("Dataset four: cannot turn 1-channel images into 2-channel ones; only 1-channel (grey) images can "
+                    + "be repeated into 3 channels", e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> ds.resized(0, 4));
             assertEquals("Dataset four: resize needs a positive height and width, got 0x4", e.getMessage());
         }
