@@ -82,7 +82,9 @@ public final class RecordedModelOptions {
         Map<String, String> entries = new LinkedHashMap<>(recorded.entries());
         entries.remove(ModelMetadata.CONTENTS);
         DataSpec dataSpec = data(recorded);
-        return ModelMetadata.of(entries).withArch(arch(recorded, weights)).withDataset(dataSpec.cliName())
+        ModelMetadata rewritten = ModelMetadata.of(entries).withArch(arch(recorded, weights)).withDataset(dataSpec.cliName())
                 .withNormalization(Models.normalization(recorded, weights, dataSpec));
+        return dataSpec.isAdapted() ? rewritten.with(Models.INPUT_SHAPE, dataSpec.channels() + "x" + dataSpec.height() + "x"
+                + dataSpec.width()) : rewritten;
     }
 }

@@ -214,6 +214,27 @@ class ImportedModelCommandTest {
         assertTrue(r.out().contains("(batch 64, " + samples + " samples)"), r.out());
     }
 
+    @Test
+    void weightsMadeOnAdaptedImagesRecordTheShapeAndNeedTheOptionsAgain() throws IOException {
+        Path data = TinyIdx.write(dir.resolve("data"), 0, 20);
+        Path out = dir.resolve("run");
+        CliTests.run("prune", "--model", OPS_FIXTURE.toString(), "--input-channels", "3", "--resize", "20", "--config",
+                OnnxCommandTest.CONFIGS.resolve("l1-filter.json").toString(), "--epochs", "0", "--out", out.toString(),
+                "--threads", "1").assertSucceeded();
+        Path weights = out.resolve("model.safetensors");
+        assertEquals(Optional.of("3x20x20"), ModelMetadata.read(weights).get(Models.INPUT_SHAPE));
+        CliTests.run("evaluate", "--weights", weights.toString(), "--data-dir", data.toString()).assertUsageError(
+                "shrink4j evaluate: weights file " + weights + " was made on 3×20×20 images, fashion-mnist gives 1×28×28 "
+                        + "(give --input-channels 3 --resize 20 again)\n");
+        CliTests.Result again = CliTests.run("evaluate", "--weights", weights.toString(), "--data-dir", data.toString(),
+                "--input-channels", "3", "--resize", "20");
+        again.assertSucceeded();
+        CliTests.Result ort = CliTests.run("evaluate", "--onnx", out.resolve("model.onnx").toString(), "--data-dir",
+                data.toString(), "--input-channels", "3", "--resize", "20");
+        ort.assertSucceeded();
+        assertEquals(accuracy(ort), accuracy(again), 1e-9);
+    }
+
     /** Test image {@code n}'s pixel at {@code (row, col)} of an IDX image file, normalised as Fashion-MNIST. */
     private static double pixel(byte[] idx, int n, int row, int col) {
         return ((idx[16 + n * 784 + row * 28 + col] & 0xFF) / 255.0 - 0.2860) / 0.3530;
