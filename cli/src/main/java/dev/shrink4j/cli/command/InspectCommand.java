@@ -5,6 +5,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.shrink4j.algorithms.CompressionConfig;
 import dev.shrink4j.algorithms.run.CompressorFactory;
+import dev.shrink4j.cli.options.InputAdaptOptions;
 import dev.shrink4j.cli.run.DataSpec;
 import dev.shrink4j.cli.run.Models;
 import dev.shrink4j.cli.run.UsageException;
@@ -28,6 +29,7 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -55,6 +57,9 @@ public final class InspectCommand extends Subcommand {
             description = "dataset the model is sized for (input channels, image size, classes): fashion-mnist, mnist, cifar10 (default: ${DEFAULT-VALUE})")
     String data;
 
+    @Mixin
+    InputAdaptOptions adaptation;
+
     @Option(names = "--weights", description = "safetensors state dict to load (checked against the model)")
     Path weights;
 
@@ -78,7 +83,7 @@ public final class InspectCommand extends Subcommand {
 
     @Override
     int run() throws IOException {
-        DataSpec dataSpec = DataSpec.of(data);
+        DataSpec dataSpec = adaptation.adapt(DataSpec.of(data));
         String arch = Models.archOrModel(this.arch, this.model);
         if (arch == null) {
             throw new UsageException("--arch (a zoo model) or --model F.onnx (an imported model) is needed");

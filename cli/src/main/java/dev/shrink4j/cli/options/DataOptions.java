@@ -8,6 +8,7 @@ import dev.shrink4j.workbench.data.Dataset;
 import dev.shrink4j.nn.Normalization;
 import dev.shrink4j.workbench.data.Split;
 import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Options choosing the dataset and how it is batched. */
@@ -34,9 +35,12 @@ public final class DataOptions {
     @Option(names = "--test-samples", defaultValue = "0", description = "use only the first N test samples (0: all)")
     int testSamples;
 
-    /** The dataset named by {@code --data}. */
+    @Mixin
+    InputAdaptOptions adaptation;
+
+    /** The dataset named by {@code --data}, adapted by {@code --input-channels} and {@code --resize} when given. */
     public DataSpec spec() {
-        return DataSpec.of(data);
+        return adaptation.adapt(DataSpec.of(data));
     }
 
     /** The batch size: {@code --batch-size}, or {@value #DEFAULT_BATCH_SIZE}. */

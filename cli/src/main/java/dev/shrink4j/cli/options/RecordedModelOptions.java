@@ -6,6 +6,7 @@ import dev.shrink4j.nn.io.ModelMetadata;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -26,6 +27,9 @@ public final class RecordedModelOptions {
     @Option(names = "--data", description = "dataset the model is sized for: fashion-mnist, mnist, cifar10 (default: the one "
             + "the weights file records, else fashion-mnist)")
     String data;
+
+    @Mixin
+    InputAdaptOptions adaptation;
 
     /**
      * What a weights file is, as these options and its metadata say.
@@ -64,7 +68,8 @@ public final class RecordedModelOptions {
 
     /** {@code --data}, else the dataset {@code recorded} names, else Fashion-MNIST. */
     public DataSpec data(ModelMetadata recorded) {
-        return DataSpec.of(data != null ? data : recorded.get(ModelMetadata.DATASET).orElse(DataSpec.FASHION_MNIST.cliName()));
+        return adaptation.adapt(DataSpec.of(data != null ? data : recorded.get(ModelMetadata.DATASET)
+                .orElse(DataSpec.FASHION_MNIST.cliName())));
     }
 
     /**
@@ -77,7 +82,9 @@ public final class RecordedModelOptions {
         Map<String, String> entries = new LinkedHashMap<>(recorded.entries());
         entries.remove(ModelMetadata.CONTENTS);
         DataSpec dataSpec = data(recorded);
-        return ModelMetadata.of(entries).withArch(arch(recorded, weights)).withDataset(dataSpec.cliName())
+        ModelMetadata rewritten = ModelMetadata.of(entries).withArch(arch(recorded, weights)).withDataset(dataSpec.cliName())
                 .withNormalization(Models.normalization(recorded, weights, dataSpec));
+        return dataSpec.isAdapted() ? rewritten.with(Models.INPUT_SHAPE, dataSpec.channels() + "x" + dataSpec.height() + "x"
+                + dataSpec.width()) : rewritten;
     }
 }

@@ -18,7 +18,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -39,6 +41,12 @@ public final class Models {
 
     /** What starts the architecture name of a model imported from an ONNX file; the file's path follows. */
     public static final String ONNX_ARCH_PREFIX = "onnx:";
+
+    /**
+     * The metadata key recording the {@code CxHxW} shape a dataset's images were adapted to ({@code --input-channels},
+     * {@code --resize}) for the model; absent when they were not adapted.
+     */
+    public static final String INPUT_SHAPE = "input_shape";
 
     private Models() {
     }
@@ -89,17 +97,41 @@ public final class Models {
     static ImportedModel importOnnx(Path file, DataSpec data) {
         ImportedModel model = readOnnx(file);
         long[] wanted = model.inputShape();
-        long[] images = {data.channels(), data.size(), data.size()};
+        long[] images = data.imageShape();
         if (!fits(wanted, images) || model.classCount() != data.classes()) {
             model.close();
-            String fitting = Arrays.stream(DataSpec.values())
-                    .filter(d -> fits(wanted, new long[] {d.channels(), d.size(), d.size()}) && d.classes() == model.classCount())
-                    .map(d -> "--data " + d.cliName()).collect(Collectors.joining(" or "));
             throw new UsageException(file + ": the model takes input " + shape(wanted) + " and gives " + model.classCount()
                     + " classes; " + data.cliName() + " has " + shape(images) + " images and " + data.classes() + " classes"
-                    + (fitting.isEmpty() ? " (no known dataset fits it)" : " (" + fitting + " fits it)"));
+                    + fittingData(wanted, model.classCount()));
         }
         return model;
+    }
+
+    /**
+     * What makes a known dataset fit a model taking {@code wanted} images and giving {@code classes} classes:
+     * {@code " (--data d fits it)"}, or {@code " (--input-channels 3 --resize 20 adapts d)"}, or that none fits.
+     */
+    private static String fittingData(long[] wanted, int classes) {
+        List<String> fitting = new ArrayList<>();
+        List<String> adaptable = new ArrayList<>();
+        for (DataSpec d : DataSpec.values()) {
+            if (d.classes() != classes || wanted.length != 3) {
+                continue;
+            }
+            String options = d.adaptingOptions(wanted);
+            if (options == null) {
+                continue;
+            }
+            if (options.isEmpty()) {
+                fitting.add("--data " + d.cliName());
+            } else {
+                adaptable.add(options + " adapts " + d.cliName());
+            }
+        }
+        if (!fitting.isEmpty()) {
+            return " (" + String.join(" or ", fitting) + " fits it)";
+        }
+        return adaptable.isEmpty() ? " (no known dataset fits it)" : " (" + String.join("; ", adaptable) + ")";
     }
 
     /** The model imported from {@code file}; a missing file or one the importer refuses is a usage error. */
@@ -164,6 +196,7 @@ public final class Models {
         ModelMetadata metadata = weights == null ? ModelMetadata.empty() : readMetadata(weights, "weights");
         boolean shrunk = metadata.layerWidths().isPresent();
         Optional<ModelRestorer> restorer = ModelRestorer.find(metadata);
+        checkAdaptation(metadata, weights, data);
         Module model = create(arch, data);
         try {
             if (restorer.isPresent()) {
@@ -193,6 +226,21 @@ public final class Models {
         }
     }
 
+    /**
+     * Refuses {@code data} for weights whose metadata records that they were made on images adapted to another shape
+     * ({@value #INPUT_SHAPE}): the adaptation is not replayed from the metadata, the options must be given again.
+     */
+    private static void checkAdaptation(ModelMetadata recorded, Path weights, DataSpec data) {
+        String shape = data.channels() + "x" + data.height() + "x" + data.width();
+        recorded.get(INPUT_SHAPE).filter(s -> !s.equals(shape)).ifPresent(s -> {
+            long[] chw = Arrays.stream(s.split("x")).mapToLong(Long::parseLong).toArray();
+            String options = chw.length == 3 ? data.adaptingOptions(chw) : null;
+            throw new UsageException("weights file " + weights + " was made on " + s.replace("x", "×") + " images, "
+                    + data.cliName() + " gives " + shape.replace("x", "×") + (options == null || options.isEmpty() ? ""
+                    : " (give " + options + " again)"));
+        });
+    }
+
     private static void loadShrunk(Module model, Path file, String arch) {
         try {
             ShrunkModels.load(file, model);
@@ -207,10 +255,13 @@ public final class Models {
 
     /**
      * The metadata shrink4j writes into the model files of {@code arch} sized and normalised for
-     * {@code data}: architecture, dataset and the dataset's input normalisation (see {@link ModelMetadata}).
+     * {@code data}: architecture, dataset and the dataset's input normalisation (see {@link ModelMetadata}), and
+     * for an {@link DataSpec#adapted adapted} dataset the image shape it was adapted to ({@value #INPUT_SHAPE}).
      */
     public static ModelMetadata metadata(String arch, DataSpec data) {
-        return ModelMetadata.empty().withArch(arch).withDataset(data.cliName()).withNormalization(data.normalization());
+        ModelMetadata m = ModelMetadata.empty().withArch(arch).withDataset(data.cliName()).withNormalization(data.normalization());
+        // informational: the adaptation is not replayed from it, evaluate and the other commands take the options again
+        return data.isAdapted() ? m.with(INPUT_SHAPE, data.channels() + "x" + data.height() + "x" + data.width()) : m;
     }
 
     /**
@@ -274,9 +325,9 @@ public final class Models {
         } catch (IllegalArgumentException e) {
             throw new UsageException("weights file " + file + ": " + e.getMessage(), e);
         }
-        if (n.channels() != 1 && n.channels() != data.channels()) {
+        if (n.channels() != 1 && n.channels() != data.storedChannels()) {
             throw new UsageException("weights file " + file + ": its metadata normalises " + n.channels() + " input channels, "
-                    + data.cliName() + " has " + data.channels());
+                    + data.cliName() + " has " + data.storedChannels());
         }
         return n;
     }

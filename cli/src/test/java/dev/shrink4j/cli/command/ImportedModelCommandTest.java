@@ -146,7 +146,112 @@ class ImportedModelCommandTest {
     void aDatasetThatDoesNotFitTheModelIsAUsageErrorNamingBothShapes() {
         CliTests.run("inspect", "--model", OPS_FIXTURE.toString()).assertUsageError("shrink4j inspect: " + OPS_FIXTURE
                 + ": the model takes input 3×20×20 and gives 10 classes; fashion-mnist has 1×28×28 images and 10 classes "
-                + "(no known dataset fits it)\n");
+                + "(--input-channels 3 --resize 20 adapts fashion-mnist; --input-channels 3 --resize 20 adapts mnist; "
+                + "--resize 20 adapts cifar10)\n");
+        CliTests.run("inspect", "--model", OPS_FIXTURE.toString(), "--resize", "20").assertUsageError("shrink4j inspect: "
+                + OPS_FIXTURE + ": the model takes input 3×20×20 and gives 10 classes; fashion-mnist has 1×20×20 images and "
+                + "10 classes (--input-channels 3 --resize 20 adapts fashion-mnist; --input-channels 3 --resize 20 adapts "
+                + "mnist; --resize 20 adapts cifar10)\n");
+        CliTests.run("inspect", "--model", OPS_FIXTURE.toString(), "--input-channels", "3", "--resize", "20").assertSucceeded();
+    }
+
+    @Test
+    void anAdaptedDatasetEvaluatesAsTheSameImagesAdaptedIndependentlyDoInOnnxRuntime() throws IOException {
+        int samples = 32;
+        Path data = TinyIdx.write(dir.resolve("data"), 0, 40);
+        CliTests.Result r = CliTests.run("evaluate", "--model", OPS_FIXTURE.toString(), "--data-dir", data.toString(),
+                "--input-channels", "3", "--resize", "20", "--test-samples", Integer.toString(samples), "--batch-size", "64");
+        r.assertSucceeded();
+        // The same images adapted here by the formulas (Fashion-MNIST normalisation, the grey channel three times,
+        // bilinear 28 → 20 with half-pixel centres as torchvision's Resize), run in ONNX Runtime on the original file.
+        byte[] idx = Files.readAllBytes(data.resolve("t10k-images-idx3-ubyte"));
+        byte[] labels = Files.readAllBytes(data.resolve("t10k-labels-idx1-ubyte"));
+        float[] x = new float[samples * 3 * 20 * 20];
+        for (int n = 0; n < samples; n++) {
+            for (int i = 0; i < 20; i++) {
+                double sy = Math.max(0, (i + 0.5) * 28 / 20 - 0.5);
+                int y0 = (int) sy;
+                int y1 = Math.min(y0 + 1, 27);
+                for (int j = 0; j < 20; j++) {
+                    double sx = Math.max(0, (j + 0.5) * 28 / 20 - 0.5);
+                    int x0 = (int) sx;
+                    int x1 = Math.min(x0 + 1, 27);
+                    double top = pixel(idx, n, y0, x0) * (1 - (sx - x0)) + pixel(idx, n, y0, x1) * (sx - x0);
+                    double bottom = pixel(idx, n, y1, x0) * (1 - (sx - x0)) + pixel(idx, n, y1, x1) * (sx - x0);
+                    float v = (float) (top * (1 - (sy - y0)) + bottom * (sy - y0));
+                    for (int c = 0; c < 3; c++) {
+                        x[((n * 3 + c) * 20 + i) * 20 + j] = v;
+                    }
+                }
+            }
+        }
+        float[] logits = onnxLogits(OPS_FIXTURE, x, samples, 3, 20, 20);
+        int correct = 0;
+        double loss = 0;
+        for (int n = 0; n < samples; n++) {
+            int label = labels[8 + n];
+            int best = 0;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int k = 0; k < 10; k++) {
+                if (logits[n * 10 + k] > max) {
+                    max = logits[n * 10 + k];
+                    best = k;
+                }
+            }
+            double sum = 0;
+            for (int k = 0; k < 10; k++) {
+                sum += Math.exp(logits[n * 10 + k] - max);
+            }
+            loss += max + Math.log(sum) - logits[n * 10 + label];
+            correct += best == label ? 1 : 0;
+        }
+        // evaluate prints the accuracy to two decimals
+        assertTrue(r.out().startsWith(String.format(java.util.Locale.ROOT, "accuracy %.2f%%", 100.0 * correct / samples)),
+                correct + " of " + samples + " correct in ONNX Runtime; " + r.out());
+        Matcher m = Pattern.compile("loss ([0-9.]+)").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        assertEquals(loss / samples, Double.parseDouble(m.group(1)), 1e-4, r.out());
+        assertTrue(r.out().contains("(batch 64, " + samples + " samples)"), r.out());
+    }
+
+    @Test
+    void weightsMadeOnAdaptedImagesRecordTheShapeAndNeedTheOptionsAgain() throws IOException {
+        Path data = TinyIdx.write(dir.resolve("data"), 0, 20);
+        Path out = dir.resolve("run");
+        CliTests.run("prune", "--model", OPS_FIXTURE.toString(), "--input-channels", "3", "--resize", "20", "--config",
+                OnnxCommandTest.CONFIGS.resolve("l1-filter.json").toString(), "--epochs", "0", "--out", out.toString(),
+                "--threads", "1").assertSucceeded();
+        Path weights = out.resolve("model.safetensors");
+        assertEquals(Optional.of("3x20x20"), ModelMetadata.read(weights).get(Models.INPUT_SHAPE));
+        CliTests.run("evaluate", "--weights", weights.toString(), "--data-dir", data.toString()).assertUsageError(
+                "shrink4j evaluate: weights file " + weights + " was made on 3×20×20 images, fashion-mnist gives 1×28×28 "
+                        + "(give --input-channels 3 --resize 20 again)\n");
+        CliTests.Result again = CliTests.run("evaluate", "--weights", weights.toString(), "--data-dir", data.toString(),
+                "--input-channels", "3", "--resize", "20");
+        again.assertSucceeded();
+        CliTests.Result ort = CliTests.run("evaluate", "--onnx", out.resolve("model.onnx").toString(), "--data-dir",
+                data.toString(), "--input-channels", "3", "--resize", "20");
+        ort.assertSucceeded();
+        assertEquals(accuracy(ort), accuracy(again), 1e-9);
+    }
+
+    /** Test image {@code n}'s pixel at {@code (row, col)} of an IDX image file, normalised as Fashion-MNIST. */
+    private static double pixel(byte[] idx, int n, int row, int col) {
+        return ((idx[16 + n * 784 + row * 28 + col] & 0xFF) / 255.0 - 0.2860) / 0.3530;
+    }
+
+    @Test
+    void badAdaptationsAreOneLineUsageErrors() {
+        CliTests.run("evaluate", "--model", OPS_FIXTURE.toString(), "--resize", "0").assertUsageError("shrink4j evaluate: "
+                + "--resize must be H or HxW with positive whole numbers of pixels, got \"0\"\n");
+        CliTests.run("evaluate", "--model", OPS_FIXTURE.toString(), "--resize", "20x").assertUsageError("shrink4j evaluate: "
+                + "--resize must be H or HxW with positive whole numbers of pixels, got \"20x\"\n");
+        CliTests.run("evaluate", "--model", OPS_FIXTURE.toString(), "--input-channels", "2", "--resize", "20")
+                .assertUsageError("shrink4j evaluate: --input-channels 2: fashion-mnist has 1-channel images; only 1-channel "
+                        + "(grey) images can be repeated into 3 channels\n");
+        CliTests.run("evaluate", "--model", OPS_FIXTURE.toString(), "--data", "cifar10", "--input-channels", "1")
+                .assertUsageError("shrink4j evaluate: --input-channels 1: cifar10 has 3-channel images; only 1-channel "
+                        + "(grey) images can be repeated into 3 channels\n");
     }
 
     @Test

@@ -98,6 +98,53 @@ public final class Dataset implements AutoCloseable {
         }
     }
 
+    /**
+     * The same samples with every image resized to {@code height × width} by bilinear interpolation with
+     * {@code align_corners=false} and no antialiasing: what torchvision's {@code Resize} computes on tensors
+     * when it enlarges (libtorch's {@code upsample_bilinear2d}). Shrinking uses the same formula, without
+     * torchvision's default antialias filter. The images are resized after normalisation; as the
+     * interpolation is affine per pixel with weights summing to one, that equals normalising resized raw
+     * images.
+     *
+     * @throws IllegalArgumentException when a size is not positive
+     */
+    public Dataset resized(int height, int width) {
+        if (height <= 0 || width <= 0) {
+            throw new IllegalArgumentException("Dataset " + name + ": resize needs a positive height and width, got "
+                    + height + "x" + width);
+        }
+        checkOpen();
+        try (PointerScope scope = new PointerScope()) {
+            Tensor x = torch.upsample_bilinear2d(images, new long[] {height, width}, false);
+            return new Dataset(name, x, labels, numClasses);
+        }
+    }
+
+    /**
+     * The same samples with {@code channels} image channels: a grey image's one channel repeated into three,
+     * as torchvision's {@code Grayscale(num_output_channels=3)} gives it. Asking for the channel count the
+     * images already have returns a view of the same images.
+     *
+     * @throws IllegalArgumentException for any other change of the channel count (colour to grey, grey to
+     *                                  other than 3 channels, which torchvision's Grayscale refuses too)
+     */
+    public Dataset withChannels(int channels) {
+        checkOpen();
+        long current = images.size(1);
+        if (channels == current) {
+            return limit(size());
+        }
+        if (current != 1 || channels != 3) {
+            throw new IllegalArgumentException("Dataset " + name + ": cannot turn " + current + "-channel images into "
+                    + channels + "-channel ones; only 1-channel (grey) images can be repeated into 3 channels");
+        }
+        try (PointerScope scope = new PointerScope()) {
+            // a copy, not an expanded view: the images are batched by index_select, which wants real strides anyway
+            Tensor x = images.repeat(1, channels, 1, 1);
+            return new Dataset(name, x, labels, numClasses);
+        }
+    }
+
     /** A short name ("fashion-mnist/train"). */
     public String name() {
         return name;
