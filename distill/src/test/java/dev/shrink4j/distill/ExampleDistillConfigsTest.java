@@ -31,9 +31,25 @@ class ExampleDistillConfigsTest {
     @Test
     void theExamplesAreTheseFiles() throws Exception {
         try (Stream<Path> s = Files.list(CONFIGS)) {
-            assertEquals(List.of("dist.json", "dkd.json", "fitnets.json", "kd.json", "ofd.json"),
+            assertEquals(List.of("dist.json", "dkd.json", "fitnets.json", "kd.json", "ofd.json", "vgg"),
                     s.map(p -> p.getFileName().toString()).sorted().toList());
         }
+        try (Stream<Path> s = Files.list(CONFIGS.resolve("vgg"))) {
+            assertEquals(List.of("dist.json", "dkd.json", "fitnets.json", "kd-t1.json", "kd.json"),
+                    s.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+    }
+
+    /** The copies under {@code vgg/} (the README's results) fit a LeNet-5 student and the zoo's VGG teacher. */
+    @ParameterizedTest
+    @CsvSource({
+        "vgg/kd.json, distill.loss_kl",
+        "vgg/kd-t1.json, distill.loss_kl",
+        "vgg/dkd.json, distill.loss_dkd",
+        "vgg/dist.json, distill.loss_dist",
+        "vgg/fitnets.json, distill.loss_hint"})
+    void vggCopiesFitALeNet5StudentAndAVggTeacher(String file, String distillLoss) throws Exception {
+        runOneStep(file, distillLoss, "vgg");
     }
 
     @ParameterizedTest
@@ -44,8 +60,13 @@ class ExampleDistillConfigsTest {
         "fitnets.json, distill.loss_hint",
         "ofd.json, distill.loss_ofd"})
     void fitsALeNet5StudentAndAResNet20Teacher(String file, String distillLoss) throws Exception {
+        runOneStep(file, distillLoss, "resnet20");
+    }
+
+    /** Reads {@code file}, attaches it to a LeNet-5 student and a {@code teacherArch} teacher, runs one step. */
+    private static void runOneStep(String file, String distillLoss, String teacherArch) throws Exception {
         torch.manual_seed(1);
-        try (Module student = ModelZoo.create("lenet5", 1, 10); Module teacher = ModelZoo.create("resnet20", 1, 10);
+        try (Module student = ModelZoo.create("lenet5", 1, 10); Module teacher = ModelZoo.create(teacherArch, 1, 10);
              SingleTeacherDistill kd = SingleTeacherDistill.builder().setStudent(student).setTeacher(teacher)
                      .setConfig(DistillConfig.fromFile(CONFIGS.resolve(file))).build();
              PointerScope scope = new PointerScope()) {
