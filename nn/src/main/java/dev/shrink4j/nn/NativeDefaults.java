@@ -19,6 +19,9 @@ import org.slf4j.LoggerFactory;
  * float64 to 1e-5 in every case tried ({@code NativeDefaultsTest}); they are slower (up to ~3× for
  * 16-channel 3×3 convolutions on 32×32 inputs). Set the system property
  * {@code shrink4j.mkldnn=true} to keep oneDNN on, e.g. on a CPU where it is known to be right.
+ *
+ * <p><b>NNPACK is switched off</b> too: it is unavailable on these CPUs, and asking for it on every convolution
+ * printed a warning each time.
  */
 public final class NativeDefaults {
 
@@ -38,6 +41,10 @@ public final class NativeDefaults {
         }
         boolean mkldnn = Boolean.getBoolean(MKLDNN_PROPERTY);
         torch.globalContext().setUserEnabledMkldnn(mkldnn);
+        // With oneDNN off, every convolution asks for NNPACK, which this libtorch cannot initialise on CPUs it does
+        // not support: each call then prints "Could not initialize NNPACK! Reason: Unsupported hardware" (66,593
+        // lines in one demo). Switching it off is what the failed check falls back to anyway; no numbers change.
+        torch.globalContext().setUserEnabledNNPACK(false);
         LOG.debug("oneDNN convolutions {}", mkldnn ? "on (-Dshrink4j.mkldnn=true)" : "off (wrong on this CPU family)");
         applied = true;
     }

@@ -23,6 +23,7 @@ class NativeDefaultsTest {
         try (PointerScope scope = new PointerScope();
                 Conv2d conv = Conv2d.builder().setInChannels(in).setOutChannels(out).setKernelSize(kernel).optPadding(1).build()) {
             assertFalse(torch.globalContext().userEnabledMkldnn(), "oneDNN must be off once a Module exists");
+            assertFalse(torch.globalContext().userEnabledNNPACK(), "NNPACK must be off once a Module exists");
             torch.manual_seed(1);
             Tensor x = torch.randn(8, in, 12, 12).requires_grad_(true);
             Tensor y = conv.call(x);
