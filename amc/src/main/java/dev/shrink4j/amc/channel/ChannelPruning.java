@@ -1,5 +1,6 @@
 package dev.shrink4j.amc.channel;
 
+import dev.shrink4j.compress.config.ConfigException;
 import dev.shrink4j.graph.ChannelDim;
 import dev.shrink4j.graph.ChannelGroup;
 import dev.shrink4j.graph.DependencyGroups;
@@ -310,7 +311,8 @@ public final class ChannelPruning {
             byName.put(name, new Target(name, m, ratio, in, g, node, featureChannel, candidates, samples));
         }
         if (!errors.isEmpty()) {
-            throw new IllegalArgumentException("channel pruning of " + model.typeName() + ": " + String.join("; ", errors));
+            // a ConfigException (an IllegalArgumentException): the command line reports bad settings as usage errors (exit 2)
+            throw new ConfigException("channel pruning of " + model.typeName(), List.of(String.join("; ", errors)));
         }
         List<Target> ordered = new ArrayList<>();
         for (GraphNode n : groups.graph().moduleNodes()) {
