@@ -14,6 +14,7 @@ import dev.shrink4j.nn.HookHandle;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.layers.Conv2d;
 import dev.shrink4j.nn.layers.Linear;
+import dev.shrink4j.workbench.train.ProgressBar;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -90,9 +91,7 @@ public final class ChannelPruning {
         /** A bar of {@code total} steps on {@code out}, one line per layer: {@code [#####-----] 2/4 fc1: 400 -> 200 …}. */
         static Progress bar(PrintStream out) {
             return (done, total, report) -> {
-                int width = 20;
-                int filled = done * width / total;
-                out.println("[" + "#".repeat(filled) + "-".repeat(width - filled) + "] " + done + "/" + total + " " + report);
+                out.println("[" + ProgressBar.cells(done, total, 20, '-') + "] " + done + "/" + total + " " + report);
             };
         }
     }

@@ -18,6 +18,7 @@ import dev.shrink4j.nn.layers.Conv2d;
 import dev.shrink4j.nn.layers.Linear;
 import dev.shrink4j.nn.io.ModelMetadata;
 import dev.shrink4j.nn.optim.Optimizer;
+import dev.shrink4j.workbench.train.ProgressBar;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.io.PrintStream;
@@ -355,9 +356,7 @@ public final class LowRankCompressor extends Compressor implements DataDriven, R
     }
 
     static String bar(int done, int total) {
-        int width = 20;
-        int filled = total == 0 ? width : (int) ((long) done * width / total);
-        return "[" + "#".repeat(filled) + "-".repeat(width - filled) + "]";
+        return "[" + ProgressBar.cells(done, total, 20, '-') + "]";
     }
 
     // ---------------------------------------------------------------- config and shapes

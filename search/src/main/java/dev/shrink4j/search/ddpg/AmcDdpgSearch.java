@@ -5,6 +5,7 @@ import dev.shrink4j.search.env.ChannelPruningEnv;
 import dev.shrink4j.search.scoring.CandidateRecord;
 import dev.shrink4j.search.scoring.CandidateScorer;
 import dev.shrink4j.search.scoring.JsonLinesCandidateLog;
+import dev.shrink4j.workbench.train.ProgressBar;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -142,10 +143,8 @@ public final class AmcDdpgSearch {
         if (progress == null || (10L * done / episodes == 10L * e / episodes && done != episodes)) {
             return;
         }
-        int width = 20;
-        int filled = (int) ((long) width * done / episodes);
-        progress.println(String.format(Locale.ROOT, "amc-ddpg %3d%% [%s%s] %d/%d  reward %.4f  best %.4f  %.1f s",
-                100 * done / episodes, "#".repeat(filled), " ".repeat(width - filled), done, episodes, record.reward(),
+        progress.println(String.format(Locale.ROOT, "amc-ddpg %3d%% [%s] %d/%d  reward %.4f  best %.4f  %.1f s",
+                100 * done / episodes, ProgressBar.cells(done, episodes, 20, ' '), done, episodes, record.reward(),
                 best.reward(), (System.nanoTime() - start) / 1e9));
         progress.flush();
     }

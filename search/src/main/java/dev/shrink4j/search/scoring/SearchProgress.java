@@ -1,5 +1,6 @@
 package dev.shrink4j.search.scoring;
 
+import dev.shrink4j.workbench.train.ProgressBar;
 import java.io.PrintStream;
 import java.util.Locale;
 import java.util.function.LongSupplier;
@@ -50,9 +51,8 @@ public final class SearchProgress {
             return String.format(Locale.ROOT, "%s  %d  best %.6f  candidates %d  %.1f s", search, done, best, candidates,
                     seconds);
         }
-        int filled = (int) ((long) WIDTH * Math.min(done, steps) / steps);
-        return String.format(Locale.ROOT, "%s  %d/%d  %3d%% [%s%s]  best %.6f  candidates %d  %.1f s", search, done, steps,
-                100 * Math.min(done, steps) / steps, "#".repeat(filled), " ".repeat(WIDTH - filled), best, candidates,
+        return String.format(Locale.ROOT, "%s  %d/%d  %3d%% [%s]  best %.6f  candidates %d  %.1f s", search, done, steps,
+                100 * Math.min(done, steps) / steps, ProgressBar.cells(Math.min(done, steps), steps, WIDTH, ' '), best, candidates,
                 seconds);
     }
 }

@@ -88,16 +88,25 @@ public final class ProgressBar implements TrainingListener {
         }
     }
 
+    /**
+     * The cells of a text progress bar {@code width} characters wide: {@code #} for the share {@code done} of
+     * {@code total}, rounded down, and {@code empty} for the rest; all {@code #} when {@code total} is not positive.
+     * Every progress line shrink4j prints (training, compressors' per-layer lines, searches) draws its bar here.
+     */
+    public static String cells(long done, long total, int width, char empty) {
+        int filled = total <= 0 ? width : (int) ((long) width * done / total);
+        return "#".repeat(filled) + String.valueOf(empty).repeat(width - filled);
+    }
+
     /** One line: epoch, percentage, bar, batches, running loss and accuracy, throughput. */
     String render(Trainer trainer, BatchResult r, long now) {
         int done = r.batch() + 1;
         int percent = (int) (100L * done / r.batchCount());
-        int filled = (int) ((long) WIDTH * done / r.batchCount());
         double seconds = (now - startNanos) / 1e9;
         String epochs = trainer.plannedEpochs() > 0 ? "/" + trainer.plannedEpochs() : "";
         String count = String.valueOf(r.batchCount());
-        return String.format(Locale.ROOT, "epoch %d%s %3d%% [%s%s] %" + count.length() + "d/%s  loss %.4f  acc %.2f%%  %.0f samples/s",
-                r.epoch() + 1, epochs, percent, "#".repeat(filled), " ".repeat(WIDTH - filled), done, count,
+        return String.format(Locale.ROOT, "epoch %d%s %3d%% [%s] %" + count.length() + "d/%s  loss %.4f  acc %.2f%%  %.0f samples/s",
+                r.epoch() + 1, epochs, percent, cells(done, r.batchCount(), WIDTH, ' '), done, count,
                 lossSum / samples, 100.0 * correct / samples, seconds > 0 ? samples / seconds : 0.0);
     }
 }
