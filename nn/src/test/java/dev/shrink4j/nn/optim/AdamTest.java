@@ -18,14 +18,13 @@ class AdamTest {
 
     private static final double TOL = 1e-12;
 
+    /** The options of one parameter group: learning rate, betas, eps, weight decay, AMSGrad. */
+    private record Hyper(double lr, double b1, double b2, double eps, double wd, boolean amsgrad) {
+    }
+
     /** PyTorch's Adam (torch/optim/adam.py), bias-corrected, in double arithmetic, for one parameter tensor. */
     private static final class Reference {
-        final double lr;
-        final double b1;
-        final double b2;
-        final double eps;
-        final double wd;
-        final boolean amsgrad;
+        final Hyper h;
         final double[] p;
         final double[] m;
         final double[] v;
@@ -33,13 +32,8 @@ class AdamTest {
         int t;
 
         Reference(double[] p, double lr, double b1, double b2, double eps, double wd, boolean amsgrad) {
+            this.h = new Hyper(lr, b1, b2, eps, wd, amsgrad);
             this.p = p.clone();
-            this.lr = lr;
-            this.b1 = b1;
-            this.b2 = b2;
-            this.eps = eps;
-            this.wd = wd;
-            this.amsgrad = amsgrad;
             m = new double[p.length];
             v = new double[p.length];
             vmax = new double[p.length];
@@ -47,15 +41,15 @@ class AdamTest {
 
         void step(double[] grad) {
             t++;
-            double bc1 = 1 - Math.pow(b1, t);
-            double bc2 = 1 - Math.pow(b2, t);
+            double bc1 = 1 - Math.pow(h.b1(), t);
+            double bc2 = 1 - Math.pow(h.b2(), t);
             for (int i = 0; i < p.length; i++) {
-                double g = grad[i] + wd * p[i];
-                m[i] = b1 * m[i] + (1 - b1) * g;
-                v[i] = b2 * v[i] + (1 - b2) * g * g;
+                double g = grad[i] + h.wd() * p[i];
+                m[i] = h.b1() * m[i] + (1 - h.b1()) * g;
+                v[i] = h.b2() * v[i] + (1 - h.b2()) * g * g;
                 vmax[i] = Math.max(vmax[i], v[i]);
-                double second = amsgrad ? vmax[i] : v[i];
-                p[i] -= lr / bc1 * m[i] / (Math.sqrt(second) / Math.sqrt(bc2) + eps);
+                double second = h.amsgrad() ? vmax[i] : v[i];
+                p[i] -= h.lr() / bc1 * m[i] / (Math.sqrt(second) / Math.sqrt(bc2) + h.eps());
             }
         }
     }
