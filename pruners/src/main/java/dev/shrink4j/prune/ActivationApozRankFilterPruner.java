@@ -31,20 +31,13 @@ public final class ActivationApozRankFilterPruner extends ScoreCollectingFilterP
         this(builder().setModel(model).setConfigList(configList).optOptimizer(optimizer));
     }
 
-    private ActivationApozRankFilterPruner(Builder b) {
+    private ActivationApozRankFilterPruner(ActivationBuilder<ActivationApozRankFilterPruner> b) {
         super(b, new ApozCollector(b.activation));
     }
 
     /** A builder for the non-default options ({@code activation}, {@code statistics_batch_num}). */
-    public static Builder builder() {
-        return new Builder();
-    }
-
-    /** Builder for {@link ActivationApozRankFilterPruner}. */
-    public static final class Builder extends ScoreCollectingFilterPruner.ActivationBuilder<ActivationApozRankFilterPruner, Builder> {
-        private Builder() {
-            super("ActivationApozRankFilterPruner", ActivationApozRankFilterPruner::new);
-        }
+    public static ActivationBuilder<ActivationApozRankFilterPruner> builder() {
+        return new ActivationBuilder<>("ActivationApozRankFilterPruner", ActivationApozRankFilterPruner::new);
     }
 
     /** The APoZ collector. */

@@ -24,20 +24,13 @@ public final class ActivationMeanRankFilterPruner extends ScoreCollectingFilterP
         this(builder().setModel(model).setConfigList(configList).optOptimizer(optimizer));
     }
 
-    private ActivationMeanRankFilterPruner(Builder b) {
+    private ActivationMeanRankFilterPruner(ActivationBuilder<ActivationMeanRankFilterPruner> b) {
         super(b, new MeanActivationCollector(b.activation));
     }
 
     /** A builder for the non-default options ({@code activation}, {@code statistics_batch_num}). */
-    public static Builder builder() {
-        return new Builder();
-    }
-
-    /** Builder for {@link ActivationMeanRankFilterPruner}. */
-    public static final class Builder extends ScoreCollectingFilterPruner.ActivationBuilder<ActivationMeanRankFilterPruner, Builder> {
-        private Builder() {
-            super("ActivationMeanRankFilterPruner", ActivationMeanRankFilterPruner::new);
-        }
+    public static ActivationBuilder<ActivationMeanRankFilterPruner> builder() {
+        return new ActivationBuilder<>("ActivationMeanRankFilterPruner", ActivationMeanRankFilterPruner::new);
     }
 
     /** The mean-activation collector. */

@@ -122,35 +122,34 @@ public abstract class ScoreCollectingFilterPruner extends FilterPruner implement
     /**
      * Builder of the pruners scored by a statistic of the activated layer output (APoZ, mean
      * activation): the shared options plus the activation. The pruners differ only in the collector
-     * their constructor creates, so each concrete builder just names its pruner and that constructor.
+     * their constructor creates, so one builder serves them all, given the pruner's name and that
+     * constructor.
      *
      * @param <P> the pruner built
-     * @param <B> the concrete builder
      */
-    public abstract static class ActivationBuilder<P extends ScoreCollectingFilterPruner, B extends ActivationBuilder<P, B>>
-            extends Builder<B> {
+    public static final class ActivationBuilder<P extends ScoreCollectingFilterPruner> extends Builder<ActivationBuilder<P>> {
         UnaryOperator<Tensor> activation = ActivationFunctions.RELU;
-        private final Function<B, P> constructor;
+        private final Function<ActivationBuilder<P>, P> constructor;
 
         /**
          * @param pruner the pruner's name in error messages
          * @param constructor builds the pruner from this (checked) builder
          */
-        ActivationBuilder(String pruner, Function<B, P> constructor) {
+        ActivationBuilder(String pruner, Function<ActivationBuilder<P>, P> constructor) {
             super(pruner);
             this.constructor = constructor;
         }
 
         /** Applied to each output before the statistic is taken, default ReLU (see {@link ActivationFunctions}). */
-        public B optActivation(UnaryOperator<Tensor> activation) {
+        public ActivationBuilder<P> optActivation(UnaryOperator<Tensor> activation) {
             this.activation = Objects.requireNonNull(activation, "activation");
-            return self();
+            return this;
         }
 
         /** The activation by NNI's name: {@code "relu"} (default), {@code "relu6"} or {@code "identity"}. */
-        public B optActivation(String name) {
+        public ActivationBuilder<P> optActivation(String name) {
             this.activation = ActivationFunctions.byName(name);
-            return self();
+            return this;
         }
 
         /**
@@ -159,7 +158,7 @@ public abstract class ScoreCollectingFilterPruner extends FilterPruner implement
          * @throws IllegalArgumentException naming the first missing or invalid option
          */
         public P build() {
-            return constructor.apply(self());
+            return constructor.apply(this);
         }
     }
 

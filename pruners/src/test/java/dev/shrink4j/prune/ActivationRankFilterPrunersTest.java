@@ -114,7 +114,7 @@ class ActivationRankFilterPrunersTest {
         float[] bW = {-1, 0, 1, 1};
         float[] bBias = {0, 1, 0, -1.5f};
         for (boolean aware : new boolean[] {false, true}) {
-            ActivationApozRankFilterPruner.Builder b = ActivationApozRankFilterPruner.builder().setConfigList(HALF);
+            ScoreCollectingFilterPruner.ActivationBuilder<ActivationApozRankFilterPruner> b = ActivationApozRankFilterPruner.builder().setConfigList(HALF);
             try (AddedConvs model = addedConvs(aW, aBias, bW, bBias);
                     ActivationApozRankFilterPruner pruner = (aware ? b.optDependencyAware(1, 1, 1, 4) : b).setModel(model).build()) {
                 pruner.compress();
