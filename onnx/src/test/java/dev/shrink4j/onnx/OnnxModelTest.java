@@ -96,9 +96,8 @@ class OnnxModelTest {
     @Test
     void anInputShapeThatDoesNotFitTheData() throws IOException {
         try (OnnxModel model = OnnxModel.load(file); Dataset cifar = random(4, new long[] {3, 32, 32}, 10)) {
-            DataLoader loader = DataLoader.builder().setDataset(cifar).setBatchSize(2).build();
             assertEquals(file + ": the model takes input [batch, 1, 28, 28], the data's samples are [3, 32, 32]",
-                    assertThrows(OnnxModelException.class, () -> model.evaluate(loader)).getMessage());
+                    evaluationError(model, cifar));
             try (PointerScope s = new PointerScope()) {
                 assertEquals(file + ": the model takes input [batch, 1, 28, 28], got a batch of [2, 28, 28]",
                         assertThrows(OnnxModelException.class, () -> model.run(torch.zeros(2, 28, 28))).getMessage());
@@ -109,9 +108,14 @@ class OnnxModelTest {
     @Test
     void anOutputWidthThatIsNotTheClassCount() throws IOException {
         try (OnnxModel model = OnnxModel.load(file); Dataset sevenClasses = random(4, new long[] {1, 28, 28}, 7)) {
-            DataLoader loader = DataLoader.builder().setDataset(sevenClasses).setBatchSize(2).build();
             assertEquals(file + ": the model outputs 10 logits per sample (output [batch, 10]), the data has 7 classes",
-                    assertThrows(OnnxModelException.class, () -> model.evaluate(loader)).getMessage());
+                    evaluationError(model, sevenClasses));
         }
+    }
+
+    /** The message of the {@link OnnxModelException} that evaluating {@code model} on {@code data} (batches of 2) throws. */
+    private static String evaluationError(OnnxModel model, Dataset data) {
+        DataLoader loader = DataLoader.builder().setDataset(data).setBatchSize(2).build();
+        return assertThrows(OnnxModelException.class, () -> model.evaluate(loader)).getMessage();
     }
 }

@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
-import java.util.function.Function;
 
 /**
  * Reads the fields of one JSON object of a distillation config (a loss, connector, recorder or mapping
@@ -303,36 +302,6 @@ public final class ConfigReader {
         } catch (JsonParseException e) {
             throw new DistillConfigException(subject, List.of(path + ": not valid JSON: " + e.getMessage()));
         }
-    }
-
-    /**
-     * Builds the entry at {@code path} whose {@code "type"} picks its reader from {@code readers}, then
-     * reports its unknown keys ({@code … for <type><suffix>}); every problem goes to {@code errors}.
-     *
-     * @param kind    what the entries are, for an unknown type ({@code loss}: {@code unknown loss "x"; known losses: …})
-     * @param suffix  appended to the type in the unknown-key message ({@code " recorder"}), or {@code ""}
-     * @return the entry, or null when there were problems
-     */
-    public static <T> T buildTyped(String path, JsonElement config, List<String> errors, String kind, String suffix,
-            Map<String, Function<ConfigReader, T>> readers) {
-        int before = errors.size();
-        ConfigReader r = of(path, config, errors);
-        if (errors.size() > before) {
-            return null;
-        }
-        String type = r.requiredString("type");
-        if (type == null) {
-            return null;
-        }
-        Function<ConfigReader, T> reader = readers.get(type);
-        if (reader == null) {
-            r.error("type", "unknown " + kind + " \"" + type + "\"; known " + kind + (kind.endsWith("s") ? "es" : "s") + ": "
-                    + String.join(", ", readers.keySet()));
-            return null;
-        }
-        T built = reader.apply(r);
-        r.finish(type + suffix);
-        return errors.size() > before ? null : built;
     }
 
     private static boolean isNumber(JsonElement v) {

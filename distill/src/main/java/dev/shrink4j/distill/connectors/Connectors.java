@@ -2,12 +2,9 @@ package dev.shrink4j.distill.connectors;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
-import dev.shrink4j.distill.config.ConfigReader;
+import dev.shrink4j.distill.config.TypeRegistry;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.function.Function;
 
 /**
  * Builds connectors from their config objects, with MMRazor's type names: {@link ConvModuleConnector},
@@ -17,18 +14,15 @@ import java.util.function.Function;
  */
 public final class Connectors {
 
-    private static final Map<String, Function<ConfigReader, Connector>> READERS = new LinkedHashMap<>();
-
-    static {
-        READERS.put(ConvModuleConnector.TYPE, ConvModuleConnector::read);
-        READERS.put(Translator.TYPE, Translator::read);
-        READERS.put(Paraphraser.TYPE, Paraphraser::read);
-        READERS.put(OFDTeacherConnector.TYPE, OFDTeacherConnector::read);
-        READERS.put(TorchFunctionalConnector.TYPE, TorchFunctionalConnector::read);
-    }
+    private static final TypeRegistry<Connector> CONNECTORS = new TypeRegistry<Connector>("connector", "")
+            .add(ConvModuleConnector.TYPE, ConvModuleConnector::read)
+            .add(Translator.TYPE, Translator::read)
+            .add(Paraphraser.TYPE, Paraphraser::read)
+            .add(OFDTeacherConnector.TYPE, OFDTeacherConnector::read)
+            .add(TorchFunctionalConnector.TYPE, TorchFunctionalConnector::read);
 
     /** Every connector type. */
-    public static final List<String> TYPES = List.copyOf(READERS.keySet());
+    public static final List<String> TYPES = CONNECTORS.types();
 
     private Connectors() {
     }
@@ -62,6 +56,6 @@ public final class Connectors {
     }
 
     private static Connector one(String path, JsonElement config, List<String> errors) {
-        return ConfigReader.buildTyped(path, config, errors, "connector", "", READERS);
+        return CONNECTORS.build(path, config, errors);
     }
 }

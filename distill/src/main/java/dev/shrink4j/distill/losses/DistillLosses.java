@@ -3,11 +3,9 @@ package dev.shrink4j.distill.losses;
 import com.google.gson.JsonElement;
 import dev.shrink4j.distill.config.ConfigReader;
 import dev.shrink4j.distill.config.DistillConfigException;
+import dev.shrink4j.distill.config.TypeRegistry;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.function.Function;
 
 /**
  * Builds distillation losses from their config objects, with MMRazor's type names, option names and
@@ -37,26 +35,23 @@ public final class DistillLosses {
     /** The subject of problems in a loss parsed on its own by {@link #fromJson}. */
     public static final String SUBJECT = "invalid distill loss";
 
-    private static final Map<String, Function<ConfigReader, DistillLoss>> READERS = new LinkedHashMap<>();
-
-    static {
-        READERS.put(KLDivergence.TYPE, KLDivergence::read);
-        READERS.put(ChannelWiseDivergence.TYPE, ChannelWiseDivergence::read);
-        READERS.put(L2Loss.TYPE, L2Loss::read);
-        READERS.put(L1Loss.TYPE, L1Loss::read);
-        READERS.put(ABLoss.TYPE, ABLoss::read);
-        READERS.put(ATLoss.TYPE, ATLoss::read);
-        READERS.put(DKDLoss.TYPE, DKDLoss::read);
-        READERS.put(DISTLoss.TYPE, DISTLoss::read);
-        READERS.put(OFDLoss.TYPE, OFDLoss::read);
-        READERS.put(FTLoss.TYPE, FTLoss::read);
-        READERS.put(WSLD.TYPE, WSLD::read);
-        READERS.put(DistanceWiseRKD.TYPE, DistanceWiseRKD::read);
-        READERS.put(AngleWiseRKD.TYPE, AngleWiseRKD::read);
-    }
+    private static final TypeRegistry<DistillLoss> LOSSES = new TypeRegistry<DistillLoss>("loss", "")
+            .add(KLDivergence.TYPE, KLDivergence::read)
+            .add(ChannelWiseDivergence.TYPE, ChannelWiseDivergence::read)
+            .add(L2Loss.TYPE, L2Loss::read)
+            .add(L1Loss.TYPE, L1Loss::read)
+            .add(ABLoss.TYPE, ABLoss::read)
+            .add(ATLoss.TYPE, ATLoss::read)
+            .add(DKDLoss.TYPE, DKDLoss::read)
+            .add(DISTLoss.TYPE, DISTLoss::read)
+            .add(OFDLoss.TYPE, OFDLoss::read)
+            .add(FTLoss.TYPE, FTLoss::read)
+            .add(WSLD.TYPE, WSLD::read)
+            .add(DistanceWiseRKD.TYPE, DistanceWiseRKD::read)
+            .add(AngleWiseRKD.TYPE, AngleWiseRKD::read);
 
     /** Every loss type, in the order of the table above. */
-    public static final List<String> TYPES = List.copyOf(READERS.keySet());
+    public static final List<String> TYPES = LOSSES.types();
 
     private DistillLosses() {
     }
@@ -81,6 +76,6 @@ public final class DistillLosses {
      * @return the loss, or null when there were problems
      */
     public static DistillLoss build(String path, JsonElement config, List<String> errors) {
-        return ConfigReader.buildTyped(path, config, errors, "loss", "", READERS);
+        return LOSSES.build(path, config, errors);
     }
 }

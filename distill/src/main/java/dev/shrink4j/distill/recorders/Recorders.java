@@ -2,9 +2,8 @@ package dev.shrink4j.distill.recorders;
 
 import com.google.gson.JsonElement;
 import dev.shrink4j.distill.config.ConfigReader;
-import java.util.LinkedHashMap;
+import dev.shrink4j.distill.config.TypeRegistry;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -16,17 +15,14 @@ import java.util.function.Function;
  */
 public final class Recorders {
 
-    private static final Map<String, Function<ConfigReader, Recorder>> READERS = new LinkedHashMap<>();
-
-    static {
-        READERS.put(ModuleRecorder.OUTPUTS, r -> withSource(r, ModuleRecorder::outputs));
-        READERS.put(ModuleRecorder.INPUTS, r -> withSource(r, ModuleRecorder::inputs));
-        READERS.put(ParameterRecorder.TYPE, r -> withSource(r, ParameterRecorder::new));
-        READERS.put(TaskLossInputsRecorder.TYPE, r -> new TaskLossInputsRecorder());
-    }
+    private static final TypeRegistry<Recorder> RECORDERS = new TypeRegistry<Recorder>("recorder", " recorder")
+            .add(ModuleRecorder.OUTPUTS, r -> withSource(r, ModuleRecorder::outputs))
+            .add(ModuleRecorder.INPUTS, r -> withSource(r, ModuleRecorder::inputs))
+            .add(ParameterRecorder.TYPE, r -> withSource(r, ParameterRecorder::new))
+            .add(TaskLossInputsRecorder.TYPE, r -> new TaskLossInputsRecorder());
 
     /** Every recorder type. */
-    public static final List<String> TYPES = List.copyOf(READERS.keySet());
+    public static final List<String> TYPES = RECORDERS.types();
 
     private Recorders() {
     }
@@ -42,6 +38,6 @@ public final class Recorders {
      * @return the recorder, or null when there were problems
      */
     public static Recorder build(String path, JsonElement config, List<String> errors) {
-        return ConfigReader.buildTyped(path, config, errors, "recorder", " recorder", READERS);
+        return RECORDERS.build(path, config, errors);
     }
 }

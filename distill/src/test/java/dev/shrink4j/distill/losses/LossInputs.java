@@ -61,20 +61,21 @@ final class LossInputs {
 
     /**
      * Runs {@code loss} on {@code inputs} (the student's, or with {@code wrt} the named argument's, tensor
-     * requiring gradients), and checks the value, the gradient's first and last element and its L2 norm.
+     * requiring gradients), and checks the value, the gradient's first and last element and its L2 norm;
+     * a failure names {@code what} (the case).
      */
-    static void check(DistillLoss loss, Map<String, Tensor> inputs, String wrt, Expected expected) {
+    static void check(String what, DistillLoss loss, Map<String, Tensor> inputs, String wrt, Expected expected) {
         Map<String, Tensor> in = new LinkedHashMap<>(inputs);
         Tensor x = in.get(wrt).clone().requires_grad_(true);
         in.put(wrt, x);
         Tensor value = loss.forward(in);
-        assertEquals(0, value.dim(), loss.type() + " returns a scalar");
-        close(expected.value(), value.item_double(), loss.type() + " value");
+        assertEquals(0, value.dim(), what + ": returns a scalar");
+        close(expected.value(), value.item_double(), what + ": value");
         value.backward();
         Tensor g = x.grad().flatten();
-        close(expected.gradFirst(), g.get(0).item_double(), loss.type() + " gradient at the first element");
-        close(expected.gradLast(), g.get(g.numel() - 1).item_double(), loss.type() + " gradient at the last element");
-        close(expected.gradNorm(), g.norm().item_double(), loss.type() + " gradient norm");
+        close(expected.gradFirst(), g.get(0).item_double(), what + ": gradient at the first element");
+        close(expected.gradLast(), g.get(g.numel() - 1).item_double(), what + ": gradient at the last element");
+        close(expected.gradNorm(), g.norm().item_double(), what + ": gradient norm");
     }
 
     /** {@code |expected − actual| <= 1e-12 · max(1, |expected|)}. */
