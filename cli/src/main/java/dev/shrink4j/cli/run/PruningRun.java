@@ -114,7 +114,7 @@ public record PruningRun(String arch, DataSpec data, Path weights, int epochs, d
         int statistics = protocol.statisticsBatches();
         if (statistics > 0) {
             Training.runStatistics(protocol, train, statistics, name + " statistics", System.err);
-            protocol.finishStatistics();
+            DistributedRun.finishStatistics(model, protocol::finishStatistics);
         }
         Training.fineTune(protocol, model, optimizer, train, test, epochs, report, name, distillation);
     }

@@ -159,7 +159,7 @@ public record QuantizationRun(String arch, DataSpec data, Path weights, int cali
             Training.runStatistics(protocol, train, calibrationBatches, name + " calibration", System.err);
         }
         try {
-            protocol.finishStatistics();
+            DistributedRun.finishStatistics(model, protocol::finishStatistics);
         } catch (IllegalStateException e) {
             if (calibrationBatches > 0) {
                 throw e;

@@ -82,7 +82,7 @@ public record StructuralRun(String arch, DataSpec data, Path weights, int epochs
                 int statistics = protocol.statisticsBatches();
                 if (statistics > 0) {
                     Training.runStatistics(protocol, train, statistics, name + " statistics", System.err);
-                    protocol.finishStatistics();
+                    DistributedRun.finishStatistics(model, protocol::finishStatistics);
                 }
                 String table = structural.reportTable();
                 AtomicFiles.writeString(dir.resolve(REPORT), structural.reportJson());
