@@ -17,6 +17,7 @@ import dev.shrink4j.cli.command.SpeedupCommand;
 import dev.shrink4j.cli.command.TrainCommand;
 import dev.shrink4j.cli.run.DistributedRun;
 import dev.shrink4j.cli.run.Messages;
+import dev.shrink4j.cli.run.RankLogging;
 import dev.shrink4j.cli.run.UsageException;
 import dev.shrink4j.compress.config.ConfigException;
 import dev.shrink4j.distill.config.DistillConfigException;
@@ -82,7 +83,7 @@ public final class Shrink4j implements Runnable, CommandRoot {
 
     /** Runs the command line and exits with its code. */
     public static void main(String[] args) {
-        DistributedRun.quietLoggingOffMain(System.getenv());
+        RankLogging.quietOffMain(System.getenv());
         System.exit(execute(AlgorithmRegistry.load(), new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }
 

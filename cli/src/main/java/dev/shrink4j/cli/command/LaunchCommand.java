@@ -1,6 +1,5 @@
 package dev.shrink4j.cli.command;
 
-import dev.shrink4j.cli.Shrink4j;
 import dev.shrink4j.cli.run.DistributedRun;
 import dev.shrink4j.cli.run.UsageException;
 import dev.shrink4j.distributed.DistributedSettings;
@@ -27,6 +26,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
@@ -54,6 +54,10 @@ import picocli.CommandLine.Spec;
 public final class LaunchCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(LaunchCommand.class);
+
+    /** The command line this runs under: its class is the main class of the ranks. */
+    @ParentCommand
+    CommandRoot parent;
 
     @Spec
     CommandSpec spec;
@@ -130,7 +134,7 @@ public final class LaunchCommand implements Callable<Integer> {
         }
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
-        cmd.add(Shrink4j.class.getName());
+        cmd.add(parent.getClass().getName());
         cmd.addAll(command);
         ProcessBuilder pb = new ProcessBuilder(cmd);
         Map<String, String> env = pb.environment();

@@ -154,19 +154,6 @@ public final class DistributedRun {
         throw new DistributedConfigException(DistributedSettings.TIMEOUT, TIMEOUT_ENV + " must be at least 1 (seconds), got " + v);
     }
 
-    /**
-     * Makes the logging of a process that {@code env} names as rank 1 or above quiet (warnings and errors
-     * only, through slf4j-simple's default level) unless the user chose a level: rank 0 logs for the run.
-     * Call it before the first logger is created.
-     */
-    public static void quietLoggingOffMain(Map<String, String> env) {
-        String level = "org.slf4j.simpleLogger.defaultLogLevel";
-        String rank = env.get(DistributedSettings.RANK);
-        if (rank != null && !rank.strip().equals("0") && System.getProperty(level) == null) {
-            System.setProperty(level, "warn");
-        }
-    }
-
     /** Whether this process writes outputs, logs and draws progress: rank 0, or a process that runs alone. */
     public static boolean isMain() {
         return context == null || context.isMain();
