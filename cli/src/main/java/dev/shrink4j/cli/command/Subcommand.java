@@ -73,11 +73,15 @@ abstract class Subcommand implements Callable<Integer> {
      * Prints what a run's ONNX export gave ({@link OnnxExports.Written#summary()}) and, given a test set, runs the
      * written file through ONNX Runtime with {@code --threads} threads and prints its accuracy and latency.
      *
-     * @return the mean ONNX Runtime time per test batch (ms), or NaN when nothing was written or measured
+     * @return the mean ONNX Runtime time per test batch (ms), or NaN when nothing was written or measured (on
+     *     the other ranks of a data-parallel run, which write no report)
      */
     final double reportOnnx(OnnxExports.Written written, DataLoader test) throws IOException {
         PrintWriter out = console();
         out.println(written.summary());
+        if (!DistributedRun.isMain()) {
+            return Double.NaN; // another rank's copy: nothing reads its numbers, so spare the cores rank 0 measures on
+        }
         Evaluation e = OnnxExports.evaluate(written, common.threads(), test);
         if (e == null) {
             return Double.NaN;

@@ -37,8 +37,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #replicate}: every training loop ({@link Training}) wraps the model and its optimizer in a
  *       {@link DataParallel} over the compressors {@link #track}ed on that model (built after their
  *       {@code compress()}), checks consistency at each epoch's end and draws its progress bar on rank 0 only;</li>
- *   <li>{@link #finishStatistics}: a compressor's statistics or calibration pass is synchronised
- *       ({@link DataParallel#synchronizeBuffers()}) before and after it computes masks or ranges;</li>
+ *   <li>{@link #statistics}: a compressor's statistics or calibration pass is synchronised
+ *       ({@link DataParallel#synchronizeBuffers()}) after its batches and after it computes masks or ranges;</li>
  *   <li>{@link #outputDirectory}: rank 0 writes into {@code --out}; every other rank runs the same
  *       command into a private temporary directory that is deleted when the command ends, so all ranks
  *       take the same path through the command (the same collectives, in the same order) and only rank 0's
@@ -251,19 +251,23 @@ public final class DistributedRun {
     }
 
     /**
-     * Runs {@code finish} (a compressor's {@code finishStatistics()}: masks or ranges from the statistics
-     * batches) on {@code model}; in a group, between two {@link DataParallel#synchronizeBuffers()} of a
-     * replica over the tracked compressors, so that observer ranges are reduced over all ranks' batches
-     * and every rank ends with rank 0's masks. The replica's optimizer is an SGD that never steps: the
-     * library hooks an optimizer, a statistics pass has none.
+     * A compressor's statistics (or calibration) pass on {@code model}: {@code batches} (the statistics
+     * batches), then {@code finish} (its {@code finishStatistics()}: masks or ranges from what the batches
+     * showed). In a group, a replica over the tracked compressors is built first (rank 0's state broadcast
+     * while every rank still holds the same), and its {@link DataParallel#synchronizeBuffers()} runs after the
+     * batches and after {@code finish}: observer ranges are reduced over all ranks' batches (min/max), and
+     * every rank ends with rank 0's masks. The replica's optimizer is an SGD that never steps: the library
+     * hooks an optimizer, a statistics pass has none.
      */
-    public static void finishStatistics(Module model, Runnable finish) {
+    public static void statistics(Module model, Runnable batches, Runnable finish) {
         if (context == null) {
+            batches.run();
             finish.run();
             return;
         }
         try (Sgd unused = Sgd.builder().setLearningRate(1).build(model.parameters());
                 Replica r = replicate(model, unused)) {
+            batches.run();
             r.dataParallel.synchronizeBuffers();
             finish.run();
             r.dataParallel.synchronizeBuffers();

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shrink4j.cli.CliTests;
 import dev.shrink4j.cli.TinyIdx;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import dev.shrink4j.nn.io.SafeTensors;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -106,6 +108,45 @@ class DistributedCommandTest {
                     .filter(p -> p.toFile().lastModified() >= start - 1000).toList();
             assertEquals(List.of(), left, "rank 1's temporary output directory is deleted");
         }
+    }
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void twoRanksCalibrateOnTheUnionOfTheirBatches() throws Exception {
+        Path data = TinyIdx.write(dir.resolve("data"), 64, 20);
+        Path w = CliTests.lenet5Weights(dir);
+        Path cfg = Path.of("..", "configs", "observer.json").toAbsolutePath().normalize();
+        // 4 batches of 8 per rank: each rank's whole shard, so the two ranks together see all 64 images, as one
+        // process does with 4 batches of 16; min/max observers then track the ranges of the whole set
+        List<String> args = new ArrayList<>(List.of("quantize", "--arch", "lenet5", "--weights", w.toString(), "--config",
+                cfg.toString(), "--data-dir", data.toString(), "--calibration-batches", "4", "--threads", "1"));
+        List<String> two = new ArrayList<>(args);
+        two.addAll(List.of("--batch-size", "8", "--out", dir.resolve("two").toString()));
+        CliTests.run(launch(2, two)).assertSucceeded();
+        CliTests.run(Stream.concat(args.stream(), Stream.of("--batch-size", "16", "--out", dir.resolve("one").toString()))
+                .toArray(String[]::new)).assertSucceeded();
+        JsonObject calib2 = JsonParser.parseString(Files.readString(dir.resolve("two/calibration.json"))).getAsJsonObject();
+        JsonObject calib1 = JsonParser.parseString(Files.readString(dir.resolve("one/calibration.json"))).getAsJsonObject();
+        assertEquals(calib1.keySet(), calib2.keySet());
+        // conv1 reads the images: its range is the whole set's, (0 − 0.2860) / 0.3530 to (249/255 − 0.2860) / 0.3530
+        JsonObject conv1 = calib2.getAsJsonObject("conv1");
+        assertEquals(-0.2860 / 0.3530, conv1.get("tracked_min_input").getAsDouble(), 1e-6);
+        assertEquals((249 / 255.0 - 0.2860) / 0.3530, conv1.get("tracked_max_input").getAsDouble(), 1e-6);
+        for (String layer : calib1.keySet()) {
+            JsonObject a = calib1.getAsJsonObject(layer);
+            JsonObject b = calib2.getAsJsonObject(layer);
+            assertEquals(a.keySet(), b.keySet(), layer);
+            for (String key : a.keySet()) {
+                double x = a.get(key).getAsDouble();
+                double y = b.get(key).getAsDouble();
+                // the weights' grids are exact; deeper inputs come out of matrix products over batches of 8 instead
+                // of 16, which round differently
+                double tolerance = key.startsWith("weight") ? 0 : 1e-6 * Math.abs(x);
+                assertEquals(x, y, tolerance, layer + "." + key + ": 2 ranks vs 1 process");
+            }
+        }
+        assertEquals(Set.of("model.safetensors", "model-fakequant.safetensors", "model-int8.safetensors", "calibration.json",
+                "model.onnx", "report.json", "report.html"), names(dir.resolve("two")));
     }
 
     @Test
