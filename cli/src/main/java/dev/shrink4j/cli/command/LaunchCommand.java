@@ -109,11 +109,14 @@ public final class LaunchCommand implements Callable<Integer> {
                 }
             }
             LOG.info("launched {} rank(s) of '{}' (store 127.0.0.1:{})", nproc, String.join(" ", command), port);
-            int code = await(ranks, err);
+            List<String> outcome = new ArrayList<>();
+            int code = await(ranks, outcome);
             for (Thread t : pumps) {
                 t.join(TimeUnit.SECONDS.toMillis(5));
             }
             out.flush();
+            // after the ranks' own lines, which say why
+            outcome.forEach(err::println);
             err.flush();
             return code;
         } finally {
@@ -157,9 +160,9 @@ public final class LaunchCommand implements Callable<Integer> {
 
     /**
      * Waits for every rank; after the first non-zero exit the others get the timeout to stop, then are
-     * killed. Returns the first failing rank's code, or 0.
+     * killed. Returns the first failing rank's code, or 0; what happened goes into {@code outcome}.
      */
-    private int await(List<Process> ranks, PrintWriter err) throws InterruptedException {
+    private int await(List<Process> ranks, List<String> outcome) throws InterruptedException {
         int failedRank = -1;
         int failedCode = 0;
         long deadline = Long.MAX_VALUE;
@@ -187,14 +190,14 @@ public final class LaunchCommand implements Callable<Integer> {
                         killed.add(r);
                     }
                 }
-                err.println("shrink4j launch: killed rank(s) " + killed + ", still running " + timeoutSeconds
+                outcome.add("shrink4j launch: killed rank(s) " + killed + ", still running " + timeoutSeconds
                         + " s after rank " + failedRank + " failed");
                 break;
             }
             Thread.sleep(50);
         }
         if (failedRank >= 0) {
-            err.println("shrink4j launch: rank " + failedRank + " exited with code " + failedCode);
+            outcome.add("shrink4j launch: rank " + failedRank + " exited with code " + failedCode);
         }
         return failedCode;
     }

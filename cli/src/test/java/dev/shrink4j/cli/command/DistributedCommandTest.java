@@ -151,6 +151,24 @@ class DistributedCommandTest {
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void launchExitsWithTheFailingRanksCodeAndShowsTheOthersErrorsPrefixed() throws Exception {
+        // --out below a file: rank 0 cannot create it (exit 1); rank 1 writes elsewhere and fails at its first
+        // collective, naming rank 0 and why it stopped
+        Path file = Files.writeString(dir.resolve("a-file"), "not a directory");
+        CliTests.Result r = CliTests.run(launch(2, prune(file.resolve("out"), 8, 1), "--timeout", "10"));
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains("shrink4j prune: failed: " + file.resolve("out")), r.err());
+        String rank1 = r.err().lines().filter(l -> l.startsWith("[rank 1] shrink4j prune: failed: ")).findFirst().orElse("");
+        // rank 0 leaves its reason in the store it hosts and keeps it up 2 s; a rank 1 slower than that finds it lost
+        assertTrue(rank1.contains("rank 0 stopped: " + file.resolve("out") + ": Not a directory")
+                || rank1.contains("rank 0 is lost"), r.err());
+        // rank 1 usually exits first (rank 0 keeps the store up a moment for it to read why); both exit with 1
+        String last = r.err().lines().reduce((a, b) -> b).orElse("");
+        assertTrue(last.matches("shrink4j launch: rank [01] exited with code 1"), r.err());
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void badSettingsExitTwoWithOneLineNamingTheSetting() throws Exception {
         List<String> args = prune(dir.resolve("o"), 8, 1);
         assertBadSetting("world0", Map.of("WORLD_SIZE", "0", "RANK", "0", "MASTER_ADDR", "127.0.0.1", "MASTER_PORT", "29500"),
