@@ -9,15 +9,19 @@ import dev.shrink4j.cli.command.EvaluateCommand;
 import dev.shrink4j.cli.command.ExitCodes;
 import dev.shrink4j.cli.command.ExportCommand;
 import dev.shrink4j.cli.command.InspectCommand;
+import dev.shrink4j.cli.command.LaunchCommand;
 import dev.shrink4j.cli.command.PruneCommand;
 import dev.shrink4j.cli.command.QuantizeCommand;
 import dev.shrink4j.cli.command.SearchCommand;
 import dev.shrink4j.cli.command.SpeedupCommand;
 import dev.shrink4j.cli.command.TrainCommand;
+import dev.shrink4j.cli.run.DistributedRun;
 import dev.shrink4j.cli.run.Messages;
+import dev.shrink4j.cli.run.RankLogging;
 import dev.shrink4j.cli.run.UsageException;
 import dev.shrink4j.compress.config.ConfigException;
 import dev.shrink4j.distill.config.DistillConfigException;
+import dev.shrink4j.distributed.DistributedConfigException;
 import dev.shrink4j.workbench.data.DatasetException;
 import dev.shrink4j.nn.StateDictException;
 import java.io.PrintWriter;
@@ -31,7 +35,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code shrink4j} command line: {@code inspect}, {@code train}, {@code prune}, {@code speedup},
- * {@code quantize}, {@code distill}, {@code export}, {@code evaluate}, {@code demo} and {@code search}.
+ * {@code quantize}, {@code distill}, {@code export}, {@code evaluate}, {@code demo}, {@code search} and
+ * {@code launch} (N local data-parallel processes of another command).
  *
  * <p>Exit codes: {@value #EXIT_OK} on success; {@value #EXIT_USAGE} for a mistake of the user (bad
  * option, invalid config, missing file, unknown architecture), reported as one line naming the
@@ -40,8 +45,11 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "shrink4j", mixinStandardHelpOptions = true, version = "shrink4j 0.1.0",
         description = "Model compression (pruning, quantization) on libtorch.",
-        subcommands = {InspectCommand.class, TrainCommand.class, PruneCommand.class, SpeedupCommand.class, QuantizeCommand.class, DistillCommand.class, ExportCommand.class, EvaluateCommand.class, DemoCommand.class, SearchCommand.class, CommandLine.HelpCommand.class},
-        footer = {"", "Exit codes: 0 success, 2 usage or config error, 1 runtime failure."})
+        subcommands = {InspectCommand.class, TrainCommand.class, PruneCommand.class, SpeedupCommand.class, QuantizeCommand.class, DistillCommand.class, ExportCommand.class, EvaluateCommand.class, DemoCommand.class, SearchCommand.class, LaunchCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Exit codes: 0 success, 2 usage or config error, 1 runtime failure.",
+                "Data-parallel: under torchrun's environment (MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE, LOCAL_RANK) "
+                        + DistributedRun.TRAINING_COMMANDS + " train on every rank's shard and rank 0 writes the outputs; "
+                        + "'shrink4j launch --nproc N -- COMMAND ...' starts N such processes on this machine."})
 public final class Shrink4j implements Runnable, CommandRoot {
 
     /** Success. */
@@ -75,6 +83,7 @@ public final class Shrink4j implements Runnable, CommandRoot {
 
     /** Runs the command line and exits with its code. */
     public static void main(String[] args) {
+        RankLogging.quietOffMain(System.getenv());
         System.exit(execute(AlgorithmRegistry.load(), new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }
 
@@ -146,7 +155,8 @@ public final class Shrink4j implements Runnable, CommandRoot {
     /** Mistakes of the user, as opposed to failures of the run. */
     static boolean isUsageError(Throwable ex) {
         return ex instanceof UsageException || ex instanceof AlgorithmException || ex instanceof ConfigException
-                || ex instanceof StateDictException || ex instanceof DatasetException || ex instanceof DistillConfigException;
+                || ex instanceof StateDictException || ex instanceof DatasetException || ex instanceof DistillConfigException
+                || ex instanceof DistributedConfigException;
     }
 
     /** The message folded into one line ({@link Messages#oneLine}). */

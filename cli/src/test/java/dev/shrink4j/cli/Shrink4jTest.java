@@ -26,7 +26,7 @@ class Shrink4jTest {
 
     @Test
     void unknownSubcommandIsAUsageErrorWithOrWithoutHelp() {
-        String expected = "shrink4j: unknown subcommand 'shrink' (known: inspect, train, prune, speedup, quantize, distill, export, evaluate, demo, search) "
+        String expected = "shrink4j: unknown subcommand 'shrink' (known: inspect, train, prune, speedup, quantize, distill, export, evaluate, demo, search, launch) "
                 + "(see 'shrink4j --help')\n";
         for (String[] args : new String[][] {{"shrink"}, {"shrink", "--help"}, {"shrink", "-h"}, {"--help", "shrink"},
                 {"shrink", "--version"}}) {

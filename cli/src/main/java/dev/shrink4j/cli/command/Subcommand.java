@@ -2,6 +2,7 @@ package dev.shrink4j.cli.command;
 
 import dev.shrink4j.algorithms.AlgorithmRegistry;
 import dev.shrink4j.cli.options.CommonOptions;
+import dev.shrink4j.cli.run.DistributedRun;
 import dev.shrink4j.cli.run.OnnxExports;
 import dev.shrink4j.workbench.data.DataLoader;
 import dev.shrink4j.workbench.train.Evaluation;
@@ -16,7 +17,8 @@ import picocli.CommandLine.Spec;
 /**
  * What every {@code shrink4j} subcommand has: the parent command (for the algorithm registry), its
  * picocli spec (for the console and the command line as typed) and the {@link CommonOptions}, which
- * {@link #call()} applies before {@link #run()} so that no command runs unseeded. picocli reads the
+ * {@link #call()} applies before {@link #run()} so that no command runs unseeded; {@link #run()} runs
+ * data-parallel under torchrun's environment ({@link DistributedRun}). picocli reads the
  * annotated fields of a superclass before the subclass's, so {@code --seed} and {@code --threads} stay
  * the first options of every command, as when each command declared them.
  */
@@ -34,7 +36,7 @@ abstract class Subcommand implements Callable<Integer> {
     @Override
     public final Integer call() throws IOException {
         common.apply();
-        return run();
+        return DistributedRun.call(spec.name(), System.getenv(), this::run);
     }
 
     /** The command's work, after the common options are applied; returns the exit code. */
@@ -71,11 +73,15 @@ abstract class Subcommand implements Callable<Integer> {
      * Prints what a run's ONNX export gave ({@link OnnxExports.Written#summary()}) and, given a test set, runs the
      * written file through ONNX Runtime with {@code --threads} threads and prints its accuracy and latency.
      *
-     * @return the mean ONNX Runtime time per test batch (ms), or NaN when nothing was written or measured
+     * @return the mean ONNX Runtime time per test batch (ms), or NaN when nothing was written or measured (on
+     *     the other ranks of a data-parallel run, which write no report)
      */
     final double reportOnnx(OnnxExports.Written written, DataLoader test) throws IOException {
         PrintWriter out = console();
         out.println(written.summary());
+        if (!DistributedRun.isMain()) {
+            return Double.NaN; // another rank's copy: nothing reads its numbers, so spare the cores rank 0 measures on
+        }
         Evaluation e = OnnxExports.evaluate(written, common.threads(), test);
         if (e == null) {
             return Double.NaN;

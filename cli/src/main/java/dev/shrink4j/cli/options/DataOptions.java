@@ -2,6 +2,7 @@ package dev.shrink4j.cli.options;
 
 import dev.shrink4j.algorithms.CompressionConfig;
 import dev.shrink4j.cli.run.DataSpec;
+import dev.shrink4j.cli.run.DistributedRun;
 import dev.shrink4j.cli.run.UsageException;
 import dev.shrink4j.workbench.data.DataLoader;
 import dev.shrink4j.workbench.data.Dataset;
@@ -94,9 +95,12 @@ public final class DataOptions {
         return trainLoader(train, seed, batchSize());
     }
 
-    /** A shuffled training loader (seeded) over {@code train} in batches of {@code batchSize}. */
+    /**
+     * A shuffled training loader (seeded) over {@code train} in batches of {@code batchSize}; in a
+     * data-parallel run, over this rank's shard ({@link DistributedRun#shuffled}).
+     */
     public DataLoader trainLoader(Dataset train, long seed, int batchSize) {
-        return DataLoader.builder().setDataset(train).setBatchSize(batchSize).optShuffle(seed).build();
+        return DistributedRun.shuffled(DataLoader.builder().setDataset(train).setBatchSize(batchSize), train.size(), seed).build();
     }
 
     /**

@@ -1,7 +1,7 @@
 package dev.shrink4j.cli.options;
 
+import dev.shrink4j.cli.run.DistributedRun;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -15,11 +15,12 @@ public final class OutputOptions {
     Path out;
 
     /**
-     * Creates the output directory (and its parents) where missing.
+     * Creates the output directory (and its parents) where missing; on a data-parallel run's other ranks,
+     * a temporary directory of their own instead ({@link DistributedRun#outputDirectory}).
      *
-     * @return the directory as given on the command line
+     * @return the directory as given on the command line (rank 0, or running alone)
      */
     public Path create() throws IOException {
-        return Files.createDirectories(out);
+        return DistributedRun.outputDirectory(out);
     }
 }

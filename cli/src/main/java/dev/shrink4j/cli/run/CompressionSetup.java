@@ -46,7 +46,8 @@ public final class CompressionSetup {
         try (Module model = Models.create(arch, data);
              Optimizer optimizer = finetune ? Training.finetuneOptimizer(model, lr) : null) {
             Models.loadWeights(model, weights, arch);
-            try (C compressor = CompressorFactory.create(cfg, model, optimizer, data.inputShape(1), type)) {
+            try (C compressor = CompressorFactory.create(cfg, model, optimizer, data.inputShape(1), type);
+                    DistributedRun.Tracked tracked = DistributedRun.track(compressor)) {
                 return body.run(model, optimizer, compressor);
             }
         }

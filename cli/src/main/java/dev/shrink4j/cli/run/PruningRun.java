@@ -113,8 +113,8 @@ public record PruningRun(String arch, DataSpec data, Path weights, int epochs, d
         ProtocolTrainer protocol = new ProtocolTrainer(model, pruner);
         int statistics = protocol.statisticsBatches();
         if (statistics > 0) {
-            Training.runStatistics(protocol, train, statistics, name + " statistics", System.err);
-            protocol.finishStatistics();
+            DistributedRun.statistics(model, () -> Training.runStatistics(protocol, train, statistics, name + " statistics",
+                    System.err), protocol::finishStatistics);
         }
         Training.fineTune(protocol, model, optimizer, train, test, epochs, report, name, distillation);
     }

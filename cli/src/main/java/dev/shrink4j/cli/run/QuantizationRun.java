@@ -153,13 +153,14 @@ public record QuantizationRun(String arch, DataSpec data, Path weights, int cali
                     + "or --epochs N (with --data), or quantize weights only");
         }
         ProtocolTrainer protocol = new ProtocolTrainer(model, quantizer);
-        if (calibrationBatches > 0) {
-            // a quantizer that is not data-driven sees training-mode forwards, so that ranges it tracks while
-            // training (QAT's moving averages) see the calibration batches
-            Training.runStatistics(protocol, train, calibrationBatches, name + " calibration", System.err);
-        }
         try {
-            protocol.finishStatistics();
+            DistributedRun.statistics(model, () -> {
+                if (calibrationBatches > 0) {
+                    // a quantizer that is not data-driven sees training-mode forwards, so that ranges it tracks while
+                    // training (QAT's moving averages) see the calibration batches
+                    Training.runStatistics(protocol, train, calibrationBatches, name + " calibration", System.err);
+                }
+            }, protocol::finishStatistics);
         } catch (IllegalStateException e) {
             if (calibrationBatches > 0) {
                 throw e;

@@ -81,8 +81,8 @@ public record StructuralRun(String arch, DataSpec data, Path weights, int epochs
                 ProtocolTrainer protocol = new ProtocolTrainer(model, compressor);
                 int statistics = protocol.statisticsBatches();
                 if (statistics > 0) {
-                    Training.runStatistics(protocol, train, statistics, name + " statistics", System.err);
-                    protocol.finishStatistics();
+                    DistributedRun.statistics(model, () -> Training.runStatistics(protocol, train, statistics,
+                            name + " statistics", System.err), protocol::finishStatistics);
                 }
                 String table = structural.reportTable();
                 AtomicFiles.writeString(dir.resolve(REPORT), structural.reportJson());

@@ -19,7 +19,8 @@ import java.util.Locale;
 /**
  * The training steps the subcommands share: the optimizer, training from scratch, and a compressor's
  * statistics passes and fine-tuning as the library's {@link ProtocolTrainer} runs them, with the command
- * line's progress lines and report curves.
+ * line's progress lines and report curves. Under torchrun's environment every training loop runs
+ * data-parallel ({@link DistributedRun#replicate}).
  */
 public final class Training {
 
@@ -143,7 +144,10 @@ public final class Training {
                         r.hasValidation() ? r.validation().accuracy() : Double.NaN));
             }
         });
-        return builder.build().fit(train, epochs);
+        // after the compressors' compress(): their step listeners run before the replica's reconciliation
+        try (DistributedRun.Replica replica = DistributedRun.replicate(model, optimizer)) {
+            return replica.configure(builder).build().fit(train, epochs);
+        }
     }
 
     /**
@@ -161,7 +165,7 @@ public final class Training {
         int[] lastTenth = {0};
         protocol.runStatistics(loader, batches, (done, total) -> {
             int tenth = (int) (10L * done / total);
-            if (tenth > lastTenth[0]) {
+            if (tenth > lastTenth[0] && DistributedRun.isMain()) {
                 lastTenth[0] = tenth;
                 progress.printf("%s %3d%% %d/%d batches%n", what, 10 * tenth, done, total);
                 progress.flush();
