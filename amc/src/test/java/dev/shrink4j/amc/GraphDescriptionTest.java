@@ -107,6 +107,8 @@ class GraphDescriptionTest {
                 total += e.getValue();
             }
             assertEquals(total, json.get("flops").getAsLong());
+            assertEquals(141_046, total);   // GraphDescription's Javadoc example
+            assertEquals(15_738, json.get("params").getAsLong());
             assertEquals(ModelProfiler.profile(model, 1, 1, 28, 28).totalFlops(), json.get("flops").getAsLong());
             assertEquals(model.parameterCount(), json.get("params").getAsLong());
             assertEquals(List.of(1L, 10L), longs(json.getAsJsonArray("output_shape")));

@@ -26,9 +26,10 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * The JSON description of a (reconstructed) network's graph, AMC's {@code save_to_json}: what a restructuring run
- * writes beside the model as {@value #FILE}, so the shape of the smaller network can be read without loading it.
+ * writes beside the model as {@value #FILE}, so the shape of the smaller network can be read without loading it. For a
+ * LeNet-5 with half the input channels of conv2, fc1, fc2 and fc3 pruned:
  * <pre>
- * {"model": "LeNet5", "input_shape": [1, 1, 28, 28], "output_shape": [1, 10], "params": 25597, "flops": 170000,
+ * {"model": "LeNet5", "input_shape": [1, 1, 28, 28], "output_shape": [1, 10], "params": 15738, "flops": 141046,
  *  "nodes": [{"name": "conv1", "op_type": "Conv2d", "input_shapes": [[1, 1, 28, 28]], "output_shape": [1, 3, 28, 28],
  *             "params": 78, "flops": 61152, "in_channels": 1, "out_channels": 3, "kernel_size": [5, 5],
  *             "stride": [1, 1], "padding": [2, 2], "groups": 1}, …],

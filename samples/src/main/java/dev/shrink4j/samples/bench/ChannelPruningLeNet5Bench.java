@@ -1,4 +1,8 @@
-package dev.shrink4j.amc.channel;
+package dev.shrink4j.samples.bench;
+
+import dev.shrink4j.amc.channel.ChannelPruning;
+import dev.shrink4j.amc.channel.ChannelPruningResult;
+import dev.shrink4j.amc.channel.ChannelSelection;
 
 import dev.shrink4j.graph.ChannelDim;
 import dev.shrink4j.graph.ChannelGroup;
@@ -28,13 +32,12 @@ import org.bytedeco.pytorch.global.torch;
  * ({@code 0.65}: 48.7% of the MACs), channel pruning with reconstruction (LASSO and L1 selection) against masking the
  * same channels without reconstruction, test accuracy before any fine-tuning. Run from the repository root:
  * <pre>
- * OPENBLAS_NUM_THREADS=1 java -cp "$(cat cli/target/classpath.txt):amc/target/classes:amc/target/test-classes" \
- *     dev.shrink4j.amc.channel.ChannelPruningBenchmark runs/lenet5/model.safetensors [images] [ratio]
+ * samples/run bench.ChannelPruningLeNet5Bench runs/lenet5/model.safetensors [images] [ratio]
  * </pre>
  */
-public final class ChannelPruningBenchmark {
+public final class ChannelPruningLeNet5Bench {
 
-    private ChannelPruningBenchmark() {
+    private ChannelPruningLeNet5Bench() {
     }
 
     /** {@code weights [sample images, default 1024] [ratio, default 0.65]}. */
