@@ -415,17 +415,19 @@ public final class ChannelPruning {
         int keep = KeptChannels.count(c, t.ratio(), channelRound);
         long macs = macs(t.node(), null, Map.of());
         if (keep == c) {
-            return new LayerReport(t.name(), c, c, macs, -1, t.samples(), Double.NaN, 0, 0, "");
+            return new LayerReport(t.name(), c, c, macs, -1, t.samples(), Double.NaN, 0, 0, 0, "");
         }
         try (PointerScope layer = new PointerScope()) {
             Tensor x = currentInputs(t);
             Tensor w2 = t.weight().reshape(t.weight().size(0), -1);
             double alpha = Double.NaN;
+            int solves = 0;
             int[] keptChannels;
             if (selection == ChannelSelection.LASSO) {
                 LassoSelection.Result r = lassoSelect(t, x, y, w2, keep);
                 keptChannels = r.kept();
                 alpha = r.alpha();
+                solves = r.solves();
             } else {
                 keptChannels = l1Select(t, w2, keep);
             }
@@ -470,7 +472,7 @@ public final class ChannelPruning {
                     note = String.format(Locale.ROOT, "accuracy_first: %.4f < %.4f with it pruned, kept whole", accuracy,
                             accuracyThreshold);
                     LOG.info("{}: {}", t.name(), note);
-                    return new LayerReport(t.name(), c, c, macs, -1, x.size(0), alpha, reconstruction, masking, note);
+                    return new LayerReport(t.name(), c, c, macs, -1, x.size(0), alpha, solves, reconstruction, masking, note);
                 }
             }
             Set<Integer> gone = removed.computeIfAbsent(t.group(), g -> new LinkedHashSet<>());
@@ -479,7 +481,7 @@ public final class ChannelPruning {
                     gone.add(ch);
                 }
             }
-            return new LayerReport(t.name(), c, keep, macs, -1, x.size(0), alpha, reconstruction, masking, note);
+            return new LayerReport(t.name(), c, keep, macs, -1, x.size(0), alpha, solves, reconstruction, masking, note);
         }
     }
 
