@@ -32,7 +32,8 @@ public record LayerReport(String layer, int channels, int kept, long macsBefore,
     public String toString() {
         String macs = macsAfter < 0 ? String.format(Locale.ROOT, "MACs %,d", macsBefore)
                 : String.format(Locale.ROOT, "MACs %,d -> %,d", macsBefore, macsAfter);
-        String lasso = lassoSolves == 0 ? "" : String.format(Locale.ROOT, ", LASSO α %.4g (%d solves)", alpha, lassoSolves);
+        String lasso = lassoSolves == 0 ? "" : String.format(Locale.ROOT, ", LASSO α %.4g (%d %s)", alpha, lassoSolves,
+                lassoSolves == 1 ? "solve" : "solves");
         return String.format(Locale.ROOT, "%s: %d -> %d input channels, %s%s, relative error %.4f (masking %.4f)%s", layer, channels,
                 kept, macs, lasso, reconstructionError, maskingError, note.isEmpty() ? "" : " [" + note + "]");
     }
