@@ -24,11 +24,12 @@ import java.util.function.ToDoubleFunction;
  * reconstruction) as {@code prune} does it: fresh model with the given weights → the config's compressor, with the
  * test accuracy as its evaluator for {@code accuracy_first} entries → statistics batches (data-driven methods) →
  * its per-layer report → a <em>new</em> Adam optimizer over the restructured model's parameters and {@code epochs}
- * fine-tuning epochs (on the {@code distillation}'s loss when there is one: the teacher attached to the
- * <em>restructured</em> student, so its sources name the new modules) → {@value #MODEL} written by the compressor's own saver (the structure in the metadata, so
- * {@link Models#load} rebuilds it), {@value #REPORT} (the report as JSON), {@value #GRAPH} (the restructured graph:
- * {@link GraphDescription}, AMC's {@code save_to_json}) and {@value #ONNX} of the restructured model → measurements. Unlike {@link PruningRun} no optimizer exists before compression: one built then would hold the
- * parameters of the layers the compressor replaces.
+ * fine-tuning epochs (on the {@code distillation}'s loss when there is one, attached to the <em>restructured</em>
+ * student, so its hooks sit on the modules that now run) → {@value #MODEL} written by the compressor's own saver (the
+ * structure in the metadata, so {@link Models#load} rebuilds it), {@value #REPORT} (the report as JSON),
+ * {@value #GRAPH} (the restructured graph: {@link GraphDescription}, AMC's {@code save_to_json}) and {@value #ONNX} of
+ * the restructured model → measurements. Unlike {@link PruningRun} no optimizer exists before compression: one built
+ * then would hold the parameters of the layers the compressor replaces.
  *
  * @param arch    architecture
  * @param data    dataset (model sizing)
