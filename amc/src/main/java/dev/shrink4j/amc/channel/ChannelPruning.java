@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  *       network minus its bias (recorded before any layer changes);</li>
  *   <li>selection of {@code c' = }{@link KeptChannels#count} of its {@code c} prunable input channels: LASSO on the
  *       contributions {@code Z_i = X_i·W_iᵀ} ({@link LassoSelection}, on at most {@value #LASSO_ROWS} random
- *       rows), or the largest L1 norms of the weight columns; a linear layer behind a flatten prunes its inputs
+ *       rows; each layer's α search starts from the previous layer's final α unless
+ *       {@code optLarsAlphaWarmStart(false)}), or the largest L1 norms of the weight columns; a linear layer behind a flatten prunes its inputs
  *       in groups of {@code H·W} (LeNet-5's fc1: 16 channels × 25 features);</li>
  *   <li>least-squares refit of the kept weights on all samples ({@link LeastSquares}); new bias = old bias +
  *       intercept (the reference drops the old bias);</li>
@@ -103,6 +104,9 @@ public final class ChannelPruning {
     private final int channelRound;
     private final int pixelsPerImage;
     private final double alphaInit;
+    private final boolean alphaWarmStart;
+    /** The last layer's final α, where the next layer's search starts when {@link #alphaWarmStart}; NaN before one. */
+    private double previousAlpha = Double.NaN;
     private final long seed;
     private final ToDoubleFunction<Module> evaluator;
     private final double accuracyThreshold;
@@ -120,6 +124,7 @@ public final class ChannelPruning {
         this.channelRound = b.channelRound;
         this.pixelsPerImage = b.pixelsPerImage;
         this.alphaInit = b.alphaInit;
+        this.alphaWarmStart = b.alphaWarmStart;
         this.seed = b.seed;
         this.evaluator = b.evaluator;
         this.accuracyThreshold = b.accuracyThreshold;
@@ -166,6 +171,7 @@ public final class ChannelPruning {
             List<Target> targets = targets(groups);
             double accuracyBefore = evaluator == null ? Double.NaN : evaluator.applyAsDouble(model);
             Map<Target, Tensor> responses = originalResponses(targets);
+            previousAlpha = Double.NaN;   // a second prune() starts from lars_alpha_init again
             Map<ChannelGroup, Set<Integer>> removed = new LinkedHashMap<>();
             List<LayerReport> reports = new ArrayList<>();
             for (Target t : targets) {
@@ -409,17 +415,19 @@ public final class ChannelPruning {
         int keep = KeptChannels.count(c, t.ratio(), channelRound);
         long macs = macs(t.node(), null, Map.of());
         if (keep == c) {
-            return new LayerReport(t.name(), c, c, macs, -1, t.samples(), Double.NaN, 0, 0, "");
+            return new LayerReport(t.name(), c, c, macs, -1, t.samples(), Double.NaN, 0, 0, 0, "");
         }
         try (PointerScope layer = new PointerScope()) {
             Tensor x = currentInputs(t);
             Tensor w2 = t.weight().reshape(t.weight().size(0), -1);
             double alpha = Double.NaN;
+            int solves = 0;
             int[] keptChannels;
             if (selection == ChannelSelection.LASSO) {
                 LassoSelection.Result r = lassoSelect(t, x, y, w2, keep);
                 keptChannels = r.kept();
                 alpha = r.alpha();
+                solves = r.solves();
             } else {
                 keptChannels = l1Select(t, w2, keep);
             }
@@ -464,7 +472,7 @@ public final class ChannelPruning {
                     note = String.format(Locale.ROOT, "accuracy_first: %.4f < %.4f with it pruned, kept whole", accuracy,
                             accuracyThreshold);
                     LOG.info("{}: {}", t.name(), note);
-                    return new LayerReport(t.name(), c, c, macs, -1, x.size(0), alpha, reconstruction, masking, note);
+                    return new LayerReport(t.name(), c, c, macs, -1, x.size(0), alpha, solves, reconstruction, masking, note);
                 }
             }
             Set<Integer> gone = removed.computeIfAbsent(t.group(), g -> new LinkedHashSet<>());
@@ -473,7 +481,7 @@ public final class ChannelPruning {
                     gone.add(ch);
                 }
             }
-            return new LayerReport(t.name(), c, keep, macs, -1, x.size(0), alpha, reconstruction, masking, note);
+            return new LayerReport(t.name(), c, keep, macs, -1, x.size(0), alpha, solves, reconstruction, masking, note);
         }
     }
 
@@ -526,13 +534,16 @@ public final class ChannelPruning {
             List<Integer> kept = new ArrayList<>(live);
             kept.addAll(dead.subList(0, keep - live.size()));
             return new LassoSelection.Result(kept.stream().mapToInt(Integer::intValue).sorted().toArray(), Double.NaN,
-                    live.size(), new double[0]);
+                    live.size(), new double[0], 0);
         }
         Tensor z = torch.stack(new TensorVector(columns.toArray(Tensor[]::new)), 1);
         try (Lasso lasso = new Lasso(z, target.flatten())) {
-            LassoSelection.Result r = LassoSelection.select(lasso, keep, alphaInit);
+            double start = alphaWarmStart && !Double.isNaN(previousAlpha) ? previousAlpha : alphaInit;
+            LassoSelection.Result r = LassoSelection.select(lasso, keep, start);
+            previousAlpha = r.alpha();
+            LOG.debug("{}: α search from {} ended at {} after {} LASSO solves", t.name(), start, r.alpha(), r.solves());
             int[] kept = Arrays.stream(r.kept()).map(live::get).sorted().toArray();
-            return new LassoSelection.Result(kept, r.alpha(), r.survivors(), r.beta());
+            return new LassoSelection.Result(kept, r.alpha(), r.survivors(), r.beta(), r.solves());
         }
     }
 
@@ -593,6 +604,7 @@ public final class ChannelPruning {
         private int channelRound = 1;
         private int pixelsPerImage = DEFAULT_PIXELS_PER_IMAGE;
         private double alphaInit = LassoSelection.DEFAULT_ALPHA_INIT;
+        private boolean alphaWarmStart = true;
         private long seed = 0;
         private ToDoubleFunction<Module> evaluator;
         private double accuracyThreshold = Double.NaN;
@@ -647,6 +659,15 @@ public final class ChannelPruning {
         /** The LASSO α search's start (default 1e-3). */
         public Builder optLarsAlphaInit(double alpha) {
             this.alphaInit = alpha;
+            return this;
+        }
+
+        /**
+         * Whether each layer's α search starts from the previous layer's final α (default true, as He et al.'s code
+         * does) instead of from {@link #optLarsAlphaInit} every time; the first layer starts from the latter.
+         */
+        public Builder optLarsAlphaWarmStart(boolean warmStart) {
+            this.alphaWarmStart = warmStart;
             return this;
         }
 

@@ -15,6 +15,7 @@ import java.util.List;
  * "compress_ratio": 0.5}]}}. Options (all optional): {@code selection} ({@code lasso} | {@code l1}),
  * {@code channel_round}, {@code statistics_batch_num} (batches whose images are sampled, default 16),
  * {@code trainset_ratio} (the share of those images used), {@code sampled_pixels_per_img}, {@code lars_alpha_init},
+ * {@code lars_alpha_warm_start} (default true: each layer's α search starts at the previous layer's final α),
  * {@code seed}, {@code accuracy_first} with {@code accuracy_threshold} (top-1 agreement with the original model
  * on the sample images, in {@code [0, 1]}).
  */
@@ -36,6 +37,7 @@ public final class ChannelPruningAlgorithms implements AlgorithmProvider {
                 .withOption("selection", OptionType.STRING).withOption("channel_round", OptionType.INTEGER)
                 .withOption("statistics_batch_num", OptionType.INTEGER).withOption("trainset_ratio", OptionType.NUMBER)
                 .withOption("sampled_pixels_per_img", OptionType.INTEGER).withOption("lars_alpha_init", OptionType.NUMBER)
+                .withOption("lars_alpha_warm_start", OptionType.BOOLEAN)
                 .withOption("seed", OptionType.INTEGER).withOption("accuracy_first", OptionType.BOOLEAN)
                 .withOption("accuracy_threshold", OptionType.NUMBER)
                 .withStatisticsBatches(o -> o.getInt("statistics_batch_num", ChannelPruner.DEFAULT_STATISTICS_BATCHES))
@@ -52,6 +54,7 @@ public final class ChannelPruningAlgorithms implements AlgorithmProvider {
                 .optChannelRound(o.getInt("channel_round", 1))
                 .optSampledPixelsPerImage(o.getInt("sampled_pixels_per_img", ChannelPruning.DEFAULT_PIXELS_PER_IMAGE))
                 .optLarsAlphaInit(o.getDouble("lars_alpha_init", LassoSelection.DEFAULT_ALPHA_INIT))
+                .optLarsAlphaWarmStart(o.getBoolean("lars_alpha_warm_start", true))
                 .optSeed(o.getInt("seed", 0)).optProgress(ChannelPruning.Progress.bar(System.err));
         if (o.getBoolean("accuracy_first", false)) {
             b.optAccuracyFirst(o.getDouble("accuracy_threshold", Double.NaN));

@@ -65,6 +65,11 @@ public final class ChannelPruningResult {
         return macsAfter;
     }
 
+    /** The LASSO problems the α searches of all layers solved (0 for L1 selection). */
+    public int lassoSolves() {
+        return layers.stream().mapToInt(LayerReport::lassoSolves).sum();
+    }
+
     /** The evaluator's accuracy before pruning, NaN without an evaluator. */
     public double accuracyBefore() {
         return accuracyBefore;

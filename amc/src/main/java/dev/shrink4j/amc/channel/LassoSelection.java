@@ -6,11 +6,14 @@ import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * He et al.'s channel selection: LASSO on the per-channel contributions with an α search. From
- * {@code lars_alpha_init}, α doubles until fewer than {@code c'} coefficients survive, then bisects between the
- * last α with at least {@code c'} survivors and the first with fewer until the survivors are within
- * {@code [c', 1.1·c']}; the {@code c'} largest |β| are kept. When the search cannot land in that window (ties
- * drop several coefficients at once), the last α with at least {@code c'} survivors is used.
+ * He et al.'s channel selection: LASSO on the per-channel contributions with an α search. From a start α
+ * ({@code lars_alpha_init} for the first layer; by default the previous layer's final α for the others, as the
+ * reference's {@code dictionary} does by keeping {@code cfgs.alpha} across layers), α halves while fewer than
+ * {@code c'} coefficients survive, doubles until fewer than {@code c'} survive, then bisects between the last α with
+ * at least {@code c'} survivors and the first with fewer until the survivors are within {@code [c', 1.1·c']}; the
+ * {@code c'} largest |β| are kept. When the search cannot land in that window (ties drop several coefficients at
+ * once), the last α with at least {@code c'} survivors is used. Adjacent layers need similar α, so a warm start
+ * skips most doublings.
  */
 public final class LassoSelection {
 
@@ -29,12 +32,13 @@ public final class LassoSelection {
      * @param alpha     the α whose solution was used
      * @param survivors how many coefficients were non-zero at that α
      * @param beta      the coefficients at that α
+     * @param solves    how many LASSO problems the search solved (0 when none was needed)
      */
-    public record Result(int[] kept, double alpha, int survivors, double[] beta) {
+    public record Result(int[] kept, double alpha, int survivors, double[] beta, int solves) {
     }
 
     /**
-     * Selects {@code keep} of the columns of {@code lasso}'s problem.
+     * Selects {@code keep} of the columns of {@code lasso}'s problem, the α search starting at {@code alphaInit}.
      *
      * @throws IllegalArgumentException when {@code keep} is not in {@code [1, c]} or {@code alphaInit} is not positive
      */
@@ -47,15 +51,20 @@ public final class LassoSelection {
             throw new IllegalArgumentException("lars_alpha_init must be a positive number, got " + alphaInit);
         }
         double upper = Math.floor(1.1 * keep);
+        int[] solves = {0};
+        Solver solve = (alpha, start) -> {
+            solves[0]++;
+            return lasso.solve(alpha, start);
+        };
         try (PointerScope scope = new PointerScope()) {
             double lo = alphaInit;
-            Tensor betaLo = lasso.solve(lo);
+            Tensor betaLo = solve.at(lo, null);
             for (int i = 0; i < MAX_STEPS && survivors(betaLo) < keep; i++) {   // α init already too strong
                 lo /= 2;
-                betaLo = lasso.solve(lo, betaLo);
+                betaLo = solve.at(lo, betaLo);
             }
             if (survivors(betaLo) <= upper || keep == c) {
-                return result(betaLo, lo, keep);
+                return result(betaLo, lo, keep, solves[0]);
             }
             double hi = lo;
             Tensor betaHi = betaLo;
@@ -63,7 +72,7 @@ public final class LassoSelection {
                 lo = hi;
                 betaLo = betaHi;
                 hi *= 2;
-                betaHi = lasso.solve(hi, betaHi);
+                betaHi = solve.at(hi, betaHi);
             }
             for (int i = 0; i < MAX_STEPS; i++) {
                 int s = survivors(betaLo);
@@ -71,7 +80,7 @@ public final class LassoSelection {
                     break;
                 }
                 double mid = (lo + hi) / 2;
-                Tensor betaMid = lasso.solve(mid, betaLo);
+                Tensor betaMid = solve.at(mid, betaLo);
                 if (survivors(betaMid) < keep) {
                     hi = mid;
                 } else {
@@ -79,19 +88,25 @@ public final class LassoSelection {
                     betaLo = betaMid;
                 }
             }
-            return result(betaLo, lo, keep);
+            return result(betaLo, lo, keep, solves[0]);
         }
+    }
+
+    /** One LASSO solve of the search, counted. */
+    @FunctionalInterface
+    private interface Solver {
+        Tensor at(double alpha, Tensor start);
     }
 
     private static int survivors(Tensor beta) {
         return (int) beta.ne(new Scalar(0.0)).sum().item_long();
     }
 
-    private static Result result(Tensor beta, double alpha, int keep) {
+    private static Result result(Tensor beta, double alpha, int keep, int solves) {
         double[] values = new double[(int) beta.numel()];
         beta.contiguous().data_ptr_double().get(values);
         int[] kept = TopK.largestAbs(values, keep);
-        return new Result(kept, alpha, survivors(beta), values);
+        return new Result(kept, alpha, survivors(beta), values, solves);
     }
 
     /** The {@code k} largest |v| (ties: the lower index), ascending by index. */

@@ -13,17 +13,18 @@ import java.util.Locale;
  *                           channels both shrink); -1 while later layers are still being pruned
  * @param samples            the sample rows its fit used
  * @param alpha              the LASSO α used, NaN for L1 selection
+ * @param lassoSolves        the LASSO problems its α search solved (0 for L1 selection)
  * @param reconstructionError {@code ‖Y − Ŷ‖² / ‖Y‖²} of the refitted layer on the samples (Y the original
  *                            network's response without bias, inputs from the already pruned network)
  * @param maskingError       the same for the original weights with the removed channels masked
  * @param note               why nothing was pruned (accuracy-first refusal), or empty
  */
 public record LayerReport(String layer, int channels, int kept, long macsBefore, long macsAfter, long samples, double alpha,
-        double reconstructionError, double maskingError, String note) {
+        int lassoSolves, double reconstructionError, double maskingError, String note) {
 
     /** This report with the MACs after every layer was pruned. */
     LayerReport withMacsAfter(long after) {
-        return new LayerReport(layer, channels, kept, macsBefore, after, samples, alpha, reconstructionError, maskingError, note);
+        return new LayerReport(layer, channels, kept, macsBefore, after, samples, alpha, lassoSolves, reconstructionError, maskingError, note);
     }
 
     /** One table row. */
@@ -31,7 +32,9 @@ public record LayerReport(String layer, int channels, int kept, long macsBefore,
     public String toString() {
         String macs = macsAfter < 0 ? String.format(Locale.ROOT, "MACs %,d", macsBefore)
                 : String.format(Locale.ROOT, "MACs %,d -> %,d", macsBefore, macsAfter);
-        return String.format(Locale.ROOT, "%s: %d -> %d input channels, %s, relative error %.4f (masking %.4f)%s", layer, channels,
-                kept, macs, reconstructionError, maskingError, note.isEmpty() ? "" : " [" + note + "]");
+        String lasso = lassoSolves == 0 ? "" : String.format(Locale.ROOT, ", LASSO α %.4g (%d %s)", alpha, lassoSolves,
+                lassoSolves == 1 ? "solve" : "solves");
+        return String.format(Locale.ROOT, "%s: %d -> %d input channels, %s%s, relative error %.4f (masking %.4f)%s", layer, channels,
+                kept, macs, lasso, reconstructionError, maskingError, note.isEmpty() ? "" : " [" + note + "]");
     }
 }

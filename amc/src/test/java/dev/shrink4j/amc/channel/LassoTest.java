@@ -1,5 +1,6 @@
 package dev.shrink4j.amc.channel;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -100,6 +101,48 @@ class LassoTest {
                     assertEquals(r.survivors(), Arrays.stream(atAlpha).filter(v -> v != 0).count());
                 }
             }
+        }
+    }
+
+    /**
+     * A LASSO problem whose solution at α is the soft threshold of {@code q}: {@code Z = √c·I}, {@code y = √c·q}, so
+     * {@code ZᵀZ/n = I} and {@code Zᵀy/n = q}; a coefficient survives exactly when {@code |q_j| > α}.
+     */
+    private static Lasso thresholdProblem(double... q) {
+        int c = q.length;
+        Tensor z = torch.eye(c, F64).mul(new Scalar(Math.sqrt(c)));
+        Tensor y = Tensor.create(q).mul(new Scalar(Math.sqrt(c)));
+        return new Lasso(z, y);
+    }
+
+    /**
+     * The reference's warm start (He et al.'s {@code dictionary} keeps α across layers): layer B's search from layer A's
+     * final α solves fewer problems than from {@code lars_alpha_init} and keeps the same channels. Traced by hand:
+     * A (keep 4 of 10, window exactly 4: α in [0.205, 0.25)) from 1e-3 solves at 1e-3, doubles 8 times to 0.256
+     * (3 survivors), bisects to 0.192 (5) and 0.224 (4): 11 solves, α 0.224. B (keep 3 of 8, window α in
+     * [0.255, 0.29)) from 0.224: 0.224 (5 survivors), 0.448 (1), bisects 0.336 (2), 0.28 (3): 4 solves, α 0.28;
+     * from 1e-3: 1e-3, then doublings to 0.256 (3 survivors) and 0.512 (0): 10 solves, α 0.256.
+     */
+    @Test
+    void warmStartFromThePreviousLayersAlphaSolvesLessAndKeepsTheSameChannels() {
+        try (PointerScope scope = new PointerScope();
+                Lasso a = thresholdProblem(0.40, -0.35, 0.30, 0.25, -0.205, 0.15, 0.12, 0.09, 0.06, 0.03);
+                Lasso b = thresholdProblem(0.02, 0.5, -0.1, 0.45, 0.255, -0.29, 0.05, 0.23)) {
+            LassoSelection.Result first = LassoSelection.select(a, 4, LassoSelection.DEFAULT_ALPHA_INIT);
+            assertEquals(11, first.solves());
+            assertEquals(0.224, first.alpha(), 1e-15);
+            assertArrayEquals(new int[] {0, 1, 2, 3}, first.kept());
+
+            LassoSelection.Result warm = LassoSelection.select(b, 3, first.alpha());
+            LassoSelection.Result cold = LassoSelection.select(b, 3, LassoSelection.DEFAULT_ALPHA_INIT);
+            assertEquals(4, warm.solves());
+            assertEquals(0.28, warm.alpha(), 1e-15);
+            assertEquals(10, cold.solves());
+            assertEquals(0.256, cold.alpha(), 1e-15);
+            assertArrayEquals(new int[] {1, 3, 5}, warm.kept());   // |q| 0.5, 0.45, 0.29
+            assertArrayEquals(cold.kept(), warm.kept());
+            assertEquals(3, warm.survivors());
+            assertEquals(3, cold.survivors());
         }
     }
 }

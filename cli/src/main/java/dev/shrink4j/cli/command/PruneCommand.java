@@ -97,11 +97,6 @@ public final class PruneCommand extends CompressCommand {
             distillation.check(model.arch());
         }
         boolean structural = cfg.spec().restructures();
-        if (structural && distillation != null) {
-            // StructuralRun fine-tunes on cross-entropy: refusing beats silently dropping the distillation
-            throw new UsageException("--distill: \"" + cfg.spec().name()
-                    + "\" restructures the model; its fine-tune does not take a distillation loss yet");
-        }
         if (structural && (sweep != null || speedup)) {
             throw new UsageException((sweep != null ? "--sweep" : "--speedup") + ": \"" + cfg.spec().name()
                     + "\" restructures the model itself (its config_list sets each layer's ratio); drop the option");
@@ -144,7 +139,7 @@ public final class PruneCommand extends CompressCommand {
                 }
             }
             if (structural) {
-                StructuralRun.Outcome o = new StructuralRun(model.arch(), dataSpec, weights, epochs, finetune.lr(cfg))
+                StructuralRun.Outcome o = new StructuralRun(model.arch(), dataSpec, weights, epochs, finetune.lr(cfg), distillation)
                         .run(cfg, train == null ? null : data.finetuneLoader(train, common.seed(), cfg),
                                 test == null ? null : data.testLoader(test), out, report, cfg.spec().name(), baselineAccuracy);
                 printRestructured(console, o);

@@ -7,6 +7,7 @@ import dev.shrink4j.cli.report.ResultRow;
 import dev.shrink4j.cli.report.RunReport;
 import dev.shrink4j.compress.Compressor;
 import dev.shrink4j.compress.protocol.Restructuring;
+import dev.shrink4j.graph.GraphDescription;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.io.AtomicFiles;
 import dev.shrink4j.nn.io.ModelMetadata;
@@ -23,23 +24,33 @@ import java.util.function.ToDoubleFunction;
  * reconstruction) as {@code prune} does it: fresh model with the given weights → the config's compressor, with the
  * test accuracy as its evaluator for {@code accuracy_first} entries → statistics batches (data-driven methods) →
  * its per-layer report → a <em>new</em> Adam optimizer over the restructured model's parameters and {@code epochs}
- * fine-tuning epochs → {@value #MODEL} written by the compressor's own saver (the structure in the metadata, so
- * {@link Models#load} rebuilds it), {@value #REPORT} (the report as JSON) and {@value #ONNX} of the restructured model
- * → measurements. Unlike {@link PruningRun} no optimizer exists before compression: one built then would hold the
- * parameters of the layers the compressor replaces.
+ * fine-tuning epochs (on the {@code distillation}'s loss when there is one, attached to the <em>restructured</em>
+ * student, so its hooks sit on the modules that now run) → {@value #MODEL} written by the compressor's own saver (the
+ * structure in the metadata, so {@link Models#load} rebuilds it), {@value #REPORT} (the report as JSON),
+ * {@value #GRAPH} (the restructured graph: {@link GraphDescription}, AMC's {@code save_to_json}) and {@value #ONNX} of
+ * the restructured model → measurements. Unlike {@link PruningRun} no optimizer exists before compression: one built
+ * then would hold the parameters of the layers the compressor replaces.
  *
  * @param arch    architecture
  * @param data    dataset (model sizing)
  * @param weights the trained weights to start from
  * @param epochs  fine-tuning epochs (0: compression only)
  * @param lr      fine-tuning learning rate
+ * @param distillation the fine-tune's distillation ({@code prune --distill}), or null for plain cross-entropy
  */
-public record StructuralRun(String arch, DataSpec data, Path weights, int epochs, double lr) {
+public record StructuralRun(String arch, DataSpec data, Path weights, int epochs, double lr, Distillation distillation) {
+
+    /** A run whose fine-tune trains on cross-entropy. */
+    public StructuralRun(String arch, DataSpec data, Path weights, int epochs, double lr) {
+        this(arch, data, weights, epochs, lr, null);
+    }
 
     /** The restructured model's weights, with its structure in the metadata. */
     public static final String MODEL = PruningRun.MODEL;
     /** The compressor's per-layer report. */
     public static final String REPORT = "compression.json";
+    /** The restructured model's graph as JSON ({@link GraphDescription}). */
+    public static final String GRAPH = GraphDescription.FILE;
     /** The restructured model as ONNX. */
     public static final String ONNX = OnnxExports.MODEL;
 
@@ -88,7 +99,7 @@ public record StructuralRun(String arch, DataSpec data, Path weights, int epochs
                 AtomicFiles.writeString(dir.resolve(REPORT), structural.reportJson());
                 // the restructured model's own parameters: the replaced layers' are gone from forward
                 try (Optimizer optimizer = epochs > 0 ? Training.finetuneOptimizer(model, lr) : null) {
-                    Training.fineTune(protocol, model, optimizer, train, test, epochs, report, name);
+                    Training.fineTune(protocol, model, optimizer, train, test, epochs, report, name, distillation);
                 }
                 return finish(cfg, structural, model, table, flopsBefore, test, dir, report, name, baselineAccuracy);
             }
@@ -103,6 +114,7 @@ public record StructuralRun(String arch, DataSpec data, Path weights, int epochs
         Path modelFile = dir.resolve(MODEL);
         ModelMetadata metadata = Models.metadata(arch, data).withAlgorithm(cfg.spec().name(), cfg.toJson());
         structural.saveModel(model, metadata, modelFile);
+        GraphDescription.write(model, data.inputShape(1), dir.resolve(GRAPH));
         Evaluation e = test == null ? null : new Evaluator().evaluate(model, test);
         ResultRow row = new ResultRow(name, e == null ? Double.NaN : e.accuracy(),
                 e == null ? Double.NaN : 100 * (e.accuracy() - baselineAccuracy), nz[0], nz[1], flops,

@@ -8,6 +8,7 @@ import dev.shrink4j.cli.TinyIdx;
 import dev.shrink4j.cli.report.EpochPoint;
 import dev.shrink4j.cli.report.RunReport;
 import dev.shrink4j.cli.run.DataSpec;
+import dev.shrink4j.cli.run.Models;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.io.ModelMetadata;
 import dev.shrink4j.nn.io.SafeTensors;
@@ -172,20 +173,38 @@ class DistillCommandTest {
      */
     @Test
     void pruneFineTunesOnTheDistillationLoss() throws Exception {
-        assertFineTuneLossIsKl("prune", pruneConfig(), "model.safetensors");
+        assertFineTuneLossIsKl("prune", pruneConfig(), "model.safetensors", false);
+    }
+
+    /**
+     * The same for a restructuring compressor (low-rank conv2 and fc1 at half their FLOPs): the fine-tune of the
+     * factorised student trains on the distillation loss; the run also describes the factorised graph in graph.json.
+     */
+    @Test
+    void restructuringPruneFineTunesOnTheDistillationLoss() throws Exception {
+        assertFineTuneLossIsKl("prune", Path.of("..", "configs", "amc", "low-rank.json").toAbsolutePath().normalize(),
+                "model.safetensors", true);
+        com.google.gson.JsonObject graph = com.google.gson.JsonParser.parseString(
+                Files.readString(dir.resolve("prune").resolve("graph.json"))).getAsJsonObject();
+        List<String> nodes = new java.util.ArrayList<>();
+        graph.getAsJsonArray("nodes").forEach(n -> nodes.add(n.getAsJsonObject().get("name").getAsString()));
+        assertTrue(nodes.containsAll(List.of("conv2.0", "conv2.1", "fc1.0", "fc1.1")) && !nodes.contains("conv2"),
+                nodes.toString());
     }
 
     /** The same for quantize --distill with DoReFa: the student computes with its fake-quantized weights. */
     @Test
     void quantizeFineTunesOnTheDistillationLoss() throws Exception {
-        assertFineTuneLossIsKl("quantize", QuantizeCommandTest.CONFIGS.resolve("dorefa.json"), "model-fakequant.safetensors");
+        assertFineTuneLossIsKl("quantize", QuantizeCommandTest.CONFIGS.resolve("dorefa.json"), "model-fakequant.safetensors", false);
     }
 
     /**
-     * Runs {@code command --distill} (KL alone, lr 1e-12) and checks its reported loss against the KL divergence of
+     * Runs {@code command --distill} (KL alone, lr 1e-12; {@code fromProviders}: with the algorithms of every provider on
+     * the class path instead of the test registry) and checks its reported loss against the KL divergence of
      * the exported {@code computedWeights} (what the compressed student computes with) to the teacher.
      */
-    private void assertFineTuneLossIsKl(String command, Path compressionConfig, String computedWeights) throws Exception {
+    private void assertFineTuneLossIsKl(String command, Path compressionConfig, String computedWeights, boolean fromProviders)
+            throws Exception {
         Path data = TinyIdx.write(dir.resolve("data"), 40, 20);
         Path w = CliTests.lenet5Weights(dir);
         Path teacherWeights = dir.resolve("teacher.safetensors");
@@ -207,9 +226,12 @@ class DistillCommandTest {
                      "preds_T": {"from_student": false, "recorder": "fc"}}}}}
                 """);
         Path out = dir.resolve(command);
-        CliTests.compress(command, w, compressionConfig, out, "--epochs", "1", "--lr", "1e-12", "--batch-size", "16",
+        String[] args = {command, "--arch", "lenet5", "--weights", w.toString(), "--config", compressionConfig.toString(),
+                "--out", out.toString(), "--threads", "1", "--epochs", "1", "--lr", "1e-12", "--batch-size", "16",
                 "--data-dir", data.toString(), "--distill", kl.toString(), "--teacher-arch", "lenet5",
-                "--teacher-weights", teacherWeights.toString()).assertSucceeded();
+                "--teacher-weights", teacherWeights.toString()};
+        // the restructuring low-rank comes from the amc module: the registry main loads, with the class path's providers
+        (fromProviders ? CliTests.runWithProviders(args) : CliTests.run(args)).assertSucceeded();
         RunReport report = RunReport.fromJson(Files.readString(out.resolve("report.json")));
         double reported = report.trainingCurves().get(0).trainLoss();
 
@@ -217,9 +239,10 @@ class DistillCommandTest {
         double crossEntropy;
         double tau = 2;
         try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard();
-             LeNet5 student = new LeNet5(10); LeNet5 teacher = new LeNet5(10);
+             // Models.load rebuilds a restructured student from its file's metadata (a plain one loads as it is)
+             Module student = Models.load("lenet5", DataSpec.of("fashion-mnist"), out.resolve(computedWeights));
+             LeNet5 teacher = new LeNet5(10);
              Dataset train = DataSpec.of("fashion-mnist").load(data, Split.TRAIN)) {
-            student.loadStateDict(SafeTensors.load(out.resolve(computedWeights)), true);
             teacher.loadStateDict(SafeTensors.load(teacherWeights), true);
             Batch all = DataLoader.builder().setDataset(train).setBatchSize(40).build().iterator().next();
             Tensor zs = student.call(all.x()).to(torch.ScalarType.Double);

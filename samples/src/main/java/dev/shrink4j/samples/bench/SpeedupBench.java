@@ -125,13 +125,13 @@ public final class SpeedupBench {
         return ms;
     }
 
-    private static void forward(Module model, Tensor x) {
+    static void forward(Module model, Tensor x) {
         try (PointerScope scope = new PointerScope()) {
             model.call(x);
         }
     }
 
-    private static double timeBlock(Module model, Tensor x, int forwards) {
+    static double timeBlock(Module model, Tensor x, int forwards) {
         long t0 = System.nanoTime();
         for (int i = 0; i < forwards; i++) {
             forward(model, x);
@@ -139,11 +139,11 @@ public final class SpeedupBench {
         return (System.nanoTime() - t0) / 1e6 / forwards;
     }
 
-    private static double min(double[] v) {
+    static double min(double[] v) {
         return Arrays.stream(v).min().orElseThrow();
     }
 
-    private static double median(double[] v) {
+    static double median(double[] v) {
         double[] s = v.clone();
         Arrays.sort(s);
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;

@@ -1,4 +1,6 @@
-package dev.shrink4j.amc.lowrank;
+package dev.shrink4j.samples.bench;
+
+import dev.shrink4j.amc.lowrank.LowRankCompressor;
 
 import dev.shrink4j.compress.config.ConfigList;
 import dev.shrink4j.nn.optim.Sgd;
@@ -15,18 +17,19 @@ import java.util.Locale;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.global.torch;
-import org.junit.jupiter.api.Test;
 
 /**
- * The README's low-rank numbers, not part of the suite (the name matches no Surefire pattern): trains LeNet-5 on
- * Fashion-MNIST for one epoch, then decomposes conv2 and fc1 at 50% of their FLOPs with each method and measures
- * test accuracy before fine-tuning, and after one fine-tuning epoch for svd. Run it with
- * {@code mvn -B -o test -pl amc -am -Dtest=LowRankLeNet5Measurement -Dsurefire.failIfNoSpecifiedTests=false}.
+ * The README's low-rank numbers: trains LeNet-5 on Fashion-MNIST for one epoch, then decomposes conv2 and fc1 at 50%
+ * of their FLOPs with each method and measures test accuracy before fine-tuning, and after one fine-tuning epoch for
+ * svd. Run: {@code samples/run bench.LowRankLeNet5Bench}.
  */
-class LowRankLeNet5Measurement {
+public final class LowRankLeNet5Bench {
 
-    @Test
-    void measure() {
+    private LowRankLeNet5Bench() {
+    }
+
+    /** Trains, decomposes with svd, pca and gsvd, prints each method's accuracy, FLOPs and per-layer report. */
+    public static void main(String[] args) {
         torch.manual_seed(1);
         try (Dataset train = IdxDataset.FASHION_MNIST.load(Split.TRAIN); Dataset test = IdxDataset.FASHION_MNIST.load(Split.TEST);
              LeNet5 trained = new LeNet5()) {

@@ -1,4 +1,8 @@
-package dev.shrink4j.amc.channel;
+package dev.shrink4j.samples.bench;
+
+import dev.shrink4j.amc.channel.ChannelPruning;
+import dev.shrink4j.amc.channel.ChannelPruningResult;
+import dev.shrink4j.amc.channel.ChannelSelection;
 
 import dev.shrink4j.graph.ChannelDim;
 import dev.shrink4j.graph.ChannelGroup;
@@ -28,20 +32,24 @@ import org.bytedeco.pytorch.global.torch;
  * ({@code 0.65}: 48.7% of the MACs), channel pruning with reconstruction (LASSO and L1 selection) against masking the
  * same channels without reconstruction, test accuracy before any fine-tuning. Run from the repository root:
  * <pre>
- * OPENBLAS_NUM_THREADS=1 java -cp "$(cat cli/target/classpath.txt):amc/target/classes:amc/target/test-classes" \
- *     dev.shrink4j.amc.channel.ChannelPruningBenchmark runs/lenet5/model.safetensors [images] [ratio]
+ * samples/run bench.ChannelPruningLeNet5Bench runs/lenet5/model.safetensors [images] [ratio] [warm|cold]
  * </pre>
+ * {@code cold} starts every layer's LASSO α search from {@code lars_alpha_init} instead of the previous layer's α.
  */
-public final class ChannelPruningBenchmark {
+public final class ChannelPruningLeNet5Bench {
 
-    private ChannelPruningBenchmark() {
+    private ChannelPruningLeNet5Bench() {
     }
 
-    /** {@code weights [sample images, default 1024] [ratio, default 0.65]}. */
+    /** {@code weights [sample images, default 1024] [ratio, default 0.65] [warm|cold α search, default warm]}. */
     public static void main(String[] args) throws Exception {
         Path weights = Path.of(args[0]);
         int sampleImages = args.length > 1 ? Integer.parseInt(args[1]) : 1024;
         double ratio = args.length > 2 ? Double.parseDouble(args[2]) : 0.65;
+        String alphaStart = args.length > 3 ? args[3] : "warm";
+        if (!alphaStart.equals("warm") && !alphaStart.equals("cold")) {
+            throw new IllegalArgumentException("the fourth argument is warm or cold, got " + alphaStart);
+        }
         Map<String, Double> ratios = new LinkedHashMap<>();
         for (String layer : new String[] {"conv2", "fc1", "fc2", "fc3"}) {
             ratios.put(layer, ratio);
@@ -63,7 +71,7 @@ public final class ChannelPruningBenchmark {
                     Module reconstructed = ModelZoo.load(weights);
                     long start = System.nanoTime();
                     ChannelPruningResult r = ChannelPruning.builder().setModel(reconstructed).setSampleBatches(samples)
-                            .setLayerRatios(ratios).optSelection(selection).build().prune();
+                            .setLayerRatios(ratios).optSelection(selection).optLarsAlphaWarmStart(alphaStart.equals("warm")).build().prune();
                     double seconds = (System.nanoTime() - start) / 1e9;
                     double withReconstruction = new Evaluator().evaluate(reconstructed, testLoader).accuracy();
                     Module masked = ModelZoo.load(weights);
@@ -74,9 +82,10 @@ public final class ChannelPruningBenchmark {
                     double withoutReconstruction = new Evaluator().evaluate(masked, testLoader).accuracy();
                     System.out.print(r.summary());
                     System.out.printf(Locale.ROOT, "%s: MACs %.1f%%, params %d -> %d, test accuracy before fine-tuning: "
-                            + "reconstructed %.4f, same channels masked %.4f (original %.4f), %.1f s%n", selection.key(),
+                            + "reconstructed %.4f, same channels masked %.4f (original %.4f), %d LASSO solves (α search %s), %.1f s%n",
+                            selection.key(),
                             100.0 * r.macsAfter() / r.macsBefore(), r.speedup().orElseThrow().parametersBefore(),
-                            r.speedup().orElseThrow().parametersAfter(), withReconstruction, withoutReconstruction, original, seconds);
+                            r.speedup().orElseThrow().parametersAfter(), withReconstruction, withoutReconstruction, original, r.lassoSolves(), alphaStart, seconds);
                 }
             }
         }
