@@ -2,6 +2,7 @@ package dev.shrink4j.cli.command;
 
 import dev.shrink4j.algorithms.AlgorithmKind;
 import dev.shrink4j.algorithms.CompressionConfig;
+import dev.shrink4j.graph.GraphDescription;
 import dev.shrink4j.cli.options.OutputOptions;
 import dev.shrink4j.cli.report.DeployedModel;
 import dev.shrink4j.cli.report.ResultRow;
@@ -176,7 +177,7 @@ public final class PruneCommand extends CompressCommand {
             report.setResultsFooter(DemoCommand.FOOTER);
             report.write(out);
             console.println("wrote " + out.resolve(sweep == null ? "model.safetensors" : "sparsity-*") + ", "
-                    + (speedup && sweep == null ? out.resolve(SpeedupRun.SHRUNK) + ", " : "") + out.resolve("report.html"));
+                    + (speedup && sweep == null ? out.resolve(SpeedupRun.SHRUNK) + ", " + out.resolve(GraphDescription.FILE) + ", " : "") + out.resolve("report.html"));
         }
         return ExitCodes.OK;
     }

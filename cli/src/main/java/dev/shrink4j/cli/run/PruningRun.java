@@ -6,6 +6,7 @@ import dev.shrink4j.cli.report.ResultRow;
 import dev.shrink4j.cli.report.RunReport;
 import dev.shrink4j.compress.protocol.DataDriven;
 import dev.shrink4j.compress.protocol.Iterative;
+import dev.shrink4j.graph.GraphDescription;
 import dev.shrink4j.graph.speedup.SpeedupResult;
 import dev.shrink4j.workbench.data.DataLoader;
 import dev.shrink4j.nn.Module;
@@ -23,7 +24,8 @@ import java.util.Map;
  * pruner from the config → statistics batches (data-driven pruners) → for each of the pruner's
  * rounds, {@code epochs} fine-tuning epochs → export of {@value #MODEL} (masked weights) and
  * {@value #MASKS}, both with the run's {@link #metadata} → measurements → with {@code speedup}, physical speedup
- * of the exported model by its masks into {@value SpeedupRun#SHRUNK} ({@link SpeedupRun}), measured beside it →
+ * of the exported model by its masks into {@value SpeedupRun#SHRUNK} ({@link SpeedupRun}) with its graph described in
+ * {@value GraphDescription#FILE}, measured beside it →
  * {@value #ONNX}: the shrunk model with {@code speedup}, else the masked one ({@link OnnxExports}).
  *
  * @param arch     architecture
@@ -92,7 +94,7 @@ public record PruningRun(String arch, DataSpec data, Path weights, int epochs, d
             SpeedupRun.Outcome shrunk;
             try {
                 shrunk = new SpeedupRun(arch, data, modelFile, dir.resolve(MASKS), metadata(cfg))
-                        .run(dir.resolve(SpeedupRun.SHRUNK), test, dir.resolve(ONNX));
+                        .run(dir.resolve(SpeedupRun.SHRUNK), test, dir.resolve(ONNX), dir.resolve(GraphDescription.FILE));
             } catch (UsageException refused) {
                 // the masks came from the pruner, not the user: say what was written and how to get shrinkable masks
                 throw new UsageException("--speedup: " + refused.getMessage() + " (" + MODEL + " and " + MASKS + " are written; "

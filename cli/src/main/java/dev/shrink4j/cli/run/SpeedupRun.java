@@ -1,6 +1,7 @@
 package dev.shrink4j.cli.run;
 
 import dev.shrink4j.cli.report.ShrunkModel;
+import dev.shrink4j.graph.GraphDescription;
 import dev.shrink4j.graph.speedup.ModelSpeedup;
 import dev.shrink4j.graph.speedup.ShrunkModels;
 import dev.shrink4j.graph.speedup.SpeedupException;
@@ -69,6 +70,14 @@ public record SpeedupRun(String arch, DataSpec data, Path weights, Path masks, M
      * {@link OnnxExports#exportBeside}) after evaluating it.
      */
     public Outcome run(Path out, DataLoader test, Path onnx) throws IOException {
+        return run(out, test, onnx, null);
+    }
+
+    /**
+     * As {@link #run(Path, DataLoader, Path)}, and describes the shrunk model's graph as JSON in {@code graph} (when
+     * not null; {@link GraphDescription}, AMC's {@code save_to_json}).
+     */
+    public Outcome run(Path out, DataLoader test, Path onnx, Path graph) throws IOException {
         try (Module model = Models.load(arch, data, weights)) {
             SpeedupResult result;
             try (PointerScope scope = new PointerScope()) {
@@ -84,6 +93,9 @@ public record SpeedupRun(String arch, DataSpec data, Path weights, Path masks, M
             }
             try (PointerScope scope = new PointerScope()) {
                 ShrunkModels.save(model, metadata, out);
+            }
+            if (graph != null) {
+                GraphDescription.write(model, data.inputShape(1), graph);
             }
             Evaluation e = test == null ? null : new Evaluator().evaluate(model, test);
             OnnxExports.Written written = onnx == null ? null : OnnxExports.exportBeside(model, data,

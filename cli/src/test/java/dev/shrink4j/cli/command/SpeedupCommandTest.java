@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import dev.shrink4j.cli.CliTests;
 import dev.shrink4j.cli.TinyIdx;
 import dev.shrink4j.cli.report.DeployedModel;
@@ -110,7 +112,21 @@ class SpeedupCommandTest {
                     + "  fc1 (Linear) [120, 400] -> [120, 200]\n"), r.out());
             assertTrue(r.out().contains("shrunk model: 35,820 parameters (58.0% of 61,706), "), r.out());
             assertTrue(r.out().contains("wrote " + dir.resolve("run/model.safetensors") + ", "
-                    + dir.resolve("run/model-shrunk.safetensors") + ", "), r.out());
+                    + dir.resolve("run/model-shrunk.safetensors") + ", " + dir.resolve("run/graph.json") + ", "), r.out());
+            // AMC's save_to_json beside it: the shrunk widths, and node FLOPs that add up to the model's
+            JsonObject graph = JsonParser.parseString(Files.readString(dir.resolve("run/graph.json"))).getAsJsonObject();
+            assertEquals(SHRUNK_PARAMS, graph.get("params").getAsLong());
+            long nodeFlops = 0;
+            Map<String, JsonObject> nodes = new java.util.HashMap<>();
+            for (var n : graph.getAsJsonArray("nodes")) { // glue nodes (flatten, functional calls) carry no "flops"
+                nodeFlops += n.getAsJsonObject().has("flops") ? n.getAsJsonObject().get("flops").getAsLong() : 0;
+                nodes.put(n.getAsJsonObject().get("name").getAsString(), n.getAsJsonObject());
+            }
+            assertEquals(graph.get("flops").getAsLong(), nodeFlops);
+            assertEquals(3, nodes.get("conv1").get("out_channels").getAsLong());
+            assertEquals(3, nodes.get("conv2").get("in_channels").getAsLong());
+            assertEquals(8, nodes.get("conv2").get("out_channels").getAsLong());
+            assertEquals(200, nodes.get("fc1").get("in_features").getAsLong());
             // ModelZoo rebuilds it from the file alone
             try (Module back = ModelZoo.load(shrunk)) {
                 assertEquals(SHRUNK_PARAMS, back.parameterCount());
