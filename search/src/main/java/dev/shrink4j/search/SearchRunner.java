@@ -12,6 +12,11 @@ import dev.shrink4j.search.ddpg.SearchResult;
 import dev.shrink4j.search.env.ChannelPruningEnv;
 import dev.shrink4j.search.genetic.GeneticResult;
 import dev.shrink4j.search.genetic.GeneticTuner;
+import dev.shrink4j.search.nni.NetAdapt;
+import dev.shrink4j.search.nni.NetAdaptResult;
+import dev.shrink4j.search.nni.SensitivityAllocation;
+import dev.shrink4j.search.nni.SensitivityAnalysis;
+import dev.shrink4j.search.nni.SensitivityResult;
 import dev.shrink4j.search.nni.SimulatedAnnealing;
 import dev.shrink4j.search.nni.SimulatedAnnealingResult;
 import dev.shrink4j.search.scoring.CandidateScorer;
@@ -42,13 +47,15 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * {"search": "genetic", "seed": 1, "generations": 8, "population": 16}
  * </pre>
- * Keys: {@code search} ({@value #AMC_DDPG}, {@value #GENETIC}, {@value #SIMULATED_ANNEALING} or the baseline
- * {@value #UNIFORM}, required),
+ * Keys: {@code search} ({@value #AMC_DDPG}, {@value #GENETIC}, {@value #SIMULATED_ANNEALING}, {@value #SENSITIVITY},
+ * {@value #NETADAPT} or the baseline {@value #UNIFORM}, required),
  * {@code seed}, {@code lower_bound} (smallest keep ratio, default 0.2), {@code validation_size} (held-out training
  * samples, default 1000), {@code reward} ({@code acc} or {@code acc_flops}); for {@value #AMC_DDPG}
  * {@code episodes} and {@code warmup}; for {@value #GENETIC} {@code generations}, {@code population}, {@code parents}, {@code mutations} and
  * {@code crossovers}; for
- * {@value #SIMULATED_ANNEALING} {@code start_temperature}, {@code stop_temperature} and {@code cool_down_rate}.
+ * {@value #SIMULATED_ANNEALING} {@code start_temperature}, {@code stop_temperature} and {@code cool_down_rate}; for
+ * {@value #SENSITIVITY} {@code max_drop} (the held-out reward a layer may lose, default 0.02); for {@value #NETADAPT}
+ * {@code step_fraction} (weights removed per iteration, default 0.05).
  *
  * <p>Output directory: {@value #LOG_FILE} (every candidate as a {@link JsonLinesCandidateLog} record, the
  * format every search writes), {@value #BEST_CONFIG} (a {@code channel-pruning} config list that
@@ -57,6 +64,9 @@ import org.slf4j.LoggerFactory;
  * <p>Simulated annealing searches weight sparsities with a fixed weighted total: the total is the largest uniform
  * sparsity whose channel rounding meets the FLOPs budget, and a perturbed candidate over the budget is rejected
  * with reward {@value #OVER_BUDGET_REWARD} without being evaluated (logged like any other, so a resume replays it).
+ * Sensitivity analysis scores each layer alone at 0.1…0.9, then scales the passing sparsities by the one factor that
+ * meets the budget. NetAdapt removes a step of weights from the best layer per iteration, without the short
+ * fine-tune (scored as the others are: pruned, recalibrated), until the budget is met.
  */
 public final class SearchRunner {
 
@@ -68,6 +78,10 @@ public final class SearchRunner {
     public static final String GENETIC = "genetic";
     /** NNI's simulated annealing ({@link SimulatedAnnealing}). */
     public static final String SIMULATED_ANNEALING = "simulated-annealing";
+    /** NNI's sensitivity analysis ({@link SensitivityAnalysis}), scaled to the budget ({@link SensitivityAllocation}). */
+    public static final String SENSITIVITY = "sensitivity";
+    /** NNI's NetAdapt ({@link NetAdapt}), stopped once the budget is met. */
+    public static final String NETADAPT = "netadapt";
     /** The baseline: the same keep ratio for every prunable layer, the largest that meets the budget. */
     public static final String UNIFORM = "uniform";
     /** The candidate log in the output directory. */
@@ -81,6 +95,8 @@ public final class SearchRunner {
             AMC_DDPG, Set.of("episodes", "warmup"),
             GENETIC, Set.of("generations", "population", "parents", "mutations", "crossovers"),
             SIMULATED_ANNEALING, Set.of("start_temperature", "stop_temperature", "cool_down_rate"),
+            SENSITIVITY, Set.of("max_drop"),
+            NETADAPT, Set.of("step_fraction"),
             UNIFORM, Set.of());
     private static final Set<String> SHARED = Set.of("search", "seed", "lower_bound", "validation_size", "reward");
 
@@ -249,6 +265,28 @@ public final class SearchRunner {
                 candidates = found.candidatesScored();
                 resumed = Math.min(before, candidates);
             }
+            case SENSITIVITY -> {
+                long before = lines(log);
+                SensitivityResult found = SensitivityAnalysis.builder().setScorer(evaluator)
+                        .setMaxDrop(number("max_drop", 0.02)).optLog(new JsonLinesCandidateLog(log))
+                        .optProgress(r.progress()).build().analyze();
+                best = SensitivityAllocation.keepRatios(found.passingSparsities(), evaluator, r.flopsBudget(),
+                        1 - env.lowerBound());
+                candidates = Arrays.stream(found.rewards()).mapToLong(t -> t.length).sum() + 1;
+                resumed = Math.min(before, candidates);
+            }
+            case NETADAPT -> {
+                long before = lines(log);
+                NetAdaptResult found = netAdapt(env, evaluator, r.flopsBudget(), log, r.progress());
+                best = Arrays.stream(found.sparsities()).map(s -> 1 - s).toArray();
+                candidates = lines(log);
+                resumed = Math.min(before, candidates);
+                if (evaluator.flopsRatio(best) > r.flopsBudget()) {
+                    throw new IllegalArgumentException(String.format(Locale.ROOT, "netadapt: stopped at a FLOPs share of"
+                            + " %.4f, over the budget %s, when no layer could take a step of %d weights; lower"
+                            + " step_fraction", evaluator.flopsRatio(best), r.flopsBudget(), found.finalStep()));
+                }
+            }
             case UNIFORM -> {
                 best = new double[evaluator.layerCount()];
                 Arrays.fill(best, 1 - uniformSparsity(evaluator, r.flopsBudget()));
@@ -275,6 +313,29 @@ public final class SearchRunner {
         return new Outcome(search, env.prunableLayerNames(), best, e.reward(), e.accuracy(), (double) e.flops() / fullFlops,
                 candidates, resumed, seconds,
                 new JsonLinesCandidateLog(log).read().stream().mapToDouble(c -> c.reward()).toArray(), evaluator.prunedCopy(best));
+    }
+
+    /**
+     * NetAdapt over the layers whose ratio takes effect ({@link ChannelPruningEnv#decidingLayers()}; the others may not
+     * be pruned), each down to the lower bound, stopped as soon as the kept candidate meets the FLOPs budget.
+     */
+    private NetAdaptResult netAdapt(ChannelPruningEnv env, CandidateEvaluator evaluator, double budget, Path log,
+            PrintStream progress) {
+        long[] weights = evaluator.weightCounts();
+        boolean[] deciding = env.decidingLayers();
+        double most = 1 - env.lowerBound();
+        double[] max = new double[weights.length];
+        long all = 0;
+        long prunable = 0;
+        for (int i = 0; i < weights.length; i++) {
+            max[i] = deciding[i] ? most : 0;
+            all += weights[i];
+            prunable += deciding[i] ? weights[i] : 0;
+        }
+        return NetAdapt.builder().setScorer(evaluator).setTargetSparsity(most * prunable / all)
+                .setLayerWeightCounts(weights).optLayerMaxSparsities(max)
+                .optStepFraction(number("step_fraction", 0.05)).optStopWhen(k -> evaluator.flopsRatio(k) <= budget)
+                .optLog(new JsonLinesCandidateLog(log)).optProgress(progress).build().search();
     }
 
     /**
