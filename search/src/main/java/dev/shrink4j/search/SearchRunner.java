@@ -12,6 +12,7 @@ import dev.shrink4j.search.ddpg.SearchResult;
 import dev.shrink4j.search.env.ChannelPruningEnv;
 import dev.shrink4j.search.genetic.GeneticResult;
 import dev.shrink4j.search.genetic.GeneticTuner;
+import dev.shrink4j.search.nni.FilterCriterion;
 import dev.shrink4j.search.nni.NetAdapt;
 import dev.shrink4j.search.nni.NetAdaptResult;
 import dev.shrink4j.search.nni.SensitivityAllocation;
@@ -48,14 +49,16 @@ import org.slf4j.LoggerFactory;
  * {"search": "genetic", "seed": 1, "generations": 8, "population": 16}
  * </pre>
  * Keys: {@code search} ({@value #AMC_DDPG}, {@value #GENETIC}, {@value #SIMULATED_ANNEALING}, {@value #SENSITIVITY},
- * {@value #NETADAPT} or the baseline {@value #UNIFORM}, required),
+ * {@value #NETADAPT}, {@value #AUTOCOMPRESS} or the baseline {@value #UNIFORM}, required),
  * {@code seed}, {@code lower_bound} (smallest keep ratio, default 0.2), {@code validation_size} (held-out training
  * samples, default 1000), {@code reward} ({@code acc} or {@code acc_flops}); for {@value #AMC_DDPG}
  * {@code episodes} and {@code warmup}; for {@value #GENETIC} {@code generations}, {@code population}, {@code parents}, {@code mutations} and
  * {@code crossovers}; for
  * {@value #SIMULATED_ANNEALING} {@code start_temperature}, {@code stop_temperature} and {@code cool_down_rate}; for
  * {@value #SENSITIVITY} {@code max_drop} (the held-out reward a layer may lose, default 0.02); for {@value #NETADAPT}
- * {@code step_fraction} (weights removed per iteration, default 0.05).
+ * {@code step_fraction} (weights removed per iteration, default 0.05); for {@value #AUTOCOMPRESS} {@code rounds}
+ * (default 2), {@code rho} (1e-4), {@code admm_iterations} (3), {@code admm_epochs} (1) and {@code base_algo}
+ * ({@code l1}, {@code l2} or {@code fpgm}) and the annealing temperatures.
  *
  * <p>Output directory: {@value #LOG_FILE} (every candidate as a {@link JsonLinesCandidateLog} record, the
  * format every search writes), {@value #BEST_CONFIG} (a {@code channel-pruning} config list that
@@ -82,6 +85,8 @@ public final class SearchRunner {
     public static final String SENSITIVITY = "sensitivity";
     /** NNI's NetAdapt ({@link NetAdapt}), stopped once the budget is met. */
     public static final String NETADAPT = "netadapt";
+    /** NNI's AutoCompress ({@link AutoCompressSearch}): annealing, structured ADMM and speedup in rounds. */
+    public static final String AUTOCOMPRESS = AutoCompressSearch.SEARCH;
     /** The baseline: the same keep ratio for every prunable layer, the largest that meets the budget. */
     public static final String UNIFORM = "uniform";
     /** The candidate log in the output directory. */
@@ -97,6 +102,8 @@ public final class SearchRunner {
             SIMULATED_ANNEALING, Set.of("start_temperature", "stop_temperature", "cool_down_rate"),
             SENSITIVITY, Set.of("max_drop"),
             NETADAPT, Set.of("step_fraction"),
+            AUTOCOMPRESS, Set.of("rounds", "rho", "admm_iterations", "admm_epochs", "base_algo", "start_temperature",
+                    "stop_temperature", "cool_down_rate"),
             UNIFORM, Set.of());
     private static final Set<String> SHARED = Set.of("search", "seed", "lower_bound", "validation_size", "reward");
 
@@ -222,12 +229,10 @@ public final class SearchRunner {
         long seed = (long) number("seed", 0);
         ChannelPruningEnv env = ChannelPruningEnv.builder().setModel(r.model()).setInputShape(r.inputShape())
                 .setBudget(r.flopsBudget()).optLowerBound(number("lower_bound", 0.2)).build();
-        CandidateEvaluator evaluator = CandidateEvaluator.builder().setModel(r.model()).setArchitecture(r.architecture())
-                .setEnvironment(env).setInputShape(r.inputShape()).setTrainData(r.trainData())
-                .optValidationSize((int) number("validation_size", Math.min(1000, r.trainData().size() / 5)))
-                .optReward(reward()).build();
+        CandidateEvaluator evaluator = evaluator(r.model(), r.architecture(), env, r);
         long start = System.nanoTime();
         double[] best;
+        Module searched = null; // the model a search prunes itself (AutoCompress), else null: prune the trained one
         long candidates;
         long resumed;
         switch (search) {
@@ -256,10 +261,9 @@ public final class SearchRunner {
                 long[] weights = evaluator.weightCounts();
                 double target = uniformSparsity(evaluator, r.flopsBudget());
                 long before = lines(log);
-                SimulatedAnnealingResult found = SimulatedAnnealing.builder().setScorer(withinBudget(evaluator, r.flopsBudget()))
+                SimulatedAnnealingResult found = temperatures(SimulatedAnnealing.builder()).setScorer(withinBudget(evaluator, r.flopsBudget()))
                         .setTargetSparsity(target).setLayerWeightCounts(weights).optSeed(seed)
-                        .optStartTemperature(number("start_temperature", 100)).optStopTemperature(number("stop_temperature", 20))
-                        .optCoolDownRate(number("cool_down_rate", 0.9)).optLog(new JsonLinesCandidateLog(log))
+                        .optLog(new JsonLinesCandidateLog(log))
                         .optProgress(r.progress()).build().search();
                 best = Arrays.stream(found.bestSparsities()).map(s -> 1 - s).toArray();
                 candidates = found.candidatesScored();
@@ -287,6 +291,19 @@ public final class SearchRunner {
                             + " step_fraction", evaluator.flopsRatio(best), r.flopsBudget(), found.finalStep()));
                 }
             }
+            case AUTOCOMPRESS -> {
+                if (Files.exists(log)) {
+                    throw new IllegalArgumentException("autocompress cannot resume from " + log + ": ADMM's training is"
+                            + " not in the log; choose another output directory");
+                }
+                AutoCompressSearch.Found found = new AutoCompressSearch(r, autoCompressSettings(seed), env,
+                        (m, e) -> evaluator(m, AutoCompressSearch.sameWidths(r.architecture(), m), e, r),
+                        new JsonLinesCandidateLog(log)).run(r.flopsBudget(), env.lowerBound());
+                best = found.keepRatios();
+                searched = found.model();
+                candidates = lines(log);
+                resumed = 0;
+            }
             case UNIFORM -> {
                 best = new double[evaluator.layerCount()];
                 Arrays.fill(best, 1 - uniformSparsity(evaluator, r.flopsBudget()));
@@ -300,7 +317,7 @@ public final class SearchRunner {
             }
             default -> throw new IllegalStateException("unreachable: " + search);
         }
-        CandidateEvaluator.Evaluation e = evaluator.evaluate(best);
+        CandidateEvaluator.Evaluation e = searched != null ? evaluator.evaluateModel(searched) : evaluator.evaluate(best);
         double seconds = (System.nanoTime() - start) / 1e9;
         long fullFlops = ModelProfiler.profile(r.model(), r.inputShape()).totalFlops();
         try {
@@ -312,7 +329,47 @@ public final class SearchRunner {
                 (double) e.flops() / fullFlops, Arrays.toString(best));
         return new Outcome(search, env.prunableLayerNames(), best, e.reward(), e.accuracy(), (double) e.flops() / fullFlops,
                 candidates, resumed, seconds,
-                new JsonLinesCandidateLog(log).read().stream().mapToDouble(c -> c.reward()).toArray(), evaluator.prunedCopy(best));
+                new JsonLinesCandidateLog(log).read().stream().mapToDouble(c -> c.reward()).toArray(),
+                searched != null ? searched : evaluator.prunedCopy(best));
+    }
+
+    /** The evaluator of {@code model} (read, not changed) in {@code env}, with the config's validation size and reward. */
+    private CandidateEvaluator evaluator(Module model, Supplier<Module> architecture, ChannelPruningEnv env, Request r) {
+        return CandidateEvaluator.builder().setModel(model).setArchitecture(architecture).setEnvironment(env)
+                .setInputShape(r.inputShape()).setTrainData(r.trainData())
+                .optValidationSize((int) number("validation_size", Math.min(1000, r.trainData().size() / 5)))
+                .optReward(reward()).build();
+    }
+
+    /** AutoCompress's settings: NNI's ρ (1e-4) and l1 filters by default; rounds and ADMM sizes small for a CPU. */
+    private AutoCompressSearch.Settings autoCompressSettings(long seed) {
+        JsonElement algo = settings.get("base_algo");
+        String name = algo == null ? "l1" : algo.isJsonPrimitive() ? algo.getAsString() : "";
+        FilterCriterion criterion = switch (name) {
+            case "l1" -> FilterCriterion.L1;
+            case "l2" -> FilterCriterion.L2;
+            case "fpgm" -> FilterCriterion.FPGM;
+            default -> throw new IllegalArgumentException("search config " + config + ": \"base_algo\" must be \"l1\","
+                    + " \"l2\" or \"fpgm\", found " + algo);
+        };
+        return new AutoCompressSearch.Settings(whole("rounds", 2), number("rho", 1e-4), whole("admm_iterations", 3),
+                whole("admm_epochs", 1), criterion, seed, this::temperatures);
+    }
+
+    /** The config's annealing temperatures (NNI's 100 → 20, × 0.9 by default) set on {@code b}. */
+    private SimulatedAnnealing.Builder temperatures(SimulatedAnnealing.Builder b) {
+        return b.optStartTemperature(number("start_temperature", 100)).optStopTemperature(number("stop_temperature", 20))
+                .optCoolDownRate(number("cool_down_rate", 0.9));
+    }
+
+    /** A whole number ≥ 1 from the config. */
+    private int whole(String key, int fallback) {
+        double v = number(key, fallback);
+        if (v < 1 || v != Math.rint(v) || v > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("search config " + config + ": \"" + key + "\" must be a whole number"
+                    + " ≥ 1, found " + settings.get(key));
+        }
+        return (int) v;
     }
 
     /**

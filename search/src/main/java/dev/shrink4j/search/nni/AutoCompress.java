@@ -39,6 +39,7 @@ public final class AutoCompress {
     private final RoundShrinker speedup;
     private final UnaryOperator<SimulatedAnnealing.Builder> annealing;
     private final FilterCriterion filterCriterion;
+    private final RoundWeights sparsityWeights;
 
     private AutoCompress(Builder b) {
         this.model = b.model;
@@ -54,6 +55,7 @@ public final class AutoCompress {
         this.speedup = b.speedup;
         this.annealing = b.annealing;
         this.filterCriterion = b.filterCriterion;
+        this.sparsityWeights = b.sparsityWeights;
     }
 
     /** A builder: model, parameters, target sparsity, scorer factory and epoch trainer are required. */
@@ -85,7 +87,8 @@ public final class AutoCompress {
             }
             CandidateScorer scorer = scorers.scorer(r, masks);
             SimulatedAnnealingResult sa = annealing.apply(SimulatedAnnealing.builder().setScorer(scorer)
-                    .setTargetSparsity(perRound).setLayerWeightCounts(remainingWeights).optSeed(seed + r)).build().search();
+                    .setTargetSparsity(perRound).setLayerWeightCounts(sparsityWeights.weights(r, remainingWeights))
+                    .optSeed(seed + r)).build().search();
             double[] relative = sa.bestSparsities();
             chosen.add(relative);
             Map<String, Double> absolute = new LinkedHashMap<>();
@@ -155,6 +158,7 @@ public final class AutoCompress {
         private int admmEpochs = 5;
         private RoundShrinker speedup = (m, masks) -> masks;
         private FilterCriterion filterCriterion = FilterCriterion.L1;
+        private RoundWeights sparsityWeights = (round, remaining) -> remaining;
         private UnaryOperator<SimulatedAnnealing.Builder> annealing = b -> b.optProgress(System.err);
 
         private Builder() {
@@ -229,6 +233,15 @@ public final class AutoCompress {
             return this;
         }
 
+        /**
+         * What each layer weighs when annealing spreads a round's sparsity (default its remaining weights, NNI's
+         * rule); a FLOPs budget weighs the FLOPs a layer's filters control instead.
+         */
+        public Builder optSparsityWeights(RoundWeights weights) {
+            this.sparsityWeights = weights;
+            return this;
+        }
+
         /** The speedup after each round (default none: the masks stay applied). */
         public Builder optSpeedup(RoundShrinker speedup) {
             this.speedup = speedup;
@@ -267,6 +280,7 @@ public final class AutoCompress {
             SearchSettings.checkAtLeast("admm epochs per iteration", admmEpochs, 1);
             SearchSettings.required("AutoCompress", "optSpeedup", speedup);
             SearchSettings.required("AutoCompress", "optAnnealing", annealing);
+            SearchSettings.required("AutoCompress", "optSparsityWeights", sparsityWeights);
             return new AutoCompress(this);
         }
     }
