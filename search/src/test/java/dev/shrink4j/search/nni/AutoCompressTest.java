@@ -37,13 +37,7 @@ class AutoCompressTest {
         torch.manual_seed(3);
         Tensor x = torch.randn(8, 1, 8, 8);
         Tensor y = torch.randn(8, 3);
-        EpochTrainer trainer = (Module m, Optimizer o, int epoch) -> {
-            try (PointerScope s = new PointerScope()) {
-                o.zeroGrad();
-                torch.mse_loss(m.call(x), y).backward();
-                o.step();
-            }
-        };
+        EpochTrainer trainer = mseTrainer(x, y);
         List<float[]> roundMasks = new ArrayList<>();
         try (Sequential model = new Sequential(new Conv2d(1, 4, 3), new ReLU(), new Conv2d(4, 6, 3), new ReLU(),
                 new Flatten(), new Linear(96, 3))) {
@@ -78,6 +72,17 @@ class AutoCompressTest {
         }
     }
 
+    /** One full-batch step of mean squared error from {@code x} to {@code y} per epoch. */
+    private static EpochTrainer mseTrainer(Tensor x, Tensor y) {
+        return (Module m, Optimizer o, int epoch) -> {
+            try (PointerScope s = new PointerScope()) {
+                o.zeroGrad();
+                torch.mse_loss(m.call(x), y).backward();
+                o.step();
+            }
+        };
+    }
+
     /** Filters of {@code rowSize} mask values kept; fails unless every filter is all ones or all zeros. */
     private static long wholeFiltersKept(float[] mask, int rowSize) {
         long kept = 0;
@@ -96,13 +101,7 @@ class AutoCompressTest {
         torch.manual_seed(2);
         Tensor x = torch.randn(32, 4);
         Tensor y = torch.randn(32, 2);
-        EpochTrainer trainer = (Module m, Optimizer o, int epoch) -> {
-            try (PointerScope s = new PointerScope()) {
-                o.zeroGrad();
-                torch.mse_loss(m.call(x), y).backward();
-                o.step();
-            }
-        };
+        EpochTrainer trainer = mseTrainer(x, y);
         List<Integer> rounds = new ArrayList<>();
         List<Long> maskedWhenScored = new ArrayList<>();
         List<Long> keptAfterSpeedup = new ArrayList<>();
