@@ -23,6 +23,8 @@ import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The command line's AutoCompress: NNI's {@link AutoCompress} on a copy of the trained model under a FLOPs budget
@@ -38,6 +40,8 @@ import java.util.function.UnaryOperator;
  * so this search does not resume.
  */
 final class AutoCompressSearch {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AutoCompressSearch.class);
 
     /** The search's name in configs and logs. */
     static final String SEARCH = "autocompress";
@@ -114,6 +118,13 @@ final class AutoCompressSearch {
                         }
                         long now = env(model, 0.999, lowerBound).fullFlops(); // any budget: only its full FLOPs are read
                         double share = Math.pow(budget * fullFlops / now, 1.0 / (settings.rounds() - round));
+                        if (share >= 1) {
+                            // an earlier round already went below the budget: this one may keep everything but must
+                            // still prune a little, since annealing spreads a positive sparsity
+                            LOG.info("autocompress round {}: the budget is met already ({} of the FLOPs); keeping 0.999",
+                                    round + 1, (double) now / fullFlops);
+                            share = 0.999;
+                        }
                         ChannelPruningEnv env = env(model, share, lowerBound);
                         return roundScorer(env, evaluators.apply(model, env), share);
                     })
