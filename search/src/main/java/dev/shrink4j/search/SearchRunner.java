@@ -12,6 +12,12 @@ import dev.shrink4j.search.ddpg.SearchResult;
 import dev.shrink4j.search.env.ChannelPruningEnv;
 import dev.shrink4j.search.genetic.GeneticResult;
 import dev.shrink4j.search.genetic.GeneticTuner;
+import dev.shrink4j.search.nni.FilterCriterion;
+import dev.shrink4j.search.nni.NetAdapt;
+import dev.shrink4j.search.nni.NetAdaptResult;
+import dev.shrink4j.search.nni.SensitivityAllocation;
+import dev.shrink4j.search.nni.SensitivityAnalysis;
+import dev.shrink4j.search.nni.SensitivityResult;
 import dev.shrink4j.search.nni.SimulatedAnnealing;
 import dev.shrink4j.search.nni.SimulatedAnnealingResult;
 import dev.shrink4j.search.scoring.CandidateScorer;
@@ -42,13 +48,17 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * {"search": "genetic", "seed": 1, "generations": 8, "population": 16}
  * </pre>
- * Keys: {@code search} ({@value #AMC_DDPG}, {@value #GENETIC}, {@value #SIMULATED_ANNEALING} or the baseline
- * {@value #UNIFORM}, required),
+ * Keys: {@code search} ({@value #AMC_DDPG}, {@value #GENETIC}, {@value #SIMULATED_ANNEALING}, {@value #SENSITIVITY},
+ * {@value #NETADAPT}, {@value #AUTOCOMPRESS} or the baseline {@value #UNIFORM}, required),
  * {@code seed}, {@code lower_bound} (smallest keep ratio, default 0.2), {@code validation_size} (held-out training
  * samples, default 1000), {@code reward} ({@code acc} or {@code acc_flops}); for {@value #AMC_DDPG}
  * {@code episodes} and {@code warmup}; for {@value #GENETIC} {@code generations}, {@code population}, {@code parents}, {@code mutations} and
  * {@code crossovers}; for
- * {@value #SIMULATED_ANNEALING} {@code start_temperature}, {@code stop_temperature} and {@code cool_down_rate}.
+ * {@value #SIMULATED_ANNEALING} {@code start_temperature}, {@code stop_temperature} and {@code cool_down_rate}; for
+ * {@value #SENSITIVITY} {@code max_drop} (the held-out reward a layer may lose, default 0.02); for {@value #NETADAPT}
+ * {@code step_fraction} (weights removed per iteration, default 0.05); for {@value #AUTOCOMPRESS} {@code rounds}
+ * (default 2), {@code rho} (1e-4), {@code admm_iterations} (3), {@code admm_epochs} (1) and {@code base_algo}
+ * ({@code l1}, {@code l2} or {@code fpgm}) and the annealing temperatures.
  *
  * <p>Output directory: {@value #LOG_FILE} (every candidate as a {@link JsonLinesCandidateLog} record, the
  * format every search writes), {@value #BEST_CONFIG} (a {@code channel-pruning} config list that
@@ -57,6 +67,9 @@ import org.slf4j.LoggerFactory;
  * <p>Simulated annealing searches weight sparsities with a fixed weighted total: the total is the largest uniform
  * sparsity whose channel rounding meets the FLOPs budget, and a perturbed candidate over the budget is rejected
  * with reward {@value #OVER_BUDGET_REWARD} without being evaluated (logged like any other, so a resume replays it).
+ * Sensitivity analysis scores each layer alone at 0.1…0.9, then scales the passing sparsities by the one factor that
+ * meets the budget. NetAdapt removes a step of weights from the best layer per iteration, without the short
+ * fine-tune (scored as the others are: pruned, recalibrated), until the budget is met.
  */
 public final class SearchRunner {
 
@@ -68,6 +81,12 @@ public final class SearchRunner {
     public static final String GENETIC = "genetic";
     /** NNI's simulated annealing ({@link SimulatedAnnealing}). */
     public static final String SIMULATED_ANNEALING = "simulated-annealing";
+    /** NNI's sensitivity analysis ({@link SensitivityAnalysis}), scaled to the budget ({@link SensitivityAllocation}). */
+    public static final String SENSITIVITY = "sensitivity";
+    /** NNI's NetAdapt ({@link NetAdapt}), stopped once the budget is met. */
+    public static final String NETADAPT = "netadapt";
+    /** NNI's AutoCompress ({@link AutoCompressSearch}): annealing, structured ADMM and speedup in rounds. */
+    public static final String AUTOCOMPRESS = AutoCompressSearch.SEARCH;
     /** The baseline: the same keep ratio for every prunable layer, the largest that meets the budget. */
     public static final String UNIFORM = "uniform";
     /** The candidate log in the output directory. */
@@ -81,6 +100,10 @@ public final class SearchRunner {
             AMC_DDPG, Set.of("episodes", "warmup"),
             GENETIC, Set.of("generations", "population", "parents", "mutations", "crossovers"),
             SIMULATED_ANNEALING, Set.of("start_temperature", "stop_temperature", "cool_down_rate"),
+            SENSITIVITY, Set.of("max_drop"),
+            NETADAPT, Set.of("step_fraction"),
+            AUTOCOMPRESS, Set.of("rounds", "rho", "admm_iterations", "admm_epochs", "base_algo", "start_temperature",
+                    "stop_temperature", "cool_down_rate"),
             UNIFORM, Set.of());
     private static final Set<String> SHARED = Set.of("search", "seed", "lower_bound", "validation_size", "reward");
 
@@ -206,12 +229,10 @@ public final class SearchRunner {
         long seed = (long) number("seed", 0);
         ChannelPruningEnv env = ChannelPruningEnv.builder().setModel(r.model()).setInputShape(r.inputShape())
                 .setBudget(r.flopsBudget()).optLowerBound(number("lower_bound", 0.2)).build();
-        CandidateEvaluator evaluator = CandidateEvaluator.builder().setModel(r.model()).setArchitecture(r.architecture())
-                .setEnvironment(env).setInputShape(r.inputShape()).setTrainData(r.trainData())
-                .optValidationSize((int) number("validation_size", Math.min(1000, r.trainData().size() / 5)))
-                .optReward(reward()).build();
+        CandidateEvaluator evaluator = evaluator(r.model(), r.architecture(), env, r);
         long start = System.nanoTime();
         double[] best;
+        Module searched = null; // the model a search prunes itself (AutoCompress), else null: prune the trained one
         long candidates;
         long resumed;
         switch (search) {
@@ -240,14 +261,48 @@ public final class SearchRunner {
                 long[] weights = evaluator.weightCounts();
                 double target = uniformSparsity(evaluator, r.flopsBudget());
                 long before = lines(log);
-                SimulatedAnnealingResult found = SimulatedAnnealing.builder().setScorer(withinBudget(evaluator, r.flopsBudget()))
+                SimulatedAnnealingResult found = temperatures(SimulatedAnnealing.builder()).setScorer(withinBudget(evaluator, r.flopsBudget()))
                         .setTargetSparsity(target).setLayerWeightCounts(weights).optSeed(seed)
-                        .optStartTemperature(number("start_temperature", 100)).optStopTemperature(number("stop_temperature", 20))
-                        .optCoolDownRate(number("cool_down_rate", 0.9)).optLog(new JsonLinesCandidateLog(log))
+                        .optLog(new JsonLinesCandidateLog(log))
                         .optProgress(r.progress()).build().search();
                 best = Arrays.stream(found.bestSparsities()).map(s -> 1 - s).toArray();
                 candidates = found.candidatesScored();
                 resumed = Math.min(before, candidates);
+            }
+            case SENSITIVITY -> {
+                long before = lines(log);
+                SensitivityResult found = SensitivityAnalysis.builder().setScorer(evaluator)
+                        .setMaxDrop(number("max_drop", 0.02)).optLog(new JsonLinesCandidateLog(log))
+                        .optProgress(r.progress()).build().analyze();
+                best = SensitivityAllocation.keepRatios(found.passingSparsities(), evaluator, r.flopsBudget(),
+                        1 - env.lowerBound());
+                candidates = Arrays.stream(found.rewards()).mapToLong(t -> t.length).sum() + 1;
+                resumed = Math.min(before, candidates);
+            }
+            case NETADAPT -> {
+                long before = lines(log);
+                NetAdaptResult found = netAdapt(env, evaluator, r.flopsBudget(), log, r.progress());
+                best = Arrays.stream(found.sparsities()).map(s -> 1 - s).toArray();
+                candidates = lines(log);
+                resumed = Math.min(before, candidates);
+                if (evaluator.flopsRatio(best) > r.flopsBudget()) {
+                    throw new IllegalArgumentException(String.format(Locale.ROOT, "netadapt: stopped at a FLOPs share of"
+                            + " %.4f, over the budget %s, when no layer could take a step of %d weights; lower"
+                            + " step_fraction", evaluator.flopsRatio(best), r.flopsBudget(), found.finalStep()));
+                }
+            }
+            case AUTOCOMPRESS -> {
+                if (Files.exists(log)) {
+                    throw new IllegalArgumentException("autocompress cannot resume from " + log + ": ADMM's training is"
+                            + " not in the log; choose another output directory");
+                }
+                AutoCompressSearch.Found found = new AutoCompressSearch(r, autoCompressSettings(seed), env,
+                        (m, e) -> evaluator(m, AutoCompressSearch.sameWidths(r.architecture(), m), e, r),
+                        new JsonLinesCandidateLog(log)).run(r.flopsBudget(), env.lowerBound());
+                best = found.keepRatios();
+                searched = found.model();
+                candidates = lines(log);
+                resumed = 0;
             }
             case UNIFORM -> {
                 best = new double[evaluator.layerCount()];
@@ -262,7 +317,7 @@ public final class SearchRunner {
             }
             default -> throw new IllegalStateException("unreachable: " + search);
         }
-        CandidateEvaluator.Evaluation e = evaluator.evaluate(best);
+        CandidateEvaluator.Evaluation e = searched != null ? evaluator.evaluateModel(searched) : evaluator.evaluate(best);
         double seconds = (System.nanoTime() - start) / 1e9;
         long fullFlops = ModelProfiler.profile(r.model(), r.inputShape()).totalFlops();
         try {
@@ -274,7 +329,70 @@ public final class SearchRunner {
                 (double) e.flops() / fullFlops, Arrays.toString(best));
         return new Outcome(search, env.prunableLayerNames(), best, e.reward(), e.accuracy(), (double) e.flops() / fullFlops,
                 candidates, resumed, seconds,
-                new JsonLinesCandidateLog(log).read().stream().mapToDouble(c -> c.reward()).toArray(), evaluator.prunedCopy(best));
+                new JsonLinesCandidateLog(log).read().stream().mapToDouble(c -> c.reward()).toArray(),
+                searched != null ? searched : evaluator.prunedCopy(best));
+    }
+
+    /** The evaluator of {@code model} (read, not changed) in {@code env}, with the config's validation size and reward. */
+    private CandidateEvaluator evaluator(Module model, Supplier<Module> architecture, ChannelPruningEnv env, Request r) {
+        return CandidateEvaluator.builder().setModel(model).setArchitecture(architecture).setEnvironment(env)
+                .setInputShape(r.inputShape()).setTrainData(r.trainData())
+                .optValidationSize((int) number("validation_size", Math.min(1000, r.trainData().size() / 5)))
+                .optReward(reward()).build();
+    }
+
+    /** AutoCompress's settings: NNI's ρ (1e-4) and l1 filters by default; rounds and ADMM sizes small for a CPU. */
+    private AutoCompressSearch.Settings autoCompressSettings(long seed) {
+        JsonElement algo = settings.get("base_algo");
+        String name = algo == null ? "l1" : algo.isJsonPrimitive() ? algo.getAsString() : "";
+        FilterCriterion criterion = switch (name) {
+            case "l1" -> FilterCriterion.L1;
+            case "l2" -> FilterCriterion.L2;
+            case "fpgm" -> FilterCriterion.FPGM;
+            default -> throw new IllegalArgumentException("search config " + config + ": \"base_algo\" must be \"l1\","
+                    + " \"l2\" or \"fpgm\", found " + algo);
+        };
+        return new AutoCompressSearch.Settings(whole("rounds", 2), number("rho", 1e-4), whole("admm_iterations", 3),
+                whole("admm_epochs", 1), criterion, seed, this::temperatures);
+    }
+
+    /** The config's annealing temperatures (NNI's 100 → 20, × 0.9 by default) set on {@code b}. */
+    private SimulatedAnnealing.Builder temperatures(SimulatedAnnealing.Builder b) {
+        return b.optStartTemperature(number("start_temperature", 100)).optStopTemperature(number("stop_temperature", 20))
+                .optCoolDownRate(number("cool_down_rate", 0.9));
+    }
+
+    /** A whole number ≥ 1 from the config. */
+    private int whole(String key, int fallback) {
+        double v = number(key, fallback);
+        if (v < 1 || v != Math.rint(v) || v > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("search config " + config + ": \"" + key + "\" must be a whole number"
+                    + " ≥ 1, found " + settings.get(key));
+        }
+        return (int) v;
+    }
+
+    /**
+     * NetAdapt over the layers whose ratio takes effect ({@link ChannelPruningEnv#decidingLayers()}; the others may not
+     * be pruned), each down to the lower bound, stopped as soon as the kept candidate meets the FLOPs budget.
+     */
+    private NetAdaptResult netAdapt(ChannelPruningEnv env, CandidateEvaluator evaluator, double budget, Path log,
+            PrintStream progress) {
+        long[] weights = evaluator.weightCounts();
+        boolean[] deciding = env.decidingLayers();
+        double most = 1 - env.lowerBound();
+        double[] max = new double[weights.length];
+        long all = 0;
+        long prunable = 0;
+        for (int i = 0; i < weights.length; i++) {
+            max[i] = deciding[i] ? most : 0;
+            all += weights[i];
+            prunable += deciding[i] ? weights[i] : 0;
+        }
+        return NetAdapt.builder().setScorer(evaluator).setTargetSparsity(most * prunable / all)
+                .setLayerWeightCounts(weights).optLayerMaxSparsities(max)
+                .optStepFraction(number("step_fraction", 0.05)).optStopWhen(k -> evaluator.flopsRatio(k) <= budget)
+                .optLog(new JsonLinesCandidateLog(log)).optProgress(progress).build().search();
     }
 
     /**

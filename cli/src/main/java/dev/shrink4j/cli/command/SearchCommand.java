@@ -23,7 +23,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code shrink4j search}: finds per-layer channel keep ratios under a FLOPs budget with the search a config
- * names ({@link SearchRunner}: AMC's DDPG agent, the genetic tuner, simulated annealing), scoring each candidate on
+ * names ({@link SearchRunner}: AMC's DDPG agent, the genetic tuner, NNI's simulated annealing, sensitivity analysis,
+ * NetAdapt and AutoCompress), scoring each candidate on
  * a held-out split of the training set. Writes {@value SearchRunner#LOG_FILE} (every candidate; {@code --resume}
  * continues from it), {@value SearchRunner#BEST_CONFIG} (a config list {@code prune --config} accepts) and
  * {@value #MODEL} (the best candidate shrunk, with its layer widths in the metadata) and {@value #REPORT} (reward
@@ -31,7 +32,8 @@ import picocli.CommandLine.Option;
  * The library runs the search; this command only parses options and prints.
  */
 @Command(name = "search", mixinStandardHelpOptions = true,
-        description = "Search per-layer pruning ratios under a FLOPs budget (AMC DDPG, genetic, simulated annealing).")
+        description = "Search per-layer pruning ratios under a FLOPs budget (AMC DDPG, genetic, simulated annealing,"
+                + " sensitivity, NetAdapt, AutoCompress).")
 public final class SearchCommand extends Subcommand {
 
     /** The shrunk best model in the output directory. */
@@ -42,7 +44,7 @@ public final class SearchCommand extends Subcommand {
     @Mixin
     RecordedModelOptions model;
 
-    @Option(names = "--weights", required = true, description = "the trained model's weights (safetensors)")
+    @Option(names = "--weights", description = "the trained model's weights (safetensors; --model F.onnx brings its own)")
     Path weights;
 
     @Option(names = "--config", required = true, description = "search config, e.g. configs/search/amc-ddpg.json")

@@ -10,6 +10,10 @@ import dev.shrink4j.cli.TinyIdx;
 import dev.shrink4j.nn.io.ModelMetadata;
 import dev.shrink4j.nn.io.SafeTensors;
 import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.layers.Flatten;
+import dev.shrink4j.nn.layers.Linear;
+import dev.shrink4j.nn.layers.Sequential;
+import dev.shrink4j.onnx.OnnxExporter;
 import dev.shrink4j.workbench.stats.ModelProfiler;
 import dev.shrink4j.workbench.zoo.ModelZoo;
 import java.io.IOException;
@@ -152,5 +156,72 @@ class SearchCommandTest {
         assertEquals(2, key.code(), key.err());
         assertTrue(key.err().startsWith("shrink4j search: search config " + dir.resolve("bad.json")
                 + ": unknown key \"episodes\" for genetic"), key.err());
+    }
+
+    @Test
+    void sensitivityNetAdaptAndAutoCompressRunFromTheirConfigsWithinTheBudget() throws IOException {
+        Path sensitivity = dir.resolve("sensitivity");
+        CliTests.Result r = search(config("sensitivity", "{\"search\": \"sensitivity\", \"max_drop\": 0.05,"
+                + " \"validation_size\": 50}"), sensitivity, "0.5");
+        r.assertSucceeded();
+        assertTrue(r.out().startsWith("search") && r.out().contains("sensitivity"), r.out());
+        // the unpruned model, then each of the five layers at 0.1, 0.2, … until the first failing sparsity
+        long logged = Files.readAllLines(sensitivity.resolve("search.jsonl")).size();
+        assertTrue(logged >= 1 + 5 && logged <= 1 + 5 * 9, "logged " + logged);
+        assertWithinHalfAndPrunable(sensitivity);
+
+        Path netadapt = dir.resolve("netadapt");
+        search(config("netadapt", "{\"search\": \"netadapt\", \"step_fraction\": 0.1, \"validation_size\": 50}"),
+                netadapt, "0.5").assertSucceeded();
+        assertWithinHalfAndPrunable(netadapt);
+
+        Path autocompress = dir.resolve("autocompress");
+        CliTests.Result ac = search(config("autocompress", "{\"search\": \"autocompress\", \"seed\": 1, \"rounds\": 2,"
+                + " \"admm_iterations\": 1, \"admm_epochs\": 1, \"start_temperature\": 100, \"stop_temperature\": 80,"
+                + " \"base_algo\": \"fpgm\", \"validation_size\": 50}"), autocompress, "0.5");
+        ac.assertSucceeded();
+        assertTrue(Files.readString(autocompress.resolve("search.jsonl")).startsWith("{\"search\":\"autocompress\""));
+        assertWithinHalfAndPrunable(autocompress);
+        // resuming would need ADMM's training, which the log does not hold
+        CliTests.Result resumed = search(config("autocompress", "{\"search\": \"autocompress\", \"validation_size\": 50}"),
+                autocompress, "0.5", "--resume");
+        assertEquals(2, resumed.code(), resumed.err());
+        assertTrue(resumed.err().startsWith("shrink4j search: autocompress cannot resume from "
+                + autocompress.resolve("search.jsonl")), resumed.err());
+    }
+
+    /** The shrunk model keeps at most half the MACs, and prune takes the config. */
+    private void assertWithinHalfAndPrunable(Path out) throws IOException {
+        long searched = macs(out.resolve("model.safetensors"));
+        assertTrue(searched <= 0.5 * FULL_MACS, out + ": " + searched + " MACs, over half of " + FULL_MACS);
+        CompressionConfig cfg = CompressionConfig.parse("best-config.json", Files.readString(out.resolve("best-config.json")),
+                dev.shrink4j.algorithms.AlgorithmRegistry.load(), AlgorithmKind.PRUNER);
+        assertEquals("channel-pruning", cfg.spec().name());
+    }
+
+    @Test
+    void moreBadInputExitsTwoNamingTheSettingOrFile() throws IOException {
+        Path ga = config("ga", "{\"search\": \"genetic\", \"generations\": 1, \"population\": 2, \"validation_size\": 50}");
+        search(ga, dir.resolve("zero"), "0").assertUsageError("shrink4j search: --flops must be in (0, 1), got 0.0\n");
+        search(ga, dir.resolve("one"), "1").assertUsageError("shrink4j search: --flops must be in (0, 1), got 1.0\n");
+
+        CliTests.Result algo = search(config("ac", "{\"search\": \"autocompress\", \"base_algo\": \"l3\"}"),
+                dir.resolve("ac"), "0.5");
+        assertEquals(2, algo.code(), algo.err());
+        assertTrue(algo.err().startsWith("shrink4j search: search config " + dir.resolve("ac.json")
+                + ": \"base_algo\" must be \"l1\", \"l2\" or \"fpgm\", found \"l3\""), algo.err());
+
+        // a model without a prunable layer: flatten and one Linear, whose input is the image and output the logits
+        Path onnx = dir.resolve("linear.onnx");
+        try (Sequential linear = new Sequential(new Flatten(), new Linear(784, 10))) {
+            OnnxExporter.builder().setModel(linear).setInputShape(1, 28, 28).build().export(onnx);
+        }
+        Path data = Files.isDirectory(dir.resolve("data")) ? dir.resolve("data") : TinyIdx.write(dir.resolve("data"), 200, 20);
+        CliTests.Result none = CliTests.run("search", "--model", onnx.toString(), "--config", ga.toString(), "--flops", "0.5",
+                "--out", dir.resolve("none").toString(), "--data-dir", data.toString(), "--train-samples", "200",
+                "--threads", "1");
+        assertEquals(2, none.code(), none.err());
+        assertTrue(none.err().startsWith("shrink4j search: model has no prunable layer"), none.err());
+        assertEquals(1, none.err().strip().lines().count(), none.err());
     }
 }

@@ -81,8 +81,10 @@ public final class CandidateEvaluator implements CandidateScorer {
     private final Supplier<Module> architecture;
     private final ChannelPruningEnv env;
     private final long[] inputShape;
+    private final Dataset trainPart;
     private final DataLoader calibration;
     private final int calibrationBatches;
+    private final int calibrationBatchSize;
     private final DataLoader validation;
     private final Reward reward;
 
@@ -93,6 +95,7 @@ public final class CandidateEvaluator implements CandidateScorer {
         this.inputShape = b.inputShape;
         this.reward = b.reward;
         this.calibrationBatches = b.calibrationBatches;
+        this.calibrationBatchSize = b.batchSize;
         Dataset data = b.trainData;
         int n = data.size();
         if (b.validationSize <= 0 || b.validationSize >= n) {
@@ -104,6 +107,7 @@ public final class CandidateEvaluator implements CandidateScorer {
                     data.labels().narrow(0, 0, n - b.validationSize), data.numClasses());
             Dataset held = new Dataset(data.name() + "[held out]", data.images().narrow(0, n - b.validationSize, b.validationSize),
                     data.labels().narrow(0, n - b.validationSize, b.validationSize), data.numClasses());
+            this.trainPart = train;
             this.calibration = DataLoader.builder().setDataset(train).setBatchSize(b.batchSize).build();
             this.validation = DataLoader.builder().setDataset(held).setBatchSize(b.batchSize).build();
         }
@@ -149,13 +153,27 @@ public final class CandidateEvaluator implements CandidateScorer {
     /** Accuracy, FLOPs and reward of {@code keepRatios} (the pruned copy is closed afterwards). */
     public Evaluation evaluate(double[] keepRatios) {
         try (Module copy = prunedCopy(keepRatios)) {
-            double accuracy = new Evaluator().evaluate(copy, validation).accuracy();
-            long flops = ModelProfiler.profile(copy, inputShape).totalFlops();
-            double acc = 100 * accuracy;
-            double r = reward == Reward.ACC ? acc * 0.01 : -(100 - acc) * 0.01 * Math.log(flops);
-            LOG.debug("ratios {}: accuracy {} FLOPs {} reward {}", Arrays.toString(keepRatios), accuracy, flops, r);
-            return new Evaluation(accuracy, flops, r);
+            Evaluation e = evaluateModel(copy);
+            LOG.debug("ratios {}: accuracy {} FLOPs {} reward {}", Arrays.toString(keepRatios), e.accuracy(), e.flops(),
+                    e.reward());
+            return e;
         }
+    }
+
+    /** Accuracy on the held-out split, FLOPs and reward of {@code model} as it is (a search's own pruned model). */
+    public Evaluation evaluateModel(Module model) {
+        double accuracy = new Evaluator().evaluate(model, validation).accuracy();
+        long flops = ModelProfiler.profile(model, inputShape).totalFlops();
+        double acc = 100 * accuracy;
+        return new Evaluation(accuracy, flops, reward == Reward.ACC ? acc * 0.01 : -(100 - acc) * 0.01 * Math.log(flops));
+    }
+
+    /**
+     * The training part of the data (everything before the held-out split), shuffled with {@code seed}: what a search
+     * that trains (AutoCompress's ADMM) trains on.
+     */
+    public DataLoader trainingLoader(long seed) {
+        return DataLoader.builder().setDataset(trainPart).setBatchSize(calibrationBatchSize).optShuffle(seed).build();
     }
 
     /**

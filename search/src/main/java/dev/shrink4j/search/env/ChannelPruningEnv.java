@@ -302,6 +302,24 @@ public final class ChannelPruningEnv {
         return steps.length;
     }
 
+    /**
+     * Per prunable layer (step order), whether its ratio takes effect: its input group can shrink and no earlier layer
+     * decides that group. The others (the first layer reading the image, a second reader of shared channels) keep
+     * whatever ratio they are given out of the FLOPs ({@link #keptChannels(double[])}).
+     */
+    public boolean[] decidingLayers() {
+        boolean[] deciding = new boolean[steps.length];
+        boolean[] seen = new boolean[groupSize.length];
+        for (int t = 0; t < steps.length; t++) {
+            int g = layers.get(steps[t]).inGroup();
+            if (g >= 0 && !seen[g]) {
+                seen[g] = true;
+                deciding[t] = true;
+            }
+        }
+        return deciding;
+    }
+
     /** Names of the prunable layers, in step order. */
     public List<String> prunableLayerNames() {
         return Arrays.stream(steps).mapToObj(i -> layers.get(i).name()).toList();

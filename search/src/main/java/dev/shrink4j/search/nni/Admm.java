@@ -30,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * mask = project's support on W; W = W ⊙ mask
  * </pre>
  * The optimizer is NNI's Adam (lr 1e-3, weight decay 5e-5) unless another is given; the penalty is added by a
- * gradient hook on it, so the {@link EpochTrainer} is plain training. Masks fixed by earlier rounds
+ * gradient hook on it, so the {@link EpochTrainer} is plain training. With a {@link FilterCriterion}
+ * ({@link Builder#optFilterCriterion}) the projection keeps whole filters instead (the structured ADMM of NNI's
+ * AutoCompress with {@code base_algo} l1, l2 or fpgm): Z = (W + U) with its least important filters zeroed. Masks fixed by earlier rounds
  * ({@link Builder#optFixedMasks}) are re-applied after every step, so pruned weights stay pruned.
  */
 public final class Admm {
@@ -46,6 +48,7 @@ public final class Admm {
     private final Optimizer optimizer;
     private final Map<String, Tensor> fixedMasks;
     private final AdmmListener listener;
+    private final FilterCriterion filterCriterion;
 
     private Admm(Builder b) {
         this.model = b.model;
@@ -57,6 +60,7 @@ public final class Admm {
         this.optimizer = b.optimizer;
         this.fixedMasks = b.fixedMasks;
         this.listener = b.listener;
+        this.filterCriterion = b.filterCriterion;
     }
 
     /** A builder: {@code setModel}, {@code setSparsities} and {@code setEpochTrainer} are required. */
@@ -85,6 +89,38 @@ public final class Admm {
     /** ADMM's Z step: {@code weight ⊙ topKMask(weight, sparsity)}, a new tensor. */
     public static Tensor projectTopK(Tensor weight, double sparsity) {
         return weight.detach().mul(topKMask(weight, sparsity));
+    }
+
+    /**
+     * A 0/1 mask of {@code weight}'s shape keeping whole filters (rows along dimension 0): the {@code n − ⌊n·sparsity⌋}
+     * of {@code n} filters of largest {@code criterion} importance (ties keep the lower index).
+     */
+    public static Tensor topFilterMask(Tensor weight, double sparsity, FilterCriterion criterion) {
+        double[] importance = criterion.importance(weight);
+        int n = importance.length;
+        int keep = n - (int) Math.floor(n * sparsity + 1e-9);
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (i, j) -> importance[i] != importance[j] ? Double.compare(importance[j], importance[i])
+                : Integer.compare(i, j));
+        int rowSize = (int) (weight.numel() / n);
+        float[] mask = new float[(int) weight.numel()];
+        for (int r = 0; r < keep; r++) {
+            java.util.Arrays.fill(mask, order[r] * rowSize, (order[r] + 1) * rowSize, 1f);
+        }
+        return Tensor.create(mask, weight.shape());
+    }
+
+    /** ADMM's Z step with filters: {@code weight ⊙ topFilterMask(weight, sparsity, criterion)}, a new tensor. */
+    public static Tensor projectTopFilters(Tensor weight, double sparsity, FilterCriterion criterion) {
+        return weight.detach().mul(topFilterMask(weight, sparsity, criterion));
+    }
+
+    /** The mask of this run's projection: whole filters with a criterion, else single weights. */
+    private Tensor mask(Tensor weight, double sparsity) {
+        return filterCriterion == null ? topKMask(weight, sparsity) : topFilterMask(weight, sparsity, filterCriterion);
     }
 
     /**
@@ -125,7 +161,8 @@ public final class Admm {
                     String name = entry.getKey();
                     try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
                         Tensor w = params.get(name);
-                        z.get(name).copy_(projectTopK(w.detach().add(u.get(name)), entry.getValue()));
+                        Tensor target = w.detach().add(u.get(name));
+                        z.get(name).copy_(target.mul(mask(target, entry.getValue())));
                         u.get(name).add_(w.detach().sub(z.get(name)));
                         residual += w.detach().sub(z.get(name)).norm().item_double();
                     }
@@ -139,7 +176,7 @@ public final class Admm {
             try (NoGradGuard g = new NoGradGuard()) {
                 for (Map.Entry<String, Double> entry : sparsities.entrySet()) {
                     Tensor w = params.get(entry.getKey());
-                    Tensor mask = topKMask(w, entry.getValue());
+                    Tensor mask = mask(w, entry.getValue());
                     if (fixedMasks.containsKey(entry.getKey())) {
                         mask.mul_(fixedMasks.get(entry.getKey()));
                     }
@@ -189,6 +226,7 @@ public final class Admm {
         private Optimizer optimizer;
         private Map<String, Tensor> fixedMasks = Map.of();
         private AdmmListener listener;
+        private FilterCriterion filterCriterion;
 
         private Builder() {
         }
@@ -247,6 +285,15 @@ public final class Admm {
             return this;
         }
 
+        /**
+         * Prunes whole filters ranked by {@code criterion} (NNI AutoCompress's structured {@code base_algo}); a
+         * sparsity is then the share of filters pruned (default: single weights, the level pruner).
+         */
+        public Builder optFilterCriterion(FilterCriterion criterion) {
+            this.filterCriterion = criterion;
+            return this;
+        }
+
         /** Checks the settings and builds the run. */
         public Admm build() {
             SearchSettings.required("Admm", "setModel", model);
@@ -257,19 +304,14 @@ public final class Admm {
                 throw new IllegalArgumentException("admm: no parameter to prune");
             }
             for (Map.Entry<String, Double> e : sparsities.entrySet()) {
-                if (!params.containsKey(e.getKey())) {
-                    throw new IllegalArgumentException("admm sparsities: \"" + e.getKey() + "\" is not a parameter of the"
-                            + " model; it has " + params.keySet());
-                }
+                checkParameter("admm sparsities", e.getKey(), params);
                 if (!(e.getValue() >= 0 && e.getValue() < 1)) {
                     throw new IllegalArgumentException("admm sparsities: \"" + e.getKey() + "\": " + e.getValue()
                             + " is outside [0, 1)");
                 }
             }
             for (String name : fixedMasks.keySet()) {
-                if (!params.containsKey(name)) {
-                    throw new IllegalArgumentException("admm fixed masks: \"" + name + "\" is not a parameter of the model");
-                }
+                checkParameter("admm fixed masks", name, params);
             }
             if (!(rho > 0) || Double.isInfinite(rho)) {
                 throw new IllegalArgumentException("rho: " + rho + " is not a positive number");
@@ -277,6 +319,13 @@ public final class Admm {
             SearchSettings.checkAtLeast("iterations", iterations, 1);
             SearchSettings.checkAtLeast("epochs per iteration", epochsPerIteration, 1);
             return new Admm(this);
+        }
+
+        private static void checkParameter(String setting, String name, Map<String, Tensor> params) {
+            if (!params.containsKey(name)) {
+                throw new IllegalArgumentException(setting + ": \"" + name + "\" is not a parameter of the model; it has "
+                        + params.keySet());
+            }
         }
     }
 }

@@ -14,13 +14,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * NNI's AutoCompress pruner: {@code rounds} rounds, each pruning a share 1 − (1 − s)^(1/rounds) of the weights that
+ * NNI's AutoCompress pruner: {@code rounds} rounds, each pruning a share 1 − (1 − s)^(1/rounds) of the filters that
  * are still there, so that the rounds compound to the target sparsity s. A round runs {@link SimulatedAnnealing} to
- * split its share among the layers (by each layer's remaining weights), {@link Admm} to train the model towards that
- * split and prune it, and a {@link RoundShrinker}. The masks of earlier rounds stay applied through later rounds' training.
- *
- * <p>Only weight (level) pruning is implemented: NNI's default {@code base_algo} is L1 filter pruning, whose ADMM
- * projection works on whole filters.
+ * split its share among the layers (by each layer's remaining weights), {@link Admm} with a structured projection
+ * (whole filters ranked by a {@link FilterCriterion}, NNI's {@code base_algo} l1 by default, or l2, fpgm) to train the
+ * model towards that split and prune it, and a {@link RoundShrinker} (NNI's speedup: {@link FilterSpeedup} removes the
+ * zeroed filters). Masks that outlive a round's speedup stay applied through later rounds' training. With no
+ * criterion ({@link Builder#optFilterCriterion}(null)) it prunes single weights, as NNI's {@code level} base.
  */
 public final class AutoCompress {
 
@@ -38,6 +38,8 @@ public final class AutoCompress {
     private final int admmEpochs;
     private final RoundShrinker speedup;
     private final UnaryOperator<SimulatedAnnealing.Builder> annealing;
+    private final FilterCriterion filterCriterion;
+    private final RoundWeights sparsityWeights;
 
     private AutoCompress(Builder b) {
         this.model = b.model;
@@ -52,6 +54,8 @@ public final class AutoCompress {
         this.admmEpochs = b.admmEpochs;
         this.speedup = b.speedup;
         this.annealing = b.annealing;
+        this.filterCriterion = b.filterCriterion;
+        this.sparsityWeights = b.sparsityWeights;
     }
 
     /** A builder: model, parameters, target sparsity, scorer factory and epoch trainer are required. */
@@ -66,42 +70,71 @@ public final class AutoCompress {
 
     /** Runs every round and prunes the model in place. */
     public AutoCompressResult run() {
-        Map<String, Tensor> params = model.namedParameters();
         double perRound = roundSparsity(targetSparsity, rounds);
         Map<String, Tensor> masks = new LinkedHashMap<>();
         List<double[]> chosen = new ArrayList<>();
+        long total = weights(model.namedParameters(), Map.of());
         for (int r = 0; r < rounds; r++) {
-            long[] remaining = new long[parameters.size()];
-            for (int i = 0; i < remaining.length; i++) {
+            Map<String, Tensor> params = model.namedParameters(); // a speedup replaces the tensors of shrunk layers
+            long[] remainingUnits = new long[parameters.size()];
+            long[] remainingWeights = new long[parameters.size()];
+            for (int i = 0; i < remainingUnits.length; i++) {
+                Tensor p = params.get(parameters.get(i));
                 Tensor mask = masks.get(parameters.get(i));
-                remaining[i] = mask == null ? params.get(parameters.get(i)).numel() : nonZero(mask);
+                long perUnit = p.numel() / units(p);
+                remainingWeights[i] = mask == null ? p.numel() : nonZero(mask);
+                remainingUnits[i] = remainingWeights[i] / perUnit;
             }
             CandidateScorer scorer = scorers.scorer(r, masks);
             SimulatedAnnealingResult sa = annealing.apply(SimulatedAnnealing.builder().setScorer(scorer)
-                    .setTargetSparsity(perRound).setLayerWeightCounts(remaining).optSeed(seed + r)).build().search();
+                    .setTargetSparsity(perRound).setLayerWeightCounts(sparsityWeights.weights(r, remainingWeights))
+                    .optSeed(seed + r)).build().search();
             double[] relative = sa.bestSparsities();
             chosen.add(relative);
             Map<String, Double> absolute = new LinkedHashMap<>();
             for (int i = 0; i < relative.length; i++) {
-                long n = params.get(parameters.get(i)).numel();
-                long keep = remaining[i] - Math.round(remaining[i] * relative[i]);
-                absolute.put(parameters.get(i), (double) (n - keep) / n);
+                long n = units(params.get(parameters.get(i)));
+                absolute.put(parameters.get(i), (double) (n - keptUnits(remainingUnits[i], relative[i])) / n);
             }
             Map<String, Tensor> next = Admm.builder().setModel(model).setSparsities(absolute).setEpochTrainer(trainer)
                     .optRho(rho).optIterations(admmIterations).optEpochsPerIteration(admmEpochs).optFixedMasks(masks)
-                    .build().run();
+                    .optFilterCriterion(filterCriterion).build().run();
             masks.values().forEach(Tensor::close);
-            masks = next;
-            speedup.shrink(model, masks);
-            LOG.info("autocompress round {}/{}: sparsities {} of the remaining weights, {} weights kept", r + 1, rounds,
-                    java.util.Arrays.toString(relative), kept(masks));
+            Map<String, Tensor> stay = speedup.shrink(model, next);
+            for (Tensor t : next.values()) {
+                if (stay.values().stream().noneMatch(kept -> kept == t)) {
+                    t.close();
+                }
+            }
+            masks = new LinkedHashMap<>(stay);
+            LOG.info("autocompress round {}/{}: sparsities {} of the remaining {}, {} weights kept", r + 1, rounds,
+                    java.util.Arrays.toString(relative), filterCriterion == null ? "weights" : "filters",
+                    weights(model.namedParameters(), masks));
         }
-        long total = parameters.stream().mapToLong(p -> params.get(p).numel()).sum();
-        return new AutoCompressResult(masks, chosen, kept(masks), total);
+        return new AutoCompressResult(masks, chosen, weights(model.namedParameters(), masks), total);
     }
 
-    private static long kept(Map<String, Tensor> masks) {
-        return masks.values().stream().mapToLong(AutoCompress::nonZero).sum();
+    /**
+     * Units that stay of {@code remaining} at sparsity {@code s} &lt; 1: {@code remaining − round(remaining·s)}, but at
+     * least one (a layer left without filters would cut the network).
+     */
+    static long keptUnits(long remaining, double s) {
+        return Math.max(1, remaining - Math.round(remaining * s));
+    }
+
+    /** What this run prunes one of in a parameter: a filter (a row along dimension 0) or a weight. */
+    private long units(Tensor parameter) {
+        return filterCriterion == null ? parameter.numel() : parameter.size(0);
+    }
+
+    /** Weights of the pruned parameters that are kept: non-zero in their mask, all of an unmasked one. */
+    private long weights(Map<String, Tensor> params, Map<String, Tensor> masks) {
+        long kept = 0;
+        for (String p : parameters) {
+            Tensor mask = masks.get(p);
+            kept += mask == null ? params.get(p).numel() : nonZero(mask);
+        }
+        return kept;
     }
 
     private static long nonZero(Tensor mask) {
@@ -123,7 +156,9 @@ public final class AutoCompress {
         private double rho = 1e-4;
         private int admmIterations = 30;
         private int admmEpochs = 5;
-        private RoundShrinker speedup = (m, masks) -> { };
+        private RoundShrinker speedup = (m, masks) -> masks;
+        private FilterCriterion filterCriterion = FilterCriterion.L1;
+        private RoundWeights sparsityWeights = (round, remaining) -> remaining;
         private UnaryOperator<SimulatedAnnealing.Builder> annealing = b -> b.optProgress(System.err);
 
         private Builder() {
@@ -189,6 +224,24 @@ public final class AutoCompress {
             return this;
         }
 
+        /**
+         * The ranking of filters in ADMM's projection, NNI's structured {@code base_algo} (default
+         * {@link FilterCriterion#L1}, NNI's default); null prunes single weights (the level pruner) instead.
+         */
+        public Builder optFilterCriterion(FilterCriterion criterion) {
+            this.filterCriterion = criterion;
+            return this;
+        }
+
+        /**
+         * What each layer weighs when annealing spreads a round's sparsity (default its remaining weights, NNI's
+         * rule); a FLOPs budget weighs the FLOPs a layer's filters control instead.
+         */
+        public Builder optSparsityWeights(RoundWeights weights) {
+            this.sparsityWeights = weights;
+            return this;
+        }
+
         /** The speedup after each round (default none: the masks stay applied). */
         public Builder optSpeedup(RoundShrinker speedup) {
             this.speedup = speedup;
@@ -227,6 +280,7 @@ public final class AutoCompress {
             SearchSettings.checkAtLeast("admm epochs per iteration", admmEpochs, 1);
             SearchSettings.required("AutoCompress", "optSpeedup", speedup);
             SearchSettings.required("AutoCompress", "optAnnealing", annealing);
+            SearchSettings.required("AutoCompress", "optSparsityWeights", sparsityWeights);
             return new AutoCompress(this);
         }
     }

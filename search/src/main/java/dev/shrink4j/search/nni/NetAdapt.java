@@ -8,6 +8,7 @@ import dev.shrink4j.search.scoring.SearchProgress;
 import dev.shrink4j.search.scoring.SearchSettings;
 import java.io.PrintStream;
 import java.util.Arrays;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +36,8 @@ public final class NetAdapt {
     private final double stepFraction;
     private final double maxLayerSparsity;
     private final Long minStepSet;
+    private final double[] layerMaxSparsities;
+    private final Predicate<double[]> stopWhen;
     private final ShortFineTune fineTune;
     private final CandidateLog log;
     private final PrintStream progressOut;
@@ -46,6 +49,8 @@ public final class NetAdapt {
         this.stepFraction = b.stepFraction;
         this.maxLayerSparsity = b.maxLayerSparsity;
         this.minStepSet = b.minStep;
+        this.layerMaxSparsities = b.layerMaxSparsities;
+        this.stopWhen = b.stopWhen;
         this.fineTune = b.fineTune;
         this.log = b.log();
         this.progressOut = b.progressOut();
@@ -68,14 +73,16 @@ public final class NetAdapt {
         Score kept = null;
         int iterations = 0;
         SearchProgress progress = new SearchProgress(progressOut, SEARCH, 0);
-        while (pruned < target && step >= minStep) {
+        boolean stopped = false;
+        while (pruned < target && step >= minStep && !stopped) {
             iterations++;
             long thisStep = Math.min(step, target - pruned);
             int bestLayer = -1;
             Score best = null;
             for (int layer = 0; layer < weightCounts.length; layer++) {
                 long after = prunedPerLayer[layer] + thisStep;
-                if ((double) after / weightCounts[layer] > maxLayerSparsity) {
+                double max = layerMaxSparsities != null ? layerMaxSparsities[layer] : maxLayerSparsity;
+                if ((double) after / weightCounts[layer] > max) {
                     continue; // does not qualify: the layer would pass its maximum sparsity
                 }
                 long[] candidate = prunedPerLayer.clone();
@@ -95,12 +102,15 @@ public final class NetAdapt {
                 prunedPerLayer[bestLayer] += thisStep;
                 pruned += thisStep;
                 kept = best;
+                stopped = stopWhen.test(Sparsities.keepRatios(sparsities(prunedPerLayer)));
                 LOG.info("netadapt: {} weights from layer {} (reward {}), {} of {} pruned", thisStep, bestLayer,
                         best.reward(), pruned, target);
             }
             progress.step(iterations, kept == null ? Double.NaN : kept.reward(), replaying.scored());
         }
-        if (pruned < target) {
+        if (stopped) {
+            LOG.info("netadapt: stopped at {} of {} weights: the stop condition holds", pruned, target);
+        } else if (pruned < target) {
             LOG.warn("netadapt: stopped at {} of {} weights: the step fell below {} with no layer able to take it", pruned,
                     target, minStep);
         }
@@ -120,6 +130,8 @@ public final class NetAdapt {
         private double stepFraction = 0.05;
         private double maxLayerSparsity = 0.99;
         private Long minStep;
+        private double[] layerMaxSparsities;
+        private Predicate<double[]> stopWhen = keepRatios -> false;
         private ShortFineTune fineTune = keepRatios -> { };
 
         private Builder() {
@@ -142,6 +154,24 @@ public final class NetAdapt {
         /** The most any one layer may be pruned, in (0, 1) (default 0.99). */
         public Builder optMaxLayerSparsity(double max) {
             this.maxLayerSparsity = max;
+            return this;
+        }
+
+        /**
+         * The most each layer may be pruned, in the scorer's layer order, each in [0, 1) (default: the one
+         * {@link #optMaxLayerSparsity} for all); 0 keeps a layer whole (a layer whose channels cannot shrink).
+         */
+        public Builder optLayerMaxSparsities(double... max) {
+            this.layerMaxSparsities = max.clone();
+            return this;
+        }
+
+        /**
+         * Stops the search as soon as the keep ratios of the candidate just kept satisfy it, before the weight target
+         * (default never): a resource budget such as the command line's FLOPs share.
+         */
+        public Builder optStopWhen(Predicate<double[]> stopWhen) {
+            this.stopWhen = stopWhen;
             return this;
         }
 
@@ -168,6 +198,19 @@ public final class NetAdapt {
                 throw new IllegalArgumentException("min step: " + minStep + " is below 1 weight");
             }
             SearchSettings.required("NetAdapt", "optShortFineTune", fineTune);
+            SearchSettings.required("NetAdapt", "optStopWhen", stopWhen);
+            if (layerMaxSparsities != null) {
+                if (layerMaxSparsities.length != weightCounts().length) {
+                    throw new IllegalArgumentException("layer max sparsities: " + layerMaxSparsities.length + " for "
+                            + weightCounts().length + " prunable layers");
+                }
+                for (int i = 0; i < layerMaxSparsities.length; i++) {
+                    if (!(layerMaxSparsities[i] >= 0 && layerMaxSparsities[i] < 1)) {
+                        throw new IllegalArgumentException("layer max sparsities[" + i + "]: " + layerMaxSparsities[i]
+                                + " is outside [0, 1)");
+                    }
+                }
+            }
             return new NetAdapt(this);
         }
     }

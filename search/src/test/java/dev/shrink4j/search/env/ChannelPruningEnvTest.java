@@ -102,6 +102,12 @@ class ChannelPruningEnvTest {
     }
 
     @Test
+    void onlyTheLayersReadingAShrinkableGroupDecide() {
+        // layer 0 reads the image (pinned); 2, 5 and 7 read groups A, B and C first
+        assertArrayEquals(new boolean[] {false, true, true, true}, env(0.5).decidingLayers());
+    }
+
+    @Test
     void flopsOfRatiosRoundsWithoutTheCap() {
         ChannelPruningEnv env = env(0.5);
         assertArrayEquals(new int[] {2, 7, 9}, env.keptChannels(new double[] {1, 0.6, 0.9, 0.9}));

@@ -151,4 +151,51 @@ class AdmmTest {
                     e.getMessage());
         }
     }
+
+    @Test
+    void filterProjectionKeepsTheMostImportantWholeFilters() {
+        // rows: L1 2.1, 1.5, 2, 3.2; L2 √2.01 ≈ 1.418, √0.75 ≈ 0.866, 2, √9.02 ≈ 3.003
+        Tensor w = Tensor.create(new float[] {1, -1, 0.1f, 0.5f, 0.5f, 0.5f, -2, 0, 0, 0.1f, 0.1f, 3}, 4, 3);
+        // ⌊4·0.5⌋ = 2 filters pruned: L1 keeps rows 3 and 0, L2 rows 3 and 2
+        assertArrayEquals(new float[] {1, -1, 0.1f, 0, 0, 0, 0, 0, 0, 0.1f, 0.1f, 3},
+                values(Admm.projectTopFilters(w, 0.5, FilterCriterion.L1)), 0f);
+        assertArrayEquals(new float[] {0, 0, 0, 0, 0, 0, -2, 0, 0, 0.1f, 0.1f, 3},
+                values(Admm.projectTopFilters(w, 0.5, FilterCriterion.L2)), 0f);
+        // FPGM on the 1-element filters 0, 1, 10: distance sums 11, 10, 19; ⌊3·0.34⌋ = 1 pruned, the filter 1 nearest
+        // the median, where L1 prunes the smallest, 0
+        Tensor line = Tensor.create(new float[] {0, 1, 10}, 3, 1);
+        assertArrayEquals(new float[] {1, 0, 1}, values(Admm.topFilterMask(line, 0.34, FilterCriterion.FPGM)), 0f);
+        assertArrayEquals(new float[] {0, 1, 1}, values(Admm.topFilterMask(line, 0.34, FilterCriterion.L1)), 0f);
+    }
+
+    @Test
+    void structuredAdmmProjectsZOntoTheTopNormFiltersAndPrunesWholeFilters() {
+        Regression data = new Regression();
+        try (OneLayer<Linear> model = OneLayer.linear(4, 2);
+                Adam adam = Adam.builder().setLearningRate(0.05).build(model.parameters())) {
+            List<String> checked = new ArrayList<>();
+            Map<String, Tensor> masks = Admm.builder().setModel(model).setSparsities(Map.of("fc.weight", 0.5))
+                    .setEpochTrainer(data::trainEpoch).optRho(0.1).optIterations(3).optEpochsPerIteration(1)
+                    .optOptimizer(adam).optFilterCriterion(FilterCriterion.L2).optListener((k, name, w, z, u) -> {
+                        // Z = W + U_old = U + Z with its row of smaller L2 norm zeroed, computed in plain Java
+                        float[] a = values(u.add(z));
+                        double row0 = a[0] * a[0] + a[1] * a[1] + a[2] * a[2] + a[3] * a[3];
+                        double row1 = a[4] * a[4] + a[5] * a[5] + a[6] * a[6] + a[7] * a[7];
+                        int zeroed = row0 >= row1 ? 1 : 0;
+                        Arrays.fill(a, zeroed * 4, zeroed * 4 + 4, 0f);
+                        assertArrayEquals(a, values(z), 1e-6f, "iteration " + k);
+                        checked.add(name + "@" + k);
+                    }).build().run();
+            assertEquals(3, checked.size());
+            float[] mask = values(masks.get("fc.weight"));
+            // one whole filter of two, and its weights are zero
+            int pruned = mask[0] == 0 ? 0 : 1;
+            float[] expected = {1, 1, 1, 1, 1, 1, 1, 1};
+            Arrays.fill(expected, pruned * 4, pruned * 4 + 4, 0f);
+            assertArrayEquals(expected, mask);
+            float[] w = values(model.layer.weight());
+            assertArrayEquals(new float[] {0, 0, 0, 0}, Arrays.copyOfRange(w, pruned * 4, pruned * 4 + 4), 0f);
+            masks.values().forEach(Tensor::close);
+        }
+    }
 }

@@ -67,4 +67,21 @@ class NetAdaptTest {
         CandidateRecord first = part.read().get(0);
         assertArrayEquals(new double[] {0.8, 1.0}, first.keepRatios(), 0.0); // 20 weights (5% of 400) from layer 0 of 100
     }
+
+    @Test
+    void stopsAtTheStopConditionAndNeverTriesALayerWhoseMaximumIsZero() {
+        // 400 weights, step 5% = 20; layer 0 may not be pruned at all, so only layer 1 is tried; the stop condition
+        // (layer 1 keeps at most 0.8 of its 300 weights, 60 pruned) holds after three steps of 20, long before 200
+        FunctionScorer scorer = new FunctionScorer(2, k -> -(1 - k[0]) - (1 - k[1]));
+        NetAdaptResult r = NetAdapt.builder().setScorer(scorer).setTargetSparsity(0.5).setLayerWeightCounts(100, 300)
+                .optLayerMaxSparsities(0.0, 0.9).optStopWhen(k -> k[1] <= 0.8).optProgress(null).build().search();
+        assertEquals(3, r.iterations());
+        assertEquals(60, r.prunedWeights());
+        assertFalse(r.reachedTarget());
+        assertArrayEquals(new double[] {0.0, 0.2}, r.sparsities(), 1e-15);
+        assertEquals(3, scorer.scored.size());
+        for (double[] k : scorer.scored) {
+            assertEquals(1.0, k[0], 0.0);
+        }
+    }
 }
