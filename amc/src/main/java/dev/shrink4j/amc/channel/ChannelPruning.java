@@ -303,8 +303,18 @@ public final class ChannelPruning {
                 continue;
             }
             if (maskable != null) {
-                List<String> unmasked = g.members().stream().filter(mm -> mm.dim() == ChannelDim.OUT
-                        && mm.module().getParameter("weight") != null && !maskable.contains(mm.layer())).map(GroupMember::layer).toList();
+                List<GroupMember> unmaskedMembers = g.members().stream().filter(mm -> mm.dim() == ChannelDim.OUT
+                        && mm.module().getParameter("weight") != null && !maskable.contains(mm.layer())).toList();
+                // a weighted layer between producer and reader (a BatchNorm) would need masks too, but config entries
+                // select Conv2d and Linear only: asking the user to select it would contradict the type check above
+                List<String> unselectable = unmaskedMembers.stream().filter(mm -> !(mm.module() instanceof Conv2d
+                        || mm.module() instanceof Linear)).map(mm -> mm.layer() + " (" + mm.module().typeName() + ")").toList();
+                if (!unselectable.isEmpty()) {
+                    errors.add(name + ": its input channels pass through " + String.join(", ", unselectable) + ", which "
+                            + "channel pruning cannot mask (it selects Conv2d and Linear layers only), so it cannot remove them");
+                    continue;
+                }
+                List<String> unmasked = unmaskedMembers.stream().map(GroupMember::layer).toList();
                 if (!unmasked.isEmpty()) {
                     errors.add(name + ": its input channels come from " + String.join(", ", unmasked) + ", which no config_list "
                             + "entry selects, so they have no masks; select them too (an entry without compress_ratio only "

@@ -14,6 +14,7 @@ import dev.shrink4j.compress.config.ConfigException;
 import dev.shrink4j.compress.protocol.DataDriven;
 import dev.shrink4j.graph.speedup.ModelSpeedup;
 import dev.shrink4j.workbench.zoo.LeNet5;
+import dev.shrink4j.workbench.zoo.ResNet;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -93,6 +94,30 @@ class ChannelPrunerTest {
             try (NoGradGuard g = new NoGradGuard()) {
                 assertTrue(fresh.call(x).sub(expected).abs().max().item_double() < 1e-4);
             }
+        }
+    }
+
+    @Test
+    void refusesChannelsThatPassThroughABatchNormNamingItRatherThanAskingToSelectIt() {
+        // ResNet-20's block: conv1 → bn1 → relu → conv2; conv1 is selected, bn1 cannot be (Conv2d/Linear only)
+        try (PointerScope scope = new PointerScope(); ResNet model = ResNet.resnet20()) {
+            CompressionConfig cfg = CompressionConfig.parse("test", "{\"pruner\": \"channel-pruning\", \"selection\": \"l1\","
+                    + " \"statistics_batch_num\": 1, \"config_list\": [{\"op_names\": [\"layer1.0.conv1\"]},"
+                    + " {\"op_names\": [\"layer1.0.conv2\"], \"compress_ratio\": 0.5}]}", AlgorithmRegistry.load(), AlgorithmKind.PRUNER);
+            Compressor pruner = cfg.spec().factory().create(new AlgorithmContext(model, cfg.configList(), null, cfg.options(),
+                    new long[] {1, 3, 32, 32}));
+            pruner.compress();
+            DataDriven d = (DataDriven) pruner;
+            model.eval();
+            for (int i = 0; i < d.statisticsBatches(); i++) {
+                try (PointerScope step = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+                    model.call(torch.randn(8, 3, 32, 32));
+                }
+            }
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, d::finishStatistics);
+            assertEquals("channel pruning of ResNet: layer1.0.conv2: its input channels pass through layer1.0.bn1 (BatchNorm2d), "
+                    + "which channel pruning cannot mask (it selects Conv2d and Linear layers only), so it cannot remove them",
+                    e.getMessage());
         }
     }
 
