@@ -62,19 +62,12 @@ public record SpeedupRun(String arch, DataSpec data, Path weights, Path masks, M
      *     line naming the masks file and every layer at fault; then nothing is written
      */
     public Outcome run(Path out, DataLoader test) throws IOException {
-        return run(out, test, null);
+        return run(out, test, null, null);
     }
 
     /**
      * As {@link #run(Path, DataLoader)}, and writes the shrunk model as ONNX to {@code onnx} (when not null;
-     * {@link OnnxExports#exportBeside}) after evaluating it.
-     */
-    public Outcome run(Path out, DataLoader test, Path onnx) throws IOException {
-        return run(out, test, onnx, null);
-    }
-
-    /**
-     * As {@link #run(Path, DataLoader, Path)}, and describes the shrunk model's graph as JSON in {@code graph} (when
+     * {@link OnnxExports#exportBeside}) after evaluating it, and describes its graph as JSON in {@code graph} (when
      * not null; {@link GraphDescription}, AMC's {@code save_to_json}).
      */
     public Outcome run(Path out, DataLoader test, Path onnx, Path graph) throws IOException {
