@@ -5,19 +5,18 @@ import com.google.gson.JsonParseException;
 import dev.shrink4j.nn.io.AtomicFiles;
 import java.awt.image.BufferedImage;
 import java.io.File;
+import dev.shrink4j.nn.io.FileTrees;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 
 /**
@@ -191,7 +190,7 @@ public final class HeadlessChromium {
             return new Screenshot(png, page.getWidth(), page.getHeight(), new PageCheck(checked.images(), checked.errors(),
                     checked.resources(), List.copyOf(console), checked.height()));
         } finally {
-            deleteTree(dir);
+            FileTrees.delete(dir);
         }
     }
 
@@ -286,7 +285,7 @@ public final class HeadlessChromium {
             }
             return new Run(Files.readString(stdout, StandardCharsets.UTF_8), err);
         } finally {
-            deleteTree(profile);
+            FileTrees.delete(profile);
         }
     }
 
@@ -307,14 +306,4 @@ public final class HeadlessChromium {
         return String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
     }
 
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
 }

@@ -7,6 +7,7 @@ import dev.shrink4j.distributed.DistributedContext;
 import dev.shrink4j.distributed.DistributedSampler;
 import dev.shrink4j.distributed.DistributedSettings;
 import dev.shrink4j.nn.Module;
+import dev.shrink4j.nn.io.FileTrees;
 import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.nn.optim.Sgd;
 import dev.shrink4j.workbench.data.DataLoader;
@@ -16,12 +17,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,7 +64,7 @@ public final class DistributedRun {
     /** The commands that train data-parallel under torchrun's environment. */
     public static final String TRAINING_COMMANDS = "train, prune, quantize, distill";
 
-    private static final Set<String> TRAINING = Set.of("train", "prune", "quantize", "distill");
+    private static final Set<String> TRAINING = Set.of(TRAINING_COMMANDS.split(", "));
     private static final Set<String> MAIN_ONLY = Set.of("evaluate", "inspect", "export", "speedup");
     private static final Logger LOG = LoggerFactory.getLogger(DistributedRun.class);
 
@@ -280,10 +279,8 @@ public final class DistributedRun {
         }
         Path dir = scratch;
         scratch = null;
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
+        try {
+            FileTrees.delete(dir);
         } catch (IOException e) {
             // the command's outcome stands; the leftover directory is only disk space, so say where it is
             LOG.warn("could not delete this rank's temporary output directory {}: {}", dir, e.toString());
