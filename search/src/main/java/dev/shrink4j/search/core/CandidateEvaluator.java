@@ -3,13 +3,10 @@ package dev.shrink4j.search.core;
 import dev.shrink4j.graph.ChannelDim;
 import dev.shrink4j.graph.ChannelGroup;
 import dev.shrink4j.graph.DependencyGroups;
-import dev.shrink4j.graph.GroupMember;
 import dev.shrink4j.graph.speedup.ChannelMasks;
 import dev.shrink4j.graph.speedup.ModelSpeedup;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.layers.BatchNorm;
-import dev.shrink4j.nn.layers.Conv2d;
-import dev.shrink4j.nn.layers.Linear;
 import dev.shrink4j.search.env.ChannelPruningEnv;
 import dev.shrink4j.search.env.PrunableLayer;
 import dev.shrink4j.search.scoring.CandidateScorer;
@@ -21,13 +18,11 @@ import dev.shrink4j.workbench.stats.ModelProfiler;
 import dev.shrink4j.workbench.train.Evaluator;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
-import java.util.stream.IntStream;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
@@ -43,7 +38,8 @@ import org.slf4j.LoggerFactory;
  *   <li>a fresh copy of the architecture gets the trained weights;</li>
  *   <li>the environment's rounding turns the ratios into kept channels per dependency group
  *       ({@link ChannelPruningEnv#keptChannels(double[])}); each group keeps its channels of largest L1 norm,
- *       summed over the filters of its Conv2d and Linear output members (the L1-filter criterion, group-wise);</li>
+ *       summed over the filters of its Conv2d and Linear output members (the L1-filter criterion, group-wise:
+ *       {@link ChannelPruningEnv#removedChannels}, the channels the environment's FLOPs assume removed);</li>
  *   <li>{@link ChannelMasks} and {@link ModelSpeedup} shrink the copy;</li>
  *   <li>BatchNorm running statistics are recalibrated on the first calibration batches of the training data
  *       (reset, then the plain average of the batches' statistics, PyTorch's {@code momentum=None});</li>
@@ -192,7 +188,7 @@ public final class CandidateEvaluator implements CandidateScorer {
                 for (int g = 0; g < kept.length; g++) {
                     ChannelGroup group = groupOf(groups, g);
                     if (kept[g] < group.size()) {
-                        removed.put(group, weakest(group, group.size() - kept[g]));
+                        removed.put(group, env.removedChannels(g, kept[g]));
                     }
                 }
                 if (!removed.isEmpty()) {
@@ -215,27 +211,6 @@ public final class CandidateEvaluator implements CandidateScorer {
             }
         }
         throw new IllegalStateException("env group " + g + " has no layer reading it");
-    }
-
-    /** The {@code count} channels of least L1 norm (summed over the group's Conv2d/Linear filters), ascending. */
-    static int[] weakest(ChannelGroup group, int count) {
-        double[] norm = new double[group.size()];
-        try (NoGradGuard noGrad = new NoGradGuard()) {
-            for (GroupMember m : group.members()) {
-                if (m.dim() != ChannelDim.OUT || !(m.module() instanceof Conv2d || m.module() instanceof Linear)) {
-                    continue;
-                }
-                Tensor w = m.module().getParameter("weight");
-                float[] rows = new float[(int) w.size(0)];
-                w.abs().flatten(1, -1).sum(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional())
-                        .contiguous().data_ptr_float().get(rows);
-                for (int i = 0; i < rows.length; i++) {
-                    norm[m.channelOf(i)] += rows[i];
-                }
-            }
-        }
-        return IntStream.range(0, norm.length).boxed().sorted(Comparator.comparingDouble((Integer c) -> norm[c])
-                .thenComparingInt(c -> c)).limit(count).mapToInt(Integer::intValue).sorted().toArray();
     }
 
     /** Resets every BatchNorm and sets its statistics to the average over the calibration batches. */

@@ -3,6 +3,7 @@ package dev.shrink4j.search.env;
 import dev.shrink4j.graph.ChannelDim;
 import dev.shrink4j.graph.ChannelGroup;
 import dev.shrink4j.graph.DependencyGroups;
+import dev.shrink4j.graph.GroupMember;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.layers.Conv2d;
 import dev.shrink4j.nn.layers.Linear;
@@ -11,12 +12,17 @@ import dev.shrink4j.workbench.stats.ModelProfile;
 import dev.shrink4j.workbench.stats.ModelProfiler;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.stream.IntStream;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.ScalarTypeOptional;
+import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -35,6 +41,13 @@ import org.bytedeco.pytorch.global.torch;
  * layers follow their input). A layer whose input group is pinned (the first layer reads the image) keeps
  * ratio 1 whatever the agent says, as the reference fixes the first layer; a layer whose group an earlier
  * layer already chose (residual branches that share channels) follows that choice.
+ *
+ * <p>Which channels. A group keeping {@code k} of its channels keeps those of largest L1 norm, summed over the
+ * filters of its {@code Conv2d} and {@code Linear} output members (the L1-filter criterion, group-wise;
+ * {@link #removedChannels}), which is what {@code CandidateEvaluator} removes. The FLOPs count, for every layer,
+ * the channels it actually keeps: a member that carries only some of a group's channels (the 16 and 32 channels of
+ * ResNet's first stages inside the 64-channel stream their zero-padded shortcuts join) keeps those of its channels
+ * the criterion keeps, not the group's kept share of them.
  *
  * <p>FLOPs are the multiply-accumulates of every {@code Conv2d} and {@code Linear} ({@link PrunableLayer#flops}),
  * the quantity AMC budgets. The budget is a fraction of the full model's; it is enforced while acting
@@ -57,6 +70,10 @@ public final class ChannelPruningEnv {
     private final int[] groupSize;        // per env group: channels
     private final int[] minKept;          // per env group: the fewest channels lbound and rounding allow
     private final String[] groupNames;
+    private final int[][] inChannelOf;    // per layer: the group channel of each input unit (null when pinned)
+    private final int[][] outChannelOf;   // per layer: the group channel of each output unit (null when pinned)
+    private final int[][] removalOrder;   // per env group: its channels, weakest (removed first) first
+    private final int[][] removalRank;    // per env group and channel: its position in removalOrder
     private final double budget;
     private final double lowerBound;
     private final int channelRound;
@@ -68,11 +85,21 @@ public final class ChannelPruningEnv {
     private boolean[] decided;
     private double[] appliedRatios;
 
-    private ChannelPruningEnv(List<PrunableLayer> layers, String[] groupNames, int[] groupSize, double budget,
-            double lowerBound, int channelRound) {
+    private ChannelPruningEnv(List<PrunableLayer> layers, String[] groupNames, int[] groupSize, int[][] inChannelOf,
+            int[][] outChannelOf, int[][] removalOrder, double budget, double lowerBound, int channelRound) {
         this.layers = List.copyOf(layers);
         this.groupNames = groupNames;
         this.groupSize = groupSize;
+        this.inChannelOf = inChannelOf;
+        this.outChannelOf = outChannelOf;
+        this.removalOrder = removalOrder;
+        this.removalRank = new int[groupSize.length][];
+        for (int g = 0; g < groupSize.length; g++) {
+            removalRank[g] = new int[groupSize[g]];
+            for (int r = 0; r < removalOrder[g].length; r++) {
+                removalRank[g][removalOrder[g][r]] = r;
+            }
+        }
         this.budget = budget;
         this.lowerBound = lowerBound;
         this.channelRound = channelRound;
@@ -107,15 +134,6 @@ public final class ChannelPruningEnv {
     /** A builder: {@code setModel}, {@code setInputShape}, {@code setBudget} required. */
     public static Builder builder() {
         return new Builder();
-    }
-
-    /** Builds an environment from a layer table directly (tests, or models the tracer cannot follow). */
-    static ChannelPruningEnv of(List<PrunableLayer> layers, int[] groupSize, double budget, double lowerBound,
-            int channelRound) {
-        String[] names = new String[groupSize.length];
-        Arrays.setAll(names, g -> "group " + g);
-        return new ChannelPruningEnv(layers, names, groupSize, checkBudget(budget), checkLowerBound(lowerBound),
-                channelRound);
     }
 
     /** Starts an episode: every channel kept. Returns the first layer's state. */
@@ -219,15 +237,48 @@ public final class ChannelPruningEnv {
         return s;
     }
 
-    /** FLOPs with {@code keptPerGroup} channels kept in each env group. */
+    /** FLOPs with {@code keptPerGroup} channels kept in each env group (each layer's own kept units counted). */
     long flopsWith(int[] keptPerGroup) {
         long total = 0;
-        for (PrunableLayer l : layers) {
-            long in = l.inGroup() < 0 ? l.inUnits() : l.inUnits() * keptPerGroup[l.inGroup()] / groupSize[l.inGroup()];
-            long out = l.outGroup() < 0 ? l.outUnits() : l.outUnits() * keptPerGroup[l.outGroup()] / groupSize[l.outGroup()];
+        for (int i = 0; i < layers.size(); i++) {
+            PrunableLayer l = layers.get(i);
+            long in = l.inGroup() < 0 ? l.inUnits() : keptUnits(inChannelOf[i], l.inGroup(), keptPerGroup);
+            long out = l.outGroup() < 0 ? l.outUnits() : keptUnits(outChannelOf[i], l.outGroup(), keptPerGroup);
             total += l.flops(in, out);
         }
         return total;
+    }
+
+    /** How many of a layer's units (group channel of each: {@code channelOf}) survive when group {@code g} keeps its count. */
+    private long keptUnits(int[] channelOf, int g, int[] keptPerGroup) {
+        int firstKeptRank = groupSize[g] - keptPerGroup[g];
+        long n = 0;
+        for (int c : channelOf) {
+            if (removalRank[g][c] >= firstKeptRank) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * The channels env group {@code g} loses when it keeps {@code keptCount}: the {@code size − keptCount} of least
+     * group-wise L1 norm (ties: lower index first), ascending. What {@link #flops()} and {@link #flopsOf} assume
+     * removed, and what a scorer must remove for the FLOPs to hold.
+     *
+     * @throws IllegalArgumentException when {@code g} is not a group or {@code keptCount} is outside [1, size]
+     */
+    public int[] removedChannels(int g, int keptCount) {
+        if (g < 0 || g >= groupSize.length) {
+            throw new IllegalArgumentException("env group " + g + " does not exist (" + groupSize.length + " groups)");
+        }
+        if (keptCount < 1 || keptCount > groupSize[g]) {
+            throw new IllegalArgumentException("kept channels of " + groupNames[g] + " must be in [1, " + groupSize[g]
+                    + "], got " + keptCount);
+        }
+        int[] removed = Arrays.copyOf(removalOrder[g], groupSize[g] - keptCount);
+        Arrays.sort(removed);
+        return removed;
     }
 
     /**
@@ -430,6 +481,8 @@ public final class ChannelPruningEnv {
             }
             Map<ChannelGroup, Integer> envGroup = new LinkedHashMap<>();
             List<PrunableLayer> layers = new ArrayList<>();
+            List<int[]> inChannelOf = new ArrayList<>();
+            List<int[]> outChannelOf = new ArrayList<>();
             for (Map.Entry<String, Module> e : model.namedModules().entrySet()) {
                 String name = e.getKey();
                 Module m = e.getValue();
@@ -447,6 +500,10 @@ public final class ChannelPruningEnv {
                 int outGroup = index(envGroup, groups.groupOf(name, ChannelDim.OUT));
                 int inGroup = depthwise ? outGroup
                         : groups.hasMember(name, ChannelDim.IN) ? index(envGroup, groups.groupOf(name, ChannelDim.IN)) : -1;
+                int[] outChannels = outGroup < 0 ? null : channelOf(groups, name, ChannelDim.OUT);
+                // a depthwise layer's input units are its output channels, one to one
+                inChannelOf.add(inGroup < 0 ? null : depthwise ? outChannels : channelOf(groups, name, ChannelDim.IN));
+                outChannelOf.add(outChannels);
                 if (m instanceof Conv2d c) {
                     long[] k = c.kernelSize();
                     layers.add(new PrunableLayer(name, false, depthwise, c.inChannels(), c.outChannels(), c.groups(),
@@ -460,7 +517,42 @@ public final class ChannelPruningEnv {
             }
             int[] sizes = envGroup.keySet().stream().mapToInt(ChannelGroup::size).toArray();
             String[] names = envGroup.keySet().stream().map(ChannelGroup::toString).toArray(String[]::new);
-            return new ChannelPruningEnv(layers, names, sizes, budget, lowerBound, channelRound);
+            int[][] removalOrder = envGroup.keySet().stream().map(Builder::weakestFirst).toArray(int[][]::new);
+            return new ChannelPruningEnv(layers, names, sizes, inChannelOf.toArray(int[][]::new),
+                    outChannelOf.toArray(int[][]::new), removalOrder, budget, lowerBound, channelRound);
+        }
+
+        /** The group channel of each unit of {@code layer}'s dimension {@code dim}. */
+        private static int[] channelOf(DependencyGroups groups, String layer, ChannelDim dim) {
+            GroupMember member = groups.groupOf(layer, dim).member(layer, dim).orElseThrow(() -> new IllegalStateException(
+                    "dependency group of " + layer + " " + dim + " does not list it as a member"));
+            int[] channelOf = new int[member.size()];
+            Arrays.setAll(channelOf, member::channelOf);
+            return channelOf;
+        }
+
+        /**
+         * The group's channels ordered by their L1 norm summed over the filters of the group's Conv2d and Linear
+         * output members, least first (ties: lower index first).
+         */
+        private static int[] weakestFirst(ChannelGroup group) {
+            double[] norm = new double[group.size()];
+            try (NoGradGuard noGrad = new NoGradGuard(); PointerScope scope = new PointerScope()) {
+                for (GroupMember m : group.members()) {
+                    if (m.dim() != ChannelDim.OUT || !(m.module() instanceof Conv2d || m.module() instanceof Linear)) {
+                        continue;
+                    }
+                    Tensor w = m.module().getParameter("weight");
+                    float[] rows = new float[(int) w.size(0)];
+                    w.abs().flatten(1, -1).sum(new long[] {1}, false, new ScalarTypeOptional()).contiguous()
+                            .data_ptr_float().get(rows);
+                    for (int i = 0; i < rows.length; i++) {
+                        norm[m.channelOf(i)] += rows[i];
+                    }
+                }
+            }
+            return IntStream.range(0, norm.length).boxed().sorted(Comparator.comparingDouble((Integer c) -> norm[c])
+                    .thenComparingInt(c -> c)).mapToInt(Integer::intValue).toArray();
         }
 
         /** The env index of a fully prunable group, −1 for a group with pinned channels. */

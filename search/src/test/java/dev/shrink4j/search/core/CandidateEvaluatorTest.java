@@ -2,6 +2,7 @@ package dev.shrink4j.search.core;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.layers.BatchNorm2d;
@@ -13,6 +14,7 @@ import dev.shrink4j.nn.layers.Sequential;
 import dev.shrink4j.search.env.ChannelPruningEnv;
 import dev.shrink4j.workbench.data.Dataset;
 import dev.shrink4j.workbench.stats.ModelProfiler;
+import dev.shrink4j.workbench.zoo.ModelZoo;
 import java.util.function.Supplier;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -90,5 +92,51 @@ class CandidateEvaluatorTest {
         }
         // The trained model is untouched.
         assertArrayEquals(new long[] {4, 1, 3, 3}, ((Conv2d) model.getSubmodule("0")).weight().shape());
+    }
+
+    /**
+     * ResNet-20's residual stream is one 64-channel group whose first-stage members carry 16 of its channels and
+     * second-stage members 32 (the zero-padded shortcuts offset them); the environment counts each member's own kept
+     * channels, so its FLOPs equal the profiler's count of the real shrunk copy for every ratio vector, including
+     * whole episodes of random actions under the budget.
+     */
+    @Test
+    void residualStreamFlopsEqualTheShrunkCopysOnResNet20() {
+        torch.manual_seed(5);
+        Supplier<Module> architecture = () -> ModelZoo.create("resnet20", 1, 10);
+        Module model = architecture.get();
+        Dataset data = new Dataset("random", torch.randn(40, 1, 16, 16), torch.randint(0, 10, new long[] {40}), 10);
+        ChannelPruningEnv env = ChannelPruningEnv.builder().setModel(model).setInputShape(1, 1, 16, 16).setBudget(0.5).build();
+        CandidateEvaluator evaluator = CandidateEvaluator.builder().setModel(model).setArchitecture(architecture)
+                .setEnvironment(env).setInputShape(1, 1, 16, 16).setTrainData(data).optValidationSize(10)
+                .optBatchSize(10).optCalibrationBatches(1).build();
+        double[] uniform = new double[env.layerCount()];
+        java.util.Arrays.fill(uniform, 0.5);
+        java.util.List<double[]> candidates = new java.util.ArrayList<>(java.util.List.of(uniform));
+        java.util.Random random = new java.util.Random(7);
+        for (int episode = 0; episode < 3; episode++) {
+            env.reset();
+            for (int t = 0; t < env.layerCount(); t++) {
+                env.step(random.nextDouble());
+            }
+            assertTrue(env.flops() <= 0.5 * env.fullFlops(), "episode " + episode + ": " + env.flops());
+            candidates.add(env.keepRatios());
+        }
+        for (double[] ratios : candidates) {
+            try (Module copy = evaluator.prunedCopy(ratios)) {
+                long convLinear = ModelProfiler.profile(copy, 1, 1, 16, 16).layers().stream()
+                        .filter(l -> l.type().equals("Conv2d") || l.type().equals("Linear")).mapToLong(l -> l.flops()).sum();
+                assertEquals(convLinear, env.flopsOf(ratios), java.util.Arrays.toString(ratios));
+                // the stream's removed channels split over the stages as the group's L1 order says: stage 1's 16
+                // channels are the group's 24..39, stage 2's 32 are 16..47 (each shortcut pads a quarter per side)
+                int stream = env.layers().stream().filter(l -> l.name().equals("layer1.0.conv1")).findFirst().orElseThrow().inGroup();
+                int[] removed = env.removedChannels(stream, env.keptChannels(ratios)[stream]);
+                long stage1Removed = java.util.Arrays.stream(removed).filter(c -> c >= 24 && c < 40).count();
+                long stage2Removed = java.util.Arrays.stream(removed).filter(c -> c >= 16 && c < 48).count();
+                assertEquals(16 - stage1Removed, ((Conv2d) copy.getSubmodule("layer1.0.conv1")).inChannels());
+                assertEquals(32 - stage2Removed, ((Conv2d) copy.getSubmodule("layer2.1.conv1")).inChannels());
+                assertEquals(64 - removed.length, ((Conv2d) copy.getSubmodule("layer3.1.conv1")).inChannels());
+            }
+        }
     }
 }
