@@ -1,0 +1,190 @@
+package dev.shrink4j.cli.command;
+
+import static dev.shrink4j.nn.TensorDifferences.maxAbsDiff;
+import static dev.shrink4j.nn.TensorValues.values;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.shrink4j.cli.CliTests;
+import dev.shrink4j.cli.TinyIdx;
+import dev.shrink4j.nn.io.ModelMetadata;
+import dev.shrink4j.nn.io.SafeTensors;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code train --weights F}: fine-tuning from a weights file instead of a random initialisation. A shrunk LeNet-5
+ * (L1-filter at 50% of both convolutions, {@code prune --speedup --epochs 0}: conv1 keeps 3 of 6 filters, conv2 8 of
+ * 16, fc1 200 of 400 inputs) is trained at its shrunk shapes and written with its layer widths, so {@code evaluate}
+ * rebuilds it from the file alone; a plain file at a vanishing learning rate comes back unchanged (it was loaded, not
+ * drawn at random); a missing, unfit or restructured file is a one-line usage error.
+ */
+class TrainFromWeightsCommandTest {
+
+    /** The train output's "test loss L, accuracy A% (...)" line. */
+    private static final Pattern TRAIN_TEST = Pattern.compile("^test loss (\\d+\\.\\d{4}), accuracy (\\d+\\.\\d\\d)% ",
+            Pattern.MULTILINE);
+
+    /** The shapes {@link SpeedupCommandTest} computes for the L1-filter 50% LeNet-5. */
+    private static final Map<String, String> SHRUNK_SHAPES = Map.of("conv1.weight", "[3, 1, 5, 5]", "conv1.bias", "[3]",
+            "conv2.weight", "[8, 3, 5, 5]", "conv2.bias", "[8]", "fc1.weight", "[120, 200]", "fc1.bias", "[120]",
+            "fc2.weight", "[84, 120]", "fc2.bias", "[84]", "fc3.weight", "[10, 84]", "fc3.bias", "[10]");
+
+    @TempDir
+    Path dir;
+
+    private Path data;
+
+    @BeforeEach
+    void writeData() throws IOException {
+        data = TinyIdx.write(dir.resolve("data"), 40, 20);
+    }
+
+    private CliTests.Result train(Path weights, Path out, String... more) {
+        String[] args = {"train", "--arch", "lenet5", "--weights", weights.toString(), "--data-dir", data.toString(),
+                "--batch-size", "8", "--out", out.toString(), "--threads", "1"};
+        return CliTests.run(SpeedupCommandTest.concat(args, more));
+    }
+
+    /** {@code prune --speedup --epochs 0} of the seed-7 LeNet-5, L1-filter at 50% of both convolutions. */
+    private Path shrunkLenet5() throws IOException {
+        Path cfg = dir.resolve("l1.json");
+        Files.writeString(cfg, "{\"pruner\": \"l1-filter\", \"config_list\": [{\"sparsity\": 0.5, \"op_types\": [\"Conv2d\"]}]}");
+        CliTests.compress("prune", CliTests.lenet5Weights(dir), cfg, dir.resolve("pruned"), "--speedup").assertSucceeded();
+        return dir.resolve("pruned").resolve("model-shrunk.safetensors");
+    }
+
+    private static Map<String, String> shapes(Path file) throws IOException {
+        Map<String, String> out = new LinkedHashMap<>();
+        try (PointerScope s = new PointerScope()) {
+            SafeTensors.load(file).forEach((k, t) -> out.put(k, Arrays.toString(t.shape())));
+        }
+        return out;
+    }
+
+    /** The largest difference between the two files' tensors over every key (both must hold the same keys). */
+    private static double maxDifference(Path a, Path b) throws IOException {
+        try (PointerScope s = new PointerScope()) {
+            Map<String, Tensor> x = SafeTensors.load(a);
+            Map<String, Tensor> y = SafeTensors.load(b);
+            assertEquals(x.keySet(), y.keySet());
+            double max = 0;
+            for (String k : x.keySet()) {
+                max = Math.max(max, maxAbsDiff(values(x.get(k)), values(y.get(k))));
+            }
+            return max;
+        }
+    }
+
+    /** Accuracy and loss as train printed them: "A L". */
+    private static String trainAccuracyAndLoss(CliTests.Result r) {
+        Matcher m = TRAIN_TEST.matcher(r.out());
+        assertTrue(m.find(), r.out());
+        return m.group(2) + " " + m.group(1);
+    }
+
+    /** Accuracy and loss as evaluate printed them: "A L". */
+    private static String evaluateAccuracyAndLoss(CliTests.Result r) {
+        Matcher m = EvaluateFromMetadataTest.ACCURACY_AND_LOSS.matcher(r.out());
+        assertTrue(m.find(), r.out());
+        return m.group(1) + " " + m.group(2);
+    }
+
+    @Test
+    void aShrunkFileIsTrainedAtItsShrunkShapesAndWrittenWithItsWidths() throws Exception {
+        Path shrunk = shrunkLenet5();
+        assertEquals(SHRUNK_SHAPES, shapes(shrunk));
+        Path out = dir.resolve("train");
+        CliTests.Result r = train(shrunk, out, "--epochs", "1");
+        r.assertSucceeded();
+        Path trained = out.resolve("model.safetensors");
+        assertEquals(SHRUNK_SHAPES, shapes(trained));
+        ModelMetadata in = ModelMetadata.read(shrunk);
+        ModelMetadata written = ModelMetadata.read(trained);
+        assertEquals(in.layerWidths().orElseThrow(), written.layerWidths().orElseThrow());
+        assertEquals(3L, written.layerWidths().orElseThrow().get("conv1").get("out_channels"));
+        assertEquals(200L, written.layerWidths().orElseThrow().get("fc1").get("in_features"));
+        assertEquals("lenet5", written.arch().orElseThrow());
+        assertEquals(ModelMetadata.SHRUNK_WEIGHTS, written.contents().orElseThrow());
+        // 5 steps of Adam at 0.002 (40 samples, batch 8) move the weights by more than the rounding of a float
+        assertTrue(maxDifference(shrunk, trained) > 1e-4, "training left the weights where they were");
+
+        // evaluate rebuilds the shrunk model from the file alone (no --arch) and measures what train printed
+        CliTests.Result e = CliTests.run("evaluate", "--weights", trained.toString(), "--data-dir", data.toString(),
+                "--batch-size", "8");
+        e.assertSucceeded();
+        assertEquals(trainAccuracyAndLoss(r), evaluateAccuracyAndLoss(e));
+    }
+
+    @Test
+    void aPlainFileIsTheStartAtAVanishingLearningRate() throws Exception {
+        // a trained file, then train again from it at a learning rate that cannot move the weights
+        Path first = dir.resolve("first");
+        train(CliTests.lenet5Weights(dir), first, "--epochs", "1").assertSucceeded();
+        Path trained = first.resolve("model.safetensors");
+        Path out = dir.resolve("again");
+        CliTests.Result r = train(trained, out, "--epochs", "1", "--lr", "1e-12");
+        r.assertSucceeded();
+        Path again = out.resolve("model.safetensors");
+        // Adam's step is at most about lr per weight: 5 steps of 1e-12
+        assertTrue(maxDifference(trained, again) < 1e-6, "the weights did not start from " + trained);
+        assertTrue(maxDifference(dir.resolve("w.safetensors"), again) > 1e-4, "the first run did not train");
+        // the control: the same run without --weights ends at its random initialisation, far from the trained file
+        Path random = dir.resolve("random");
+        CliTests.run("train", "--arch", "lenet5", "--data-dir", data.toString(), "--batch-size", "8", "--out",
+                random.toString(), "--threads", "1", "--epochs", "1", "--lr", "1e-12").assertSucceeded();
+        assertTrue(maxDifference(trained, random.resolve("model.safetensors")) > 1e-3);
+        ModelMetadata written = ModelMetadata.read(again);
+        assertFalse(written.layerWidths().isPresent());
+        assertEquals(ModelMetadata.WEIGHTS, written.contents().orElseThrow());
+        assertEquals("lenet5", written.arch().orElseThrow());
+    }
+
+    @Test
+    void aMissingFileIsAUsageError() {
+        Path missing = dir.resolve("nothing.safetensors");
+        Path out = dir.resolve("train");
+        train(missing, out, "--epochs", "1").assertUsageError("shrink4j train: weights file " + missing + " does not exist\n");
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void aFileOfAnotherArchitectureIsAUsageError() throws Exception {
+        Path shrunk = shrunkLenet5();
+        Path out = dir.resolve("train");
+        CliTests.Result r = CliTests.run("train", "--arch", "resnet20", "--weights", shrunk.toString(), "--data-dir",
+                data.toString(), "--batch-size", "8", "--epochs", "1", "--out", out.toString(), "--threads", "1");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().startsWith("shrink4j train: weights file " + shrunk + " does not fit resnet20 (a shrunk model): "),
+                r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void aRestructuredFileIsRefusedBeforeAnythingIsWritten() throws Exception {
+        Path lowRank = dir.resolve("low-rank");
+        CliTests.runWithProviders("prune", "--arch", "lenet5", "--weights", CliTests.lenet5Weights(dir).toString(),
+                "--config", Path.of("..", "configs", "amc", "low-rank.json").toAbsolutePath().normalize().toString(),
+                "--data-dir", data.toString(), "--batch-size", "8", "--out", lowRank.toString(), "--threads", "1",
+                "--epochs", "0").assertSucceeded();
+        Path file = lowRank.resolve("model.safetensors");
+        Path out = dir.resolve("train");
+        train(file, out, "--epochs", "1").assertUsageError("shrink4j train: weights file " + file
+                + " is restructured (\"low_rank_layers\" by low-rank): train cannot write that structure back; fine-tune it "
+                + "with prune --config <its config> --epochs N from the weights it was made from\n");
+        assertFalse(Files.exists(out));
+    }
+}
