@@ -30,8 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code train --weights F}: fine-tuning from a weights file instead of a random initialisation. A shrunk LeNet-5
  * (L1-filter at 50% of both convolutions, {@code prune --speedup --epochs 0}: conv1 keeps 3 of 6 filters, conv2 8 of
  * 16, fc1 200 of 400 inputs) is trained at its shrunk shapes and written with its layer widths, so {@code evaluate}
- * rebuilds it from the file alone; so is a ResNet-20 shrunk by dependency groups (issue 17's search output); a plain file at a vanishing learning rate comes back unchanged (it was loaded, not
- * drawn at random); a missing, unfit or restructured file is a one-line usage error.
+ * rebuilds it from the file alone; so is a ResNet-20 shrunk by dependency groups (issue 17's search output). A plain
+ * file at a vanishing learning rate comes back unchanged (it was loaded, not drawn at random); a missing, unfit or
+ * restructured file is a one-line usage error.
  */
 class TrainFromWeightsCommandTest {
 
