@@ -56,9 +56,32 @@ class TrainFromWeightsCommandTest {
     }
 
     private CliTests.Result train(Path weights, Path out, String... more) {
-        String[] args = {"train", "--arch", "lenet5", "--weights", weights.toString(), "--data-dir", data.toString(),
+        return train("lenet5", weights, out, more);
+    }
+
+    private CliTests.Result train(String arch, Path weights, Path out, String... more) {
+        String[] args = {"train", "--arch", arch, "--weights", weights.toString(), "--data-dir", data.toString(),
                 "--batch-size", "8", "--out", out.toString(), "--threads", "1"};
         return CliTests.run(SpeedupCommandTest.concat(args, more));
+    }
+
+    /**
+     * Checks what {@code train --weights shrunk} (run {@code r}) wrote to {@code trained}: the shrunk shapes and layer
+     * widths of {@code shrunk}, moved weights, and a file {@code evaluate} rebuilds alone (no --arch) to the accuracy
+     * and loss train printed.
+     */
+    private void assertTrainedAtTheShrunkWidths(Path shrunk, CliTests.Result r, Path trained) throws IOException {
+        r.assertSucceeded();
+        assertEquals(shapes(shrunk), shapes(trained));
+        assertEquals(ModelMetadata.read(shrunk).layerWidths().orElseThrow(),
+                ModelMetadata.read(trained).layerWidths().orElseThrow());
+        assertEquals(ModelMetadata.SHRUNK_WEIGHTS, ModelMetadata.read(trained).contents().orElseThrow());
+        // 5 steps of Adam at 0.002 (40 samples, batch 8) move the weights by more than the rounding of a float
+        assertTrue(maxDifference(shrunk, trained) > 1e-4, "training left the weights where they were");
+        CliTests.Result e = CliTests.run("evaluate", "--weights", trained.toString(), "--data-dir", data.toString(),
+                "--batch-size", "8");
+        e.assertSucceeded();
+        assertEquals(trainAccuracyAndLoss(r), evaluateAccuracyAndLoss(e));
     }
 
     /** {@code prune --speedup --epochs 0} of the seed-7 LeNet-5, L1-filter at 50% of both convolutions. */
@@ -113,25 +136,13 @@ class TrainFromWeightsCommandTest {
         Path shrunk = shrunkLenet5();
         assertEquals(SHRUNK_SHAPES, shapes(shrunk));
         Path out = dir.resolve("train");
-        CliTests.Result r = train(shrunk, out, "--epochs", "1");
-        r.assertSucceeded();
         Path trained = out.resolve("model.safetensors");
+        assertTrainedAtTheShrunkWidths(shrunk, train(shrunk, out, "--epochs", "1"), trained);
         assertEquals(SHRUNK_SHAPES, shapes(trained));
-        ModelMetadata in = ModelMetadata.read(shrunk);
         ModelMetadata written = ModelMetadata.read(trained);
-        assertEquals(in.layerWidths().orElseThrow(), written.layerWidths().orElseThrow());
         assertEquals(3L, written.layerWidths().orElseThrow().get("conv1").get("out_channels"));
         assertEquals(200L, written.layerWidths().orElseThrow().get("fc1").get("in_features"));
         assertEquals("lenet5", written.arch().orElseThrow());
-        assertEquals(ModelMetadata.SHRUNK_WEIGHTS, written.contents().orElseThrow());
-        // 5 steps of Adam at 0.002 (40 samples, batch 8) move the weights by more than the rounding of a float
-        assertTrue(maxDifference(shrunk, trained) > 1e-4, "training left the weights where they were");
-
-        // evaluate rebuilds the shrunk model from the file alone (no --arch) and measures what train printed
-        CliTests.Result e = CliTests.run("evaluate", "--weights", trained.toString(), "--data-dir", data.toString(),
-                "--batch-size", "8");
-        e.assertSucceeded();
-        assertEquals(trainAccuracyAndLoss(r), evaluateAccuracyAndLoss(e));
     }
 
     @Test
@@ -156,18 +167,7 @@ class TrainFromWeightsCommandTest {
         assertEquals("[16, 32, 3, 3]", shrunkShapes.get("layer2.1.conv1.weight"));
 
         Path out = dir.resolve("train");
-        CliTests.Result r = CliTests.run("train", "--arch", "resnet20", "--weights", shrunk.toString(), "--data-dir",
-                data.toString(), "--batch-size", "8", "--epochs", "1", "--out", out.toString(), "--threads", "1");
-        r.assertSucceeded();
-        Path trained = out.resolve("model.safetensors");
-        assertEquals(shrunkShapes, shapes(trained));
-        assertEquals(ModelMetadata.read(shrunk).layerWidths().orElseThrow(),
-                ModelMetadata.read(trained).layerWidths().orElseThrow());
-        assertTrue(maxDifference(shrunk, trained) > 1e-4, "training left the weights where they were");
-        CliTests.Result e = CliTests.run("evaluate", "--weights", trained.toString(), "--data-dir", data.toString(),
-                "--batch-size", "8");
-        e.assertSucceeded();
-        assertEquals(trainAccuracyAndLoss(r), evaluateAccuracyAndLoss(e));
+        assertTrainedAtTheShrunkWidths(shrunk, train("resnet20", shrunk, out, "--epochs", "1"), out.resolve("model.safetensors"));
     }
 
     @Test
@@ -206,8 +206,7 @@ class TrainFromWeightsCommandTest {
     void aFileOfAnotherArchitectureIsAUsageError() throws Exception {
         Path shrunk = shrunkLenet5();
         Path out = dir.resolve("train");
-        CliTests.Result r = CliTests.run("train", "--arch", "resnet20", "--weights", shrunk.toString(), "--data-dir",
-                data.toString(), "--batch-size", "8", "--epochs", "1", "--out", out.toString(), "--threads", "1");
+        CliTests.Result r = train("resnet20", shrunk, out, "--epochs", "1");
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().startsWith("shrink4j train: weights file " + shrunk + " does not fit resnet20 (a shrunk model): "),
                 r.err());
