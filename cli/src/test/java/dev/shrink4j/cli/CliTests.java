@@ -76,4 +76,18 @@ public final class CliTests {
         }
         return w;
     }
+
+    /**
+     * Writes the state dict of a fresh ResNet-20 for {@code inChannels}-channel images and 10 classes, initialised
+     * under seed 7, to {@code dir/resnet20.safetensors}.
+     */
+    public static Path resnet20Weights(Path dir, int inChannels) throws IOException {
+        Path w = dir.resolve("resnet20.safetensors");
+        torch.manual_seed(7);
+        try (org.bytedeco.javacpp.PointerScope s = new org.bytedeco.javacpp.PointerScope();
+                dev.shrink4j.workbench.zoo.ResNet net = dev.shrink4j.workbench.zoo.ResNet.resnet20(inChannels, 10)) {
+            SafeTensors.save(net.stateDict(), w);
+        }
+        return w;
+    }
 }

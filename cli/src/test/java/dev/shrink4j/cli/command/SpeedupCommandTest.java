@@ -168,11 +168,7 @@ class SpeedupCommandTest {
 
         @Test
         void masksThatContradictADependencyGroupAreAUsageErrorAfterTheMaskedExport() throws Exception {
-            Path weights = dir.resolve("resnet20.safetensors");
-            torch.manual_seed(7);
-            try (PointerScope s = new PointerScope(); ResNet net = ResNet.resnet20(3, 10)) {
-                SafeTensors.save(net.stateDict(), weights);
-            }
+            Path weights = CliTests.resnet20Weights(dir, 3);
             Path run = dir.resolve("run");
             CliTests.Result r = CliTests.run("prune", "--arch", "resnet20", "--data", "cifar10", "--weights", weights.toString(),
                     "--config", l1FilterConfig().toString(), "--out", run.toString(), "--threads", "1", "--speedup");

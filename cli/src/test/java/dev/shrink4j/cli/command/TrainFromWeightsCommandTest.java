@@ -10,7 +10,6 @@ import dev.shrink4j.cli.CliTests;
 import dev.shrink4j.cli.TinyIdx;
 import dev.shrink4j.nn.io.ModelMetadata;
 import dev.shrink4j.nn.io.SafeTensors;
-import dev.shrink4j.workbench.zoo.ResNet;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +20,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -148,11 +146,7 @@ class TrainFromWeightsCommandTest {
     @Test
     void aShrunkResNet20KeepsItsDependencyGroupWidthsThroughTraining() throws Exception {
         // the shape of issue 17's search output: a ResNet-20 shrunk by whole dependency groups (batch norms included)
-        Path dense = dir.resolve("resnet20.safetensors");
-        torch.manual_seed(7);
-        try (PointerScope s = new PointerScope(); ResNet net = ResNet.resnet20(1, 10)) {
-            SafeTensors.save(net.stateDict(), dense);
-        }
+        Path dense = CliTests.resnet20Weights(dir, 1);
         Path cfg = Files.writeString(dir.resolve("l1-dep.json"), "{\"pruner\": \"l1-filter\", \"dependency_aware\": true, "
                 + "\"config_list\": [{\"sparsity\": 0.5, \"op_types\": [\"Conv2d\"]}]}");
         Path pruned = dir.resolve("pruned");
