@@ -317,6 +317,7 @@ public final class SearchRunner {
             }
             default -> throw new IllegalStateException("unreachable: " + search);
         }
+        best = env.effectiveRatios(best);   // as they take effect; the log keeps the search's own
         CandidateEvaluator.Evaluation e = searched != null ? evaluator.evaluateModel(searched) : evaluator.evaluate(best);
         double seconds = (System.nanoTime() - start) / 1e9;
         long fullFlops = ModelProfiler.profile(r.model(), r.inputShape()).totalFlops();

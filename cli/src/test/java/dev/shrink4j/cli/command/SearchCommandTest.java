@@ -74,6 +74,11 @@ class SearchCommandTest {
         CompressionConfig cfg = CompressionConfig.parse("best-config.json", Files.readString(out.resolve("best-config.json")),
                 dev.shrink4j.algorithms.AlgorithmRegistry.load(), AlgorithmKind.PRUNER);
         assertEquals("channel-pruning", cfg.spec().name());
+        // the genes' ratio for conv1 has no effect (it reads the image): the config says what was applied
+        com.google.gson.JsonObject conv1Entry = com.google.gson.JsonParser.parseString(Files.readString(out.resolve("best-config.json")))
+                .getAsJsonObject().getAsJsonArray("config_list").get(0).getAsJsonObject();
+        assertEquals("conv1", conv1Entry.getAsJsonArray("op_names").get(0).getAsString());
+        assertEquals(1.0, conv1Entry.get("compress_ratio").getAsDouble());
         long searched = macs(out.resolve("model.safetensors"));
         assertTrue(searched <= 0.5 * FULL_MACS, searched + " MACs, over half of " + FULL_MACS);
         assertTrue(ModelMetadata.of(SafeTensors.metadata(out.resolve("model.safetensors"))).layerWidths().isPresent());
@@ -197,6 +202,11 @@ class SearchCommandTest {
         CompressionConfig cfg = CompressionConfig.parse("best-config.json", Files.readString(out.resolve("best-config.json")),
                 dev.shrink4j.algorithms.AlgorithmRegistry.load(), AlgorithmKind.PRUNER);
         assertEquals("channel-pruning", cfg.spec().name());
+        // the genes' ratio for conv1 has no effect (it reads the image): the config says what was applied
+        com.google.gson.JsonObject conv1Entry = com.google.gson.JsonParser.parseString(Files.readString(out.resolve("best-config.json")))
+                .getAsJsonObject().getAsJsonArray("config_list").get(0).getAsJsonObject();
+        assertEquals("conv1", conv1Entry.getAsJsonArray("op_names").get(0).getAsString());
+        assertEquals(1.0, conv1Entry.get("compress_ratio").getAsDouble());
     }
 
     @Test

@@ -309,6 +309,30 @@ public final class ChannelPruningEnv {
         return out;
     }
 
+    /**
+     * Per-layer {@code keepRatios} as they take effect: 1 for a layer whose input channels are pinned (the first layer
+     * reads the image), the deciding layer's ratio for a later reader of the same channels
+     * ({@link #decidingLayers()}), a deciding layer's own ratio unchanged. A search reports and writes these, so that
+     * no layer shows a ratio the pruning ignores; they keep the same channels ({@code keptChannels(effectiveRatios(r))}
+     * equals {@code keptChannels(r)}).
+     *
+     * @throws IllegalArgumentException as {@link #keptChannels(double[])}
+     */
+    public double[] effectiveRatios(double[] keepRatios) {
+        keptChannels(keepRatios);   // the length and range checks
+        double[] effective = new double[steps.length];
+        double[] decided = new double[groupSize.length];
+        boolean[] deciding = decidingLayers();
+        for (int t = 0; t < steps.length; t++) {
+            int g = layers.get(steps[t]).inGroup();
+            if (g >= 0 && deciding[t]) {
+                decided[g] = keepRatios[t];
+            }
+            effective[t] = g < 0 ? 1.0 : decided[g];
+        }
+        return effective;
+    }
+
     /** FLOPs for per-layer {@code keepRatios} ({@link #keptChannels(double[])}, no budget cap). */
     public long flopsOf(double[] keepRatios) {
         return flopsWith(keptChannels(keepRatios));

@@ -136,6 +136,16 @@ class CandidateEvaluatorTest {
                 assertEquals(16 - stage1Removed, ((Conv2d) copy.getSubmodule("layer1.0.conv1")).inChannels());
                 assertEquals(32 - stage2Removed, ((Conv2d) copy.getSubmodule("layer2.1.conv1")).inChannels());
                 assertEquals(64 - removed.length, ((Conv2d) copy.getSubmodule("layer3.1.conv1")).inChannels());
+                // effective ratios: the stem reads the image (1), every later reader of the stream follows its first
+                java.util.List<String> names = env.prunableLayerNames();
+                double[] effective = env.effectiveRatios(ratios);
+                assertEquals(1.0, effective[names.indexOf("conv1")]);
+                double first = ratios[names.indexOf("layer1.0.conv1")];
+                for (String reader : java.util.List.of("layer1.0.conv1", "layer2.1.conv1", "layer3.2.conv1", "linear")) {
+                    assertEquals(first, effective[names.indexOf(reader)], 0.0, reader);
+                }
+                assertEquals(ratios[names.indexOf("layer2.1.conv2")], effective[names.indexOf("layer2.1.conv2")], 0.0);
+                assertArrayEquals(env.keptChannels(ratios), env.keptChannels(effective));
             }
         }
     }

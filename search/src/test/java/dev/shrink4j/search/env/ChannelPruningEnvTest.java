@@ -108,6 +108,15 @@ class ChannelPruningEnvTest {
     }
 
     @Test
+    void effectiveRatiosGiveThePinnedLayerOneAndKeepTheDecidingOnes() {
+        ChannelPruningEnv env = env(0.5);
+        // layer 0's 0.3 has no effect (it reads the image); 2, 5 and 7 decide groups A, B and C
+        double[] effective = env.effectiveRatios(new double[] {0.3, 0.6, 0.9, 0.9});
+        assertArrayEquals(new double[] {1, 0.6, 0.9, 0.9}, effective, 0.0);
+        assertArrayEquals(new int[] {2, 7, 9}, env.keptChannels(effective));
+    }
+
+    @Test
     void flopsOfRatiosRoundsWithoutTheCap() {
         ChannelPruningEnv env = env(0.5);
         assertArrayEquals(new int[] {2, 7, 9}, env.keptChannels(new double[] {1, 0.6, 0.9, 0.9}));
