@@ -71,14 +71,7 @@ class SearchCommandTest {
         long logged = Files.readAllLines(out.resolve("search.jsonl")).size();
         assertTrue(logged >= 4 && logged <= 8, "logged " + logged);
 
-        CompressionConfig cfg = CompressionConfig.parse("best-config.json", Files.readString(out.resolve("best-config.json")),
-                dev.shrink4j.algorithms.AlgorithmRegistry.load(), AlgorithmKind.PRUNER);
-        assertEquals("channel-pruning", cfg.spec().name());
-        // the genes' ratio for conv1 has no effect (it reads the image): the config says what was applied
-        com.google.gson.JsonObject conv1Entry = com.google.gson.JsonParser.parseString(Files.readString(out.resolve("best-config.json")))
-                .getAsJsonObject().getAsJsonArray("config_list").get(0).getAsJsonObject();
-        assertEquals("conv1", conv1Entry.getAsJsonArray("op_names").get(0).getAsString());
-        assertEquals(1.0, conv1Entry.get("compress_ratio").getAsDouble());
+        assertChannelPruningConfigKeepingConv1(out);
         long searched = macs(out.resolve("model.safetensors"));
         assertTrue(searched <= 0.5 * FULL_MACS, searched + " MACs, over half of " + FULL_MACS);
         assertTrue(ModelMetadata.of(SafeTensors.metadata(out.resolve("model.safetensors"))).layerWidths().isPresent());
@@ -195,18 +188,26 @@ class SearchCommandTest {
                 + autocompress.resolve("search.jsonl")), resumed.err());
     }
 
+    /**
+     * {@code best-config.json} is a channel-pruning config, and conv1's ratio is 1: a search's ratio for it has no
+     * effect (it reads the image), and the config says what was applied.
+     */
+    private static void assertChannelPruningConfigKeepingConv1(Path out) throws IOException {
+        String json = Files.readString(out.resolve("best-config.json"));
+        CompressionConfig cfg = CompressionConfig.parse("best-config.json", json, dev.shrink4j.algorithms.AlgorithmRegistry.load(),
+                AlgorithmKind.PRUNER);
+        assertEquals("channel-pruning", cfg.spec().name());
+        com.google.gson.JsonObject conv1Entry = com.google.gson.JsonParser.parseString(json).getAsJsonObject()
+                .getAsJsonArray("config_list").get(0).getAsJsonObject();
+        assertEquals("conv1", conv1Entry.getAsJsonArray("op_names").get(0).getAsString());
+        assertEquals(1.0, conv1Entry.get("compress_ratio").getAsDouble());
+    }
+
     /** The shrunk model keeps at most half the MACs, and prune takes the config. */
     private void assertWithinHalfAndPrunable(Path out) throws IOException {
         long searched = macs(out.resolve("model.safetensors"));
         assertTrue(searched <= 0.5 * FULL_MACS, out + ": " + searched + " MACs, over half of " + FULL_MACS);
-        CompressionConfig cfg = CompressionConfig.parse("best-config.json", Files.readString(out.resolve("best-config.json")),
-                dev.shrink4j.algorithms.AlgorithmRegistry.load(), AlgorithmKind.PRUNER);
-        assertEquals("channel-pruning", cfg.spec().name());
-        // the genes' ratio for conv1 has no effect (it reads the image): the config says what was applied
-        com.google.gson.JsonObject conv1Entry = com.google.gson.JsonParser.parseString(Files.readString(out.resolve("best-config.json")))
-                .getAsJsonObject().getAsJsonArray("config_list").get(0).getAsJsonObject();
-        assertEquals("conv1", conv1Entry.getAsJsonArray("op_names").get(0).getAsString());
-        assertEquals(1.0, conv1Entry.get("compress_ratio").getAsDouble());
+        assertChannelPruningConfigKeepingConv1(out);
     }
 
     @Test
