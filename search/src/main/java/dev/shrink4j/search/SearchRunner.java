@@ -51,7 +51,9 @@ import org.slf4j.LoggerFactory;
  * Keys: {@code search} ({@value #AMC_DDPG}, {@value #GENETIC}, {@value #SIMULATED_ANNEALING}, {@value #SENSITIVITY},
  * {@value #NETADAPT}, {@value #AUTOCOMPRESS} or the baseline {@value #UNIFORM}, required),
  * {@code seed}, {@code lower_bound} (smallest keep ratio, default 0.2), {@code validation_size} (held-out training
- * samples, default 1000), {@code reward} ({@code acc} or {@code acc_flops}); for {@value #AMC_DDPG}
+ * samples, default 1000), {@code reward} ({@code acc} or {@code acc_flops}), {@code fine_tune_steps} (Adam steps of
+ * batch 100 on the training part before each candidate is scored, the same batches for all, default 0: AMC's scoring
+ * without fine-tune) and {@code fine_tune_lr} (default 1e-3); for {@value #AMC_DDPG}
  * {@code episodes} and {@code warmup}; for {@value #GENETIC} {@code generations}, {@code population}, {@code parents}, {@code mutations} and
  * {@code crossovers}; for
  * {@value #SIMULATED_ANNEALING} {@code start_temperature}, {@code stop_temperature} and {@code cool_down_rate}; for
@@ -68,8 +70,9 @@ import org.slf4j.LoggerFactory;
  * sparsity whose channel rounding meets the FLOPs budget, and a perturbed candidate over the budget is rejected
  * with reward {@value #OVER_BUDGET_REWARD} without being evaluated (logged like any other, so a resume replays it).
  * Sensitivity analysis scores each layer alone at 0.1…0.9, then scales the passing sparsities by the one factor that
- * meets the budget. NetAdapt removes a step of weights from the best layer per iteration, without the short
- * fine-tune (scored as the others are: pruned, recalibrated), until the budget is met.
+ * meets the budget. NetAdapt removes a step of weights from the best layer per iteration until the budget is met;
+ * its short fine-tune per candidate is {@code fine_tune_steps} (scored as the others are: pruned, recalibrated,
+ * fine-tuned when set).
  */
 public final class SearchRunner {
 
@@ -105,7 +108,8 @@ public final class SearchRunner {
             AUTOCOMPRESS, Set.of("rounds", "rho", "admm_iterations", "admm_epochs", "base_algo", "start_temperature",
                     "stop_temperature", "cool_down_rate"),
             UNIFORM, Set.of());
-    private static final Set<String> SHARED = Set.of("search", "seed", "lower_bound", "validation_size", "reward");
+    private static final Set<String> SHARED = Set.of("search", "seed", "lower_bound", "validation_size", "reward",
+            "fine_tune_steps", "fine_tune_lr");
 
     private final Path config;
     private final JsonObject settings;
@@ -154,7 +158,9 @@ public final class SearchRunner {
             }
         }
         SearchRunner runner = new SearchRunner(config, o, search);
-        runner.reward(); // checks the value now, not after loading the data
+        runner.reward(); // checks the values now, not after loading the data
+        runner.nonNegativeWhole("fine_tune_steps", 0);
+        runner.positive("fine_tune_lr", 1e-3);
         return runner;
     }
 
@@ -194,13 +200,15 @@ public final class SearchRunner {
      * @param layers     the prunable layers, in the order of the ratios
      * @param bestRatios the best candidate's keep ratio per prunable layer
      * @param bestReward its reward
-     * @param accuracy   its accuracy on the held-out split, BatchNorm recalibrated, not fine-tuned
+     * @param accuracy   its accuracy on the held-out split, BatchNorm recalibrated, after the short fine-tune when
+     *                   {@code fine_tune_steps} is set
      * @param flopsShare its real FLOPs ({@link ModelProfiler}) over the trained model's
      * @param candidates candidates scored, replayed ones included
      * @param resumed    candidates answered from the log of an earlier run
      * @param seconds    wall time of the search and the final evaluation
      * @param rewards    the reward of every logged candidate, in log order (over-budget rejections included)
-     * @param bestModel  the trained model shrunk to the best ratios (the caller closes it)
+     * @param bestModel  the trained model shrunk to the best ratios, as it was scored (short fine-tune included;
+     *                   the caller closes it)
      */
     public record Outcome(String search, List<String> layers, double[] bestRatios, double bestReward, double accuracy,
             double flopsShare, long candidates, long resumed, double seconds, double[] rewards, Module bestModel) {
@@ -331,7 +339,7 @@ public final class SearchRunner {
         return new Outcome(search, env.prunableLayerNames(), best, e.reward(), e.accuracy(), (double) e.flops() / fullFlops,
                 candidates, resumed, seconds,
                 new JsonLinesCandidateLog(log).read().stream().mapToDouble(c -> c.reward()).toArray(),
-                searched != null ? searched : evaluator.prunedCopy(best));
+                searched != null ? searched : evaluator.candidate(best));
     }
 
     /** The evaluator of {@code model} (read, not changed) in {@code env}, with the config's validation size and reward. */
@@ -339,7 +347,28 @@ public final class SearchRunner {
         return CandidateEvaluator.builder().setModel(model).setArchitecture(architecture).setEnvironment(env)
                 .setInputShape(r.inputShape()).setTrainData(r.trainData())
                 .optValidationSize((int) number("validation_size", Math.min(1000, r.trainData().size() / 5)))
-                .optReward(reward()).build();
+                .optReward(reward()).optFineTune(nonNegativeWhole("fine_tune_steps", 0), positive("fine_tune_lr", 1e-3),
+                        (long) number("seed", 0)).build();
+    }
+
+    /** A whole number ≥ 0 from the config. */
+    private int nonNegativeWhole(String key, int fallback) {
+        double v = number(key, fallback);
+        if (v < 0 || v != Math.rint(v) || v > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("search config " + config + ": \"" + key + "\" must be a whole number"
+                    + " ≥ 0, found " + settings.get(key));
+        }
+        return (int) v;
+    }
+
+    /** A positive finite number from the config. */
+    private double positive(String key, double fallback) {
+        double v = number(key, fallback);
+        if (!(v > 0) || Double.isInfinite(v)) {
+            throw new IllegalArgumentException("search config " + config + ": \"" + key + "\" must be a positive number,"
+                    + " found " + settings.get(key));
+        }
+        return v;
     }
 
     /** AutoCompress's settings: NNI's ρ (1e-4) and l1 filters by default; rounds and ADMM sizes small for a CPU. */

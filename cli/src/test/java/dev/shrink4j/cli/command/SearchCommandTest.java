@@ -131,6 +131,31 @@ class SearchCommandTest {
         assertTrue(uniformMacs <= 0.5 * FULL_MACS, uniformMacs + " MACs, over half of " + FULL_MACS);
     }
 
+    /**
+     * With {@code fine_tune_steps} each candidate is fine-tuned before it is scored, and the model the search writes is
+     * the one it scored: one step of Adam at 0.01 moves every weight of the plain uniform model by Adam's first step,
+     * lr · g / (|g| + 1e-8), so by at most 0.01 and by 0.01 where the gradient is not zero; the widths are the same.
+     */
+    @Test
+    void aShortFineTuneScoresAndWritesTheFineTunedCandidate() throws IOException {
+        Path plain = dir.resolve("plain");
+        search(config("plain", "{\"search\": \"uniform\", \"validation_size\": 50}"), plain, "0.5").assertSucceeded();
+        Path tuned = dir.resolve("tuned");
+        search(config("tuned", "{\"search\": \"uniform\", \"validation_size\": 50, \"fine_tune_steps\": 1,"
+                + " \"fine_tune_lr\": 0.01}"), tuned, "0.5").assertSucceeded();
+        assertEquals(macs(plain.resolve("model.safetensors")), macs(tuned.resolve("model.safetensors")));
+        java.util.Map<String, org.bytedeco.pytorch.Tensor> before = SafeTensors.load(plain.resolve("model.safetensors"));
+        java.util.Map<String, org.bytedeco.pytorch.Tensor> after = SafeTensors.load(tuned.resolve("model.safetensors"));
+        assertEquals(before.keySet(), after.keySet());
+        double largest = 0;
+        for (String name : before.keySet()) {
+            double moved = before.get(name).sub(after.get(name)).abs().max().item_double();
+            assertTrue(moved <= 0.01 + 1e-6, name + " moved " + moved);
+            largest = Math.max(largest, moved);
+        }
+        assertEquals(0.01, largest, 1e-6);
+    }
+
     @Test
     void badInputExitsTwoNamingTheSettingOrFile() throws IOException {
         Path ga = config("ga", "{\"search\": \"genetic\", \"generations\": 1, \"population\": 2, \"validation_size\": 50}");
@@ -149,6 +174,15 @@ class SearchCommandTest {
         assertEquals(2, log.code(), log.err());
         assertTrue(log.err().startsWith("shrink4j search: candidate log " + corrupt.resolve("search.jsonl") + " line 1: not JSON"),
                 log.err());
+
+        CliTests.Result steps = search(config("steps", "{\"search\": \"uniform\", \"fine_tune_steps\": 1.5}"), dir.resolve("e"), "0.5");
+        assertEquals(2, steps.code(), steps.err());
+        assertEquals("shrink4j search: search config " + dir.resolve("steps.json") + ": \"fine_tune_steps\" must be a whole"
+                + " number ≥ 0, found 1.5", steps.err().strip());
+        CliTests.Result lr = search(config("lr", "{\"search\": \"uniform\", \"fine_tune_lr\": 0}"), dir.resolve("f"), "0.5");
+        assertEquals(2, lr.code(), lr.err());
+        assertEquals("shrink4j search: search config " + dir.resolve("lr.json") + ": \"fine_tune_lr\" must be a positive"
+                + " number, found 0", lr.err().strip());
 
         CliTests.Result key = search(config("bad", "{\"search\": \"genetic\", \"episodes\": 3}"), dir.resolve("d"), "0.5");
         assertEquals(2, key.code(), key.err());

@@ -7,6 +7,8 @@ import dev.shrink4j.graph.speedup.ChannelMasks;
 import dev.shrink4j.graph.speedup.ModelSpeedup;
 import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.layers.BatchNorm;
+import dev.shrink4j.nn.optim.Adam;
+import dev.shrink4j.nn.optim.Optimizer;
 import dev.shrink4j.search.env.ChannelPruningEnv;
 import dev.shrink4j.search.env.PrunableLayer;
 import dev.shrink4j.search.scoring.CandidateScorer;
@@ -16,6 +18,7 @@ import dev.shrink4j.workbench.data.DataLoader;
 import dev.shrink4j.workbench.data.Dataset;
 import dev.shrink4j.workbench.stats.ModelProfiler;
 import dev.shrink4j.workbench.train.Evaluator;
+import dev.shrink4j.workbench.train.Loss;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -24,6 +27,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.AutoGradMode;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -43,6 +47,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link ChannelMasks} and {@link ModelSpeedup} shrink the copy;</li>
  *   <li>BatchNorm running statistics are recalibrated on the first calibration batches of the training data
  *       (reset, then the plain average of the batches' statistics, PyTorch's {@code momentum=None});</li>
+ *   <li>optionally ({@link Builder#optFineTune}, NetAdapt's short-term fine-tune) a few Adam steps on the training
+ *       part, the same batches for every candidate, so candidates are compared after a first recovery;</li>
  *   <li>accuracy on the held-out split: the <em>last</em> {@code validationSize} samples of the training
  *       set, never the test set (the reference's {@code val_size} split); real FLOPs from
  *       {@link ModelProfiler}.</li>
@@ -83,6 +89,9 @@ public final class CandidateEvaluator implements CandidateScorer {
     private final int calibrationBatchSize;
     private final DataLoader validation;
     private final Reward reward;
+    private final int fineTuneSteps;
+    private final double fineTuneLearningRate;
+    private final long fineTuneSeed;
 
     private CandidateEvaluator(Builder b) {
         this.model = b.model;
@@ -92,11 +101,19 @@ public final class CandidateEvaluator implements CandidateScorer {
         this.reward = b.reward;
         this.calibrationBatches = b.calibrationBatches;
         this.calibrationBatchSize = b.batchSize;
+        this.fineTuneSteps = b.fineTuneSteps;
+        this.fineTuneLearningRate = b.fineTuneLearningRate;
+        this.fineTuneSeed = b.fineTuneSeed;
         Dataset data = b.trainData;
         int n = data.size();
         if (b.validationSize <= 0 || b.validationSize >= n) {
             throw new IllegalArgumentException("validationSize must be in [1, " + (n - 1) + "] for the " + n
                     + " training samples, got " + b.validationSize);
+        }
+        long trainBatches = (n - b.validationSize + (long) b.batchSize - 1) / b.batchSize;
+        if (b.fineTuneSteps > trainBatches) {
+            throw new IllegalArgumentException("fineTuneSteps " + b.fineTuneSteps + " exceeds the " + trainBatches
+                    + " batches of " + b.batchSize + " in the training part (" + (n - b.validationSize) + " samples)");
         }
         try (PointerScope scope = new PointerScope()) {
             Dataset train = new Dataset(data.name() + "[train part]", data.images().narrow(0, 0, n - b.validationSize),
@@ -146,9 +163,9 @@ public final class CandidateEvaluator implements CandidateScorer {
         return env;
     }
 
-    /** Accuracy, FLOPs and reward of {@code keepRatios} (the pruned copy is closed afterwards). */
+    /** Accuracy, FLOPs and reward of {@code keepRatios}: {@link #candidate}, scored, closed. */
     public Evaluation evaluate(double[] keepRatios) {
-        try (Module copy = prunedCopy(keepRatios)) {
+        try (Module copy = candidate(keepRatios)) {
             Evaluation e = evaluateModel(copy);
             LOG.debug("ratios {}: accuracy {} FLOPs {} reward {}", Arrays.toString(keepRatios), e.accuracy(), e.flops(),
                     e.reward());
@@ -173,7 +190,70 @@ public final class CandidateEvaluator implements CandidateScorer {
     }
 
     /**
-     * A shrunk copy of the model for {@code keepRatios}, BatchNorm recalibrated; the caller closes it.
+     * The model a candidate is scored as: {@link #prunedCopy}, then the short fine-tune when one is set
+     * ({@link Builder#optFineTune}); the caller closes it.
+     *
+     * @throws IllegalArgumentException when the ratios do not fit the environment
+     * @throws IllegalStateException when the fine-tune's loss is not finite
+     */
+    public Module candidate(double[] keepRatios) {
+        Module copy = prunedCopy(keepRatios);
+        try {
+            fineTune(copy, keepRatios);
+            return copy;
+        } catch (RuntimeException e) {
+            copy.close();
+            throw e;
+        }
+    }
+
+    /** Steps of the short fine-tune per candidate (0: none, AMC's and MetaPruning's scoring). */
+    public int fineTuneSteps() {
+        return fineTuneSteps;
+    }
+
+    /**
+     * {@link #fineTuneSteps} Adam steps on the training part, batches of the calibration size in the order a loader
+     * shuffled with the fine-tune seed gives: the same batches for every candidate, so the scores stay comparable and
+     * a resumed search scores as an uninterrupted one.
+     */
+    private void fineTune(Module copy, double[] keepRatios) {
+        if (fineTuneSteps == 0) {
+            return;
+        }
+        DataLoader batches = DataLoader.builder().setDataset(trainPart).setBatchSize(calibrationBatchSize)
+                .optShuffle(fineTuneSeed).build();
+        Loss loss = Loss.crossEntropy();
+        copy.train();
+        // gradients on even when the caller scores under a NoGradGuard
+        try (AutoGradMode grad = new AutoGradMode(true);
+                Optimizer adam = Adam.builder().setLearningRate(fineTuneLearningRate).build(copy.parameters())) {
+            int step = 0;
+            for (Batch b : batches) {
+                if (step == fineTuneSteps) {
+                    break;
+                }
+                try (PointerScope scope = new PointerScope()) {
+                    adam.zeroGrad();
+                    Tensor value = loss.compute(copy.call(b.x()), b.y());
+                    double v = value.item_double();
+                    if (!Double.isFinite(v)) {
+                        throw new IllegalStateException("short fine-tune of candidate " + Arrays.toString(keepRatios)
+                                + ": loss " + v + " at step " + (step + 1) + " of " + fineTuneSteps
+                                + " (learning rate " + fineTuneLearningRate + ")");
+                    }
+                    value.backward();
+                    adam.step();
+                }
+                step++;
+            }
+        } finally {
+            copy.eval();
+        }
+    }
+
+    /**
+     * A shrunk copy of the model for {@code keepRatios}, BatchNorm recalibrated, not fine-tuned; the caller closes it.
      *
      * @throws IllegalArgumentException when the ratios do not fit the environment
      */
@@ -277,6 +357,9 @@ public final class CandidateEvaluator implements CandidateScorer {
         private int calibrationBatches = 10;
         private int batchSize = 100;
         private Reward reward = Reward.ACC;
+        private int fineTuneSteps;
+        private double fineTuneLearningRate = 1e-3;
+        private long fineTuneSeed;
 
         private Builder() {
         }
@@ -335,6 +418,25 @@ public final class CandidateEvaluator implements CandidateScorer {
         /** The reward (default {@link Reward#ACC}). */
         public Builder optReward(Reward reward) {
             this.reward = Objects.requireNonNull(reward, "reward");
+            return this;
+        }
+
+        /**
+         * A short fine-tune of every candidate before it is scored (default none): {@code steps} Adam steps at
+         * {@code learningRate} on batches of the training part shuffled with {@code seed}.
+         *
+         * @throws IllegalArgumentException for negative steps or a learning rate that is not positive and finite
+         */
+        public Builder optFineTune(int steps, double learningRate, long seed) {
+            if (steps < 0) {
+                throw new IllegalArgumentException("fineTuneSteps must be at least 0, got " + steps);
+            }
+            if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+                throw new IllegalArgumentException("fineTuneLearningRate must be positive and finite, got " + learningRate);
+            }
+            this.fineTuneSteps = steps;
+            this.fineTuneLearningRate = learningRate;
+            this.fineTuneSeed = seed;
             return this;
         }
 

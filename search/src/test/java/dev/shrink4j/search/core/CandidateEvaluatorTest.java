@@ -95,6 +95,61 @@ class CandidateEvaluatorTest {
     }
 
     /**
+     * The short fine-tune is Adam on the training part's batches in the order a loader shuffled with the fine-tune
+     * seed gives: after one step every parameter of the pruned copy has moved by Adam's first step, {@code lr · g /
+     * (|g| + 1e-8)} (m̂ = g, v̂ = g²), with g the gradient of the cross entropy of that first batch, computed here on an
+     * independent pruned copy; the score is the held-out accuracy of the fine-tuned copy, and scoring twice gives the
+     * same model.
+     */
+    @Test
+    void shortFineTuneTakesAdamStepsOnTheSeededBatchesOfTheTrainingPart() {
+        torch.manual_seed(3);
+        Supplier<Module> architecture = CandidateEvaluatorTest::toy;
+        Module model = toy();
+        Tensor images = torch.randn(60, 1, 8, 8);
+        Tensor labels = torch.randint(0, 3, new long[] {60});
+        Dataset data = new Dataset("random", images, labels, 3);
+        ChannelPruningEnv env = ChannelPruningEnv.builder().setModel(model).setInputShape(1, 1, 8, 8).setBudget(0.5).build();
+        double lr = 0.01;
+        CandidateEvaluator.Builder b = CandidateEvaluator.builder().setModel(model).setArchitecture(architecture)
+                .setEnvironment(env).setInputShape(1, 1, 8, 8).setTrainData(data).optValidationSize(20)
+                .optBatchSize(10).optCalibrationBatches(2);
+        CandidateEvaluator plain = b.build();
+        CandidateEvaluator tuned = b.optFineTune(1, lr, 11).build();
+        assertEquals(1, tuned.fineTuneSteps());
+
+        try (Module expected = plain.prunedCopy(RATIOS); Module got = tuned.candidate(RATIOS);
+                Module again = tuned.candidate(RATIOS); PointerScope scope = new PointerScope()) {
+            Dataset trainPart = new Dataset("train part", images.narrow(0, 0, 40), labels.narrow(0, 0, 40), 3);
+            dev.shrink4j.workbench.data.Batch first = dev.shrink4j.workbench.data.DataLoader.builder()
+                    .setDataset(trainPart).setBatchSize(10).optShuffle(11).build().iterator().next();
+            expected.train();
+            torch.cross_entropy(expected.call(first.x()), first.y()).backward();
+            java.util.Map<String, Tensor> before = expected.namedParameters();
+            java.util.Map<String, Tensor> after = got.namedParameters();
+            assertEquals(before.keySet(), after.keySet());
+            try (NoGradGuard noGrad = new NoGradGuard()) {
+                for (String name : before.keySet()) {
+                    Tensor w = before.get(name);
+                    Tensor g = w.grad();
+                    Tensor step = g.div(g.abs().add(new org.bytedeco.pytorch.Scalar(1e-8))).mul(new org.bytedeco.pytorch.Scalar(lr));
+                    assertEquals(0.0, w.sub(step).sub(after.get(name)).abs().max().item_double(), 1e-6, name);
+                    assertEquals(0.0, after.get(name).sub(again.namedParameters().get(name)).abs().max().item_double(), 0.0, name);
+                }
+                // the score is the fine-tuned copy's accuracy on the last 20 samples (an argmax of our own); scoring
+                // fine-tunes even under the caller's NoGradGuard
+                Tensor predicted = got.call(images.narrow(0, 40, 20)).argmax(new org.bytedeco.pytorch.LongOptional(1), false);
+                double accuracy = predicted.eq(labels.narrow(0, 40, 20)).sum().item_double() / 20;
+                assertEquals(accuracy, tuned.evaluate(RATIOS).accuracy(), 1e-12);
+            }
+        }
+        // four batches of 10 in the 40-sample training part: a fifth step is refused when the evaluator is built
+        IllegalArgumentException tooMany = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> b.optFineTune(5, lr, 11).build());
+        assertEquals("fineTuneSteps 5 exceeds the 4 batches of 10 in the training part (40 samples)", tooMany.getMessage());
+    }
+
+    /**
      * ResNet-20's residual stream is one 64-channel group whose first-stage members carry 16 of its channels and
      * second-stage members 32 (the zero-padded shortcuts offset them); the environment counts each member's own kept
      * channels, so its FLOPs equal the profiler's count of the real shrunk copy for every ratio vector, including
