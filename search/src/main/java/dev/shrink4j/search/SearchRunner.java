@@ -53,7 +53,10 @@ import org.slf4j.LoggerFactory;
  * {@code seed}, {@code lower_bound} (smallest keep ratio, default 0.2), {@code validation_size} (held-out training
  * samples, default 1000), {@code reward} ({@code acc} or {@code acc_flops}), {@code fine_tune_steps} (Adam steps of
  * batch 100 on the training part before each candidate is scored, the same batches for all, default 0: AMC's scoring
- * without fine-tune) and {@code fine_tune_lr} (default 1e-3); for {@value #AMC_DDPG}
+ * without fine-tune), {@code fine_tune_lr} (default 1e-3) and {@code reconstruct} ({@code true}: prune each candidate
+ * as mit-han-lab/amc's environment does, L1 channel selection in the reading layer and a least-squares refit, the
+ * pruning {@code prune} applies to the best config; default {@code false}, filters of least L1 norm removed); for
+ * {@value #AMC_DDPG}
  * {@code episodes} and {@code warmup}; for {@value #GENETIC} {@code generations}, {@code population}, {@code parents}, {@code mutations} and
  * {@code crossovers}; for
  * {@value #SIMULATED_ANNEALING} {@code start_temperature}, {@code stop_temperature} and {@code cool_down_rate}; for
@@ -109,7 +112,7 @@ public final class SearchRunner {
                     "stop_temperature", "cool_down_rate"),
             UNIFORM, Set.of());
     private static final Set<String> SHARED = Set.of("search", "seed", "lower_bound", "validation_size", "reward",
-            "fine_tune_steps", "fine_tune_lr");
+            "fine_tune_steps", "fine_tune_lr", "reconstruct");
 
     private final Path config;
     private final JsonObject settings;
@@ -161,6 +164,7 @@ public final class SearchRunner {
         runner.reward(); // checks the values now, not after loading the data
         runner.nonNegativeWhole("fine_tune_steps", 0);
         runner.positive("fine_tune_lr", 1e-3);
+        runner.flag("reconstruct");
         return runner;
     }
 
@@ -348,7 +352,20 @@ public final class SearchRunner {
                 .setInputShape(r.inputShape()).setTrainData(r.trainData())
                 .optValidationSize((int) number("validation_size", Math.min(1000, r.trainData().size() / 5)))
                 .optReward(reward()).optFineTune(nonNegativeWhole("fine_tune_steps", 0), positive("fine_tune_lr", 1e-3),
-                        (long) number("seed", 0)).build();
+                        (long) number("seed", 0)).optReconstruction(flag("reconstruct")).build();
+    }
+
+    /** A true/false setting of the config, false when absent. */
+    private boolean flag(String key) {
+        JsonElement e = settings.get(key);
+        if (e == null) {
+            return false;
+        }
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
+            throw new IllegalArgumentException("search config " + config + ": \"" + key + "\" must be true or false, found "
+                    + StrictJson.describe(e));
+        }
+        return e.getAsBoolean();
     }
 
     /** A whole number ≥ 0 from the config. */

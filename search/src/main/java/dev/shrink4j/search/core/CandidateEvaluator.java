@@ -1,5 +1,7 @@
 package dev.shrink4j.search.core;
 
+import dev.shrink4j.amc.channel.ChannelPruning;
+import dev.shrink4j.amc.channel.ChannelSelection;
 import dev.shrink4j.graph.ChannelDim;
 import dev.shrink4j.graph.ChannelGroup;
 import dev.shrink4j.graph.DependencyGroups;
@@ -44,7 +46,11 @@ import org.slf4j.LoggerFactory;
  *       ({@link ChannelPruningEnv#keptChannels(double[])}); each group keeps its channels of largest L1 norm,
  *       summed over the filters of its Conv2d and Linear output members (the L1-filter criterion, group-wise:
  *       {@link ChannelPruningEnv#removedChannels}, the channels the environment's FLOPs assume removed);</li>
- *   <li>{@link ChannelMasks} and {@link ModelSpeedup} shrink the copy;</li>
+ *   <li>{@link ChannelMasks} and {@link ModelSpeedup} shrink the copy; or, with {@link Builder#optReconstruction}
+ *       (mit-han-lab/amc's environment), {@link ChannelPruning} with {@link ChannelSelection#L1} keeps, for each
+ *       group, the channels whose weight columns in the group's reading layer have the largest L1 norm and refits
+ *       that layer by least squares to the original model's outputs on the calibration images (what
+ *       {@code prune --config best-config.json} does to the searched widths), then shrinks;</li>
  *   <li>BatchNorm running statistics are recalibrated on the first calibration batches of the training data
  *       (reset, then the plain average of the batches' statistics, PyTorch's {@code momentum=None});</li>
  *   <li>optionally ({@link Builder#optFineTune}, NetAdapt's short-term fine-tune) a few Adam steps on the training
@@ -92,6 +98,7 @@ public final class CandidateEvaluator implements CandidateScorer {
     private final int fineTuneSteps;
     private final double fineTuneLearningRate;
     private final long fineTuneSeed;
+    private final boolean reconstruction;
 
     private CandidateEvaluator(Builder b) {
         this.model = b.model;
@@ -104,6 +111,7 @@ public final class CandidateEvaluator implements CandidateScorer {
         this.fineTuneSteps = b.fineTuneSteps;
         this.fineTuneLearningRate = b.fineTuneLearningRate;
         this.fineTuneSeed = b.fineTuneSeed;
+        this.reconstruction = b.reconstruction;
         Dataset data = b.trainData;
         int n = data.size();
         if (b.validationSize <= 0 || b.validationSize >= n) {
@@ -263,6 +271,11 @@ public final class CandidateEvaluator implements CandidateScorer {
         try {
             try (PointerScope scope = new PointerScope()) {
                 copy.loadStateDict(model.stateDict(), true);
+                if (reconstruction) {
+                    reconstruct(copy, kept);
+                    recalibrate(copy);
+                    return copy;
+                }
                 DependencyGroups groups = DependencyGroups.trace(copy, torch.zeros(inputShape));
                 Map<ChannelGroup, int[]> removed = new LinkedHashMap<>();
                 for (int g = 0; g < kept.length; g++) {
@@ -283,14 +296,55 @@ public final class CandidateEvaluator implements CandidateScorer {
         }
     }
 
-    /** The copy's dependency group for env group {@code g}: the input group of the first layer reading it. */
-    private ChannelGroup groupOf(DependencyGroups groups, int g) {
+    /**
+     * AMC's pruning of {@code copy} to {@code kept} channels per group: each group's reading layer keeps the given
+     * count (ratio kept / group size, which {@link ChannelPruning} rounds back to the same count), chosen by the L1
+     * norm of its weight columns and refitted by least squares on the first calibration batches.
+     *
+     * @throws IllegalArgumentException when a group cannot be refitted (read first by a depthwise layer, read by
+     *     several layers, as ResNet's residual stream), naming it
+     */
+    private void reconstruct(Module copy, int[] kept) {
+        Map<String, Double> ratios = new LinkedHashMap<>();
+        for (int g = 0; g < kept.length; g++) {
+            int size = env.groupSizes()[g];
+            if (kept[g] < size) {
+                PrunableLayer reader = firstReader(g);
+                if (reader.depthwise()) {
+                    throw new IllegalArgumentException("reconstruction: the channels of " + reader.name()
+                            + " are read first by a depthwise convolution, which channel pruning cannot refit");
+                }
+                ratios.put(reader.name(), (double) kept[g] / size);
+            }
+        }
+        if (ratios.isEmpty()) {
+            return;
+        }
+        List<Tensor> images = new ArrayList<>();
+        for (Batch b : calibration) {
+            if (images.size() == calibrationBatches) {
+                break;
+            }
+            images.add(b.x());
+        }
+        ChannelPruning.builder().setModel(copy).setSampleBatches(images).setLayerRatios(ratios)
+                .optSelection(ChannelSelection.L1).build().prune();
+    }
+
+    /** The first prunable layer reading env group {@code g}. */
+    private PrunableLayer firstReader(int g) {
         for (PrunableLayer l : env.layers()) {
             if (l.inGroup() == g) {
-                return groups.groupOf(l.name(), l.depthwise() ? ChannelDim.OUT : ChannelDim.IN);
+                return l;
             }
         }
         throw new IllegalStateException("env group " + g + " has no layer reading it");
+    }
+
+    /** The copy's dependency group for env group {@code g}: the input group of the first layer reading it. */
+    private ChannelGroup groupOf(DependencyGroups groups, int g) {
+        PrunableLayer l = firstReader(g);
+        return groups.groupOf(l.name(), l.depthwise() ? ChannelDim.OUT : ChannelDim.IN);
     }
 
     /** Resets every BatchNorm and sets its statistics to the average over the calibration batches. */
@@ -360,6 +414,7 @@ public final class CandidateEvaluator implements CandidateScorer {
         private int fineTuneSteps;
         private double fineTuneLearningRate = 1e-3;
         private long fineTuneSeed;
+        private boolean reconstruction;
 
         private Builder() {
         }
@@ -437,6 +492,18 @@ public final class CandidateEvaluator implements CandidateScorer {
             this.fineTuneSteps = steps;
             this.fineTuneLearningRate = learningRate;
             this.fineTuneSeed = seed;
+            return this;
+        }
+
+        /**
+         * Prune as mit-han-lab/amc's environment does (default off: filters of least L1 norm removed, no refit): the
+         * reading layer of each group keeps its input channels of largest weight-column L1 norm and is refitted by
+         * least squares to the trained model's outputs on the calibration images ({@link ChannelPruning},
+         * {@link ChannelSelection#L1}). Models whose groups have several readers (residual streams) are refused when
+         * a candidate is pruned.
+         */
+        public Builder optReconstruction(boolean reconstruction) {
+            this.reconstruction = reconstruction;
             return this;
         }
 

@@ -150,6 +150,55 @@ class CandidateEvaluatorTest {
     }
 
     /**
+     * With reconstruction a candidate is what AMC's environment (and {@code prune} of the best config) makes of the
+     * trained model: {@link dev.shrink4j.amc.channel.ChannelPruning} with L1 selection on the first calibration
+     * batches, each group's reading layer at kept / group size; the copy equals that pruning done here by hand to the
+     * last bit, has the environment's FLOPs (3663) and differs from the unrefitted L1-filter copy.
+     */
+    @Test
+    void reconstructionPrunesAsAmcsEnvironmentWithTheEnvironmentsFlops() {
+        torch.manual_seed(3);
+        Supplier<Module> architecture = CandidateEvaluatorTest::toy;
+        Module model = toy();
+        Tensor images = torch.randn(300, 1, 8, 8);
+        Tensor labels = torch.randint(0, 3, new long[] {300});
+        Dataset data = new Dataset("random", images, labels, 3);
+        ChannelPruningEnv env = ChannelPruningEnv.builder().setModel(model).setInputShape(1, 1, 8, 8).setBudget(0.5).build();
+        CandidateEvaluator.Builder b = CandidateEvaluator.builder().setModel(model).setArchitecture(architecture)
+                .setEnvironment(env).setInputShape(1, 1, 8, 8).setTrainData(data).optValidationSize(50)
+                .optBatchSize(100).optCalibrationBatches(2);
+        CandidateEvaluator plain = b.build();
+        CandidateEvaluator refit = b.optReconstruction(true).build();
+        try (Module got = refit.prunedCopy(RATIOS); Module l1 = plain.prunedCopy(RATIOS); Module byHand = toy();
+                PointerScope scope = new PointerScope()) {
+            byHand.loadStateDict(model.stateDict(), true);
+            // kept channels {2 of 4, 7 of 8, 7 of 10}: the readers of conv1's, conv2's and fc1's outputs
+            java.util.Map<String, Double> ratios = new java.util.LinkedHashMap<>();
+            ratios.put("3", 2 / 4.0);
+            ratios.put("7", 7 / 8.0);
+            ratios.put("9", 7 / 10.0);
+            dev.shrink4j.amc.channel.ChannelPruning.builder().setModel(byHand)
+                    .setSampleBatches(java.util.List.of(images.narrow(0, 0, 100), images.narrow(0, 100, 100)))
+                    .setLayerRatios(ratios).optSelection(dev.shrink4j.amc.channel.ChannelSelection.L1).build().prune();
+            java.util.Map<String, Tensor> expected = byHand.namedParameters();
+            java.util.Map<String, Tensor> actual = got.namedParameters();
+            assertEquals(expected.keySet(), actual.keySet());
+            double refitFromL1 = 0;
+            for (String name : expected.keySet()) {
+                assertArrayEquals(expected.get(name).shape(), actual.get(name).shape(), name);
+                assertEquals(0.0, expected.get(name).sub(actual.get(name)).abs().max().item_double(), 0.0, name);
+                assertArrayEquals(l1.namedParameters().get(name).shape(), actual.get(name).shape(), name);
+                refitFromL1 = Math.max(refitFromL1,
+                        l1.namedParameters().get(name).sub(actual.get(name)).abs().max().item_double());
+            }
+            assertTrue(refitFromL1 > 1e-3, "the refit changed nothing: " + refitFromL1);
+            long convLinear = ModelProfiler.profile(got, 1, 1, 8, 8).layers().stream()
+                    .filter(l -> l.type().equals("Conv2d") || l.type().equals("Linear")).mapToLong(l -> l.flops()).sum();
+            assertEquals(3663, convLinear);
+        }
+    }
+
+    /**
      * ResNet-20's residual stream is one 64-channel group whose first-stage members carry 16 of its channels and
      * second-stage members 32 (the zero-padded shortcuts offset them); the environment counts each member's own kept
      * channels, so its FLOPs equal the profiler's count of the real shrunk copy for every ratio vector, including
