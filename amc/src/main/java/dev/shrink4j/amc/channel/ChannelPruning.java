@@ -112,6 +112,7 @@ public final class ChannelPruning {
     private final double accuracyThreshold;
     private final Progress progress;
     private final boolean shrink;
+    private final boolean logSummary;
     private final Consumer<Map<String, Tensor>> maskSink;
     private final boolean skipPinnedInputs;
     private final Set<String> maskable;
@@ -130,6 +131,7 @@ public final class ChannelPruning {
         this.accuracyThreshold = b.accuracyThreshold;
         this.progress = b.progress;
         this.shrink = b.shrink;
+        this.logSummary = b.logSummary;
         this.maskSink = b.maskSink;
         this.skipPinnedInputs = b.skipPinnedInputs;
         this.maskable = b.maskable == null ? null : Set.copyOf(b.maskable);
@@ -204,7 +206,11 @@ public final class ChannelPruning {
             }
             ChannelPruningResult result = new ChannelPruningResult(finished, removedByGroup, macsBefore, macsAfter,
                     accuracyBefore, accuracyAfter, speedup);
-            LOG.info("{}", result.summary());
+            if (logSummary) {
+                LOG.info("{}", result.summary());
+            } else {
+                LOG.debug("{}", result.summary());
+            }
             return result;
         } finally {
             model.train(wasTraining);
@@ -620,6 +626,7 @@ public final class ChannelPruning {
         private double accuracyThreshold = Double.NaN;
         private Progress progress = Progress.NONE;
         private boolean shrink = true;
+        private boolean logSummary = true;
         private Consumer<Map<String, Tensor>> maskSink;
         private boolean skipPinnedInputs;
         private Set<String> maskable;
@@ -717,6 +724,15 @@ public final class ChannelPruning {
          */
         public Builder optShrink(boolean shrink) {
             this.shrink = shrink;
+            return this;
+        }
+
+        /**
+         * Whether the per-layer summary is logged at INFO (default true); false logs it at DEBUG, for callers that
+         * prune many candidates (a search's scorer).
+         */
+        public Builder optLogSummary(boolean logSummary) {
+            this.logSummary = logSummary;
             return this;
         }
 

@@ -184,6 +184,11 @@ class SearchCommandTest {
         assertEquals("shrink4j search: search config " + dir.resolve("lr.json") + ": \"fine_tune_lr\" must be a positive"
                 + " number, found 0", lr.err().strip());
 
+        CliTests.Result refit = search(config("refit", "{\"search\": \"uniform\", \"reconstruct\": \"yes\"}"), dir.resolve("g"), "0.5");
+        assertEquals(2, refit.code(), refit.err());
+        assertEquals("shrink4j search: search config " + dir.resolve("refit.json") + ": \"reconstruct\" must be true or false,"
+                + " found string \"yes\"", refit.err().strip());
+
         CliTests.Result key = search(config("bad", "{\"search\": \"genetic\", \"episodes\": 3}"), dir.resolve("d"), "0.5");
         assertEquals(2, key.code(), key.err());
         assertTrue(key.err().startsWith("shrink4j search: search config " + dir.resolve("bad.json")

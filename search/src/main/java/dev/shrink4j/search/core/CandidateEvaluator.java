@@ -118,6 +118,9 @@ public final class CandidateEvaluator implements CandidateScorer {
             throw new IllegalArgumentException("validationSize must be in [1, " + (n - 1) + "] for the " + n
                     + " training samples, got " + b.validationSize);
         }
+        if (reconstruction) {
+            checkRefittable(b.env);
+        }
         long trainBatches = (n - b.validationSize + (long) b.batchSize - 1) / b.batchSize;
         if (b.fineTuneSteps > trainBatches) {
             throw new IllegalArgumentException("fineTuneSteps " + b.fineTuneSteps + " exceeds the " + trainBatches
@@ -328,7 +331,27 @@ public final class CandidateEvaluator implements CandidateScorer {
             images.add(b.x());
         }
         ChannelPruning.builder().setModel(copy).setSampleBatches(images).setLayerRatios(ratios)
-                .optSelection(ChannelSelection.L1).build().prune();
+                .optSelection(ChannelSelection.L1).optLogSummary(false).build().prune();
+    }
+
+    /**
+     * Reconstruction refits one reading layer per group: a group read by several layers (a residual stream) or first
+     * by a depthwise convolution is refused before any candidate is scored.
+     */
+    private static void checkRefittable(ChannelPruningEnv env) {
+        Map<Integer, List<String>> readers = new LinkedHashMap<>();
+        for (PrunableLayer l : env.layers()) {
+            if (l.inGroup() >= 0) {
+                readers.computeIfAbsent(l.inGroup(), g -> new ArrayList<>()).add(l.name() + (l.depthwise() ? " (depthwise)" : ""));
+            }
+        }
+        readers.forEach((g, names) -> {
+            if (names.size() > 1 || names.get(0).endsWith("(depthwise)")) {
+                throw new IllegalArgumentException("reconstruct: the channels of " + env.groupName(g) + " are read by "
+                        + String.join(", ", names) + "; channel pruning refits one ordinary Conv2d or Linear reader per"
+                        + " channel group, so this model is scored without reconstruction only");
+            }
+        });
     }
 
     /** The first prunable layer reading env group {@code g}. */

@@ -214,6 +214,12 @@ class CandidateEvaluatorTest {
         CandidateEvaluator evaluator = CandidateEvaluator.builder().setModel(model).setArchitecture(architecture)
                 .setEnvironment(env).setInputShape(1, 1, 16, 16).setTrainData(data).optValidationSize(10)
                 .optBatchSize(10).optCalibrationBatches(1).build();
+        // reconstruction refits one reader per group; the stream has ten: refused when the evaluator is built
+        IllegalArgumentException refit = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> CandidateEvaluator.builder().setModel(model).setArchitecture(architecture).setEnvironment(env)
+                        .setInputShape(1, 1, 16, 16).setTrainData(data).optValidationSize(10).optReconstruction(true).build());
+        assertTrue(refit.getMessage().startsWith("reconstruct: the channels of ") && refit.getMessage().contains(
+                "layer1.0.conv1, ") && refit.getMessage().contains(", linear;"), refit.getMessage());
         double[] uniform = new double[env.layerCount()];
         java.util.Arrays.fill(uniform, 0.5);
         java.util.List<double[]> candidates = new java.util.ArrayList<>(java.util.List.of(uniform));
