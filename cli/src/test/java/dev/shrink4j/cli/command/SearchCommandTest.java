@@ -175,19 +175,10 @@ class SearchCommandTest {
         assertTrue(log.err().startsWith("shrink4j search: candidate log " + corrupt.resolve("search.jsonl") + " line 1: not JSON"),
                 log.err());
 
-        CliTests.Result steps = search(config("steps", "{\"search\": \"uniform\", \"fine_tune_steps\": 1.5}"), dir.resolve("e"), "0.5");
-        assertEquals(2, steps.code(), steps.err());
-        assertEquals("shrink4j search: search config " + dir.resolve("steps.json") + ": \"fine_tune_steps\" must be a whole"
-                + " number ≥ 0, found 1.5", steps.err().strip());
-        CliTests.Result lr = search(config("lr", "{\"search\": \"uniform\", \"fine_tune_lr\": 0}"), dir.resolve("f"), "0.5");
-        assertEquals(2, lr.code(), lr.err());
-        assertEquals("shrink4j search: search config " + dir.resolve("lr.json") + ": \"fine_tune_lr\" must be a positive"
-                + " number, found 0", lr.err().strip());
-
-        CliTests.Result refit = search(config("refit", "{\"search\": \"uniform\", \"reconstruct\": \"yes\"}"), dir.resolve("g"), "0.5");
-        assertEquals(2, refit.code(), refit.err());
-        assertEquals("shrink4j search: search config " + dir.resolve("refit.json") + ": \"reconstruct\" must be true or false,"
-                + " found string \"yes\"", refit.err().strip());
+        // the scoring settings: exit 2 with one line naming the file, the key and the value
+        assertConfigRefused("steps", "\"fine_tune_steps\": 1.5", "\"fine_tune_steps\" must be a whole number ≥ 0, found 1.5");
+        assertConfigRefused("lr", "\"fine_tune_lr\": 0", "\"fine_tune_lr\" must be a positive number, found 0");
+        assertConfigRefused("refit", "\"reconstruct\": \"yes\"", "\"reconstruct\" must be true or false, found string \"yes\"");
 
         CliTests.Result key = search(config("bad", "{\"search\": \"genetic\", \"episodes\": 3}"), dir.resolve("d"), "0.5");
         assertEquals(2, key.code(), key.err());
@@ -231,6 +222,13 @@ class SearchCommandTest {
      * {@code best-config.json} is a channel-pruning config, and conv1's ratio is 1: a search's ratio for it has no
      * effect (it reads the image), and the config says what was applied.
      */
+    /** A uniform search with {@code setting} added to its config exits 2 with {@code message} after the file's name. */
+    private void assertConfigRefused(String name, String setting, String message) throws IOException {
+        CliTests.Result r = search(config(name, "{\"search\": \"uniform\", " + setting + "}"), dir.resolve(name), "0.5");
+        assertEquals(2, r.code(), r.err());
+        assertEquals("shrink4j search: search config " + dir.resolve(name + ".json") + ": " + message, r.err().strip());
+    }
+
     private static void assertChannelPruningConfigKeepingConv1(Path out) throws IOException {
         String json = Files.readString(out.resolve("best-config.json"));
         CompressionConfig cfg = CompressionConfig.parse("best-config.json", json, dev.shrink4j.algorithms.AlgorithmRegistry.load(),
