@@ -44,9 +44,9 @@ public final class SearchRewardBench {
         Map<String, List<Double>> oracle = new LinkedHashMap<>();
         for (String line : Files.readAllLines(Path.of(args[1]))) {
             String[] f = line.trim().split("\\s+");
-            if (f.length == 7 && f[6].endsWith("%")) {
+            if (f.length == 8 && f[7].endsWith("%")) {
                 oracle.computeIfAbsent(String.join(" ", f[0], f[1], f[2], f[3]), k -> new ArrayList<>())
-                        .add(Double.parseDouble(f[6].substring(0, f[6].length() - 1)));
+                        .add(Double.parseDouble(f[7].substring(0, f[7].length() - 1)));
             }
         }
         List<String> splits = new ArrayList<>(oracle.keySet());
