@@ -186,7 +186,9 @@ class OnnxCommandTest {
                     + ", 1 thread\\): test accuracy (\\d+\\.\\d\\d)%, latency (\\d+\\.\\d\\d) ms/batch\n").matcher(r.out());
             assertTrue(ort.find(), r.out());
             RunReport report = RunReport.fromJson(Files.readString(out.resolve("report.json")));
-            assertEquals(Double.parseDouble(ort.group(2)), report.results().get(0).ortLatencyMs(), 0.005);
+            // the console rounds the latency to 2 decimals, the report to 3 (Rounding.MILLIS_DECIMALS): they differ by up
+            // to 0.005 + 0.0005 (0.6349 prints 0.63 and is kept as 0.635; 0.6351 prints 0.64, kept as 0.635)
+            assertEquals(Double.parseDouble(ort.group(2)), report.results().get(0).ortLatencyMs(), 0.0055);
 
             // export --format onnx from the full-precision weights and the calibration: the same integers
             Path exported = dir.resolve("exported.onnx");
