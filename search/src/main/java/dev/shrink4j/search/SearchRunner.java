@@ -162,7 +162,7 @@ public final class SearchRunner {
         }
         SearchRunner runner = new SearchRunner(config, o, search);
         runner.reward(); // checks the values now, not after loading the data
-        runner.nonNegativeWhole("fine_tune_steps", 0);
+        runner.whole("fine_tune_steps", 0, 0);
         runner.positive("fine_tune_lr", 1e-3);
         runner.flag("reconstruct");
         return runner;
@@ -351,7 +351,7 @@ public final class SearchRunner {
         return CandidateEvaluator.builder().setModel(model).setArchitecture(architecture).setEnvironment(env)
                 .setInputShape(r.inputShape()).setTrainData(r.trainData())
                 .optValidationSize((int) number("validation_size", Math.min(1000, r.trainData().size() / 5)))
-                .optReward(reward()).optFineTune(nonNegativeWhole("fine_tune_steps", 0), positive("fine_tune_lr", 1e-3),
+                .optReward(reward()).optFineTune(whole("fine_tune_steps", 0, 0), positive("fine_tune_lr", 1e-3),
                         (long) number("seed", 0)).optReconstruction(flag("reconstruct")).build();
     }
 
@@ -366,16 +366,6 @@ public final class SearchRunner {
                     + StrictJson.describe(e));
         }
         return e.getAsBoolean();
-    }
-
-    /** A whole number ≥ 0 from the config. */
-    private int nonNegativeWhole(String key, int fallback) {
-        double v = number(key, fallback);
-        if (v < 0 || v != Math.rint(v) || v > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("search config " + config + ": \"" + key + "\" must be a whole number"
-                    + " ≥ 0, found " + settings.get(key));
-        }
-        return (int) v;
     }
 
     /** A positive finite number from the config. */
@@ -399,8 +389,8 @@ public final class SearchRunner {
             default -> throw new IllegalArgumentException("search config " + config + ": \"base_algo\" must be \"l1\","
                     + " \"l2\" or \"fpgm\", found " + algo);
         };
-        return new AutoCompressSearch.Settings(whole("rounds", 2), number("rho", 1e-4), whole("admm_iterations", 3),
-                whole("admm_epochs", 1), criterion, seed, this::temperatures);
+        return new AutoCompressSearch.Settings(whole("rounds", 2, 1), number("rho", 1e-4), whole("admm_iterations", 3, 1),
+                whole("admm_epochs", 1, 1), criterion, seed, this::temperatures);
     }
 
     /** The config's annealing temperatures (NNI's 100 → 20, × 0.9 by default) set on {@code b}. */
@@ -409,12 +399,12 @@ public final class SearchRunner {
                 .optCoolDownRate(number("cool_down_rate", 0.9));
     }
 
-    /** A whole number ≥ 1 from the config. */
-    private int whole(String key, int fallback) {
+    /** A whole number ≥ {@code least} from the config. */
+    private int whole(String key, int fallback, int least) {
         double v = number(key, fallback);
-        if (v < 1 || v != Math.rint(v) || v > Integer.MAX_VALUE) {
+        if (v < least || v != Math.rint(v) || v > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("search config " + config + ": \"" + key + "\" must be a whole number"
-                    + " ≥ 1, found " + settings.get(key));
+                    + " ≥ " + least + ", found " + settings.get(key));
         }
         return (int) v;
     }

@@ -36,18 +36,34 @@ class CandidateEvaluatorTest {
                 new BatchNorm2d(8), new ReLU(), new Flatten(), new Linear(128, 10), new ReLU(), new Linear(10, 3));
     }
 
+    /** The seed-3 toy, {@code samples} random 8×8 images of 3 classes and its environment at half the FLOPs. */
+    private record Toy(Module model, Tensor images, Tensor labels, ChannelPruningEnv env) {
+
+        static Toy of(int samples) {
+            torch.manual_seed(3);
+            Module model = toy();
+            Tensor images = torch.randn(samples, 1, 8, 8);
+            Tensor labels = torch.randint(0, 3, new long[] {samples});
+            return new Toy(model, images, labels,
+                    ChannelPruningEnv.builder().setModel(model).setInputShape(1, 1, 8, 8).setBudget(0.5).build());
+        }
+
+        /** An evaluator of the toy holding out the last {@code held} samples, batches of {@code batch}, 2 for BatchNorm. */
+        CandidateEvaluator.Builder evaluator(int held, int batch) {
+            return CandidateEvaluator.builder().setModel(model).setArchitecture(CandidateEvaluatorTest::toy)
+                    .setEnvironment(env).setInputShape(1, 1, 8, 8).setTrainData(new Dataset("random", images, labels, 3))
+                    .optValidationSize(held).optBatchSize(batch).optCalibrationBatches(2);
+        }
+    }
+
     @Test
     void prunesByL1RecalibratesAndScoresOnTheHeldOutSplit() {
-        torch.manual_seed(3);
-        Supplier<Module> architecture = CandidateEvaluatorTest::toy;
-        Module model = toy();
-        Tensor images = torch.randn(60, 1, 8, 8);
-        Tensor labels = torch.randint(0, 3, new long[] {60});
-        Dataset data = new Dataset("random", images, labels, 3);
-        ChannelPruningEnv env = ChannelPruningEnv.builder().setModel(model).setInputShape(1, 1, 8, 8).setBudget(0.5).build();
-        CandidateEvaluator evaluator = CandidateEvaluator.builder().setModel(model).setArchitecture(architecture)
-                .setEnvironment(env).setInputShape(1, 1, 8, 8).setTrainData(data).optValidationSize(20)
-                .optBatchSize(10).optCalibrationBatches(2).build();
+        Toy toy = Toy.of(60);
+        Module model = toy.model();
+        Tensor images = toy.images();
+        Tensor labels = toy.labels();
+        ChannelPruningEnv env = toy.env();
+        CandidateEvaluator evaluator = toy.evaluator(20, 10).build();
 
         try (Module copy = evaluator.prunedCopy(RATIOS); NoGradGuard noGrad = new NoGradGuard();
                 PointerScope scope = new PointerScope()) {
@@ -85,9 +101,7 @@ class CandidateEvaluatorTest {
             assertEquals(accuracy, score.accuracy(), 1e-12);
             assertEquals(totalFlops, score.flops());
             assertEquals(accuracy, evaluator.score(RATIOS).reward(), 1e-12);   // ACC: percent × 0.01
-            CandidateEvaluator accFlops = CandidateEvaluator.builder().setModel(model).setArchitecture(architecture)
-                    .setEnvironment(env).setInputShape(1, 1, 8, 8).setTrainData(data).optValidationSize(20)
-                    .optBatchSize(10).optCalibrationBatches(2).optReward(CandidateEvaluator.Reward.ACC_FLOPS).build();
+            CandidateEvaluator accFlops = toy.evaluator(20, 10).optReward(CandidateEvaluator.Reward.ACC_FLOPS).build();
             assertEquals(-(100 - 100 * accuracy) * 0.01 * Math.log(totalFlops), accFlops.score(RATIOS).reward(), 1e-9);
         }
         // The trained model is untouched.
@@ -103,17 +117,13 @@ class CandidateEvaluatorTest {
      */
     @Test
     void shortFineTuneTakesAdamStepsOnTheSeededBatchesOfTheTrainingPart() {
-        torch.manual_seed(3);
-        Supplier<Module> architecture = CandidateEvaluatorTest::toy;
-        Module model = toy();
-        Tensor images = torch.randn(60, 1, 8, 8);
-        Tensor labels = torch.randint(0, 3, new long[] {60});
-        Dataset data = new Dataset("random", images, labels, 3);
-        ChannelPruningEnv env = ChannelPruningEnv.builder().setModel(model).setInputShape(1, 1, 8, 8).setBudget(0.5).build();
+        Toy toy = Toy.of(60);
+        Module model = toy.model();
+        Tensor images = toy.images();
+        Tensor labels = toy.labels();
+        ChannelPruningEnv env = toy.env();
         double lr = 0.01;
-        CandidateEvaluator.Builder b = CandidateEvaluator.builder().setModel(model).setArchitecture(architecture)
-                .setEnvironment(env).setInputShape(1, 1, 8, 8).setTrainData(data).optValidationSize(20)
-                .optBatchSize(10).optCalibrationBatches(2);
+        CandidateEvaluator.Builder b = toy.evaluator(20, 10);
         CandidateEvaluator plain = b.build();
         CandidateEvaluator tuned = b.optFineTune(1, lr, 11).build();
         assertEquals(1, tuned.fineTuneSteps());
@@ -157,16 +167,12 @@ class CandidateEvaluatorTest {
      */
     @Test
     void reconstructionPrunesAsAmcsEnvironmentWithTheEnvironmentsFlops() {
-        torch.manual_seed(3);
-        Supplier<Module> architecture = CandidateEvaluatorTest::toy;
-        Module model = toy();
-        Tensor images = torch.randn(300, 1, 8, 8);
-        Tensor labels = torch.randint(0, 3, new long[] {300});
-        Dataset data = new Dataset("random", images, labels, 3);
-        ChannelPruningEnv env = ChannelPruningEnv.builder().setModel(model).setInputShape(1, 1, 8, 8).setBudget(0.5).build();
-        CandidateEvaluator.Builder b = CandidateEvaluator.builder().setModel(model).setArchitecture(architecture)
-                .setEnvironment(env).setInputShape(1, 1, 8, 8).setTrainData(data).optValidationSize(50)
-                .optBatchSize(100).optCalibrationBatches(2);
+        Toy toy = Toy.of(300);
+        Module model = toy.model();
+        Tensor images = toy.images();
+        Tensor labels = toy.labels();
+        ChannelPruningEnv env = toy.env();
+        CandidateEvaluator.Builder b = toy.evaluator(50, 100);
         CandidateEvaluator plain = b.build();
         CandidateEvaluator refit = b.optReconstruction(true).build();
         try (Module got = refit.prunedCopy(RATIOS); Module l1 = plain.prunedCopy(RATIOS); Module byHand = toy();
