@@ -330,20 +330,26 @@ public final class SearchRunner {
             default -> throw new IllegalStateException("unreachable: " + search);
         }
         best = env.effectiveRatios(best);   // as they take effect; the log keeps the search's own
-        CandidateEvaluator.Evaluation e = searched != null ? evaluator.evaluateModel(searched) : evaluator.evaluate(best);
-        double seconds = (System.nanoTime() - start) / 1e9;
-        long fullFlops = ModelProfiler.profile(r.model(), r.inputShape()).totalFlops();
+        // the model the best candidate was scored as, scored once more (pruned and, with fine_tune_steps, fine-tuned once)
+        Module bestModel = searched != null ? searched : evaluator.candidate(best);
         try {
-            AtomicFiles.writeString(r.outDir().resolve(BEST_CONFIG), AmcSearch.configJson(env, best));
-        } catch (IOException ex) {
-            throw new UncheckedIOException("cannot write " + r.outDir().resolve(BEST_CONFIG) + ": " + ex.getMessage(), ex);
+            CandidateEvaluator.Evaluation e = evaluator.evaluateModel(bestModel);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            long fullFlops = ModelProfiler.profile(r.model(), r.inputShape()).totalFlops();
+            try {
+                AtomicFiles.writeString(r.outDir().resolve(BEST_CONFIG), AmcSearch.configJson(env, best));
+            } catch (IOException ex) {
+                throw new UncheckedIOException("cannot write " + r.outDir().resolve(BEST_CONFIG) + ": " + ex.getMessage(), ex);
+            }
+            LOG.info("{}: best reward {} accuracy {} FLOPs share {} ratios {}", search, e.reward(), e.accuracy(),
+                    (double) e.flops() / fullFlops, Arrays.toString(best));
+            return new Outcome(search, env.prunableLayerNames(), best, e.reward(), e.accuracy(),
+                    (double) e.flops() / fullFlops, candidates, resumed, seconds,
+                    new JsonLinesCandidateLog(log).read().stream().mapToDouble(c -> c.reward()).toArray(), bestModel);
+        } catch (RuntimeException ex) {
+            bestModel.close();
+            throw ex;
         }
-        LOG.info("{}: best reward {} accuracy {} FLOPs share {} ratios {}", search, e.reward(), e.accuracy(),
-                (double) e.flops() / fullFlops, Arrays.toString(best));
-        return new Outcome(search, env.prunableLayerNames(), best, e.reward(), e.accuracy(), (double) e.flops() / fullFlops,
-                candidates, resumed, seconds,
-                new JsonLinesCandidateLog(log).read().stream().mapToDouble(c -> c.reward()).toArray(),
-                searched != null ? searched : evaluator.candidate(best));
     }
 
     /** The evaluator of {@code model} (read, not changed) in {@code env}, with the config's validation size and reward. */
