@@ -52,8 +52,9 @@ import org.slf4j.LoggerFactory;
  * {@value #NETADAPT}, {@value #AUTOCOMPRESS} or the baseline {@value #UNIFORM}, required),
  * {@code seed}, {@code lower_bound} (smallest keep ratio, default 0.2), {@code validation_size} (held-out training
  * samples, default 1000), {@code reward} ({@code acc} or {@code acc_flops}), {@code fine_tune_steps} (Adam steps of
- * batch 100 on the training part before each candidate is scored, the same batches for all, default 0: AMC's scoring
- * without fine-tune), {@code fine_tune_lr} (default 1e-3) and {@code reconstruct} ({@code true}: prune each candidate
+ * {@code fine_tune_batch_size} on the training part before each candidate is scored, the same batches for all, default 0: AMC's scoring
+ * without fine-tune), {@code fine_tune_lr} (default 1e-3), {@code fine_tune_batch_size} (default 100; 64 is what
+ * {@code prune --epochs} trains with) and {@code reconstruct} ({@code true}: prune each candidate
  * as mit-han-lab/amc's environment does, L1 channel selection in the reading layer and a least-squares refit, the
  * pruning {@code prune} applies to the best config; default {@code false}, filters of least L1 norm removed); for
  * {@value #AMC_DDPG}
@@ -112,7 +113,7 @@ public final class SearchRunner {
                     "stop_temperature", "cool_down_rate"),
             UNIFORM, Set.of());
     private static final Set<String> SHARED = Set.of("search", "seed", "lower_bound", "validation_size", "reward",
-            "fine_tune_steps", "fine_tune_lr", "reconstruct");
+            "fine_tune_steps", "fine_tune_lr", "fine_tune_batch_size", "reconstruct");
 
     private final Path config;
     private final JsonObject settings;
@@ -164,6 +165,7 @@ public final class SearchRunner {
         runner.reward(); // checks the values now, not after loading the data
         runner.whole("fine_tune_steps", 0, 0);
         runner.positive("fine_tune_lr", 1e-3);
+        runner.whole("fine_tune_batch_size", 100, 1);
         runner.flag("reconstruct");
         return runner;
     }
@@ -358,7 +360,8 @@ public final class SearchRunner {
                 .setInputShape(r.inputShape()).setTrainData(r.trainData())
                 .optValidationSize((int) number("validation_size", Math.min(1000, r.trainData().size() / 5)))
                 .optReward(reward()).optFineTune(whole("fine_tune_steps", 0, 0), positive("fine_tune_lr", 1e-3),
-                        (long) number("seed", 0)).optReconstruction(flag("reconstruct")).build();
+                        (long) number("seed", 0)).optFineTuneBatchSize(whole("fine_tune_batch_size", 100, 1))
+                .optReconstruction(flag("reconstruct")).build();
     }
 
     /** A true/false setting of the config, false when absent. */

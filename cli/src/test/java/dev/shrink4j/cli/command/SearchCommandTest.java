@@ -178,6 +178,7 @@ class SearchCommandTest {
         // the scoring settings: exit 2 with one line naming the file, the key and the value
         assertConfigRefused("steps", "\"fine_tune_steps\": 1.5", "\"fine_tune_steps\" must be a whole number ≥ 0, found 1.5");
         assertConfigRefused("lr", "\"fine_tune_lr\": 0", "\"fine_tune_lr\" must be a positive number, found 0");
+        assertConfigRefused("batch", "\"fine_tune_batch_size\": 0", "\"fine_tune_batch_size\" must be a whole number ≥ 1, found 0");
         assertConfigRefused("refit", "\"reconstruct\": \"yes\"", "\"reconstruct\" must be true or false, found string \"yes\"");
 
         CliTests.Result key = search(config("bad", "{\"search\": \"genetic\", \"episodes\": 3}"), dir.resolve("d"), "0.5");

@@ -96,6 +96,7 @@ public final class CandidateEvaluator implements CandidateScorer {
     private final DataLoader validation;
     private final Reward reward;
     private final int fineTuneSteps;
+    private final int fineTuneBatchSize;
     private final double fineTuneLearningRate;
     private final long fineTuneSeed;
     private final boolean reconstruction;
@@ -109,6 +110,7 @@ public final class CandidateEvaluator implements CandidateScorer {
         this.calibrationBatches = b.calibrationBatches;
         this.calibrationBatchSize = b.batchSize;
         this.fineTuneSteps = b.fineTuneSteps;
+        this.fineTuneBatchSize = b.fineTuneBatchSize > 0 ? b.fineTuneBatchSize : b.batchSize;
         this.fineTuneLearningRate = b.fineTuneLearningRate;
         this.fineTuneSeed = b.fineTuneSeed;
         this.reconstruction = b.reconstruction;
@@ -121,10 +123,10 @@ public final class CandidateEvaluator implements CandidateScorer {
         if (reconstruction) {
             checkRefittable(b.env);
         }
-        long trainBatches = (n - b.validationSize + (long) b.batchSize - 1) / b.batchSize;
+        long trainBatches = (n - b.validationSize + (long) fineTuneBatchSize - 1) / fineTuneBatchSize;
         if (b.fineTuneSteps > trainBatches) {
             throw new IllegalArgumentException("fineTuneSteps " + b.fineTuneSteps + " exceeds the " + trainBatches
-                    + " batches of " + b.batchSize + " in the training part (" + (n - b.validationSize) + " samples)");
+                    + " batches of " + fineTuneBatchSize + " in the training part (" + (n - b.validationSize) + " samples)");
         }
         try (PointerScope scope = new PointerScope()) {
             Dataset train = new Dataset(data.name() + "[train part]", data.images().narrow(0, 0, n - b.validationSize),
@@ -224,7 +226,7 @@ public final class CandidateEvaluator implements CandidateScorer {
     }
 
     /**
-     * {@link #fineTuneSteps} Adam steps on the training part, batches of the calibration size in the order a loader
+     * {@link #fineTuneSteps} Adam steps on the training part, batches of the fine-tune batch size in the order a loader
      * shuffled with the fine-tune seed gives: the same batches for every candidate, so the scores stay comparable and
      * a resumed search scores as an uninterrupted one.
      */
@@ -232,7 +234,7 @@ public final class CandidateEvaluator implements CandidateScorer {
         if (fineTuneSteps == 0) {
             return;
         }
-        DataLoader batches = DataLoader.builder().setDataset(trainPart).setBatchSize(calibrationBatchSize)
+        DataLoader batches = DataLoader.builder().setDataset(trainPart).setBatchSize(fineTuneBatchSize)
                 .optShuffle(fineTuneSeed).build();
         Loss loss = Loss.crossEntropy();
         copy.train();
@@ -435,6 +437,7 @@ public final class CandidateEvaluator implements CandidateScorer {
         private int batchSize = 100;
         private Reward reward = Reward.ACC;
         private int fineTuneSteps;
+        private int fineTuneBatchSize;
         private double fineTuneLearningRate = 1e-3;
         private long fineTuneSeed;
         private boolean reconstruction;
@@ -515,6 +518,21 @@ public final class CandidateEvaluator implements CandidateScorer {
             this.fineTuneSteps = steps;
             this.fineTuneLearningRate = learningRate;
             this.fineTuneSeed = seed;
+            return this;
+        }
+
+        /**
+         * Batch size of the short fine-tune (default: the calibration and scoring batch size, 100). The command line's
+         * fine-tune ({@code prune --epochs}) takes batches of 64: one pass of the training part at 64 scores a
+         * candidate the way it will be trained.
+         *
+         * @throws IllegalArgumentException for a size below 1
+         */
+        public Builder optFineTuneBatchSize(int fineTuneBatchSize) {
+            if (fineTuneBatchSize < 1) {
+                throw new IllegalArgumentException("fineTuneBatchSize must be at least 1, got " + fineTuneBatchSize);
+            }
+            this.fineTuneBatchSize = fineTuneBatchSize;
             return this;
         }
 

@@ -21,6 +21,8 @@ import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The evaluator on the toy of {@code ChannelPruningEnvTest} with batch norms after the convolutions, checked
@@ -113,10 +115,12 @@ class CandidateEvaluatorTest {
      * seed gives: after one step every parameter of the pruned copy has moved by Adam's first step, {@code lr · g /
      * (|g| + 1e-8)} (m̂ = g, v̂ = g²), with g the gradient of the cross entropy of that first batch, computed here on an
      * independent pruned copy; the score is the held-out accuracy of the fine-tuned copy, and scoring twice gives the
-     * same model.
+     * same model. The fine-tune's batches are the scoring batch size (10) unless a fine-tune batch size (8) is set,
+     * which changes neither the BatchNorm recalibration nor the scoring.
      */
-    @Test
-    void shortFineTuneTakesAdamStepsOnTheSeededBatchesOfTheTrainingPart() {
+    @ParameterizedTest(name = "fine-tune batch size {0} (0: the scoring batch size, 10)")
+    @ValueSource(ints = {0, 8})
+    void shortFineTuneTakesAdamStepsOnTheSeededBatchesOfTheTrainingPart(int fineTuneBatchSize) {
         Toy toy = Toy.of(60);
         Module model = toy.model();
         Tensor images = toy.images();
@@ -125,6 +129,10 @@ class CandidateEvaluatorTest {
         double lr = 0.01;
         CandidateEvaluator.Builder b = toy.evaluator(20, 10);
         CandidateEvaluator plain = b.build();
+        if (fineTuneBatchSize > 0) {
+            b.optFineTuneBatchSize(fineTuneBatchSize);
+        }
+        int firstBatchSize = fineTuneBatchSize > 0 ? fineTuneBatchSize : 10;
         CandidateEvaluator tuned = b.optFineTune(1, lr, 11).build();
         assertEquals(1, tuned.fineTuneSteps());
 
@@ -132,7 +140,7 @@ class CandidateEvaluatorTest {
                 Module again = tuned.candidate(RATIOS); PointerScope scope = new PointerScope()) {
             Dataset trainPart = new Dataset("train part", images.narrow(0, 0, 40), labels.narrow(0, 0, 40), 3);
             dev.shrink4j.workbench.data.Batch first = dev.shrink4j.workbench.data.DataLoader.builder()
-                    .setDataset(trainPart).setBatchSize(10).optShuffle(11).build().iterator().next();
+                    .setDataset(trainPart).setBatchSize(firstBatchSize).optShuffle(11).build().iterator().next();
             expected.train();
             torch.cross_entropy(expected.call(first.x()), first.y()).backward();
             java.util.Map<String, Tensor> before = expected.namedParameters();
@@ -153,10 +161,16 @@ class CandidateEvaluatorTest {
                 assertEquals(accuracy, tuned.evaluate(RATIOS).accuracy(), 1e-12);
             }
         }
-        // four batches of 10 in the 40-sample training part: a fifth step is refused when the evaluator is built
+        // four batches of 10 (five of 8) in the 40-sample training part: one step more is refused when the evaluator
+        // is built
+        int batches = (40 + firstBatchSize - 1) / firstBatchSize;
         IllegalArgumentException tooMany = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> b.optFineTune(5, lr, 11).build());
-        assertEquals("fineTuneSteps 5 exceeds the 4 batches of 10 in the training part (40 samples)", tooMany.getMessage());
+                () -> b.optFineTune(batches + 1, lr, 11).build());
+        assertEquals("fineTuneSteps " + (batches + 1) + " exceeds the " + batches + " batches of " + firstBatchSize
+                + " in the training part (40 samples)", tooMany.getMessage());
+        IllegalArgumentException noBatch = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> b.optFineTuneBatchSize(0));
+        assertEquals("fineTuneBatchSize must be at least 1, got 0", noBatch.getMessage());
     }
 
     /**
