@@ -9,6 +9,9 @@
 #   ARCH=resnet20: trained $TRAIN_EPOCHS (default 2) epochs on the first $TRAIN_SAMPLES (default 15000) samples;
 #     fine-tune = `train --weights SEARCH/model.safetensors --epochs 2 --train-samples $TRAIN_SAMPLES --seed S` (the
 #     search's own L1-shrunk model, trained on; channel pruning refuses ResNet's ten-reader residual group).
+# Two at a time on one machine: give each OMP_NUM_THREADS=1 (libtorch's default pool on every core makes two runs
+# wait on each other's threads: two searches scoring with 781 fine-tune steps took about 40 s per candidate each on
+# 2 cores with the default, 6 s with OMP_NUM_THREADS=1).
 # Usage: [SEEDS="1 2 3"] [ARCH=resnet20] samples/search-results.sh [searches...]
 #   (default: uniform amc-ddpg genetic simulated-annealing sensitivity netadapt autocompress)
 set -euo pipefail

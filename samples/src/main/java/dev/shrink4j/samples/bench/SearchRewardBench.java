@@ -27,7 +27,9 @@ import java.util.stream.IntStream;
  * samples/run bench.SearchRewardBench runs/search-results/trained/model.safetensors runs/split-oracle/summary.txt
  * </pre>
  * Scorings: AMC's (filters of least L1 removed, BatchNorm recalibrated, no fine-tune) on 1000 and 10,000 held-out
- * training samples; + {@code fine_tune_steps} 300; {@code reconstruct}; {@code reconstruct} + 300 steps.
+ * training samples; + {@code fine_tune_steps} 300; {@code reconstruct}; {@code reconstruct} + 300 steps; {@code reconstruct}
+ * + one pass of the training part in batches of 64 (781 steps, {@code fine_tune_batch_size} 64: how {@code prune
+ * --epochs} trains).
  */
 public final class SearchRewardBench {
 
@@ -35,7 +37,7 @@ public final class SearchRewardBench {
     }
 
     /** One way of scoring a candidate. */
-    private record Scoring(String name, int validation, int fineTuneSteps, boolean reconstruct) {
+    private record Scoring(String name, int validation, int fineTuneSteps, int fineTuneBatchSize, boolean reconstruct) {
     }
 
     /** {@code weights oracle-summary}. */
@@ -51,11 +53,12 @@ public final class SearchRewardBench {
         }
         List<String> splits = new ArrayList<>(oracle.keySet());
         double[] target = splits.stream().mapToDouble(s -> mean(oracle.get(s))).toArray();
-        List<Scoring> scorings = List.of(new Scoring("AMC (no fine-tune), 1000 held out", 1000, 0, false),
-                new Scoring("AMC (no fine-tune), 10000 held out", 10_000, 0, false),
-                new Scoring("300 fine-tune steps, 10000 held out", 10_000, 300, false),
-                new Scoring("reconstruct, 10000 held out", 10_000, 0, true),
-                new Scoring("reconstruct + 300 steps, 10000 held out", 10_000, 300, true));
+        List<Scoring> scorings = List.of(new Scoring("AMC (no fine-tune), 1000 held out", 1000, 0, 100, false),
+                new Scoring("AMC (no fine-tune), 10000 held out", 10_000, 0, 100, false),
+                new Scoring("300 fine-tune steps, 10000 held out", 10_000, 300, 100, false),
+                new Scoring("reconstruct, 10000 held out", 10_000, 0, 100, true),
+                new Scoring("reconstruct + 300 steps, 10000 held out", 10_000, 300, 100, true),
+                new Scoring("reconstruct + 781 steps of 64, 10000 held out", 10_000, 781, 64, true));
         try (Module model = ModelZoo.load(weights); Dataset train = IdxDataset.FASHION_MNIST.load(Split.TRAIN)) {
             ChannelPruningEnv env = ChannelPruningEnv.builder().setModel(model).setInputShape(1, 1, 28, 28).setBudget(0.5)
                     .build();
@@ -65,7 +68,8 @@ public final class SearchRewardBench {
                 CandidateEvaluator evaluator = CandidateEvaluator.builder().setModel(model)
                         .setArchitecture(() -> ModelZoo.create("lenet5", 1, 10)).setEnvironment(env)
                         .setInputShape(1, 1, 28, 28).setTrainData(train).optValidationSize(s.validation())
-                        .optFineTune(s.fineTuneSteps(), 1e-3, 1).optReconstruction(s.reconstruct()).build();
+                        .optFineTune(s.fineTuneSteps(), 1e-3, 1).optFineTuneBatchSize(s.fineTuneBatchSize())
+                        .optReconstruction(s.reconstruct()).build();
                 double[] score = new double[splits.size()];
                 long t0 = System.nanoTime();
                 for (int i = 0; i < splits.size(); i++) {
@@ -75,7 +79,7 @@ public final class SearchRewardBench {
                 }
                 double seconds = (System.nanoTime() - t0) / 1e9 / splits.size();
                 int top = IntStream.range(0, score.length).boxed().max(Comparator.comparingDouble(i -> score[i])).orElseThrow();
-                System.out.printf(Locale.ROOT, "%-42s spearman %+.2f  ranks first %-12s (score %.2f%%, fine-tuned %.2f%%)  %.1f s per split%n",
+                System.out.printf(Locale.ROOT, "%-48s spearman %+.2f  ranks first %-12s (score %.2f%%, fine-tuned %.2f%%)  %.1f s per split%n",
                         s.name(), spearman(score, target), splits.get(top), 100 * score[top], target[top], seconds);
             }
         }
