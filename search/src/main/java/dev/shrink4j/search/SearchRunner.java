@@ -339,7 +339,7 @@ public final class SearchRunner {
             double seconds = (System.nanoTime() - start) / 1e9;
             long fullFlops = ModelProfiler.profile(r.model(), r.inputShape()).totalFlops();
             try {
-                AtomicFiles.writeString(r.outDir().resolve(BEST_CONFIG), AmcSearch.configJson(env, best));
+                AtomicFiles.writeString(r.outDir().resolve(BEST_CONFIG), BestConfig.channelPruning(env, best));
             } catch (IOException ex) {
                 throw new UncheckedIOException("cannot write " + r.outDir().resolve(BEST_CONFIG) + ": " + ex.getMessage(), ex);
             }

@@ -1,6 +1,5 @@
 package dev.shrink4j.search;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,6 +11,10 @@ import dev.shrink4j.algorithms.CompressionConfig;
 import dev.shrink4j.amc.channel.ChannelPruner;
 import dev.shrink4j.compress.protocol.DataDriven;
 import dev.shrink4j.nn.Module;
+import dev.shrink4j.search.core.CandidateEvaluator;
+import dev.shrink4j.search.ddpg.AmcDdpgSearch;
+import dev.shrink4j.search.ddpg.SearchResult;
+import dev.shrink4j.search.env.ChannelPruningEnv;
 import dev.shrink4j.search.scoring.CandidateRecord;
 import dev.shrink4j.search.scoring.JsonLinesCandidateLog;
 import dev.shrink4j.workbench.data.Dataset;
@@ -26,8 +29,11 @@ import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The facade on an untrained LeNet-5 and random data: the shrunk best model, the log and the config for {@code prune}. */
-class AmcSearchTest {
+/**
+ * AMC end to end on an untrained LeNet-5 and random data, through the library's parts: the environment, the scorer, the
+ * DDPG search with its log, the best candidate shrunk, and {@link BestConfig}'s file, which channel pruning takes.
+ */
+class BestConfigTest {
 
     // LeNet-5 Conv2d + Linear MACs (with bias) at full width: conv1 6·28·28·26 = 122304, conv2 16·10·10·151 = 241600,
     // fc1 120·401 = 48120, fc2 84·121 = 10164, fc3 10·85 = 850 → 423038.
@@ -40,18 +46,22 @@ class AmcSearchTest {
         Dataset data = new Dataset("random", torch.randn(150, 1, 28, 28), torch.randint(0, 10, new long[] {150}), 10);
         Path log = dir.resolve("amc.jsonl");
         Path config = dir.resolve("best.json");
-        AmcSearch.Result r = AmcSearch.builder().setModel(trained).setArchitecture(LeNet5::new).setInputShape(1, 1, 28, 28)
-                .setTrainData(data).setBudget(0.5).optEpisodes(4).optWarmup(2).optSeed(3).optValidationSize(50)
-                .optLog(log).optConfigOut(config).build().run();
+        ChannelPruningEnv env = ChannelPruningEnv.builder().setModel(trained).setInputShape(1, 1, 28, 28).setBudget(0.5)
+                .build();
+        CandidateEvaluator evaluator = CandidateEvaluator.builder().setModel(trained).setArchitecture(LeNet5::new)
+                .setEnvironment(env).setInputShape(1, 1, 28, 28).setTrainData(data).optValidationSize(50).build();
+        SearchResult found = AmcDdpgSearch.builder().setEnvironment(env).setScorer(evaluator).optEpisodes(4).optWarmup(2)
+                .optSeed(3).optLog(log).build().run();
+        Files.writeString(config, BestConfig.channelPruning(env, found.best().ratios()));
         List<CandidateRecord> logged = new JsonLinesCandidateLog(log).read();
         assertEquals(4, logged.size());
         double bestReward = logged.stream().mapToDouble(CandidateRecord::reward).max().orElseThrow();
-        assertEquals(bestReward, r.search().best().reward());
-        assertEquals(List.of("conv1", "conv2", "fc1", "fc2", "fc3"), r.layers());
-        try (Module best = r.bestModel()) {
+        assertEquals(bestReward, found.best().reward());
+        assertEquals(List.of("conv1", "conv2", "fc1", "fc2", "fc3"), env.prunableLayerNames());
+        try (Module best = evaluator.prunedCopy(found.best().ratios())) {
             long convLinear = ModelProfiler.profile(best, 1, 1, 28, 28).layers().stream()
                     .filter(l -> l.type().equals("Conv2d") || l.type().equals("Linear")).mapToLong(l -> l.flops()).sum();
-            assertEquals(r.search().best().flops(), convLinear);
+            assertEquals(found.best().flops(), convLinear);
             assertTrue(convLinear <= 0.5 * FULL, convLinear + " over half of " + FULL);
         }
 
@@ -70,7 +80,7 @@ class AmcSearchTest {
                 }
             }
             d.finishStatistics();
-            double[] ratios = r.bestRatios();
+            double[] ratios = found.best().ratios();
             int[] inputs = {6, 16 * 25, 120, 84};
             String[] layers = {"conv2", "fc1", "fc2", "fc3"};
             for (int i = 0; i < layers.length; i++) {
@@ -82,8 +92,10 @@ class AmcSearchTest {
     }
 
     @Test
-    void missingSettingsAreNamed() {
-        assertEquals("AmcSearch needs setArchitecture, setInputShape, setTrainData, setBudget",
-                assertThrows(IllegalArgumentException.class, () -> AmcSearch.builder().setModel(new LeNet5()).build()).getMessage());
+    void ratiosForAnotherLayerCountAreRefused() {
+        ChannelPruningEnv env = ChannelPruningEnv.builder().setModel(new LeNet5()).setInputShape(1, 1, 28, 28)
+                .setBudget(0.5).build();
+        assertEquals("4 ratios for the 5 prunable layers [conv1, conv2, fc1, fc2, fc3]", assertThrows(
+                IllegalArgumentException.class, () -> BestConfig.channelPruning(env, new double[] {1, 1, 1, 1})).getMessage());
     }
 }
