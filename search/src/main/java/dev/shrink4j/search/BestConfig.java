@@ -22,18 +22,19 @@ public final class BestConfig {
      * The {@code channel-pruning} config for {@code ratios}: one entry per prunable layer with its
      * {@code compress_ratio} (the kept share of its input channels, so of its FLOPs, as AMC defines the preserve
      * ratio), and one entry without a ratio selecting the other Conv2d/Linear layers so that every producer of removed
-     * channels has masks. No layer is in two entries; channels are selected by L1 norm, as the searches scored them.
+     * channels has masks. No layer is in two entries; each reading layer keeps the input channels of largest weight-column
+     * L1 norm ({@code "selection": "l1"}), as a search with {@code reconstruct} scored them.
      *
      * @param env    the environment the ratios were searched in (its prunable layers, in the order of the ratios)
      * @param ratios the keep ratio per prunable layer
      * @return the config as pretty-printed JSON, ending with a newline
      */
     public static String channelPruning(ChannelPruningEnv env, double[] ratios) {
-        JsonArray list = new JsonArray();
         List<String> names = env.prunableLayerNames();
         if (ratios.length != names.size()) {
             throw new IllegalArgumentException(ratios.length + " ratios for the " + names.size() + " prunable layers " + names);
         }
+        JsonArray list = new JsonArray();
         for (int i = 0; i < names.size(); i++) {
             list.add(entry(List.of(names.get(i)), ratios[i]));
         }
