@@ -156,6 +156,15 @@ public final class CandidateEvaluator implements CandidateScorer {
         return (double) env.flopsOf(keepRatios) / env.fullFlops();
     }
 
+    /**
+     * The channels each of the environment's groups keeps ({@link ChannelPruningEnv#keptChannels}): the pruned copy,
+     * its refit and its fine-tune depend on nothing else, so ratios that round to the same channels score the same.
+     */
+    @Override
+    public List<Integer> candidateKey(double[] keepRatios) {
+        return Arrays.stream(env.keptChannels(keepRatios)).boxed().toList();
+    }
+
     /** The reward of the pruned copy and its FLOPs share (as {@link #flopsRatio}); see {@link #evaluate}. */
     @Override
     public Score score(double[] keepRatios) {

@@ -1,5 +1,8 @@
 package dev.shrink4j.search.scoring;
 
+import java.util.Arrays;
+import java.util.List;
+
 /**
  * Turns per-layer keep ratios into a scored candidate. The search loops see the model only through this interface:
  * the real implementation prunes a copy of the model to the ratios, recalibrates BatchNorm and evaluates it on a
@@ -25,4 +28,14 @@ public interface CandidateScorer {
      * so searches call it to reject over-budget candidates before scoring them.
      */
     double flopsRatio(double[] keepRatios);
+
+    /**
+     * What identifies the model {@code keepRatios} prune to: two ratio arrays with equal keys give the same pruned
+     * model and the same score, so a search that rejects duplicates scores only the first of them. The default is the
+     * ratios themselves; a scorer that rounds ratios to whole channels answers the channels it keeps, so that ratios
+     * rounding alike (or differing only in a layer whose input cannot be pruned) are one candidate.
+     */
+    default List<? extends Number> candidateKey(double[] keepRatios) {
+        return Arrays.stream(keepRatios).boxed().toList();
+    }
 }

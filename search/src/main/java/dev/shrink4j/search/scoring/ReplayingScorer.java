@@ -58,6 +58,11 @@ public final class ReplayingScorer implements CandidateScorer {
     }
 
     @Override
+    public List<? extends Number> candidateKey(double[] keepRatios) {
+        return scorer.candidateKey(keepRatios);
+    }
+
+    @Override
     public Score score(double[] keepRatios) {
         long index = next++;
         if (index < previous.size()) {

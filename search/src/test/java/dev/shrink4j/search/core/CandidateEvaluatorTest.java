@@ -15,6 +15,7 @@ import dev.shrink4j.search.env.ChannelPruningEnv;
 import dev.shrink4j.workbench.data.Dataset;
 import dev.shrink4j.workbench.stats.ModelProfiler;
 import dev.shrink4j.workbench.zoo.ModelZoo;
+import java.util.List;
 import java.util.function.Supplier;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -108,6 +109,22 @@ class CandidateEvaluatorTest {
         }
         // The trained model is untouched.
         assertArrayEquals(new long[] {4, 1, 3, 3}, ((Conv2d) model.getSubmodule("0")).weight().shape());
+    }
+
+    /**
+     * The candidate key is the channels each group keeps: conv1's 4 outputs × 0.5 = 2, conv2's 8 × 0.875 = 7, fc1's
+     * 10 × 0.7 = 7. Ratios that round alike (0.55 × 4 = 2.2) or differ only in the first layer, whose input is the
+     * image, are the same model and score the same; 0.65 × 4 = 2.6 rounds to 3 channels, another model.
+     */
+    @Test
+    void candidateKeyIsTheKeptChannelsAndEqualKeysScoreTheSame() {
+        Toy toy = Toy.of(60);
+        CandidateEvaluator evaluator = toy.evaluator(20, 10).build();
+        double[] alike = {0.2, 0.55, 0.875, 0.7};
+        assertEquals(List.of(2, 7, 7), evaluator.candidateKey(RATIOS));
+        assertEquals(evaluator.candidateKey(RATIOS), evaluator.candidateKey(alike));
+        assertEquals(List.of(3, 7, 7), evaluator.candidateKey(new double[] {1, 0.65, 0.875, 0.7}));
+        assertEquals(evaluator.score(RATIOS), evaluator.score(alike));
     }
 
     /**

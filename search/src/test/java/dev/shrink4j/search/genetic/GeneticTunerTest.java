@@ -6,10 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shrink4j.search.scoring.CandidateRecord;
+import dev.shrink4j.search.scoring.CandidateScorer;
 import dev.shrink4j.search.scoring.JsonLinesCandidateLog;
+import dev.shrink4j.search.scoring.Score;
 import dev.shrink4j.search.scoring.SeparableScorer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -65,6 +68,71 @@ class GeneticTunerTest {
         // 50 random + up to 50 bred or random per generation
         assertTrue(scorer.scored.size() > 50 * 5, "only " + scorer.scored.size() + " candidates");
         assertTrue(r.bestScore().flopsRatio() <= 0.5);
+    }
+
+    /**
+     * A scorer that, like the channel evaluator, prunes whole channels: layer {@code i} keeps
+     * {@code max(1, round(r · width))} of {@code WIDTHS[i]}, and layer 0 reads the image, so its ratio changes nothing.
+     * Reward and FLOPs depend only on the kept channels, which are the candidate key.
+     */
+    private static final class ChannelScorer implements CandidateScorer {
+        private static final int[] WIDTHS = {1, 6, 16, 12};
+        private static final double[] CHANNEL_TARGET = {1, 3.0 / 6, 16.0 / 16, 5.0 / 12};
+        final List<double[]> scored = new ArrayList<>();
+
+        static double[] keptShare(double[] keepRatios) {
+            double[] share = new double[WIDTHS.length];
+            for (int i = 0; i < WIDTHS.length; i++) {
+                share[i] = i == 0 ? 1 : Math.max(1, Math.round(keepRatios[i] * WIDTHS[i])) / (double) WIDTHS[i];
+            }
+            return share;
+        }
+
+        @Override
+        public int layerCount() {
+            return WIDTHS.length;
+        }
+
+        @Override
+        public Score score(double[] keepRatios) {
+            scored.add(keepRatios.clone());
+            double[] share = keptShare(keepRatios);
+            double loss = 0;
+            for (int i = 0; i < share.length; i++) {
+                loss += (share[i] - CHANNEL_TARGET[i]) * (share[i] - CHANNEL_TARGET[i]);
+            }
+            return new Score(-loss, flopsRatio(keepRatios));
+        }
+
+        @Override
+        public double flopsRatio(double[] keepRatios) {
+            double[] share = keptShare(keepRatios);
+            return (share[1] + 2 * share[1] * share[2] + share[2] * share[3]) / 4;
+        }
+
+        @Override
+        public List<? extends Number> candidateKey(double[] keepRatios) {
+            double[] share = keptShare(keepRatios);
+            return java.util.stream.IntStream.range(0, WIDTHS.length).mapToObj(i -> Math.round(share[i] * WIDTHS[i])).toList();
+        }
+    }
+
+    @Test
+    void ratiosThatPruneToTheSameChannelsAreScoredOnce() {
+        // 31 grid values give 6 widths of a 6-channel layer and one of the image layer: 6 × 16 × 12 = 1152 models
+        ChannelScorer scorer = new ChannelScorer();
+        GeneticResult r = GeneticTuner.builder().setScorer(scorer).setFlopsBudget(0.5).optSeed(7).optProgress(null)
+                .optGenerations(8).optPopulation(16).optParents(4).optMutations(8).optCrossovers(8).build().search();
+        Set<List<? extends Number>> models = new HashSet<>();
+        for (double[] c : scorer.scored) {
+            assertTrue(models.add(scorer.candidateKey(c)), "model scored twice: " + scorer.candidateKey(c)
+                    + " (ratios " + java.util.Arrays.toString(c) + ")");
+        }
+        assertEquals(128, scorer.scored.size());   // every generation still scores 16 distinct models
+        assertEquals(128, r.candidatesScored());
+        // the target 1 3 16 5 keeps (0.5 + 2·0.5 + 5/12) / 4 = 0.479 of the FLOPs, inside the budget
+        assertEquals(List.of(1L, 3L, 16L, 5L), scorer.candidateKey(r.bestKeepRatios()));
+        assertEquals(0.0, r.bestScore().reward(), 0.0);
     }
 
     @Test
