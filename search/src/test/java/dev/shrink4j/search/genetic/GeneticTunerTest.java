@@ -78,6 +78,8 @@ class GeneticTunerTest {
     private static final class ChannelScorer implements CandidateScorer {
         private static final int[] WIDTHS = {1, 6, 16, 12};
         private static final double[] CHANNEL_TARGET = {1, 3.0 / 6, 16.0 / 16, 5.0 / 12};
+        /** −Σ (kept share − target)², the separable reward over the kept channels' shares. */
+        private final SeparableScorer reward = new SeparableScorer(CHANNEL_TARGET, new double[] {1, 1, 1, 1});
         final List<double[]> scored = new ArrayList<>();
 
         static double[] keptShare(double[] keepRatios) {
@@ -96,12 +98,7 @@ class GeneticTunerTest {
         @Override
         public Score score(double[] keepRatios) {
             scored.add(keepRatios.clone());
-            double[] share = keptShare(keepRatios);
-            double loss = 0;
-            for (int i = 0; i < share.length; i++) {
-                loss += (share[i] - CHANNEL_TARGET[i]) * (share[i] - CHANNEL_TARGET[i]);
-            }
-            return new Score(-loss, flopsRatio(keepRatios));
+            return new Score(reward.score(keptShare(keepRatios)).reward(), flopsRatio(keepRatios));
         }
 
         @Override
