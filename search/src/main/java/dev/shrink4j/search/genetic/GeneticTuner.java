@@ -11,11 +11,11 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -113,7 +113,7 @@ public final class GeneticTuner {
         }
         ReplayingScorer replaying = new ReplayingScorer(SEARCH, scorer, log);
         Random rng = new Random(seed);
-        Map<List<? extends Number>, Scored> seen = new HashMap<>(); // by candidate key: each pruned model once
+        Set<List<? extends Number>> seen = new HashSet<>(); // candidate keys scored: each pruned model once
         List<Scored> ranked = new ArrayList<>(); // every scored chromosome, best first
         double[] bestPerGeneration = new double[generations];
         SearchProgress progress = new SearchProgress(progressOut, SEARCH, generations);
@@ -144,7 +144,7 @@ public final class GeneticTuner {
     }
 
     private void breed(List<Scored> top, int wanted, Random rng, ReplayingScorer replaying,
-            Map<List<? extends Number>, Scored> seen, List<Scored> ranked, boolean mutate) {
+            Set<List<? extends Number>> seen, List<Scored> ranked, boolean mutate) {
         int made = 0;
         for (int attempt = 0; attempt < wanted * ATTEMPTS_PER_CANDIDATE && made < wanted; attempt++) {
             int[] child;
@@ -173,7 +173,7 @@ public final class GeneticTuner {
         }
     }
 
-    private void addRandom(int wanted, Random rng, ReplayingScorer replaying, Map<List<? extends Number>, Scored> seen,
+    private void addRandom(int wanted, Random rng, ReplayingScorer replaying, Set<List<? extends Number>> seen,
             List<Scored> ranked) {
         int made = 0;
         for (int attempt = 0; attempt < wanted * RANDOM_ATTEMPTS_PER_CANDIDATE && made < wanted; attempt++) {
@@ -188,17 +188,17 @@ public final class GeneticTuner {
     }
 
     /** Scores {@code genes} unless their pruned model was seen before or is over budget; says whether it was scored. */
-    private boolean tryScore(int[] genes, ReplayingScorer replaying, Map<List<? extends Number>, Scored> seen, List<Scored> ranked) {
+    private boolean tryScore(int[] genes, ReplayingScorer replaying, Set<List<? extends Number>> seen, List<Scored> ranked) {
         double[] ratios = grid.ratios(genes);
         List<? extends Number> key = scorer.candidateKey(ratios);
-        if (seen.containsKey(key)) {
+        if (seen.contains(key)) {
             return false;
         }
         if (scorer.flopsRatio(ratios) > flopsBudget) {
             return false;
         }
         Scored s = new Scored(genes, replaying.score(ratios), seen.size());
-        seen.put(key, s);
+        seen.add(key);
         int at = 0;
         Comparator<Scored> order = Comparator.comparingDouble((Scored x) -> -x.score().reward()).thenComparingLong(Scored::order);
         while (at < ranked.size() && order.compare(ranked.get(at), s) <= 0) {
