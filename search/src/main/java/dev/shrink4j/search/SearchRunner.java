@@ -1,5 +1,6 @@
 package dev.shrink4j.search;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
@@ -20,7 +21,9 @@ import dev.shrink4j.search.nni.SensitivityAnalysis;
 import dev.shrink4j.search.nni.SensitivityResult;
 import dev.shrink4j.search.nni.SimulatedAnnealing;
 import dev.shrink4j.search.nni.SimulatedAnnealingResult;
+import dev.shrink4j.search.scoring.CandidateRecord;
 import dev.shrink4j.search.scoring.CandidateScorer;
+import dev.shrink4j.search.scoring.Finalists;
 import dev.shrink4j.search.scoring.JsonLinesCandidateLog;
 import dev.shrink4j.search.scoring.Score;
 import dev.shrink4j.workbench.data.Dataset;
@@ -56,7 +59,10 @@ import org.slf4j.LoggerFactory;
  * fine-tune), {@code fine_tune_lr} (default 1e-3), {@code fine_tune_batch_size} (default 100; 64 is what
  * {@code prune --epochs} trains with) and {@code reconstruct} ({@code true}: prune each candidate as
  * mit-han-lab/amc's environment does, L1 channel selection in the reading layer and a least-squares refit, the
- * pruning {@code prune} applies to the best config; default {@code false}, filters of least L1 norm removed); for
+ * pruning {@code prune} applies to the best config; default {@code false}, filters of least L1 norm removed),
+ * {@code finalists} and {@code finalist_seeds} (for {@value #AMC_DDPG}, {@value #GENETIC} and
+ * {@value #SIMULATED_ANNEALING} with a fine-tune: the {@code finalists} best distinct candidates scored on
+ * {@code finalist_seeds} fine-tune seeds in all, default 3, and the best mean chosen, {@link Finalists}); for
  * {@value #AMC_DDPG}
  * {@code episodes} and {@code warmup}; for {@value #GENETIC} {@code generations}, {@code population}, {@code parents}, {@code mutations} and
  * {@code crossovers}; for
@@ -68,7 +74,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Output directory: {@value #LOG_FILE} (every candidate as a {@link JsonLinesCandidateLog} record, the
  * format every search writes), {@value #BEST_CONFIG} (a {@code channel-pruning} config list that
- * {@code prune --config} accepts) — both written here; the caller saves {@link Outcome#bestModel()}.
+ * {@code prune --config} accepts) and, with finalists, {@value #FINALISTS_FILE} — written here; the caller saves
+ * {@link Outcome#bestModel()}.
  *
  * <p>Simulated annealing searches weight sparsities with a fixed weighted total: the total is the largest uniform
  * sparsity whose channel rounding meets the FLOPs budget, and a perturbed candidate over the budget is rejected
@@ -100,6 +107,8 @@ public final class SearchRunner {
     public static final String LOG_FILE = "search.jsonl";
     /** The best candidate's config list in the output directory. */
     public static final String BEST_CONFIG = "best-config.json";
+    /** The finalists' scores in the output directory, when {@code finalists} is set: one JSON object per line. */
+    public static final String FINALISTS_FILE = "finalists.jsonl";
     /** The reward of a simulated-annealing candidate over the FLOPs budget (below any accuracy). */
     public static final double OVER_BUDGET_REWARD = -1.0;
 
@@ -113,7 +122,9 @@ public final class SearchRunner {
                     "stop_temperature", "cool_down_rate"),
             UNIFORM, Set.of());
     private static final Set<String> SHARED = Set.of("search", "seed", "lower_bound", "validation_size", "reward",
-            "fine_tune_steps", "fine_tune_lr", "fine_tune_batch_size", "reconstruct");
+            "fine_tune_steps", "fine_tune_lr", "fine_tune_batch_size", "reconstruct", "finalists", "finalist_seeds");
+    /** The searches whose best is their best-scored logged candidate, so that finalists can replace it. */
+    private static final Set<String> FINALIST_SEARCHES = Set.of(AMC_DDPG, GENETIC, SIMULATED_ANNEALING);
 
     private final Path config;
     private final JsonObject settings;
@@ -167,7 +178,33 @@ public final class SearchRunner {
         runner.positive("fine_tune_lr", 1e-3);
         runner.whole("fine_tune_batch_size", 100, 1);
         runner.flag("reconstruct");
+        runner.checkFinalists();
         return runner;
+    }
+
+    /**
+     * {@code finalists} (default 0: the search's best stands) and {@code finalist_seeds} (default 3, at least 2) need a
+     * search whose best is a logged candidate and a score with a random part (a fine-tune) that more seeds average.
+     */
+    private void checkFinalists() {
+        int finalists = whole("finalists", 0, 0);
+        whole("finalist_seeds", 3, 2);
+        if (finalists == 0) {
+            if (settings.has("finalist_seeds")) {
+                throw new IllegalArgumentException("search config " + config + ": \"finalist_seeds\" is set but"
+                        + " \"finalists\" is not: set \"finalists\" to the number of candidates to score again");
+            }
+            return;
+        }
+        if (!FINALIST_SEARCHES.contains(search)) {
+            throw new IllegalArgumentException("search config " + config + ": \"finalists\" applies to "
+                    + FINALIST_SEARCHES.stream().sorted().toList() + ", whose best is their best-scored candidate, not to "
+                    + search);
+        }
+        if (whole("fine_tune_steps", 0, 0) == 0) {
+            throw new IllegalArgumentException("search config " + config + ": \"finalists\" needs \"fine_tune_steps\""
+                    + " above 0: without the short fine-tune a candidate's score does not depend on a seed");
+        }
     }
 
     /** The search the config chooses. */
@@ -213,11 +250,14 @@ public final class SearchRunner {
      * @param resumed    candidates answered from the log of an earlier run
      * @param seconds    wall time of the search and the final evaluation
      * @param rewards    the reward of every logged candidate, in log order (over-budget rejections included)
+     * @param finalists  with {@code finalists} set, the candidates scored again and their rewards per seed, best
+     *                   single score first; the best of them by mean reward is the best candidate (else empty)
      * @param bestModel  the trained model shrunk to the best ratios, as it was scored (short fine-tune included;
      *                   the caller closes it)
      */
     public record Outcome(String search, List<String> layers, double[] bestRatios, double bestReward, double accuracy,
-            double flopsShare, long candidates, long resumed, double seconds, double[] rewards, Module bestModel) {
+            double flopsShare, long candidates, long resumed, double seconds, double[] rewards,
+            List<Finalists.Finalist> finalists, Module bestModel) {
     }
 
     /**
@@ -325,11 +365,22 @@ public final class SearchRunner {
                 resumed = candidates0.read().size();
                 if (resumed == 0) {
                     Score s = evaluator.score(best);
-                    candidates0.append(new dev.shrink4j.search.scoring.CandidateRecord(UNIFORM, 0, best, s.flopsRatio(), s.reward()));
+                    candidates0.append(new CandidateRecord(UNIFORM, 0, best, s.flopsRatio(), s.reward()));
                 }
                 candidates = 1;
             }
             default -> throw new IllegalStateException("unreachable: " + search);
+        }
+        List<Finalists.Finalist> finalists = List.of();
+        int finalistCount = whole("finalists", 0, 0);
+        if (finalistCount > 0) {
+            Finalists stage = new Finalists(finalistCount, whole("finalist_seeds", 3, 2));
+            List<CandidateRecord> picked = stage.pick(new JsonLinesCandidateLog(log).read(), evaluator, r.flopsBudget());
+            finalists = stage.rescore(picked, (keep, s) -> evaluator.evaluate(keep, s).reward(), seed, r.progress());
+            writeFinalists(r.outDir().resolve(FINALISTS_FILE), finalists);
+            best = Finalists.best(finalists).keepRatios();
+            LOG.info("{}: {} finalists scored on {} seeds; chosen by mean reward: {}", search, finalists.size(),
+                    stage.seeds(), Finalists.best(finalists));
         }
         best = env.effectiveRatios(best);   // as they take effect; the log keeps the search's own
         // the model the best candidate was scored as, scored once more (pruned and, with fine_tune_steps, fine-tuned once)
@@ -347,10 +398,33 @@ public final class SearchRunner {
                     (double) e.flops() / fullFlops, Arrays.toString(best));
             return new Outcome(search, env.prunableLayerNames(), best, e.reward(), e.accuracy(),
                     (double) e.flops() / fullFlops, candidates, resumed, seconds,
-                    new JsonLinesCandidateLog(log).read().stream().mapToDouble(c -> c.reward()).toArray(), bestModel);
+                    new JsonLinesCandidateLog(log).read().stream().mapToDouble(c -> c.reward()).toArray(), finalists,
+                    bestModel);
         } catch (RuntimeException ex) {
             bestModel.close();
             throw ex;
+        }
+    }
+
+    /** Writes the finalists as JSON lines (keep ratios, FLOPs share, reward per seed, mean), atomically. */
+    private static void writeFinalists(Path file, List<Finalists.Finalist> finalists) {
+        StringBuilder text = new StringBuilder();
+        for (Finalists.Finalist f : finalists) {
+            JsonObject o = new JsonObject();
+            JsonArray ratios = new JsonArray();
+            Arrays.stream(f.keepRatios()).forEach(ratios::add);
+            JsonArray rewards = new JsonArray();
+            Arrays.stream(f.rewards()).forEach(rewards::add);
+            o.add("keep_ratios", ratios);
+            o.addProperty("flops_ratio", f.flopsRatio());
+            o.add("rewards", rewards);
+            o.addProperty("mean_reward", f.meanReward());
+            text.append(o).append('\n');
+        }
+        try {
+            AtomicFiles.writeString(file, text.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }
     }
 

@@ -10,12 +10,14 @@ import dev.shrink4j.nn.Module;
 import dev.shrink4j.nn.io.AtomicFiles;
 import dev.shrink4j.nn.io.ModelMetadata;
 import dev.shrink4j.search.SearchRunner;
+import dev.shrink4j.search.scoring.Finalists;
 import dev.shrink4j.workbench.data.Dataset;
 import dev.shrink4j.workbench.data.Split;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -93,6 +95,7 @@ public final class SearchCommand extends Subcommand {
         PrintWriter console = console();
         console.println(table);
         console.println("wrote " + out.resolve(SearchRunner.LOG_FILE) + ", " + out.resolve(SearchRunner.BEST_CONFIG) + ", "
+                + (o.finalists().isEmpty() ? "" : out.resolve(SearchRunner.FINALISTS_FILE) + ", ")
                 + out.resolve(MODEL) + ", " + out.resolve(REPORT));
         console.flush();
         return ExitCodes.OK;
@@ -119,6 +122,17 @@ public final class SearchCommand extends Subcommand {
         s.append("best keep ratios:");
         for (int i = 0; i < o.layers().size(); i++) {
             s.append(String.format(Locale.ROOT, " %s=%.3f", o.layers().get(i), o.bestRatios()[i]));
+        }
+        if (!o.finalists().isEmpty()) {
+            Finalists.Finalist chosen = Finalists.best(o.finalists());
+            s.append(String.format(Locale.ROOT, "%nfinalists (the best distinct candidates, reward per fine-tune seed; * chosen"
+                    + " by mean, the search's own keep ratios):"));
+            for (Finalists.Finalist f : o.finalists()) {
+                s.append(String.format(Locale.ROOT, "%n%s mean %.4f  rewards", f == chosen ? "*" : " ", f.meanReward()));
+                Arrays.stream(f.rewards()).forEach(r -> s.append(String.format(Locale.ROOT, " %.4f", r)));
+                s.append("  keep");
+                Arrays.stream(f.keepRatios()).forEach(k -> s.append(String.format(Locale.ROOT, " %.3f", k)));
+            }
         }
         return s.toString();
     }

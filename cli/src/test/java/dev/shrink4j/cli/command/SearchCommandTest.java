@@ -156,6 +156,57 @@ class SearchCommandTest {
         assertEquals(0.01, largest, 1e-6);
     }
 
+    /**
+     * With {@code finalists} the genetic search's best distinct candidates are scored on more fine-tune seeds: the
+     * file holds them best logged score first, each one's first reward is its logged score, and the best config, the
+     * model and the table are the finalist of best mean.
+     */
+    @Test
+    void finalistsRescoreTheBestCandidatesAndTheBestMeanWins() throws IOException {
+        Path out = dir.resolve("finalists");
+        CliTests.Result r = search(config("finalists", "{\"search\": \"genetic\", \"seed\": 3, \"generations\": 2,"
+                + " \"population\": 4, \"parents\": 2, \"mutations\": 2, \"crossovers\": 2, \"validation_size\": 50,"
+                + " \"fine_tune_steps\": 2, \"fine_tune_lr\": 0.01, \"finalists\": 3, \"finalist_seeds\": 2}"), out, "0.5");
+        r.assertSucceeded();
+        List<com.google.gson.JsonObject> logged = Files.readAllLines(out.resolve("search.jsonl")).stream()
+                .map(l -> com.google.gson.JsonParser.parseString(l).getAsJsonObject()).toList();
+        List<com.google.gson.JsonObject> finalists = Files.readAllLines(out.resolve("finalists.jsonl")).stream()
+                .map(l -> com.google.gson.JsonParser.parseString(l).getAsJsonObject()).toList();
+        assertEquals(3, finalists.size());
+        double bestMean = Double.NEGATIVE_INFINITY;
+        com.google.gson.JsonObject chosen = null;
+        double previousFirst = Double.POSITIVE_INFINITY;
+        for (com.google.gson.JsonObject f : finalists) {
+            com.google.gson.JsonArray rewards = f.getAsJsonArray("rewards");
+            assertEquals(2, rewards.size());
+            double first = rewards.get(0).getAsDouble();
+            // the first reward is the logged score of a candidate with these ratios
+            assertTrue(logged.stream().anyMatch(l -> l.get("keep_ratios").equals(f.get("keep_ratios"))
+                    && l.get("reward").getAsDouble() == first), f.toString());
+            assertTrue(first <= previousFirst, "not best logged score first: " + finalists);
+            previousFirst = first;
+            double mean = (first + rewards.get(1).getAsDouble()) / 2;
+            assertEquals(mean, f.get("mean_reward").getAsDouble(), 1e-12);
+            if (mean > bestMean) {
+                bestMean = mean;
+                chosen = f;
+            }
+        }
+        // the table marks the chosen finalist and prints its mean; the written model is within the budget
+        assertTrue(r.out().contains(String.format(java.util.Locale.ROOT, "* mean %.4f", bestMean)), r.out());
+        assertTrue(r.out().contains(out.resolve("finalists.jsonl").toString()), r.out());
+        assertTrue(macs(out.resolve("model.safetensors")) <= 0.5 * FULL_MACS);
+        // best-config.json holds the chosen finalist's ratios (conv1, which reads the image, at 1: its ratio has no effect)
+        com.google.gson.JsonArray list = com.google.gson.JsonParser.parseString(Files.readString(out.resolve("best-config.json")))
+                .getAsJsonObject().getAsJsonArray("config_list");
+        com.google.gson.JsonArray keep = chosen.getAsJsonArray("keep_ratios");
+        assertEquals(1.0, list.get(0).getAsJsonObject().get("compress_ratio").getAsDouble());
+        for (int layer = 1; layer < 5; layer++) {
+            assertEquals(keep.get(layer).getAsDouble(), list.get(layer).getAsJsonObject().get("compress_ratio").getAsDouble(),
+                    0.0, "layer " + layer + " of " + list);
+        }
+    }
+
     @Test
     void badInputExitsTwoNamingTheSettingOrFile() throws IOException {
         Path ga = config("ga", "{\"search\": \"genetic\", \"generations\": 1, \"population\": 2, \"validation_size\": 50}");
@@ -180,6 +231,18 @@ class SearchCommandTest {
         assertConfigRefused("lr", "\"fine_tune_lr\": 0", "\"fine_tune_lr\" must be a positive number, found 0");
         assertConfigRefused("batch", "\"fine_tune_batch_size\": 0", "\"fine_tune_batch_size\" must be a whole number ≥ 1, found 0");
         assertConfigRefused("refit", "\"reconstruct\": \"yes\"", "\"reconstruct\" must be true or false, found string \"yes\"");
+
+        assertConfigRefused("seeds", "\"finalists\": 2, \"finalist_seeds\": 1",
+                "\"finalist_seeds\" must be a whole number ≥ 2, found 1");
+        assertConfigRefused("lonely", "\"finalist_seeds\": 4", "\"finalist_seeds\" is set but \"finalists\" is not: set"
+                + " \"finalists\" to the number of candidates to score again");
+        assertConfigRefused("uniform", "\"finalists\": 2, \"fine_tune_steps\": 1", "\"finalists\" applies to [amc-ddpg,"
+                + " genetic, simulated-annealing], whose best is their best-scored candidate, not to uniform");
+        CliTests.Result noFineTune = search(config("nft", "{\"search\": \"genetic\", \"finalists\": 2}"), dir.resolve("e"), "0.5");
+        assertEquals(2, noFineTune.code(), noFineTune.err());
+        assertEquals("shrink4j search: search config " + dir.resolve("nft.json") + ": \"finalists\" needs"
+                + " \"fine_tune_steps\" above 0: without the short fine-tune a candidate's score does not depend on a seed",
+                noFineTune.err().strip());
 
         CliTests.Result key = search(config("bad", "{\"search\": \"genetic\", \"episodes\": 3}"), dir.resolve("d"), "0.5");
         assertEquals(2, key.code(), key.err());

@@ -187,7 +187,16 @@ public final class CandidateEvaluator implements CandidateScorer {
 
     /** Accuracy, FLOPs and reward of {@code keepRatios}: {@link #candidate}, scored, closed. */
     public Evaluation evaluate(double[] keepRatios) {
-        try (Module copy = candidate(keepRatios)) {
+        return evaluate(keepRatios, fineTuneSeed);
+    }
+
+    /**
+     * {@link #evaluate(double[])} with the short fine-tune's batches shuffled with {@code fineTuneSeed} instead of the
+     * configured seed: the same candidate scored on another draw of the fine-tune, as a search's finalists are
+     * ({@code dev.shrink4j.search.scoring.Finalists}). Without a fine-tune the seed changes nothing.
+     */
+    public Evaluation evaluate(double[] keepRatios, long fineTuneSeed) {
+        try (Module copy = candidate(keepRatios, fineTuneSeed)) {
             Evaluation e = evaluateModel(copy);
             LOG.debug("ratios {}: accuracy {} FLOPs {} reward {}", Arrays.toString(keepRatios), e.accuracy(), e.flops(),
                     e.reward());
@@ -219,9 +228,14 @@ public final class CandidateEvaluator implements CandidateScorer {
      * @throws IllegalStateException when the fine-tune's loss is not finite
      */
     public Module candidate(double[] keepRatios) {
+        return candidate(keepRatios, fineTuneSeed);
+    }
+
+    /** {@link #candidate(double[])} with the fine-tune's batches shuffled with {@code fineTuneSeed}. */
+    public Module candidate(double[] keepRatios, long fineTuneSeed) {
         Module copy = prunedCopy(keepRatios);
         try {
-            fineTune(copy, keepRatios);
+            fineTune(copy, keepRatios, fineTuneSeed);
             return copy;
         } catch (RuntimeException e) {
             copy.close();
@@ -236,15 +250,15 @@ public final class CandidateEvaluator implements CandidateScorer {
 
     /**
      * {@link #fineTuneSteps} Adam steps on the training part, batches of the fine-tune batch size in the order a loader
-     * shuffled with the fine-tune seed gives: the same batches for every candidate, so the scores stay comparable and
+     * shuffled with {@code seed} (the configured fine-tune seed but for finalists) gives: the same batches for every candidate, so the scores stay comparable and
      * a resumed search scores as an uninterrupted one.
      */
-    private void fineTune(Module copy, double[] keepRatios) {
+    private void fineTune(Module copy, double[] keepRatios, long seed) {
         if (fineTuneSteps == 0) {
             return;
         }
         DataLoader batches = DataLoader.builder().setDataset(trainPart).setBatchSize(fineTuneBatchSize)
-                .optShuffle(fineTuneSeed).build();
+                .optShuffle(seed).build();
         Loss loss = Loss.crossEntropy();
         copy.train();
         // gradients on even when the caller scores under a NoGradGuard

@@ -191,6 +191,30 @@ class CandidateEvaluatorTest {
     }
 
     /**
+     * A candidate scored on another fine-tune seed (a search's finalists) is the candidate of an evaluator configured
+     * with that seed, to the bit, and differs from the configured seed's: the seed draws the fine-tune's batches.
+     */
+    @Test
+    void anotherFineTuneSeedIsTheEvaluatorConfiguredWithIt() {
+        Toy toy = Toy.of(60);
+        CandidateEvaluator seed11 = toy.evaluator(20, 10).optFineTune(2, 0.01, 11).build();
+        CandidateEvaluator seed12 = toy.evaluator(20, 10).optFineTune(2, 0.01, 12).build();
+        try (Module asked = seed11.candidate(RATIOS, 12); Module configured = seed12.candidate(RATIOS);
+                Module own = seed11.candidate(RATIOS); PointerScope scope = new PointerScope()) {
+            java.util.Map<String, Tensor> expected = configured.namedParameters();
+            double largestFromOwnSeed = 0;
+            for (java.util.Map.Entry<String, Tensor> p : asked.namedParameters().entrySet()) {
+                assertEquals(0.0, p.getValue().sub(expected.get(p.getKey())).abs().max().item_double(), 0.0, p.getKey());
+                largestFromOwnSeed = Math.max(largestFromOwnSeed,
+                        p.getValue().sub(own.namedParameters().get(p.getKey())).abs().max().item_double());
+            }
+            assertTrue(largestFromOwnSeed > 1e-4, "seed 12's candidate equals seed 11's: " + largestFromOwnSeed);
+            assertEquals(seed12.evaluate(RATIOS).accuracy(), seed11.evaluate(RATIOS, 12).accuracy(), 0.0);
+            assertEquals(seed11.evaluate(RATIOS).reward(), seed11.evaluate(RATIOS, 11).reward(), 0.0);
+        }
+    }
+
+    /**
      * With reconstruction a candidate is what AMC's environment (and {@code prune} of the best config) makes of the
      * trained model: {@link dev.shrink4j.amc.channel.ChannelPruning} with L1 selection on the first calibration
      * batches, each group's reading layer at kept / group size; the copy equals that pruning done here by hand to the
