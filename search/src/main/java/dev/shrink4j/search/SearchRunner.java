@@ -378,9 +378,10 @@ public final class SearchRunner {
             List<CandidateRecord> picked = stage.pick(new JsonLinesCandidateLog(log).read(), evaluator, r.flopsBudget());
             finalists = stage.rescore(picked, (keep, s) -> evaluator.evaluate(keep, s).reward(), seed, r.progress());
             writeFinalists(r.outDir().resolve(FINALISTS_FILE), finalists);
-            best = Finalists.best(finalists).keepRatios();
+            Finalists.Finalist chosen = Finalists.best(finalists);
+            best = chosen.keepRatios();
             LOG.info("{}: {} finalists scored on {} seeds; chosen by mean reward: {}", search, finalists.size(),
-                    stage.seeds(), Finalists.best(finalists));
+                    stage.seeds(), chosen);
         }
         best = env.effectiveRatios(best);   // as they take effect; the log keeps the search's own
         // the model the best candidate was scored as, scored once more (pruned and, with fine_tune_steps, fine-tuned once)

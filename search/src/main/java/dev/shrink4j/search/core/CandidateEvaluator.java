@@ -250,8 +250,8 @@ public final class CandidateEvaluator implements CandidateScorer {
 
     /**
      * {@link #fineTuneSteps} Adam steps on the training part, batches of the fine-tune batch size in the order a loader
-     * shuffled with {@code seed} (the configured fine-tune seed but for finalists) gives: the same batches for every candidate, so the scores stay comparable and
-     * a resumed search scores as an uninterrupted one.
+     * shuffled with {@code seed} gives (the configured fine-tune seed, but for finalists): the same batches for every
+     * candidate, so the scores stay comparable and a resumed search scores as an uninterrupted one.
      */
     private void fineTune(Module copy, double[] keepRatios, long seed) {
         if (fineTuneSteps == 0) {
