@@ -41,6 +41,25 @@ public final class MemoryProbe {
         return Files.isReadable(STATUS) ? statusField("VmHWM:") : physicalBytes();
     }
 
+    /**
+     * Collects garbage three times, each followed by 200 ms for JavaCPP's deallocator thread to free the native memory
+     * of what was collected: called before a measured loop, so that garbage left by earlier work is not freed inside
+     * the window, where it would read as negative growth and hide a leak.
+     *
+     * @throws IllegalStateException when interrupted while waiting (the interrupt flag is set again)
+     */
+    public static void settle() {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for JavaCPP's deallocator", e);
+            }
+        }
+    }
+
     /** JavaCPP's measure of the physical memory used by the process, in bytes. */
     public static long physicalBytes() {
         return Pointer.physicalBytes();

@@ -140,23 +140,25 @@ public final class TrainingMemory {
     }
 
     /**
-     * Warms {@code trainer} up for {@link #WARMUP_EPOCHS} epochs of {@code loader}, collects garbage,
-     * then trains {@link #MEASURED_EPOCHS} more and returns the growth of the resident set.
+     * Warms {@code trainer} up for {@link #WARMUP_EPOCHS} epochs of {@code loader}, then trains
+     * {@link #MEASURED_EPOCHS} more and returns the growth of the resident set. The first reading follows
+     * {@link MemoryProbe#settle()}, so that earlier garbage freed inside the window cannot hide growth; the last does
+     * not, so that tensors left to the garbage collector (a missing scope) count as they pile up in a real run.
      */
     public static Growth measure(Trainer trainer, DataLoader loader) {
         trainer.fit(loader, WARMUP_EPOCHS);
-        System.gc();
+        MemoryProbe.settle();
         long before = MemoryProbe.residentBytes();
         long t0 = System.nanoTime();
         long heapBefore = Runtime.getRuntime().totalMemory();
         trainer.fit(loader, MEASURED_EPOCHS);
+        double millis = (System.nanoTime() - t0) / 1e6;
         long residentGrowth = MemoryProbe.residentBytes() - before;
         // The JVM may grow its heap (committed 24 → 201 MB measured in a full module run) to hold garbage
         // the collector has not yet reclaimed; that is bounded by -Xmx and is not a native leak, which is
         // what this check is for. Resident pages of the heap are at most its committed growth.
         long heapGrowth = Math.max(0, Runtime.getRuntime().totalMemory() - heapBefore);
         double steps = (double) MEASURED_EPOCHS * loader.batchCount();
-        return new Growth(before, residentGrowth - heapGrowth, heapGrowth, (System.nanoTime() - t0) / 1e6 / steps,
-                trainer.step());
+        return new Growth(before, residentGrowth - heapGrowth, heapGrowth, millis / steps, trainer.step());
     }
 }
