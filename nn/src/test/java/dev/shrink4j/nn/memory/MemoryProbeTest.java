@@ -37,4 +37,27 @@ class MemoryProbeTest {
         // JavaCPP leaves out shared pages (the mapped libtorch libraries), so it reads below VmRSS.
         assertTrue(javacpp > 0 && javacpp <= MemoryProbe.residentBytes(), "JavaCPP " + javacpp + " within VmRSS " + after);
     }
+
+    /**
+     * A tensor made outside any scope and dropped is garbage whose 256 MB stay resident until the collector and
+     * JavaCPP's deallocator free them: {@link MemoryProbe#settle()} does both, so a measurement starting after it does
+     * not see that memory returned inside its window.
+     */
+    @Test
+    void settleFreesTheNativeMemoryOfGarbage() {
+        long base = MemoryProbe.residentBytes();
+        dropTouchedTensor();
+        long withGarbage = MemoryProbe.residentBytes();
+        assertTrue(withGarbage - base > 250L << 20, "the dropped tensor is still resident: +" + ((withGarbage - base) >> 20)
+                + " MB");
+        MemoryProbe.settle();
+        long settled = MemoryProbe.residentBytes();
+        assertTrue(withGarbage - settled > 250L << 20, "settle returned only " + ((withGarbage - settled) >> 20) + " MB");
+    }
+
+    /** Makes a 256 MB tensor outside any scope, touches it and drops the only reference. */
+    private static void dropTouchedTensor() {
+        Tensor t = torch.empty(64L << 20);
+        t.fill_(new Scalar(1.0));
+    }
 }
