@@ -43,8 +43,8 @@ public final class MemoryProbe {
 
     /**
      * Collects garbage three times, each followed by 200 ms for JavaCPP's deallocator thread to free the native memory
-     * of what was collected: called before a measured loop, so that garbage left by earlier work is not freed inside
-     * the window, where it would read as negative growth and hide a leak.
+     * of what was collected: called before a measured loop's warm-up, so that garbage left by earlier work is not
+     * freed inside the window, where it would read as negative growth and hide a leak.
      *
      * @throws IllegalStateException when interrupted while waiting (the interrupt flag is set again)
      */

@@ -22,9 +22,10 @@ import org.slf4j.LoggerFactory;
  * evaluated: the resident set must stay flat over them, as over training steps ({@code TrainingMemory}). LeNet-5 on
  * random 28×28 images, scored the way {@code genetic-refit-epoch.json} scores (least-squares reconstruction, a short
  * Adam fine-tune, held-out accuracy), 20 candidates of warm-up, then 150 measured, each also scored on a second
- * fine-tune seed as finalists are. The first reading follows {@link MemoryProbe#settle()}: the garbage of the
- * module's earlier tests, freed inside the window, hid 125 MB in a module run without it. The last does not, so that
- * native memory left to the garbage collector counts as it would pile up in a long search.
+ * fine-tune seed as finalists are. {@link MemoryProbe#settle()} runs before the warm-up: the garbage of the module's
+ * earlier tests, freed inside the window, hid 125 MB in a module run without it, and the warm-up brings the heap back
+ * to its working size. The last reading does not settle, so that native memory left to the garbage collector counts
+ * as it would pile up in a long search.
  */
 class CandidateEvaluatorMemoryTest {
 
@@ -53,8 +54,8 @@ class CandidateEvaluatorMemoryTest {
                     .optBatchSize(50).optCalibrationBatches(9).optReconstruction(true).optFineTune(4, 1e-3, 1)
                     .optFineTuneBatchSize(32).build();
             Random random = new Random(3);
-            score(evaluator, random, WARMUP);
             MemoryProbe.settle();
+            score(evaluator, random, WARMUP);
             long before = MemoryProbe.residentBytes();
             long heapBefore = Runtime.getRuntime().totalMemory();
             long t0 = System.nanoTime();

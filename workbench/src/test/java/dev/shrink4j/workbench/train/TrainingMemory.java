@@ -141,13 +141,15 @@ public final class TrainingMemory {
 
     /**
      * Warms {@code trainer} up for {@link #WARMUP_EPOCHS} epochs of {@code loader}, then trains
-     * {@link #MEASURED_EPOCHS} more and returns the growth of the resident set. The first reading follows
-     * {@link MemoryProbe#settle()}, so that earlier garbage freed inside the window cannot hide growth; the last does
-     * not, so that tensors left to the garbage collector (a missing scope) count as they pile up in a real run.
+     * {@link #MEASURED_EPOCHS} more and returns the growth of the resident set. {@link MemoryProbe#settle()} runs
+     * before the warm-up, so that earlier garbage freed inside the window cannot hide growth, and the warm-up then
+     * brings the heap (which the full collections shrink) back to its working size, so that its regrowth is not
+     * subtracted from the native growth; the last reading does not settle, so that tensors left to the garbage
+     * collector (a missing scope) count as they pile up in a real run.
      */
     public static Growth measure(Trainer trainer, DataLoader loader) {
-        trainer.fit(loader, WARMUP_EPOCHS);
         MemoryProbe.settle();
+        trainer.fit(loader, WARMUP_EPOCHS);
         long before = MemoryProbe.residentBytes();
         long t0 = System.nanoTime();
         long heapBefore = Runtime.getRuntime().totalMemory();
