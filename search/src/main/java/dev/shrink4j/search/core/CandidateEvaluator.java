@@ -23,6 +23,7 @@ import dev.shrink4j.workbench.train.Evaluator;
 import dev.shrink4j.workbench.train.Loss;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -264,12 +265,11 @@ public final class CandidateEvaluator implements CandidateScorer {
         // gradients on even when the caller scores under a NoGradGuard
         try (AutoGradMode grad = new AutoGradMode(true);
                 Optimizer adam = Adam.builder().setLearningRate(fineTuneLearningRate).build(copy.parameters())) {
-            int step = 0;
-            for (Batch b : batches) {
-                if (step == fineTuneSteps) {
-                    break;
-                }
+            Iterator<Batch> it = batches.iterator();
+            for (int step = 0; step < fineTuneSteps && it.hasNext(); step++) {
+                // the batch is made inside the step's scope, so its tensors go with it, not to the garbage collector
                 try (PointerScope scope = new PointerScope()) {
+                    Batch b = it.next();
                     adam.zeroGrad();
                     Tensor value = loss.compute(copy.call(b.x()), b.y());
                     double v = value.item_double();
@@ -281,7 +281,6 @@ public final class CandidateEvaluator implements CandidateScorer {
                     value.backward();
                     adam.step();
                 }
-                step++;
             }
         } finally {
             copy.eval();
@@ -295,7 +294,11 @@ public final class CandidateEvaluator implements CandidateScorer {
      */
     public Module prunedCopy(double[] keepRatios) {
         int[] kept = env.keptChannels(keepRatios);
-        Module copy = architecture.get();
+        Module copy;
+        try (PointerScope init = new PointerScope()) {
+            // the initialisation's temporaries go with the scope; the copy's parameters are retained by the module
+            copy = architecture.get();
+        }
         try {
             try (PointerScope scope = new PointerScope()) {
                 copy.loadStateDict(model.stateDict(), true);
@@ -414,11 +417,10 @@ public final class CandidateEvaluator implements CandidateScorer {
         norms.forEach(bn -> bn.train(true));
         int used = 0;
         try (NoGradGuard noGrad = new NoGradGuard()) {
-            for (Batch b : calibration) {
-                if (used == calibrationBatches) {
-                    break;
-                }
+            Iterator<Batch> batches = calibration.iterator();
+            while (used < calibrationBatches && batches.hasNext()) {
                 try (PointerScope step = new PointerScope()) {
+                    Batch b = batches.next();
                     // Start each batch from zero mean / unit variance, so the update isolates this batch's statistics.
                     for (BatchNorm bn : norms) {
                         bn.runningMean().zero_();
