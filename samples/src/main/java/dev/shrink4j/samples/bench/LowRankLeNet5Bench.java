@@ -52,15 +52,13 @@ public final class LowRankLeNet5Bench {
                             .setInputShape(1, 1, 28, 28).optStatisticsBatches(20).build();
                     c.compress();
                     if (c.statisticsBatches() > 0) {
-                        int i = 0;
                         try (NoGradGuard g = new NoGradGuard()) {
                             model.eval();
-                            for (Batch b : trainLoader) {
+                            java.util.Iterator<Batch> batches = trainLoader.iterator();
+                            for (int i = 0; i < c.statisticsBatches() && batches.hasNext(); i++) {
+                                // the batch is made inside the step's scope, so its tensors go with it
                                 try (PointerScope step = new PointerScope()) {
-                                    model.call(b.x());
-                                }
-                                if (++i == c.statisticsBatches()) {
-                                    break;
+                                    model.call(batches.next().x());
                                 }
                             }
                         }
