@@ -371,11 +371,12 @@ public final class SearchRunner {
             }
             default -> throw new IllegalStateException("unreachable: " + search);
         }
+        List<CandidateRecord> logged = new JsonLinesCandidateLog(log).read();
         List<Finalists.Finalist> finalists = List.of();
         int finalistCount = whole("finalists", 0, 0);
         if (finalistCount > 0) {
             Finalists stage = new Finalists(finalistCount, whole("finalist_seeds", 3, 2));
-            List<CandidateRecord> picked = stage.pick(new JsonLinesCandidateLog(log).read(), evaluator, r.flopsBudget());
+            List<CandidateRecord> picked = stage.pick(logged, evaluator, r.flopsBudget());
             finalists = stage.rescore(picked, (keep, s) -> evaluator.evaluate(keep, s).reward(), seed, r.progress());
             writeFinalists(r.outDir().resolve(FINALISTS_FILE), finalists);
             Finalists.Finalist chosen = Finalists.best(finalists);
@@ -399,8 +400,7 @@ public final class SearchRunner {
                     (double) e.flops() / fullFlops, Arrays.toString(best));
             return new Outcome(search, env.prunableLayerNames(), best, e.reward(), e.accuracy(),
                     (double) e.flops() / fullFlops, candidates, resumed, seconds,
-                    new JsonLinesCandidateLog(log).read().stream().mapToDouble(c -> c.reward()).toArray(), finalists,
-                    bestModel);
+                    logged.stream().mapToDouble(CandidateRecord::reward).toArray(), finalists, bestModel);
         } catch (RuntimeException ex) {
             bestModel.close();
             throw ex;
