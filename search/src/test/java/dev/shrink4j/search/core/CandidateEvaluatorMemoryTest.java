@@ -3,9 +3,9 @@ package dev.shrink4j.search.core;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shrink4j.nn.Module;
-import dev.shrink4j.nn.memory.MemoryProbe;
 import dev.shrink4j.search.env.ChannelPruningEnv;
 import dev.shrink4j.workbench.data.Dataset;
+import dev.shrink4j.workbench.train.TrainingMemory;
 import dev.shrink4j.workbench.zoo.ModelZoo;
 import java.util.Locale;
 import java.util.Random;
@@ -19,13 +19,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A search scores hundreds of candidates, each a fresh copy of the model pruned, refitted, recalibrated, fine-tuned and
- * evaluated: the resident set must stay flat over them, as over training steps ({@code TrainingMemory}). LeNet-5 on
+ * evaluated: the resident set must stay flat over them, as over training steps, measured the same way
+ * ({@link TrainingMemory#measure(Runnable, Runnable, long)}). LeNet-5 on
  * random 28×28 images, scored the way {@code genetic-refit-epoch.json} scores (least-squares reconstruction, a short
  * Adam fine-tune, held-out accuracy), 20 candidates of warm-up, then 150 measured, each also scored on a second
- * fine-tune seed as finalists are. {@link MemoryProbe#settle()} runs before the warm-up: the garbage of the module's
- * earlier tests, freed inside the window, hid 125 MB in a module run without it, and the warm-up brings the heap back
- * to its working size. The last reading does not settle, so that native memory left to the garbage collector counts
- * as it would pile up in a long search.
+ * fine-tune seed as finalists are. The reading settles before the warm-up: the garbage of the module's earlier tests,
+ * freed inside the window, hid 125 MB in a module run without it.
  */
 class CandidateEvaluatorMemoryTest {
 
@@ -54,18 +53,12 @@ class CandidateEvaluatorMemoryTest {
                     .optBatchSize(50).optCalibrationBatches(9).optReconstruction(true).optFineTune(4, 1e-3, 1)
                     .optFineTuneBatchSize(32).build();
             Random random = new Random(3);
-            MemoryProbe.settle();
-            score(evaluator, random, WARMUP);
-            long before = MemoryProbe.residentBytes();
-            long heapBefore = Runtime.getRuntime().totalMemory();
-            long t0 = System.nanoTime();
-            score(evaluator, random, MEASURED);
-            // the Java heap's committed growth is garbage awaiting collection, bounded by -Xmx: not native memory
-            long heapGrowth = Math.max(0, Runtime.getRuntime().totalMemory() - heapBefore);
-            long growth = MemoryProbe.residentBytes() - before - heapGrowth;
+            TrainingMemory.Growth g = TrainingMemory.measure(() -> score(evaluator, random, WARMUP),
+                    () -> score(evaluator, random, MEASURED), MEASURED);
+            long growth = g.growth();
             LOG.info(String.format(Locale.ROOT, "%d LeNet-5 candidates (refit, 4 fine-tune steps, 2 seeds): resident %d MB"
-                    + " → native growth %d MB (Java heap +%d MB), %.0f ms per candidate", MEASURED, before >> 20,
-                    growth >> 20, heapGrowth >> 20, (System.nanoTime() - t0) / 1e6 / MEASURED));
+                    + " → native growth %d MB (Java heap +%d MB), %.0f ms per candidate", MEASURED, g.residentBefore() >> 20,
+                    growth >> 20, g.heapGrowth() >> 20, g.millisPerStep()));
             assertTrue(growth < LIMIT_BYTES, "native resident memory grew by " + (growth >> 20) + " MB over " + MEASURED
                     + " candidates");
         }

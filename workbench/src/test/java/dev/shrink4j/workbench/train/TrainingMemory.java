@@ -128,7 +128,8 @@ public final class TrainingMemory {
      *                       in bytes: native memory
      * @param heapGrowth     the Java heap's committed growth over the measured steps, in bytes
      * @param millisPerStep  wall time per measured step
-     * @param steps          the trainer's step count at the end (warm-up included)
+     * @param steps          the trainer's step count at the end (warm-up included), or for
+     *                       {@link #measure(Runnable, Runnable, long)} the steps of the measured window
      */
     public record Growth(long residentBefore, long growth, long heapGrowth, double millisPerStep, long steps) {
         /** {@code "resident memory 412 MB → native growth 3 MB (Java heap +0 MB), 0.61 ms/step"}. */
@@ -141,26 +142,37 @@ public final class TrainingMemory {
 
     /**
      * Warms {@code trainer} up for {@link #WARMUP_EPOCHS} epochs of {@code loader}, then trains
-     * {@link #MEASURED_EPOCHS} more and returns the growth of the resident set. {@link MemoryProbe#settle()} runs
-     * before the warm-up, so that earlier garbage freed inside the window cannot hide growth, and the warm-up then
-     * brings the heap (which the full collections shrink) back to its working size, so that its regrowth is not
-     * subtracted from the native growth; the last reading does not settle, so that tensors left to the garbage
-     * collector (a missing scope) count as they pile up in a real run.
+     * {@link #MEASURED_EPOCHS} more and returns the growth of the resident set ({@link #measure(Runnable, Runnable,
+     * long)}), with the trainer's step count at the end.
      */
     public static Growth measure(Trainer trainer, DataLoader loader) {
+        Growth g = measure(() -> trainer.fit(loader, WARMUP_EPOCHS), () -> trainer.fit(loader, MEASURED_EPOCHS),
+                (long) MEASURED_EPOCHS * loader.batchCount());
+        return new Growth(g.residentBefore(), g.growth(), g.heapGrowth(), g.millisPerStep(), trainer.step());
+    }
+
+    /**
+     * The check's reading around any loop (search candidates as well as training steps): runs {@code warmUp}, then
+     * {@code window} of {@code steps} steps, and returns the growth of the resident set over the window, with
+     * {@code steps} as the step count. {@link MemoryProbe#settle()} runs before the warm-up, so that earlier garbage
+     * freed inside the window cannot hide growth, and the warm-up then brings the heap (which the full collections
+     * shrink) back to its working size, so that its regrowth is not subtracted from the native growth; the last
+     * reading does not settle, so that tensors left to the garbage collector (a missing scope) count as they pile up
+     * in a real run.
+     */
+    public static Growth measure(Runnable warmUp, Runnable window, long steps) {
         MemoryProbe.settle();
-        trainer.fit(loader, WARMUP_EPOCHS);
+        warmUp.run();
         long before = MemoryProbe.residentBytes();
         long t0 = System.nanoTime();
         long heapBefore = Runtime.getRuntime().totalMemory();
-        trainer.fit(loader, MEASURED_EPOCHS);
+        window.run();
         double millis = (System.nanoTime() - t0) / 1e6;
         long residentGrowth = MemoryProbe.residentBytes() - before;
         // The JVM may grow its heap (committed 24 → 201 MB measured in a full module run) to hold garbage
         // the collector has not yet reclaimed; that is bounded by -Xmx and is not a native leak, which is
         // what this check is for. Resident pages of the heap are at most its committed growth.
         long heapGrowth = Math.max(0, Runtime.getRuntime().totalMemory() - heapBefore);
-        double steps = (double) MEASURED_EPOCHS * loader.batchCount();
-        return new Growth(before, residentGrowth - heapGrowth, heapGrowth, millis / steps, trainer.step());
+        return new Growth(before, residentGrowth - heapGrowth, heapGrowth, millis / steps, steps);
     }
 }
