@@ -54,7 +54,7 @@ import org.slf4j.LoggerFactory;
  * Keys: {@code search} ({@value #AMC_DDPG}, {@value #GENETIC}, {@value #SIMULATED_ANNEALING}, {@value #SENSITIVITY},
  * {@value #NETADAPT}, {@value #AUTOCOMPRESS} or the baseline {@value #UNIFORM}, required),
  * {@code seed}, {@code lower_bound} (smallest keep ratio, default 0.2), {@code validation_size} (held-out training
- * samples, default 1000), {@code reward} ({@code acc} or {@code acc_flops}), {@code fine_tune_steps} (Adam steps on
+ * samples, default 1000), {@code reward} ({@code acc}, {@code acc_flops}, or {@code neg_loss} for the searches without accuracy thresholds), {@code fine_tune_steps} (Adam steps on
  * the training part before each candidate is scored, the same batches for all, default 0: AMC's scoring without
  * fine-tune), {@code fine_tune_lr} (default 1e-3), {@code fine_tune_batch_size} (default 100; 64 is what
  * {@code prune --epochs} trains with) and {@code reconstruct} ({@code true}: prune each candidate as
@@ -125,6 +125,8 @@ public final class SearchRunner {
             "fine_tune_steps", "fine_tune_lr", "fine_tune_batch_size", "reconstruct", "finalists", "finalist_seeds");
     /** The searches whose best is their best-scored logged candidate, so that finalists can replace it. */
     private static final Set<String> FINALIST_SEARCHES = Set.of(AMC_DDPG, GENETIC, SIMULATED_ANNEALING);
+    /** The searches that compare rewards with thresholds in accuracy units, so a loss reward does not fit them. */
+    private static final Set<String> ACCURACY_UNIT_SEARCHES = Set.of(SIMULATED_ANNEALING, SENSITIVITY, AUTOCOMPRESS);
 
     private final Path config;
     private final JsonObject settings;
@@ -570,8 +572,17 @@ public final class SearchRunner {
         return switch (v) {
             case "acc" -> CandidateEvaluator.Reward.ACC;
             case "acc_flops" -> CandidateEvaluator.Reward.ACC_FLOPS;
-            default -> throw new IllegalArgumentException("search config " + config + ": \"reward\" must be \"acc\" or"
-                    + " \"acc_flops\", found " + e);
+            case "neg_loss" -> {
+                // these compare rewards with numbers in accuracy units: the over-budget reward (−1), the annealing's
+                // acceptance scale (hundredths of a point), sensitivity's max_drop
+                if (ACCURACY_UNIT_SEARCHES.contains(search)) {
+                    throw new IllegalArgumentException("search config " + config + ": \"reward\" \"neg_loss\" does not"
+                            + " apply to " + search + ", whose thresholds are in accuracy units; use \"acc\"");
+                }
+                yield CandidateEvaluator.Reward.NEG_LOSS;
+            }
+            default -> throw new IllegalArgumentException("search config " + config + ": \"reward\" must be \"acc\","
+                    + " \"acc_flops\" or \"neg_loss\", found " + e);
         };
     }
 

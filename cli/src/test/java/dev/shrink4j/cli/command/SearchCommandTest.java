@@ -238,6 +238,14 @@ class SearchCommandTest {
                 + " \"finalists\" to the number of candidates to score again");
         assertConfigRefused("uniform", "\"finalists\": 2, \"fine_tune_steps\": 1", "\"finalists\" applies to [amc-ddpg,"
                 + " genetic, simulated-annealing], whose best is their best-scored candidate, not to uniform");
+        assertConfigRefused("reward", "\"reward\": \"loss\"", "\"reward\" must be \"acc\", \"acc_flops\" or"
+                + " \"neg_loss\", found \"loss\"");
+        CliTests.Result annealedLoss = search(config("sa-loss", "{\"search\": \"simulated-annealing\", \"reward\":"
+                + " \"neg_loss\"}"), dir.resolve("sa-loss"), "0.5");
+        assertEquals(2, annealedLoss.code(), annealedLoss.err());
+        assertEquals("shrink4j search: search config " + dir.resolve("sa-loss.json") + ": \"reward\" \"neg_loss\" does"
+                + " not apply to simulated-annealing, whose thresholds are in accuracy units; use \"acc\"",
+                annealedLoss.err().strip());
         CliTests.Result noFineTune = search(config("nft", "{\"search\": \"genetic\", \"finalists\": 2}"), dir.resolve("e"), "0.5");
         assertEquals(2, noFineTune.code(), noFineTune.err());
         assertEquals("shrink4j search: search config " + dir.resolve("nft.json") + ": \"finalists\" needs"

@@ -61,7 +61,9 @@ import org.slf4j.LoggerFactory;
  *       {@link ModelProfiler}.</li>
  * </ol>
  * Reward {@link Reward#ACC} = accuracy in percent × 0.01, {@link Reward#ACC_FLOPS} =
- * {@code −(100 − acc) · 0.01 · ln(FLOPs)} (mit-han-lab/amc {@code env/rewards.py}). Each copy is closed after
+ * {@code −(100 − acc) · 0.01 · ln(FLOPs)} (mit-han-lab/amc {@code env/rewards.py}), {@link Reward#NEG_LOSS} = minus
+ * the mean cross entropy on the held-out split (a continuous score: two candidates whose accuracies differ by a few
+ * borderline samples are told apart by how sure they are of the rest). Each copy is closed after
  * scoring; every batch runs inside a {@link PointerScope}.
  */
 public final class CandidateEvaluator implements CandidateScorer {
@@ -73,7 +75,9 @@ public final class CandidateEvaluator implements CandidateScorer {
         /** Accuracy × 0.01 (accuracy in percent). */
         ACC,
         /** {@code −(100 − acc) · 0.01 · ln(FLOPs)}. */
-        ACC_FLOPS
+        ACC_FLOPS,
+        /** Minus the mean cross-entropy loss on the held-out split. */
+        NEG_LOSS
     }
 
     /**
@@ -207,10 +211,15 @@ public final class CandidateEvaluator implements CandidateScorer {
 
     /** Accuracy on the held-out split, FLOPs and reward of {@code model} as it is (a search's own pruned model). */
     public Evaluation evaluateModel(Module model) {
-        double accuracy = new Evaluator().evaluate(model, validation).accuracy();
+        dev.shrink4j.workbench.train.Evaluation heldOut = new Evaluator().evaluate(model, validation);
         long flops = ModelProfiler.profile(model, inputShape).totalFlops();
-        double acc = 100 * accuracy;
-        return new Evaluation(accuracy, flops, reward == Reward.ACC ? acc * 0.01 : -(100 - acc) * 0.01 * Math.log(flops));
+        double acc = 100 * heldOut.accuracy();
+        double value = switch (reward) {
+            case ACC -> acc * 0.01;
+            case ACC_FLOPS -> -(100 - acc) * 0.01 * Math.log(flops);
+            case NEG_LOSS -> -heldOut.loss();
+        };
+        return new Evaluation(heldOut.accuracy(), flops, value);
     }
 
     /**
