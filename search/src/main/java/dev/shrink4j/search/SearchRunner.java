@@ -54,7 +54,8 @@ import org.slf4j.LoggerFactory;
  * Keys: {@code search} ({@value #AMC_DDPG}, {@value #GENETIC}, {@value #SIMULATED_ANNEALING}, {@value #SENSITIVITY},
  * {@value #NETADAPT}, {@value #AUTOCOMPRESS} or the baseline {@value #UNIFORM}, required),
  * {@code seed}, {@code lower_bound} (smallest keep ratio, default 0.2), {@code validation_size} (held-out training
- * samples, default 1000), {@code reward} ({@code acc}, {@code acc_flops}, or {@code neg_loss} for the searches without accuracy thresholds), {@code fine_tune_steps} (Adam steps on
+ * samples, default 1000), {@code reward} ({@code acc}; {@code acc_flops} or {@code neg_loss} for the searches without thresholds in accuracy
+ * units), {@code fine_tune_steps} (Adam steps on
  * the training part before each candidate is scored, the same batches for all, default 0: AMC's scoring without
  * fine-tune), {@code fine_tune_lr} (default 1e-3), {@code fine_tune_batch_size} (default 100; 64 is what
  * {@code prune --epochs} trains with) and {@code reconstruct} ({@code true}: prune each candidate as
@@ -569,21 +570,20 @@ public final class SearchRunner {
             return CandidateEvaluator.Reward.ACC;
         }
         String v = e.isJsonPrimitive() ? e.getAsString() : "";
-        return switch (v) {
+        CandidateEvaluator.Reward reward = switch (v) {
             case "acc" -> CandidateEvaluator.Reward.ACC;
             case "acc_flops" -> CandidateEvaluator.Reward.ACC_FLOPS;
-            case "neg_loss" -> {
-                // these compare rewards with numbers in accuracy units: the over-budget reward (−1), the annealing's
-                // acceptance scale (hundredths of a point), sensitivity's max_drop
-                if (ACCURACY_UNIT_SEARCHES.contains(search)) {
-                    throw new IllegalArgumentException("search config " + config + ": \"reward\" \"neg_loss\" does not"
-                            + " apply to " + search + ", whose thresholds are in accuracy units; use \"acc\"");
-                }
-                yield CandidateEvaluator.Reward.NEG_LOSS;
-            }
+            case "neg_loss" -> CandidateEvaluator.Reward.NEG_LOSS;
             default -> throw new IllegalArgumentException("search config " + config + ": \"reward\" must be \"acc\","
                     + " \"acc_flops\" or \"neg_loss\", found " + e);
         };
+        // These compare rewards with numbers in accuracy units: the over-budget reward (−1, which an acc_flops reward
+        // of −1.3 would lose to), the annealing's acceptance scale (hundredths of a point), sensitivity's max_drop.
+        if (reward != CandidateEvaluator.Reward.ACC && ACCURACY_UNIT_SEARCHES.contains(search)) {
+            throw new IllegalArgumentException("search config " + config + ": \"reward\" \"" + v + "\" does not apply to "
+                    + search + ", whose thresholds are in accuracy units; use \"acc\"");
+        }
+        return reward;
     }
 
     private double number(String key, double fallback) {

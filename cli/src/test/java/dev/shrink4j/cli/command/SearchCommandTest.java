@@ -246,6 +246,12 @@ class SearchCommandTest {
         assertEquals("shrink4j search: search config " + dir.resolve("sa-loss.json") + ": \"reward\" \"neg_loss\" does"
                 + " not apply to simulated-annealing, whose thresholds are in accuracy units; use \"acc\"",
                 annealedLoss.err().strip());
+        CliTests.Result sensitivityFlops = search(config("sens-flops", "{\"search\": \"sensitivity\", \"reward\":"
+                + " \"acc_flops\"}"), dir.resolve("sens-flops"), "0.5");
+        assertEquals(2, sensitivityFlops.code(), sensitivityFlops.err());
+        assertEquals("shrink4j search: search config " + dir.resolve("sens-flops.json") + ": \"reward\" \"acc_flops\""
+                + " does not apply to sensitivity, whose thresholds are in accuracy units; use \"acc\"",
+                sensitivityFlops.err().strip());
         CliTests.Result noFineTune = search(config("nft", "{\"search\": \"genetic\", \"finalists\": 2}"), dir.resolve("e"), "0.5");
         assertEquals(2, noFineTune.code(), noFineTune.err());
         assertEquals("shrink4j search: search config " + dir.resolve("nft.json") + ": \"finalists\" needs"

@@ -1,7 +1,7 @@
 package dev.shrink4j.search.scoring;
 
 /**
- * How good one candidate is: its reward (higher is better; an accuracy in [0, 1] or AMC's {@code acc_flops}) and the
+ * How good one candidate is: its reward (higher is better; an accuracy in [0, 1], AMC's {@code acc_flops} or minus a loss) and the
  * share of the unpruned model's FLOPs it keeps.
  *
  * @param reward the candidate's reward, higher is better; finite
