@@ -56,8 +56,8 @@ import org.slf4j.LoggerFactory;
  * {@code seed}, {@code lower_bound} (smallest keep ratio, default 0.2), {@code validation_size} (held-out training
  * samples, default 1000), {@code reward} ({@code acc}; {@code acc_flops} or {@code neg_loss} for the searches
  * without thresholds in accuracy units), {@code fine_tune_steps} (Adam steps on the training part before each
- * candidate is scored, the same batches for all, default 0: AMC's scoring without fine-tune), {@code fine_tune_lr} (default 1e-3), {@code fine_tune_batch_size} (default 100; 64 is what
- * {@code prune --epochs} trains with) and {@code reconstruct} ({@code true}: prune each candidate as
+ * candidate is scored, the same batches for all, default 0: AMC's scoring without fine-tune), {@code fine_tune_lr}
+ * (default 1e-3), {@code fine_tune_batch_size} (default 100; 64 is what {@code prune --epochs} trains with) and {@code reconstruct} ({@code true}: prune each candidate as
  * mit-han-lab/amc's environment does, L1 channel selection in the reading layer and a least-squares refit, the
  * pruning {@code prune} applies to the best config; default {@code false}, filters of least L1 norm removed),
  * {@code finalists} and {@code finalist_seeds} (for {@value #AMC_DDPG}, {@value #GENETIC} and
