@@ -4,7 +4,7 @@
 # configs/search/ file (the seed replaced) and fine-tunes the result 2 epochs. Everything goes under
 # runs/search-results/ (git-ignored; $SEARCH_RESULTS_OUT): OUT/SEARCH-seedN/ per run; the last lines of each step's
 # output hold its numbers, summary.txt collects them.
-#   LeNet-5 (default): trained 3 epochs; fine-tune = `prune --config best-config.json --epochs 2 --speedup --seed S`
+#   LeNet-5 (default): trained 3 epochs (on the first $TRAIN_SAMPLES samples when set); fine-tune = `prune --config best-config.json --epochs 2 --speedup --seed S`
 #     (channel pruning of the trained model to the searched widths with least-squares reconstruction, then training).
 #   ARCH=resnet20: trained $TRAIN_EPOCHS (default 2) epochs on the first $TRAIN_SAMPLES (default 15000) samples;
 #     fine-tune = `train --weights SEARCH/model.safetensors --epochs 2 --train-samples $TRAIN_SAMPLES --seed S` (the
@@ -23,7 +23,9 @@ SEARCHES=("${@:-uniform amc-ddpg genetic simulated-annealing sensitivity netadap
 SEEDS=${SEEDS:-1}
 DATA=(${SEARCH_DATA_DIR:+--data-dir "$SEARCH_DATA_DIR"})
 if [ "$ARCH" = lenet5 ]; then
-  TRAIN=(--epochs 3)
+  # TRAIN_SAMPLES=50000 keeps the searches' held-out split (the last 10,000 with validation_size 10000) unseen by the
+  # trained model; the fine-tune still trains on all the data
+  TRAIN=(--epochs 3 ${TRAIN_SAMPLES:+--train-samples "$TRAIN_SAMPLES"})
 else
   TRAIN=(--epochs "${TRAIN_EPOCHS:-2}" --train-samples "${TRAIN_SAMPLES:-15000}")
 fi

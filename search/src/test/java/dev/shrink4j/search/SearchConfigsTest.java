@@ -19,7 +19,7 @@ class SearchConfigsTest {
         try (Stream<Path> files = Files.list(Path.of("..", "configs", "search"))) {
             configs = files.filter(f -> f.toString().endsWith(".json")).sorted().toList();
         }
-        assertEquals(11, configs.size(), configs.toString());
+        assertEquals(12, configs.size(), configs.toString());
         for (Path config : configs) {
             String search = SearchRunner.fromConfig(config).search();
             assertTrue(config.getFileName().toString().startsWith(search), config + " runs " + search);
