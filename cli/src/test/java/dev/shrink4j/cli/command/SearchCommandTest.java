@@ -240,23 +240,14 @@ class SearchCommandTest {
                 + " genetic, simulated-annealing], whose best is their best-scored candidate, not to uniform");
         assertConfigRefused("reward", "\"reward\": \"loss\"", "\"reward\" must be \"acc\", \"acc_flops\" or"
                 + " \"neg_loss\", found \"loss\"");
-        CliTests.Result annealedLoss = search(config("sa-loss", "{\"search\": \"simulated-annealing\", \"reward\":"
-                + " \"neg_loss\"}"), dir.resolve("sa-loss"), "0.5");
-        assertEquals(2, annealedLoss.code(), annealedLoss.err());
-        assertEquals("shrink4j search: search config " + dir.resolve("sa-loss.json") + ": \"reward\" \"neg_loss\" does"
-                + " not apply to simulated-annealing, whose thresholds are in accuracy units; use \"acc\"",
-                annealedLoss.err().strip());
-        CliTests.Result sensitivityFlops = search(config("sens-flops", "{\"search\": \"sensitivity\", \"reward\":"
-                + " \"acc_flops\"}"), dir.resolve("sens-flops"), "0.5");
-        assertEquals(2, sensitivityFlops.code(), sensitivityFlops.err());
-        assertEquals("shrink4j search: search config " + dir.resolve("sens-flops.json") + ": \"reward\" \"acc_flops\""
-                + " does not apply to sensitivity, whose thresholds are in accuracy units; use \"acc\"",
-                sensitivityFlops.err().strip());
-        CliTests.Result noFineTune = search(config("nft", "{\"search\": \"genetic\", \"finalists\": 2}"), dir.resolve("e"), "0.5");
-        assertEquals(2, noFineTune.code(), noFineTune.err());
-        assertEquals("shrink4j search: search config " + dir.resolve("nft.json") + ": \"finalists\" needs"
-                + " \"fine_tune_steps\" above 0: without the short fine-tune a candidate's score does not depend on a seed",
-                noFineTune.err().strip());
+        assertConfigFileRefused("sa-loss", "{\"search\": \"simulated-annealing\", \"reward\": \"neg_loss\"}",
+                "\"reward\" \"neg_loss\" does not apply to simulated-annealing, whose thresholds are in accuracy units;"
+                        + " use \"acc\"");
+        assertConfigFileRefused("sens-flops", "{\"search\": \"sensitivity\", \"reward\": \"acc_flops\"}",
+                "\"reward\" \"acc_flops\" does not apply to sensitivity, whose thresholds are in accuracy units; use"
+                        + " \"acc\"");
+        assertConfigFileRefused("nft", "{\"search\": \"genetic\", \"finalists\": 2}", "\"finalists\" needs"
+                + " \"fine_tune_steps\" above 0: without the short fine-tune a candidate's score does not depend on a seed");
 
         CliTests.Result key = search(config("bad", "{\"search\": \"genetic\", \"episodes\": 3}"), dir.resolve("d"), "0.5");
         assertEquals(2, key.code(), key.err());
@@ -296,17 +287,22 @@ class SearchCommandTest {
                 + autocompress.resolve("search.jsonl")), resumed.err());
     }
 
-    /**
-     * {@code best-config.json} is a channel-pruning config, and conv1's ratio is 1: a search's ratio for it has no
-     * effect (it reads the image), and the config says what was applied.
-     */
     /** A uniform search with {@code setting} added to its config exits 2 with {@code message} after the file's name. */
     private void assertConfigRefused(String name, String setting, String message) throws IOException {
-        CliTests.Result r = search(config(name, "{\"search\": \"uniform\", " + setting + "}"), dir.resolve(name), "0.5");
+        assertConfigFileRefused(name, "{\"search\": \"uniform\", " + setting + "}", message);
+    }
+
+    /** The search config {@code json}, written as {@code name.json}, is exit 2 with {@code message} about it. */
+    private void assertConfigFileRefused(String name, String json, String message) throws IOException {
+        CliTests.Result r = search(config(name, json), dir.resolve(name), "0.5");
         assertEquals(2, r.code(), r.err());
         assertEquals("shrink4j search: search config " + dir.resolve(name + ".json") + ": " + message, r.err().strip());
     }
 
+    /**
+     * {@code best-config.json} is a channel-pruning config, and conv1's ratio is 1: a search's ratio for it has no
+     * effect (it reads the image), and the config says what was applied.
+     */
     private static void assertChannelPruningConfigKeepingConv1(Path out) throws IOException {
         String json = Files.readString(out.resolve("best-config.json"));
         CompressionConfig cfg = CompressionConfig.parse("best-config.json", json, dev.shrink4j.algorithms.AlgorithmRegistry.load(),
