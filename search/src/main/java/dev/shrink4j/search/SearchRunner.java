@@ -57,9 +57,10 @@ import org.slf4j.LoggerFactory;
  * samples, default 1000), {@code reward} ({@code acc}; {@code acc_flops} or {@code neg_loss} for the searches
  * without thresholds in accuracy units), {@code fine_tune_steps} (Adam steps on the training part before each
  * candidate is scored, the same batches for all, default 0: AMC's scoring without fine-tune), {@code fine_tune_lr}
- * (default 1e-3), {@code fine_tune_batch_size} (default 100; 64 is what {@code prune --epochs} trains with) and {@code reconstruct} ({@code true}: prune each candidate as
- * mit-han-lab/amc's environment does, L1 channel selection in the reading layer and a least-squares refit, the
- * pruning {@code prune} applies to the best config; default {@code false}, filters of least L1 norm removed),
+ * (default 1e-3), {@code fine_tune_batch_size} (default 100; 64 is what {@code prune --epochs} trains with) and
+ * {@code reconstruct} ({@code true}: prune each candidate as mit-han-lab/amc's environment does, L1 channel
+ * selection in the reading layer and a least-squares refit, the pruning {@code prune} applies to the best config;
+ * default {@code false}, filters of least L1 norm removed),
  * {@code finalists} and {@code finalist_seeds} (for {@value #AMC_DDPG}, {@value #GENETIC} and
  * {@value #SIMULATED_ANNEALING} with a fine-tune: the {@code finalists} best distinct candidates scored on
  * {@code finalist_seeds} fine-tune seeds in all, default 3, and the best mean chosen, {@link Finalists}); for
@@ -125,7 +126,7 @@ public final class SearchRunner {
             "fine_tune_steps", "fine_tune_lr", "fine_tune_batch_size", "reconstruct", "finalists", "finalist_seeds");
     /** The searches whose best is their best-scored logged candidate, so that finalists can replace it. */
     private static final Set<String> FINALIST_SEARCHES = Set.of(AMC_DDPG, GENETIC, SIMULATED_ANNEALING);
-    /** The searches that compare rewards with thresholds in accuracy units, so a loss reward does not fit them. */
+    /** The searches that compare rewards with thresholds in accuracy units, so only the {@code acc} reward fits them. */
     private static final Set<String> ACCURACY_UNIT_SEARCHES = Set.of(SIMULATED_ANNEALING, SENSITIVITY, AUTOCOMPRESS);
 
     private final Path config;
