@@ -4,7 +4,8 @@
 # configs/search/ file (the seed replaced) and fine-tunes the result 2 epochs. Everything goes under
 # runs/search-results/ (git-ignored; $SEARCH_RESULTS_OUT): OUT/SEARCH-seedN/ per run; the last lines of each step's
 # output hold its numbers, summary.txt collects them.
-#   LeNet-5 (default): trained 3 epochs (on the first $TRAIN_SAMPLES samples when set); fine-tune = `prune --config best-config.json --epochs 2 --speedup --seed S`
+#   LeNet-5 (default): trained 3 epochs (on the first $TRAIN_SAMPLES samples when set); fine-tune =
+#     `prune --config best-config.json --epochs 2 --speedup --seed S`
 #     (channel pruning of the trained model to the searched widths with least-squares reconstruction, then training).
 #   ARCH=resnet20: trained $TRAIN_EPOCHS (default 2) epochs on the first $TRAIN_SAMPLES (default 15000) samples;
 #     fine-tune = `train --weights SEARCH/model.safetensors --epochs 2 --train-samples $TRAIN_SAMPLES --seed S` (the

@@ -107,23 +107,21 @@ class CandidateEvaluatorTest {
             CandidateEvaluator accFlops = toy.evaluator(20, 10).optReward(CandidateEvaluator.Reward.ACC_FLOPS).build();
             assertEquals(-(100 - 100 * accuracy) * 0.01 * Math.log(totalFlops), accFlops.score(RATIOS).reward(), 1e-9);
             // NEG_LOSS: minus the mean cross entropy of the same 20 samples, log-softmax written out here.
-            try (Module copy2 = evaluator.prunedCopy(RATIOS)) {
-                Tensor logits = copy2.call(images.narrow(0, 40, 20));
-                float[] z = new float[20 * 3];
-                logits.contiguous().data_ptr_float().get(z);
-                long[] y = new long[20];
-                labels.narrow(0, 40, 20).contiguous().data_ptr_long().get(y);
-                double sum = 0;
-                for (int i = 0; i < 20; i++) {
-                    double max = Math.max(z[3 * i], Math.max(z[3 * i + 1], z[3 * i + 2]));
-                    double logSumExp = max + Math.log(Math.exp(z[3 * i] - max) + Math.exp(z[3 * i + 1] - max)
-                            + Math.exp(z[3 * i + 2] - max));
-                    sum += logSumExp - z[3 * i + (int) y[i]];
-                }
-                CandidateEvaluator negLoss = toy.evaluator(20, 10).optReward(CandidateEvaluator.Reward.NEG_LOSS).build();
-                assertEquals(-sum / 20, negLoss.score(RATIOS).reward(), 1e-5);
-                assertEquals(accuracy, negLoss.evaluate(RATIOS).accuracy(), 1e-12);
+            Tensor logits = copy.call(images.narrow(0, 40, 20));
+            float[] z = new float[20 * 3];
+            logits.contiguous().data_ptr_float().get(z);
+            long[] y = new long[20];
+            labels.narrow(0, 40, 20).contiguous().data_ptr_long().get(y);
+            double sum = 0;
+            for (int i = 0; i < 20; i++) {
+                double max = Math.max(z[3 * i], Math.max(z[3 * i + 1], z[3 * i + 2]));
+                double logSumExp = max + Math.log(Math.exp(z[3 * i] - max) + Math.exp(z[3 * i + 1] - max)
+                        + Math.exp(z[3 * i + 2] - max));
+                sum += logSumExp - z[3 * i + (int) y[i]];
             }
+            CandidateEvaluator negLoss = toy.evaluator(20, 10).optReward(CandidateEvaluator.Reward.NEG_LOSS).build();
+            assertEquals(-sum / 20, negLoss.score(RATIOS).reward(), 1e-5);
+            assertEquals(accuracy, negLoss.evaluate(RATIOS).accuracy(), 1e-12);
         }
         // The trained model is untouched.
         assertArrayEquals(new long[] {4, 1, 3, 3}, ((Conv2d) model.getSubmodule("0")).weight().shape());
